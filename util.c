@@ -1,0 +1,180 @@
+/*
+ * util.c - small helpers every module may use: ASCII compares,
+ * constant-time compare, randomness, the monotonic clock, integer
+ * parsing, the shared option parser and the error block printer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+
+#include "etherws.h"
+
+int
+ew_strcaseeq(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < alen; i++)
+		if (b[i] == '\0' || ew_lower((unsigned char)a[i]) !=
+		    ew_lower((unsigned char)b[i]))
+			return 0;
+	return b[i] == '\0';
+}
+
+int
+ew_ct_eq(const void *a, const void *b, size_t len)
+{
+	const volatile uint8_t *x = a, *y = b;
+	uint8_t d = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+void
+ew_random(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	ssize_t n;
+	int fd;
+
+	while (len > 0) {
+		n = getrandom(p, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		p += n;
+		len -= (size_t)n;
+	}
+	if (len == 0)
+		return;
+	/* Old kernels without getrandom(2). */
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		perror("etherws: /dev/urandom");
+		abort();
+	}
+	while (len > 0) {
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			perror("etherws: /dev/urandom");
+			abort();
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	close(fd);
+}
+
+uint64_t
+ew_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+ew_parse_int(const char *s, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || *s == ' ' || *s == '\t')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
+    int ndefs, const char **val, const char *prog)
+{
+	const char *a, *eq;
+	size_t nlen;
+	int i, match = -1, nmatch = 0;
+
+	*val = NULL;
+	if (*idx >= argc)
+		return -1;
+	a = argv[*idx];
+	if (strcmp(a, "--") == 0) {
+		(*idx)++;
+		return -1;
+	}
+	if (a[0] != '-' || a[1] != '-' || a[2] == '\0') {
+		if (a[0] == '-' && a[1] != '\0' && !ew_isdigit(a[1])) {
+			fprintf(stderr, "%s: error: unrecognized arguments: %s\n",
+			    prog, a);
+			return -2;
+		}
+		return -1;
+	}
+	a += 2;
+	eq = strchr(a, '=');
+	nlen = eq ? (size_t)(eq - a) : strlen(a);
+	for (i = 0; i < ndefs; i++) {
+		if (strncmp(defs[i].name, a, nlen) != 0)
+			continue;
+		if (defs[i].name[nlen] == '\0') {	/* exact wins */
+			match = i;
+			nmatch = 1;
+			break;
+		}
+		match = i;
+		nmatch++;
+	}
+	if (nmatch == 0) {
+		fprintf(stderr, "%s: error: unrecognized arguments: %s\n",
+		    prog, argv[*idx]);
+		return -2;
+	}
+	if (nmatch > 1) {
+		fprintf(stderr, "%s: error: ambiguous option: --%.*s\n",
+		    prog, (int)nlen, a);
+		return -2;
+	}
+	(*idx)++;
+	if (!defs[match].has_arg) {
+		if (eq != NULL) {
+			fprintf(stderr, "%s: error: argument --%s: ignored "
+			    "explicit argument '%s'\n", prog, defs[match].name,
+			    eq + 1);
+			return -2;
+		}
+		return match;
+	}
+	if (eq != NULL) {
+		*val = eq + 1;
+		return match;
+	}
+	if (*idx >= argc || (argv[*idx][0] == '-' && argv[*idx][1] != '\0' &&
+	    !ew_isdigit(argv[*idx][1]))) {
+		fprintf(stderr, "%s: error: argument --%s: expected one "
+		    "argument\n", prog, defs[match].name);
+		return -2;
+	}
+	*val = argv[(*idx)++];
+	return match;
+}
+
+void
+ew_print_error(const char *msg, int code, const char *data)
+{
+	fprintf(stderr, "  %s (%d)\n    %s\n", msg, code, data);
+}
