@@ -9,7 +9,7 @@ CPPFLAGS += -D_GNU_SOURCE
 LDLIBS	 = -lbearssl
 PREFIX	?= /usr/local
 
-LIBSRCS	 = util.c log.c sha1.c base64.c json.c http.c ws.c tap_linux.c \
+LIBSRCS	 = util.c log.c sha1.c base64.c json.c http.c ws.c tap_linux.c auth.c \
 	   loop.c fdb.c sw.c conn.c rpc.c ctl.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
@@ -33,10 +33,12 @@ etherws: $(OBJS)
 
 # Each unit test links only the modules it tests.
 tests/test_sha1: sha1.o base64.o util.o
+tests/test_auth: auth.o sha1.o base64.o util.o
 tests/test_json: json.o util.o
 tests/test_http: http.o util.o
 tests/test_ws: ws.o sha1.o base64.o util.o
-tests/test_fdb: fdb.o util.o log.o
+tests/test_fdb: fdb.o util.o
+tests/test_tap: tap_linux.o util.o
 tests/test_%: tests/test_%.c tests/t.h
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -I. -o $@ $< \

@@ -66,6 +66,8 @@ int ew_strcaseeq(const char *a, size_t alen, const char *b);
 int ew_ct_eq(const void *a, const void *b, size_t len);
 /* Fill buf with len unpredictable bytes (getrandom, /dev/urandom). */
 void ew_random(void *buf, size_t len);
+/* A fresh WebSocket masking key (from a kernel-seeded pool). */
+void ew_mask_key(uint8_t key[4]);
 /* Monotonic milliseconds. */
 uint64_t ew_now_ms(void);
 /* Parse a decimal integer (optional sign) filling the whole string. */
@@ -100,6 +102,8 @@ void ew_print_error(const char *msg, int code, const char *data);
 #define EW_LOG_ERROR	40
 
 extern int log_level;
+void log_open_syslog(void);
+void log_disable(void);		/* detached without a log target */
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 #define log_debug(...) do { if (log_level <= EW_LOG_DEBUG) \
@@ -296,10 +300,15 @@ struct ws_rx {
 	int		 msg_drop;	/* the open message is over max */
 	uint8_t		*frag;
 	size_t		 frag_len;
-	uint64_t	 skip;		/* payload bytes still to skip */
+	uint64_t	 skip;		/* payload bytes of the current frame
+					 * still to stream (drop or gather) */
 	uint8_t		 skip_mask[4];
+	unsigned	 skip_phase;	/* mask phase of the next byte */
 	int		 skip_fin;
-	int		 closed;	/* sticky: error or close seen */
+	int		 closed;	/* sticky: error or close seen; then
+					 * feed consumes nothing and reports
+					 * WS_EV_ERROR with err again */
+	int		 err;		/* 1002/1003; 1002 after a Close */
 };
 void ws_rx_init(struct ws_rx *, int expect_mask, size_t max);
 void ws_rx_free(struct ws_rx *);
@@ -339,6 +348,183 @@ int ifconf_set(const char *ifname, const char *address, const char *netmask,
     int mtu, char *err, size_t errlen);
 /* Read IPv4 address and netmask ("" if none) and mtu of ifname. */
 int ifconf_get(const char *ifname, char addr[16], char mask[16], int *mtu);
+
+/* ------------------------------------------------------------------ */
+/* Event loop (loop.c): one epoll instance, timers in a min-heap,
+ * deferred work run after each dispatch round. */
+
+struct ev_watcher {
+	int		 fd;
+	uint32_t	 events;	/* current epoll interest */
+	void		(*cb)(struct ev_watcher *, uint32_t revents);
+};
+struct ev_timer {
+	uint64_t	 when;		/* absolute, ew_now_ms() */
+	long		 idx;		/* heap slot, -1 when not armed */
+	void		(*cb)(struct ev_timer *);
+};
+
+int loop_init(void);
+/* Watch fd; ERR/HUP are reported as IN|OUT.  0 or -1 (errno). */
+int loop_add(struct ev_watcher *, int fd, uint32_t events);
+/* Change interest; no syscall when unchanged. */
+void loop_mod(struct ev_watcher *, uint32_t events);
+/* Stop watching; events already fetched for it are dropped. */
+void loop_del(struct ev_watcher *);
+void timer_init(struct ev_timer *, void (*cb)(struct ev_timer *));
+void timer_arm(struct ev_timer *, uint64_t delay_ms);
+void timer_stop(struct ev_timer *);
+/* Run fn once at the end of this dispatch round (before sleeping). */
+void loop_idle(void (*fn)(void));
+/* Dispatch until loop_stop(); returns 0, or -1 on epoll failure. */
+int loop_run(void);
+void loop_stop(void);
+
+#define container_of(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+/* ------------------------------------------------------------------ */
+/* FDB (fdb.c): open-addressing hash keyed (vid, mac) with a hard cap. */
+
+struct fdb_entry {
+	uint8_t		 mac[6];
+	uint16_t	 vid;
+	int		 port;		/* 0 = empty slot */
+	uint64_t	 seen;		/* ms */
+};
+struct fdb {
+	struct fdb_entry *tab;
+	size_t		 mask;		/* table size - 1 */
+	size_t		 n, max;
+	uint64_t	 ageout;	/* ms */
+	uint64_t	 full_drops;	/* learning refused: table full */
+};
+int fdb_init(struct fdb *, size_t max, uint64_t ageout_ms);
+void fdb_free(struct fdb *);
+/* Port of the live entry for (vid, mac), or 0. */
+int fdb_lookup(struct fdb *, uint16_t vid, const uint8_t mac[6],
+    uint64_t now);
+/* Learn or refresh; returns 1 if new or moved, 0 if refreshed, -1 if
+ * the table is full (even after a sweep). */
+int fdb_learn(struct fdb *, uint16_t vid, const uint8_t mac[6], int port,
+    uint64_t now);
+/* Remove expired entries; cb (may be NULL) sees each one first. */
+void fdb_sweep(struct fdb *, uint64_t now,
+    void (*cb)(const struct fdb_entry *, const char *why));
+/* Remove every entry of port. */
+void fdb_del_port(struct fdb *, int port,
+    void (*cb)(const struct fdb_entry *, const char *why));
+/* Copy live entries, sorted by vid then MAC, into a malloc'd array. */
+size_t fdb_list(struct fdb *, uint64_t now, struct fdb_entry **out);
+
+/* ------------------------------------------------------------------ */
+/* The switch daemon (sw.c, conn.c, rpc.c) */
+
+struct sw_conf {
+	int		 debug, foreground;
+	long long	 ageout;		/* s */
+	long long	 keepalive;		/* s, 0 = off */
+	const char	*path, *ctlpath;
+	const char	*host, *ctlhost;
+	int		 port, ctlport;
+	const char	*htpasswd, *ctlhtpasswd;
+	const char	*sslkey, *sslcert, *ctlsslkey, *ctlsslcert;
+	const char	*logconf, *pidfile;
+	int		 syslog;
+};
+extern struct sw_conf conf;
+
+enum port_kind { PORT_TAP, PORT_NETDEV, PORT_CLIENT, PORT_SERVER };
+
+struct conn;
+struct client;
+
+/* A switch port.  Every kind meets the switch through switch_input()
+ * (frames in) and port_output() (frames out). */
+struct port {
+	int		 no;		/* from 1, never reused */
+	enum port_kind	 kind;
+	char		 target[URL_MAX];
+	int		 shut;
+	int		 up;		/* tunnel connected / device usable */
+	uint64_t	 rx, tx, rx_dropped, tx_dropped;
+	/* tap, netdev */
+	int		 fd;
+	struct ev_watcher w;
+	char		 ifname[IFNAME_MAX];
+	/* tunnel */
+	struct conn	*conn;		/* live connection, NULL while down */
+	struct client	*cl;		/* client ports: reconnect state */
+};
+
+/* sw.c: the port table and the switch */
+extern struct fdb fdb;
+extern struct htpasswd *sw_auth, *sw_ctlauth;	/* NULL: no auth */
+struct port *port_find(int no);
+/* Iterate in ascending order: for (i = 0; (p = port_at(i)); i++). */
+struct port *port_at(size_t i);
+struct port *port_new(enum port_kind kind, const char *target);
+/* Remove from the table and release; tunnels get Close code. */
+void port_delete(struct port *, int close_code);
+void port_set_up(struct port *, int up);
+void switch_input(struct port *, const uint8_t *frame, size_t len);
+/* tap/netdev add for addPort: returns the port or NULL with err set. */
+struct port *port_add_dev(enum port_kind, const char *target, char *err,
+    size_t errlen);
+void sw_shutdown(void);
+
+/* conn.c: connections on listeners and client attempts */
+int listeners_open(char *err, size_t errlen);
+/* Queue a frame for a tunnel port: 0, or -1 when the queue is full. */
+int conn_send_frame(struct conn *, const uint8_t *frame, size_t len);
+/* Start the WebSocket close handshake (port already detached). */
+void conn_close(struct conn *, int code);
+size_t conn_count(void);
+/* Client ports: */
+struct client *client_new(const char *url, const char *user,
+    const char *pass, const char *cacerts, int insecure, char *err,
+    size_t errlen);
+/* First attempt for addPort: the reply goes to ctl connection waiter. */
+void client_start(struct client *, struct conn *waiter, const char *id,
+    size_t idlen);
+void client_free(struct client *);
+/* Control replies (body is a complete JSON document). */
+void ctl_reply(struct conn *, const char *body, size_t len);
+
+/* rpc.c: JSON-RPC 2.0 control methods */
+void rpc_request(struct conn *, const char *body, size_t len);
+/* Finish an addPort of a client: port != NULL on success, else err. */
+void rpc_client_done(struct conn *waiter, const char *id, size_t idlen,
+    struct port *, const char *err);
+
+/* ------------------------------------------------------------------ */
+/* Basic auth (auth.c) */
+
+#define HTPASSWD_MAX_SIZE	(1024 * 1024)	/* file bytes; over = failure */
+#define HTPASSWD_MAX_ENTRIES	16384		/* {SHA} lines; over = failure */
+
+struct htpasswd;	/* opaque */
+/*
+ * Load path (made absolute by the caller; copied).  Returns NULL with
+ * err filled ("IOError: [Errno 2] No such file or directory: '/x'") if
+ * it cannot be opened, locked or read.  Free with htpasswd_free.
+ */
+struct htpasswd *htpasswd_open(const char *path, char *err, size_t errlen);
+void htpasswd_free(struct htpasswd *);
+/*
+ * Check an Authorization header value (value, len): "Basic <b64>",
+ * scheme case-insensitive.  Returns 1 if user:password matches a {SHA}
+ * entry, 0 otherwise (missing/bad header, unknown user, wrong password,
+ * user or password of CRED_MAX bytes or more, or the file could not be
+ * re-read).  Re-reads the file first when its inode, device or mtime
+ * changed, under flock(LOCK_SH|LOCK_NB); a lock or read failure fails
+ * this check.  value need not be NUL-terminated.
+ */
+int htpasswd_check(struct htpasswd *, const char *value, size_t len);
+/* Build "Basic base64(user:pass)" into out (NUL-terminated); returns the
+ * length, or -1 if it does not fit (or user/pass reach CRED_MAX). */
+long basic_auth_header(char *out, size_t cap, const char *user,
+    const char *pass);
 
 /* ------------------------------------------------------------------ */
 /* Sub-commands */

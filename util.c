@@ -178,3 +178,20 @@ ew_print_error(const char *msg, int code, const char *data)
 {
 	fprintf(stderr, "  %s (%d)\n    %s\n", msg, code, data);
 }
+
+/* WebSocket mask keys come from a pool refilled from the kernel, so a
+ * busy client port does not make a system call per frame. */
+void
+ew_mask_key(uint8_t key[4])
+{
+	static uint8_t pool[4096];
+	static size_t used = sizeof(pool);
+
+	if (used + 4 > sizeof(pool)) {
+		ew_random(pool, sizeof(pool));
+		used = 0;
+	}
+	memcpy(key, pool + used, 4);
+	memset(pool + used, 0, 4);	/* never hand out a key twice */
+	used += 4;
+}

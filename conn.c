@@ -1,0 +1,1602 @@
+/*
+ * conn.c - tunnel and control connections: listeners, accepted HTTP
+ * requests (routed to the WebSocket or the control endpoint), client
+ * attempts (resolve, connect, upgrade), the open WebSocket and the close
+ * handshake.
+ *
+ * One entry point per connection (conn_io) runs the layers in order;
+ * epoll interest is derived from state after every step; a failing
+ * connection is closed and the daemon goes on.  Connections are freed
+ * after the dispatch round (conn_reap), never inside their callback.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "etherws.h"
+
+#define IN_START	16384		/* first receive buffer */
+#define IN_MAX_WS	(MAX_FRAME + WS_HDR_MAX + 2)
+#define IN_MAX_CTL	(HTTP_MAX_HEADER + CTL_MAX_BODY)
+#define OUT_CTRL_SLACK	65536		/* control frames past the cap */
+#define DNS_MAX_ADDRS	16
+
+enum conn_state {
+	CS_RESOLVE,	/* client: waiting for the resolver child */
+	CS_CONNECT,	/* client: TCP connect in progress */
+	CS_HRESP,	/* client: upgrade sent, reading the response */
+	CS_REQ,		/* accepted: reading a request head */
+	CS_BODY,	/* accepted: reading a control request body */
+	CS_RPC,		/* control: a method is still running */
+	CS_WS,		/* WebSocket open */
+	CS_CLOSING,	/* our Close sent: waiting for theirs or EOF */
+	CS_LINGER	/* flushing a last reply, then EOF, then close */
+};
+
+struct listener {
+	struct ev_watcher w;
+	int		 ws, ctl;	/* endpoints served */
+	struct listener	*next;
+};
+
+struct conn {
+	struct ev_watcher w;
+	enum conn_state	 state;
+	int		 client;	/* we connected (else accepted) */
+	struct listener	*ls;
+	uint8_t		*in;		/* received, not yet consumed */
+	size_t		 inlen, incap, inmax;
+	uint8_t		*out;		/* to send: out[outoff..outlen) */
+	size_t		 outoff, outlen, outcap;
+	struct ws_rx	 rx;
+	struct port	*port;		/* NULL until upgraded / detached */
+	struct client	*cl;		/* client attempt owner */
+	struct client	*awaiting;	/* control: addPort in progress */
+	struct ev_timer	 tmo;		/* handshake / close deadline */
+	struct ev_timer	 ka;		/* client keepalive */
+	uint64_t	 last_rx;
+	int		 ping_out;
+	int		 eof_after;	/* close once out drains (CS_LINGER) */
+	int		 dead;
+	size_t		 head_len, body_len;
+	char		 peer[64];	/* "ip:port" / "[ip]:port" */
+	char		 peerip[48];
+	/* client attempt */
+	struct ev_watcher dns_w;
+	pid_t		 dns_pid;
+	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
+	int		 naddrs, addri;
+	char		 key[32];	/* our Sec-WebSocket-Key */
+	char		 err[256];	/* why the attempt failed */
+	struct conn	*next, *prev;	/* all live connections */
+	struct conn	*dirty_next;
+	int		 dirty;
+};
+
+struct client {
+	char		 url[URL_MAX];
+	struct url	 u;
+	char		 user[CRED_MAX], pass[CRED_MAX];
+	char		 cacerts[1024];
+	int		 insecure;
+	struct port	*port;		/* NULL until the first success */
+	struct conn	*conn;		/* attempt or connection */
+	struct conn	*waiter;	/* control connection to answer */
+	char		*id;		/* JSON-RPC id text for the answer */
+	size_t		 idlen;
+	int		 attempt;	/* failures since the last success */
+	struct ev_timer	 retry;
+};
+
+static struct listener	*listeners;
+static struct conn	*conns;
+static size_t		 nconns;
+static struct conn	*dirty_head;
+static struct conn	*graveyard;
+
+static void conn_io(struct ev_watcher *, uint32_t);
+static void conn_update(struct conn *);
+static void conn_free(struct conn *);
+static void client_failed(struct client *, const char *err);
+static void client_schedule(struct client *);
+static void ws_process(struct conn *);
+
+size_t
+conn_count(void)
+{
+	return nconns;
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffers */
+
+static int
+out_reserve(struct conn *c, size_t need, size_t cap)
+{
+	uint8_t *n;
+	size_t size;
+
+	if (c->outcap - c->outlen >= need)
+		return 0;
+	if (c->outoff > 0) {	/* compact before growing */
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+		if (c->outcap - c->outlen >= need)
+			return 0;
+	}
+	if (c->outlen + need > cap)
+		return -1;
+	size = c->outcap ? c->outcap : 4096;
+	while (size < c->outlen + need)
+		size *= 2;
+	if (size > cap)
+		size = cap;
+	n = realloc(c->out, size);
+	if (n == NULL)
+		return -1;
+	c->out = n;
+	c->outcap = size;
+	return 0;
+}
+
+static void
+mark_dirty(struct conn *c);
+
+static int
+out_append(struct conn *c, const void *p, size_t len)
+{
+	if (out_reserve(c, len, PORT_QUEUE_MAX + OUT_CTRL_SLACK) < 0)
+		return -1;
+	memcpy(c->out + c->outlen, p, len);
+	c->outlen += len;
+	mark_dirty(c);
+	return 0;
+}
+
+static int
+in_grow(struct conn *c)
+{
+	uint8_t *n;
+	size_t size;
+
+	if (c->incap >= c->inmax)
+		return -1;
+	size = c->incap ? c->incap * 2 : IN_START;
+	if (size > c->inmax)
+		size = c->inmax;
+	n = realloc(c->in, size);
+	if (n == NULL)
+		return -1;
+	c->in = n;
+	c->incap = size;
+	return 0;
+}
+
+static void
+in_consume(struct conn *c, size_t n)
+{
+	memmove(c->in, c->in + n, c->inlen - n);
+	c->inlen -= n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle */
+
+static void
+tmo_cb(struct ev_timer *t);
+static void
+ka_cb(struct ev_timer *t);
+
+static struct conn *
+conn_new(int fd, int client)
+{
+	struct conn *c;
+
+	if (nconns >= MAX_CONNS)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->w.fd = -1;
+	c->w.cb = conn_io;
+	c->dns_w.fd = -1;
+	c->client = client;
+	c->inmax = IN_MAX_WS;
+	timer_init(&c->tmo, tmo_cb);
+	timer_init(&c->ka, ka_cb);
+	if (fd >= 0 && loop_add(&c->w, fd, EPOLLIN) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->next = conns;
+	if (conns != NULL)
+		conns->prev = c;
+	conns = c;
+	nconns++;
+	return c;
+}
+
+static void
+conn_reap(void)
+{
+	struct conn *c;
+
+	while ((c = graveyard) != NULL) {
+		graveyard = c->next;
+		ws_rx_free(&c->rx);
+		free(c->in);
+		free(c->out);
+		free(c);
+	}
+}
+
+static void
+dns_stop(struct conn *c)
+{
+	if (c->dns_w.fd >= 0) {
+		close(c->dns_w.fd);
+		loop_del(&c->dns_w);
+	}
+	if (c->dns_pid > 0) {
+		kill(c->dns_pid, SIGKILL);
+		waitpid(c->dns_pid, NULL, 0);
+		c->dns_pid = 0;
+	}
+}
+
+/* Release everything now; free the memory after this round. */
+static void
+conn_free(struct conn *c)
+{
+	int fd = c->w.fd;
+
+	if (c->dead)
+		return;
+	c->dead = 1;
+	if (fd >= 0) {
+		loop_del(&c->w);
+		close(fd);
+	}
+	dns_stop(c);
+	timer_stop(&c->tmo);
+	timer_stop(&c->ka);
+	if (c->awaiting != NULL)
+		c->awaiting->waiter = NULL;
+	if (c->cl != NULL && c->cl->conn == c)
+		c->cl->conn = NULL;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	nconns--;
+	c->next = graveyard;
+	graveyard = c;
+	loop_idle(conn_reap);
+}
+
+/* The connection of a port is gone: the port follows its kind's rule. */
+static void
+conn_lost(struct conn *c)
+{
+	struct port *p = c->port;
+	struct client *cl;
+
+	if (p == NULL)
+		return;
+	c->port = NULL;
+	p->conn = NULL;
+	if (p->kind == PORT_SERVER) {
+		log_msg(EW_LOG_INFO, "disconnected: %s", c->peerip);
+		port_delete(p, 0);
+		return;
+	}
+	cl = p->cl;
+	log_msg(EW_LOG_INFO, "disconnected: %s", p->target);
+	port_set_up(p, 0);
+	if (cl != NULL) {
+		cl->conn = NULL;
+		c->cl = NULL;
+		client_schedule(cl);
+	}
+}
+
+/* Orderly end: flush what is queued, send FIN, wait for EOF. */
+static void
+conn_linger(struct conn *c)
+{
+	c->state = CS_LINGER;
+	c->eof_after = 1;
+	timer_arm(&c->tmo, CLOSE_WAIT_MS);
+	conn_update(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Output */
+
+static void
+conn_flush(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->outoff < c->outlen) {
+		n = send(c->w.fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] "
+			    "%s", errno, strerror(errno));
+			c->outoff = c->outlen = 0;
+			conn_lost(c);
+			conn_free(c);
+			return;
+		}
+		c->outoff += (size_t)n;
+	}
+	if (c->outoff == c->outlen) {
+		c->outoff = c->outlen = 0;
+		if (c->outcap > 4 * IN_START) {	/* give memory back */
+			free(c->out);
+			c->out = NULL;
+			c->outcap = 0;
+		}
+		if (c->eof_after == 1) {
+			shutdown(c->w.fd, SHUT_WR);
+			c->eof_after = 2;
+		}
+	}
+	conn_update(c);
+}
+
+static void
+flush_dirty(void)
+{
+	struct conn *c;
+
+	while ((c = dirty_head) != NULL) {
+		dirty_head = c->dirty_next;
+		c->dirty = 0;
+		if (!c->dead && c->w.fd >= 0 && c->state != CS_CONNECT)
+			conn_flush(c);
+	}
+}
+
+static void
+mark_dirty(struct conn *c)
+{
+	if (c->dirty)
+		return;
+	c->dirty = 1;
+	c->dirty_next = dirty_head;
+	dirty_head = c;
+	loop_idle(flush_dirty);
+}
+
+static void
+conn_update(struct conn *c)
+{
+	uint32_t ev = 0;
+
+	if (c->dead || c->w.fd < 0)
+		return;
+	if (c->state == CS_CONNECT)
+		ev = EPOLLOUT;
+	else {
+		if (c->state != CS_RPC)
+			ev |= EPOLLIN;
+		if (c->outoff < c->outlen)
+			ev |= EPOLLOUT;
+	}
+	loop_mod(&c->w, ev);
+}
+
+static int
+ws_send(struct conn *c, int op, const uint8_t *p, size_t len, size_t cap)
+{
+	uint8_t hdr[WS_HDR_MAX], key[4];
+	size_t h;
+
+	if (c->client)
+		ew_mask_key(key);
+	h = ws_frame_header(hdr, op, len, c->client ? key : NULL);
+	if (out_reserve(c, h + len, cap) < 0)
+		return -1;
+	memcpy(c->out + c->outlen, hdr, h);
+	if (len > 0)
+		memcpy(c->out + c->outlen + h, p, len);
+	if (c->client)
+		ws_mask(c->out + c->outlen + h, len, key, 0);
+	c->outlen += h + len;
+	mark_dirty(c);
+	return 0;
+}
+
+int
+conn_send_frame(struct conn *c, const uint8_t *frame, size_t len)
+{
+	if (c->state != CS_WS)
+		return -1;
+	/* Tail drop when the queue would pass PORT_QUEUE_MAX. */
+	if (c->outlen - c->outoff + len > PORT_QUEUE_MAX)
+		return -1;
+	return ws_send(c, WS_OP_BINARY, frame, len,
+	    PORT_QUEUE_MAX + WS_HDR_MAX + 16);
+}
+
+static void
+ws_send_close(struct conn *c, int code)
+{
+	uint8_t b[2];
+
+	b[0] = (uint8_t)(code >> 8);
+	b[1] = (uint8_t)code;
+	ws_send(c, WS_OP_CLOSE, b, code ? 2 : 0,
+	    PORT_QUEUE_MAX + OUT_CTRL_SLACK);
+}
+
+void
+conn_close(struct conn *c, int code)
+{
+	c->port = NULL;
+	if (c->state != CS_WS) {
+		conn_free(c);
+		return;
+	}
+	timer_stop(&c->ka);
+	if (code != 0)
+		ws_send_close(c, code);
+	c->state = CS_CLOSING;
+	timer_arm(&c->tmo, CLOSE_WAIT_MS);
+	conn_update(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* HTTP replies from the server side */
+
+static void
+http_error(struct conn *c, int status, const char *extra, const char *body)
+{
+	char buf[512];
+	int n;
+
+	if (body == NULL)
+		body = http_reason(status);
+	n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\n%s"
+	    "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", status, http_reason(status),
+	    extra ? extra : "", strlen(body), body);
+	out_append(c, buf, (size_t)n);
+	conn_linger(c);
+}
+
+static void
+http_401(struct conn *c, int ctl)
+{
+	char buf[256];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "HTTP/1.1 401 %s\r\nWWW-Authenticate: "
+	    "Basic realm=\"etherws\"\r\nContent-Length: 0\r\n"
+	    "Connection: close\r\n\r\n",
+	    ctl ? "Authorization Required" : "Unauthorized");
+	out_append(c, buf, (size_t)n);
+	conn_linger(c);
+}
+
+void
+ctl_reply(struct conn *c, const char *body, size_t len)
+{
+	char head[256];
+	int n;
+
+	if (c == NULL || c->dead)
+		return;
+	n = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: "
+	    "application/json; charset=UTF-8\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n", len);
+	if (out_reserve(c, (size_t)n + len, (size_t)n + len + c->outlen) < 0) {
+		conn_free(c);
+		return;
+	}
+	memcpy(c->out + c->outlen, head, (size_t)n);
+	memcpy(c->out + c->outlen + n, body, len);
+	c->outlen += (size_t)n + len;
+	mark_dirty(c);
+	conn_linger(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Server side: route and check a request */
+
+static int
+path_is(const struct http_msg *m, const char *path)
+{
+	size_t n = 0;
+
+	while (n < m->target_len && m->target[n] != '?')
+		n++;
+	return strlen(path) == n && memcmp(m->target, path, n) == 0;
+}
+
+/* Without an htpasswd file the Authorization header is ignored. */
+static int
+auth_ok(struct htpasswd *db, const struct http_msg *m)
+{
+	const struct http_header *h;
+
+	if (db == NULL)
+		return 1;
+	h = http_header(m, "Authorization");
+	return h != NULL && htpasswd_check(db, h->value, h->value_len) == 1;
+}
+
+static void
+ctl_start(struct conn *c, const struct http_msg *m)
+{
+	const struct http_header *h;
+	long long len;
+	char num[32];
+
+	if (!auth_ok(sw_ctlauth, m)) {
+		http_401(c, 1);
+		return;
+	}
+	if (!ew_strcaseeq(m->method, m->method_len, "POST")) {
+		http_error(c, 405, "Allow: POST\r\n", NULL);
+		return;
+	}
+	h = http_header(m, "Content-Length");
+	if (h == NULL || http_header(m, "Transfer-Encoding") != NULL) {
+		http_error(c, 411, NULL, NULL);
+		return;
+	}
+	if (h->value_len == 0 || h->value_len >= sizeof(num)) {
+		http_error(c, 400, NULL, NULL);
+		return;
+	}
+	memcpy(num, h->value, h->value_len);
+	num[h->value_len] = '\0';
+	if (!ew_isdigit(num[0]) || ew_parse_int(num, &len) < 0) {
+		http_error(c, 400, NULL, NULL);
+		return;
+	}
+	if (len > CTL_MAX_BODY) {
+		http_error(c, 413, NULL, NULL);
+		return;
+	}
+	h = http_header(m, "Expect");
+	if (h != NULL && ew_strcaseeq(h->value, h->value_len, "100-continue"))
+		out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	c->body_len = (size_t)len;
+	c->inmax = IN_MAX_CTL;
+	c->state = CS_BODY;
+}
+
+static int
+origin_ok(const struct http_msg *m)
+{
+	const struct http_header *o, *h;
+	const char *v, *p;
+	size_t n;
+
+	o = http_header(m, "Origin");
+	if (o == NULL)
+		o = http_header(m, "Sec-WebSocket-Origin");
+	if (o == NULL)
+		return 1;
+	h = http_header(m, "Host");
+	v = o->value;
+	n = o->value_len;
+	p = memchr(v, ':', n);		/* skip "scheme://" */
+	if (p != NULL && (size_t)(p - v) + 3 <= n && p[1] == '/' &&
+	    p[2] == '/') {
+		n -= (size_t)(p + 3 - v);
+		v = p + 3;
+	}
+	if (n > 0 && v[n - 1] == '/')
+		n--;
+	if (h == NULL || h->value_len != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (ew_lower((unsigned char)v[i]) !=
+		    ew_lower((unsigned char)h->value[i]))
+			return 0;
+	return 1;
+}
+
+static void
+ws_accepted(struct conn *c, const struct http_msg *m)
+{
+	const struct http_header *h, *k, *hv;
+	char acc[29], buf[256];
+	struct port *p;
+	int n;
+
+	if (!auth_ok(sw_auth, m))
+		return http_401(c, 0);
+	if (!ew_strcaseeq(m->method, m->method_len, "GET"))
+		return http_error(c, 405, "Allow: GET\r\n", NULL);
+	h = http_header(m, "Upgrade");
+	if (h == NULL || !ew_strcaseeq(h->value, h->value_len, "websocket"))
+		return http_error(c, 400, NULL,
+		    "Can \"Upgrade\" only to \"WebSocket\".");
+	h = http_header(m, "Connection");
+	if (h == NULL || !http_has_token(h->value, h->value_len, "upgrade"))
+		return http_error(c, 400, NULL,
+		    "\"Connection\" must be \"Upgrade\".");
+	if (!origin_ok(m))
+		return http_error(c, 403, NULL,
+		    "Cross origin websockets not allowed");
+	h = http_header(m, "Sec-WebSocket-Version");
+	if (h == NULL || !(ew_strcaseeq(h->value, h->value_len, "13") ||
+	    ew_strcaseeq(h->value, h->value_len, "8") ||
+	    ew_strcaseeq(h->value, h->value_len, "7"))) {
+		out_append(c, "HTTP/1.1 426 Upgrade Required\r\n"
+		    "Sec-WebSocket-Version: 7, 8, 13\r\n\r\n", 68);
+		return conn_linger(c);
+	}
+	hv = http_header(m, "Host");
+	k = http_header(m, "Sec-WebSocket-Key");
+	if (hv == NULL || hv->value_len == 0 || k == NULL || k->value_len == 0)
+		return http_error(c, 400, NULL, NULL);
+	ws_accept(k->value, k->value_len, acc);
+	n = snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
+	p = port_new(PORT_SERVER, c->peer);
+	if (p == NULL || out_append(c, buf, (size_t)n) < 0) {
+		if (p != NULL)
+			port_delete(p, 0);
+		return conn_free(c);
+	}
+	p->conn = c;
+	c->port = p;
+	c->state = CS_WS;
+	ws_rx_init(&c->rx, 1, MAX_FRAME);
+	timer_stop(&c->tmo);
+	log_msg(EW_LOG_INFO, "connected: %s", c->peerip);
+}
+
+static void
+req_process(struct conn *c)
+{
+	struct http_msg m;
+	int r;
+
+	r = http_parse_request((const char *)c->in, c->inlen, HTTP_MAX_HEADER,
+	    &m);
+	if (r == HTTP_INCOMPLETE)
+		return;
+	if (r == HTTP_BAD)
+		return http_error(c, 400, NULL, NULL);
+	if (r == HTTP_TOO_LARGE)
+		return http_error(c, 431, NULL, NULL);
+	c->head_len = (size_t)r;
+	if (c->ls->ctl && path_is(&m, conf.ctlpath))
+		ctl_start(c, &m);
+	else if (c->ls->ws && path_is(&m, conf.path)) {
+		ws_accepted(c, &m);
+		if (c->state == CS_WS) {
+			in_consume(c, c->head_len);
+			ws_process(c);
+		}
+	} else
+		http_error(c, 404, NULL, NULL);
+}
+
+static void
+body_process(struct conn *c)
+{
+	if (c->inlen < c->head_len + c->body_len)
+		return;
+	c->state = CS_RPC;
+	timer_stop(&c->tmo);
+	rpc_request(c, (const char *)c->in + c->head_len, c->body_len);
+	if (!c->dead)
+		conn_update(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* The open WebSocket */
+
+static void
+ws_fail(struct conn *c, int code)
+{
+	struct port *p = c->port;
+
+	conn_lost(c);
+	(void)p;
+	ws_send_close(c, code);
+	c->state = CS_CLOSING;
+	timer_stop(&c->ka);
+	timer_arm(&c->tmo, CLOSE_WAIT_MS);
+	conn_update(c);
+}
+
+static void
+ws_event(struct conn *c, struct ws_event *ev)
+{
+	struct port *p = c->port;
+
+	switch (ev->type) {
+	case WS_EV_MESSAGE:
+		if (p != NULL && c->state == CS_WS)
+			switch_input(p, ev->data, ev->len);
+		break;
+	case WS_EV_DROPPED:
+		if (p != NULL && !p->shut) {
+			p->rx++;
+			p->rx_dropped++;
+		}
+		break;
+	case WS_EV_PING:
+		if (c->state == CS_WS)
+			ws_send(c, WS_OP_PONG, ev->data, ev->len,
+			    PORT_QUEUE_MAX + OUT_CTRL_SLACK);
+		break;
+	case WS_EV_CLOSE:
+		if (c->state == CS_WS) {
+			/* Echo their code, then the server closes at once. */
+			conn_lost(c);
+			ws_send_close(c, ev->code);
+		}
+		if (c->client) {
+			c->state = CS_CLOSING;
+			timer_arm(&c->tmo, CLOSE_WAIT_MS);
+		} else
+			conn_linger(c);
+		break;
+	case WS_EV_ERROR:
+		if (c->state == CS_WS)
+			ws_fail(c, ev->code);
+		else
+			conn_free(c);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+ws_process(struct conn *c)
+{
+	struct ws_event ev;
+	size_t off = 0, n;
+
+	while (off < c->inlen && !c->dead &&
+	    (c->state == CS_WS || c->state == CS_CLOSING)) {
+		n = ws_rx_feed(&c->rx, c->in + off, c->inlen - off, &ev);
+		if (n == 0 && ev.type != WS_EV_ERROR)
+			break;
+		off += n;
+		if (ev.type != WS_EV_NONE)
+			ws_event(c, &ev);
+		if (ev.type == WS_EV_ERROR || ev.type == WS_EV_CLOSE) {
+			off = c->inlen;
+			break;
+		}
+	}
+	if (!c->dead) {
+		if (c->state == CS_LINGER)
+			off = c->inlen;
+		in_consume(c, off);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading */
+
+static void
+conn_input(struct conn *c)
+{
+	switch (c->state) {
+	case CS_REQ:
+		req_process(c);
+		if (!c->dead && c->state == CS_BODY)
+			body_process(c);
+		break;
+	case CS_BODY:
+		body_process(c);
+		break;
+	case CS_WS:
+	case CS_CLOSING:
+		ws_process(c);
+		break;
+	case CS_LINGER:
+		c->inlen = 0;	/* discard */
+		break;
+	default:
+		break;
+	}
+}
+
+static void hresp_process(struct conn *c);
+
+static void
+conn_eof(struct conn *c)
+{
+	if (c->state == CS_HRESP) {
+		snprintf(c->err, sizeof(c->err), "%s",
+		    "WebSocketConnectionClosedException: Connection is "
+		    "already closed.");
+		client_failed(c->cl, c->err);
+		return;
+	}
+	conn_lost(c);
+	conn_free(c);
+}
+
+static void
+conn_read(struct conn *c)
+{
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < RX_BUDGET && !c->dead; i++) {
+		if (c->state == CS_RPC)
+			return;
+		if (c->inlen == c->incap && in_grow(c) < 0) {
+			if (c->state == CS_LINGER) {
+				c->inlen = 0;
+				continue;
+			}
+			/* Cannot happen for a correct parser; be safe. */
+			conn_lost(c);
+			conn_free(c);
+			return;
+		}
+		n = recv(c->w.fd, c->in + c->inlen, c->incap - c->inlen, 0);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR)
+				continue;
+			snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] "
+			    "%s", errno, strerror(errno));
+			conn_eof(c);
+			return;
+		}
+		if (n == 0) {
+			conn_eof(c);
+			return;
+		}
+		c->inlen += (size_t)n;
+		c->last_rx = ew_now_ms();
+		c->ping_out = 0;
+		if (c->state == CS_HRESP)
+			hresp_process(c);
+		else
+			conn_input(c);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers */
+
+static void
+tmo_cb(struct ev_timer *t)
+{
+	struct conn *c = container_of(t, struct conn, tmo);
+
+	switch (c->state) {
+	case CS_RESOLVE:
+	case CS_CONNECT:
+	case CS_HRESP:
+		snprintf(c->err, sizeof(c->err), "timeout: timed out");
+		client_failed(c->cl, c->err);
+		break;
+	default:
+		/* Handshake deadline or close wait: just drop it. */
+		conn_lost(c);
+		conn_free(c);
+		break;
+	}
+}
+
+static void
+ka_cb(struct ev_timer *t)
+{
+	struct conn *c = container_of(t, struct conn, ka);
+	uint64_t now = ew_now_ms(), ka = (uint64_t)conf.keepalive * 1000;
+	uint8_t payload[8];
+	int i;
+
+	if (c->state != CS_WS || ka == 0)
+		return;
+	if (now - c->last_rx < ka) {
+		timer_arm(t, ka - (now - c->last_rx));
+		return;
+	}
+	if (c->ping_out) {
+		log_msg(EW_LOG_WARNING, "keepalive timeout: %s",
+		    c->port ? c->port->target : c->peer);
+		conn_lost(c);
+		conn_free(c);
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		payload[i] = (uint8_t)(now >> (56 - 8 * i));
+	ws_send(c, WS_OP_PING, payload, sizeof(payload),
+	    PORT_QUEUE_MAX + OUT_CTRL_SLACK);
+	c->ping_out = 1;
+	c->last_rx = now;	/* the next check is one period away */
+	timer_arm(t, ka);
+}
+
+/* ------------------------------------------------------------------ */
+/* Listeners */
+
+static void
+sock_tune(int fd)
+{
+	int on = 1, v;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	v = 30;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
+	v = 10;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
+	v = 3;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
+	v = 60000;
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v));
+}
+
+static void
+addr_text(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
+    size_t fulllen)
+{
+	int port = 0;
+
+	ip[0] = '\0';
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+		inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)iplen);
+		port = ntohs(s4->sin_port);
+		snprintf(full, fulllen, "%s:%d", ip, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)iplen);
+		port = ntohs(s6->sin6_port);
+		snprintf(full, fulllen, "[%s]:%d", ip, port);
+	} else
+		snprintf(full, fulllen, "?");
+}
+
+static void
+listener_io(struct ev_watcher *w, uint32_t revents)
+{
+	struct listener *ls = container_of(w, struct listener, w);
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct conn *c;
+	int fd, i;
+
+	(void)revents;
+	for (i = 0; i < RX_BUDGET; i++) {
+		sl = sizeof(ss);
+		fd = accept4(w->fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		c = conn_new(fd, 0);
+		if (c == NULL) {
+			close(fd);	/* over the connection cap */
+			continue;
+		}
+		sock_tune(fd);
+		c->ls = ls;
+		c->state = CS_REQ;
+		c->inmax = IN_MAX_WS > IN_MAX_CTL ? IN_MAX_WS : IN_MAX_CTL;
+		addr_text((struct sockaddr *)&ss, c->peerip, sizeof(c->peerip),
+		    c->peer, sizeof(c->peer));
+		timer_arm(&c->tmo, HTTP_TIMEOUT_MS);
+	}
+}
+
+static int
+listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
+    char *err, size_t errlen)
+{
+	struct listener *ls;
+	int fd, on = 1;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, sa, sl) < 0 || listen(fd, 128) < 0)
+		goto fail;
+	ls = calloc(1, sizeof(*ls));
+	if (ls == NULL)
+		goto fail;
+	ls->w.cb = listener_io;
+	ls->ws = ws;
+	ls->ctl = ctl;
+	if (loop_add(&ls->w, fd, EPOLLIN) < 0) {
+		free(ls);
+		goto fail;
+	}
+	ls->next = listeners;
+	listeners = ls;
+	return 0;
+fail:
+	snprintf(err, errlen, "error: [Errno %d] %s", errno, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static int
+listen_host(const char *host, int port, int ws, int ctl, char *err,
+    size_t errlen)
+{
+	struct addrinfo hints, *res, *ai;
+	char ps[16];
+	const char *h = host;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(ps, sizeof(ps), "%d", port);
+	if (host[0] == '\0') {
+		/* '' = every IPv4 and IPv6 address. */
+		if (listen_host("0.0.0.0", port, ws, ctl, err, errlen) < 0)
+			return -1;
+		if (listen_host("::", port, ws, ctl, err, errlen) < 0 &&
+		    errno != EAFNOSUPPORT)
+			return -1;
+		return 0;
+	}
+	if (host[0] == '[') {	/* bracketed IPv6 */
+		static char bare[64];
+		size_t n = strlen(host);
+		if (n < 3 || n - 2 >= sizeof(bare) || host[n - 1] != ']') {
+			snprintf(err, errlen, "ValueError: Invalid host: %s",
+			    host);
+			return -1;
+		}
+		memcpy(bare, host + 1, n - 2);
+		bare[n - 2] = '\0';
+		h = bare;
+	}
+	rc = getaddrinfo(h, ps, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "gaierror: [Errno %d] %s", rc,
+		    gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (listen_one(ai->ai_addr, ai->ai_addrlen, ws, ctl, err,
+		    errlen) < 0) {
+			freeaddrinfo(res);
+			return -1;
+		}
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+listeners_open(char *err, size_t errlen)
+{
+	if (conf.port == conf.ctlport && strcmp(conf.host, conf.ctlhost) == 0)
+		return listen_host(conf.host, conf.port, 1, 1, err, errlen);
+	if (listen_host(conf.host, conf.port, 1, 0, err, errlen) < 0)
+		return -1;
+	return listen_host(conf.ctlhost, conf.ctlport, 0, 1, err, errlen);
+}
+
+/* ------------------------------------------------------------------ */
+/* Client attempts: resolve (in a child: getaddrinfo blocks), connect
+ * to each address in turn, send the upgrade, check the 101. */
+
+static void connect_next(struct conn *c);
+
+static void
+dns_io(struct ev_watcher *w, uint32_t revents)
+{
+	struct conn *c = container_of(w, struct conn, dns_w);
+	uint8_t buf[sizeof(int32_t) + sizeof(c->addrs)];
+	size_t got = 0;
+	ssize_t n;
+	int32_t rc;
+
+	(void)revents;
+	/* The child writes everything, then exits: read to EOF. */
+	while (got < sizeof(buf)) {
+		n = read(w->fd, buf + got, sizeof(buf) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (n < 0 && errno == EAGAIN)
+		return;	/* not finished; the pipe holds it all at once */
+	dns_stop(c);
+	if (got < sizeof(rc)) {
+		snprintf(c->err, sizeof(c->err), "gaierror: [Errno -3] "
+		    "Temporary failure in name resolution");
+		client_failed(c->cl, c->err);
+		return;
+	}
+	memcpy(&rc, buf, sizeof(rc));
+	if (rc != 0) {
+		snprintf(c->err, sizeof(c->err), "gaierror: [Errno %d] %s",
+		    (int)rc, gai_strerror((int)rc));
+		client_failed(c->cl, c->err);
+		return;
+	}
+	c->naddrs = (int)((got - sizeof(rc)) / sizeof(c->addrs[0]));
+	memcpy(c->addrs, buf + sizeof(rc), (size_t)c->naddrs *
+	    sizeof(c->addrs[0]));
+	c->addri = 0;
+	connect_next(c);
+}
+
+static void
+dns_child(int fd, const char *host, int port)
+{
+	struct addrinfo hints, *res, *ai;
+	struct sockaddr_storage ss[DNS_MAX_ADDRS];
+	uint8_t buf[sizeof(int32_t) + sizeof(ss)];
+	char ps[16];
+	int32_t rc;
+	int n = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(ps, sizeof(ps), "%d", port);
+	rc = getaddrinfo(host, ps, &hints, &res);
+	if (rc == 0) {
+		for (ai = res; ai != NULL && n < DNS_MAX_ADDRS; ai = ai->ai_next)
+			if (ai->ai_addrlen <= sizeof(ss[0])) {
+				memset(&ss[n], 0, sizeof(ss[n]));
+				memcpy(&ss[n++], ai->ai_addr, ai->ai_addrlen);
+			}
+		freeaddrinfo(res);
+	}
+	memcpy(buf, &rc, sizeof(rc));
+	memcpy(buf + sizeof(rc), ss, (size_t)n * sizeof(ss[0]));
+	if (write(fd, buf, sizeof(rc) + (size_t)n * sizeof(ss[0])) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static int
+addr_literal(struct conn *c, const char *host, int port)
+{
+	struct sockaddr_in *s4 = (void *)&c->addrs[0];
+	struct sockaddr_in6 *s6 = (void *)&c->addrs[0];
+
+	memset(&c->addrs[0], 0, sizeof(c->addrs[0]));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+	} else
+		return 0;
+	c->naddrs = 1;
+	c->addri = 0;
+	return 1;
+}
+
+static void
+attempt_start(struct client *cl)
+{
+	struct conn *c;
+	int pfd[2];
+	pid_t pid;
+
+	c = conn_new(-1, 1);
+	if (c == NULL) {
+		client_failed(cl, "OSError: [Errno 24] Too many open files");
+		return;
+	}
+	c->cl = cl;
+	cl->conn = c;
+	c->state = CS_RESOLVE;
+	c->dns_w.cb = dns_io;
+	timer_arm(&c->tmo, CONNECT_TIMEOUT_MS);
+	if (addr_literal(c, cl->u.host, cl->u.port)) {
+		connect_next(c);
+		return;
+	}
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    (pid = fork()) < 0) {
+		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
+		    errno, strerror(errno));
+		client_failed(cl, c->err);
+		return;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		dns_child(pfd[1], cl->u.host, cl->u.port);
+	}
+	close(pfd[1]);
+	c->dns_pid = pid;
+	if (loop_add(&c->dns_w, pfd[0], EPOLLIN) < 0) {
+		close(pfd[0]);
+		client_failed(cl, "OSError: [Errno 12] Cannot allocate memory");
+	}
+}
+
+static void
+upgrade_send(struct conn *c)
+{
+	struct client *cl = c->cl;
+	uint8_t raw[16];
+	char buf[URL_MAX + 1024], hostport[300];
+	char authz[BASE64_ENC_LEN(2 * CRED_MAX) + 32];
+	int n;
+
+	ew_random(raw, sizeof(raw));
+	base64_encode(c->key, raw, sizeof(raw));
+	if (cl->u.port_given && cl->u.port != (strcmp(cl->u.scheme, "wss") ?
+	    80 : 443))
+		snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]:%d" :
+		    "%s:%d", cl->u.host, cl->u.port);
+	else
+		snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]" :
+		    "%s", cl->u.host);
+	authz[0] = '\0';
+	if (cl->user[0] != '\0') {
+		memcpy(authz, "Authorization: ", 15);
+		n = (int)basic_auth_header(authz + 15, sizeof(authz) - 17,
+		    cl->user, cl->pass);
+		if (n < 0)
+			authz[0] = '\0';
+		else
+			memcpy(authz + 15 + n, "\r\n", 3);
+	}
+	n = snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+	    cl->u.path, hostport, c->key, authz);
+	explicit_bzero(authz, sizeof(authz));
+	c->state = CS_HRESP;
+	c->inmax = IN_MAX_WS;
+	out_append(c, buf, (size_t)n);
+	explicit_bzero(buf, sizeof(buf));
+	conn_flush(c);
+}
+
+static void
+connect_next(struct conn *c)
+{
+	struct sockaddr_storage *ss;
+	socklen_t sl;
+	int fd;
+
+	while (c->addri < c->naddrs) {
+		ss = &c->addrs[c->addri++];
+		sl = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+		    sizeof(struct sockaddr_in);
+		fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			goto next;
+		sock_tune(fd);
+		if (connect(fd, (struct sockaddr *)ss, sl) == 0 ||
+		    errno == EINPROGRESS) {
+			if (loop_add(&c->w, fd, EPOLLOUT) < 0) {
+				close(fd);
+				goto next;
+			}
+			c->state = CS_CONNECT;
+			addr_text((struct sockaddr *)ss, c->peerip,
+			    sizeof(c->peerip), c->err, sizeof(c->err));
+			return;
+		}
+		close(fd);
+next:
+		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
+		    errno, strerror(errno));
+	}
+	if (c->naddrs == 0)
+		snprintf(c->err, sizeof(c->err), "gaierror: [Errno -2] "
+		    "Name or service not known");
+	client_failed(c->cl, c->err);
+}
+
+static void
+connect_done(struct conn *c)
+{
+	int e = 0, fd = c->w.fd;
+	socklen_t l = sizeof(e);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
+		e = errno;
+	if (e == 0) {
+		c->state = CS_HRESP;
+		upgrade_send(c);
+		return;
+	}
+	loop_del(&c->w);
+	close(fd);
+	errno = e;
+	snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
+	    strerror(e));
+	if (c->addri < c->naddrs)
+		connect_next(c);
+	else
+		client_failed(c->cl, c->err);
+}
+
+static int
+hresp_check(struct conn *c, const struct http_msg *m)
+{
+	const struct http_header *h;
+	char acc[29];
+
+	if (m->status != 101) {
+		snprintf(c->err, sizeof(c->err), "WebSocketException: "
+		    "Handshake status %d", m->status);
+		return -1;
+	}
+	snprintf(c->err, sizeof(c->err), "WebSocketException: Invalid "
+	    "WebSocket Header");
+	h = http_header(m, "Upgrade");
+	if (h == NULL || !ew_strcaseeq(h->value, h->value_len, "websocket"))
+		return -1;
+	h = http_header(m, "Connection");
+	if (h == NULL || !http_has_token(h->value, h->value_len, "upgrade"))
+		return -1;
+	ws_accept(c->key, strlen(c->key), acc);
+	h = http_header(m, "Sec-WebSocket-Accept");
+	if (h == NULL || h->value_len != 28 || memcmp(h->value, acc, 28) != 0)
+		return -1;
+	if (http_header(m, "Sec-WebSocket-Extensions") != NULL ||
+	    http_header(m, "Sec-WebSocket-Protocol") != NULL)
+		return -1;
+	return 0;
+}
+
+static void client_connected(struct client *cl, struct conn *c);
+
+static void
+hresp_process(struct conn *c)
+{
+	struct http_msg m;
+	int r;
+
+	r = http_parse_response((const char *)c->in, c->inlen,
+	    HTTP_MAX_HEADER, &m);
+	if (r == HTTP_INCOMPLETE)
+		return;
+	if (r < 0 || hresp_check(c, &m) < 0) {
+		if (r < 0)
+			snprintf(c->err, sizeof(c->err), "WebSocketException: "
+			    "Invalid WebSocket Header");
+		client_failed(c->cl, c->err);
+		return;
+	}
+	in_consume(c, (size_t)r);
+	c->state = CS_WS;
+	ws_rx_init(&c->rx, 0, MAX_FRAME);
+	timer_stop(&c->tmo);
+	client_connected(c->cl, c);
+	if (!c->dead && c->inlen > 0)
+		ws_process(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* The per-connection entry point */
+
+static void
+conn_io(struct ev_watcher *w, uint32_t revents)
+{
+	struct conn *c = container_of(w, struct conn, w);
+
+	if (c->state == CS_CONNECT) {
+		if (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			connect_done(c);
+		return;
+	}
+	if ((revents & EPOLLOUT) && c->outoff < c->outlen) {
+		conn_flush(c);
+		if (c->dead)
+			return;
+	}
+	if (revents & EPOLLIN)
+		conn_read(c);
+	if (!c->dead)
+		conn_update(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Client ports */
+
+struct client *
+client_new(const char *url, const char *user, const char *pass,
+    const char *cacerts, int insecure, char *err, size_t errlen)
+{
+	struct client *cl;
+
+	cl = calloc(1, sizeof(*cl));
+	if (cl == NULL) {
+		snprintf(err, errlen, "OSError: [Errno 12] %s",
+		    strerror(ENOMEM));
+		return NULL;
+	}
+	if (strlen(url) >= sizeof(cl->url) || url_parse(url, &cl->u) < 0 ||
+	    cl->u.has_userinfo || (strcmp(cl->u.scheme, "ws") != 0 &&
+	    strcmp(cl->u.scheme, "wss") != 0)) {
+		if (strncmp(url, "ws://", 5) != 0 &&
+		    strncmp(url, "wss://", 6) != 0)
+			snprintf(err, errlen, "ValueError: Invalid target URL "
+			    "scheme: %s", url);
+		else
+			snprintf(err, errlen, "ValueError: Invalid target URL: "
+			    "%s", url);
+		free(cl);
+		return NULL;
+	}
+	if (strcmp(cl->u.scheme, "wss") == 0) {
+		snprintf(err, errlen, "SSLError: wss:// is not supported by "
+		    "this build");
+		free(cl);
+		return NULL;
+	}
+	snprintf(cl->url, sizeof(cl->url), "%s", url);
+	snprintf(cl->user, sizeof(cl->user), "%s", user ? user : "");
+	snprintf(cl->pass, sizeof(cl->pass), "%s", pass ? pass : "");
+	snprintf(cl->cacerts, sizeof(cl->cacerts), "%s",
+	    cacerts ? cacerts : "");
+	cl->insecure = insecure;
+	timer_init(&cl->retry, NULL);
+	return cl;
+}
+
+static void
+retry_cb(struct ev_timer *t)
+{
+	struct client *cl = container_of(t, struct client, retry);
+
+	attempt_start(cl);
+}
+
+void
+client_start(struct client *cl, struct conn *waiter, const char *id,
+    size_t idlen)
+{
+	cl->waiter = waiter;
+	if (waiter != NULL)
+		waiter->awaiting = cl;
+	cl->id = malloc(idlen + 1);
+	if (cl->id != NULL) {
+		memcpy(cl->id, id, idlen);
+		cl->id[idlen] = '\0';
+		cl->idlen = idlen;
+	}
+	cl->retry.cb = retry_cb;
+	attempt_start(cl);
+}
+
+void
+client_free(struct client *cl)
+{
+	struct conn *c = cl->conn;
+
+	timer_stop(&cl->retry);
+	if (cl->waiter != NULL)
+		cl->waiter->awaiting = NULL;
+	if (c != NULL) {
+		c->cl = NULL;
+		if (c->state != CS_WS && c->state != CS_CLOSING)
+			conn_free(c);
+	}
+	free(cl->id);
+	explicit_bzero(cl->pass, sizeof(cl->pass));
+	free(cl);
+}
+
+/* Answer the waiting addPort, if anyone still waits. */
+static void
+client_answer(struct client *cl, struct port *p, const char *err)
+{
+	struct conn *w = cl->waiter;
+
+	cl->waiter = NULL;
+	if (w != NULL) {
+		w->awaiting = NULL;
+		rpc_client_done(w, cl->id ? cl->id : "null",
+		    cl->id ? cl->idlen : 4, p, err);
+	}
+	free(cl->id);
+	cl->id = NULL;
+}
+
+static void
+client_connected(struct client *cl, struct conn *c)
+{
+	struct port *p = cl->port;
+
+	cl->attempt = 0;
+	if (p == NULL) {
+		p = port_new(PORT_CLIENT, cl->url);
+		if (p == NULL) {
+			client_failed(cl, "OSError: [Errno 12] Cannot "
+			    "allocate memory");
+			return;
+		}
+		p->cl = cl;
+		cl->port = p;
+		p->conn = c;
+		c->port = p;
+		log_msg(EW_LOG_INFO, "connected: %s", cl->url);
+		client_answer(cl, p, NULL);
+	} else {
+		p->conn = c;
+		c->port = p;
+		port_set_up(p, 1);
+		log_msg(EW_LOG_INFO, "connected: %s", cl->url);
+	}
+	c->last_rx = ew_now_ms();
+	if (conf.keepalive > 0)
+		timer_arm(&c->ka, (uint64_t)conf.keepalive * 1000);
+}
+
+static void
+client_failed(struct client *cl, const char *err)
+{
+	struct conn *c = cl ? cl->conn : NULL;
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s", err);
+	if (c != NULL) {
+		c->cl = NULL;
+		cl->conn = NULL;
+		conn_free(c);
+	}
+	if (cl == NULL)
+		return;
+	if (cl->port == NULL) {
+		/* The first attempt failed: addPort fails, nothing stays. */
+		client_answer(cl, NULL, msg);
+		client_free(cl);
+		return;
+	}
+	log_msg(EW_LOG_WARNING, "connect failed: %s: %s", cl->url, msg);
+	client_schedule(cl);
+}
+
+static void
+client_schedule(struct client *cl)
+{
+	uint64_t base, ms;
+	uint32_t r;
+	int n;
+
+	n = ++cl->attempt;
+	base = n > 7 ? BACKOFF_MAX_S : (uint64_t)1 << (n - 1);
+	if (base > BACKOFF_MAX_S)
+		base = BACKOFF_MAX_S;
+	ew_random(&r, sizeof(r));
+	/* min(2^(n-1), 60) s x U[0.8, 1.0] */
+	ms = base * 800 + (base * 200 * (r % 1001)) / 1000;
+	timer_arm(&cl->retry, ms);
+}

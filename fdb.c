@@ -1,0 +1,200 @@
+/*
+ * fdb.c - the forwarding database: (vid, mac) -> (port, last seen).
+ *
+ * Open addressing with linear probing and backward-shift deletion (no
+ * tombstones), sized to twice the hard cap so probes stay short.  The
+ * table is allocated once; a MAC flood can fill it but never grow it.
+ * Expired entries are invisible to lookups and go on the next sweep.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "etherws.h"
+
+static size_t
+fdb_hash(const struct fdb *f, uint16_t vid, const uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	int i;
+
+	for (i = 0; i < 6; i++)
+		h = (h ^ mac[i]) * 0x100000001b3ULL;
+	h = (h ^ (vid & 0xff)) * 0x100000001b3ULL;
+	h = (h ^ (vid >> 8)) * 0x100000001b3ULL;
+	return (size_t)(h ^ (h >> 29)) & f->mask;
+}
+
+int
+fdb_init(struct fdb *f, size_t max, uint64_t ageout_ms)
+{
+	size_t size = 16;
+
+	while (size < 2 * max)
+		size *= 2;
+	memset(f, 0, sizeof(*f));
+	f->tab = calloc(size, sizeof(*f->tab));
+	if (f->tab == NULL)
+		return -1;
+	f->mask = size - 1;
+	f->max = max;
+	f->ageout = ageout_ms;
+	return 0;
+}
+
+void
+fdb_free(struct fdb *f)
+{
+	free(f->tab);
+	f->tab = NULL;
+}
+
+static int
+fdb_expired(const struct fdb *f, const struct fdb_entry *e, uint64_t now)
+{
+	return now - e->seen > f->ageout;
+}
+
+/* Slot holding (vid, mac), or the empty slot where it would go. */
+static size_t
+fdb_slot(const struct fdb *f, uint16_t vid, const uint8_t mac[6])
+{
+	size_t i = fdb_hash(f, vid, mac);
+
+	while (f->tab[i].port != 0) {
+		if (f->tab[i].vid == vid && memcmp(f->tab[i].mac, mac, 6) == 0)
+			break;
+		i = (i + 1) & f->mask;
+	}
+	return i;
+}
+
+int
+fdb_lookup(struct fdb *f, uint16_t vid, const uint8_t mac[6], uint64_t now)
+{
+	struct fdb_entry *e = &f->tab[fdb_slot(f, vid, mac)];
+
+	if (e->port == 0 || fdb_expired(f, e, now))
+		return 0;
+	return e->port;
+}
+
+/* Remove slot i, shifting back later members of its probe run. */
+static void
+fdb_remove(struct fdb *f, size_t i)
+{
+	size_t j = i, home;
+
+	for (;;) {
+		f->tab[i].port = 0;
+		for (;;) {
+			j = (j + 1) & f->mask;
+			if (f->tab[j].port == 0) {
+				f->n--;
+				return;
+			}
+			home = fdb_hash(f, f->tab[j].vid, f->tab[j].mac);
+			/* Can j's entry live at i?  Only if its home is not
+			 * cyclically within (i, j]. */
+			if (i <= j ? (home <= i || home > j) :
+			    (home <= i && home > j))
+				break;
+		}
+		f->tab[i] = f->tab[j];
+		i = j;
+	}
+}
+
+int
+fdb_learn(struct fdb *f, uint16_t vid, const uint8_t mac[6], int port,
+    uint64_t now)
+{
+	struct fdb_entry *e = &f->tab[fdb_slot(f, vid, mac)];
+	int changed;
+
+	if (e->port != 0) {
+		changed = e->port != port || fdb_expired(f, e, now);
+		e->port = port;
+		e->seen = now;
+		return changed;
+	}
+	if (f->n >= f->max) {
+		fdb_sweep(f, now, NULL);
+		if (f->n >= f->max) {
+			f->full_drops++;
+			return -1;
+		}
+		e = &f->tab[fdb_slot(f, vid, mac)];
+	}
+	memcpy(e->mac, mac, 6);
+	e->vid = vid;
+	e->port = port;
+	e->seen = now;
+	f->n++;
+	return 1;
+}
+
+/* Remove every entry matching; restart a slot after a backward shift. */
+static void
+fdb_filter(struct fdb *f, uint64_t now, int port,
+    void (*cb)(const struct fdb_entry *, const char *why))
+{
+	size_t i;
+	int hit;
+
+	for (i = 0; i <= f->mask; i++) {
+		for (;;) {
+			if (f->tab[i].port == 0)
+				break;
+			hit = port ? f->tab[i].port == port :
+			    fdb_expired(f, &f->tab[i], now);
+			if (!hit)
+				break;
+			if (cb != NULL)
+				cb(&f->tab[i], port ? "deleted" : "aged out");
+			fdb_remove(f, i);
+		}
+	}
+}
+
+void
+fdb_sweep(struct fdb *f, uint64_t now,
+    void (*cb)(const struct fdb_entry *, const char *why))
+{
+	fdb_filter(f, now, 0, cb);
+}
+
+void
+fdb_del_port(struct fdb *f, int port,
+    void (*cb)(const struct fdb_entry *, const char *why))
+{
+	if (port != 0)
+		fdb_filter(f, 0, port, cb);
+}
+
+static int
+fdb_cmp(const void *a, const void *b)
+{
+	const struct fdb_entry *x = a, *y = b;
+
+	if (x->vid != y->vid)
+		return x->vid < y->vid ? -1 : 1;
+	return memcmp(x->mac, y->mac, 6);
+}
+
+size_t
+fdb_list(struct fdb *f, uint64_t now, struct fdb_entry **out)
+{
+	struct fdb_entry *v;
+	size_t i, n = 0;
+
+	*out = NULL;
+	v = malloc((f->n ? f->n : 1) * sizeof(*v));
+	if (v == NULL)
+		return 0;
+	for (i = 0; i <= f->mask; i++)
+		if (f->tab[i].port != 0 && !fdb_expired(f, &f->tab[i], now))
+			v[n++] = f->tab[i];
+	qsort(v, n, sizeof(*v), fdb_cmp);
+	*out = v;
+	return n;
+}

@@ -1,0 +1,564 @@
+/*
+ * rpc.c - the JSON-RPC 2.0 control methods (SPEC.md section 4):
+ * envelope checks, the seven etherws.control methods, and the replies.
+ *
+ * Replies are built with the bounded writer into a buffer that doubles
+ * until the document fits (a listFdb of 8192 entries is ~600 KB).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "etherws.h"
+
+#define NS		"etherws.control."
+#define REPLY_MAX	(8 * 1024 * 1024)
+#define ERR_MAX		512
+
+struct req {
+	struct conn	*c;
+	const char	*s;		/* body */
+	struct json_tok	*t;
+	int		 params;	/* token index or -1 */
+	const char	*id;		/* raw JSON text of the id */
+	size_t		 idlen;
+	char		 err[ERR_MAX];	/* -32602 data on failure */
+};
+
+typedef void emit_fn(struct jw *, void *);
+
+static void
+send_doc(struct conn *c, const char *id, size_t idlen, emit_fn *emit,
+    void *arg, const char *errmsg, int code, const char *data)
+{
+	struct jw w;
+	char *buf = NULL, *n;
+	size_t cap = 4096;
+	char idbuf[64];
+
+	for (;;) {
+		n = realloc(buf, cap);
+		if (n == NULL)
+			break;
+		buf = n;
+		jw_init(&w, buf, cap);
+		jw_raw(&w, "{\"jsonrpc\": \"2.0\", \"id\": ");
+		if (idlen < sizeof(idbuf)) {
+			memcpy(idbuf, id, idlen);
+			idbuf[idlen] = '\0';
+			jw_raw(&w, idbuf);
+		} else if (w.len + idlen < w.cap) {
+			memcpy(w.buf + w.len, id, idlen);
+			w.len += idlen;
+			w.buf[w.len] = '\0';
+		} else
+			w.ovf = 1;
+		if (errmsg != NULL) {
+			jw_raw(&w, ", \"error\": {\"code\": ");
+			jw_int(&w, code);
+			jw_raw(&w, ", \"message\": ");
+			jw_cstr(&w, errmsg);
+			jw_raw(&w, ", \"data\": ");
+			jw_cstr(&w, data);
+			jw_raw(&w, "}}");
+		} else {
+			jw_raw(&w, ", \"result\": {\"entries\": [");
+			emit(&w, arg);
+			jw_raw(&w, "]}}");
+		}
+		if (!w.ovf) {
+			ctl_reply(c, buf, w.len);
+			free(buf);
+			return;
+		}
+		if (cap >= REPLY_MAX)
+			break;
+		cap *= 2;
+	}
+	free(buf);
+	ctl_reply(c, "{\"jsonrpc\": \"2.0\", \"id\": null, \"error\": "
+	    "{\"code\": -32603, \"message\": \"Internal error\", \"data\": "
+	    "\"MemoryError\"}}", 104);
+}
+
+static void
+send_error(struct conn *c, const char *id, size_t idlen, int code,
+    const char *data)
+{
+	const char *msg;
+
+	switch (code) {
+	case -32700: msg = "Parse error"; break;
+	case -32600: msg = "Invalid Request"; break;
+	case -32601: msg = "Method not found"; break;
+	case -32602: msg = "Invalid params"; break;
+	default: msg = "Internal error"; break;
+	}
+	if (code == -32602)
+		log_msg(EW_LOG_ERROR, "%s", data);
+	send_doc(c, id, idlen, NULL, NULL, msg, code, data);
+}
+
+/* ------------------------------------------------------------------ */
+/* Result entries */
+
+static const char *
+kind_name(enum port_kind k)
+{
+	switch (k) {
+	case PORT_TAP: return "tap";
+	case PORT_NETDEV: return "netdev";
+	case PORT_CLIENT: return "client";
+	default: return "server";
+	}
+}
+
+static void
+emit_portstat(struct jw *w, const struct port *p)
+{
+	jw_raw(w, "{\"port\": ");
+	jw_int(w, p->no);
+	jw_raw(w, ", \"type\": ");
+	jw_cstr(w, kind_name(p->kind));
+	jw_raw(w, ", \"target\": ");
+	jw_cstr(w, p->target);
+	jw_raw(w, ", \"rx\": ");
+	jw_int(w, (long long)p->rx);
+	jw_raw(w, ", \"tx\": ");
+	jw_int(w, (long long)p->tx);
+	jw_raw(w, p->shut ? ", \"shut\": true" : ", \"shut\": false");
+	jw_raw(w, ", \"state\": ");
+	jw_cstr(w, p->shut ? "shut" : p->up ? "up" : "down");
+	jw_raw(w, ", \"rx_dropped\": ");
+	jw_int(w, (long long)p->rx_dropped);
+	jw_raw(w, ", \"tx_dropped\": ");
+	jw_int(w, (long long)p->tx_dropped);
+	jw_raw(w, "}");
+}
+
+static void
+emit_one_port(struct jw *w, void *arg)
+{
+	emit_portstat(w, arg);
+}
+
+static void
+emit_ports(struct jw *w, void *arg)
+{
+	struct port *p;
+	size_t i;
+
+	(void)arg;
+	for (i = 0; (p = port_at(i)) != NULL; i++) {
+		if (i > 0)
+			jw_raw(w, ", ");
+		emit_portstat(w, p);
+	}
+}
+
+static void
+emit_ifstat(struct jw *w, const struct port *p)
+{
+	char addr[16], mask[16];
+	int mtu = 0;
+
+	if (ifconf_get(p->ifname, addr, mask, &mtu) < 0)
+		addr[0] = mask[0] = '\0';
+	jw_raw(w, "{\"port\": ");
+	jw_int(w, p->no);
+	jw_raw(w, ", \"type\": ");
+	jw_cstr(w, kind_name(p->kind));
+	jw_raw(w, ", \"target\": ");
+	jw_cstr(w, p->target);
+	jw_raw(w, ", \"address\": ");
+	jw_cstr(w, addr);
+	jw_raw(w, ", \"netmask\": ");
+	jw_cstr(w, mask);
+	jw_raw(w, ", \"mtu\": ");
+	jw_int(w, mtu);
+	jw_raw(w, "}");
+}
+
+static void
+emit_one_if(struct jw *w, void *arg)
+{
+	emit_ifstat(w, arg);
+}
+
+static void
+emit_ifs(struct jw *w, void *arg)
+{
+	struct port *p;
+	size_t i;
+	int first = 1;
+
+	(void)arg;
+	for (i = 0; (p = port_at(i)) != NULL; i++) {
+		if (p->kind != PORT_TAP && p->kind != PORT_NETDEV)
+			continue;
+		if (!first)
+			jw_raw(w, ", ");
+		first = 0;
+		emit_ifstat(w, p);
+	}
+}
+
+static void
+emit_fdb(struct jw *w, void *arg)
+{
+	struct fdb_entry *e;
+	uint64_t now = ew_now_ms();
+	char mac[18];
+	size_t i, n;
+
+	(void)arg;
+	n = fdb_list(&fdb, now, &e);
+	for (i = 0; i < n; i++) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		    e[i].mac[0], e[i].mac[1], e[i].mac[2], e[i].mac[3],
+		    e[i].mac[4], e[i].mac[5]);
+		if (i > 0)
+			jw_raw(w, ", ");
+		jw_raw(w, "{\"vid\": ");
+		jw_int(w, e[i].vid);
+		jw_raw(w, ", \"mac\": ");
+		jw_cstr(w, mac);
+		jw_raw(w, ", \"port\": ");
+		jw_int(w, e[i].port);
+		jw_raw(w, ", \"age\": ");
+		jw_int(w, (long long)((now - e[i].seen) / 1000));
+		jw_raw(w, "}");
+	}
+	free(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Parameter helpers: each returns 0, or -1 with r->err set. */
+
+static void
+raw_text(const struct req *r, int i, char *out, size_t cap)
+{
+	const struct json_tok *t = &r->t[i];
+	size_t a = t->start, b = t->end;
+
+	if (t->type == JSON_STRING) {
+		a--;
+		b++;
+	}
+	snprintf(out, cap, "%.*s", (int)(b - a), r->s + a);
+}
+
+static int
+param(struct req *r, const char *key)
+{
+	if (r->params < 0)
+		return -1;
+	return json_obj_get(r->s, r->t, r->params, key);
+}
+
+static int
+need(struct req *r, const char *key)
+{
+	int i = param(r, key);
+
+	if (i < 0)
+		snprintf(r->err, sizeof(r->err), "KeyError: '%s'", key);
+	return i;
+}
+
+static struct port *
+get_port(struct req *r)
+{
+	char buf[64], raw[128];
+	long long no;
+	struct port *p;
+	int i;
+
+	if ((i = need(r, "port")) < 0)
+		return NULL;
+	if (r->t[i].type == JSON_NUMBER) {
+		if (json_get_int(r->s, r->t, i, &no) < 0)
+			no = -1;
+	} else if (r->t[i].type != JSON_STRING ||
+	    json_get_str(r->s, r->t, i, buf, sizeof(buf)) < 0 ||
+	    !ew_isdigit(buf[0]) || ew_parse_int(buf, &no) < 0)
+		no = -1;
+	if (no <= 0 || no > 0x7fffffff) {
+		raw_text(r, i, raw, sizeof(raw));
+		snprintf(r->err, sizeof(r->err), "ValueError: Invalid port: %s",
+		    raw);
+		return NULL;
+	}
+	p = port_find((int)no);
+	if (p == NULL)
+		snprintf(r->err, sizeof(r->err), "KeyError: %lld", no);
+	return p;
+}
+
+/* Optional string option: NULL when absent or null. */
+static int
+opt_str(struct req *r, int obj, const char *key, char *out, size_t cap,
+    const char **res)
+{
+	int i;
+
+	*res = NULL;
+	if (obj < 0 || (i = json_obj_get(r->s, r->t, obj, key)) < 0 ||
+	    r->t[i].type == JSON_NULL)
+		return 0;
+	if (r->t[i].type != JSON_STRING ||
+	    json_get_str(r->s, r->t, i, out, cap) < 0) {
+		snprintf(r->err, sizeof(r->err), "ValueError: Invalid %s", key);
+		return -1;
+	}
+	*res = out;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Methods */
+
+static int
+m_addport(struct req *r)
+{
+	char type[16], target[URL_MAX], user[CRED_MAX], pass[CRED_MAX],
+	    cacerts[1024], raw[128];
+	const char *u, *pw, *ca;
+	enum port_kind kind;
+	struct client *cl;
+	struct port *p;
+	int i, opts, insecure = 0;
+
+	if ((i = need(r, "type")) < 0)
+		return -1;
+	if (json_get_str(r->s, r->t, i, type, sizeof(type)) < 0)
+		type[0] = '\0';
+	if (strcmp(type, "tap") == 0)
+		kind = PORT_TAP;
+	else if (strcmp(type, "netdev") == 0)
+		kind = PORT_NETDEV;
+	else if (strcmp(type, "client") == 0)
+		kind = PORT_CLIENT;
+	else {
+		raw_text(r, i, raw, sizeof(raw));
+		snprintf(r->err, sizeof(r->err), "ValueError: Invalid port "
+		    "type: %s", r->t[i].type == JSON_STRING ? type : raw);
+		return -1;
+	}
+	if ((i = need(r, "target")) < 0)
+		return -1;
+	if (json_get_str(r->s, r->t, i, target, sizeof(target)) < 0) {
+		snprintf(r->err, sizeof(r->err), "ValueError: Invalid target");
+		return -1;
+	}
+	if (kind != PORT_CLIENT) {
+		p = port_add_dev(kind, target, r->err, sizeof(r->err));
+		if (p == NULL)
+			return -1;
+		send_doc(r->c, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+		return 0;
+	}
+	opts = param(r, "options");
+	if (opts >= 0 && r->t[opts].type != JSON_OBJECT)
+		opts = -1;
+	if (opt_str(r, opts, "user", user, sizeof(user), &u) < 0 ||
+	    opt_str(r, opts, "passwd", pass, sizeof(pass), &pw) < 0 ||
+	    opt_str(r, opts, "cacerts", cacerts, sizeof(cacerts), &ca) < 0)
+		return -1;
+	if (opts >= 0 && (i = json_obj_get(r->s, r->t, opts, "insecure")) >= 0)
+		insecure = json_truthy(r->s, r->t, i);
+	cl = client_new(target, u, pw, ca, insecure, r->err, sizeof(r->err));
+	explicit_bzero(pass, sizeof(pass));
+	if (cl == NULL)
+		return -1;
+	/* Answered by rpc_client_done once the first attempt ends. */
+	client_start(cl, r->c, r->id, r->idlen);
+	return 0;
+}
+
+static int
+m_setport(struct req *r)
+{
+	struct port *p = get_port(r);
+	int i;
+
+	if (p == NULL)
+		return -1;
+	i = param(r, "shut");
+	if (i >= 0 && r->t[i].type != JSON_NULL)
+		p->shut = json_truthy(r->s, r->t, i);
+	send_doc(r->c, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+	return 0;
+}
+
+static int
+m_delport(struct req *r)
+{
+	struct port *p = get_port(r);
+
+	if (p == NULL)
+		return -1;
+	port_delete(p, 1000);
+	/* The port's memory lives until the end of this round. */
+	send_doc(r->c, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+	return 0;
+}
+
+static int
+m_setif(struct req *r)
+{
+	char abuf[64], mbuf[64];
+	const char *addr, *mask;
+	long long mtu = 0;
+	struct port *p = get_port(r);
+	int i;
+
+	if (p == NULL)
+		return -1;
+	if (p->kind != PORT_TAP && p->kind != PORT_NETDEV) {
+		snprintf(r->err, sizeof(r->err), "ValueError: Port %d has "
+		    "unsupported interface: %s", p->no, kind_name(p->kind));
+		return -1;
+	}
+	if (opt_str(r, r->params, "address", abuf, sizeof(abuf), &addr) < 0 ||
+	    opt_str(r, r->params, "netmask", mbuf, sizeof(mbuf), &mask) < 0) {
+		snprintf(r->err, sizeof(r->err), "ValueError: Bad IP address");
+		return -1;
+	}
+	i = param(r, "mtu");
+	if (i >= 0 && r->t[i].type != JSON_NULL &&
+	    (json_get_int(r->s, r->t, i, &mtu) < 0 || mtu <= 0 ||
+	    mtu > 0x7fffffff)) {
+		snprintf(r->err, sizeof(r->err), "ValueError: Invalid MTU");
+		return -1;
+	}
+	if (ifconf_set(p->ifname, addr, mask, (int)mtu, r->err,
+	    sizeof(r->err)) < 0)
+		return -1;
+	send_doc(r->c, r->id, r->idlen, emit_one_if, p, NULL, 0, NULL);
+	return 0;
+}
+
+static int
+m_list(struct req *r, emit_fn *emit)
+{
+	send_doc(r->c, r->id, r->idlen, emit, NULL, NULL, 0, NULL);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The envelope */
+
+static int
+envelope(struct req *r, char *name, size_t cap)
+{
+	char method[256], ver[64];
+	int i, m;
+
+	if (r->t[0].type != JSON_OBJECT) {
+		send_error(r->c, r->id, r->idlen, -32600,
+		    "TypeError: request must be an object");
+		return -1;
+	}
+	if ((i = json_obj_get(r->s, r->t, 0, "jsonrpc")) < 0) {
+		send_error(r->c, r->id, r->idlen, -32600,
+		    "KeyError: 'jsonrpc'");
+		return -1;
+	}
+	if (!json_str_eq(r->s, r->t, i, "2.0")) {
+		if (json_get_str(r->s, r->t, i, ver, sizeof(ver)) < 0)
+			raw_text(r, i, ver, sizeof(ver));
+		snprintf(r->err, sizeof(r->err),
+		    "ValueError: Invalid JSON-RPC version: %s", ver);
+		send_error(r->c, r->id, r->idlen, -32600, r->err);
+		return -1;
+	}
+	if ((m = json_obj_get(r->s, r->t, 0, "method")) < 0) {
+		send_error(r->c, r->id, r->idlen, -32600, "KeyError: 'method'");
+		return -1;
+	}
+	if (json_get_str(r->s, r->t, m, method, sizeof(method)) < 0)
+		raw_text(r, m, method, sizeof(method));
+	if (r->t[m].type != JSON_STRING ||
+	    strncmp(method, NS, strlen(NS)) != 0) {
+		snprintf(r->err, sizeof(r->err),
+		    "ValueError: Invalid method namespace: %s", method);
+		send_error(r->c, r->id, r->idlen, -32601, r->err);
+		return -1;
+	}
+	snprintf(name, cap, "%s", method + strlen(NS));
+	return 0;
+}
+
+void
+rpc_request(struct conn *c, const char *body, size_t len)
+{
+	static struct json_tok toks[JSON_MAX_TOKENS];
+	struct req r;
+	const char *perr;
+	char name[256];
+	int n, i, rc;
+
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.s = body;
+	r.t = toks;
+	r.id = "null";
+	r.idlen = 4;
+	r.params = -1;
+	n = json_parse(body, len, toks, JSON_MAX_TOKENS, JSON_MAX_DEPTH, &perr);
+	if (n < 0) {
+		snprintf(r.err, sizeof(r.err), "ValueError: %s", perr);
+		send_error(c, r.id, r.idlen, -32700, r.err);
+		return;
+	}
+	if (toks[0].type == JSON_OBJECT &&
+	    (i = json_obj_get(body, toks, 0, "id")) >= 0) {
+		r.id = body + toks[i].start - (toks[i].type == JSON_STRING);
+		r.idlen = toks[i].end - toks[i].start +
+		    (toks[i].type == JSON_STRING ? 2 : 0);
+	}
+	if (envelope(&r, name, sizeof(name)) < 0)
+		return;
+	if (strcmp(name, "listPort") == 0)
+		rc = m_list(&r, emit_ports);
+	else if (strcmp(name, "listInterface") == 0)
+		rc = m_list(&r, emit_ifs);
+	else if (strcmp(name, "listFdb") == 0)
+		rc = m_list(&r, emit_fdb);
+	else if (strcmp(name, "addPort") != 0 && strcmp(name, "setPort") != 0 &&
+	    strcmp(name, "delPort") != 0 && strcmp(name, "setInterface") != 0) {
+		snprintf(r.err, sizeof(r.err), "ValueError: Unknown method: %s",
+		    name);
+		send_error(c, r.id, r.idlen, -32601, r.err);
+		return;
+	} else {
+		i = json_obj_get(body, toks, 0, "params");
+		if (i >= 0 && toks[i].type != JSON_OBJECT) {
+			send_error(c, r.id, r.idlen, -32602,
+			    "TypeError: params must be an object");
+			return;
+		}
+		r.params = i;
+		if (strcmp(name, "addPort") == 0)
+			rc = m_addport(&r);
+		else if (strcmp(name, "setPort") == 0)
+			rc = m_setport(&r);
+		else if (strcmp(name, "delPort") == 0)
+			rc = m_delport(&r);
+		else
+			rc = m_setif(&r);
+	}
+	if (rc < 0)
+		send_error(c, r.id, r.idlen, -32602, r.err);
+}
+
+void
+rpc_client_done(struct conn *waiter, const char *id, size_t idlen,
+    struct port *p, const char *err)
+{
+	if (p != NULL)
+		send_doc(waiter, id, idlen, emit_one_port, p, NULL, 0, NULL);
+	else
+		send_error(waiter, id, idlen, -32602, err);
+}

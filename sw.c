@@ -1,0 +1,766 @@
+/*
+ * sw.c - the switch daemon: command line, start-up, the port table and
+ * the learning switch itself.
+ *
+ * The switch knows nothing of sockets, TLS or WebSocket: frames come in
+ * through switch_input() and leave through port_output(); a tunnel port
+ * hands its frames to its connection (conn.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include "etherws.h"
+
+struct sw_conf	 conf;
+struct fdb	 fdb;
+struct htpasswd	*sw_auth, *sw_ctlauth;
+
+static struct port	**ptab;		/* ascending port numbers */
+static size_t		 nports, ptab_cap;
+static int		 next_no = 1;
+static struct port	*grave[64];	/* deleted, freed after the round */
+static size_t		 ngrave;
+static struct ev_timer	 sweep_timer;
+static struct ev_timer	 exit_timer;
+static struct ev_watcher sig_w;
+static int		 shutting_down;
+
+/* ------------------------------------------------------------------ */
+/* Port table */
+
+struct port *
+port_at(size_t i)
+{
+	return i < nports ? ptab[i] : NULL;
+}
+
+struct port *
+port_find(int no)
+{
+	size_t lo = 0, hi = nports, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (ptab[mid]->no == no)
+			return ptab[mid];
+		if (ptab[mid]->no < no)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct port *
+port_new(enum port_kind kind, const char *target)
+{
+	struct port *p, **n;
+	size_t cap;
+
+	if (nports == ptab_cap) {
+		cap = ptab_cap ? ptab_cap * 2 : 16;
+		n = realloc(ptab, cap * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		ptab = n;
+		ptab_cap = cap;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->no = next_no++;
+	p->kind = kind;
+	p->fd = -1;
+	p->w.fd = -1;
+	p->up = 1;
+	snprintf(p->target, sizeof(p->target), "%s", target);
+	ptab[nports++] = p;
+	return p;
+}
+
+static void
+port_reap(void)
+{
+	size_t i;
+
+	for (i = 0; i < ngrave; i++)
+		free(grave[i]);
+	ngrave = 0;
+}
+
+static void
+fdb_log(const struct fdb_entry *e, const char *why)
+{
+	log_debug("fdb %s: port:%d; vid:%d; mac:%02x%02x%02x%02x%02x%02x",
+	    why, e->port, e->vid, e->mac[0], e->mac[1], e->mac[2], e->mac[3],
+	    e->mac[4], e->mac[5]);
+}
+
+void
+port_set_up(struct port *p, int up)
+{
+	p->up = up;
+	if (!up)
+		fdb_del_port(&fdb, p->no, fdb_log);
+}
+
+void
+port_delete(struct port *p, int close_code)
+{
+	size_t i;
+
+	for (i = 0; i < nports && ptab[i] != p; i++)
+		;
+	if (i == nports)
+		return;
+	memmove(&ptab[i], &ptab[i + 1], (nports - i - 1) * sizeof(*ptab));
+	nports--;
+	fdb_del_port(&fdb, p->no, fdb_log);
+	if (p->fd >= 0) {
+		loop_del(&p->w);
+		close(p->fd);	/* a tap device vanishes with its fd */
+		p->fd = -1;
+		log_msg(EW_LOG_INFO, "disconnected: %s", p->target);
+	}
+	if (p->cl != NULL) {
+		client_free(p->cl);
+		p->cl = NULL;
+	}
+	if (p->conn != NULL) {
+		conn_close(p->conn, close_code);
+		p->conn = NULL;
+	}
+	/* Callers may still be inside this port's callback: free later. */
+	if (ngrave == sizeof(grave) / sizeof(grave[0]))
+		port_reap();	/* only reached outside callbacks in bulk */
+	grave[ngrave++] = p;
+	loop_idle(port_reap);
+}
+
+/* ------------------------------------------------------------------ */
+/* The switch */
+
+static void
+port_output(struct port *q, const uint8_t *frame, size_t len)
+{
+	ssize_t n;
+
+	if (q->kind == PORT_TAP || q->kind == PORT_NETDEV) {
+		n = write(q->fd, frame, len);
+		if (n == (ssize_t)len)
+			q->tx++;
+		else
+			q->tx_dropped++;
+		return;
+	}
+	if (q->conn != NULL && conn_send_frame(q->conn, frame, len) == 0)
+		q->tx++;
+	else
+		q->tx_dropped++;
+}
+
+static void
+log_sent(const char *ports, uint16_t vid, const uint8_t *f)
+{
+	log_debug("sent: port:%s; vid:%d; "
+	    "%02x%02x%02x%02x%02x%02x -> %02x%02x%02x%02x%02x%02x",
+	    ports, vid, f[6], f[7], f[8], f[9], f[10], f[11],
+	    f[0], f[1], f[2], f[3], f[4], f[5]);
+}
+
+static void
+flood(struct port *from, const uint8_t *frame, size_t len, uint16_t vid)
+{
+	char list[256];
+	size_t i, off = 0;
+	struct port *q;
+
+	list[0] = '\0';
+	for (i = 0; i < nports; i++) {
+		q = ptab[i];
+		if (q == from || q->shut || !q->up)
+			continue;
+		port_output(q, frame, len);
+		if (log_level <= EW_LOG_DEBUG && off < sizeof(list) - 16)
+			off += (size_t)snprintf(list + off, sizeof(list) - off,
+			    "%s%d", off ? "," : "", q->no);
+	}
+	if (log_level <= EW_LOG_DEBUG)
+		log_sent(list, vid, frame);
+}
+
+void
+switch_input(struct port *p, const uint8_t *frame, size_t len)
+{
+	uint16_t vid = 0;
+	uint64_t now;
+	struct port *q;
+	int dst, tagged;
+	char one[16];
+
+	if (p->shut)
+		return;
+	p->rx++;
+	tagged = len >= 14 && frame[12] == 0x81 && frame[13] == 0x00;
+	if (len < MIN_FRAME || (tagged && len < 18) || len > MAX_FRAME) {
+		p->rx_dropped++;
+		return;
+	}
+	if (tagged)
+		vid = ew_be16(frame + 14) & 0x0fff;
+	now = ew_now_ms();
+	if (!(frame[6] & 1) && fdb_learn(&fdb, vid, frame + 6, p->no, now) > 0)
+		log_debug("fdb learned: port:%d; vid:%d; "
+		    "mac:%02x%02x%02x%02x%02x%02x", p->no, vid, frame[6],
+		    frame[7], frame[8], frame[9], frame[10], frame[11]);
+	if (frame[0] & 1 || (dst = fdb_lookup(&fdb, vid, frame, now)) == 0) {
+		flood(p, frame, len, vid);
+		return;
+	}
+	q = port_find(dst);
+	if (q == NULL || q == p || q->shut || !q->up) {
+		p->rx_dropped++;	/* no hairpin, no shut output */
+		return;
+	}
+	port_output(q, frame, len);
+	if (log_level <= EW_LOG_DEBUG) {
+		snprintf(one, sizeof(one), "%d", q->no);
+		log_sent(one, vid, frame);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* tap and netdev ports */
+
+static void
+dev_io(struct ev_watcher *w, uint32_t revents)
+{
+	struct port *p = container_of(w, struct port, w);
+	uint8_t buf[MAX_FRAME + 4];
+	long n;
+	int i;
+
+	if (!(revents & EPOLLIN))
+		return;
+	for (i = 0; i < RX_BUDGET; i++) {
+		if (p->kind == PORT_TAP) {
+			n = read(p->fd, buf, sizeof(buf));
+			if (n < 0)
+				n = -errno;
+		} else
+			n = netdev_recv(p->fd, buf, sizeof(buf));
+		if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR)
+			return;
+		if (n == -EMSGSIZE) {
+			p->rx++;
+			p->rx_dropped++;
+			continue;
+		}
+		if (n == -ENETDOWN) {
+			log_msg(EW_LOG_WARNING, "%s: network is down",
+			    p->target);
+			return;
+		}
+		if (n < 0) {
+			log_msg(EW_LOG_ERROR, "%s: read: %s", p->target,
+			    strerror((int)-n));
+			port_delete(p, 1000);
+			return;
+		}
+		if (n == 0 && p->kind == PORT_NETDEV)
+			continue;	/* our own transmission */
+		switch_input(p, buf, (size_t)n);
+	}
+}
+
+struct port *
+port_add_dev(enum port_kind kind, const char *target, char *err,
+    size_t errlen)
+{
+	char ifname[IFNAME_MAX];
+	struct port *p;
+	int fd;
+
+	if (kind == PORT_TAP)
+		fd = tap_open(target, ifname, err, errlen);
+	else {
+		fd = netdev_open(target, err, errlen);
+		snprintf(ifname, sizeof(ifname), "%s", target);
+	}
+	if (fd < 0)
+		return NULL;
+	p = port_new(kind, ifname);
+	if (p == NULL) {
+		close(fd);
+		snprintf(err, errlen, "OSError: [Errno 12] %s", strerror(ENOMEM));
+		return NULL;
+	}
+	p->fd = fd;
+	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
+	p->w.cb = dev_io;
+	if (loop_add(&p->w, fd, EPOLLIN) < 0) {
+		snprintf(err, errlen, "OSError: [Errno %d] %s", errno,
+		    strerror(errno));
+		p->fd = -1;
+		close(fd);
+		port_delete(p, 1000);
+		return NULL;
+	}
+	log_msg(EW_LOG_INFO, "connected: %s", p->target);
+	return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Signals, sweep, shutdown */
+
+static void
+sweep_cb(struct ev_timer *t)
+{
+	fdb_sweep(&fdb, ew_now_ms(), fdb_log);
+	timer_arm(t, FDB_SWEEP_MS);
+}
+
+static void
+exit_check(struct ev_timer *t)
+{
+	(void)t;	/* the close wait is over */
+	loop_stop();
+}
+
+static void
+exit_poll(void)
+{
+	if (shutting_down && conn_count() == 0)
+		loop_stop();
+	else if (shutting_down)
+		loop_idle(exit_poll);
+}
+
+void
+sw_shutdown(void)
+{
+	struct port *p;
+
+	if (shutting_down) {
+		loop_stop();
+		return;
+	}
+	shutting_down = 1;
+	log_msg(EW_LOG_INFO, "shutting down");
+	while ((p = port_at(0)) != NULL)
+		port_delete(p, 1001);
+	timer_init(&exit_timer, exit_check);
+	timer_arm(&exit_timer, CLOSE_WAIT_MS);
+	loop_idle(exit_poll);
+}
+
+static void
+sig_io(struct ev_watcher *w, uint32_t revents)
+{
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			continue;	/* log reopen: see log.c */
+		if (shutting_down)
+			_exit(0);	/* a second signal: at once */
+		sw_shutdown();
+	}
+}
+
+static int
+signals_init(void)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	sig_w.cb = sig_io;
+	return loop_add(&sig_w, fd, EPOLLIN);
+}
+
+/* ------------------------------------------------------------------ */
+/* Command line */
+
+enum {
+	OPT_DEBUG, OPT_LOGCONF, OPT_SYSLOG, OPT_PIDFILE, OPT_FOREGROUND, OPT_AGEOUT,
+	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
+	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
+	OPT_CTLSSLCERT, OPT_HELP
+};
+static const struct ew_opt sw_opts[] = {
+	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
+	{ "foreground", 0 }, { "ageout", 1 }, { "keepalive", 1 },
+	{ "path", 1 }, { "host", 1 }, { "port", 1 }, { "htpasswd", 1 },
+	{ "sslkey", 1 }, { "sslcert", 1 }, { "ctlpath", 1 }, { "ctlhost", 1 },
+	{ "ctlport", 1 }, { "ctlhtpasswd", 1 }, { "ctlsslkey", 1 },
+	{ "ctlsslcert", 1 }, { "help", 0 },
+};
+
+static const char sw_usage[] =
+"usage: etherws sw [-h] [--debug] [--logconf LOGCONF] [--syslog]\n"
+"                  [--pidfile PIDFILE] [--foreground] [--ageout AGEOUT]\n"
+"                  [--keepalive KEEPALIVE] [--path PATH] [--host HOST]\n"
+"                  [--port PORT] [--htpasswd HTPASSWD] [--sslkey SSLKEY]\n"
+"                  [--sslcert SSLCERT] [--ctlpath CTLPATH]\n"
+"                  [--ctlhost CTLHOST] [--ctlport CTLPORT]\n"
+"                  [--ctlhtpasswd CTLHTPASSWD] [--ctlsslkey CTLSSLKEY]\n"
+"                  [--ctlsslcert CTLSSLCERT]\n";
+
+static const char sw_help[] =
+"\n"
+"Run the Ethernet switch daemon.\n"
+"\n"
+"options:\n"
+"  -h, --help            show this help message and exit\n"
+"  --debug               log every frame (DEBUG)\n"
+"  --logconf LOGCONF     logging configuration file (fileConfig subset)\n"
+"  --syslog              log to syslog\n"
+"  --pidfile PIDFILE     write the daemon's pid here\n"
+"  --foreground          do not detach\n"
+"  --ageout AGEOUT       FDB ageing time, s (default 300)\n"
+"  --keepalive KEEPALIVE client ping interval, s; 0 = off (default 30)\n"
+"  --path PATH           WebSocket path (default /)\n"
+"  --host HOST           WebSocket listen address (default all)\n"
+"  --port PORT           WebSocket port (default 80, 443 with TLS)\n"
+"  --htpasswd HTPASSWD   Basic auth file for tunnels\n"
+"  --sslkey SSLKEY       TLS private key for tunnels\n"
+"  --sslcert SSLCERT     TLS certificate chain for tunnels\n"
+"  --ctlpath CTLPATH     control path (default /ctl)\n"
+"  --ctlhost CTLHOST     control listen address (default 127.0.0.1)\n"
+"  --ctlport CTLPORT     control port (default 7867)\n"
+"  --ctlhtpasswd CTLHTPASSWD\n"
+"                        Basic auth file for control\n"
+"  --ctlsslkey CTLSSLKEY TLS private key for control\n"
+"  --ctlsslcert CTLSSLCERT\n"
+"                        TLS certificate chain for control\n";
+
+/* Usage errors: exit 2 with "etherws sw: error: ..." */
+static int
+sw_usage_error(const char *fmt, const char *a, const char *b)
+{
+	fputs(sw_usage, stderr);
+	fprintf(stderr, "etherws sw: error: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int
+value_error(const char *fmt, const char *a)
+{
+	char data[512];
+
+	snprintf(data, sizeof(data), fmt, a);
+	ew_print_error("Internal error", -32603, data);
+	return 2;
+}
+
+static int
+parse_int_opt(const char *name, const char *v, long long *out)
+{
+	if (ew_parse_int(v, out) < 0)
+		return sw_usage_error("argument --%s: invalid int value: '%s'",
+		    name, v);
+	return 0;
+}
+
+/* Make a file option absolute and check it can be opened. */
+static int
+file_opt(const char **path, char *store, size_t cap)
+{
+	char cwd[PATH_MAX], data[PATH_MAX + 128];
+	int fd, n;
+
+	if (*path == NULL)
+		return 0;
+	if ((*path)[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+		n = snprintf(store, cap, "%s/%s", cwd, *path);
+	else
+		n = snprintf(store, cap, "%s", *path);
+	*path = store;
+	if (n < 0 || (size_t)n >= cap) {
+		errno = ENAMETOOLONG;
+		fd = -1;
+	} else
+		fd = open(store, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(data, sizeof(data), "IOError: [Errno %d] %s: '%s'",
+		    errno, strerror(errno), store);
+		ew_print_error("Internal error", -32603, data);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+sw_parse(int argc, char **argv, long long *port, long long *ctlport)
+{
+	const char *v;
+	long long n;
+	int idx = 1, o, rc;
+
+	conf.ageout = 300;
+	conf.keepalive = 30;
+	conf.path = "/";
+	conf.ctlpath = "/ctl";
+	conf.host = "";
+	conf.ctlhost = "127.0.0.1";
+	*port = -1;
+	*ctlport = 7867;
+	while ((o = ew_getopt(argc, argv, &idx, sw_opts,
+	    (int)(sizeof(sw_opts) / sizeof(sw_opts[0])), &v,
+	    "etherws sw")) >= 0) {
+		rc = 0;
+		switch (o) {
+		case OPT_HELP:
+			fputs(sw_usage, stdout);
+			fputs(sw_help, stdout);
+			exit(0);
+		case OPT_DEBUG: conf.debug = 1; break;
+		case OPT_LOGCONF: conf.logconf = v; break;
+		case OPT_SYSLOG: conf.syslog = 1; break;
+		case OPT_PIDFILE: conf.pidfile = v; break;
+		case OPT_FOREGROUND: conf.foreground = 1; break;
+		case OPT_AGEOUT: rc = parse_int_opt("ageout", v, &conf.ageout);
+			break;
+		case OPT_KEEPALIVE:
+			rc = parse_int_opt("keepalive", v, &conf.keepalive);
+			break;
+		case OPT_PATH: conf.path = v; break;
+		case OPT_HOST: conf.host = v; break;
+		case OPT_PORT: rc = parse_int_opt("port", v, port); break;
+		case OPT_HTPASSWD: conf.htpasswd = v; break;
+		case OPT_SSLKEY: conf.sslkey = v; break;
+		case OPT_SSLCERT: conf.sslcert = v; break;
+		case OPT_CTLPATH: conf.ctlpath = v; break;
+		case OPT_CTLHOST: conf.ctlhost = v; break;
+		case OPT_CTLPORT: rc = parse_int_opt("ctlport", v, &n);
+			*ctlport = n;
+			break;
+		case OPT_CTLHTPASSWD: conf.ctlhtpasswd = v; break;
+		case OPT_CTLSSLKEY: conf.ctlsslkey = v; break;
+		case OPT_CTLSSLCERT: conf.ctlsslcert = v; break;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (o == -2) {
+		fputs(sw_usage, stderr);
+		return 2;
+	}
+	if (idx < argc)
+		return sw_usage_error("unrecognized arguments: %s%s", argv[idx],
+		    "");
+	return 0;
+}
+
+/* Checks in SPEC.md 2.1's order; returns an exit status or 0. */
+static int
+sw_check(long long port, long long ctlport)
+{
+	static char f1[PATH_MAX], f2[PATH_MAX], f3[PATH_MAX], f4[PATH_MAX],
+	    f5[PATH_MAX], f6[PATH_MAX], f7[PATH_MAX];
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", conf.ageout);
+	if (conf.ageout <= 0)
+		return value_error("ValueError: Invalid ageout: %s", num);
+	snprintf(num, sizeof(num), "%lld", conf.keepalive);
+	if (conf.keepalive < 0)
+		return value_error("ValueError: Invalid keepalive: %s", num);
+	if (file_opt(&conf.htpasswd, f1, sizeof(f1)) ||
+	    file_opt(&conf.ctlhtpasswd, f2, sizeof(f2)) ||
+	    file_opt(&conf.sslkey, f3, sizeof(f3)) ||
+	    file_opt(&conf.sslcert, f4, sizeof(f4)) ||
+	    file_opt(&conf.ctlsslkey, f5, sizeof(f5)) ||
+	    file_opt(&conf.ctlsslcert, f6, sizeof(f6)) ||
+	    file_opt(&conf.logconf, f7, sizeof(f7)))
+		return 1;
+	if (conf.path[0] != '/')
+		return value_error("ValueError: Invalid path: %s", conf.path);
+	if (conf.ctlpath[0] != '/')
+		return value_error("ValueError: Invalid ctlpath: %s",
+		    conf.ctlpath);
+	if ((conf.sslkey == NULL) != (conf.sslcert == NULL))
+		return value_error("%s",
+		    "ValueError: Both sslkey and sslcert are required");
+	if ((conf.ctlsslkey == NULL) != (conf.ctlsslcert == NULL))
+		return value_error("%s",
+		    "ValueError: Both ctlsslkey and ctlsslcert are required");
+	if (port < 0)
+		port = conf.sslkey ? 443 : 80;
+	snprintf(num, sizeof(num), "%lld", port);
+	if (port > 65535)
+		return value_error("ValueError: Invalid port: %s", num);
+	snprintf(num, sizeof(num), "%lld", ctlport);
+	if (ctlport < 0 || ctlport > 65535)
+		return value_error("ValueError: Invalid ctlport: %s", num);
+	conf.port = (int)port;
+	conf.ctlport = (int)ctlport;
+	if (conf.port == conf.ctlport && strcmp(conf.host, conf.ctlhost) == 0) {
+		if (strcmp(conf.path, conf.ctlpath) == 0)
+			return value_error("%s",
+			    "ValueError: Same path/ctlpath on same host");
+		if (!!conf.sslkey != !!conf.ctlsslkey || (conf.sslkey &&
+		    strcmp(conf.sslkey, conf.ctlsslkey) != 0))
+			return value_error("%s", "ValueError: Different "
+			    "sslkey/ctlsslkey on same host");
+		if (!!conf.sslcert != !!conf.ctlsslcert || (conf.sslcert &&
+		    strcmp(conf.sslcert, conf.ctlsslcert) != 0))
+			return value_error("%s", "ValueError: Different "
+			    "sslcert/ctlsslcert on same host");
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Detaching: the first process exits only once the daemon is ready. */
+
+static int
+write_pidfile(void)
+{
+	char buf[32];
+	int fd, n;
+
+	if (conf.pidfile == NULL)
+		return 0;
+	fd = open(conf.pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644);
+	if (fd < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static int
+daemonize(void)
+{
+	int pfd[2], fd;
+	char c = 1;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(pfd[1]);
+		if (read(pfd[0], &c, 1) != 1)
+			c = 1;
+		_exit(c == 0 ? 0 : 1);
+	}
+	close(pfd[0]);
+	setsid();
+	pid = fork();
+	if (pid < 0)
+		_exit(1);
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		_exit(1);
+	umask(022);
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	if (!conf.syslog)
+		log_disable();
+	if (write_pidfile() < 0) {
+		if (write(pfd[1], &c, 1) < 0)
+			_exit(1);
+		_exit(1);
+	}
+	c = 0;
+	if (write(pfd[1], &c, 1) < 0)
+		_exit(1);
+	close(pfd[1]);
+	return 0;
+}
+
+int
+sw_main(int argc, char **argv)
+{
+	char err[512];
+	long long port, ctlport;
+	int rc;
+
+	if ((rc = sw_parse(argc, argv, &port, &ctlport)) != 0)
+		return rc;
+	if ((rc = sw_check(port, ctlport)) != 0)
+		return rc;
+	if (conf.htpasswd != NULL &&
+	    (sw_auth = htpasswd_open(conf.htpasswd, err, sizeof(err))) == NULL) {
+		ew_print_error("Internal error", -32603, err);
+		return 1;
+	}
+	if (conf.ctlhtpasswd != NULL && (sw_ctlauth =
+	    htpasswd_open(conf.ctlhtpasswd, err, sizeof(err))) == NULL) {
+		ew_print_error("Internal error", -32603, err);
+		return 1;
+	}
+	if (conf.debug)
+		log_level = EW_LOG_DEBUG;
+	if (conf.syslog)
+		log_open_syslog();
+	if (fdb_init(&fdb, FDB_MAX, (uint64_t)conf.ageout * 1000) < 0 ||
+	    loop_init() < 0) {
+		ew_print_error("Internal error", -32603,
+		    "OSError: [Errno 12] Cannot allocate memory");
+		return 1;
+	}
+	if (listeners_open(err, sizeof(err)) < 0) {
+		ew_print_error("Internal error", -32603, err);
+		return 1;
+	}
+	if (signals_init() < 0) {
+		perror("etherws sw: signals");
+		return 1;
+	}
+	if (!conf.foreground) {
+		if (daemonize() < 0) {
+			perror("etherws sw: detach");
+			return 1;
+		}
+	} else if (write_pidfile() < 0) {
+		snprintf(err, sizeof(err), "IOError: [Errno %d] %s: '%s'",
+		    errno, strerror(errno), conf.pidfile);
+		ew_print_error("Internal error", -32603, err);
+		return 1;
+	}
+	timer_init(&sweep_timer, sweep_cb);
+	timer_arm(&sweep_timer, FDB_SWEEP_MS);
+	rc = loop_run();
+	if (conf.pidfile != NULL)
+		unlink(conf.pidfile);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,396 @@
+/*
+ * test_auth.c - htpasswd loading and Basic auth checks against files
+ * written by the real htpasswd(1) (apache2-utils) in a temp directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "etherws.h"
+#include "t.h"
+
+static char tmpdir[] = "/tmp/ew_test_auth.XXXXXX";
+static char hpath[64];
+
+static void
+run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Run a shell command built from fmt; failure aborts the test. */
+static void
+run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "command failed: %s\n", cmd);
+		exit(2);
+	}
+}
+
+/* Give the file a distinct mtime, so the reload never depends on the
+ * filesystem's timestamp granularity. */
+static void
+set_mtime(const char *path, time_t t)
+{
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+
+	if (utimensat(AT_FDCWD, path, ts, 0) < 0) {
+		perror("utimensat");
+		exit(2);
+	}
+}
+
+/* Build the header for user:pass and check it. */
+static int
+check(struct htpasswd *h, const char *user, const char *pass)
+{
+	char hdr[1024];
+	long n;
+
+	n = basic_auth_header(hdr, sizeof(hdr), user, pass);
+	if (n < 0)
+		return -1;
+	return htpasswd_check(h, hdr, (size_t)n);
+}
+
+/* Check a literal header value. */
+static int
+check_raw(struct htpasswd *h, const char *v)
+{
+	return htpasswd_check(h, v, strlen(v));
+}
+
+static void
+test_header(void)
+{
+	char out[64];
+	char big[CRED_MAX + 1];
+	static const char want[] = "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==";
+
+	/* RFC 7617 section 2 example. */
+	CHECK(basic_auth_header(out, sizeof(out), "Aladdin", "open sesame") ==
+	    (long)strlen(want));
+	CHECK(strcmp(out, want) == 0);
+	CHECK(basic_auth_header(out, strlen(want) + 1, "Aladdin",
+	    "open sesame") == (long)strlen(want));
+	CHECK(basic_auth_header(out, strlen(want), "Aladdin",
+	    "open sesame") == -1);
+	CHECK(basic_auth_header(out, sizeof(out), "", "") == 10);
+	CHECK(strcmp(out, "Basic Og==") == 0);
+	memset(big, 'u', CRED_MAX);
+	big[CRED_MAX] = '\0';
+	CHECK(basic_auth_header(out, sizeof(out), big, "p") == -1);
+}
+
+static void
+test_basic(void)
+{
+	struct htpasswd *h;
+	char err[256];
+
+	run("htpasswd -b -s -c '%s' alice secret 2>/dev/null", hpath);
+	run("htpasswd -b -s '%s' bob 'pa:ss:word' 2>/dev/null", hpath);
+	run("htpasswd -b -B '%s' carol bcrypted 2>/dev/null", hpath);
+	run("htpasswd -b -m '%s' dave md5ed 2>/dev/null", hpath);
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	CHECK(check(h, "alice", "secret") == 1);
+	CHECK(check(h, "alice", "Secret") == 0);
+	CHECK(check(h, "alice", "secret ") == 0);
+	CHECK(check(h, "alice", "") == 0);
+	CHECK(check(h, "Alice", "secret") == 0);
+	CHECK(check(h, "alic", "secret") == 0);
+	CHECK(check(h, "mallory", "secret") == 0);
+	/* Passwords may contain ':'; the split is at the first one. */
+	CHECK(check(h, "bob", "pa:ss:word") == 1);
+	CHECK(check(h, "bob", "pa") == 0);
+	CHECK(check(h, "bob", "pa:ss:wor") == 0);
+	/* Non-{SHA} entries are never accepted. */
+	CHECK(check(h, "carol", "bcrypted") == 0);
+	CHECK(check(h, "dave", "md5ed") == 0);
+	htpasswd_free(h);
+}
+
+static void
+test_scheme(void)
+{
+	struct htpasswd *h;
+	char err[256];
+
+	/* alice:secret = YWxpY2U6c2VjcmV0 */
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	CHECK(check_raw(h, "Basic YWxpY2U6c2VjcmV0") == 1);
+	CHECK(check_raw(h, "basic YWxpY2U6c2VjcmV0") == 1);
+	CHECK(check_raw(h, "BASIC YWxpY2U6c2VjcmV0") == 1);
+	CHECK(check_raw(h, "bAsIc YWxpY2U6c2VjcmV0") == 1);
+	CHECK(check_raw(h, "Basic  YWxpY2U6c2VjcmV0") == 1);
+	/* Missing or wrong scheme. */
+	CHECK(check_raw(h, "YWxpY2U6c2VjcmV0") == 0);
+	CHECK(check_raw(h, "BasicYWxpY2U6c2VjcmV0") == 0);
+	CHECK(check_raw(h, "Bearer YWxpY2U6c2VjcmV0") == 0);
+	CHECK(check_raw(h, "Basics YWxpY2U6c2VjcmV0") == 0);
+	CHECK(check_raw(h, "Basic") == 0);
+	CHECK(check_raw(h, "Basic ") == 0);
+	CHECK(check_raw(h, "") == 0);
+	CHECK(htpasswd_check(h, NULL, 0) == 0);
+	CHECK(htpasswd_check(NULL, "Basic YWxpY2U6c2VjcmV0", 22) == 0);
+	/* Bad base64. */
+	CHECK(check_raw(h, "Basic YWxpY2U6c2VjcmV0=") == 0);
+	CHECK(check_raw(h, "Basic YWxpY2U6c2VjcmV0 ") == 0);
+	CHECK(check_raw(h, "Basic YWxpY2U6c2Vjc mV0") == 0);
+	CHECK(check_raw(h, "Basic YWxpY2U6c2VjcmV!") == 0);
+	CHECK(check_raw(h, "Basic YWxpY2U6c2VjcmV1") == 0);
+	CHECK(check_raw(h, "Basic YWxpY2U-c2VjcmV0") == 0);
+	/* Decodes, but has no ':' ("alicesecret"). */
+	CHECK(check_raw(h, "Basic YWxpY2VzZWNyZXQ=") == 0);
+	/* Only len bytes count: a valid header cut short fails. */
+	CHECK(htpasswd_check(h, "Basic YWxpY2U6c2VjcmV0", 21) == 0);
+	htpasswd_free(h);
+}
+
+static void
+test_duplicates(void)
+{
+	struct htpasswd *h;
+	char err[256];
+
+	/* -n prints "user:hash" and a blank line; blank lines are fine. */
+	run("htpasswd -nbs alice old > '%s'", hpath);
+	run("htpasswd -nbs alice new >> '%s'", hpath);
+	run("htpasswd -nbs bob one >> '%s'", hpath);
+	/* A later non-{SHA} line is not kept, so it overrides nothing. */
+	run("htpasswd -nbm bob two >> '%s'", hpath);
+	/* Surrounding whitespace and CRLF are trimmed. */
+	run("printf '  %%s  \\r\\n' \"$(htpasswd -nbs carol crlf)\" >> '%s'",
+	    hpath);
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	CHECK(check(h, "alice", "old") == 0);
+	CHECK(check(h, "alice", "new") == 1);
+	CHECK(check(h, "bob", "one") == 1);
+	CHECK(check(h, "bob", "two") == 0);
+	CHECK(check(h, "carol", "crlf") == 1);
+	htpasswd_free(h);
+
+	/* A later {SHA} line with a broken digest still wins: it locks the
+	 * user out rather than resurrecting the earlier password. */
+	run("echo 'alice:{SHA}not-base64' >> '%s'", hpath);
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	CHECK(check(h, "alice", "new") == 0);
+	CHECK(check(h, "carol", "crlf") == 1);
+	htpasswd_free(h);
+}
+
+static void
+test_reload(void)
+{
+	struct htpasswd *h;
+	char err[256];
+	int fd;
+
+	run("htpasswd -b -s -c '%s' alice first 2>/dev/null", hpath);
+	set_mtime(hpath, 1000000000);
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	CHECK(check(h, "alice", "first") == 1);
+
+	/* Rewritten (htpasswd -c) with a new mtime: re-read. */
+	run("htpasswd -b -s -c '%s' alice second 2>/dev/null", hpath);
+	set_mtime(hpath, 1000000100);
+	CHECK(check(h, "alice", "first") == 0);
+	CHECK(check(h, "alice", "second") == 1);
+
+	/* Same inode, rewritten in place, only the mtime tells. */
+	run("htpasswd -nbs alice third > '%s'", hpath);
+	set_mtime(hpath, 1000000200);
+	CHECK(check(h, "alice", "second") == 0);
+	CHECK(check(h, "alice", "third") == 1);
+
+	/* Replaced by a new file (new inode) with the same mtime. */
+	run("htpasswd -nbs alice fourth > '%s.new' && mv '%s.new' '%s'",
+	    hpath, hpath, hpath);
+	set_mtime(hpath, 1000000200);
+	CHECK(check(h, "alice", "third") == 0);
+	CHECK(check(h, "alice", "fourth") == 1);
+
+	/* Unchanged identity and mtime: the cached table is used, even
+	 * though the content differs (that is the contract). */
+	run("htpasswd -nbs alice fifth > '%s'", hpath);
+	set_mtime(hpath, 1000000200);
+	CHECK(check(h, "alice", "fourth") == 1);
+	CHECK(check(h, "alice", "fifth") == 0);
+	set_mtime(hpath, 1000000300);
+	CHECK(check(h, "alice", "fifth") == 1);
+
+	/* An exclusive lock held elsewhere fails the check. */
+	fd = open(hpath, O_RDONLY);
+	CHECK(fd >= 0 && flock(fd, LOCK_EX) == 0);
+	CHECK(check(h, "alice", "fifth") == 0);
+	CHECK(fd >= 0 && flock(fd, LOCK_UN) == 0);
+	close(fd);
+	CHECK(check(h, "alice", "fifth") == 1);
+
+	/* A vanished file fails the check; it works again once back. */
+	run("mv '%s' '%s.away'", hpath, hpath);
+	CHECK(check(h, "alice", "fifth") == 0);
+	run("mv '%s.away' '%s'", hpath, hpath);
+	CHECK(check(h, "alice", "fifth") == 1);
+
+	/* Growing past the size limit is a read failure. */
+	CHECK(truncate(hpath, HTPASSWD_MAX_SIZE + 1) == 0);
+	set_mtime(hpath, 1000000400);
+	CHECK(check(h, "alice", "fifth") == 0);
+	htpasswd_free(h);
+}
+
+/* Append "user:{SHA}base64(sha1(pass))" to the file, as htpasswd -s
+ * would (htpasswd itself refuses records this long). */
+static void
+add_sha_entry(const char *user, const char *pass)
+{
+	char enc[BASE64_ENC_LEN(20) + 1];
+	uint8_t d[20];
+	FILE *f;
+
+	sha1(pass, strlen(pass), d);
+	base64_encode(enc, d, sizeof(d));
+	if ((f = fopen(hpath, "a")) == NULL) {
+		perror(hpath);
+		exit(2);
+	}
+	fprintf(f, "%s:{SHA}%s\n", user, enc);
+	fclose(f);
+}
+
+/* A header for user:pass built by hand, past basic_auth_header's limits. */
+static int
+check_long(struct htpasswd *h, const char *user, const char *pass)
+{
+	uint8_t cred[4 * CRED_MAX];
+	char hdr[6 + BASE64_ENC_LEN(sizeof(cred)) + 1];
+	size_t ul = strlen(user), pl = strlen(pass);
+
+	memcpy(cred, user, ul);
+	cred[ul] = ':';
+	memcpy(cred + ul + 1, pass, pl);
+	memcpy(hdr, "Basic ", 6);
+	base64_encode(hdr + 6, cred, ul + 1 + pl);
+	return check_raw(h, hdr);
+}
+
+/* Our {SHA} line is byte for byte what htpasswd -s writes. */
+static void
+test_format(void)
+{
+	char line[128];
+	FILE *f;
+
+	run(": > '%s'", hpath);
+	add_sha_entry("alice", "secret");
+	run("htpasswd -nbs alice secret >> '%s'", hpath);
+	if ((f = fopen(hpath, "r")) == NULL)
+		exit(2);
+	CHECK(fgets(line, sizeof(line), f) != NULL);
+	CHECK(strcmp(line, "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n") == 0);
+	CHECK(fgets(line, sizeof(line), f) != NULL);
+	CHECK(strcmp(line, "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n") == 0);
+	fclose(f);
+}
+
+/* Users and passwords up to CRED_MAX - 1 bytes; longer ones never match. */
+static void
+test_lengths(void)
+{
+	char u[CRED_MAX + 1], p[CRED_MAX + 1];
+	struct htpasswd *h;
+	char err[256];
+
+	memset(u, 'u', CRED_MAX);
+	u[CRED_MAX] = '\0';
+	memset(p, 'p', CRED_MAX);
+	p[CRED_MAX] = '\0';
+	run(": > '%s'", hpath);
+	add_sha_entry(u, "pw");			/* user too long */
+	add_sha_entry("w", p);			/* password too long */
+	add_sha_entry("v", p + 1);		/* both at the limit */
+	add_sha_entry(u + 1, "pw");
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	CHECK(check(h, u + 1, "pw") == 1);
+	CHECK(check(h, "v", p + 1) == 1);
+	CHECK(check(h, "v", p + 2) == 0);
+	CHECK(check_long(h, u, "pw") == 0);
+	CHECK(check_long(h, "w", p) == 0);
+	CHECK(check_long(h, u + 1, "pw") == 1);
+	htpasswd_free(h);
+}
+
+static void
+test_open_errors(void)
+{
+	char err[256], want[300];
+	struct htpasswd *h;
+
+	h = htpasswd_open("/nonexistent/etherws/htpasswd", err, sizeof(err));
+	CHECK(h == NULL);
+	CHECK(strcmp(err, "IOError: [Errno 2] No such file or directory: "
+	    "'/nonexistent/etherws/htpasswd'") == 0);
+	h = htpasswd_open(tmpdir, err, sizeof(err));
+	CHECK(h == NULL);
+	snprintf(want, sizeof(want), "IOError: [Errno %d] Is a directory: "
+	    "'%s'", EISDIR, tmpdir);
+	CHECK(strcmp(err, want) == 0);
+	run("truncate -s %d '%s'", HTPASSWD_MAX_SIZE + 1, hpath);
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h == NULL);
+	CHECK(strstr(err, "File too large") != NULL);
+	/* An empty file is a valid file with no users. */
+	run(": > '%s'", hpath);
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	CHECK(check(h, "alice", "secret") == 0);
+	htpasswd_free(h);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	snprintf(hpath, sizeof(hpath), "%s/htpasswd", tmpdir);
+	test_header();
+	test_basic();
+	test_scheme();
+	test_duplicates();
+	test_reload();
+	test_format();
+	test_lengths();
+	test_open_errors();
+	run("rm -rf '%s'", tmpdir);
+	return t_done("test_auth");
+}
