@@ -9,8 +9,8 @@ CPPFLAGS += -D_GNU_SOURCE
 LDLIBS	 = -lbearssl
 PREFIX	?= /usr/local
 
-LIBSRCS	 = util.c log.c sha1.c base64.c json.c http.c ws.c tap_linux.c auth.c \
-	   loop.c fdb.c sw.c conn.c rpc.c ctl.c
+LIBSRCS	 = util.c log.c sha1.c base64.c json.c http.c ws.c tap_linux.c auth.c x509.c \
+	   loop.c fdb.c sw.c conn.c client.c rpc.c ctl.c tls.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
@@ -39,6 +39,7 @@ tests/test_http: http.o util.o
 tests/test_ws: ws.o sha1.o base64.o util.o
 tests/test_fdb: fdb.o util.o
 tests/test_tap: tap_linux.o util.o
+tests/test_x509: x509.o base64.o sha1.o util.o
 tests/test_%: tests/test_%.c tests/t.h
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -I. -o $@ $< \

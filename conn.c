@@ -26,77 +26,11 @@
 
 #include "etherws.h"
 
-#define IN_START	16384		/* first receive buffer */
-#define IN_MAX_WS	(MAX_FRAME + WS_HDR_MAX + 2)
-#define IN_MAX_CTL	(HTTP_MAX_HEADER + CTL_MAX_BODY)
-#define OUT_CTRL_SLACK	65536		/* control frames past the cap */
-#define DNS_MAX_ADDRS	16
-
-enum conn_state {
-	CS_RESOLVE,	/* client: waiting for the resolver child */
-	CS_CONNECT,	/* client: TCP connect in progress */
-	CS_HRESP,	/* client: upgrade sent, reading the response */
-	CS_REQ,		/* accepted: reading a request head */
-	CS_BODY,	/* accepted: reading a control request body */
-	CS_RPC,		/* control: a method is still running */
-	CS_WS,		/* WebSocket open */
-	CS_CLOSING,	/* our Close sent: waiting for theirs or EOF */
-	CS_LINGER	/* flushing a last reply, then EOF, then close */
-};
-
 struct listener {
 	struct ev_watcher w;
 	int		 ws, ctl;	/* endpoints served */
+	const struct tls_creds *creds;	/* TLS listener, or NULL */
 	struct listener	*next;
-};
-
-struct conn {
-	struct ev_watcher w;
-	enum conn_state	 state;
-	int		 client;	/* we connected (else accepted) */
-	struct listener	*ls;
-	uint8_t		*in;		/* received, not yet consumed */
-	size_t		 inlen, incap, inmax;
-	uint8_t		*out;		/* to send: out[outoff..outlen) */
-	size_t		 outoff, outlen, outcap;
-	struct ws_rx	 rx;
-	struct port	*port;		/* NULL until upgraded / detached */
-	struct client	*cl;		/* client attempt owner */
-	struct client	*awaiting;	/* control: addPort in progress */
-	struct ev_timer	 tmo;		/* handshake / close deadline */
-	struct ev_timer	 ka;		/* client keepalive */
-	uint64_t	 last_rx;
-	int		 ping_out;
-	int		 eof_after;	/* close once out drains (CS_LINGER) */
-	int		 dead;
-	size_t		 head_len, body_len;
-	char		 peer[64];	/* "ip:port" / "[ip]:port" */
-	char		 peerip[48];
-	/* client attempt */
-	struct ev_watcher dns_w;
-	pid_t		 dns_pid;
-	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
-	int		 naddrs, addri;
-	char		 key[32];	/* our Sec-WebSocket-Key */
-	char		 err[256];	/* why the attempt failed */
-	struct conn	*next, *prev;	/* all live connections */
-	struct conn	*dirty_next;
-	int		 dirty;
-};
-
-struct client {
-	char		 url[URL_MAX];
-	struct url	 u;
-	char		 user[CRED_MAX], pass[CRED_MAX];
-	char		 cacerts[1024];
-	int		 insecure;
-	struct port	*port;		/* NULL until the first success */
-	struct conn	*conn;		/* attempt or connection */
-	struct conn	*waiter;	/* control connection to answer */
-	char		*id;		/* JSON-RPC id text for the answer */
-	size_t		 idlen;
-	int		 attempt;	/* failures since the last success */
-	struct ev_timer	 retry;
 };
 
 static struct listener	*listeners;
@@ -106,11 +40,6 @@ static struct conn	*dirty_head;
 static struct conn	*graveyard;
 
 static void conn_io(struct ev_watcher *, uint32_t);
-static void conn_update(struct conn *);
-static void conn_free(struct conn *);
-static void client_failed(struct client *, const char *err);
-static void client_schedule(struct client *);
-static void ws_process(struct conn *);
 
 size_t
 conn_count(void)
@@ -154,7 +83,7 @@ out_reserve(struct conn *c, size_t need, size_t cap)
 static void
 mark_dirty(struct conn *c);
 
-static int
+int
 out_append(struct conn *c, const void *p, size_t len)
 {
 	if (out_reserve(c, len, PORT_QUEUE_MAX + OUT_CTRL_SLACK) < 0)
@@ -184,7 +113,7 @@ in_grow(struct conn *c)
 	return 0;
 }
 
-static void
+void
 in_consume(struct conn *c, size_t n)
 {
 	memmove(c->in, c->in + n, c->inlen - n);
@@ -199,7 +128,7 @@ tmo_cb(struct ev_timer *t);
 static void
 ka_cb(struct ev_timer *t);
 
-static struct conn *
+struct conn *
 conn_new(int fd, int client)
 {
 	struct conn *c;
@@ -236,28 +165,15 @@ conn_reap(void)
 	while ((c = graveyard) != NULL) {
 		graveyard = c->next;
 		ws_rx_free(&c->rx);
+		tls_free(c->tls);
 		free(c->in);
 		free(c->out);
 		free(c);
 	}
 }
 
-static void
-dns_stop(struct conn *c)
-{
-	if (c->dns_w.fd >= 0) {
-		close(c->dns_w.fd);
-		loop_del(&c->dns_w);
-	}
-	if (c->dns_pid > 0) {
-		kill(c->dns_pid, SIGKILL);
-		waitpid(c->dns_pid, NULL, 0);
-		c->dns_pid = 0;
-	}
-}
-
 /* Release everything now; free the memory after this round. */
-static void
+void
 conn_free(struct conn *c)
 {
 	int fd = c->w.fd;
@@ -269,7 +185,7 @@ conn_free(struct conn *c)
 		loop_del(&c->w);
 		close(fd);
 	}
-	dns_stop(c);
+	client_dns_stop(c);
 	timer_stop(&c->tmo);
 	timer_stop(&c->ka);
 	if (c->awaiting != NULL)
@@ -289,7 +205,7 @@ conn_free(struct conn *c)
 }
 
 /* The connection of a port is gone: the port follows its kind's rule. */
-static void
+void
 conn_lost(struct conn *c)
 {
 	struct port *p = c->port;
@@ -327,27 +243,76 @@ conn_linger(struct conn *c)
 /* ------------------------------------------------------------------ */
 /* Output */
 
+/* Plaintext out: through the TLS engine, or straight to the socket. */
+static ssize_t
+xp_send(struct conn *c, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	if (c->tls == NULL)
+		return send(c->w.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	n = tls_write(c->tls, c->w.fd, p, len);
+	if (n < 0 && errno == EPIPE)
+		errno = ECONNRESET;
+	return n;
+}
+
+static ssize_t
+xp_recv(struct conn *c, uint8_t *p, size_t cap)
+{
+	if (c->tls == NULL)
+		return recv(c->w.fd, p, cap, MSG_DONTWAIT);
+	return tls_read(c->tls, c->w.fd, p, cap);
+}
+
+/* Why a TLS connection failed, in words. */
 static void
+tls_err_text(struct conn *c, int e)
+{
+	if (c->tls != NULL && (e == EPROTO || tls_error(c->tls) != 0))
+		snprintf(c->err, sizeof(c->err), "SSLError: %s",
+		    tls_strerror(tls_error(c->tls)));
+	else
+		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
+		    strerror(e));
+}
+
+/* A client attempt fails (addPort or a retry); anything else is lost. */
+static void
+conn_fail(struct conn *c)
+{
+	if (conn_attempting(c)) {
+		client_failed(c->cl, c->err);
+		return;
+	}
+	conn_lost(c);
+	conn_free(c);
+}
+
+void
 conn_flush(struct conn *c)
 {
 	ssize_t n;
 
 	while (c->outoff < c->outlen) {
-		n = send(c->w.fd, c->out + c->outoff, c->outlen - c->outoff,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = xp_send(c, c->out + c->outoff, c->outlen - c->outoff);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			if (errno == EINTR)
 				continue;
-			snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] "
-			    "%s", errno, strerror(errno));
+			tls_err_text(c, errno);
 			c->outoff = c->outlen = 0;
-			conn_lost(c);
-			conn_free(c);
+			conn_fail(c);
 			return;
 		}
 		c->outoff += (size_t)n;
+	}
+	if (c->tls != NULL && tls_flush(c->tls, c->w.fd) < 0 &&
+	    errno != EAGAIN && errno != EWOULDBLOCK) {
+		tls_err_text(c, errno);
+		conn_fail(c);
+		return;
 	}
 	if (c->outoff == c->outlen) {
 		c->outoff = c->outlen = 0;
@@ -357,6 +322,8 @@ conn_flush(struct conn *c)
 			c->outcap = 0;
 		}
 		if (c->eof_after == 1) {
+			if (c->tls != NULL)
+				tls_close(c->tls, c->w.fd);
 			shutdown(c->w.fd, SHUT_WR);
 			c->eof_after = 2;
 		}
@@ -388,7 +355,7 @@ mark_dirty(struct conn *c)
 	loop_idle(flush_dirty);
 }
 
-static void
+void
 conn_update(struct conn *c)
 {
 	uint32_t ev = 0;
@@ -400,7 +367,9 @@ conn_update(struct conn *c)
 	else {
 		if (c->state != CS_RPC)
 			ev |= EPOLLIN;
-		if (c->outoff < c->outlen)
+		if (c->tls != NULL)
+			ev |= tls_interest(c->tls);
+		else if (c->outoff < c->outlen)
 			ev |= EPOLLOUT;
 	}
 	loop_mod(&c->w, ev);
@@ -549,6 +518,7 @@ auth_ok(struct htpasswd *db, const struct http_msg *m)
 static void
 ctl_start(struct conn *c, const struct http_msg *m)
 {
+	static const char r100[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	const struct http_header *h;
 	long long len;
 	char num[32];
@@ -582,7 +552,7 @@ ctl_start(struct conn *c, const struct http_msg *m)
 	}
 	h = http_header(m, "Expect");
 	if (h != NULL && ew_strcaseeq(h->value, h->value_len, "100-continue"))
-		out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		out_append(c, r100, sizeof(r100) - 1);
 	c->body_len = (size_t)len;
 	c->inmax = IN_MAX_CTL;
 	c->state = CS_BODY;
@@ -647,8 +617,9 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	if (h == NULL || !(ew_strcaseeq(h->value, h->value_len, "13") ||
 	    ew_strcaseeq(h->value, h->value_len, "8") ||
 	    ew_strcaseeq(h->value, h->value_len, "7"))) {
-		out_append(c, "HTTP/1.1 426 Upgrade Required\r\n"
-		    "Sec-WebSocket-Version: 7, 8, 13\r\n\r\n", 68);
+		static const char r426[] = "HTTP/1.1 426 Upgrade Required"
+		    "\r\nSec-WebSocket-Version: 7, 8, 13\r\n\r\n";
+		out_append(c, r426, sizeof(r426) - 1);
 		return conn_linger(c);
 	}
 	hv = http_header(m, "Host");
@@ -773,7 +744,7 @@ ws_event(struct conn *c, struct ws_event *ev)
 	}
 }
 
-static void
+void
 ws_process(struct conn *c)
 {
 	struct ws_event ev;
@@ -826,15 +797,16 @@ conn_input(struct conn *c)
 	}
 }
 
-static void hresp_process(struct conn *c);
 
 static void
 conn_eof(struct conn *c)
 {
-	if (c->state == CS_HRESP) {
-		snprintf(c->err, sizeof(c->err), "%s",
-		    "WebSocketConnectionClosedException: Connection is "
-		    "already closed.");
+	if (conn_attempting(c)) {
+		if (c->err[0] == '\0' || (c->tls != NULL &&
+		    tls_established(c->tls) && tls_error(c->tls) == 0))
+			snprintf(c->err, sizeof(c->err), "%s",
+			    "WebSocketConnectionClosedException: Connection "
+			    "is already closed.");
 		client_failed(c->cl, c->err);
 		return;
 	}
@@ -861,14 +833,13 @@ conn_read(struct conn *c)
 			conn_free(c);
 			return;
 		}
-		n = recv(c->w.fd, c->in + c->inlen, c->incap - c->inlen, 0);
+		n = xp_recv(c, c->in + c->inlen, c->incap - c->inlen);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
 			if (errno == EINTR)
 				continue;
-			snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] "
-			    "%s", errno, strerror(errno));
+			tls_err_text(c, errno);
 			conn_eof(c);
 			return;
 		}
@@ -880,7 +851,9 @@ conn_read(struct conn *c)
 		c->last_rx = ew_now_ms();
 		c->ping_out = 0;
 		if (c->state == CS_HRESP)
-			hresp_process(c);
+			client_hresp(c);
+		else if (c->state == CS_PROXY)
+			client_proxy_reply(c);
 		else
 			conn_input(c);
 	}
@@ -897,6 +870,7 @@ tmo_cb(struct ev_timer *t)
 	switch (c->state) {
 	case CS_RESOLVE:
 	case CS_CONNECT:
+	case CS_PROXY:
 	case CS_HRESP:
 		snprintf(c->err, sizeof(c->err), "timeout: timed out");
 		client_failed(c->cl, c->err);
@@ -942,7 +916,7 @@ ka_cb(struct ev_timer *t)
 /* ------------------------------------------------------------------ */
 /* Listeners */
 
-static void
+void
 sock_tune(int fd)
 {
 	int on = 1, v;
@@ -959,7 +933,7 @@ sock_tune(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v));
 }
 
-static void
+void
 addr_text(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
     size_t fulllen)
 {
@@ -1004,6 +978,11 @@ listener_io(struct ev_watcher *w, uint32_t revents)
 		sock_tune(fd);
 		c->ls = ls;
 		c->state = CS_REQ;
+		if (ls->creds != NULL &&
+		    (c->tls = tls_server_new(ls->creds)) == NULL) {
+			conn_free(c);
+			continue;
+		}
 		c->inmax = IN_MAX_WS > IN_MAX_CTL ? IN_MAX_WS : IN_MAX_CTL;
 		addr_text((struct sockaddr *)&ss, c->peerip, sizeof(c->peerip),
 		    c->peer, sizeof(c->peer));
@@ -1013,7 +992,7 @@ listener_io(struct ev_watcher *w, uint32_t revents)
 
 static int
 listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
-    char *err, size_t errlen)
+    const struct tls_creds *creds, char *err, size_t errlen)
 {
 	struct listener *ls;
 	int fd, on = 1;
@@ -1033,6 +1012,7 @@ listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
 	ls->w.cb = listener_io;
 	ls->ws = ws;
 	ls->ctl = ctl;
+	ls->creds = creds;
 	if (loop_add(&ls->w, fd, EPOLLIN) < 0) {
 		free(ls);
 		goto fail;
@@ -1048,8 +1028,8 @@ fail:
 }
 
 static int
-listen_host(const char *host, int port, int ws, int ctl, char *err,
-    size_t errlen)
+listen_host(const char *host, int port, int ws, int ctl,
+    const struct tls_creds *creds, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
 	char ps[16];
@@ -1062,9 +1042,10 @@ listen_host(const char *host, int port, int ws, int ctl, char *err,
 	snprintf(ps, sizeof(ps), "%d", port);
 	if (host[0] == '\0') {
 		/* '' = every IPv4 and IPv6 address. */
-		if (listen_host("0.0.0.0", port, ws, ctl, err, errlen) < 0)
+		if (listen_host("0.0.0.0", port, ws, ctl, creds, err,
+		    errlen) < 0)
 			return -1;
-		if (listen_host("::", port, ws, ctl, err, errlen) < 0 &&
+		if (listen_host("::", port, ws, ctl, creds, err, errlen) < 0 &&
 		    errno != EAFNOSUPPORT)
 			return -1;
 		return 0;
@@ -1088,7 +1069,7 @@ listen_host(const char *host, int port, int ws, int ctl, char *err,
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (listen_one(ai->ai_addr, ai->ai_addrlen, ws, ctl, err,
+		if (listen_one(ai->ai_addr, ai->ai_addrlen, ws, ctl, creds, err,
 		    errlen) < 0) {
 			freeaddrinfo(res);
 			return -1;
@@ -1101,306 +1082,12 @@ int
 listeners_open(char *err, size_t errlen)
 {
 	if (conf.port == conf.ctlport && strcmp(conf.host, conf.ctlhost) == 0)
-		return listen_host(conf.host, conf.port, 1, 1, err, errlen);
-	if (listen_host(conf.host, conf.port, 1, 0, err, errlen) < 0)
+		return listen_host(conf.host, conf.port, 1, 1, sw_creds, err,
+		    errlen);
+	if (listen_host(conf.host, conf.port, 1, 0, sw_creds, err, errlen) < 0)
 		return -1;
-	return listen_host(conf.ctlhost, conf.ctlport, 0, 1, err, errlen);
-}
-
-/* ------------------------------------------------------------------ */
-/* Client attempts: resolve (in a child: getaddrinfo blocks), connect
- * to each address in turn, send the upgrade, check the 101. */
-
-static void connect_next(struct conn *c);
-
-static void
-dns_io(struct ev_watcher *w, uint32_t revents)
-{
-	struct conn *c = container_of(w, struct conn, dns_w);
-	uint8_t buf[sizeof(int32_t) + sizeof(c->addrs)];
-	size_t got = 0;
-	ssize_t n;
-	int32_t rc;
-
-	(void)revents;
-	/* The child writes everything, then exits: read to EOF. */
-	while (got < sizeof(buf)) {
-		n = read(w->fd, buf + got, sizeof(buf) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (n < 0 && errno == EAGAIN)
-		return;	/* not finished; the pipe holds it all at once */
-	dns_stop(c);
-	if (got < sizeof(rc)) {
-		snprintf(c->err, sizeof(c->err), "gaierror: [Errno -3] "
-		    "Temporary failure in name resolution");
-		client_failed(c->cl, c->err);
-		return;
-	}
-	memcpy(&rc, buf, sizeof(rc));
-	if (rc != 0) {
-		snprintf(c->err, sizeof(c->err), "gaierror: [Errno %d] %s",
-		    (int)rc, gai_strerror((int)rc));
-		client_failed(c->cl, c->err);
-		return;
-	}
-	c->naddrs = (int)((got - sizeof(rc)) / sizeof(c->addrs[0]));
-	memcpy(c->addrs, buf + sizeof(rc), (size_t)c->naddrs *
-	    sizeof(c->addrs[0]));
-	c->addri = 0;
-	connect_next(c);
-}
-
-static void
-dns_child(int fd, const char *host, int port)
-{
-	struct addrinfo hints, *res, *ai;
-	struct sockaddr_storage ss[DNS_MAX_ADDRS];
-	uint8_t buf[sizeof(int32_t) + sizeof(ss)];
-	char ps[16];
-	int32_t rc;
-	int n = 0;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(ps, sizeof(ps), "%d", port);
-	rc = getaddrinfo(host, ps, &hints, &res);
-	if (rc == 0) {
-		for (ai = res; ai != NULL && n < DNS_MAX_ADDRS; ai = ai->ai_next)
-			if (ai->ai_addrlen <= sizeof(ss[0])) {
-				memset(&ss[n], 0, sizeof(ss[n]));
-				memcpy(&ss[n++], ai->ai_addr, ai->ai_addrlen);
-			}
-		freeaddrinfo(res);
-	}
-	memcpy(buf, &rc, sizeof(rc));
-	memcpy(buf + sizeof(rc), ss, (size_t)n * sizeof(ss[0]));
-	if (write(fd, buf, sizeof(rc) + (size_t)n * sizeof(ss[0])) < 0)
-		_exit(1);
-	_exit(0);
-}
-
-static int
-addr_literal(struct conn *c, const char *host, int port)
-{
-	struct sockaddr_in *s4 = (void *)&c->addrs[0];
-	struct sockaddr_in6 *s6 = (void *)&c->addrs[0];
-
-	memset(&c->addrs[0], 0, sizeof(c->addrs[0]));
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-	} else
-		return 0;
-	c->naddrs = 1;
-	c->addri = 0;
-	return 1;
-}
-
-static void
-attempt_start(struct client *cl)
-{
-	struct conn *c;
-	int pfd[2];
-	pid_t pid;
-
-	c = conn_new(-1, 1);
-	if (c == NULL) {
-		client_failed(cl, "OSError: [Errno 24] Too many open files");
-		return;
-	}
-	c->cl = cl;
-	cl->conn = c;
-	c->state = CS_RESOLVE;
-	c->dns_w.cb = dns_io;
-	timer_arm(&c->tmo, CONNECT_TIMEOUT_MS);
-	if (addr_literal(c, cl->u.host, cl->u.port)) {
-		connect_next(c);
-		return;
-	}
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0 ||
-	    (pid = fork()) < 0) {
-		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
-		    errno, strerror(errno));
-		client_failed(cl, c->err);
-		return;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		dns_child(pfd[1], cl->u.host, cl->u.port);
-	}
-	close(pfd[1]);
-	c->dns_pid = pid;
-	if (loop_add(&c->dns_w, pfd[0], EPOLLIN) < 0) {
-		close(pfd[0]);
-		client_failed(cl, "OSError: [Errno 12] Cannot allocate memory");
-	}
-}
-
-static void
-upgrade_send(struct conn *c)
-{
-	struct client *cl = c->cl;
-	uint8_t raw[16];
-	char buf[URL_MAX + 1024], hostport[300];
-	char authz[BASE64_ENC_LEN(2 * CRED_MAX) + 32];
-	int n;
-
-	ew_random(raw, sizeof(raw));
-	base64_encode(c->key, raw, sizeof(raw));
-	if (cl->u.port_given && cl->u.port != (strcmp(cl->u.scheme, "wss") ?
-	    80 : 443))
-		snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]:%d" :
-		    "%s:%d", cl->u.host, cl->u.port);
-	else
-		snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]" :
-		    "%s", cl->u.host);
-	authz[0] = '\0';
-	if (cl->user[0] != '\0') {
-		memcpy(authz, "Authorization: ", 15);
-		n = (int)basic_auth_header(authz + 15, sizeof(authz) - 17,
-		    cl->user, cl->pass);
-		if (n < 0)
-			authz[0] = '\0';
-		else
-			memcpy(authz + 15 + n, "\r\n", 3);
-	}
-	n = snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: %s\r\n"
-	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
-	    cl->u.path, hostport, c->key, authz);
-	explicit_bzero(authz, sizeof(authz));
-	c->state = CS_HRESP;
-	c->inmax = IN_MAX_WS;
-	out_append(c, buf, (size_t)n);
-	explicit_bzero(buf, sizeof(buf));
-	conn_flush(c);
-}
-
-static void
-connect_next(struct conn *c)
-{
-	struct sockaddr_storage *ss;
-	socklen_t sl;
-	int fd;
-
-	while (c->addri < c->naddrs) {
-		ss = &c->addrs[c->addri++];
-		sl = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-		    sizeof(struct sockaddr_in);
-		fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			goto next;
-		sock_tune(fd);
-		if (connect(fd, (struct sockaddr *)ss, sl) == 0 ||
-		    errno == EINPROGRESS) {
-			if (loop_add(&c->w, fd, EPOLLOUT) < 0) {
-				close(fd);
-				goto next;
-			}
-			c->state = CS_CONNECT;
-			addr_text((struct sockaddr *)ss, c->peerip,
-			    sizeof(c->peerip), c->err, sizeof(c->err));
-			return;
-		}
-		close(fd);
-next:
-		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
-		    errno, strerror(errno));
-	}
-	if (c->naddrs == 0)
-		snprintf(c->err, sizeof(c->err), "gaierror: [Errno -2] "
-		    "Name or service not known");
-	client_failed(c->cl, c->err);
-}
-
-static void
-connect_done(struct conn *c)
-{
-	int e = 0, fd = c->w.fd;
-	socklen_t l = sizeof(e);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
-		e = errno;
-	if (e == 0) {
-		c->state = CS_HRESP;
-		upgrade_send(c);
-		return;
-	}
-	loop_del(&c->w);
-	close(fd);
-	errno = e;
-	snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
-	    strerror(e));
-	if (c->addri < c->naddrs)
-		connect_next(c);
-	else
-		client_failed(c->cl, c->err);
-}
-
-static int
-hresp_check(struct conn *c, const struct http_msg *m)
-{
-	const struct http_header *h;
-	char acc[29];
-
-	if (m->status != 101) {
-		snprintf(c->err, sizeof(c->err), "WebSocketException: "
-		    "Handshake status %d", m->status);
-		return -1;
-	}
-	snprintf(c->err, sizeof(c->err), "WebSocketException: Invalid "
-	    "WebSocket Header");
-	h = http_header(m, "Upgrade");
-	if (h == NULL || !ew_strcaseeq(h->value, h->value_len, "websocket"))
-		return -1;
-	h = http_header(m, "Connection");
-	if (h == NULL || !http_has_token(h->value, h->value_len, "upgrade"))
-		return -1;
-	ws_accept(c->key, strlen(c->key), acc);
-	h = http_header(m, "Sec-WebSocket-Accept");
-	if (h == NULL || h->value_len != 28 || memcmp(h->value, acc, 28) != 0)
-		return -1;
-	if (http_header(m, "Sec-WebSocket-Extensions") != NULL ||
-	    http_header(m, "Sec-WebSocket-Protocol") != NULL)
-		return -1;
-	return 0;
-}
-
-static void client_connected(struct client *cl, struct conn *c);
-
-static void
-hresp_process(struct conn *c)
-{
-	struct http_msg m;
-	int r;
-
-	r = http_parse_response((const char *)c->in, c->inlen,
-	    HTTP_MAX_HEADER, &m);
-	if (r == HTTP_INCOMPLETE)
-		return;
-	if (r < 0 || hresp_check(c, &m) < 0) {
-		if (r < 0)
-			snprintf(c->err, sizeof(c->err), "WebSocketException: "
-			    "Invalid WebSocket Header");
-		client_failed(c->cl, c->err);
-		return;
-	}
-	in_consume(c, (size_t)r);
-	c->state = CS_WS;
-	ws_rx_init(&c->rx, 0, MAX_FRAME);
-	timer_stop(&c->tmo);
-	client_connected(c->cl, c);
-	if (!c->dead && c->inlen > 0)
-		ws_process(c);
+	return listen_host(conf.ctlhost, conf.ctlport, 0, 1, sw_ctlcreds, err,
+	    errlen);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1413,7 +1100,7 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 
 	if (c->state == CS_CONNECT) {
 		if (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP))
-			connect_done(c);
+			client_connect_done(c);
 		return;
 	}
 	if ((revents & EPOLLOUT) && c->outoff < c->outlen) {
@@ -1425,178 +1112,4 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 		conn_read(c);
 	if (!c->dead)
 		conn_update(c);
-}
-
-/* ------------------------------------------------------------------ */
-/* Client ports */
-
-struct client *
-client_new(const char *url, const char *user, const char *pass,
-    const char *cacerts, int insecure, char *err, size_t errlen)
-{
-	struct client *cl;
-
-	cl = calloc(1, sizeof(*cl));
-	if (cl == NULL) {
-		snprintf(err, errlen, "OSError: [Errno 12] %s",
-		    strerror(ENOMEM));
-		return NULL;
-	}
-	if (strlen(url) >= sizeof(cl->url) || url_parse(url, &cl->u) < 0 ||
-	    cl->u.has_userinfo || (strcmp(cl->u.scheme, "ws") != 0 &&
-	    strcmp(cl->u.scheme, "wss") != 0)) {
-		if (strncmp(url, "ws://", 5) != 0 &&
-		    strncmp(url, "wss://", 6) != 0)
-			snprintf(err, errlen, "ValueError: Invalid target URL "
-			    "scheme: %s", url);
-		else
-			snprintf(err, errlen, "ValueError: Invalid target URL: "
-			    "%s", url);
-		free(cl);
-		return NULL;
-	}
-	if (strcmp(cl->u.scheme, "wss") == 0) {
-		snprintf(err, errlen, "SSLError: wss:// is not supported by "
-		    "this build");
-		free(cl);
-		return NULL;
-	}
-	snprintf(cl->url, sizeof(cl->url), "%s", url);
-	snprintf(cl->user, sizeof(cl->user), "%s", user ? user : "");
-	snprintf(cl->pass, sizeof(cl->pass), "%s", pass ? pass : "");
-	snprintf(cl->cacerts, sizeof(cl->cacerts), "%s",
-	    cacerts ? cacerts : "");
-	cl->insecure = insecure;
-	timer_init(&cl->retry, NULL);
-	return cl;
-}
-
-static void
-retry_cb(struct ev_timer *t)
-{
-	struct client *cl = container_of(t, struct client, retry);
-
-	attempt_start(cl);
-}
-
-void
-client_start(struct client *cl, struct conn *waiter, const char *id,
-    size_t idlen)
-{
-	cl->waiter = waiter;
-	if (waiter != NULL)
-		waiter->awaiting = cl;
-	cl->id = malloc(idlen + 1);
-	if (cl->id != NULL) {
-		memcpy(cl->id, id, idlen);
-		cl->id[idlen] = '\0';
-		cl->idlen = idlen;
-	}
-	cl->retry.cb = retry_cb;
-	attempt_start(cl);
-}
-
-void
-client_free(struct client *cl)
-{
-	struct conn *c = cl->conn;
-
-	timer_stop(&cl->retry);
-	if (cl->waiter != NULL)
-		cl->waiter->awaiting = NULL;
-	if (c != NULL) {
-		c->cl = NULL;
-		if (c->state != CS_WS && c->state != CS_CLOSING)
-			conn_free(c);
-	}
-	free(cl->id);
-	explicit_bzero(cl->pass, sizeof(cl->pass));
-	free(cl);
-}
-
-/* Answer the waiting addPort, if anyone still waits. */
-static void
-client_answer(struct client *cl, struct port *p, const char *err)
-{
-	struct conn *w = cl->waiter;
-
-	cl->waiter = NULL;
-	if (w != NULL) {
-		w->awaiting = NULL;
-		rpc_client_done(w, cl->id ? cl->id : "null",
-		    cl->id ? cl->idlen : 4, p, err);
-	}
-	free(cl->id);
-	cl->id = NULL;
-}
-
-static void
-client_connected(struct client *cl, struct conn *c)
-{
-	struct port *p = cl->port;
-
-	cl->attempt = 0;
-	if (p == NULL) {
-		p = port_new(PORT_CLIENT, cl->url);
-		if (p == NULL) {
-			client_failed(cl, "OSError: [Errno 12] Cannot "
-			    "allocate memory");
-			return;
-		}
-		p->cl = cl;
-		cl->port = p;
-		p->conn = c;
-		c->port = p;
-		log_msg(EW_LOG_INFO, "connected: %s", cl->url);
-		client_answer(cl, p, NULL);
-	} else {
-		p->conn = c;
-		c->port = p;
-		port_set_up(p, 1);
-		log_msg(EW_LOG_INFO, "connected: %s", cl->url);
-	}
-	c->last_rx = ew_now_ms();
-	if (conf.keepalive > 0)
-		timer_arm(&c->ka, (uint64_t)conf.keepalive * 1000);
-}
-
-static void
-client_failed(struct client *cl, const char *err)
-{
-	struct conn *c = cl ? cl->conn : NULL;
-	char msg[256];
-
-	snprintf(msg, sizeof(msg), "%s", err);
-	if (c != NULL) {
-		c->cl = NULL;
-		cl->conn = NULL;
-		conn_free(c);
-	}
-	if (cl == NULL)
-		return;
-	if (cl->port == NULL) {
-		/* The first attempt failed: addPort fails, nothing stays. */
-		client_answer(cl, NULL, msg);
-		client_free(cl);
-		return;
-	}
-	log_msg(EW_LOG_WARNING, "connect failed: %s: %s", cl->url, msg);
-	client_schedule(cl);
-}
-
-static void
-client_schedule(struct client *cl)
-{
-	uint64_t base, ms;
-	uint32_t r;
-	int n;
-
-	n = ++cl->attempt;
-	base = n > 7 ? BACKOFF_MAX_S : (uint64_t)1 << (n - 1);
-	if (base > BACKOFF_MAX_S)
-		base = BACKOFF_MAX_S;
-	ew_random(&r, sizeof(r));
-	/* min(2^(n-1), 60) s x U[0.8, 1.0] */
-	ms = base * 800 + (base * 200 * (r % 1001)) / 1000;
-	timer_arm(&cl->retry, ms);
 }

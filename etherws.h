@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <sys/types.h>
+
+#include <bearssl.h>
 
 #define ETHERWS_VERSION		"1.3.0-c"
 
@@ -418,6 +421,32 @@ void fdb_del_port(struct fdb *, int port,
 size_t fdb_list(struct fdb *, uint64_t now, struct fdb_entry **out);
 
 /* ------------------------------------------------------------------ */
+/* TLS connections (tls.c): one BearSSL engine per connection. */
+
+struct tls;
+struct tls_creds;
+struct tls_anchors;
+struct tls *tls_server_new(const struct tls_creds *);
+/* host: the URL host (SNI unless an IP literal; checked unless
+ * insecure); pin: NULL or a 32-byte SPKI SHA-256. */
+struct tls *tls_client_new(const struct tls_anchors *, const char *host,
+    int insecure, const uint8_t *pin);
+void tls_free(struct tls *);
+/* Plaintext out: > 0 bytes, 0 on the peer's close, -1 with errno
+ * (EAGAIN: wait for tls_interest(); EPROTO: see tls_error()). */
+ssize_t tls_read(struct tls *, int fd, uint8_t *buf, size_t cap);
+/* Plaintext in: bytes taken (> 0), or -1 with errno (EAGAIN). */
+ssize_t tls_write(struct tls *, int fd, const uint8_t *buf, size_t len);
+/* Seal what was written and send records: 0 all sent, -1 (EAGAIN). */
+int tls_flush(struct tls *, int fd);
+/* EPOLLIN / EPOLLOUT the engine wants now. */
+uint32_t tls_interest(const struct tls *);
+int tls_established(const struct tls *);
+int tls_error(const struct tls *);	/* br_ssl_engine_last_error() */
+/* Send close_notify (best effort, never blocks). */
+void tls_close(struct tls *, int fd);
+
+/* ------------------------------------------------------------------ */
 /* The switch daemon (sw.c, conn.c, rpc.c) */
 
 struct sw_conf {
@@ -460,6 +489,8 @@ struct port {
 /* sw.c: the port table and the switch */
 extern struct fdb fdb;
 extern struct htpasswd *sw_auth, *sw_ctlauth;	/* NULL: no auth */
+extern struct tls_creds *sw_creds, *sw_ctlcreds; /* NULL: plain TCP */
+#define TLS_SYSTEM_CA	"/etc/ssl/certs/ca-certificates.crt"
 struct port *port_find(int no);
 /* Iterate in ascending order: for (i = 0; (p = port_at(i)); i++). */
 struct port *port_at(size_t i);
@@ -482,8 +513,8 @@ void conn_close(struct conn *, int code);
 size_t conn_count(void);
 /* Client ports: */
 struct client *client_new(const char *url, const char *user,
-    const char *pass, const char *cacerts, int insecure, char *err,
-    size_t errlen);
+    const char *pass, const char *cacerts, int insecure, const char *pin,
+    char *err, size_t errlen);
 /* First attempt for addPort: the reply goes to ctl connection waiter. */
 void client_start(struct client *, struct conn *waiter, const char *id,
     size_t idlen);
@@ -525,6 +556,215 @@ int htpasswd_check(struct htpasswd *, const char *value, size_t len);
  * length, or -1 if it does not fit (or user/pass reach CRED_MAX). */
 long basic_auth_header(char *out, size_t cap, const char *user,
     const char *pass);
+
+/* ------------------------------------------------------------------ */
+/* Connections (conn.c, client.c): the state both files share.  Other
+ * modules see only struct port and the functions above. */
+
+#include <sys/socket.h>
+
+#define IN_START	16384		/* first receive buffer */
+#define IN_MAX_WS	(MAX_FRAME + WS_HDR_MAX + 2)
+#define IN_MAX_CTL	(HTTP_MAX_HEADER + CTL_MAX_BODY)
+#define OUT_CTRL_SLACK	65536		/* control frames past the cap */
+#define DNS_MAX_ADDRS	16
+
+enum conn_state {
+	CS_RESOLVE,	/* client: waiting for the resolver child */
+	CS_CONNECT,	/* client: TCP connect in progress */
+	CS_PROXY,	/* client: CONNECT sent, reading the proxy's answer */
+	CS_HRESP,	/* client: upgrade sent, reading the response */
+	CS_REQ,		/* accepted: reading a request head */
+	CS_BODY,	/* accepted: reading a control request body */
+	CS_RPC,		/* control: a method is still running */
+	CS_WS,		/* WebSocket open */
+	CS_CLOSING,	/* our Close sent: waiting for theirs or EOF */
+	CS_LINGER	/* flushing a last reply, then EOF, then close */
+};
+
+struct conn {
+	struct ev_watcher w;
+	enum conn_state	 state;
+	int		 client;	/* we connected (else accepted) */
+	struct listener	*ls;
+	uint8_t		*in;		/* received, not yet consumed */
+	size_t		 inlen, incap, inmax;
+	uint8_t		*out;		/* to send: out[outoff..outlen) */
+	size_t		 outoff, outlen, outcap;
+	struct ws_rx	 rx;
+	struct tls	*tls;		/* NULL for plain TCP */
+	struct port	*port;		/* NULL until upgraded / detached */
+	struct client	*cl;		/* client attempt owner */
+	struct client	*awaiting;	/* control: addPort in progress */
+	struct ev_timer	 tmo;		/* handshake / close deadline */
+	struct ev_timer	 ka;		/* client keepalive */
+	uint64_t	 last_rx;
+	int		 ping_out;
+	int		 eof_after;	/* close once out drains (CS_LINGER) */
+	int		 dead;
+	size_t		 head_len, body_len;
+	char		 peer[64];	/* "ip:port" / "[ip]:port" */
+	char		 peerip[48];
+	/* client attempt */
+	struct ev_watcher dns_w;
+	pid_t		 dns_pid;
+	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
+	int		 naddrs, addri;
+	char		 key[32];	/* our Sec-WebSocket-Key */
+	char		 err[640];	/* why the attempt failed */
+	struct conn	*next, *prev;	/* all live connections */
+	struct conn	*dirty_next;
+	int		 dirty;
+};
+
+struct client {
+	char		 url[URL_MAX];
+	struct url	 u;
+	char		 user[CRED_MAX], pass[CRED_MAX];
+	char		 cacerts[1024];
+	int		 insecure;
+	int		 tls;		/* wss:// */
+	char		 proxy[URL_MAX];	/* proxy URL as given, or "" */
+	char		 proxy_host[256];
+	int		 proxy_port;
+	char		 proxy_auth[BASE64_ENC_LEN(2 * CRED_MAX) + 8];
+	struct tls_anchors *anchors;	/* own file, or the shared bundle */
+	int		 own_anchors;
+	uint8_t		 pin[32];
+	int		 has_pin;
+	struct port	*port;		/* NULL until the first success */
+	struct conn	*conn;		/* attempt or connection */
+	struct conn	*waiter;	/* control connection to answer */
+	char		*id;		/* JSON-RPC id text for the answer */
+	size_t		 idlen;
+	int		 attempt;	/* failures since the last success */
+	struct ev_timer	 retry;
+};
+
+/* conn.c */
+struct conn *conn_new(int fd, int client);
+void conn_free(struct conn *);
+void conn_lost(struct conn *);
+void conn_flush(struct conn *);
+void conn_update(struct conn *);
+int out_append(struct conn *, const void *p, size_t len);
+void in_consume(struct conn *, size_t n);
+void ws_process(struct conn *);
+void sock_tune(int fd);
+void addr_text(const struct sockaddr *, char *ip, size_t iplen, char *full,
+    size_t fulllen);
+/* client.c */
+void client_dns_stop(struct conn *);
+void client_connect_done(struct conn *);
+void client_hresp(struct conn *);
+void client_proxy_reply(struct conn *);
+/* In a client attempt, before the WebSocket is open. */
+static inline int
+conn_attempting(const struct conn *c)
+{
+	return c->cl != NULL && c->port == NULL;
+}
+void client_failed(struct client *, const char *err);
+void client_schedule(struct client *);
+
+/* ------------------------------------------------------------------ */
+/* TLS certificates (x509.c): PEM files into server credentials or trust
+ * anchors, and the X.509 engine of a client connection (SPEC.md 9). */
+
+#define TLS_FILE_MAX		(4 * 1024 * 1024) /* PEM file bytes */
+#define TLS_DN_MAX		4096	/* an anchor's subject DN, bytes */
+#define TLS_LEAF_MAX		16384	/* server leaf certificate, bytes */
+/* Our end_chain verdicts, on values of BearSSL's X.509 range (32..63)
+ * that BearSSL 0.6 leaves unused.  A DNS name mismatch (our check) is
+ * BR_ERR_X509_BAD_SERVER_NAME; a certificate over TLS_LEAF_MAX is
+ * BR_ERR_X509_LIMIT_EXCEEDED. */
+#define TLS_ERR_PIN_MISMATCH	61	/* leaf SPKI SHA-256 != pin */
+#define TLS_ERR_IP_MISMATCH	63	/* IP literal not in iPAddress SANs */
+
+/* Server credentials: chain (leaf first) and private key, loaded once. */
+struct tls_creds {
+	br_x509_certificate	*chain;
+	size_t			 chain_len;
+	int			 key_type;	/* BR_KEYTYPE_RSA or _EC */
+	br_rsa_private_key	 rsa;		/* deep copies */
+	br_ec_private_key	 ec;
+	int			 issuer_key_type; /* the leaf's signer key
+						   * type (init_full_ec) */
+};
+/*
+ * Load a PEM private key (RSA, EC or PKCS#8; the first one found) and a
+ * PEM chain (every CERTIFICATE in order, leaf first).  keyfile and
+ * certfile may be the same file; other blocks are skipped; CRLF and a
+ * missing final newline are fine.  The key must match the leaf.
+ * 0, or -1 with err: "SSLError: <what>: <file>" (no private key,
+ * encrypted private key not supported, no certificate, bad PEM, private
+ * key does not match certificate...) or "IOError: [Errno N] ...: '<file>'".
+ */
+int tls_creds_load(struct tls_creds *, const char *keyfile,
+    const char *certfile, char *err, size_t errlen);
+void tls_creds_free(struct tls_creds *);
+
+struct tls_anchors {
+	br_x509_trust_anchor	*ta;
+	size_t			 n;
+};
+/* Every CERTIFICATE of file as a trust anchor (BR_X509_TA_CA when the
+ * certificate says CA; a non-CA one is trusted directly, e.g. a
+ * self-signed server certificate); certificates with a key type BearSSL
+ * cannot use are skipped.  0, or -1 with err as above. */
+int tls_anchors_load(struct tls_anchors *, const char *file, char *err,
+    size_t errlen);
+void tls_anchors_free(struct tls_anchors *);
+
+/*
+ * The X.509 engine of one client connection: wraps br_x509_minimal for
+ * the chain (anchors, signatures, dates) and checks the name and pin
+ * itself on a copy of the leaf.  Setup, after br_ssl_client_init_full
+ * (which may be given &x->minimal):
+ *	tls_x509_init(x, anchors, host, insecure, pin);
+ *	br_ssl_engine_set_x509(&cc->eng, &x->vtable);
+ *	br_ssl_client_reset(cc, <host, or NULL for an IP literal>, 0);
+ * The name checked is server_name, whatever BearSSL passes along.
+ */
+struct tls_x509 {
+	const br_x509_class	*vtable;	/* first: BearSSL calls it */
+	br_x509_minimal_context	 minimal;
+	int			 insecure;
+	int			 has_pin;
+	uint8_t			 pin[32];
+	char			 name[256];	/* DNS name, "" = none */
+	int			 name_bad;	/* unusable: never matches */
+	uint8_t			 ip[16];	/* IP literal ... */
+	size_t			 iplen;		/* ... 4 or 16; 0 = DNS */
+	/* per chain */
+	const char		*chain_name;	/* DNS name checked, or NULL */
+	uint32_t		 ncerts;
+	size_t			 leaf_want, leaf_len;
+	int			 leaf_over;	/* leaf over TLS_LEAF_MAX */
+	int			 err;		/* our end_chain verdict */
+	int			 use_dec;	/* insecure: key in dec */
+	uint8_t			 leaf[TLS_LEAF_MAX];
+	br_x509_decoder_context	 dec;		/* insecure: leaf decoder */
+};
+/*
+ * anchors may be NULL only when insecure.  server_name: the URL host
+ * (brackets allowed).  An IPv4/IPv6 literal is matched byte-exact
+ * against iPAddress SANs; a DNS name against dNSName SANs (ASCII case
+ * ignored, '*' only as a whole left-most label over at least two more
+ * labels), the subject CN only when there is no dNSName SAN.  pin: NULL
+ * or the SHA-256 of the leaf's SubjectPublicKeyInfo DER, checked on top
+ * of everything else, or alone when insecure.  insecure without pin: no
+ * checks at all; the leaf's key is used with usages KEYX|SIGN.
+ */
+void tls_x509_init(struct tls_x509 *, const struct tls_anchors *,
+    const char *server_name, int insecure, const uint8_t *pin);
+/* A message a person understands for a br_ssl_engine_last_error() value
+ * (ours included): "certificate verify failed: unknown CA", "...:
+ * hostname mismatch", "peer sent alert 48 (unknown CA)", "handshake
+ * failed: BearSSL error N"...  Static storage (the last may be reused). */
+const char *tls_strerror(int err);
+/* Parse "sha256//<44 base64 chars>" into out: 0, or -1. */
+int tls_pin_parse(const char *s, uint8_t out[32]);
 
 /* ------------------------------------------------------------------ */
 /* Sub-commands */

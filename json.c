@@ -193,7 +193,7 @@ jp_escape(struct jp *p, size_t i, size_t q)
 
 	if (i + 1 >= p->len)
 		return jp_fail(p, "Unterminated string starting at", q);
-	if (strchr("\"\\/bfnrt", p->s[i + 1]) != NULL && p->s[i + 1] != '\0')
+	if (p->s[i + 1] != '\0' && strchr("\"\\/bfnrt", p->s[i + 1]) != NULL)
 		return (long)i + 2;
 	if (p->s[i + 1] != 'u')
 		return jp_fail(p, "Invalid \\escape", i);
@@ -393,14 +393,15 @@ static int
 jp_next(struct jp *p)
 {
 	int arr = p->tok[p->parent].type == JSON_ARRAY;
+	/* At the end, NUL stands in: it is neither ',' nor a bracket. */
 	char c = p->pos < p->len ? p->s[p->pos] : '\0';
 
-	if (p->pos < p->len && c == ',') {
+	if (c == ',') {
 		p->pos++;
 		p->st = arr ? ST_VALUE : ST_KEY;
 		return 0;
 	}
-	if (p->pos < p->len && c == (arr ? ']' : '}')) {
+	if (c == (arr ? ']' : '}')) {
 		jp_close(p);
 		return 0;
 	}
@@ -600,7 +601,8 @@ json_get_str(const char *s, const struct json_tok *tok, int i,
 		return -1;
 	for (p = tok[i].start; p < tok[i].end; n += (size_t)k) {
 		k = str_unit(s, &p, u);
-		if (k == 0 || (size_t)k >= cap - n) {	/* keep room for NUL */
+		/* >=: the terminating NUL must fit as well. */
+		if (k == 0 || (size_t)k >= cap - n) {
 			if (cap > 0)
 				out[0] = '\0';
 			return -1;

@@ -322,8 +322,8 @@ static int
 m_addport(struct req *r)
 {
 	char type[16], target[URL_MAX], user[CRED_MAX], pass[CRED_MAX],
-	    cacerts[1024], raw[128];
-	const char *u, *pw, *ca;
+	    cacerts[1024], raw[128], pinbuf[128];
+	const char *u, *pw, *ca, *pin;
 	enum port_kind kind;
 	struct client *cl;
 	struct port *p;
@@ -363,11 +363,13 @@ m_addport(struct req *r)
 		opts = -1;
 	if (opt_str(r, opts, "user", user, sizeof(user), &u) < 0 ||
 	    opt_str(r, opts, "passwd", pass, sizeof(pass), &pw) < 0 ||
-	    opt_str(r, opts, "cacerts", cacerts, sizeof(cacerts), &ca) < 0)
+	    opt_str(r, opts, "cacerts", cacerts, sizeof(cacerts), &ca) < 0 ||
+	    opt_str(r, opts, "pin", pinbuf, sizeof(pinbuf), &pin) < 0)
 		return -1;
 	if (opts >= 0 && (i = json_obj_get(r->s, r->t, opts, "insecure")) >= 0)
 		insecure = json_truthy(r->s, r->t, i);
-	cl = client_new(target, u, pw, ca, insecure, r->err, sizeof(r->err));
+	cl = client_new(target, u, pw, ca, insecure, pin, r->err,
+	    sizeof(r->err));
 	explicit_bzero(pass, sizeof(pass));
 	if (cl == NULL)
 		return -1;

@@ -23,6 +23,7 @@
 struct sw_conf	 conf;
 struct fdb	 fdb;
 struct htpasswd	*sw_auth, *sw_ctlauth;
+struct tls_creds *sw_creds, *sw_ctlcreds;
 
 static struct port	**ptab;		/* ascending port numbers */
 static size_t		 nports, ptab_cap;
@@ -707,6 +708,23 @@ daemonize(void)
 	return 0;
 }
 
+static int
+load_creds(const char *key, const char *cert, struct tls_creds **out)
+{
+	char err[512];
+
+	if (key == NULL)
+		return 0;
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL || tls_creds_load(*out, key, cert, err,
+	    sizeof(err)) < 0) {
+		ew_print_error("Internal error", -32603, *out ? err :
+		    "MemoryError");
+		return -1;
+	}
+	return 0;
+}
+
 int
 sw_main(int argc, char **argv)
 {
@@ -728,6 +746,9 @@ sw_main(int argc, char **argv)
 		ew_print_error("Internal error", -32603, err);
 		return 1;
 	}
+	if (load_creds(conf.sslkey, conf.sslcert, &sw_creds) < 0 ||
+	    load_creds(conf.ctlsslkey, conf.ctlsslcert, &sw_ctlcreds) < 0)
+		return 1;
 	if (conf.debug)
 		log_level = EW_LOG_DEBUG;
 	if (conf.syslog)

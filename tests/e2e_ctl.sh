@@ -117,6 +117,7 @@ cat >"$T/exp" <<'EOF'
   3     server  shut   0   0   10.0.0.5:50468 
 EOF
 expect_file "listport table" "$T/out"
+cp "$T/exp" "$T/listport.exp"
 expect_body listport '{"jsonrpc": "2.0", "method": "'$L'.listPort", "id": 0}'
 has_header listport "POST /ctl HTTP/1.1"
 has_header listport "Host: 127.0.0.1:$PORT"
@@ -161,9 +162,8 @@ ctl --ctlur="$BASE/nolength" lis
 expect_rc "prefix --ctlur=, ambiguous command prefix" 2
 ctl --ctlur="$BASE/nolength" listport
 expect_rc "reply without Content-Length" 0
-printf '%s\n' "$PORTHEAD         " >"$T/exp"
-head -n 1 "$T/out" >"$T/out1"
-expect_file "reply without Content-Length: table" "$T/out1"
+cp "$T/listport.exp" "$T/exp"
+expect_file "reply without Content-Length: table" "$T/out"
 
 # --- addport ------------------------------------------------------------
 ctl --ctlurl "$URL" addport tap ethws0

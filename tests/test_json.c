@@ -678,7 +678,7 @@ test_obj_get(void)
 	    v == 2);
 	CHECK(json_obj_get(s, tok, 0, "c\\/d") == -1);
 	CHECK(json_obj_get(s, tok, 0, "A") == -1);
-	CHECK(json_obj_get(s, tok, 0, "7") == -1);	/* values aren't keys */
+	CHECK(json_obj_get(s, tok, 0, "7") == -1);	/* not a key */
 	CHECK(json_obj_get(s, tok, 0, "x") == n - 3);
 	CHECK(gparse("{}", 2, tok, 32, DEPTH, &s, &err) == 1);
 	CHECK(json_obj_get(s, tok, 0, "") == -1);

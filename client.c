@@ -1,0 +1,729 @@
+/*
+ * client.c - client ports: each attempt resolves the URL's host (in a
+ * short-lived child, since getaddrinfo blocks), connects to each address
+ * in turn, runs TLS for wss://, sends the upgrade and checks the 101.
+ * The first attempt answers addPort; later ones reconnect with backoff
+ * and keep the port number (SPEC.md D5).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "etherws.h"
+
+static void connect_next(struct conn *c);
+static void client_connected(struct client *cl, struct conn *c);
+
+void
+client_dns_stop(struct conn *c)
+{
+	int fd = c->dns_w.fd;
+
+	if (fd >= 0) {
+		loop_del(&c->dns_w);
+		close(fd);
+	}
+	if (c->dns_pid > 0) {
+		kill(c->dns_pid, SIGKILL);
+		waitpid(c->dns_pid, NULL, 0);
+		c->dns_pid = 0;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Client attempts: resolve (in a child: getaddrinfo blocks), connect
+ * to each address in turn, send the upgrade, check the 101. */
+
+
+static void
+dns_io(struct ev_watcher *w, uint32_t revents)
+{
+	struct conn *c = container_of(w, struct conn, dns_w);
+	uint8_t buf[sizeof(int32_t) + sizeof(c->addrs)];
+	size_t got = 0;
+	ssize_t n;
+	int32_t rc;
+
+	(void)revents;
+	/* The child writes everything, then exits: read to EOF. */
+	while (got < sizeof(buf)) {
+		n = read(w->fd, buf + got, sizeof(buf) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (n < 0 && errno == EAGAIN)
+		return;	/* not finished; the pipe holds it all at once */
+	client_dns_stop(c);
+	if (got < sizeof(rc)) {
+		snprintf(c->err, sizeof(c->err), "gaierror: [Errno -3] "
+		    "Temporary failure in name resolution");
+		client_failed(c->cl, c->err);
+		return;
+	}
+	memcpy(&rc, buf, sizeof(rc));
+	if (rc != 0) {
+		snprintf(c->err, sizeof(c->err), "gaierror: [Errno %d] %s",
+		    (int)rc, gai_strerror((int)rc));
+		client_failed(c->cl, c->err);
+		return;
+	}
+	c->naddrs = (int)((got - sizeof(rc)) / sizeof(c->addrs[0]));
+	memcpy(c->addrs, buf + sizeof(rc), (size_t)c->naddrs *
+	    sizeof(c->addrs[0]));
+	c->addri = 0;
+	connect_next(c);
+}
+
+static void
+dns_child(int fd, const char *host, int port)
+{
+	struct addrinfo hints, *res, *ai;
+	struct sockaddr_storage ss[DNS_MAX_ADDRS];
+	uint8_t buf[sizeof(int32_t) + sizeof(ss)];
+	char ps[16];
+	int32_t rc;
+	int n = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(ps, sizeof(ps), "%d", port);
+	rc = getaddrinfo(host, ps, &hints, &res);
+	if (rc == 0) {
+		for (ai = res; ai != NULL && n < DNS_MAX_ADDRS; ai = ai->ai_next)
+			if (ai->ai_addrlen <= sizeof(ss[0])) {
+				memset(&ss[n], 0, sizeof(ss[n]));
+				memcpy(&ss[n++], ai->ai_addr, ai->ai_addrlen);
+			}
+		freeaddrinfo(res);
+	}
+	memcpy(buf, &rc, sizeof(rc));
+	memcpy(buf + sizeof(rc), ss, (size_t)n * sizeof(ss[0]));
+	if (write(fd, buf, sizeof(rc) + (size_t)n * sizeof(ss[0])) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static int
+addr_literal(struct conn *c, const char *host, int port)
+{
+	struct sockaddr_in *s4 = (void *)&c->addrs[0];
+	struct sockaddr_in6 *s6 = (void *)&c->addrs[0];
+
+	memset(&c->addrs[0], 0, sizeof(c->addrs[0]));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+	} else
+		return 0;
+	c->naddrs = 1;
+	c->addri = 0;
+	return 1;
+}
+
+static void
+attempt_start(struct client *cl)
+{
+	struct conn *c;
+	const char *host;
+	int pfd[2], port;
+	pid_t pid;
+
+	c = conn_new(-1, 1);
+	if (c == NULL) {
+		client_failed(cl, "OSError: [Errno 24] Too many open files");
+		return;
+	}
+	c->cl = cl;
+	cl->conn = c;
+	c->state = CS_RESOLVE;
+	c->dns_w.cb = dns_io;
+	timer_arm(&c->tmo, CONNECT_TIMEOUT_MS);
+	host = cl->proxy[0] ? cl->proxy_host : cl->u.host;
+	port = cl->proxy[0] ? cl->proxy_port : cl->u.port;
+	if (addr_literal(c, host, port)) {
+		connect_next(c);
+		return;
+	}
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    (pid = fork()) < 0) {
+		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
+		    errno, strerror(errno));
+		client_failed(cl, c->err);
+		return;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		dns_child(pfd[1], host, port);
+	}
+	close(pfd[1]);
+	c->dns_pid = pid;
+	if (loop_add(&c->dns_w, pfd[0], EPOLLIN) < 0) {
+		close(pfd[0]);
+		client_failed(cl, "OSError: [Errno 12] Cannot allocate memory");
+	}
+}
+
+static void
+upgrade_send(struct conn *c)
+{
+	struct client *cl = c->cl;
+	uint8_t raw[16];
+	char buf[URL_MAX + 1024], hostport[300];
+	char authz[BASE64_ENC_LEN(2 * CRED_MAX) + 32];
+	int n;
+
+	ew_random(raw, sizeof(raw));
+	base64_encode(c->key, raw, sizeof(raw));
+	if (cl->u.port_given && cl->u.port != (strcmp(cl->u.scheme, "wss") ?
+	    80 : 443))
+		snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]:%d" :
+		    "%s:%d", cl->u.host, cl->u.port);
+	else
+		snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]" :
+		    "%s", cl->u.host);
+	authz[0] = '\0';
+	if (cl->user[0] != '\0') {
+		memcpy(authz, "Authorization: ", 15);
+		n = (int)basic_auth_header(authz + 15, sizeof(authz) - 17,
+		    cl->user, cl->pass);
+		if (n < 0)
+			authz[0] = '\0';
+		else
+			memcpy(authz + 15 + n, "\r\n", 3);
+	}
+	n = snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+	    cl->u.path, hostport, c->key, authz);
+	explicit_bzero(authz, sizeof(authz));
+	c->state = CS_HRESP;
+	c->inmax = IN_MAX_WS;
+	out_append(c, buf, (size_t)n);
+	explicit_bzero(buf, sizeof(buf));
+	conn_flush(c);
+}
+
+static void
+connect_next(struct conn *c)
+{
+	struct sockaddr_storage *ss;
+	socklen_t sl;
+	int fd;
+
+	while (c->addri < c->naddrs) {
+		ss = &c->addrs[c->addri++];
+		sl = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+		    sizeof(struct sockaddr_in);
+		fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			goto next;
+		sock_tune(fd);
+		if (connect(fd, (struct sockaddr *)ss, sl) == 0 ||
+		    errno == EINPROGRESS) {
+			if (loop_add(&c->w, fd, EPOLLOUT) < 0) {
+				close(fd);
+				goto next;
+			}
+			c->state = CS_CONNECT;
+			addr_text((struct sockaddr *)ss, c->peerip,
+			    sizeof(c->peerip), c->peer, sizeof(c->peer));
+			return;
+		}
+		close(fd);
+next:
+		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
+		    errno, strerror(errno));
+	}
+	if (c->naddrs == 0)
+		snprintf(c->err, sizeof(c->err), "gaierror: [Errno -2] "
+		    "Name or service not known");
+	client_failed(c->cl, c->err);
+}
+
+/* The byte stream reaches the server: TLS (wss), then the upgrade. */
+static void
+tunnel_open(struct conn *c)
+{
+	struct client *cl = c->cl;
+
+	c->state = CS_HRESP;
+	if (cl->tls && (c->tls = tls_client_new(cl->anchors, cl->u.host,
+	    cl->insecure, cl->has_pin ? cl->pin : NULL)) == NULL) {
+		client_failed(cl, "SSLError: cannot set up TLS");
+		return;
+	}
+	upgrade_send(c);
+}
+
+static void
+proxy_send(struct conn *c)
+{
+	struct client *cl = c->cl;
+	char buf[1024], hp[300];
+	int n;
+
+	snprintf(hp, sizeof(hp), cl->u.ipv6 ? "[%s]:%d" : "%s:%d", cl->u.host,
+	    cl->u.port);
+	n = snprintf(buf, sizeof(buf), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n"
+	    "%s%s%s\r\n", hp, hp, cl->proxy_auth[0] ?
+	    "Proxy-Authorization: " : "", cl->proxy_auth,
+	    cl->proxy_auth[0] ? "\r\n" : "");
+	c->state = CS_PROXY;
+	c->inmax = IN_MAX_WS;
+	out_append(c, buf, (size_t)n);
+	explicit_bzero(buf, sizeof(buf));
+	conn_flush(c);
+}
+
+/* The proxy's answer to CONNECT: 2xx opens the tunnel. */
+void
+client_proxy_reply(struct conn *c)
+{
+	struct http_msg m;
+	int r;
+
+	r = http_parse_response((const char *)c->in, c->inlen,
+	    HTTP_MAX_HEADER, &m);
+	if (r == HTTP_INCOMPLETE)
+		return;
+	if (r < 0) {
+		snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
+		    "Invalid response from proxy %s:%d", c->cl->proxy_host,
+		    c->cl->proxy_port);
+		client_failed(c->cl, c->err);
+		return;
+	}
+	if (m.status == 407) {
+		snprintf(c->err, sizeof(c->err), "WebSocketProxyException: 407 "
+		    "Proxy Authentication Required (proxy %s:%d)",
+		    c->cl->proxy_host, c->cl->proxy_port);
+		client_failed(c->cl, c->err);
+		return;
+	}
+	if (m.status < 200 || m.status > 299) {
+		snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
+		    "CONNECT failed: %d %.*s (proxy %s:%d)", m.status,
+		    (int)(m.reason_len > 100 ? 100 : m.reason_len), m.reason,
+		    c->cl->proxy_host, c->cl->proxy_port);
+		client_failed(c->cl, c->err);
+		return;
+	}
+	/* Nothing may follow the proxy's answer before our upgrade. */
+	in_consume(c, (size_t)r);
+	tunnel_open(c);
+}
+
+/* ---- proxy selection from the environment (SPEC.md section 10) ---- */
+
+static const char *
+env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* 1 if host:port is excluded by no_proxy / NO_PROXY. */
+static int
+no_proxy_match(const char *host, int port)
+{
+	const char *np = env_nonempty("no_proxy"), *p, *e, *colon;
+	size_t hl = strlen(host), n, el;
+	char ent[256];
+	long long ep;
+
+	if (np == NULL)
+		np = env_nonempty("NO_PROXY");
+	if (np == NULL)
+		return 0;
+	for (p = np; *p != '\0'; p = *e ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '.'))
+			p++;
+		n = (size_t)(e - p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 0 || n >= sizeof(ent))
+			continue;
+		memcpy(ent, p, n);
+		ent[n] = '\0';
+		if (strcmp(ent, "*") == 0)
+			return 1;
+		colon = strrchr(ent, ':');
+		if (colon != NULL && strchr(ent, ':') == colon &&
+		    ew_parse_int(colon + 1, &ep) == 0) {
+			if (ep != port)
+				continue;
+			ent[colon - ent] = '\0';
+		}
+		el = strlen(ent);
+		if (ew_strcaseeq(host, hl, ent) || (hl > el &&
+		    host[hl - el - 1] == '.' &&
+		    ew_strcaseeq(host + hl - el, el, ent)))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+client_proxy_setup(struct client *cl, char *err, size_t errlen)
+{
+	const char *v = NULL;
+	char full[URL_MAX + 8];
+	struct url pu;
+
+	if (cl->tls)
+		v = env_nonempty("https_proxy");
+	if (v == NULL && cl->tls)
+		v = env_nonempty("HTTPS_PROXY");
+	if (v == NULL)
+		v = env_nonempty("http_proxy");
+	if (v == NULL)
+		v = env_nonempty("HTTP_PROXY");
+	if (v == NULL || no_proxy_match(cl->u.host, cl->u.port))
+		return 0;
+	/* "host:port" alone means http://host:port */
+	snprintf(full, sizeof(full), strstr(v, "://") ? "%s" : "http://%s", v);
+	if (url_parse(full, &pu) < 0 || strcmp(pu.scheme, "http") != 0 ||
+	    (strcmp(pu.path, "/") != 0)) {
+		snprintf(err, errlen, "ValueError: Unsupported proxy URL: %s", v);
+		return -1;
+	}
+	snprintf(cl->proxy, sizeof(cl->proxy), "%s", v);
+	snprintf(cl->proxy_host, sizeof(cl->proxy_host), "%s", pu.host);
+	cl->proxy_port = pu.port;
+	if (pu.has_userinfo && basic_auth_header(cl->proxy_auth,
+	    sizeof(cl->proxy_auth), pu.user, pu.pass) < 0)
+		cl->proxy_auth[0] = '\0';
+	explicit_bzero(&pu, sizeof(pu));
+	return 0;
+}
+
+void
+client_connect_done(struct conn *c)
+{
+	int e = 0, fd = c->w.fd;
+	socklen_t l = sizeof(e);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
+		e = errno;
+	if (e == 0) {
+		c->err[0] = '\0';
+		if (c->cl->proxy[0])
+			proxy_send(c);
+		else
+			tunnel_open(c);
+		return;
+	}
+	loop_del(&c->w);
+	close(fd);
+	errno = e;
+	snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
+	    strerror(e));
+	if (c->addri < c->naddrs)
+		connect_next(c);
+	else
+		client_failed(c->cl, c->err);
+}
+
+static int
+hresp_check(struct conn *c, const struct http_msg *m)
+{
+	const struct http_header *h;
+	char acc[29];
+
+	if (m->status != 101) {
+		snprintf(c->err, sizeof(c->err), "WebSocketException: "
+		    "Handshake status %d", m->status);
+		return -1;
+	}
+	snprintf(c->err, sizeof(c->err), "WebSocketException: Invalid "
+	    "WebSocket Header");
+	h = http_header(m, "Upgrade");
+	if (h == NULL || !ew_strcaseeq(h->value, h->value_len, "websocket"))
+		return -1;
+	h = http_header(m, "Connection");
+	if (h == NULL || !http_has_token(h->value, h->value_len, "upgrade"))
+		return -1;
+	ws_accept(c->key, strlen(c->key), acc);
+	h = http_header(m, "Sec-WebSocket-Accept");
+	if (h == NULL || h->value_len != 28 || memcmp(h->value, acc, 28) != 0)
+		return -1;
+	if (http_header(m, "Sec-WebSocket-Extensions") != NULL ||
+	    http_header(m, "Sec-WebSocket-Protocol") != NULL)
+		return -1;
+	return 0;
+}
+
+
+void
+client_hresp(struct conn *c)
+{
+	struct http_msg m;
+	int r;
+
+	r = http_parse_response((const char *)c->in, c->inlen,
+	    HTTP_MAX_HEADER, &m);
+	if (r == HTTP_INCOMPLETE)
+		return;
+	if (r < 0 || hresp_check(c, &m) < 0) {
+		if (r < 0)
+			snprintf(c->err, sizeof(c->err), "WebSocketException: "
+			    "Invalid WebSocket Header");
+		client_failed(c->cl, c->err);
+		return;
+	}
+	in_consume(c, (size_t)r);
+	c->state = CS_WS;
+	ws_rx_init(&c->rx, 0, MAX_FRAME);
+	timer_stop(&c->tmo);
+	client_connected(c->cl, c);
+	if (!c->dead && c->inlen > 0)
+		ws_process(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Client ports */
+
+/* The system bundle, loaded once and shared by every wss:// port. */
+static struct tls_anchors *
+system_anchors(char *err, size_t errlen)
+{
+	static struct tls_anchors sys;
+	static int loaded;
+
+	if (!loaded) {
+		if (tls_anchors_load(&sys, TLS_SYSTEM_CA, err, errlen) < 0)
+			return NULL;
+		loaded = 1;
+	}
+	return &sys;
+}
+
+static int
+client_tls_setup(struct client *cl, const char *cacerts, int insecure,
+    const char *pin, char *err, size_t errlen)
+{
+	if (pin != NULL) {
+		if (tls_pin_parse(pin, cl->pin) < 0) {
+			snprintf(err, errlen, "ValueError: Invalid pin: %s",
+			    pin);
+			return -1;
+		}
+		cl->has_pin = 1;
+	}
+	if (insecure)
+		return 0;
+	if (cacerts == NULL || cacerts[0] == '\0') {
+		cl->anchors = system_anchors(err, errlen);
+		return cl->anchors == NULL ? -1 : 0;
+	}
+	cl->anchors = calloc(1, sizeof(*cl->anchors));
+	if (cl->anchors == NULL || tls_anchors_load(cl->anchors, cacerts, err,
+	    errlen) < 0) {
+		free(cl->anchors);
+		cl->anchors = NULL;
+		return -1;
+	}
+	cl->own_anchors = 1;
+	return 0;
+}
+
+struct client *
+client_new(const char *url, const char *user, const char *pass,
+    const char *cacerts, int insecure, const char *pin, char *err,
+    size_t errlen)
+{
+	struct client *cl;
+
+	cl = calloc(1, sizeof(*cl));
+	if (cl == NULL) {
+		snprintf(err, errlen, "OSError: [Errno 12] %s",
+		    strerror(ENOMEM));
+		return NULL;
+	}
+	if (strlen(url) >= sizeof(cl->url) || url_parse(url, &cl->u) < 0 ||
+	    cl->u.has_userinfo || (strcmp(cl->u.scheme, "ws") != 0 &&
+	    strcmp(cl->u.scheme, "wss") != 0)) {
+		if (strncmp(url, "ws://", 5) != 0 &&
+		    strncmp(url, "wss://", 6) != 0)
+			snprintf(err, errlen, "ValueError: Invalid target URL "
+			    "scheme: %s", url);
+		else
+			snprintf(err, errlen, "ValueError: Invalid target URL: "
+			    "%s", url);
+		free(cl);
+		return NULL;
+	}
+	cl->tls = strcmp(cl->u.scheme, "wss") == 0;
+	if (client_proxy_setup(cl, err, errlen) < 0) {
+		free(cl);
+		return NULL;
+	}
+	if (cl->tls && client_tls_setup(cl, cacerts, insecure, pin, err,
+	    errlen) < 0) {
+		free(cl);
+		return NULL;
+	}
+	snprintf(cl->url, sizeof(cl->url), "%s", url);
+	snprintf(cl->user, sizeof(cl->user), "%s", user ? user : "");
+	snprintf(cl->pass, sizeof(cl->pass), "%s", pass ? pass : "");
+	snprintf(cl->cacerts, sizeof(cl->cacerts), "%s",
+	    cacerts ? cacerts : "");
+	cl->insecure = insecure;
+	timer_init(&cl->retry, NULL);
+	return cl;
+}
+
+static void
+retry_cb(struct ev_timer *t)
+{
+	struct client *cl = container_of(t, struct client, retry);
+
+	attempt_start(cl);
+}
+
+void
+client_start(struct client *cl, struct conn *waiter, const char *id,
+    size_t idlen)
+{
+	cl->waiter = waiter;
+	if (waiter != NULL)
+		waiter->awaiting = cl;
+	cl->id = malloc(idlen + 1);
+	if (cl->id != NULL) {
+		memcpy(cl->id, id, idlen);
+		cl->id[idlen] = '\0';
+		cl->idlen = idlen;
+	}
+	cl->retry.cb = retry_cb;
+	attempt_start(cl);
+}
+
+void
+client_free(struct client *cl)
+{
+	struct conn *c = cl->conn;
+
+	timer_stop(&cl->retry);
+	if (cl->waiter != NULL)
+		cl->waiter->awaiting = NULL;
+	if (c != NULL) {
+		c->cl = NULL;
+		if (c->state != CS_WS && c->state != CS_CLOSING)
+			conn_free(c);
+	}
+	free(cl->id);
+	if (cl->own_anchors) {
+		tls_anchors_free(cl->anchors);
+		free(cl->anchors);
+	}
+	explicit_bzero(cl->pass, sizeof(cl->pass));
+	free(cl);
+}
+
+/* Answer the waiting addPort, if anyone still waits. */
+static void
+client_answer(struct client *cl, struct port *p, const char *err)
+{
+	struct conn *w = cl->waiter;
+
+	cl->waiter = NULL;
+	if (w != NULL) {
+		w->awaiting = NULL;
+		rpc_client_done(w, cl->id ? cl->id : "null",
+		    cl->id ? cl->idlen : 4, p, err);
+	}
+	free(cl->id);
+	cl->id = NULL;
+}
+
+static void
+client_connected(struct client *cl, struct conn *c)
+{
+	struct port *p = cl->port;
+
+	cl->attempt = 0;
+	if (p == NULL) {
+		p = port_new(PORT_CLIENT, cl->url);
+		if (p == NULL) {
+			client_failed(cl, "OSError: [Errno 12] Cannot "
+			    "allocate memory");
+			return;
+		}
+		p->cl = cl;
+		cl->port = p;
+		p->conn = c;
+		c->port = p;
+		log_msg(EW_LOG_INFO, "connected: %s", cl->url);
+		client_answer(cl, p, NULL);
+	} else {
+		p->conn = c;
+		c->port = p;
+		port_set_up(p, 1);
+		log_msg(EW_LOG_INFO, "connected: %s", cl->url);
+	}
+	c->last_rx = ew_now_ms();
+	if (conf.keepalive > 0)
+		timer_arm(&c->ka, (uint64_t)conf.keepalive * 1000);
+}
+
+void
+client_failed(struct client *cl, const char *err)
+{
+	struct conn *c = cl ? cl->conn : NULL;
+	char msg[640];
+
+	snprintf(msg, sizeof(msg), "%s", err);
+	if (c != NULL) {
+		c->cl = NULL;
+		cl->conn = NULL;
+		conn_free(c);
+	}
+	if (cl == NULL)
+		return;
+	if (cl->port == NULL) {
+		/* The first attempt failed: addPort fails, nothing stays. */
+		client_answer(cl, NULL, msg);
+		client_free(cl);
+		return;
+	}
+	log_msg(EW_LOG_WARNING, "connect failed: %s: %s", cl->url, msg);
+	client_schedule(cl);
+}
+
+void
+client_schedule(struct client *cl)
+{
+	uint64_t base, ms;
+	uint32_t r;
+	int n;
+
+	n = ++cl->attempt;
+	base = n > 7 ? BACKOFF_MAX_S : (uint64_t)1 << (n - 1);
+	if (base > BACKOFF_MAX_S)
+		base = BACKOFF_MAX_S;
+	ew_random(&r, sizeof(r));
+	/* min(2^(n-1), 60) s x U[0.8, 1.0] */
+	ms = base * 800 + (base * 200 * (r % 1001)) / 1000;
+	timer_arm(&cl->retry, ms);
+}

@@ -1,0 +1,303 @@
+#!/bin/bash
+# tests/e2e_cli.sh - the "etherws sw" command line (SPEC.md 1, 2.1):
+# start-up errors with their exact stderr and exit statuses, the check
+# order, option prefixes, help, bind errors, detaching, and one listener
+# shared by the tunnel and control paths.
+#
+# Every sw runs inside a namespace this test made (under timeout), so a
+# check that wrongly passes binds nothing outside and cannot linger.
+# Local helpers (not in lib.sh): run (captures out/err/rc), expect_err /
+# expect_usage / expect_help, tap_in, ns_kill_all (TERM/KILL the PIDs
+# that "ip netns pids" lists for our namespaces: only processes we
+# started).  Background processes are started with "ip netns exec"
+# directly (not nsx) so that $! is the process itself.
+. "$(dirname "$0")/lib.sh"
+
+# lib.sh's sw() tracks the PID of the backgrounded nsx subshell, not of
+# etherws itself, so its cleanup leaves the daemon running.  Before the
+# namespaces go, TERM (then KILL) whatever "ip netns pids" lists in our
+# own namespaces: only processes this test started.
+ns_kill_all() {
+	local n p i left
+	for n in $NSS; do
+		for p in $(ip netns pids "$n" 2>/dev/null); do
+			kill -TERM "$p" 2>/dev/null
+		done
+	done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		left=
+		for n in $NSS; do left=$left$(ip netns pids "$n" 2>/dev/null); done
+		[ -z "$left" ] && return
+		sleep 0.1
+	done
+	for n in $NSS; do
+		for p in $(ip netns pids "$n" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+	done
+}
+trap 'ns_kill_all; cleanup' EXIT
+
+ns c
+C=$PFX-c
+
+# run [timeout] -- ARGS...: etherws ARGS in namespace c, cwd $TMP/cwd;
+# stdout, stderr, status -> $TMP/out, $TMP/err, $rc
+mkdir "$TMP/cwd"
+run() {
+	(cd "$TMP/cwd" && timeout 5 ip netns exec "$C" "$ETHERWS" "$@" \
+	    >"$TMP/out" 2>"$TMP/err" </dev/null)
+	rc=$?
+}
+expect_rc() {
+	if [ "$rc" -eq "$2" ]; then ok "$1: exit $2"; else
+		not_ok "$1: exit $rc, wanted $2"; sed 's/^/#   stderr: /' "$TMP/err"
+	fi
+}
+# expect_err DESC STATUS DATA: exit STATUS, stderr exactly the Internal
+# error block with DATA, nothing on stdout
+expect_err() {
+	expect_rc "$1" "$2"
+	printf '  Internal error (-32603)\n    %s\n' "$3" >"$TMP/exp"
+	if cmp -s "$TMP/exp" "$TMP/err"; then ok "$1: stderr"; else
+		not_ok "$1: stderr"; diff -u "$TMP/exp" "$TMP/err" | sed 's/^/#   /'
+	fi
+	check "$1: stdout empty" test ! -s "$TMP/out"
+}
+# expect_usage DESC PROG: exit 2, usage first, "PROG: error: ..." last
+expect_usage() {
+	expect_rc "$1" 2
+	if head -n 1 "$TMP/err" | grep -q "^usage: $2" &&
+	    tail -n 1 "$TMP/err" | grep -q "^$2: error: "; then
+		ok "$1: usage, then '$2: error: ...'"
+	else
+		not_ok "$1: usage, then '$2: error: ...'"
+		sed 's/^/#   /' "$TMP/err"
+	fi
+	check "$1: stdout empty" test ! -s "$TMP/out"
+}
+# expect_help DESC PROG: exit 0, usage on stdout, stderr empty
+expect_help() {
+	if [ "$rc" -eq 0 ] && head -n 1 "$TMP/out" | grep -q "^usage: $2" &&
+	    [ ! -s "$TMP/err" ]; then
+		ok "$1: exit 0, usage on stdout"
+	else
+		not_ok "$1: exit $rc, wanted 0 and usage on stdout"
+		sed 's/^/#   /' "$TMP/out" "$TMP/err"
+	fi
+}
+
+# q COMMAND...: run quietly (for check)
+q() { "$@" >/dev/null 2>&1; }
+touch "$TMP/k" "$TMP/c"
+
+# --- value errors: exit 2 ---------------------------------------------
+run sw --ageout 0
+expect_err "--ageout 0" 2 "ValueError: Invalid ageout: 0"
+run sw --ageout=-5
+expect_err "--ageout=-5" 2 "ValueError: Invalid ageout: -5"
+run sw --keepalive -1
+expect_err "--keepalive -1" 2 "ValueError: Invalid keepalive: -1"
+run sw --path x
+expect_err "--path x" 2 "ValueError: Invalid path: x"
+run sw --ctlpath ctl
+expect_err "--ctlpath ctl" 2 "ValueError: Invalid ctlpath: ctl"
+run sw --port 70000
+expect_err "--port 70000" 2 "ValueError: Invalid port: 70000"
+run sw --port=65536
+expect_err "--port=65536" 2 "ValueError: Invalid port: 65536"
+run sw --port -1
+expect_err "--port -1" 2 "ValueError: Invalid port: -1"
+run sw --ctlport 99999
+expect_err "--ctlport 99999" 2 "ValueError: Invalid ctlport: 99999"
+run sw --sslkey "$TMP/k"
+expect_err "--sslkey alone" 2 "ValueError: Both sslkey and sslcert are required"
+run sw --sslcert "$TMP/c"
+expect_err "--sslcert alone" 2 "ValueError: Both sslkey and sslcert are required"
+run sw --ctlsslcert "$TMP/c"
+expect_err "--ctlsslcert alone" 2 \
+    "ValueError: Both ctlsslkey and ctlsslcert are required"
+run sw --port 8000 --ctlport 8000 --host 127.0.0.1 --ctlhost 127.0.0.1 \
+    --path /ctl
+expect_err "same port, host and path" 2 \
+    "ValueError: Same path/ctlpath on same host"
+run sw --port 8000 --ctlport 8000 --host 127.0.0.1 --ctlhost 127.0.0.1 \
+    --sslkey "$TMP/k" --sslcert "$TMP/c"
+expect_err "shared listener, TLS on one side only" 2 \
+    "ValueError: Different sslkey/ctlsslkey on same host"
+
+# --- file errors: exit 1 ----------------------------------------------
+run sw --htpasswd /nonexistent
+expect_err "--htpasswd /nonexistent" 1 \
+    "IOError: [Errno 2] No such file or directory: '/nonexistent'"
+run sw --ctlhtpasswd nosuch
+expect_err "relative --ctlhtpasswd made absolute" 1 \
+    "IOError: [Errno 2] No such file or directory: '$TMP/cwd/nosuch'"
+run sw --sslkey "$TMP/k" --sslcert /nonexistent/c
+expect_err "--sslcert missing" 1 \
+    "IOError: [Errno 2] No such file or directory: '/nonexistent/c'"
+
+# --- check order: syntax, ageout, keepalive, files, paths, TLS, ports ---
+run sw --keepalive -1 --ageout 0
+expect_err "ageout before keepalive" 2 "ValueError: Invalid ageout: 0"
+run sw --htpasswd /nonexistent --keepalive -1
+expect_err "keepalive before files" 2 "ValueError: Invalid keepalive: -1"
+run sw --path x --htpasswd /nonexistent
+expect_err "files before paths" 1 \
+    "IOError: [Errno 2] No such file or directory: '/nonexistent'"
+run sw --port 70000 --sslkey "$TMP/k" --path x
+expect_err "paths before TLS pairs and ports" 2 "ValueError: Invalid path: x"
+run sw --port 70000 --sslkey "$TMP/k"
+expect_err "TLS pairs before ports" 2 \
+    "ValueError: Both sslkey and sslcert are required"
+run sw --ageout x --path x
+expect_usage "syntax errors first" "etherws sw"
+
+# --- syntax errors: exit 2, usage -------------------------------------
+run sw --bogus
+expect_usage "unknown option" "etherws sw"
+run sw --ageout x
+expect_usage "--ageout x" "etherws sw"
+run sw --port 8o
+expect_usage "--port 8o" "etherws sw"
+run sw --ctlp 1
+expect_usage "--ctlp: ambiguous (ctlpath/ctlport)" "etherws sw"
+run sw --port
+expect_usage "--port without a value" "etherws sw"
+run sw --foreground=1
+expect_usage "--foreground=1" "etherws sw"
+run sw extra
+expect_usage "extra argument" "etherws sw"
+run
+expect_usage "etherws alone" "etherws"
+run bogus
+expect_usage "unknown sub-command" "etherws"
+
+# --- help: exit 0, stdout ---------------------------------------------
+run -h; expect_help "etherws -h" "etherws"
+run --help; expect_help "etherws --help" "etherws"
+run sw -h; expect_help "etherws sw -h" "etherws sw"
+run sw --help; expect_help "etherws sw --help" "etherws sw"
+run sw --he; expect_help "etherws sw --he (prefix)" "etherws sw"
+run ctl -h; expect_help "etherws ctl -h" "etherws ctl"
+
+# --- prefixes: --fore is --foreground; --ctlpo, --ag= -------------------
+ip netns exec "$C" "$ETHERWS" sw --fore --ctlpo 7870 --ag=60 --keep 0 --host 127.0.0.1 \
+    --port 8010 >"$TMP/fore.log" 2>&1 &
+FPID=$!
+track_pid $FPID
+check "--fore --ctlpo 7870: control answers on 7870" wait_until 5 \
+    nsx c "$ETHERWS" ctl --ctlurl http://127.0.0.1:7870/ctl listport
+check "--fore: still running in the foreground (same PID)" kill -0 $FPID
+
+# --- bind errors: exit 1 ----------------------------------------------
+run sw --foreground --host 127.0.0.1 --port 8010 --ctlport 7871
+expect_err "second switch on the same tunnel port" 1 \
+    "error: [Errno 98] Address already in use"
+run sw --foreground --host 127.0.0.1 --port 8011 --ctlport 7870
+expect_err "second switch on the same control port" 1 \
+    "error: [Errno 98] Address already in use"
+check "the first switch is unharmed" \
+    q nsx c "$ETHERWS" ctl --ctlurl http://127.0.0.1:7870/ctl listport
+kill -TERM $FPID
+check "SIGTERM: foreground switch exits" wait_until 4 sh -c "! kill -0 $FPID"
+wait $FPID 2>/dev/null
+check_eq "SIGTERM: exit status 0" 0 $?
+check "SIGTERM: 'shutting down' logged" \
+    grep -q '^INFO:etherws:shutting down$' "$TMP/fore.log"
+
+# --- detach: the first process returns once ready; --pidfile -----------
+run sw --host 127.0.0.1 --port 8012 --ctlport 7872 --pidfile "$TMP/sw.pid"
+expect_rc "detached start" 0
+DPID=$(cat "$TMP/sw.pid" 2>/dev/null)
+[ -n "$DPID" ] && track_pid "$DPID"
+check "pidfile holds a live PID" kill -0 "${DPID:-0}"
+check "pidfile is 'PID\\n'" sh -c "printf '%s\\n' '$DPID' | cmp -s - '$TMP/sw.pid'"
+check "control answers at once after the parent returned" \
+    q nsx c "$ETHERWS" ctl --ctlurl http://127.0.0.1:7872/ctl listport
+[ -n "$DPID" ] && kill -TERM "$DPID"
+check "detached daemon exits on SIGTERM" wait_until 4 \
+    sh -c "! kill -0 ${DPID:-0} 2>/dev/null"
+check "pidfile removed on clean exit" wait_until 1 test ! -e "$TMP/sw.pid"
+run sw --host 127.0.0.1 --port 8012 --ctlport 7873 --pidfile /nonexistent/x.pid
+expect_rc "unwritable pidfile" 1
+
+# --- one listener for both paths ---------------------------------------
+ip netns exec "$C" "$ETHERWS" sw --foreground --port 8000 --ctlport 8000 \
+    --host 127.0.0.1 --ctlhost 127.0.0.1 >"$TMP/shared.log" 2>&1 &
+track_pid $!
+SH=http://127.0.0.1:8000/ctl
+check "shared 127.0.0.1:8000: ctl --ctlurl $SH works" wait_until 5 \
+    nsx c "$ETHERWS" ctl --ctlurl $SH listport
+cat >"$TMP/shared.py" <<'EOF'
+import base64, hashlib, socket, sys, time
+
+def ok(c, d, got=None):
+    print(("ok - " if c else "not ok - ") + d)
+    if not c and got is not None:
+        print("#   got: %r" % (got,))
+
+def exchange(data, keep=False):
+    s = socket.create_connection(("127.0.0.1", 8000), 5)
+    s.sendall(data)
+    r = b""
+    while b"\r\n\r\n" not in r:
+        d = s.recv(4096)
+        if not d:
+            break
+        r += d
+    if keep:
+        return s, r
+    s.close()
+    return None, r
+
+key = b"dGhlIHNhbXBsZSBub25jZQ=="
+acc = base64.b64encode(hashlib.sha1(
+    key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+s, r = exchange(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
+                b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Key: " + key + b"\r\n"
+                b"Sec-WebSocket-Version: 13\r\n\r\n", keep=True)
+ok(r == b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+   b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc + b"\r\n\r\n",
+   "shared port: WebSocket upgrade on / -> exact 101", r)
+sys.stdout.flush()
+# hold the tunnel while the shell looks at listport
+sys.stdin.readline()
+s.close()
+_, r = exchange(b"GET /ctl HTTP/1.1\r\nHost: x\r\n\r\n")
+ok(r.startswith(b"HTTP/1.1 405 ") and b"\r\nAllow: POST\r\n" in r,
+   "shared port: GET /ctl -> 405 Allow: POST", r)
+_, r = exchange(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+ok(r.startswith(b"HTTP/1.1 405 ") and b"\r\nAllow: GET\r\n" in r,
+   "shared port: POST / -> 405 Allow: GET", r)
+_, r = exchange(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+ok(r.startswith(b"HTTP/1.1 404 "), "shared port: /x -> 404", r)
+print("ok - shared.py ran to the end")
+EOF
+tap_in() {
+	local l
+	while IFS= read -r l; do
+		case $l in
+		"ok - "*) ok "${l#ok - }" ;;
+		"not ok - "*) not_ok "${l#not ok - }" ;;
+		*) echo "$l" ;;
+		esac
+	done
+}
+mkfifo "$TMP/go"
+ip netns exec "$C" timeout 20 $PY "$TMP/shared.py" <"$TMP/go" >"$TMP/shared.out" 2>&1 &
+track_pid $!
+SPY=$!
+exec 7>"$TMP/go"
+wait_until 5 grep -q '101' "$TMP/shared.out"
+check "shared port: the tunnel is a server port" wait_until 3 sh -c \
+    "ip netns exec $C $ETHERWS ctl --ctlurl $SH listport | grep -qE '^  1 +server +up '"
+echo >&7; exec 7>&-
+wait $SPY
+tap_in <"$TMP/shared.out"
+grep -qx 'ok - shared.py ran to the end' "$TMP/shared.out" ||
+    not_ok "shared.py stopped early"
+check "shared port: control still answers" \
+    q nsx c "$ETHERWS" ctl --ctlurl $SH listport
+done_testing
