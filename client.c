@@ -55,17 +55,15 @@ dns_io(struct ev_watcher *w, uint32_t revents)
 	int32_t rc;
 
 	(void)revents;
-	/* The child writes everything, then exits: read to EOF. */
-	while (got < sizeof(buf)) {
-		n = read(w->fd, buf + got, sizeof(buf) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (n < 0 && errno == EAGAIN)
-		return;	/* not finished; the pipe holds it all at once */
+	/* The child's answer is one write of at most PIPE_BUF bytes, so it
+	 * arrives whole: one read takes it, or EOF says the child died. */
+	_Static_assert(sizeof(buf) <= 4096, "answer fits in PIPE_BUF");
+	do
+		n = read(w->fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	got = n > 0 ? (size_t)n : 0;
 	client_dns_stop(c);
 	if (got < sizeof(rc)) {
 		snprintf(c->err, sizeof(c->err), "gaierror: [Errno -3] "

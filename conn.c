@@ -230,6 +230,8 @@ conn_lost(struct conn *c)
 	}
 }
 
+static void mark_dirty(struct conn *c);
+
 /* Orderly end: flush what is queued, send FIN, wait for EOF. */
 static void
 conn_linger(struct conn *c)
@@ -237,6 +239,7 @@ conn_linger(struct conn *c)
 	c->state = CS_LINGER;
 	c->eof_after = 1;
 	timer_arm(&c->tmo, CLOSE_WAIT_MS);
+	mark_dirty(c);		/* the flush sends FIN once out drains */
 	conn_update(c);
 }
 
@@ -1103,13 +1106,16 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 			client_connect_done(c);
 		return;
 	}
-	if ((revents & EPOLLOUT) && c->outoff < c->outlen) {
+	if ((revents & EPOLLOUT) && (c->outoff < c->outlen || c->tls)) {
 		conn_flush(c);
 		if (c->dead)
 			return;
 	}
 	if (revents & EPOLLIN)
 		conn_read(c);
+	/* A TLS handshake that just finished may unblock queued output. */
+	if (!c->dead && c->tls != NULL && c->outoff < c->outlen)
+		conn_flush(c);
 	if (!c->dead)
 		conn_update(c);
 }

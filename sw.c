@@ -31,7 +31,7 @@ static int		 next_no = 1;
 static struct port	*grave[64];	/* deleted, freed after the round */
 static size_t		 ngrave;
 static struct ev_timer	 sweep_timer;
-static struct ev_timer	 exit_timer;
+static struct ev_timer	 exit_timer, exit_poll_timer;
 static struct ev_watcher sig_w;
 static int		 shutting_down;
 
@@ -337,13 +337,14 @@ exit_check(struct ev_timer *t)
 	loop_stop();
 }
 
+/* Every tunnel's close handshake is over: exit before the deadline. */
 static void
-exit_poll(void)
+exit_poll(struct ev_timer *t)
 {
-	if (shutting_down && conn_count() == 0)
+	if (conn_count() == 0)
 		loop_stop();
-	else if (shutting_down)
-		loop_idle(exit_poll);
+	else
+		timer_arm(t, 10);
 }
 
 void
@@ -361,7 +362,8 @@ sw_shutdown(void)
 		port_delete(p, 1001);
 	timer_init(&exit_timer, exit_check);
 	timer_arm(&exit_timer, CLOSE_WAIT_MS);
-	loop_idle(exit_poll);
+	timer_init(&exit_poll_timer, exit_poll);
+	timer_arm(&exit_poll_timer, 0);
 }
 
 static void
@@ -527,7 +529,7 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	conf.ctlpath = "/ctl";
 	conf.host = "";
 	conf.ctlhost = "127.0.0.1";
-	*port = -1;
+	*port = LLONG_MIN;	/* not given: 80, or 443 with TLS */
 	*ctlport = 7867;
 	while ((o = ew_getopt(argc, argv, &idx, sw_opts,
 	    (int)(sizeof(sw_opts) / sizeof(sw_opts[0])), &v,
@@ -609,10 +611,10 @@ sw_check(long long port, long long ctlport)
 	if ((conf.ctlsslkey == NULL) != (conf.ctlsslcert == NULL))
 		return value_error("%s",
 		    "ValueError: Both ctlsslkey and ctlsslcert are required");
-	if (port < 0)
+	if (port == LLONG_MIN)
 		port = conf.sslkey ? 443 : 80;
 	snprintf(num, sizeof(num), "%lld", port);
-	if (port > 65535)
+	if (port < 0 || port > 65535)
 		return value_error("ValueError: Invalid port: %s", num);
 	snprintf(num, sizeof(num), "%lld", ctlport);
 	if (ctlport < 0 || ctlport > 65535)
@@ -763,10 +765,6 @@ sw_main(int argc, char **argv)
 		ew_print_error("Internal error", -32603, err);
 		return 1;
 	}
-	if (signals_init() < 0) {
-		perror("etherws sw: signals");
-		return 1;
-	}
 	if (!conf.foreground) {
 		if (daemonize() < 0) {
 			perror("etherws sw: detach");
@@ -776,6 +774,11 @@ sw_main(int argc, char **argv)
 		snprintf(err, sizeof(err), "IOError: [Errno %d] %s: '%s'",
 		    errno, strerror(errno), conf.pidfile);
 		ew_print_error("Internal error", -32603, err);
+		return 1;
+	}
+	/* After the detach: the daemon must own the signalfd. */
+	if (signals_init() < 0) {
+		log_msg(EW_LOG_ERROR, "signals: %s", strerror(errno));
 		return 1;
 	}
 	timer_init(&sweep_timer, sweep_cb);

@@ -356,15 +356,18 @@ creds_key(struct tls_creds *cr, const struct pem_obj *o)
 	return what;
 }
 
-/* 1 if the private key in cr is the one of the certificate key pk. */
+/*
+ * 1 if the private key in cr is the one of the certificate key pk.  RSA:
+ * the moduli must be equal (the public exponent is not compared:
+ * br_rsa_compute_pubexp of BearSSL 0.6 fails on some valid keys).
+ */
 static int
 creds_key_matches(const struct tls_creds *cr, const br_x509_pkey *pk)
 {
-	uint8_t buf[BR_EC_KBUF_PUB_MAX_SIZE], *n, eb[4];
+	uint8_t buf[BR_EC_KBUF_PUB_MAX_SIZE], *n;
 	br_rsa_compute_modulus cm;
 	br_ec_public_key pub;
-	size_t nlen, elen;
-	uint32_t e;
+	size_t nlen;
 	int ok;
 
 	if (pk->key_type != cr->key_type)
@@ -383,14 +386,7 @@ creds_key_matches(const struct tls_creds *cr, const br_x509_pkey *pk)
 	ok = cm(n, &cr->rsa) == nlen &&
 	    bigint_eq(n, nlen, pk->key.rsa.n, pk->key.rsa.nlen);
 	free(n);
-	e = br_rsa_compute_pubexp_get_default()(&cr->rsa);
-	eb[0] = (uint8_t)(e >> 24);
-	eb[1] = (uint8_t)(e >> 16);
-	eb[2] = (uint8_t)(e >> 8);
-	eb[3] = (uint8_t)e;
-	elen = 4;
-	return ok && e != 0 &&
-	    bigint_eq(eb, elen, pk->key.rsa.e, pk->key.rsa.elen);
+	return ok;
 }
 
 int

@@ -219,7 +219,7 @@ check "control answers at once after the parent returned" \
 check "detached daemon exits on SIGTERM" wait_until 4 \
     sh -c "! kill -0 ${DPID:-0} 2>/dev/null"
 check "pidfile removed on clean exit" wait_until 1 test ! -e "$TMP/sw.pid"
-run sw --host 127.0.0.1 --port 8012 --ctlport 7873 --pidfile /nonexistent/x.pid
+run sw --host 127.0.0.1 --port 8013 --ctlport 7873 --pidfile /nonexistent/x.pid
 expect_rc "unwritable pidfile" 1
 
 # --- one listener for both paths ---------------------------------------

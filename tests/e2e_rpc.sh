@@ -93,7 +93,7 @@ expect_rc "listfdb, empty" 0
 echo "$FH" >"$TMP/exp"; expect_out "listfdb, empty (header only)"
 
 # ---------------------------------------------------------------------
-# addport tap with %d, addport netdev on a dummy interface
+# addport tap with %d, addport netdev on a veth end
 # always at least 6 characters, the width of "Target"
 TAP="ewt$$x%d"; TAP0="ewt$$x0"
 run_ctl addport tap "$TAP"
@@ -685,6 +685,51 @@ EOF
 RPC_DONE=0
 tap_in < <(nsx a timeout 60 $PY "$TMP/rpc.py" 2>&1)
 [ $RPC_DONE -eq 1 ] || not_ok "rpc.py stopped early (see above)"
+
+# ---------------------------------------------------------------------
+# listfdb with entries: a new server port (6) sends an untagged and a
+# VLAN 100 frame (masked, as a client must); the MACs are learned on it.
+cat >"$TMP/wsframes.py" <<'EOF'
+import os, socket, struct, sys, time
+s = socket.create_connection(("127.0.0.1", 80), 5)
+s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+          b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          b"Sec-WebSocket-Version: 13\r\n\r\n")
+r = b""
+while b"\r\n\r\n" not in r:
+    d = s.recv(4096)
+    if not d:
+        break
+    r += d
+def frame(payload):
+    key = os.urandom(4)
+    masked = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    return bytes([0x82, 0x80 | len(payload)]) + key + masked
+bc = b"\xff" * 6
+f1 = bc + bytes.fromhex("0200000000AA") + b"\x08\x00" + b"\0" * 46
+f2 = bc + bytes.fromhex("0200000000BB") + b"\x81\x00\x00\x64\x08\x00" + b"\0" * 46
+s.sendall(frame(f1) + frame(f2))
+print("sent", flush=True)
+time.sleep(float(sys.argv[1]))
+EOF
+ip netns exec "$A" $PY "$TMP/wsframes.py" 120 >"$TMP/wsf.out" 2>&1 &
+track_pid $!
+wait_until 5 grep -q sent "$TMP/wsf.out"
+check "two MACs learned" wait_until 3 sh -c \
+    "ip netns exec $A $ETHERWS ctl listfdb | grep -q 'bb'"
+run_ctl listfdb
+expect_rc "listfdb with entries" 0
+printf '%s\n' '  Port  VLAN  MAC                Age' \
+    '  6     0     02:00:00:00:00:aa  A  ' \
+    '  6     100   02:00:00:00:00:bb  A  ' >"$TMP/exp"
+sed -i 's/  [01]  $/  A  /' "$TMP/out"
+expect_out "listfdb: by vid, MAC lower-case, padded (age 0 or 1 -> A)"
+run_ctl delport 6
+expect_rc "delport 6 (server)" 0
+check "delport server prints its row (rx 2)" \
+    grep -qE '^  6     server  up     2   0   127\.0\.0\.1:[0-9]+ *$' "$TMP/out"
+run_ctl listfdb
+echo "$FH" >"$TMP/exp"; expect_out "listfdb: a deleted port's entries go"
 
 check "-32602 errors logged at ERROR" grep -qx "ERROR:etherws:KeyError: 99" "$TMP/sw-a.log"
 check "INFO connected: tap logged" grep -qx "INFO:etherws:connected: $TAP0" "$TMP/sw-a.log"

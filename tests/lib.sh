@@ -91,7 +91,9 @@ wait_until() {
 # its control endpoint on 127.0.0.1:7867 there; waits until it answers.
 sw() {
 	local n=$1; shift
-	nsx "$n" "$ETHERWS" sw --foreground "$@" >>"$TMP/sw-$n.log" 2>&1 &
+	# ip netns exec execs the switch itself, so $! is the switch's PID
+	ip netns exec "$PFX-$n" "$ETHERWS" sw --foreground "$@" \
+	    >>"$TMP/sw-$n.log" 2>&1 &
 	track_pid $!
 	eval "SWPID_$n=$!"
 	wait_until 5 nsx "$n" "$ETHERWS" ctl listport ||
