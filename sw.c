@@ -457,6 +457,18 @@ static const char sw_help[] =
 "  --ctlsslcert CTLSSLCERT\n"
 "                        TLS certificate chain for control\n";
 
+/* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
+#define SW_PROG	(sw_usage_prog())
+
+static const char *
+sw_usage_prog(void)
+{
+	static char buf[sizeof(sw_usage) + 16];
+
+	snprintf(buf, sizeof(buf), "%setherws sw", sw_usage);
+	return buf;
+}
+
 /* Usage errors: exit 2 with "etherws sw: error: ..." */
 static int
 sw_usage_error(const char *fmt, const char *a, const char *b)
@@ -530,10 +542,15 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	conf.host = "";
 	conf.ctlhost = "127.0.0.1";
 	*port = LLONG_MIN;	/* not given: 80, or 443 with TLS */
+	if (argc > 1 && strcmp(argv[1], "-h") == 0) {
+		fputs(sw_usage, stdout);
+		fputs(sw_help, stdout);
+		exit(0);
+	}
 	*ctlport = 7867;
 	while ((o = ew_getopt(argc, argv, &idx, sw_opts,
 	    (int)(sizeof(sw_opts) / sizeof(sw_opts[0])), &v,
-	    "etherws sw")) >= 0) {
+	    SW_PROG)) >= 0) {
 		rc = 0;
 		switch (o) {
 		case OPT_HELP:
@@ -568,10 +585,8 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 		if (rc != 0)
 			return rc;
 	}
-	if (o == -2) {
-		fputs(sw_usage, stderr);
+	if (o == -2)
 		return 2;
-	}
 	if (idx < argc)
 		return sw_usage_error("unrecognized arguments: %s%s", argv[idx],
 		    "");
