@@ -10,7 +10,7 @@ LDLIBS	 = -lbearssl
 PREFIX	?= /usr/local
 
 LIBSRCS	 = util.c log.c sha1.c base64.c json.c http.c ws.c tap_linux.c auth.c x509.c \
-	   loop.c fdb.c sw.c conn.c client.c rpc.c ctl.c tls.c
+	   loop.c fdb.c sw.c conn.c client.c rpc.c ctl.c tls.c probe.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
@@ -40,6 +40,7 @@ tests/test_ws: ws.o sha1.o base64.o util.o
 tests/test_fdb: fdb.o util.o
 tests/test_tap: tap_linux.o util.o
 tests/test_x509: x509.o base64.o sha1.o util.o
+tests/test_log: log.o util.o
 tests/test_%: tests/test_%.c tests/t.h
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -I. -o $@ $< \
@@ -56,3 +57,120 @@ clean:
 .PHONY: all check units clean
 
 -include $(OBJS:.o=.d)
+
+# ------------------------------------------------------------------
+# Fuzzing and sanitizers (clang; on Debian 12: clang libclang-rt-14-dev
+# valgrind).  Harnesses in tests/fuzz/ #include the .c they fuzz and
+# link the other modules from tests/fuzz/obj/, built with the same
+# instrumentation.  make fuzz-run FUZZ_SECONDS=N runs each for N
+# seconds on a copy of its seed corpus (crashes: tests/fuzz/crashes/).
+
+FUZZ_CC		?= clang
+FUZZ_CFLAGS	?= -g -O1 -fno-omit-frame-pointer
+FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS	 = http url ws json htpasswd base64 pem
+FUZZ_BINS	 = $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%)
+FUZZ_OBJ	 = tests/fuzz/obj
+FUZZ_SECONDS	?= 20
+
+tests/fuzz/fuzz_http: http.c $(FUZZ_OBJ)/util.o
+tests/fuzz/fuzz_url: http.c $(FUZZ_OBJ)/util.o
+tests/fuzz/fuzz_ws: ws.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
+    $(FUZZ_OBJ)/util.o
+tests/fuzz/fuzz_json: json.c $(FUZZ_OBJ)/util.o
+tests/fuzz/fuzz_htpasswd: auth.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
+    $(FUZZ_OBJ)/util.o
+tests/fuzz/fuzz_base64: base64.c
+tests/fuzz/fuzz_pem: x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
+    $(FUZZ_OBJ)/util.o
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c etherws.h
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
+	    -fsanitize=fuzzer $(WARN) -I. -o $@ $< $(filter %.o,$^) $(LDLIBS)
+
+$(FUZZ_OBJ)/%.o: %.c etherws.h
+	@mkdir -p $(FUZZ_OBJ)
+	@echo "  CC      $@"
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
+	    -fsanitize=fuzzer-no-link $(WARN) -c -o $@ $<
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-run: fuzz
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The whole suite built with ASan + UBSan in build-asan/, a tree of
+# symbolic links to the sources, so that no sanitized object ever meets
+# the normal build.  Any sanitizer report from any process (daemons
+# included) lands in build-asan/san/ and fails the target.
+ASAN_CC		?= clang
+ASAN_CFLAGS	?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+ASAN_DIR	 = build-asan
+ASAN_ENV	 = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(CURDIR)/$(ASAN_DIR)/san/asan \
+		   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN_DIR)/san/ubsan
+
+check-asan:
+	@mkdir -p $(ASAN_DIR)/tests
+	@find $(ASAN_DIR) -type l -delete
+	@for f in Makefile *.c *.h; do ln -s ../$$f $(ASAN_DIR)/$$f; done
+	@for f in tests/*; do \
+	    [ -f "$$f" ] || continue; \
+	    case "$$f" in *.o|*.d) continue ;; \
+	    tests/test_*.c|tests/test_*.h) ;; tests/test_*) continue ;; esac; \
+	    ln -s ../../$$f $(ASAN_DIR)/$$f; done
+	$(MAKE) -C $(ASAN_DIR) CC=$(ASAN_CC) CFLAGS="$(ASAN_CFLAGS)" etherws units
+	@rm -rf $(ASAN_DIR)/san && mkdir -p $(ASAN_DIR)/san
+	cd $(ASAN_DIR) && $(ASAN_ENV) tests/run; rc=$$?; \
+	    for f in san/*; do [ -f "$$f" ] || continue; \
+	        echo "== sanitizer report $(ASAN_DIR)/$$f"; cat "$$f"; rc=1; \
+	    done; exit $$rc
+
+# One end-to-end scenario with every "etherws sw" under valgrind.
+check-valgrind: etherws
+	tests/valgrind.sh tests/e2e_two_switches.sh
+
+clean-fuzz:
+	rm -rf $(FUZZ_BINS) $(FUZZ_OBJ) $(ASAN_DIR)
+
+.PHONY: fuzz fuzz-run check-asan check-valgrind clean-fuzz
+
+# ------------------------------------------------------------------
+# Distribution.  make static: etherws-static, one stripped static binary
+# (musl-gcc, BearSSL compiled from Debian's source package with musl, all
+# in build-static/; Debian 12: musl-tools dpkg-dev), see
+# scripts/build-static.sh.  make size prints its size.  make install
+# honours DESTDIR and PREFIX; INSTALL_BIN=etherws-static installs the
+# static binary instead of the dynamic one.
+STATIC		?= etherws-static
+STATIC_DIR	?= build-static
+INSTALL_BIN	?= etherws
+INSTALL		?= install
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+
+static: $(STATIC)
+
+$(STATIC): $(OBJS:.o=.c) $(wildcard *.h) scripts/build-static.sh
+	$(Q)BUILD=$(STATIC_DIR) OUT=$@ sh scripts/build-static.sh $(OBJS:.o=.c)
+
+size: $(STATIC)
+	@echo "$(STATIC): $$(wc -c < $(STATIC)) bytes, stripped, static (musl + BearSSL)"
+
+install: $(INSTALL_BIN) etherws.8
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/etherws
+	$(INSTALL) -m 0644 etherws.8 $(DESTDIR)$(MANDIR)/man8/etherws.8
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/etherws $(DESTDIR)$(MANDIR)/man8/etherws.8
+
+# clean keeps the downloaded BearSSL source and its musl libbearssl.a;
+# distclean removes build-static/ entirely.
+clean: clean-static
+clean-static:
+	rm -rf $(STATIC) $(STATIC_DIR)/obj $(STATIC_DIR)/etherws
+
+distclean: clean
+	rm -rf $(STATIC_DIR)
+
+.PHONY: static size install uninstall clean-static distclean

@@ -205,10 +205,13 @@ upgrade_send(struct conn *c)
 		else
 			memcpy(authz + 15 + n, "\r\n", 3);
 	}
+	/* X-Etherws-Id lets our server refuse a port that leads back to
+	 * its own switch; the original ignores unknown headers. */
 	n = snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
-	    cl->u.path, hostport, c->key, authz);
+	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+	    "X-Etherws-Id: %016llx\r\n%s\r\n", cl->u.path, hostport, c->key,
+	    (unsigned long long)sw_id, authz);
 	explicit_bzero(authz, sizeof(authz));
 	c->state = CS_HRESP;
 	c->inmax = IN_MAX_WS;
@@ -449,6 +452,11 @@ hresp_check(struct conn *c, const struct http_msg *m)
 	const struct http_header *h;
 	char acc[29];
 
+	if (m->status == 409 && http_header(m, "X-Etherws-Self") != NULL) {
+		snprintf(c->err, sizeof(c->err), "WebSocketException: "
+		    "Handshake status 409: the URL leads back to this switch");
+		return -1;
+	}
 	if (m->status != 101) {
 		snprintf(c->err, sizeof(c->err), "WebSocketException: "
 		    "Handshake status %d", m->status);

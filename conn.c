@@ -593,6 +593,19 @@ origin_ok(const struct http_msg *m)
 	return 1;
 }
 
+/* A client port of this very switch (its id in X-Etherws-Id). */
+static int
+is_self(const struct http_msg *m)
+{
+	const struct http_header *h = http_header(m, "X-Etherws-Id");
+	char want[17];
+
+	if (h == NULL || h->value_len != 16)
+		return 0;
+	snprintf(want, sizeof(want), "%016llx", (unsigned long long)sw_id);
+	return ew_strcaseeq(h->value, 16, want);
+}
+
 static void
 ws_accepted(struct conn *c, const struct http_msg *m)
 {
@@ -629,6 +642,9 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	k = http_header(m, "Sec-WebSocket-Key");
 	if (hv == NULL || hv->value_len == 0 || k == NULL || k->value_len == 0)
 		return http_error(c, 400, NULL, NULL);
+	if (is_self(m))
+		return http_error(c, 409, "X-Etherws-Self: 1\r\n",
+		    "Connection to this switch itself refused");
 	ws_accept(k->value, k->value_len, acc);
 	n = snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"

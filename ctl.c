@@ -25,6 +25,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "etherws.h"
@@ -336,7 +337,8 @@ cli_prompt(const char *prompt, char *buf, size_t cap)
 struct cli_io {
 	int		 fd;
 	uint64_t	 deadline;	/* ew_now_ms() */
-	void		*tls;		/* https engine state, when added */
+	struct tls	*tls;		/* https: the BearSSL client */
+	struct tls_anchors ta;		/* its trust anchors */
 	/* >0 bytes, 0 EOF (read only), -1 with err set */
 	long		(*read)(struct cli_io *, void *, size_t);
 	long		(*write)(struct cli_io *, const void *, size_t);
@@ -482,34 +484,105 @@ cli_tcp_connect(struct cli_io *io, const struct url *u)
 	return r;
 }
 
+/*
+ * https: tls_read/tls_write/tls_flush never block; on EAGAIN wait for
+ * what the engine wants (tls_interest) within the deadline.  Until the
+ * handshake is done, reads of nothing feed it.  A read (rbuf set) first
+ * flushes what was written: the request goes out before the reply is
+ * awaited.
+ */
+static long
+cli_tls_io(struct cli_io *io, void *rbuf, const void *wbuf, size_t len)
+{
+	uint8_t none;
+	uint32_t ev;
+	long n;
+	int hs;
+
+	for (;;) {
+		n = -1;
+		if ((hs = !tls_established(io->tls)) != 0) {
+			if (tls_read(io->tls, io->fd, &none, 0) == 0)
+				errno = EPROTO;	/* closed before it began */
+		} else if (rbuf == NULL)
+			n = tls_write(io->tls, io->fd, wbuf, len);
+		else if ((n = tls_flush(io->tls, io->fd)) == 0)
+			n = tls_read(io->tls, io->fd, rbuf, len);
+		if (n >= 0)
+			return n;
+		if (tls_error(io->tls) != 0)
+			return cli_fail(io, "URLError: <urlopen error SSL: %s>",
+			    tls_strerror(tls_error(io->tls)));
+		if (errno == EPROTO || errno == EPIPE)
+			return cli_fail(io, "URLError: <urlopen error SSL: "
+			    "EOF occurred in violation of protocol>");
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return cli_fail_errno(io, errno);
+		if (hs && tls_established(io->tls))
+			continue;
+		ev = tls_interest(io->tls);
+		if (cli_wait(io, (ev & EPOLLOUT ? POLLOUT : 0) |
+		    (ev & EPOLLIN || ev == 0 ? POLLIN : 0)) < 0)
+			return -1;
+	}
+}
+
+static long
+cli_tls_read(struct cli_io *io, void *buf, size_t len)
+{
+	return cli_tls_io(io, buf, NULL, len);
+}
+
+static long
+cli_tls_write(struct cli_io *io, const void *buf, size_t len)
+{
+	return cli_tls_io(io, NULL, buf, len);
+}
+
+static void
+cli_tls_close(struct cli_io *io)
+{
+	tls_close(io->tls, io->fd);
+	tls_free(io->tls);
+	tls_anchors_free(&io->ta);
+	cli_tcp_close(io);
+}
+
 /* Connect io to the control URL.  0, or -1 with io->err set. */
 static int
 cli_open(struct cli_io *io, const struct url *u, const struct cli_args *a)
 {
-	(void)a;
+	memset(&io->ta, 0, sizeof(io->ta));
 	io->fd = -1;
 	io->tls = NULL;
 	io->read = cli_tcp_read;
 	io->write = cli_tcp_write;
 	io->close = cli_tcp_close;
 	io->deadline = ew_now_ms() + CLI_TIMEOUT_MS;
-	if (strcmp(u->scheme, "https") == 0) {
-		/*
-		 * HTTPS GOES HERE.  Connect with cli_tcp_connect(), then
-		 * wrap io->fd in a BearSSL client (SNI = u->host unless an
-		 * IP literal; anchors from a->sslcert, else the system
-		 * bundle; a->insecure skips all checks; SPEC.md 9) and
-		 * point io->read/write/close at TLS functions that use
-		 * cli_wait() for the deadline.  Handshake failures:
-		 * "URLError: <urlopen error SSL: <reason>>".
-		 */
-		return cli_fail(io,
-		    "URLError: <urlopen error unknown url type: https>");
-	}
-	if (strcmp(u->scheme, "http") != 0)
+	if (strcmp(u->scheme, "http") == 0)
+		return cli_tcp_connect(io, u);
+	if (strcmp(u->scheme, "https") != 0)
 		return cli_fail(io, "URLError: <urlopen error unknown url "
 		    "type: %s>", u->scheme);
-	return cli_tcp_connect(io, u);
+	/* SPEC.md 9: --ctlsslcert, else the system bundle; none if
+	 * insecure.  SNI and name check: u->host (tls_client_new). */
+	if (!a->insecure && tls_anchors_load(&io->ta, a->sslcert != NULL ?
+	    a->sslcert : TLS_SYSTEM_CA, io->err, sizeof(io->err)) < 0)
+		return -1;
+	if (cli_tcp_connect(io, u) < 0) {
+		tls_anchors_free(&io->ta);
+		return -1;
+	}
+	io->read = cli_tls_read;
+	io->write = cli_tls_write;
+	io->close = cli_tls_close;
+	io->tls = tls_client_new(a->insecure ? NULL : &io->ta, u->host,
+	    a->insecure, NULL);
+	if (io->tls != NULL)
+		return 0;
+	tls_anchors_free(&io->ta);
+	cli_tcp_close(io);
+	return cli_fail(io, "URLError: <urlopen error SSL: out of memory>");
 }
 
 static int
@@ -763,7 +836,7 @@ cli_text(const char *s, const struct json_tok *tok, int i)
 }
 
 /* Cell of column c for entry obj: State is "shut" if shut is truthy,
- * else "down" if state is "down", else "up"; MACs lower-cased. */
+ * else "down" or "loop" if state says so, else "up"; MACs lower-cased. */
 static char *
 cli_cell(const char *s, const struct json_tok *tok, int obj,
     const struct cli_table *t, int c)
@@ -776,6 +849,8 @@ cli_cell(const char *s, const struct json_tok *tok, int obj,
 		if (i >= 0 && json_truthy(s, tok, i))
 			return strdup("shut");
 		i = cli_member(s, tok, obj, "state");
+		if (i >= 0 && json_str_eq(s, tok, i, "loop"))
+			return strdup("loop");	/* blocked by loop detection */
 		return strdup(i >= 0 && json_str_eq(s, tok, i, "down") ?
 		    "down" : "up");
 	}

@@ -42,6 +42,10 @@
 #define IFNAME_MAX		16	/* IFNAMSIZ incl. NUL */
 #define BACKOFF_MAX_S		60	/* client reconnect backoff ceiling */
 #define RX_BUDGET		64	/* reads per fd per loop iteration */
+#define PROBE_INTERVAL_MS	2000	/* loop-detection probe period */
+#define LOOP_HOLD_MS		10000	/* a blocked port's loop gone this long */
+#define MAC_MOVE_HOLD_MS	2000	/* a learned MAC stays put this long */
+#define STORM_DEFAULT		20000	/* flooded frames/s per port (--stormlimit) */
 
 /* ------------------------------------------------------------------ */
 /* Small helpers (util.c) */
@@ -99,16 +103,72 @@ void ew_print_error(const char *msg, int code, const char *data);
 /* ------------------------------------------------------------------ */
 /* Logging (log.c) */
 
+/*
+ * One logger, "etherws", with Python's levels and one handler: stderr
+ * with "%(levelname)s:%(name)s:%(message)s" by default, --syslog, or
+ * what a --logconf file (SPEC.md 11) says.  Lines are formatted into a
+ * fixed buffer and written with one write(2) each; nothing allocates
+ * after start-up.  Not thread-safe (the daemon has one thread).
+ */
+#define EW_LOG_NOTSET	0
 #define EW_LOG_DEBUG	10
 #define EW_LOG_INFO	20
 #define EW_LOG_WARNING	30
 #define EW_LOG_ERROR	40
+#define EW_LOG_CRITICAL	50
 
+#define LOG_CONF_MAX		65536	/* --logconf file, bytes */
+#define LOG_CONF_LINE		1024	/* one line (and one value) of it */
+#define LOG_CONF_SECTIONS	64	/* [sections] in it */
+#define LOG_CONF_OPTS		512	/* key = value lines in it */
+#define LOG_FMT_MAX		256	/* format / datefmt, bytes incl. NUL */
+#define LOG_FMT_WIDTH		256	/* largest %(key)Ns width or precision */
+#define LOG_MSG_MAX		1024	/* one message, bytes incl. NUL */
+#define LOG_LINE_MAX		2048	/* one formatted line, bytes */
+#define LOG_RL_SLOTS		64	/* rate-limiter keys remembered */
+#define LOG_RL_MS		1000	/* one line per key per this */
+#define LOG_RL_GLOBAL		20	/* rate-limited lines per second, all keys */
+
+/* Lowest level written anywhere now (logger and handler levels, or
+ * above CRITICAL when no output is possible).  Read-only outside log.c:
+ * callers test it before building expensive DEBUG lines. */
 extern int log_level;
+/* Clock of the rate limiter (ms, monotonic); tests may replace it. */
+extern uint64_t (*log_now_ms)(void);
+
+/*
+ * Reads the fileConfig subset of SPEC.md 11 from path and makes it the
+ * configuration (a FileHandler's file is opened, relative names taken
+ * from the current directory).  Returns 0, 1 on an I/O error (err:
+ * "IOError: [Errno N] ...") or 2 when the content is refused (err:
+ * "ValueError: ..." naming the part); on error nothing changes.
+ */
+int log_config_file(const char *path, char *err, size_t errlen);
+/* Sets the etherws logger's level (--debug); a handler level still
+ * filters. */
+void log_set_level(int level);
+/* --syslog: from now on every line goes to syslog(3) (ident etherws,
+ * LOG_PID, LOG_DAEMON) as its bare message, whatever the handler. */
 void log_open_syslog(void);
-void log_disable(void);		/* detached without a log target */
+/* Detached: stderr/stdout handlers write nowhere from now on. */
+void log_detach(void);
+/* SIGHUP: reopen a FileHandler's file by name (log rotation). */
+void log_reopen(void);
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * log_msg, at most one line per LOG_RL_MS for each (key, fmt) and
+ * LOG_RL_GLOBAL per second in all, for lines a peer can repeat
+ * (connected, disconnected, connect failed, timeouts, auth failures).
+ * key names the peer (address, URL); the next line written for it says
+ * "(N similar messages suppressed)".
+ */
+void log_msg_rl(int level, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Formats one line (no newline) with the current handler's format, at
+ * wall-clock time sec + msec; returns its length (< cap, NUL-ended). */
+size_t log_render(char *out, size_t cap, int level, const char *msg,
+    time_t sec, long msec);
 #define log_debug(...) do { if (log_level <= EW_LOG_DEBUG) \
 	log_msg(EW_LOG_DEBUG, __VA_ARGS__); } while (0)
 
@@ -401,6 +461,7 @@ struct fdb {
 	size_t		 n, max;
 	uint64_t	 ageout;	/* ms */
 	uint64_t	 full_drops;	/* learning refused: table full */
+	uint64_t	 move_damped;	/* moves refused: MAC still fresh */
 };
 int fdb_init(struct fdb *, size_t max, uint64_t ageout_ms);
 void fdb_free(struct fdb *);
@@ -414,6 +475,8 @@ int fdb_learn(struct fdb *, uint16_t vid, const uint8_t mac[6], int port,
 /* Remove expired entries; cb (may be NULL) sees each one first. */
 void fdb_sweep(struct fdb *, uint64_t now,
     void (*cb)(const struct fdb_entry *, const char *why));
+/* Remove entries not refreshed in the last ms (topology change). */
+void fdb_forget_older(struct fdb *, uint64_t now, uint64_t ms);
 /* Remove every entry of port. */
 void fdb_del_port(struct fdb *, int port,
     void (*cb)(const struct fdb_entry *, const char *why));
@@ -460,6 +523,7 @@ struct sw_conf {
 	const char	*sslkey, *sslcert, *ctlsslkey, *ctlsslcert;
 	const char	*logconf, *pidfile;
 	int		 syslog;
+	long long	 stormlimit;		/* flooded frames/s per port */
 };
 extern struct sw_conf conf;
 
@@ -484,6 +548,14 @@ struct port {
 	/* tunnel */
 	struct conn	*conn;		/* live connection, NULL while down */
 	struct client	*cl;		/* client ports: reconnect state */
+	/* loop and storm protection */
+	uint64_t	 up_since;	/* ms: last came up */
+	int		 loop_blocked;
+	uint64_t	 loop_seen;	/* ms: our probe last crossed it */
+	uint64_t	 loop_blocks;	/* times blocked */
+	uint64_t	 storm_tokens;	/* flooded frames it may still send */
+	uint64_t	 storm_last;	/* ms: last refill */
+	uint64_t	 storm_dropped;
 };
 
 /* sw.c: the port table and the switch */
@@ -499,6 +571,17 @@ struct port *port_new(enum port_kind kind, const char *target);
 void port_delete(struct port *, int close_code);
 void port_set_up(struct port *, int up);
 void switch_input(struct port *, const uint8_t *frame, size_t len);
+void port_output(struct port *, const uint8_t *frame, size_t len);
+
+/* probe.c: loop detection */
+extern uint64_t sw_id;
+void probe_init(void);
+void probe_port_up(struct port *);
+int probe_is(const uint8_t *frame, size_t len);
+/* 1 if the probe was ours (consumed), 0 to flood it without learning. */
+int probe_input(struct port *, const uint8_t *frame, size_t len);
+/* 1 while the port is blocked by a loop (unblocks after the hold). */
+int probe_blocked(struct port *, uint64_t now);
 /* tap/netdev add for addPort: returns the port or NULL with err set. */
 struct port *port_add_dev(enum port_kind, const char *target, char *err,
     size_t errlen);

@@ -112,6 +112,15 @@ fdb_learn(struct fdb *f, uint16_t vid, const uint8_t mac[6], int port,
 	int changed;
 
 	if (e->port != 0) {
+		/* MAC-move damping: a MAC still fresh on its port does not
+		 * jump to another one (a loop echoing it, a flapping peer);
+		 * when its port goes down its entries go, so a real move
+		 * waits at most MAC_MOVE_HOLD_MS. */
+		if (e->port != port && !fdb_expired(f, e, now) &&
+		    now - e->seen < MAC_MOVE_HOLD_MS) {
+			f->move_damped++;
+			return 0;
+		}
 		changed = e->port != port || fdb_expired(f, e, now);
 		e->port = port;
 		e->seen = now;
@@ -161,6 +170,17 @@ fdb_sweep(struct fdb *f, uint64_t now,
     void (*cb)(const struct fdb_entry *, const char *why))
 {
 	fdb_filter(f, now, 0, cb);
+}
+
+void
+fdb_forget_older(struct fdb *f, uint64_t now, uint64_t ms)
+{
+	uint64_t keep = f->ageout;
+
+	/* A sweep with a short ageing, then the usual one again. */
+	f->ageout = ms;
+	fdb_filter(f, now, 0, NULL);
+	f->ageout = keep;
 }
 
 void

@@ -256,6 +256,7 @@ http_reason(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 407: return "Proxy Authentication Required";
+	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 426: return "Upgrade Required";

@@ -128,11 +128,16 @@ emit_portstat(struct jw *w, const struct port *p)
 	jw_int(w, (long long)p->tx);
 	jw_raw(w, p->shut ? ", \"shut\": true" : ", \"shut\": false");
 	jw_raw(w, ", \"state\": ");
-	jw_cstr(w, p->shut ? "shut" : p->up ? "up" : "down");
+	jw_cstr(w, p->shut ? "shut" : !p->up ? "down" :
+	    p->loop_blocked ? "loop" : "up");
 	jw_raw(w, ", \"rx_dropped\": ");
 	jw_int(w, (long long)p->rx_dropped);
 	jw_raw(w, ", \"tx_dropped\": ");
 	jw_int(w, (long long)p->tx_dropped);
+	jw_raw(w, ", \"storm_dropped\": ");
+	jw_int(w, (long long)p->storm_dropped);
+	jw_raw(w, ", \"loop_blocks\": ");
+	jw_int(w, (long long)p->loop_blocks);
 	jw_raw(w, "}");
 }
 

@@ -83,6 +83,9 @@ port_new(enum port_kind kind, const char *target)
 	p->fd = -1;
 	p->w.fd = -1;
 	p->up = 1;
+	p->up_since = p->storm_last = ew_now_ms();
+	p->storm_tokens = (uint64_t)conf.stormlimit * 1000;
+	probe_port_up(p);
 	snprintf(p->target, sizeof(p->target), "%s", target);
 	ptab[nports++] = p;
 	return p;
@@ -112,6 +115,10 @@ port_set_up(struct port *p, int up)
 	p->up = up;
 	if (!up)
 		fdb_del_port(&fdb, p->no, fdb_log);
+	else {
+		p->up_since = ew_now_ms();
+		probe_port_up(p);
+	}
 }
 
 void
@@ -150,7 +157,7 @@ port_delete(struct port *p, int close_code)
 /* ------------------------------------------------------------------ */
 /* The switch */
 
-static void
+void
 port_output(struct port *q, const uint8_t *frame, size_t len)
 {
 	ssize_t n;
@@ -179,7 +186,8 @@ log_sent(const char *ports, uint16_t vid, const uint8_t *f)
 }
 
 static void
-flood(struct port *from, const uint8_t *frame, size_t len, uint16_t vid)
+flood(struct port *from, const uint8_t *frame, size_t len, uint16_t vid,
+    uint64_t now)
 {
 	char list[256];
 	size_t i, off = 0;
@@ -188,7 +196,7 @@ flood(struct port *from, const uint8_t *frame, size_t len, uint16_t vid)
 	list[0] = '\0';
 	for (i = 0; i < nports; i++) {
 		q = ptab[i];
-		if (q == from || q->shut || !q->up)
+		if (q == from || q->shut || !q->up || probe_blocked(q, now))
 			continue;
 		port_output(q, frame, len);
 		if (log_level <= EW_LOG_DEBUG && off < sizeof(list) - 16)
@@ -197,6 +205,28 @@ flood(struct port *from, const uint8_t *frame, size_t len, uint16_t vid)
 	}
 	if (log_level <= EW_LOG_DEBUG)
 		log_sent(list, vid, frame);
+}
+
+/* Storm control: a token bucket of flooded frames per input port, in
+ * thousandths so that low limits refill smoothly. */
+static int
+storm_exceeded(struct port *p, uint64_t now)
+{
+	uint64_t cap = (uint64_t)conf.stormlimit * 1000;
+
+	if (conf.stormlimit <= 0)
+		return 0;
+	if (now > p->storm_last) {
+		p->storm_tokens += (now - p->storm_last) *
+		    (uint64_t)conf.stormlimit;
+		if (p->storm_tokens > cap)
+			p->storm_tokens = cap;
+		p->storm_last = now;
+	}
+	if (p->storm_tokens < 1000)
+		return 1;
+	p->storm_tokens -= 1000;
+	return 0;
 }
 
 void
@@ -219,16 +249,32 @@ switch_input(struct port *p, const uint8_t *frame, size_t len)
 	if (tagged)
 		vid = ew_be16(frame + 14) & 0x0fff;
 	now = ew_now_ms();
+	if (probe_is(frame, len)) {
+		/* Ours: consumed.  Others': flooded, never learned, and
+		 * never across a blocked port. */
+		if (!probe_input(p, frame, len) && !probe_blocked(p, now))
+			flood(p, frame, len, vid, now);
+		return;
+	}
+	if (probe_blocked(p, now)) {
+		p->rx_dropped++;	/* the loop's other way round */
+		return;
+	}
 	if (!(frame[6] & 1) && fdb_learn(&fdb, vid, frame + 6, p->no, now) > 0)
 		log_debug("fdb learned: port:%d; vid:%d; "
 		    "mac:%02x%02x%02x%02x%02x%02x", p->no, vid, frame[6],
 		    frame[7], frame[8], frame[9], frame[10], frame[11]);
 	if (frame[0] & 1 || (dst = fdb_lookup(&fdb, vid, frame, now)) == 0) {
-		flood(p, frame, len, vid);
+		if (storm_exceeded(p, now)) {
+			p->storm_dropped++;
+			p->rx_dropped++;
+			return;
+		}
+		flood(p, frame, len, vid, now);
 		return;
 	}
 	q = port_find(dst);
-	if (q == NULL || q == p || q->shut || !q->up) {
+	if (q == NULL || q == p || q->shut || !q->up || probe_blocked(q, now)) {
 		p->rx_dropped++;	/* no hairpin, no shut output */
 		return;
 	}
@@ -373,8 +419,10 @@ sig_io(struct ev_watcher *w, uint32_t revents)
 
 	(void)revents;
 	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
-			continue;	/* log reopen: see log.c */
+		if (si.ssi_signo == SIGHUP) {
+			log_reopen();	/* a FileHandler's file, rotated */
+			continue;
+		}
 		if (shutting_down)
 			_exit(0);	/* a second signal: at once */
 		sw_shutdown();
@@ -408,7 +456,7 @@ enum {
 	OPT_DEBUG, OPT_LOGCONF, OPT_SYSLOG, OPT_PIDFILE, OPT_FOREGROUND, OPT_AGEOUT,
 	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
-	OPT_CTLSSLCERT, OPT_HELP
+	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -416,7 +464,7 @@ static const struct ew_opt sw_opts[] = {
 	{ "path", 1 }, { "host", 1 }, { "port", 1 }, { "htpasswd", 1 },
 	{ "sslkey", 1 }, { "sslcert", 1 }, { "ctlpath", 1 }, { "ctlhost", 1 },
 	{ "ctlport", 1 }, { "ctlhtpasswd", 1 }, { "ctlsslkey", 1 },
-	{ "ctlsslcert", 1 }, { "help", 0 },
+	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -427,7 +475,7 @@ static const char sw_usage[] =
 "                  [--sslcert SSLCERT] [--ctlpath CTLPATH]\n"
 "                  [--ctlhost CTLHOST] [--ctlport CTLPORT]\n"
 "                  [--ctlhtpasswd CTLHTPASSWD] [--ctlsslkey CTLSSLKEY]\n"
-"                  [--ctlsslcert CTLSSLCERT]\n";
+"                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n";
 
 static const char sw_help[] =
 "\n"
@@ -455,7 +503,9 @@ static const char sw_help[] =
 "                        Basic auth file for control\n"
 "  --ctlsslkey CTLSSLKEY TLS private key for control\n"
 "  --ctlsslcert CTLSSLCERT\n"
-"                        TLS certificate chain for control\n";
+"                        TLS certificate chain for control\n"
+"  --stormlimit N        flooded frames/s accepted per port; 0 = no limit\n"
+"                        (default 20000)\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
@@ -536,6 +586,7 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	int idx = 1, o, rc;
 
 	conf.ageout = 300;
+	conf.stormlimit = STORM_DEFAULT;
 	conf.keepalive = 30;
 	conf.path = "/";
 	conf.ctlpath = "/ctl";
@@ -581,6 +632,9 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 		case OPT_CTLHTPASSWD: conf.ctlhtpasswd = v; break;
 		case OPT_CTLSSLKEY: conf.ctlsslkey = v; break;
 		case OPT_CTLSSLCERT: conf.ctlsslcert = v; break;
+		case OPT_STORMLIMIT:
+			rc = parse_int_opt("stormlimit", v, &conf.stormlimit);
+			break;
 		}
 		if (rc != 0)
 			return rc;
@@ -607,6 +661,9 @@ sw_check(long long port, long long ctlport)
 	snprintf(num, sizeof(num), "%lld", conf.keepalive);
 	if (conf.keepalive < 0)
 		return value_error("ValueError: Invalid keepalive: %s", num);
+	snprintf(num, sizeof(num), "%lld", conf.stormlimit);
+	if (conf.stormlimit < 0 || conf.stormlimit > 100000000)
+		return value_error("ValueError: Invalid stormlimit: %s", num);
 	if (file_opt(&conf.htpasswd, f1, sizeof(f1)) ||
 	    file_opt(&conf.ctlhtpasswd, f2, sizeof(f2)) ||
 	    file_opt(&conf.sslkey, f3, sizeof(f3)) ||
@@ -711,8 +768,7 @@ daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
-	if (!conf.syslog)
-		log_disable();
+	log_detach();	/* stderr handlers: nowhere (SPEC.md 11) */
 	if (write_pidfile() < 0) {
 		if (write(pfd[1], &c, 1) < 0)
 			_exit(1);
@@ -766,8 +822,13 @@ sw_main(int argc, char **argv)
 	if (load_creds(conf.sslkey, conf.sslcert, &sw_creds) < 0 ||
 	    load_creds(conf.ctlsslkey, conf.ctlsslcert, &sw_ctlcreds) < 0)
 		return 1;
+	if (conf.logconf != NULL &&
+	    (rc = log_config_file(conf.logconf, err, sizeof(err))) != 0) {
+		ew_print_error("Internal error", -32603, err);
+		return rc;
+	}
 	if (conf.debug)
-		log_level = EW_LOG_DEBUG;
+		log_set_level(EW_LOG_DEBUG);
 	if (conf.syslog)
 		log_open_syslog();
 	if (fdb_init(&fdb, FDB_MAX, (uint64_t)conf.ageout * 1000) < 0 ||
@@ -796,6 +857,7 @@ sw_main(int argc, char **argv)
 		log_msg(EW_LOG_ERROR, "signals: %s", strerror(errno));
 		return 1;
 	}
+	probe_init();
 	timer_init(&sweep_timer, sweep_cb);
 	timer_arm(&sweep_timer, FDB_SWEEP_MS);
 	rc = loop_run();

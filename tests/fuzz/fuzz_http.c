@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../http.c"
+#include "../../http.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../json.c"
+#include "../../json.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../http.c"
+#include "../../http.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

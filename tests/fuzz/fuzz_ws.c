@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ws.c"
+#include "../../ws.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,754 @@
+#!/usr/bin/python3
+"""hostile.py - hostile peers for tests/e2e_hostile.sh (stdlib only).
+
+Every mode appends "key=value" lines to OUT, flushed at once; the shell
+test decides pass/fail.  Every wait is bounded.  Client frames are masked
+unless a case says otherwise.
+
+  http HOST PORT PATH OUT
+      request heads over the limits: a 9000-byte header line, an endless
+      head of long lines sent slowly (up to 100 KB), 100 short header
+      lines; with PATH=/ctl also Content-Length abuse (413/400).
+  ctlslow HOST PORT OUT
+      a control request whose body never completes (10 s deadline).
+  slowloris HOST PORT N OUT SYNC
+      N connections that send part of a request line and stop (a tenth
+      of them trickle a byte a second); touch SYNC.ready once all are
+      open; record when the switch drops them.
+  proto HOST PORT OUT
+      one WebSocket per protocol error; record the Close and the end.
+  oversize HOST PORT CTLHOST CTLPORT MARKER OUT
+      70,000-byte message as one frame, then as 7 fragments, then a
+      valid broadcast frame carrying MARKER; Ping -> Pong proves the
+      connection is alive; our portstat from listPort.
+  sniff IFACE MARKER OUT SECS
+      packet socket on IFACE: marker=seen when a frame carries MARKER.
+  json HOST PORT OUT
+      control bodies: deep nesting, invalid UTF-8, too many tokens.
+  macflood HOST PORT N OUT SYNC
+      N broadcast frames, each from a fresh random unicast source MAC;
+      touch SYNC.ready, hold the connection until SYNC.go.
+  noread HOST PORT OUT SYNC [CONNS]
+      CONNS (1) WebSockets with a tiny receive buffer that never read;
+      touch SYNC.ready, hold them until SYNC.go.
+  bcast IFACE MBYTES OUT
+      send MBYTES of 1400-byte broadcast frames out of IFACE.
+  pingflood HOST PORT SECS OUT
+      Pings (125-byte payload) as fast as possible for SECS, never read.
+  rpc HOST PORT METHOD [PARAMS]
+      print the JSON-RPC reply (for the shell, with jq).
+"""
+import json
+import os
+import random
+import selectors
+import socket
+import struct
+import sys
+import threading
+import time
+
+SAMPLE_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+ETH_P_ALL = 0x0003
+ETHERTYPE = b"\x88\xb5"		# IEEE local experimental
+
+
+class Out:
+    def __init__(self, path):
+        self.f = open(path, "a")
+        self.lock = threading.Lock()
+
+    def __call__(self, key, value):
+        with self.lock:
+            self.f.write("%s=%s\n" % (key, value))
+            self.f.flush()
+
+
+def esc(b):
+    r = []
+    for x in b:
+        if x == 0x0D:
+            r.append("\\r")
+        elif x == 0x0A:
+            r.append("\\n")
+        elif x == 0x5C:
+            r.append("\\\\")
+        elif 0x20 <= x < 0x7F:
+            r.append(chr(x))
+        else:
+            r.append("\\x%02x" % x)
+    return "".join(r)
+
+
+def touch(path):
+    open(path, "a").close()
+
+
+def wait_file(path, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def connect(host, port, timeout=3, rcvbuf=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf is not None:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(timeout)
+    s.connect((host, port))
+    return s
+
+
+def read_to_eof(s, timeout):
+    """All bytes until EOF; (data, 'eof'|'timeout'|'reset')."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return data, "timeout"
+        s.settimeout(left)
+        try:
+            b = s.recv(65536)
+        except socket.timeout:
+            return data, "timeout"
+        except ConnectionResetError:
+            return data, "reset"
+        if not b:
+            return data, "eof"
+        data += b
+
+
+def read_exact(s, n, timeout=3):
+    data = b""
+    deadline = time.monotonic() + timeout
+    while len(data) < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            b = s.recv(n - len(data))
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not b:
+            break
+        data += b
+    return data
+
+
+def read_head(s, timeout=3):
+    data = b""
+    deadline = time.monotonic() + timeout
+    while b"\r\n\r\n" not in data:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            b = s.recv(1)	# byte by byte: leave frames unread
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not b:
+            break
+        data += b
+    return data
+
+
+def frame(op, payload, masked=True, fin=True, rsv=0, length=None):
+    """A client frame; length overrides the encoded payload length."""
+    b0 = (0x80 if fin else 0) | (rsv << 4) | op
+    n = len(payload) if length is None else length
+    m = 0x80 if masked else 0
+    if n < 126:
+        hdr = bytes([b0, m | n])
+    elif n < 65536:
+        hdr = bytes([b0, m | 126]) + struct.pack("!H", n)
+    else:
+        hdr = bytes([b0, m | 127]) + struct.pack("!Q", n)
+    if not masked:
+        return hdr + payload
+    key = os.urandom(4)
+    k = (key * (len(payload) // 4 + 1))[:len(payload)]
+    masked_payload = (int.from_bytes(payload, "big") ^
+                      int.from_bytes(k, "big")).to_bytes(len(payload), "big")
+    return hdr + key + masked_payload
+
+
+def read_frame1(s, timeout=3):
+    """One server frame: (header bytes, opcode, payload) or None."""
+    h = read_exact(s, 2, timeout)
+    if len(h) < 2:
+        return None
+    n = h[1] & 0x7F
+    ext = b""
+    if n == 126:
+        ext = read_exact(s, 2, timeout)
+        n = struct.unpack("!H", ext)[0] if len(ext) == 2 else 0
+    elif n == 127:
+        ext = read_exact(s, 8, timeout)
+        n = struct.unpack("!Q", ext)[0] if len(ext) == 8 else 0
+    mask = read_exact(s, 4, timeout) if h[1] & 0x80 else b""
+    return h + ext + mask, h[0] & 0x0F, read_exact(s, min(n, 70000), timeout)
+
+
+def read_nonbinary(s, timeout=3):
+    """The next server frame that is not binary (flooded Ethernet)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        f = read_frame1(s, max(0.1, deadline - time.monotonic()))
+        if f is None or f[1] != 0x2:
+            return f
+    return None
+
+
+def ws_request(host, port, path="/", key=SAMPLE_KEY):
+    return ("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n" %
+            (path, host, port, key)).encode()
+
+
+def open_ws(host, port, rcvbuf=None):
+    s = connect(host, port, rcvbuf=rcvbuf)
+    s.sendall(ws_request(host, port))
+    head = read_head(s)
+    if not head.startswith(b"HTTP/1.1 101 "):
+        s.close()
+        raise OSError("no 101: %r" % head[:80])
+    return s
+
+
+def rpc(host, port, method, params=None, timeout=10):
+    body = {"jsonrpc": "2.0", "id": 1, "method": "etherws.control." + method}
+    if params is not None:
+        body["params"] = params
+    return post(host, port, json.dumps(body).encode(), timeout)
+
+
+def post(host, port, body, timeout=10):
+    """POST body to /ctl; the decoded JSON reply, or {'http': status}."""
+    s = connect(host, port, timeout)
+    s.sendall(b"POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Type: "
+              b"application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+              + body)
+    data, _ = read_to_eof(s, timeout)
+    s.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n")[0]
+    if not status.startswith(b"HTTP/1.1 200"):
+        return {"http": esc(status)}
+    try:
+        return json.loads(rest)
+    except ValueError:
+        return {"http": "bad json: " + esc(rest[:80])}
+
+
+def ether(dst, src, payload):
+    return dst + src + ETHERTYPE + payload
+
+
+def rand_unicast_mac():
+    b = bytearray(os.urandom(6))
+    b[0] &= 0xFE
+    return bytes(b)
+
+
+# ---------------------------------------------------------------------
+# http: request heads over the limits
+
+
+def http_one(out, name, host, port, req, timeout=4):
+    try:
+        s = connect(host, port)
+        s.sendall(req)
+        data, end = read_to_eof(s, timeout)
+        s.close()
+    except OSError as e:
+        out(name + "_status", "error:%s" % e)
+        return
+    out(name + "_status", esc(data.split(b"\r\n")[0]) if data else "none")
+    out(name + "_end", end)
+
+
+def endless(out, name, host, port, path, line):
+    """Header lines sent every 2 ms until a reply, EOF or 100 KB."""
+    try:
+        s = connect(host, port)
+    except OSError as e:
+        out(name + "_status", "error:%s" % e)
+        return
+    sent = 0
+    reply = b""
+    end = "none"
+    t0 = time.monotonic()
+    try:
+        s.sendall(b"GET %s HTTP/1.1\r\n" % path.encode())
+        sent = len(path) + 15
+        while sent < 100 * 1024 and time.monotonic() - t0 < 20:
+            s.setblocking(False)
+            try:
+                b = s.recv(4096)
+                if not b:
+                    end = "eof"
+                    break
+                reply += b
+                break
+            except BlockingIOError:
+                pass
+            s.setblocking(True)
+            s.sendall(line)
+            sent += len(line)
+            time.sleep(0.002)
+    except (BrokenPipeError, ConnectionResetError):
+        end = "reset"
+    out(name + "_sent_before_reply", sent)
+    s.setblocking(True)
+    if end == "none":
+        rest, end = read_to_eof(s, 4)
+        reply += rest
+    s.close()
+    out(name + "_status", esc(reply.split(b"\r\n")[0]) if reply else "none")
+    out(name + "_end", end)
+    out(name + "_secs", "%.1f" % (time.monotonic() - t0))
+
+
+def mode_http(a, out):
+    host, port, path = a[0], int(a[1]), a[2]
+    hp = "%s:%d" % (host, port)
+    base = "GET %s HTTP/1.1\r\nHost: %s\r\n" % (path, hp)
+    http_one(out, "big", host, port, (base + "X-Filler: " + "a" * 9000 +
+                                      "\r\n\r\n").encode())
+    http_one(out, "manylines", host, port, (base + "".join(
+        "X-%d: b\r\n" % i for i in range(100)) + "\r\n").encode())
+    endless(out, "endless", host, port, path,
+            b"X-Endless: " + b"a" * 187 + b"\r\n")
+    endless(out, "endlessshort", host, port, path, b"A: b\r\n")
+    if path == "/ctl":
+        post_h = "POST /ctl HTTP/1.1\r\nHost: %s\r\n" % hp
+        for name, cl in (("cl413", "65537"), ("clhuge", "9" * 30),
+                         ("clneg", "-1"), ("clhex", "0x10")):
+            http_one(out, name, host, port, (post_h + "Content-Length: %s"
+                                             "\r\n\r\n" % cl).encode())
+        http_one(out, "te411", host, port, (
+            post_h + "Transfer-Encoding: chunked\r\n\r\n"
+            "5\r\nhello\r\n0\r\n\r\n").encode())
+    out("http", "done")
+
+
+def mode_ctlslow(a, out):
+    host, port = a[0], int(a[1])
+    try:
+        s = connect(host, port)
+        t = time.monotonic()
+        s.sendall(b"POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Length: 60000"
+                  b"\r\n\r\n{\"jsonrpc\": ")
+        data, end = read_to_eof(s, 14)
+        el = time.monotonic() - t
+        s.close()
+    except OSError as e:
+        out("ctlslow_end", "error:%s" % e)
+        return
+    out("ctlslow_end", end)
+    out("ctlslow_data", esc(data[:80]) if data else "none")
+    out("ctlslow_secs", "%.1f" % el)
+
+
+# ---------------------------------------------------------------------
+# slowloris
+
+
+def mode_slowloris(a, out):
+    host, port, n, sync = a[0], int(a[1]), int(a[2]), a[4]
+    socks = []
+    t0 = time.monotonic()
+    errors = 0
+    for base in range(0, n, 100):	# connect in batches of 100
+        pend = {}
+        for i in range(base, min(n, base + 100)):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect_ex((host, port))
+            pend[s] = i
+        sel = selectors.DefaultSelector()
+        for s in pend:
+            sel.register(s, selectors.EVENT_WRITE)
+        deadline = time.monotonic() + 5
+        while pend and time.monotonic() < deadline:
+            for key, _ in sel.select(0.2):
+                s = key.fileobj
+                i = pend.pop(s)
+                sel.unregister(s)
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                    errors += 1
+                    s.close()
+                    continue
+                try:
+                    s.send(b"GET / HTTP/1.1\r\nHo" if i % 10 else b"G")
+                except OSError:
+                    errors += 1
+                    s.close()
+                    continue
+                socks.append([s, time.monotonic(), None, i % 10 == 0])
+        for s in pend:
+            errors += 1
+            s.close()
+        sel.close()
+    out("slow_opened", len(socks))
+    out("slow_connect_errors", errors)
+    out("slow_open_secs", "%.1f" % (time.monotonic() - t0))
+    touch(sync + ".ready")
+    sel = selectors.DefaultSelector()
+    for e in socks:
+        sel.register(e[0], selectors.EVENT_READ, e)
+    left = len(socks)
+    got_data = 0
+    last_trickle = time.monotonic()
+    deadline = time.monotonic() + 16
+    while left > 0 and time.monotonic() < deadline:
+        for key, _ in sel.select(0.2):
+            e = key.data
+            try:
+                b = e[0].recv(4096)
+            except BlockingIOError:
+                continue
+            except OSError:
+                b = b""
+            if b:
+                got_data += 1
+                continue
+            e[2] = time.monotonic() - e[1]
+            sel.unregister(e[0])
+            e[0].close()
+            left -= 1
+        if time.monotonic() - last_trickle >= 1:	# a byte a second
+            last_trickle = time.monotonic()
+            for e in socks:
+                if e[3] and e[2] is None:
+                    try:
+                        e[0].send(b"E")
+                    except OSError:
+                        pass
+    times = sorted(e[2] for e in socks if e[2] is not None)
+    trick = sorted(e[2] for e in socks if e[2] is not None and e[3])
+    out("slow_closed", len(times))
+    out("slow_got_data", got_data)
+    if times:
+        out("slow_first_close", "%.1f" % times[0])
+        out("slow_last_close", "%.1f" % times[-1])
+    if trick:
+        out("slow_trickle_last_close", "%.1f" % trick[-1])
+    for e in socks:
+        if e[2] is None:
+            e[0].close()
+    out("slowloris", "done")
+
+
+# ---------------------------------------------------------------------
+# proto: one protocol error per connection
+
+
+def mode_proto(a, out):
+    host, port = a[0], int(a[1])
+    cases = [
+        ("unmasked", frame(0x2, b"\xff" * 20, masked=False)),
+        ("rsv1", frame(0x2, b"\xff" * 20, rsv=4)),
+        ("rsv2", frame(0x2, b"\xff" * 20, rsv=2)),
+        ("rsv3", frame(0x2, b"\xff" * 20, rsv=1)),
+        # 64-bit length 2^63 (top bit set)
+        ("len2p63", bytes([0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0]) +
+         os.urandom(4)),
+        ("lenmax", bytes([0x82, 0xFF]) + b"\xff" * 8 + os.urandom(4)),
+        ("ping126", frame(0x9, b"p" * 126)),
+        ("pong200", frame(0xA, b"p" * 200)),
+        ("close126", frame(0x8, b"\x03\xe8" + b"c" * 124)),
+        ("pingfrag", frame(0x9, b"ping", fin=False)),
+        ("op3", frame(0x3, b"x")),
+        ("opB", frame(0xB, b"x")),
+        ("straycont", frame(0x0, b"x")),
+        ("newinmsg", frame(0x2, b"a" * 20, fin=False) +
+         frame(0x2, b"b" * 20)),
+        ("close1byte", frame(0x8, b"\x03")),
+        ("text", frame(0x1, b"hello")),
+    ]
+    for name, payload in cases:
+        try:
+            s = open_ws(host, port)
+            s.sendall(payload)
+            f = read_nonbinary(s)
+            out(name + "_frame", f[0].hex(" ") + (" " + f[2].hex(" ")
+                                                  if f[2] else "")
+                if f else "none")
+            rest, end = read_to_eof(s, 4)
+            out(name + "_end", end)
+            s.close()
+        except OSError as e:
+            out(name + "_frame", "error:%s" % e)
+    out("proto", "done")
+
+
+# ---------------------------------------------------------------------
+# oversize messages: dropped, counted, the connection stays
+
+
+def mode_oversize(a, out):
+    host, port, chost, cport, marker = a[0], int(a[1]), a[2], int(a[3]), \
+        a[4].encode()
+    src = bytes.fromhex("02000000ee01")
+    big = ether(b"\xff" * 6, src, b"B" * (70000 - 14))
+    try:
+        s = open_ws(host, port)
+        lport = s.getsockname()[1]
+        out("local_port", lport)
+        s.sendall(frame(0x2, big))			# one frame
+        parts = [big[i:i + 10000] for i in range(0, 70000, 10000)]
+        for i, p in enumerate(parts):			# 7 fragments
+            s.sendall(frame(0x2 if i == 0 else 0x0, p,
+                            fin=i == len(parts) - 1))
+        # a fragmented message over the limit with a Ping in between
+        s.sendall(frame(0x2, big[:40000], fin=False) +
+                  frame(0x9, b"mid") + frame(0x0, big[40000:], fin=True))
+        s.sendall(frame(0x2, ether(b"\xff" * 6, src, marker + b"\0" * 40)))
+        s.sendall(frame(0x9, b"alive"))
+        got = []
+        deadline = time.monotonic() + 4
+        while len(got) < 2 and time.monotonic() < deadline:
+            f = read_nonbinary(s, max(0.1, deadline - time.monotonic()))
+            if f is None:
+                break
+            got.append("%x:%s" % (f[1], f[2].decode("latin-1")))
+        out("pongs", ",".join(got) if got else "none")
+        time.sleep(0.2)
+        r = rpc(chost, cport, "listPort")
+        me = [e for e in r.get("result", {}).get("entries", [])
+              if e.get("target") == "10.9.0.2:%d" % lport]
+        if me:
+            for k in ("port", "state", "rx", "rx_dropped", "tx"):
+                out("me_" + k, me[0].get(k))
+        else:
+            out("me_port", "missing:%s" % json.dumps(r)[:200])
+        s.sendall(frame(0x8, struct.pack("!H", 1000)))
+        f = read_nonbinary(s)
+        out("close", f[0].hex(" ") + " " + f[2].hex(" ") if f else "none")
+        s.close()
+    except OSError as e:
+        out("oversize_error", str(e))
+    out("oversize", "done")
+
+
+def mode_sniff(a, out):
+    iface, marker, secs = a[0], a[1].encode(), float(a[3])
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                      socket.htons(ETH_P_ALL))
+    s.bind((iface, 0))
+    touch(a[2] + ".ready")
+    deadline = time.monotonic() + secs
+    n = 0
+    while time.monotonic() < deadline:
+        s.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            b = s.recv(70000)
+        except socket.timeout:
+            break
+        n += 1
+        if marker in b:
+            out("marker", "seen")
+            out("marker_len", len(b))
+            break
+    out("sniffed", n)
+
+
+# ---------------------------------------------------------------------
+# json: hostile control bodies
+
+
+def mode_json(a, out):
+    host, port = a[0], int(a[1])
+    env = b'{"jsonrpc": "2.0", "id": 7, "method": ' \
+        b'"etherws.control.listPort", "params": '
+    cases = [
+        ("deeparr", b"[" * 10000 + b"]" * 10000),
+        ("deeparr_open", b"[" * 10000),
+        ("deepobj", b'{"a":' * 10000 + b"1" + b"}" * 10000),
+        ("deepparams", env + b"[" * 10000 + b"]" * 10000 + b"}"),
+        ("utf8_ff", env + b'{"x": "\xff\xfe"}}'),
+        ("utf8_overlong", env + b'{"x": "\xc0\xaf"}}'),
+        ("utf8_surrogate", env + b'{"x": "\xed\xa0\x80"}}'),
+        ("utf8_truncated", env + b'{"x": "\xe2\x82"}}'),
+        ("utf8_in_key", env + b'{"\xff": 1}}'),
+        ("utf8_method", b'{"jsonrpc": "2.0", "id": 7, "method": '
+         b'"etherws.control.\xc3"}'),
+        ("lone_surrogate_esc", env + b'{"x": "\\ud800"}}'),
+        ("tokens", b"[" + b"0," * 30000 + b"0]"),
+        ("bignum", env + b'{"x": 1' + b"0" * 20000 + b'}}'),
+        ("nul", env + b'{"x": "a\0b"}}'),
+    ]
+    for name, body in cases:
+        try:
+            r = post(host, port, body)
+        except OSError as e:
+            out(name, "error:%s" % e)
+            continue
+        if "error" in r:
+            out(name, r["error"].get("code"))
+            out(name + "_data", str(r["error"].get("data"))[:100])
+        elif "result" in r:
+            out(name, "result")
+        else:
+            out(name, r.get("http"))
+    out("json", "done")
+
+
+# ---------------------------------------------------------------------
+# macflood
+
+
+def drain(s, stop):
+    """Read and discard whatever the switch floods to us."""
+    s.settimeout(0.2)
+    while not stop.is_set():
+        try:
+            if not s.recv(65536):
+                return
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+
+
+def mode_macflood(a, out):
+    host, port, n, sync = a[0], int(a[1]), int(a[2]), a[4]
+    try:
+        s = open_ws(host, port)
+    except OSError as e:
+        out("flood_error", str(e))
+        return
+    out("local_port", s.getsockname()[1])
+    stop = threading.Event()
+    th = threading.Thread(target=drain, args=(s, stop), daemon=True)
+    th.start()
+    t0 = time.monotonic()
+    batch = []
+    for i in range(n):
+        batch.append(frame(0x2, ether(b"\xff" * 6, rand_unicast_mac(),
+                                      b"flood%08d" % i + b"\0" * 30)))
+        if len(batch) == 200:
+            s.sendall(b"".join(batch))
+            batch = []
+    if batch:
+        s.sendall(b"".join(batch))
+    out("flood_sent", n)
+    out("flood_secs", "%.1f" % (time.monotonic() - t0))
+    touch(sync + ".ready")
+    out("go", "yes" if wait_file(sync + ".go", 40) else "timeout")
+    stop.set()
+    th.join(1)
+    s.close()
+
+
+# ---------------------------------------------------------------------
+# noread / bcast / pingflood
+
+
+def mode_noread(a, out):
+    host, port, sync = a[0], int(a[1]), a[3]
+    k = int(a[4]) if len(a) > 4 else 1
+    socks = []
+    for _ in range(k):
+        try:
+            s = open_ws(host, port, rcvbuf=4096)
+            socks.append(s)
+        except OSError as e:
+            out("noread_error", str(e))
+    out("noread_open", len(socks))
+    if socks:
+        out("local_port", socks[0].getsockname()[1])
+    touch(sync + ".ready")
+    out("go", "yes" if wait_file(sync + ".go", 60) else "timeout")
+    for s in socks:
+        s.close()
+
+
+def mode_bcast(a, out):
+    iface, mbytes = a[0], float(a[1])
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    f = ether(b"\xff" * 6, bytes.fromhex("02000000bcbc"), b"F" * 1386)
+    total = int(mbytes * 1024 * 1024)
+    sent = nobufs = 0
+    t0 = time.monotonic()
+    while sent < total and time.monotonic() - t0 < 15:
+        try:
+            sent += s.send(f)
+        except OSError:			# ENOBUFS: the tap queue is full
+            nobufs += 1
+            time.sleep(0.0005)
+    out("bcast_bytes", sent)
+    out("bcast_nobufs", nobufs)
+    out("bcast_secs", "%.1f" % (time.monotonic() - t0))
+
+
+def mode_pingflood(a, out):
+    host, port, secs = a[0], int(a[1]), float(a[2])
+    try:
+        s = open_ws(host, port, rcvbuf=4096)
+    except OSError as e:
+        out("pf_error", str(e))
+        return
+    out("local_port", s.getsockname()[1])
+    batch = b"".join(frame(0x9, os.urandom(125)) for _ in range(64))
+    sent = 0
+    end = "open"
+    t0 = time.monotonic()
+    s.settimeout(0.5)
+    while time.monotonic() - t0 < secs:
+        try:
+            sent += s.send(batch)
+        except socket.timeout:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            end = "closed"
+            break
+    out("pf_bytes", sent)
+    out("pf_pings", sent // len(frame(0x9, b"x" * 125)))
+    out("pf_end", end)
+    out("pf_secs", "%.1f" % (time.monotonic() - t0))
+    s.close()
+
+
+def mode_rpc(a):
+    params = json.loads(a[3]) if len(a) > 3 else None
+    print(json.dumps(rpc(a[0], int(a[1]), a[2], params)))
+
+
+MODES = {
+    "http": (mode_http, 3), "ctlslow": (mode_ctlslow, 2),
+    "slowloris": (mode_slowloris, 3), "proto": (mode_proto, 2),
+    "oversize": (mode_oversize, 5), "sniff": (mode_sniff, 2),
+    "json": (mode_json, 2), "macflood": (mode_macflood, 3),
+    "noread": (mode_noread, 2), "bcast": (mode_bcast, 2),
+    "pingflood": (mode_pingflood, 3),
+}
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    mode, a = sys.argv[1], sys.argv[2:]
+    if mode == "rpc":
+        mode_rpc(a)
+        return 0
+    if mode not in MODES:
+        print(__doc__, file=sys.stderr)
+        return 2
+    fn, outpos = MODES[mode]
+    fn(a, Out(a[outpos]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
