@@ -103,10 +103,11 @@ fuzz-run: fuzz
 # symbolic links to the sources, so that no sanitized object ever meets
 # the normal build.  Any sanitizer report from any process (daemons
 # included) lands in build-asan/san/ and fails the target.
+# ASAN_TESTS=PATTERN runs only the tests whose name contains PATTERN.
 ASAN_CC		?= clang
 ASAN_CFLAGS	?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_DIR	 = build-asan
-ASAN_ENV	 = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(CURDIR)/$(ASAN_DIR)/san/asan \
+ASAN_ENV	 = EW_SANITIZER=asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(CURDIR)/$(ASAN_DIR)/san/asan \
 		   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN_DIR)/san/ubsan
 
 check-asan:
@@ -120,7 +121,7 @@ check-asan:
 	    ln -s ../../$$f $(ASAN_DIR)/$$f; done
 	$(MAKE) -C $(ASAN_DIR) CC=$(ASAN_CC) CFLAGS="$(ASAN_CFLAGS)" etherws units
 	@rm -rf $(ASAN_DIR)/san && mkdir -p $(ASAN_DIR)/san
-	cd $(ASAN_DIR) && $(ASAN_ENV) tests/run; rc=$$?; \
+	cd $(ASAN_DIR) && $(ASAN_ENV) tests/run $(ASAN_TESTS); rc=$$?; \
 	    for f in san/*; do [ -f "$$f" ] || continue; \
 	        echo "== sanitizer report $(ASAN_DIR)/$$f"; cat "$$f"; rc=1; \
 	    done; exit $$rc

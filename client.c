@@ -680,13 +680,13 @@ client_connected(struct client *cl, struct conn *c)
 		cl->port = p;
 		p->conn = c;
 		c->port = p;
-		log_msg(EW_LOG_INFO, "connected: %s", cl->url);
+		log_msg_rl(EW_LOG_INFO, cl->url, "connected: %s", cl->url);
 		client_answer(cl, p, NULL);
 	} else {
 		p->conn = c;
 		c->port = p;
 		port_set_up(p, 1);
-		log_msg(EW_LOG_INFO, "connected: %s", cl->url);
+		log_msg_rl(EW_LOG_INFO, cl->url, "connected: %s", cl->url);
 	}
 	c->last_rx = ew_now_ms();
 	if (conf.keepalive > 0)
@@ -713,7 +713,8 @@ client_failed(struct client *cl, const char *err)
 		client_free(cl);
 		return;
 	}
-	log_msg(EW_LOG_WARNING, "connect failed: %s: %s", cl->url, msg);
+	log_msg_rl(EW_LOG_WARNING, cl->url, "connect failed: %s: %s", cl->url,
+	    msg);
 	client_schedule(cl);
 }
 

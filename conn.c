@@ -216,12 +216,12 @@ conn_lost(struct conn *c)
 	c->port = NULL;
 	p->conn = NULL;
 	if (p->kind == PORT_SERVER) {
-		log_msg(EW_LOG_INFO, "disconnected: %s", c->peerip);
+		log_msg_rl(EW_LOG_INFO, c->peerip, "disconnected: %s", c->peerip);
 		port_delete(p, 0);
 		return;
 	}
 	cl = p->cl;
-	log_msg(EW_LOG_INFO, "disconnected: %s", p->target);
+	log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s", p->target);
 	port_set_up(p, 0);
 	if (cl != NULL) {
 		cl->conn = NULL;
@@ -660,7 +660,7 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	c->state = CS_WS;
 	ws_rx_init(&c->rx, 1, MAX_FRAME);
 	timer_stop(&c->tmo);
-	log_msg(EW_LOG_INFO, "connected: %s", c->peerip);
+	log_msg_rl(EW_LOG_INFO, c->peerip, "connected: %s", c->peerip);
 }
 
 static void
@@ -917,8 +917,9 @@ ka_cb(struct ev_timer *t)
 		return;
 	}
 	if (c->ping_out) {
-		log_msg(EW_LOG_WARNING, "keepalive timeout: %s",
-		    c->port ? c->port->target : c->peer);
+		const char *who = c->port ? c->port->target : c->peer;
+
+		log_msg_rl(EW_LOG_WARNING, who, "keepalive timeout: %s", who);
 		conn_lost(c);
 		conn_free(c);
 		return;

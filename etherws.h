@@ -572,6 +572,8 @@ void port_delete(struct port *, int close_code);
 void port_set_up(struct port *, int up);
 void switch_input(struct port *, const uint8_t *frame, size_t len);
 void port_output(struct port *, const uint8_t *frame, size_t len);
+/* Send without counting (control frames): 0, or -1 if not sent. */
+int port_send(struct port *, const uint8_t *frame, size_t len);
 
 /* probe.c: loop detection */
 extern uint64_t sw_id;

@@ -100,7 +100,7 @@ probe_round(void)
 		if (q->shut || !q->up)
 			continue;
 		probe_build(f, q->no);
-		port_output(q, f, sizeof(f));
+		port_send(q, f, sizeof(f));	/* not counted: control */
 	}
 	if (tc_rounds > 0)
 		tc_rounds--;

@@ -144,6 +144,9 @@ port_delete(struct port *p, int close_code)
 		p->cl = NULL;
 	}
 	if (p->conn != NULL) {
+		/* The connection forgets its port here: say it now. */
+		log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s",
+		    p->kind == PORT_SERVER ? p->conn->peerip : p->target);
 		conn_close(p->conn, close_code);
 		p->conn = NULL;
 	}
@@ -157,20 +160,20 @@ port_delete(struct port *p, int close_code)
 /* ------------------------------------------------------------------ */
 /* The switch */
 
+int
+port_send(struct port *q, const uint8_t *frame, size_t len)
+{
+	if (q->kind == PORT_TAP || q->kind == PORT_NETDEV)
+		return write(q->fd, frame, len) == (ssize_t)len ? 0 : -1;
+	if (q->conn != NULL)
+		return conn_send_frame(q->conn, frame, len);
+	return -1;
+}
+
 void
 port_output(struct port *q, const uint8_t *frame, size_t len)
 {
-	ssize_t n;
-
-	if (q->kind == PORT_TAP || q->kind == PORT_NETDEV) {
-		n = write(q->fd, frame, len);
-		if (n == (ssize_t)len)
-			q->tx++;
-		else
-			q->tx_dropped++;
-		return;
-	}
-	if (q->conn != NULL && conn_send_frame(q->conn, frame, len) == 0)
+	if (port_send(q, frame, len) == 0)
 		q->tx++;
 	else
 		q->tx_dropped++;
@@ -185,9 +188,11 @@ log_sent(const char *ports, uint16_t vid, const uint8_t *f)
 	    f[0], f[1], f[2], f[3], f[4], f[5]);
 }
 
+/* Flood to every other usable port; probes are not counted (they are
+ * the switches' own control traffic, not the users' frames). */
 static void
 flood(struct port *from, const uint8_t *frame, size_t len, uint16_t vid,
-    uint64_t now)
+    uint64_t now, int probe)
 {
 	char list[256];
 	size_t i, off = 0;
@@ -198,7 +203,10 @@ flood(struct port *from, const uint8_t *frame, size_t len, uint16_t vid,
 		q = ptab[i];
 		if (q == from || q->shut || !q->up || probe_blocked(q, now))
 			continue;
-		port_output(q, frame, len);
+		if (probe)
+			port_send(q, frame, len);
+		else
+			port_output(q, frame, len);
 		if (log_level <= EW_LOG_DEBUG && off < sizeof(list) - 16)
 			off += (size_t)snprintf(list + off, sizeof(list) - off,
 			    "%s%d", off ? "," : "", q->no);
@@ -240,6 +248,14 @@ switch_input(struct port *p, const uint8_t *frame, size_t len)
 
 	if (p->shut)
 		return;
+	now = ew_now_ms();
+	if (probe_is(frame, len)) {
+		/* Ours: consumed.  Others': flooded, never learned, and
+		 * never across a blocked port. */
+		if (!probe_input(p, frame, len) && !probe_blocked(p, now))
+			flood(p, frame, len, 0, now, 1);
+		return;
+	}
 	p->rx++;
 	tagged = len >= 14 && frame[12] == 0x81 && frame[13] == 0x00;
 	if (len < MIN_FRAME || (tagged && len < 18) || len > MAX_FRAME) {
@@ -248,14 +264,6 @@ switch_input(struct port *p, const uint8_t *frame, size_t len)
 	}
 	if (tagged)
 		vid = ew_be16(frame + 14) & 0x0fff;
-	now = ew_now_ms();
-	if (probe_is(frame, len)) {
-		/* Ours: consumed.  Others': flooded, never learned, and
-		 * never across a blocked port. */
-		if (!probe_input(p, frame, len) && !probe_blocked(p, now))
-			flood(p, frame, len, vid, now);
-		return;
-	}
 	if (probe_blocked(p, now)) {
 		p->rx_dropped++;	/* the loop's other way round */
 		return;
@@ -270,7 +278,7 @@ switch_input(struct port *p, const uint8_t *frame, size_t len)
 			p->rx_dropped++;
 			return;
 		}
-		flood(p, frame, len, vid, now);
+		flood(p, frame, len, vid, now, 0);
 		return;
 	}
 	q = port_find(dst);

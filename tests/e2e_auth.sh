@@ -77,6 +77,7 @@ check_eq "failed addports used no port number" 3 "$p"
 [ -n "$p" ] && ctl b delport "$p" >>"$OUT"
 
 UPGRADE='GET / HTTP/1.1\r\nHost: 10.9.0.1:8080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'
+# shellcheck disable=SC2034  # used inside eval
 WS401='HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="etherws"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
 # raw PORT HEADERS: the reply to UPGRADE + HEADERS, to EOF, in $TMP/raw
 raw() { nsx b "$PY" tests/rawio.py send 10.9.0.1 "$1" "$UPGRADE$2\r\n" 5 >"$TMP/raw"; }

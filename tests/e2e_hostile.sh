@@ -27,7 +27,9 @@ CTLP=7867
 
 kv() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1; }
 expect_kv() { check_eq "${4:-$2 = $3}" "$3" "$(kv "$1" "$2")"; }
-bg() { local n=$1; shift; nsx "$n" "$@" & BGPID=$!; track_pid $BGPID; }
+# bg NS COMMAND...: in the background; ip netns exec execs COMMAND, so
+# $BGPID is its PID (killed by cleanup)
+bg() { local n=$1; shift; ip netns exec "$PFX-$n" "$@" & BGPID=$!; track_pid $BGPID; }
 wait_exit() {
 	local t=$(( $1 * 10 ))
 	while [ $t -gt 0 ]; do
@@ -174,7 +176,7 @@ qcpu=$(( (c1 - c0) * 100 / HZ / 2 ))
 echo "# q: $(nfd_of $SWPID_q) fds (limit 256), CPU ${qcpu}% while more connections wait"
 le "q: fd limit reached: the switch does not spin (CPU %)" "$qcpu" 50
 check "q: fd limit reached: ctl still answers within 5 s" \
-    nsx q timeout 5 $ETHERWS ctl listport
+    nsx q timeout 5 $ETHERWS ctl listport >/dev/null
 check "q survived its fd limit" kill -0 $SWPID_q
 kill $SWPID_q
 
@@ -184,7 +186,7 @@ check "r: MAX_CONNS is reached" \
     wait_until 5 sh -c "[ \$(ls /proc/$SWPID_r/fd | wc -l) -ge 4100 ]"
 echo "# r: $(nfd_of $SWPID_r) fds, $(kv "$TMP/slowr.out" slow_opened) slow connections"
 check "r: MAX_CONNS reached: ctl still answers" \
-    nsx r timeout 5 $ETHERWS ctl listport
+    nsx r timeout 5 $ETHERWS ctl listport >/dev/null
 check "r survived MAX_CONNS" kill -0 $SWPID_r
 kill $SWPID_r
 

@@ -53,7 +53,7 @@ for p in $(cat "$log/pids"); do
 		sed 's/^/    | /' "$f"
 		rc=1
 	else
-		echo "ok - valgrind clean: $(basename "$f") ($(grep -E \
+		echo "ok - valgrind: 0 errors, no definite leaks: $(basename "$f") ($(grep -E \
 		    'in use at exit|All heap blocks' "$f" | sed 's/^==[0-9]*== *//'))"
 	fi
 done

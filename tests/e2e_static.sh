@@ -1,0 +1,98 @@
+#!/bin/bash
+# The static build: "make static" gives etherws-static, a binary with no
+# program interpreter and no shared libraries that runs in an empty root
+# (nothing but itself and /dev, in a private mount namespace): help,
+# version, and the whole two-switch test (sw, ctl, taps, a ws:// tunnel,
+# ping) once with the binary as is and once inside that empty root.
+# Fails if etherws-static cannot be built (needs musl-tools, dpkg-dev and
+# a network path to the Debian archive for the bearssl source package).
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
+
+STATIC=$ROOT/etherws-static
+STATIC_MAX=${STATIC_MAX:-409600}	# regression guard, bytes
+
+if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
+	sed 's/^/    | /' "$TMP/build.log" | tail -n 30
+	die "make static failed (apt-get install musl-tools dpkg-dev)"
+fi
+ok "make static"
+[ -x "$STATIC" ] || die "no $STATIC after make static"
+
+# ---- it is static ----------------------------------------------------------
+if command -v file >/dev/null; then
+	check "file: statically linked" \
+	    grep -q 'statically linked' <<<"$(file -L "$STATIC")"
+else
+	not_ok "file(1) is missing (apt-get install file)"
+fi
+check_not "no program interpreter (PT_INTERP)" \
+    grep -q INTERP <<<"$(readelf -lW "$STATIC")"
+check_not "no dynamic section" grep -q NEEDED <<<"$(readelf -dW "$STATIC" 2>&1)"
+check "ldd: not a dynamic executable" \
+    grep -q 'not a dynamic executable' <<<"$(ldd "$STATIC" 2>&1)"
+size=$(wc -c <"$STATIC")
+echo "# $STATIC: $size bytes"
+check "stripped size $size <= $STATIC_MAX bytes" [ "$size" -le "$STATIC_MAX" ]
+check_not "stripped (no symbol table)" \
+    grep -q '\.symtab' <<<"$(readelf -SW "$STATIC")"
+
+# ---- an empty root ---------------------------------------------------------
+# $TMP/root holds the binary and an empty dev/; the wrapper gives each
+# process a private mount namespace, binds /dev there (for /dev/net/tun)
+# and execs the binary chrooted, keeping its PID (lib.sh tracks it).
+R=$TMP/root
+mkdir -p "$R/dev"
+cp "$STATIC" "$R/etherws"
+W=$TMP/etherws-in-empty-root
+cat >"$W" <<EOF
+#!/bin/sh
+exec unshare -m sh -c 'mount --bind /dev "\$0/dev" && exec chroot "\$0" /etherws "\$@"' "$R" "\$@"
+EOF
+chmod +x "$W"
+check_eq "nothing but the binary in the root" "dev etherws" \
+    "$(cd "$R" && echo *)"
+if [ -x "$ROOT/etherws" ] && readelf -lW "$ROOT/etherws" | grep -q INTERP; then
+	cp "$ROOT/etherws" "$R/etherws-dynamic"
+	check_not "control: the dynamic build does not run there" \
+	    unshare -m chroot "$R" /etherws-dynamic --version 2>/dev/null
+	rm -f "$R/etherws-dynamic"
+fi
+
+check_eq "--version in the empty root" "etherws 1.3.0-c" "$("$W" --version)"
+out=$("$W" -h); rc=$?
+check "-h in the empty root exits 0" [ $rc -eq 0 ]
+check "-h prints the usage" grep -q '^usage: etherws' <<<"$out"
+check "sw -h in the empty root" grep -q -- '--ctlport' <<<"$("$W" sw -h)"
+check "ctl -h in the empty root" grep -q 'listfdb' <<<"$("$W" ctl -h)"
+"$W" sw --ageout 0 >/dev/null 2>"$TMP/err"; rc=$?
+check_eq "sw --ageout 0 exits 2" 2 "$rc"
+check "sw --ageout 0 message" grep -q 'Invalid ageout: 0' "$TMP/err"
+
+# one switch in the empty root: sw, ctl, a tap with an address, clean exit
+ETHERWS=$W
+ns s
+sw s --port 8080
+out=$(ctl s addport tap 'ews%d')
+check_eq "addport tap in the empty root" \
+    "  1     tap   up     0   0   ews0  " "$(sed -n 2p <<<"$out")"
+ctl s setif --address 192.168.78.1 --netmask 255.255.255.0 --mtu 1400 1 \
+    >/dev/null
+check "setif in the empty root" grep -qE \
+    '^  1 +tap +192\.168\.78\.1 +255\.255\.255\.0 +1400 +ews0' \
+    <<<"$(ctl s listif)"
+check "the tap has the address" grep -q '192.168.78.1/24' \
+    <<<"$(nsx s ip -4 addr show ews0)"
+kill -TERM "$SWPID_s"
+wait "$SWPID_s"; rc=$?
+check_eq "SIGTERM: clean exit 0" 0 "$rc"
+check "shutting down logged" grep -q 'INFO:etherws:shutting down' "$TMP/sw-s.log"
+
+# ---- the two-switch test ---------------------------------------------------
+for e in "$STATIC" "$W"; do
+	ETHERWS=$e "$ROOT/tests/e2e_two_switches.sh" >"$TMP/two.log" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || sed 's/^/    | /' "$TMP/two.log"
+	check "e2e_two_switches.sh with ETHERWS=$(basename "$e")" [ $rc -eq 0 ]
+done
+done_testing
