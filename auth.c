@@ -228,10 +228,10 @@ ht_error(char *err, size_t errlen, int e, const char *path)
 		return;
 	if (path != NULL)
 		snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", e,
-		    strerror(e), path);
+		    ew_strerror(e), path);
 	else
 		snprintf(err, errlen, "IOError: [Errno %d] %s", e,
-		    strerror(e));
+		    ew_strerror(e));
 }
 
 /*

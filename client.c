@@ -74,7 +74,7 @@ dns_io(struct ev_watcher *w, uint32_t revents)
 	memcpy(&rc, buf, sizeof(rc));
 	if (rc != 0) {
 		snprintf(c->err, sizeof(c->err), "gaierror: [Errno %d] %s",
-		    (int)rc, gai_strerror((int)rc));
+		    (int)rc, ew_gai_strerror((int)rc));
 		client_failed(c->cl, c->err);
 		return;
 	}
@@ -161,7 +161,7 @@ attempt_start(struct client *cl)
 	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    (pid = fork()) < 0) {
 		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
-		    errno, strerror(errno));
+		    errno, ew_strerror(errno));
 		client_failed(cl, c->err);
 		return;
 	}
@@ -250,7 +250,7 @@ connect_next(struct conn *c)
 		close(fd);
 next:
 		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
-		    errno, strerror(errno));
+		    errno, ew_strerror(errno));
 	}
 	if (c->naddrs == 0)
 		snprintf(c->err, sizeof(c->err), "gaierror: [Errno -2] "
@@ -439,7 +439,7 @@ client_connect_done(struct conn *c)
 	close(fd);
 	errno = e;
 	snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
-	    strerror(e));
+	    ew_strerror(e));
 	if (c->addri < c->naddrs)
 		connect_next(c);
 	else
@@ -564,7 +564,7 @@ client_new(const char *url, const char *user, const char *pass,
 	cl = calloc(1, sizeof(*cl));
 	if (cl == NULL) {
 		snprintf(err, errlen, "OSError: [Errno 12] %s",
-		    strerror(ENOMEM));
+		    ew_strerror(ENOMEM));
 		return NULL;
 	}
 	if (strlen(url) >= sizeof(cl->url) || url_parse(url, &cl->u) < 0 ||

@@ -277,7 +277,7 @@ tls_err_text(struct conn *c, int e)
 		    tls_strerror(tls_error(c->tls)));
 	else
 		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
-		    strerror(e));
+		    ew_strerror(e));
 }
 
 /* A client attempt fails (addPort or a retry); anything else is lost. */
@@ -1041,7 +1041,7 @@ listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
 	listeners = ls;
 	return 0;
 fail:
-	snprintf(err, errlen, "error: [Errno %d] %s", errno, strerror(errno));
+	snprintf(err, errlen, "error: [Errno %d] %s", errno, ew_strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return -1;
@@ -1085,7 +1085,7 @@ listen_host(const char *host, int port, int ws, int ctl,
 	rc = getaddrinfo(h, ps, &hints, &res);
 	if (rc != 0) {
 		snprintf(err, errlen, "gaierror: [Errno %d] %s", rc,
-		    gai_strerror(rc));
+		    ew_gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next)

@@ -367,7 +367,7 @@ cli_fail_errno(struct cli_io *io, int e)
 	if (e == ETIMEDOUT)
 		return cli_fail(io, "URLError: <urlopen error timed out>");
 	return cli_fail(io, "URLError: <urlopen error [Errno %d] %s>", e,
-	    strerror(e));
+	    ew_strerror(e));
 }
 
 /* Wait until io->fd is ready for events; -1 at the deadline. */
@@ -474,7 +474,7 @@ cli_tcp_connect(struct cli_io *io, const struct url *u)
 		return cli_fail_errno(io, errno);
 	if (r != 0)
 		return cli_fail(io, "URLError: <urlopen error [Errno %d] %s>",
-		    r, gai_strerror(r));
+		    r, ew_gai_strerror(r));
 	r = -1;
 	for (ai = res; ai != NULL && r == -1; ai = ai->ai_next)
 		r = cli_connect_one(io, ai, &lasterr);

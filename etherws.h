@@ -77,6 +77,9 @@ void ew_random(void *buf, size_t len);
 void ew_mask_key(uint8_t key[4]);
 /* Monotonic milliseconds. */
 uint64_t ew_now_ms(void);
+/* strerror / gai_strerror in glibc's (and so Python's) words. */
+const char *ew_strerror(int e);
+const char *ew_gai_strerror(int e);
 /* Parse a decimal integer (optional sign) filling the whole string. */
 int ew_parse_int(const char *s, long long *out);
 

@@ -364,7 +364,7 @@ log_reopen(void)
 	fd = log_open_file(lh.path, 0);
 	if (fd < 0) {
 		log_msg(EW_LOG_ERROR, "cannot reopen %s: %s", lh.path,
-		    strerror(errno));
+		    ew_strerror(errno));
 		return;
 	}
 	close(lh.fd);
@@ -1120,7 +1120,7 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 			    file);
 		else {
 			cerr(c, "IOError: [Errno %d] %s: '.'", errno,
-			    strerror(errno));
+			    ew_strerror(errno));
 			return 1;
 		}
 		if (rc < 0 || (size_t)rc >= sizeof(h->path))
@@ -1149,7 +1149,7 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 	if (do_open && h->kind == LH_FILE &&
 	    (h->fd = log_open_file(h->path, trunc)) < 0) {
 		cerr(c, "IOError: [Errno %d] %s: '%s'", errno,
-		    strerror(errno), h->path);
+		    ew_strerror(errno), h->path);
 		return 1;
 	}
 	return 0;
@@ -1309,7 +1309,7 @@ log_config_file(const char *path, char *err, size_t errlen)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
-		    strerror(errno), path);
+		    ew_strerror(errno), path);
 		return 1;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -1329,7 +1329,7 @@ log_config_file(const char *path, char *err, size_t errlen)
 	}
 	if (r < 0) {
 		snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
-		    strerror(errno), path);
+		    ew_strerror(errno), path);
 		rc = 1;
 	} else if (len > LOG_CONF_MAX)
 		rc = cerr(c, "ValueError: logconf: larger than %d bytes: '%s'",

@@ -327,7 +327,7 @@ dev_io(struct ev_watcher *w, uint32_t revents)
 		}
 		if (n < 0) {
 			log_msg(EW_LOG_ERROR, "%s: read: %s", p->target,
-			    strerror((int)-n));
+			    ew_strerror((int)-n));
 			port_delete(p, 1000);
 			return;
 		}
@@ -356,7 +356,7 @@ port_add_dev(enum port_kind kind, const char *target, char *err,
 	p = port_new(kind, ifname);
 	if (p == NULL) {
 		close(fd);
-		snprintf(err, errlen, "OSError: [Errno 12] %s", strerror(ENOMEM));
+		snprintf(err, errlen, "OSError: [Errno 12] %s", ew_strerror(ENOMEM));
 		return NULL;
 	}
 	p->fd = fd;
@@ -364,7 +364,7 @@ port_add_dev(enum port_kind kind, const char *target, char *err,
 	p->w.cb = dev_io;
 	if (loop_add(&p->w, fd, EPOLLIN) < 0) {
 		snprintf(err, errlen, "OSError: [Errno %d] %s", errno,
-		    strerror(errno));
+		    ew_strerror(errno));
 		p->fd = -1;
 		close(fd);
 		port_delete(p, 1000);
@@ -578,7 +578,7 @@ file_opt(const char **path, char *store, size_t cap)
 		fd = open(store, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(data, sizeof(data), "IOError: [Errno %d] %s: '%s'",
-		    errno, strerror(errno), store);
+		    errno, ew_strerror(errno), store);
 		ew_print_error("Internal error", -32603, data);
 		return 1;
 	}
@@ -856,13 +856,13 @@ sw_main(int argc, char **argv)
 		}
 	} else if (write_pidfile() < 0) {
 		snprintf(err, sizeof(err), "IOError: [Errno %d] %s: '%s'",
-		    errno, strerror(errno), conf.pidfile);
+		    errno, ew_strerror(errno), conf.pidfile);
 		ew_print_error("Internal error", -32603, err);
 		return 1;
 	}
 	/* After the detach: the daemon must own the signalfd. */
 	if (signals_init() < 0) {
-		log_msg(EW_LOG_ERROR, "signals: %s", strerror(errno));
+		log_msg(EW_LOG_ERROR, "signals: %s", ew_strerror(errno));
 		return 1;
 	}
 	probe_init();

@@ -38,7 +38,7 @@ os_error(char *err, size_t errlen, int e)
 {
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "OSError: [Errno %d] %s", e,
-		    strerror(e));
+		    ew_strerror(e));
 }
 
 static void __attribute__((format(printf, 3, 4)))

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <netdb.h>
 
 #include "etherws.h"
 
@@ -194,4 +195,95 @@ ew_mask_key(uint8_t key[4])
 	memcpy(key, pool + used, 4);
 	memset(pool + used, 0, 4);	/* never hand out a key twice */
 	used += 4;
+}
+
+/*
+ * Error texts in glibc's words, whatever the libc: SPEC.md's messages
+ * ("[Errno 98] Address already in use") are Python's, which are
+ * glibc's, and musl words many of them differently.
+ */
+static const struct {
+	int		 e;
+	const char	*s;
+} ew_errtab[] = {
+	{ EPERM, "Operation not permitted" },
+	{ ENOENT, "No such file or directory" },
+	{ EINTR, "Interrupted system call" },
+	{ EIO, "Input/output error" },
+	{ ENXIO, "No such device or address" },
+	{ EBADF, "Bad file descriptor" },
+	{ EAGAIN, "Resource temporarily unavailable" },
+	{ ENOMEM, "Cannot allocate memory" },
+	{ EACCES, "Permission denied" },
+	{ EBUSY, "Device or resource busy" },
+	{ EEXIST, "File exists" },
+	{ ENODEV, "No such device" },
+	{ ENOTDIR, "Not a directory" },
+	{ EISDIR, "Is a directory" },
+	{ EINVAL, "Invalid argument" },
+	{ ENFILE, "Too many open files in system" },
+	{ EMFILE, "Too many open files" },
+	{ EFBIG, "File too large" },
+	{ ENOSPC, "No space left on device" },
+	{ EROFS, "Read-only file system" },
+	{ EPIPE, "Broken pipe" },
+	{ ENAMETOOLONG, "File name too long" },
+	{ EPROTO, "Protocol error" },
+	{ EMSGSIZE, "Message too long" },
+	{ EOPNOTSUPP, "Operation not supported" },
+	{ EAFNOSUPPORT, "Address family not supported by protocol" },
+	{ EADDRINUSE, "Address already in use" },
+	{ EADDRNOTAVAIL, "Cannot assign requested address" },
+	{ ENETDOWN, "Network is down" },
+	{ ENETUNREACH, "Network is unreachable" },
+	{ ECONNABORTED, "Software caused connection abort" },
+	{ ECONNRESET, "Connection reset by peer" },
+	{ ENOBUFS, "No buffer space available" },
+	{ ENOTCONN, "Transport endpoint is not connected" },
+	{ ETIMEDOUT, "Connection timed out" },
+	{ ECONNREFUSED, "Connection refused" },
+	{ EHOSTDOWN, "Host is down" },
+	{ EHOSTUNREACH, "No route to host" },
+};
+
+const char *
+ew_strerror(int e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ew_errtab) / sizeof(ew_errtab[0]); i++)
+		if (ew_errtab[i].e == e)
+			return ew_errtab[i].s;
+	return strerror(e);
+}
+
+static const struct {
+	int		 e;
+	const char	*s;
+} ew_gaitab[] = {
+	{ EAI_NONAME, "Name or service not known" },
+	{ EAI_AGAIN, "Temporary failure in name resolution" },
+	{ EAI_FAIL, "Non-recoverable failure in name resolution" },
+	{ EAI_FAMILY, "ai_family not supported" },
+	{ EAI_SOCKTYPE, "ai_socktype not supported" },
+	{ EAI_SERVICE, "Servname not supported for ai_socktype" },
+	{ EAI_MEMORY, "Memory allocation failure" },
+	{ EAI_SYSTEM, "System error" },
+#ifdef EAI_NODATA
+	{ EAI_NODATA, "No address associated with hostname" },
+#endif
+#ifdef EAI_ADDRFAMILY
+	{ EAI_ADDRFAMILY, "Address family for hostname not supported" },
+#endif
+};
+
+const char *
+ew_gai_strerror(int e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ew_gaitab) / sizeof(ew_gaitab[0]); i++)
+		if (ew_gaitab[i].e == e)
+			return ew_gaitab[i].s;
+	return gai_strerror(e);
 }

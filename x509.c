@@ -185,7 +185,7 @@ ioerr_close:
 	errno = e;
 ioerr:
 	snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
-	    strerror(errno), path);
+	    ew_strerror(errno), path);
 	return NULL;
 }
 

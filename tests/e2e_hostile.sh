@@ -167,28 +167,30 @@ ge "slowloris: the switch holds the connections (open fds)" "$(nfd)" 1900
 check "slowloris: ctl listport answers meanwhile" ctl s listport >/dev/null
 healthy "during slowloris"
 
-bg p $PY $H slowloris 10.9.1.1 8080 350 "$TMP/slowq.out" "$TMP/slowq"
-wait_until 10 test -e "$TMP/slowq.ready" || not_ok "slowloris q: connections opened"
+bg p $PY $H hold 10.9.1.1 8080 350 12 "$TMP/slowq.out" "$TMP/slowq"
+qhpid=$BGPID
+wait_until 15 test -e "$TMP/slowq.ready" || not_ok "slowloris q: connections opened"
 check "q: its open-file limit is reached" \
     wait_until 5 sh -c "[ \$(ls /proc/$SWPID_q/fd | wc -l) -ge 256 ]"
 c0=$(cpu_ticks $SWPID_q); sleep 2; c1=$(cpu_ticks $SWPID_q)
 qcpu=$(( (c1 - c0) * 100 / HZ / 2 ))
 echo "# q: $(nfd_of $SWPID_q) fds (limit 256), CPU ${qcpu}% while more connections wait"
-le "q: fd limit reached: the switch does not spin (CPU %)" "$qcpu" 50
+le "q: fd limit reached: the switch does not spin (CPU %)" "$qcpu" 20
 check "q: fd limit reached: ctl still answers within 5 s" \
     nsx q timeout 5 $ETHERWS ctl listport >/dev/null
 check "q survived its fd limit" kill -0 $SWPID_q
-kill $SWPID_q
+kill $SWPID_q $qhpid
 
-bg p $PY $H slowloris 10.9.2.1 8080 4200 "$TMP/slowr.out" "$TMP/slowr"
-wait_until 20 test -e "$TMP/slowr.ready" || not_ok "slowloris r: connections opened"
+bg p $PY $H hold 10.9.2.1 8080 4200 12 "$TMP/slowr.out" "$TMP/slowr"
+rhpid=$BGPID
+wait_until 15 test -e "$TMP/slowr.ready" || not_ok "slowloris r: connections opened"
 check "r: MAX_CONNS is reached" \
-    wait_until 5 sh -c "[ \$(ls /proc/$SWPID_r/fd | wc -l) -ge 4100 ]"
-echo "# r: $(nfd_of $SWPID_r) fds, $(kv "$TMP/slowr.out" slow_opened) slow connections"
+    wait_until 10 sh -c "[ \$(ls /proc/$SWPID_r/fd | wc -l) -ge 4100 ]"
+echo "# r: $(nfd_of $SWPID_r) fds, $(kv "$TMP/slowr.out" hold_live_at_ready) slow connections"
 check "r: MAX_CONNS reached: ctl still answers" \
     nsx r timeout 5 $ETHERWS ctl listport >/dev/null
 check "r survived MAX_CONNS" kill -0 $SWPID_r
-kill $SWPID_r
+kill $SWPID_r $rhpid
 
 check "slowloris: hostile.py finished" wait_exit 25 $slowpid
 check "ctlslow: hostile.py finished" wait_exit 10 $cspid
@@ -277,6 +279,22 @@ check "macflood: hostile.py finished" wait_exit 10 $macpid
 check "macflood: the peer's MACs leave the FDB with its port" \
     wait_until 5 sh -c "[ \$(ip netns exec $PFX-s $ETHERWS ctl listfdb | wc -l) -le 5 ]"
 healthy "after MAC flood"
+
+# A sustained flood of new source MACs into the full table: learning
+# must stay cheap, or one peer's flood delays every port's frames.
+O=$TMP/mac2.out
+bg p $PY $H macflood $WS $WSP 150000 "$O" "$TMP/mac2"
+macpid=$BGPID
+sleep 0.5
+pr=$(nsx h1 ping -c 10 -i 0.2 -W 3 -q 192.168.90.2 | tail -n 2)
+wait_until 30 test -e "$TMP/mac2.ready" || not_ok "macflood 2: 150,000 frames sent"
+echo "# sustained MAC flood: 150000 frames in $(kv "$O" flood_secs) s; h1->h2 ping meanwhile:"
+echo "$pr" | sed 's/^/#   /'
+maxrtt=$(echo "$pr" | sed -n 's|^rtt [^=]*= [^/]*/[^/]*/\([0-9]*\)\..*|\1|p')
+le "sustained MAC flood: h1->h2 ping max RTT (ms) stays low" "${maxrtt:-99999}" 100
+touch "$TMP/mac2.go"
+check "macflood 2: hostile.py finished" wait_exit 60 $macpid
+healthy "after a sustained MAC flood"
 
 # ------------------------------------------------------------ never reads
 # One peer that never reads while h1 sends 50 MB of broadcast frames.

@@ -15,6 +15,9 @@ unless a case says otherwise.
       N connections that send part of a request line and stop (a tenth
       of them trickle a byte a second); touch SYNC.ready once all are
       open; record when the switch drops them.
+  hold HOST PORT N SECS OUT SYNC
+      keep N such connections open for SECS, reopening each one the
+      switch drops; touch SYNC.ready after N connects (or 10 s).
   proto HOST PORT OUT
       one WebSocket per protocol error; record the Close and the end.
   oversize HOST PORT CTLHOST CTLPORT MARKER OUT
@@ -25,8 +28,9 @@ unless a case says otherwise.
       packet socket on IFACE: marker=seen when a frame carries MARKER.
   json HOST PORT OUT
       control bodies: deep nesting, invalid UTF-8, too many tokens.
-  macflood HOST PORT N OUT SYNC
-      N broadcast frames, each from a fresh random unicast source MAC;
+  macflood HOST PORT N OUT SYNC [DISTINCT]
+      N broadcast frames, each from a fresh random unicast source MAC
+      (or DISTINCT random MACs in turn);
       touch SYNC.ready, hold the connection until SYNC.go.
   noread HOST PORT OUT SYNC [CONNS]
       CONNS (1) WebSockets with a tiny receive buffer that never read;
@@ -447,6 +451,64 @@ def mode_slowloris(a, out):
     out("slowloris", "done")
 
 
+def mode_hold(a, out):
+    """Keep N slow connections open for SECS: reopen each one the switch
+    drops (at most 200 connects in flight)."""
+    host, port, n, secs, sync = a[0], int(a[1]), int(a[2]), float(a[3]), \
+        a[5]
+    sel = selectors.DefaultSelector()
+    connecting = opened = dropped = 0
+    ready = False
+    t0 = time.monotonic()
+    end = t0 + secs
+    live = 0
+    while time.monotonic() < end:
+        while live + connecting < n and connecting < 200:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect_ex((host, port))
+            sel.register(s, selectors.EVENT_WRITE, "c")
+            connecting += 1
+        for key, ev in sel.select(0.1):
+            s = key.fileobj
+            if key.data == "c":
+                connecting -= 1
+                sel.unregister(s)
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                    s.close()
+                    continue
+                try:
+                    s.send(b"GET / HTTP/1.1\r\nHo")
+                except OSError:
+                    s.close()
+                    continue
+                sel.register(s, selectors.EVENT_READ, "o")
+                live += 1
+                opened += 1
+                continue
+            try:
+                b = s.recv(4096)
+            except BlockingIOError:
+                continue
+            except OSError:
+                b = b""
+            if not b:
+                sel.unregister(s)
+                s.close()
+                live -= 1
+                dropped += 1
+        if not ready and (opened >= n or time.monotonic() - t0 > 10):
+            ready = True
+            out("hold_live_at_ready", live)
+            out("hold_ready_secs", "%.1f" % (time.monotonic() - t0))
+            touch(sync + ".ready")
+    out("hold_opened", opened)
+    out("hold_dropped", dropped)
+    for key in list(sel.get_map().values()):
+        key.fileobj.close()
+    out("hold", "done")
+
+
 # ---------------------------------------------------------------------
 # proto: one protocol error per connection
 
@@ -621,6 +683,8 @@ def drain(s, stop):
 
 def mode_macflood(a, out):
     host, port, n, sync = a[0], int(a[1]), int(a[2]), a[4]
+    distinct = int(a[5]) if len(a) > 5 else n
+    macs = [rand_unicast_mac() for _ in range(min(n, distinct))]
     try:
         s = open_ws(host, port)
     except OSError as e:
@@ -633,7 +697,7 @@ def mode_macflood(a, out):
     t0 = time.monotonic()
     batch = []
     for i in range(n):
-        batch.append(frame(0x2, ether(b"\xff" * 6, rand_unicast_mac(),
+        batch.append(frame(0x2, ether(b"\xff" * 6, macs[i % len(macs)],
                                       b"flood%08d" % i + b"\0" * 30)))
         if len(batch) == 200:
             s.sendall(b"".join(batch))
@@ -727,6 +791,7 @@ def mode_rpc(a):
 MODES = {
     "http": (mode_http, 3), "ctlslow": (mode_ctlslow, 2),
     "slowloris": (mode_slowloris, 3), "proto": (mode_proto, 2),
+    "hold": (mode_hold, 4),
     "oversize": (mode_oversize, 5), "sniff": (mode_sniff, 2),
     "json": (mode_json, 2), "macflood": (mode_macflood, 3),
     "noread": (mode_noread, 2), "bcast": (mode_bcast, 2),
