@@ -142,7 +142,7 @@ attempt_start(struct client *cl)
 	int pfd[2], port;
 	pid_t pid;
 
-	c = conn_new(-1, 1);
+	c = conn_new(-1, 1, 0);
 	if (c == NULL) {
 		client_failed(cl, "OSError: [Errno 24] Too many open files");
 		return;

@@ -35,7 +35,7 @@ struct listener {
 
 static struct listener	*listeners;
 static struct conn	*conns;
-static size_t		 nconns;
+static size_t		 nconns, nctl;
 static struct conn	*dirty_head;
 static struct conn	*graveyard;
 
@@ -86,7 +86,7 @@ mark_dirty(struct conn *c);
 int
 out_append(struct conn *c, const void *p, size_t len)
 {
-	if (out_reserve(c, len, PORT_QUEUE_MAX + OUT_CTRL_SLACK) < 0)
+	if (out_reserve(c, len, (size_t)conf.queue + OUT_CTRL_SLACK) < 0)
 		return -1;
 	memcpy(c->out + c->outlen, p, len);
 	c->outlen += len;
@@ -129,15 +129,24 @@ static void
 ka_cb(struct ev_timer *t);
 
 struct conn *
-conn_new(int fd, int client)
+conn_new(int fd, int client, int ctl)
 {
 	struct conn *c;
 
-	if (nconns >= MAX_CONNS)
+	/* Control connections have their own cap, so a flood of tunnel
+	 * connections cannot lock the operator out (and vice versa). */
+	if (ctl ? nctl >= (size_t)conf.ctlmaxconn :
+	    nconns - nctl >= (size_t)conf.maxconn) {
+		log_msg_rl(EW_LOG_WARNING, ctl ? "ctlmaxconn" : "maxconn",
+		    "connection refused: %s connections at the limit (%lld)",
+		    ctl ? "control" : "tunnel",
+		    ctl ? conf.ctlmaxconn : conf.maxconn);
 		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
+	c->ctl = ctl;
 	c->w.fd = -1;
 	c->w.cb = conn_io;
 	c->dns_w.fd = -1;
@@ -154,6 +163,7 @@ conn_new(int fd, int client)
 		conns->prev = c;
 	conns = c;
 	nconns++;
+	nctl += ctl != 0;
 	return c;
 }
 
@@ -199,6 +209,7 @@ conn_free(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	nconns--;
+	nctl -= c->ctl != 0;
 	c->next = graveyard;
 	graveyard = c;
 	loop_idle(conn_reap);
@@ -404,11 +415,11 @@ conn_send_frame(struct conn *c, const uint8_t *frame, size_t len)
 {
 	if (c->state != CS_WS)
 		return -1;
-	/* Tail drop when the queue would pass PORT_QUEUE_MAX. */
-	if (c->outlen - c->outoff + len > PORT_QUEUE_MAX)
+	/* Tail drop when the queue would pass --queue bytes. */
+	if (c->outlen - c->outoff + len > (size_t)conf.queue)
 		return -1;
 	return ws_send(c, WS_OP_BINARY, frame, len,
-	    PORT_QUEUE_MAX + WS_HDR_MAX + 16);
+	    (size_t)conf.queue + WS_HDR_MAX + 16);
 }
 
 static void
@@ -419,7 +430,7 @@ ws_send_close(struct conn *c, int code)
 	b[0] = (uint8_t)(code >> 8);
 	b[1] = (uint8_t)code;
 	ws_send(c, WS_OP_CLOSE, b, code ? 2 : 0,
-	    PORT_QUEUE_MAX + OUT_CTRL_SLACK);
+	    (size_t)conf.queue + OUT_CTRL_SLACK);
 }
 
 void
@@ -738,7 +749,7 @@ ws_event(struct conn *c, struct ws_event *ev)
 	case WS_EV_PING:
 		if (c->state == CS_WS)
 			ws_send(c, WS_OP_PONG, ev->data, ev->len,
-			    PORT_QUEUE_MAX + OUT_CTRL_SLACK);
+			    (size_t)conf.queue + OUT_CTRL_SLACK);
 		break;
 	case WS_EV_CLOSE:
 		if (c->state == CS_WS) {
@@ -927,7 +938,7 @@ ka_cb(struct ev_timer *t)
 	for (i = 0; i < 8; i++)
 		payload[i] = (uint8_t)(now >> (56 - 8 * i));
 	ws_send(c, WS_OP_PING, payload, sizeof(payload),
-	    PORT_QUEUE_MAX + OUT_CTRL_SLACK);
+	    (size_t)conf.queue + OUT_CTRL_SLACK);
 	c->ping_out = 1;
 	c->last_rx = now;	/* the next check is one period away */
 	timer_arm(t, ka);
@@ -990,7 +1001,8 @@ listener_io(struct ev_watcher *w, uint32_t revents)
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		c = conn_new(fd, 0);
+		/* A listener serving both paths counts as a tunnel one. */
+		c = conn_new(fd, 0, !ls->ws);
 		if (c == NULL) {
 			close(fd);	/* over the connection cap */
 			continue;

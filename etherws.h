@@ -31,12 +31,13 @@
 #define HTTP_TIMEOUT_MS		10000	/* accept -> complete request head */
 #define CONNECT_TIMEOUT_MS	10000	/* client attempt: resolve..handshake */
 #define CLOSE_WAIT_MS		2000	/* our Close -> peer's Close or EOF */
-#define PORT_QUEUE_MAX		(1024 * 1024) /* tunnel tx queue, bytes */
-#define FDB_MAX			8192	/* FDB entries */
+#define PORT_QUEUE_MAX		(1024 * 1024) /* tunnel tx queue, bytes (--queue) */
+#define FDB_MAX			8192	/* FDB entries (--fdbmax) */
 #define FDB_SWEEP_MS		10000	/* FDB sweep period */
 #define JSON_MAX_DEPTH		32	/* nesting of arrays/objects */
 #define JSON_MAX_TOKENS		4096	/* tokens in one control request */
-#define MAX_CONNS		4096	/* accepted connections (all listeners) */
+#define MAX_CONNS		4096	/* tunnel connections (--maxconn) */
+#define MAX_CTL_CONNS		64	/* control connections (--ctlmaxconn) */
 #define URL_MAX			1024	/* client URL / target text */
 #define CRED_MAX		256	/* user or password */
 #define IFNAME_MAX		16	/* IFNAMSIZ incl. NUL */
@@ -527,6 +528,10 @@ struct sw_conf {
 	const char	*logconf, *pidfile;
 	int		 syslog;
 	long long	 stormlimit;		/* flooded frames/s per port */
+	long long	 maxconn;		/* tunnel connections */
+	long long	 ctlmaxconn;		/* control connections */
+	long long	 queue;			/* tunnel tx queue, bytes */
+	long long	 fdbmax;		/* FDB entries */
 };
 extern struct sw_conf conf;
 
@@ -672,6 +677,7 @@ enum conn_state {
 
 struct conn {
 	struct ev_watcher w;
+	int		 ctl;		/* counted as a control connection */
 	enum conn_state	 state;
 	int		 client;	/* we connected (else accepted) */
 	struct listener	*ls;
@@ -730,7 +736,8 @@ struct client {
 };
 
 /* conn.c */
-struct conn *conn_new(int fd, int client);
+/* ctl: counted against --ctlmaxconn, else --maxconn; NULL at the cap. */
+struct conn *conn_new(int fd, int client, int ctl);
 void conn_free(struct conn *);
 void conn_lost(struct conn *);
 void conn_flush(struct conn *);

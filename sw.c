@@ -464,7 +464,8 @@ enum {
 	OPT_DEBUG, OPT_LOGCONF, OPT_SYSLOG, OPT_PIDFILE, OPT_FOREGROUND, OPT_AGEOUT,
 	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
-	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_HELP
+	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
+	OPT_FDBMAX, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -472,7 +473,8 @@ static const struct ew_opt sw_opts[] = {
 	{ "path", 1 }, { "host", 1 }, { "port", 1 }, { "htpasswd", 1 },
 	{ "sslkey", 1 }, { "sslcert", 1 }, { "ctlpath", 1 }, { "ctlhost", 1 },
 	{ "ctlport", 1 }, { "ctlhtpasswd", 1 }, { "ctlsslkey", 1 },
-	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "help", 0 },
+	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
+	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 }, { "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -483,7 +485,9 @@ static const char sw_usage[] =
 "                  [--sslcert SSLCERT] [--ctlpath CTLPATH]\n"
 "                  [--ctlhost CTLHOST] [--ctlport CTLPORT]\n"
 "                  [--ctlhtpasswd CTLHTPASSWD] [--ctlsslkey CTLSSLKEY]\n"
-"                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n";
+"                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n"
+"                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
+"                  [--fdbmax N]\n";
 
 static const char sw_help[] =
 "\n"
@@ -513,7 +517,11 @@ static const char sw_help[] =
 "  --ctlsslcert CTLSSLCERT\n"
 "                        TLS certificate chain for control\n"
 "  --stormlimit N        flooded frames/s accepted per port; 0 = no limit\n"
-"                        (default 20000)\n";
+"                        (default 20000)\n"
+"  --maxconn N           tunnel connections at most (default 4096)\n"
+"  --ctlmaxconn N        control connections at most (default 64)\n"
+"  --queue BYTES         transmit queue of a tunnel port (default 1048576)\n"
+"  --fdbmax N            FDB entries at most (default 8192)\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
@@ -595,6 +603,10 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 
 	conf.ageout = 300;
 	conf.stormlimit = STORM_DEFAULT;
+	conf.maxconn = MAX_CONNS;
+	conf.ctlmaxconn = MAX_CTL_CONNS;
+	conf.queue = PORT_QUEUE_MAX;
+	conf.fdbmax = FDB_MAX;
 	conf.keepalive = 30;
 	conf.path = "/";
 	conf.ctlpath = "/ctl";
@@ -643,6 +655,16 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 		case OPT_STORMLIMIT:
 			rc = parse_int_opt("stormlimit", v, &conf.stormlimit);
 			break;
+		case OPT_MAXCONN:
+			rc = parse_int_opt("maxconn", v, &conf.maxconn);
+			break;
+		case OPT_CTLMAXCONN:
+			rc = parse_int_opt("ctlmaxconn", v, &conf.ctlmaxconn);
+			break;
+		case OPT_QUEUE: rc = parse_int_opt("queue", v, &conf.queue);
+			break;
+		case OPT_FDBMAX: rc = parse_int_opt("fdbmax", v, &conf.fdbmax);
+			break;
 		}
 		if (rc != 0)
 			return rc;
@@ -655,6 +677,19 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	return 0;
 }
 
+/* "ValueError: Invalid <name>: <v>" (exit 2) unless lo <= v <= hi. */
+static int
+range_check(const char *name, long long v, long long lo, long long hi)
+{
+	char data[128];
+
+	if (v >= lo && v <= hi)
+		return 0;
+	snprintf(data, sizeof(data), "ValueError: Invalid %s: %lld", name, v);
+	ew_print_error("Internal error", -32603, data);
+	return 2;
+}
+
 /* Checks in SPEC.md 2.1's order; returns an exit status or 0. */
 static int
 sw_check(long long port, long long ctlport)
@@ -662,6 +697,7 @@ sw_check(long long port, long long ctlport)
 	static char f1[PATH_MAX], f2[PATH_MAX], f3[PATH_MAX], f4[PATH_MAX],
 	    f5[PATH_MAX], f6[PATH_MAX], f7[PATH_MAX];
 	char num[32];
+	int rc;
 
 	snprintf(num, sizeof(num), "%lld", conf.ageout);
 	if (conf.ageout <= 0)
@@ -672,6 +708,11 @@ sw_check(long long port, long long ctlport)
 	snprintf(num, sizeof(num), "%lld", conf.stormlimit);
 	if (conf.stormlimit < 0 || conf.stormlimit > 100000000)
 		return value_error("ValueError: Invalid stormlimit: %s", num);
+	if ((rc = range_check("maxconn", conf.maxconn, 1, 1000000)) ||
+	    (rc = range_check("ctlmaxconn", conf.ctlmaxconn, 1, 100000)) ||
+	    (rc = range_check("queue", conf.queue, 65536, 1LL << 30)) ||
+	    (rc = range_check("fdbmax", conf.fdbmax, 16, 1 << 22)))
+		return rc;
 	if (file_opt(&conf.htpasswd, f1, sizeof(f1)) ||
 	    file_opt(&conf.ctlhtpasswd, f2, sizeof(f2)) ||
 	    file_opt(&conf.sslkey, f3, sizeof(f3)) ||
@@ -839,7 +880,8 @@ sw_main(int argc, char **argv)
 		log_set_level(EW_LOG_DEBUG);
 	if (conf.syslog)
 		log_open_syslog();
-	if (fdb_init(&fdb, FDB_MAX, (uint64_t)conf.ageout * 1000) < 0 ||
+	if (fdb_init(&fdb, (size_t)conf.fdbmax,
+	    (uint64_t)conf.ageout * 1000) < 0 ||
 	    loop_init() < 0) {
 		ew_print_error("Internal error", -32603,
 		    "OSError: [Errno 12] Cannot allocate memory");

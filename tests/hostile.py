@@ -44,7 +44,7 @@ unless a case says otherwise.
 """
 import json
 import os
-import random
+import select
 import selectors
 import socket
 import struct
@@ -669,13 +669,16 @@ def mode_json(a, out):
 
 
 def drain(s, stop):
-    """Read and discard whatever the switch floods to us."""
-    s.settimeout(0.2)
+    """Read and discard whatever the switch floods to us (without
+    touching the socket's timeout, which the sender uses)."""
     while not stop.is_set():
+        r, _, _ = select.select([s], [], [], 0.2)
+        if not r:
+            continue
         try:
-            if not s.recv(65536):
+            if not s.recv(65536, socket.MSG_DONTWAIT):
                 return
-        except socket.timeout:
+        except BlockingIOError:
             continue
         except OSError:
             return
@@ -691,6 +694,7 @@ def mode_macflood(a, out):
         out("flood_error", str(e))
         return
     out("local_port", s.getsockname()[1])
+    s.settimeout(60)	# the switch may lag behind the flood
     stop = threading.Event()
     th = threading.Thread(target=drain, args=(s, stop), daemon=True)
     th.start()

@@ -1,0 +1,21 @@
+#!/bin/bash
+. "$(dirname "$0")/lib.sh"
+H=tests/hostile.py
+ns s; ns p; ns h1; ns h2
+link s p 10.9.0.1 10.9.0.2
+sw s --host 10.9.0.1 --port 8080 --ctlhost 0.0.0.0
+ctl s addport tap 'ewh%d' >/dev/null; ctl s addport tap 'ewh%d' >/dev/null
+ip -n $PFX-s link set ewh0 netns $PFX-h1; ip -n $PFX-s link set ewh1 netns $PFX-h2
+nsx h1 ip addr add 192.168.90.1/24 dev ewh0; nsx h1 ip link set ewh0 up
+nsx h2 ip addr add 192.168.90.2/24 dev ewh1; nsx h2 ip link set ewh1 up
+nsx h1 ping -c 2 -q 192.168.90.2 >/dev/null
+cpu() { awk '{print $14+$15}' /proc/$SWPID_s/stat; }
+srx() { ip netns exec $PFX-s $PY $H rpc 127.0.0.1 7867 listPort | jq '[.result.entries[] | select(.type=="server") | .rx] | add // 0'; }
+for N in 20000 150000; do
+c0=$(cpu); t0=$(date +%s.%N)
+ip netns exec $PFX-p $PY $H macflood 10.9.0.1 8080 $N $TMP/m$N.out $TMP/m$N &
+for i in $(seq 40); do sleep 1; echo "t=$i rx=$(srx) cpu=$(( $(cpu) - c0 )) fdb=$(ctl s listfdb | wc -l)"; [ -e $TMP/m$N.ready ] && break; done
+cat $TMP/m$N.out
+touch $TMP/m$N.go; sleep 1; ctl s listfdb | wc -l
+done
+done_testing
