@@ -57,12 +57,25 @@ tls_suites(uint16_t *out, int ec)
 	return n;
 }
 
+/*
+ * What TLS 1.2 with ECDHE + AES-GCM / ChaCha20-Poly1305 needs, and no
+ * more: the init_full helpers would also link CBC, 3DES, CCM, MD5 and
+ * the TLS 1.0/1.1 PRF into every binary.
+ */
 static void
 tls_engine_setup(struct tls *t, int ec_only, int both)
 {
+	br_ssl_engine_context *e = t->eng;
 	uint16_t suites[8];
 	size_t n;
 
+	br_ssl_engine_set_hash(e, br_sha256_ID, &br_sha256_vtable);
+	br_ssl_engine_set_hash(e, br_sha384_ID, &br_sha384_vtable);
+	br_ssl_engine_set_prf_sha256(e, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(e, &br_tls12_sha384_prf);
+	br_ssl_engine_set_default_aes_gcm(e);
+	br_ssl_engine_set_default_chapol(e);
+	br_ssl_engine_set_ec(e, br_ec_get_default());
 	br_ssl_engine_set_versions(t->eng, BR_TLS12, BR_TLS12);
 	if (both) {
 		n = tls_suites(suites, 0);
@@ -84,12 +97,15 @@ tls_server_new(const struct tls_creds *cr)
 	if (t == NULL)
 		return NULL;
 	t->eng = &t->u.s.eng;
+	br_ssl_server_zero(&t->u.s);
 	if (cr->key_type == BR_KEYTYPE_EC)
-		br_ssl_server_init_full_ec(&t->u.s, cr->chain, cr->chain_len,
-		    (unsigned)cr->issuer_key_type, &cr->ec);
+		br_ssl_server_set_single_ec(&t->u.s, cr->chain, cr->chain_len,
+		    &cr->ec, BR_KEYTYPE_SIGN, (unsigned)cr->issuer_key_type,
+		    br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
 	else
-		br_ssl_server_init_full_rsa(&t->u.s, cr->chain, cr->chain_len,
-		    &cr->rsa);
+		br_ssl_server_set_single_rsa(&t->u.s, cr->chain, cr->chain_len,
+		    &cr->rsa, BR_KEYTYPE_SIGN, br_rsa_private_get_default(),
+		    br_rsa_pkcs1_sign_get_default());
 	tls_engine_setup(t, cr->key_type == BR_KEYTYPE_EC, 0);
 	if (!br_ssl_server_reset(&t->u.s)) {
 		free(t);
@@ -123,9 +139,11 @@ tls_client_new(const struct tls_anchors *ta, const char *host, int insecure,
 		return NULL;
 	}
 	t->eng = &t->u.c.eng;
-	/* init_full installs the minimal X.509 engine; ours wraps it. */
-	br_ssl_client_init_full(&t->u.c, &t->x509->minimal,
-	    ta ? ta->ta : NULL, ta ? ta->n : 0);
+	br_ssl_client_zero(&t->u.c);
+	/* Verifying the server's ECDHE signature. */
+	br_ssl_engine_set_default_rsavrfy(t->eng);
+	br_ssl_engine_set_default_ecdsa(t->eng);
+	/* Our X.509 engine wraps BearSSL's minimal one. */
 	tls_x509_init(t->x509, ta, host, insecure, pin);
 	br_ssl_engine_set_x509(t->eng, &t->x509->vtable);
 	tls_engine_setup(t, 0, 1);

@@ -1034,8 +1034,17 @@ tls_x509_init(struct tls_x509 *x, const struct tls_anchors *ta,
 
 	memset(x, 0, sizeof(*x));
 	x->vtable = &tls_x509_vtable;
-	br_x509_minimal_init_full(&x->minimal, ta ? ta->ta : NULL,
-	    ta ? ta->n : 0);
+	/* Only the algorithms certificates use today: init_full would
+	 * also link MD5 and SHA-224 (smaller static binary). */
+	br_x509_minimal_init(&x->minimal, &br_sha256_vtable,
+	    ta ? ta->ta : NULL, ta ? ta->n : 0);
+	br_x509_minimal_set_hash(&x->minimal, br_sha1_ID, &br_sha1_vtable);
+	br_x509_minimal_set_hash(&x->minimal, br_sha256_ID, &br_sha256_vtable);
+	br_x509_minimal_set_hash(&x->minimal, br_sha384_ID, &br_sha384_vtable);
+	br_x509_minimal_set_hash(&x->minimal, br_sha512_ID, &br_sha512_vtable);
+	br_x509_minimal_set_rsa(&x->minimal, br_rsa_pkcs1_vrfy_get_default());
+	br_x509_minimal_set_ecdsa(&x->minimal, br_ec_get_default(),
+	    br_ecdsa_vrfy_asn1_get_default());
 	x->insecure = insecure != 0;
 	if (pin != NULL) {
 		memcpy(x->pin, pin, sizeof(x->pin));
