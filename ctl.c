@@ -1070,10 +1070,11 @@ cli_member_str(struct jw *w, const char *name, const char *v)
 }
 
 /* {"type", "target", "options": {"user", "passwd", "cacerts",
- * "insecure"}} with null for what is absent. */
+ * "insecure"}} with null for what is absent; "pin" (ours, ignored by the
+ * original) only when given. */
 static void
 cli_addport_params(struct jw *w, const char *type, const char *target,
-    const char *o[3], const char *insecure)
+    const char *o[3], const char *insecure, const char *pin)
 {
 	cli_member_str(w, ", \"params\": {\"type\": ", type);
 	cli_member_str(w, ", \"target\": ", target);
@@ -1082,6 +1083,8 @@ cli_addport_params(struct jw *w, const char *type, const char *target,
 	cli_member_str(w, ", \"cacerts\": ", o[2]);
 	jw_raw(w, ", \"insecure\": ");
 	jw_raw(w, insecure);
+	if (pin != NULL)
+		cli_member_str(w, ", \"pin\": ", pin);
 	jw_raw(w, "}}");
 }
 
@@ -1090,7 +1093,7 @@ cli_params_dev(struct cli_parser *p, struct jw *w)
 {
 	const char *o[3] = { NULL, NULL, NULL };
 
-	cli_addport_params(w, p->cmd->name, p->pos[0], o, "null");
+	cli_addport_params(w, p->cmd->name, p->pos[0], o, "null", NULL);
 	return CLI_GO;
 }
 
@@ -1135,15 +1138,18 @@ cli_params_client(struct cli_parser *p, struct jw *w)
 			return r;
 		o[1] = pw;
 	}
+	if (p->val[5] != NULL && strncmp(p->val[5], "sha256//", 8) != 0)
+		return cli_check("ValueError: Invalid pin: %s", p->val[5]);
 	cli_addport_params(w, "client", p->pos[0], o,
-	    p->val[4] != NULL ? "true" : "false");
+	    p->val[4] != NULL ? "true" : "false", p->val[5]);
 	explicit_bzero(pw, sizeof(pw));
 	return CLI_GO;
 }
 
 static const struct ew_opt cli_h[] = { { "help", 0 } };
 static const struct ew_opt cli_client_opts[] = { { "help", 0 },
-    { "user", 1 }, { "passwd", 1 }, { "cacerts", 1 }, { "insecure", 0 } };
+    { "user", 1 }, { "passwd", 1 }, { "cacerts", 1 }, { "insecure", 0 },
+    { "pin", 1 } };
 
 #define CLI_N(a)	(int)(sizeof(a) / sizeof(a[0]))
 #define CLI_OPTS(a)	.opts = a, .nopts = CLI_N(a)
@@ -1157,7 +1163,8 @@ static const struct cli_cmd cli_iftypes[] = {
 	    CLI_OPTS(cli_h), .npos = 1, .table = &cli_ports,
 	    .params = cli_params_dev },
 	{ .name = "client", .method = "addPort", .usage = "[-h] [--user USER] "
-	    "[--passwd PASSWD] [--cacerts CACERTS] [--insecure] target",
+	    "[--passwd PASSWD] [--cacerts CACERTS] [--insecure] "
+	    "[--pin sha256//BASE64] target",
 	    .help = "Connect to a ws:// or wss:// URL.",
 	    CLI_OPTS(cli_client_opts), .npos = 1, .table = &cli_ports,
 	    .params = cli_params_client }

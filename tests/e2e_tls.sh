@@ -213,6 +213,12 @@ check "wrong pin refused (insecure)" rpc_err pin wss://sw.test:8443/ null true "
 check "pin does not replace the CA check" rpc_err "unknown CA" \
     wss://sw.test:8447/ "\"$P/ca.crt\"" false "$pin_unk"
 check "malformed pin refused" rpc_err "pin" wss://sw.test:8443/ null true "abc"
+out=$(ctl b addport client --insecure --pin "sha256//$pin_rsa" wss://sw.test:8443/)
+check "ctl addport client --pin: a matching pin connects" [ $? -eq 0 ]
+ctl b delport "$(awk 'NR == 2 { print $1 }' <<<"$out")" >/dev/null
+out=$(ctl b addport client --insecure --pin "sha256//$pin_ec" wss://sw.test:8443/ 2>&1)
+check "ctl addport client --pin: a wrong pin fails (exit 1)" [ $? -eq 1 ]
+check "ctl addport client --pin: the reason names the pin" grep -q "pin mismatch" <<<"$out"
 check_eq "no port left by pin tests" "$n0" "$(nclients)"
 
 # ---- (e) a stalled handshake is dropped; the switch keeps going -----
