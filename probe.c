@@ -171,9 +171,10 @@ probe_own(struct port *p, int from, uint64_t n, uint64_t now)
 		return;
 	}
 	if (verifying && n == nonce) {
-		verifying = 0;
-		timer_stop(&verify_timer);
-		/* The newer of the two ports goes. */
+		/* The newer of the two ports goes.  The window stays open
+		 * until verify_cb: with many parallel links every returning
+		 * probe cuts one more, and pairs with a blocked port are
+		 * skipped above, so the oldest link of the bundle stays. */
 		if (p->up_since > x->up_since ||
 		    (p->up_since == x->up_since && p->no > x->no))
 			block(p, now);

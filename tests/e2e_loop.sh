@@ -74,6 +74,20 @@ fi
 t1=$(port_field d 1 4); sleep 3; t2=$(port_field d 1 4)
 check "no storm on the server's ports ($t1 -> $t2 frames in 3 s)" [ $((t2 - t1)) -lt 40 ]
 
+# A bundle of 8 parallel links: every link but one is cut, quickly.
+for k in 1 2 3 4 5 6; do
+	ctl e addport client ws://10.84.0.1:8080/ >/dev/null || die "e -> d bundle $k"
+done
+check "8 parallel links: 7 are blocked within 15 s" wait_until 15 \
+    sh -c "[ \$({ ip netns exec $PFX-d $ETHERWS ctl listport;
+    ip netns exec $PFX-e $ETHERWS ctl listport; } | grep -c ' loop ') -eq 7 ]"
+sleep 2
+check_eq "and stay at exactly 7" 7 "$(de_loops)"
+t1=$(ctl d listport | awk '$1 ~ /^[0-9]+$/ { s += $5 } END { print s }')
+sleep 3
+t2=$(ctl d listport | awk '$1 ~ /^[0-9]+$/ { s += $5 } END { print s }')
+check "no storm across the bundle ($t1 -> $t2 frames in 3 s)" [ $((t2 - t1)) -lt 40 ]
+
 # A client port that leads back to its own switch is refused.
 out=$(ctl d addport client ws://10.84.0.1:8080/ 2>&1)
 check "a client port to the switch itself fails" [ $? -eq 1 ]

@@ -55,7 +55,7 @@ srvpid=$!; track_pid $srvpid
 wait_until 10 test -e "$TMP/srv.listening" || die "flap server did not start"
 sw b
 check "the hostname resolves inside b" \
-    nsx b getent hosts flap.soak.test >/dev/null
+    sh -c "ip netns exec $PFX-b getent hosts flap.soak.test >/dev/null"
 
 FD0=$(nfd)
 out=$(nsx b $PY $S addclients 127.0.0.1 7867 $NPORTS \
