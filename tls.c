@@ -198,8 +198,13 @@ tls_send_records(struct tls *t, int fd)
 static void
 tls_check_up(struct tls *t, unsigned st)
 {
-	if (!t->up && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
+	if (!t->up && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) {
 		t->up = 1;
+		/* The X.509 engine (21 KB with its leaf copy) serves only
+		 * the handshake, and renegotiation is off: give it back. */
+		free(t->x509);
+		t->x509 = NULL;
+	}
 }
 
 ssize_t
