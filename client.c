@@ -182,8 +182,9 @@ upgrade_send(struct conn *c)
 {
 	struct client *cl = c->cl;
 	uint8_t raw[16];
-	char buf[URL_MAX + 1024], hostport[300];
-	char authz[BASE64_ENC_LEN(2 * CRED_MAX) + 32];
+	char hostport[300], authz[BASE64_ENC_LEN(2 * CRED_MAX) + 32];
+	/* path, Host, Authorization, and the fixed text (< 256) */
+	char buf[URL_MAX + sizeof(hostport) + sizeof(authz) + 256];
 	int n;
 
 	ew_random(raw, sizeof(raw));
@@ -213,6 +214,11 @@ upgrade_send(struct conn *c)
 	    "X-Etherws-Id: %016llx\r\n%s\r\n", cl->u.path, hostport, c->key,
 	    (unsigned long long)sw_id, authz);
 	explicit_bzero(authz, sizeof(authz));
+	if (n < 0 || (size_t)n >= sizeof(buf)) {	/* cannot happen */
+		explicit_bzero(buf, sizeof(buf));
+		client_failed(cl, "ValueError: upgrade request too long");
+		return;
+	}
 	c->state = CS_HRESP;
 	c->inmax = IN_MAX_WS;
 	out_append(c, buf, (size_t)n);
@@ -277,7 +283,8 @@ static void
 proxy_send(struct conn *c)
 {
 	struct client *cl = c->cl;
-	char buf[1024], hp[300];
+	/* the target twice (< 300 each), Proxy-Authorization, fixed text */
+	char buf[2 * 300 + sizeof(cl->proxy_auth) + 64], hp[300];
 	int n;
 
 	snprintf(hp, sizeof(hp), cl->u.ipv6 ? "[%s]:%d" : "%s:%d", cl->u.host,
@@ -286,6 +293,11 @@ proxy_send(struct conn *c)
 	    "%s%s%s\r\n", hp, hp, cl->proxy_auth[0] ?
 	    "Proxy-Authorization: " : "", cl->proxy_auth,
 	    cl->proxy_auth[0] ? "\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		explicit_bzero(buf, sizeof(buf));
+		client_failed(cl, "ValueError: proxy request too long");
+		return;
+	}
 	c->state = CS_PROXY;
 	c->inmax = IN_MAX_WS;
 	out_append(c, buf, (size_t)n);

@@ -92,7 +92,6 @@ SWPID_c=""
 # swc [VAR=VALUE...]: (re)start the client switch in c with exactly these
 # proxy variables; tap ewc0 with 192.168.80.2 and 192.168.81.2
 swc() {
-	local i
 	if [ -n "$SWPID_c" ]; then
 		kill -TERM "$SWPID_c" 2>/dev/null
 		wait_until 5 eval '! kill -0 $SWPID_c' ||
