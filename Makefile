@@ -9,8 +9,9 @@ CPPFLAGS += -D_GNU_SOURCE
 LDLIBS	 = -lbearssl
 PREFIX	?= /usr/local
 
-LIBSRCS	 = util.c log.c sha1.c base64.c json.c http.c ws.c tap_linux.c auth.c x509.c \
-	   loop.c fdb.c sw.c conn.c client.c rpc.c ctl.c tls.c probe.c
+LIBSRCS	 = util.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
+	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c client.c \
+	   rpc.c ctl.c ctl_io.c tls.c probe.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
@@ -39,8 +40,8 @@ tests/test_http: http.o util.o
 tests/test_ws: ws.o sha1.o base64.o util.o
 tests/test_fdb: fdb.o util.o
 tests/test_tap: tap_linux.o util.o
-tests/test_x509: x509.o base64.o sha1.o util.o
-tests/test_log: log.o util.o
+tests/test_x509: pem.o x509.o base64.o sha1.o util.o
+tests/test_log: log.o logconf.o util.o
 tests/test_%: tests/test_%.c tests/t.h
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -I. -o $@ $< \
@@ -81,7 +82,7 @@ tests/fuzz/fuzz_json: json.c $(FUZZ_OBJ)/util.o
 tests/fuzz/fuzz_htpasswd: auth.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
     $(FUZZ_OBJ)/util.o
 tests/fuzz/fuzz_base64: base64.c
-tests/fuzz/fuzz_pem: x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
+tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
     $(FUZZ_OBJ)/util.o
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c etherws.h
 	@echo "  FUZZ    $@"

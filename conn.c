@@ -167,11 +167,16 @@ conn_new(int fd, int client, int ctl)
 	return c;
 }
 
+static void flush_dirty(void);
+
 static void
 conn_reap(void)
 {
 	struct conn *c;
 
+	/* Idle hooks run in the order they were first asked for: drain
+	 * the dirty list (it skips the dead) before freeing any of them. */
+	flush_dirty();
 	while ((c = graveyard) != NULL) {
 		graveyard = c->next;
 		ws_rx_free(&c->rx);
@@ -361,7 +366,7 @@ flush_dirty(void)
 static void
 mark_dirty(struct conn *c)
 {
-	if (c->dirty)
+	if (c->dirty || c->dead)
 		return;
 	c->dirty = 1;
 	c->dirty_next = dirty_head;

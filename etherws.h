@@ -9,6 +9,7 @@
 #ifndef ETHERWS_H
 #define ETHERWS_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -105,7 +106,7 @@ int ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
 void ew_print_error(const char *msg, int code, const char *data);
 
 /* ------------------------------------------------------------------ */
-/* Logging (log.c) */
+/* Logging (log.c; the --logconf parser in logconf.c) */
 
 /*
  * One logger, "etherws", with Python's levels and one handler: stderr
@@ -175,6 +176,45 @@ size_t log_render(char *out, size_t cap, int level, const char *msg,
     time_t sec, long msec);
 #define log_debug(...) do { if (log_level <= EW_LOG_DEBUG) \
 	log_msg(EW_LOG_DEBUG, __VA_ARGS__); } while (0)
+
+/*
+ * Private to the logger: shared by log.c and logconf.c (the --logconf
+ * parser builds a struct log_handler, log.c installs it), used nowhere
+ * else.
+ */
+#define LOG_OFF		(EW_LOG_CRITICAL + 1000)	/* nothing passes */
+
+enum { LH_NONE, LH_STDERR, LH_STDOUT, LH_FILE, LH_SYSLOG };
+
+struct log_handler {
+	int	 kind;			/* LH_* */
+	int	 level;			/* its own level, 0 = NOTSET */
+	int	 facility;		/* LH_SYSLOG: LOG_DAEMON, ... */
+	int	 fd;			/* LH_FILE: O_APPEND, or -1 */
+	char	 path[PATH_MAX];	/* LH_FILE: absolute */
+	char	 fmt[LOG_FMT_MAX];
+	char	 datefmt[LOG_FMT_MAX];	/* "" = "%Y-%m-%d %H:%M:%S,mmm" */
+};
+
+/* Python's "%(key)..." directive, as far as we support it. */
+struct log_fmt_dir {
+	int	 key;			/* FK_* of log.c, -1 for another name */
+	int	 left;			/* '-' flag */
+	int	 width;			/* 0 = none */
+	int	 prec;			/* -1 = none */
+	int	 conv;			/* conversion character */
+};
+
+/* Parses the directive at f (f[0] == '%', f[1] == '('): returns its
+ * length, or 0 when it is malformed. */
+size_t log_fmt_dir(const char *f, struct log_fmt_dir *d);
+/* Opens a log file for appending; never as fd 0-2, which the daemon
+ * points at /dev/null when it detaches.  The fd, or -1. */
+int log_open_file(const char *path, int trunc);
+/* Installs *h (copied; a FileHandler's file already open) as the one
+ * handler and level as the etherws logger's level; closes the previous
+ * handler's file. */
+void log_set_handler(const struct log_handler *h, int level);
 
 /* ------------------------------------------------------------------ */
 /* SHA-1 (sha1.c), FIPS 180-4 */
@@ -763,8 +803,9 @@ void client_failed(struct client *, const char *err);
 void client_schedule(struct client *);
 
 /* ------------------------------------------------------------------ */
-/* TLS certificates (x509.c): PEM files into server credentials or trust
- * anchors, and the X.509 engine of a client connection (SPEC.md 9). */
+/* TLS certificates (SPEC.md 9): PEM files into server credentials or
+ * trust anchors (pem.c), and the X.509 engine of a client connection
+ * with its name, IP and pin checks (x509.c). */
 
 #define TLS_FILE_MAX		(4 * 1024 * 1024) /* PEM file bytes */
 #define TLS_DN_MAX		4096	/* an anchor's subject DN, bytes */
@@ -860,6 +901,56 @@ void tls_x509_init(struct tls_x509 *, const struct tls_anchors *,
 const char *tls_strerror(int err);
 /* Parse "sha256//<44 base64 chars>" into out: 0, or -1. */
 int tls_pin_parse(const char *s, uint8_t out[32]);
+
+/* ------------------------------------------------------------------ */
+/* The ctl client: command line, requests and reply tables (ctl.c); the
+ * password prompt and the HTTP/HTTPS exchange (ctl_io.c).  Private to
+ * these two files.  Prefix cli_: the switch's control endpoint owns
+ * ctl_. */
+
+#define CLI_ERRLEN	512
+#define CLI_INTERNAL	(-32603)	/* code of our "Internal error" lines */
+
+/* Exit statuses, and CLI_GO for "carry on: no exit status yet". */
+#define CLI_OK		0
+#define CLI_RUNTIME	1	/* error reply, transport, prompt EOF */
+#define CLI_USAGE	2	/* usage error, failed client-side check */
+#define CLI_GO		(-1)
+
+/* Global options. */
+struct cli_args {
+	const char	*url;
+	const char	*user;		/* NULL: no Authorization */
+	const char	*passwd;	/* NULL: prompt */
+	const char	*sslcert;
+	int		 insecure;
+};
+
+/* One connection to the control URL, plain or TLS; its own deadline. */
+struct cli_io {
+	int		 fd;
+	uint64_t	 deadline;	/* ew_now_ms() */
+	struct tls	*tls;		/* https: the BearSSL client */
+	struct tls_anchors ta;		/* its trust anchors */
+	/* >0 bytes, 0 EOF (read only), -1 with err set */
+	long		(*read)(struct cli_io *, void *, size_t);
+	long		(*write)(struct cli_io *, const void *, size_t);
+	void		(*close)(struct cli_io *);
+	char		 err[CLI_ERRLEN];	/* Internal error data */
+};
+
+/* Prompt for a password into buf (/dev/tty without echo, else a line
+ * from stdin): 0, or an exit status after printing why. */
+int cli_prompt(const char *prompt, char *buf, size_t cap);
+/* Replace control characters, which a server should never send. */
+void cli_sanitize(char *s);
+/* One request/response exchange with a->url (auth: an Authorization
+ * value or NULL; body of len bytes).  0 with the reply body in *reply
+ * (malloc'd, NUL-terminated; the caller frees it), or -1 with io->err
+ * set.  No connection is left open. */
+int cli_exchange(struct cli_io *io, const struct cli_args *a,
+    const char *auth, const char *body, size_t len, char **reply,
+    size_t *replylen);
 
 /* ------------------------------------------------------------------ */
 /* Sub-commands */

@@ -14,12 +14,13 @@
 # Content-Length abuse and a body that never completes, 2,000 slowloris
 # connections (and, on two more switches q and r, slow connections up to
 # the open-file limit and up to MAX_CONNS: no busy loop, ctl still
-# answers), WebSocket protocol errors (1002/1003), messages over 65535
+# answers, r's client port still reconnects), WebSocket protocol errors (1002/1003), messages over 65535
 # bytes (dropped, counted, connection kept), hostile JSON (-32700), a
 # flood of 20,000 source MACs (FDB cap 8192) and a sustained one of
 # 150,000 (h1's ping must not stall), peers that never read while h1
 # floods broadcast (1 MiB queue per port, tx_dropped), a Ping flood from
-# a peer that never reads.  Helper: tests/hostile.py (stdlib only).
+# a peer that never reads, connections closing right after a request
+# that gets an error reply.  Helper: tests/hostile.py (stdlib only).
 . "$(dirname "$0")/lib.sh"
 
 RSS_MAX_KB=65536		# 64 MB: the bound this test promises
@@ -75,10 +76,13 @@ for n in h1 h2; do	# quiet hosts: no IPv6 chatter
 	nsx $n sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 done
 sw s --host $WS --port $WSP --ctlhost 0.0.0.0
-# q and r: switches for the limit cases of the slowloris part
-ns q; ns r
+# q and r: switches for the limit cases of the slowloris part; t: a fresh
+# switch (a small heap, trimmed on free) for the reply-then-EOF case
+ns q; ns r; ns t
 link q p 10.9.1.1 10.9.1.2
 link r p 10.9.2.1 10.9.2.2
+link t p 10.9.3.1 10.9.3.2
+sw t --host 10.9.3.1 --port 8080
 # q runs with an open-file limit of 256 (prlimit execs the switch, so $!
 # is the switch's PID)
 ip netns exec "$PFX-q" prlimit --nofile=256:256 "$ETHERWS" sw --foreground \
@@ -86,6 +90,13 @@ ip netns exec "$PFX-q" prlimit --nofile=256:256 "$ETHERWS" sw --foreground \
 SWPID_q=$!; track_pid $SWPID_q
 wait_until 5 nsx q "$ETHERWS" ctl listport || die "sw in q did not start"
 sw r --host 10.9.2.1 --port 8080
+# r has a client port to a server in p that drops each connection 200 ms
+# after the handshake: it reconnects about once a second.
+ip netns exec "$PFX-p" $PY tests/soak.py flapserver 10.9.2.2 9000 200 90 \
+    "$TMP/flap" >"$TMP/flap.log" 2>&1 &
+track_pid $!
+wait_until 10 test -e "$TMP/flap.listening" || die "flap server did not start"
+ctl r addport client ws://10.9.2.2:9000/ >/dev/null || die "addport client on r"
 ctl s addport tap 'ewh%d' >/dev/null || die "addport tap 1"
 ctl s addport tap 'ewh%d' >/dev/null || die "addport tap 2"
 ip -n $PFX-s link set ewh0 netns $PFX-h1 || die "move ewh0 to h1"
@@ -198,6 +209,9 @@ check "r: slow connections fill it up to MAX_CONNS" \
 sleep 0.5
 echo "# r: $(nfd_of $SWPID_r) fds, $(kv "$TMP/slowr.out" hold_live_at_ready) slow connections"
 check "r: MAX_CONNS reached: ctl still answers within 5 s" ctl_ok r
+h0=$(kv "$TMP/flap" handshakes); sleep 3; h1=$(kv "$TMP/flap" handshakes)
+ge "r: MAX_CONNS reached: its client port still reconnects (handshakes in 3 s)" \
+    $(( ${h1:-0} - ${h0:-0} )) 1
 check "r survived MAX_CONNS" kill -0 $SWPID_r
 kill $SWPID_r $rhpid
 
@@ -345,6 +359,19 @@ check "pingflood: hostile.py finished" wait_exit 15 $pfpid
 echo "# pingflood: $(kv "$O" pf_pings) pings in $(kv "$O" pf_secs) s, connection $(kv "$O" pf_end)"
 ge "pingflood: the switch kept reading (pings sent)" "$(kv "$O" pf_pings)" 10000
 healthy "after a Ping flood"
+
+# ------------------------------------------------------------ reply, then EOF
+# Connections that end at once, half of them right after a request that
+# gets an error reply: a connection freed with its reply still queued.
+O=$TMP/replyeof_t.out
+nsx p timeout 60 $PY $H replyeof 10.9.3.1 8080 100 "$O" 5
+expect_kv "$O" replyeof done "reply-then-EOF (fresh switch t): ran"
+check "reply-then-EOF: the fresh switch t survives" kill -0 "$SWPID_t"
+check "reply-then-EOF: t still answers ctl" ctl_ok t
+O=$TMP/replyeof.out
+nsx p timeout 60 $PY $H replyeof $WS $WSP 100 "$O" 5
+expect_kv "$O" replyeof done "reply-then-EOF: ran"
+healthy "reply-then-EOF"
 
 # ------------------------------------------------------------ the end
 check "no server port left behind" wait_until 5 sh -c \

@@ -18,6 +18,10 @@ unless a case says otherwise.
   hold HOST PORT N SECS OUT SYNC
       keep N such connections open for SECS, reopening each one the
       switch drops; touch SYNC.ready after N connects (or 10 s).
+  replyeof HOST PORT PAIRS OUT ROUNDS
+      connections closing at once, half of them right after a request
+      that gets an error reply (a freed connection left on the list of
+      connections with output to flush).
   proto HOST PORT OUT
       one WebSocket per protocol error; record the Close and the end.
   oversize HOST PORT CTLHOST CTLPORT MARKER OUT
@@ -509,6 +513,38 @@ def mode_hold(a, out):
     out("hold", "done")
 
 
+def mode_replyeof(a, out):
+    """ROUNDS times: PAIRS connections; then, back to back, half of them
+    just close and the other half send a request that gets an error reply
+    followed by FIN -- so that in one loop round the switch frees some
+    connections and queues a reply on others that it then frees too."""
+    host, port, pairs, rounds = a[0], int(a[1]), int(a[2]), int(a[4])
+    req = b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+    errors = 0
+    for _ in range(rounds):
+        socks = []
+        for _ in range(2 * pairs):
+            try:
+                socks.append(connect(host, port))
+            except OSError:
+                errors += 1
+        time.sleep(0.05)
+        for i, s in enumerate(socks):
+            try:
+                if i % 2:
+                    s.sendall(req)
+                    s.shutdown(socket.SHUT_WR)
+                else:
+                    s.close()
+            except OSError:
+                errors += 1
+        time.sleep(0.1)
+        for s in socks:
+            s.close()
+    out("replyeof_errors", errors)
+    out("replyeof", "done")
+
+
 # ---------------------------------------------------------------------
 # proto: one protocol error per connection
 
@@ -795,7 +831,7 @@ def mode_rpc(a):
 MODES = {
     "http": (mode_http, 3), "ctlslow": (mode_ctlslow, 2),
     "slowloris": (mode_slowloris, 3), "proto": (mode_proto, 2),
-    "hold": (mode_hold, 4),
+    "hold": (mode_hold, 4), "replyeof": (mode_replyeof, 3),
     "oversize": (mode_oversize, 5), "sniff": (mode_sniff, 2),
     "json": (mode_json, 2), "macflood": (mode_macflood, 3),
     "noread": (mode_noread, 2), "bcast": (mode_bcast, 2),

@@ -1,6 +1,6 @@
 /*
- * fuzz_pem.c - libFuzzer harness for PEM loading and the certificate
- * checks of x509.c.
+ * fuzz_pem.c - libFuzzer harness for PEM loading (pem.c) and the
+ * certificate checks of x509.c.
  *
  * The input is written into one memfd (reused for every run) and loaded
  * by its /proc/self/fd path with tls_creds_load (key and chain from the
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../../pem.c"
 #include "../../x509.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,0 +1,555 @@
+/*
+ * ctl_io.c - the I/O of "etherws ctl" (ctl.c): the password prompt, and
+ * the one HTTP request/response exchange with the control URL over TCP
+ * or TLS (SPEC.md 2.2).
+ *
+ * One 30 s deadline covers connect and the whole exchange, enforced with
+ * poll() on a non-blocking socket.  The transport sits behind struct
+ * cli_io so that https can wrap the TCP socket (see cli_open()).
+ * Failures leave Python's exception text ("URLError: ...") in io->err.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "etherws.h"
+
+#define CLI_TIMEOUT_MS	30000
+#define CLI_REQ_HEAD	4096	/* path <= URL_MAX, host 256, auth ~700 */
+
+/* ------------------------------------------------------------------ */
+/* Password prompt: /dev/tty without echo, else a line from stdin. */
+
+static struct termios		cli_tio;
+static volatile sig_atomic_t	cli_tty_fd = -1;
+
+static void
+cli_tty_signal(int sig)
+{
+	if (cli_tty_fd >= 0)
+		tcsetattr(cli_tty_fd, TCSAFLUSH, &cli_tio);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+cli_tty_handlers(void (*fn)(int))
+{
+	signal(SIGINT, fn);
+	signal(SIGTERM, fn);
+	signal(SIGHUP, fn);
+	signal(SIGQUIT, fn);
+}
+
+/* One line from fd without its "\n": 0, -1 on EOF/error, -2 too long.
+ * A last line without "\n" still counts, as in getpass. */
+static int
+cli_getline(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+	char c;
+
+	for (;;) {
+		r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || c == '\n')
+			break;
+		if (n + 1 >= cap)
+			return -2;
+		buf[n++] = c;
+	}
+	buf[n] = '\0';
+	return r <= 0 && n == 0 ? -1 : 0;
+}
+
+static int
+cli_tty_getline(int fd, const char *prompt, char *buf, size_t cap)
+{
+	struct termios noecho;
+	int r, echo_off = 0;
+
+	(void)!write(fd, prompt, strlen(prompt));
+	if (tcgetattr(fd, &cli_tio) == 0) {
+		noecho = cli_tio;
+		noecho.c_lflag &= ~(tcflag_t)ECHO;
+		cli_tty_fd = fd;
+		cli_tty_handlers(cli_tty_signal);
+		echo_off = tcsetattr(fd, TCSAFLUSH, &noecho) == 0;
+	}
+	r = cli_getline(fd, buf, cap);
+	if (echo_off)
+		tcsetattr(fd, TCSAFLUSH, &cli_tio);
+	if (cli_tty_fd >= 0) {
+		cli_tty_fd = -1;
+		cli_tty_handlers(SIG_DFL);
+	}
+	(void)!write(fd, "\n", 1);
+	return r;
+}
+
+int
+cli_prompt(const char *prompt, char *buf, size_t cap)
+{
+	int fd, r;
+
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0) {
+		r = cli_tty_getline(fd, prompt, buf, cap);
+		close(fd);
+	} else {
+		fputs(prompt, stderr);
+		fflush(stderr);
+		r = cli_getline(STDIN_FILENO, buf, cap);
+	}
+	if (r == 0)
+		return 0;
+	ew_print_error("Internal error", CLI_INTERNAL, r == -1 ?
+	    "EOFError: EOF when reading a line" :
+	    "ValueError: Password too long");
+	return CLI_RUNTIME;
+}
+
+/* ------------------------------------------------------------------ */
+/* Transport */
+
+static int
+cli_fail(struct cli_io *io, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+cli_fail(struct cli_io *io, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(io->err, sizeof(io->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+cli_fail_errno(struct cli_io *io, int e)
+{
+	if (e == ETIMEDOUT)
+		return cli_fail(io, "URLError: <urlopen error timed out>");
+	return cli_fail(io, "URLError: <urlopen error [Errno %d] %s>", e,
+	    ew_strerror(e));
+}
+
+/* Wait until io->fd is ready for events; -1 at the deadline. */
+static int
+cli_wait(struct cli_io *io, short events)
+{
+	struct pollfd pfd;
+	uint64_t now;
+	int r;
+
+	for (;;) {
+		if ((now = ew_now_ms()) >= io->deadline)
+			return cli_fail_errno(io, ETIMEDOUT);
+		pfd.fd = io->fd;
+		pfd.events = events;
+		r = poll(&pfd, 1, (int)(io->deadline - now));
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return cli_fail_errno(io, errno);
+	}
+}
+
+static long
+cli_tcp_read(struct cli_io *io, void *buf, size_t len)
+{
+	ssize_t n;
+
+	for (;;) {
+		if ((n = recv(io->fd, buf, len, 0)) >= 0)
+			return (long)n;
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			return cli_fail_errno(io, errno);
+		if (errno != EINTR && cli_wait(io, POLLIN) < 0)
+			return -1;
+	}
+}
+
+static long
+cli_tcp_write(struct cli_io *io, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	for (;;) {
+		if ((n = send(io->fd, buf, len, MSG_NOSIGNAL)) >= 0)
+			return (long)n;
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			return cli_fail_errno(io, errno);
+		if (errno != EINTR && cli_wait(io, POLLOUT) < 0)
+			return -1;
+	}
+}
+
+static void
+cli_tcp_close(struct cli_io *io)
+{
+	if (io->fd >= 0)
+		close(io->fd);
+	io->fd = -1;
+}
+
+/* One address: 0 connected, -1 failed (*lasterr set), -2 timed out. */
+static int
+cli_connect_one(struct cli_io *io, const struct addrinfo *ai, int *lasterr)
+{
+	socklen_t sl = sizeof(int);
+	int e = 0;
+
+	io->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (io->fd < 0) {
+		*lasterr = errno;
+		return -1;
+	}
+	if (connect(io->fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return 0;
+	if (errno != EINPROGRESS && errno != EINTR)
+		e = errno;
+	else if (cli_wait(io, POLLOUT) < 0) {
+		cli_tcp_close(io);
+		return -2;
+	} else if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &e, &sl) < 0)
+		e = errno;
+	if (e == 0)
+		return 0;
+	cli_tcp_close(io);
+	*lasterr = e;
+	return -1;
+}
+
+/* Try every address of u in turn, as socket.create_connection does. */
+static int
+cli_tcp_connect(struct cli_io *io, const struct url *u)
+{
+	struct addrinfo hints, *res, *ai;
+	char port[16];
+	int r, lasterr = ECONNREFUSED;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", u->port);
+	if ((r = getaddrinfo(u->host, port, &hints, &res)) == EAI_SYSTEM)
+		return cli_fail_errno(io, errno);
+	if (r != 0)
+		return cli_fail(io, "URLError: <urlopen error [Errno %d] %s>",
+		    r, ew_gai_strerror(r));
+	r = -1;
+	for (ai = res; ai != NULL && r == -1; ai = ai->ai_next)
+		r = cli_connect_one(io, ai, &lasterr);
+	freeaddrinfo(res);
+	if (r == -1)
+		return cli_fail_errno(io, lasterr);
+	return r;
+}
+
+/*
+ * https: tls_read/tls_write/tls_flush never block; on EAGAIN wait for
+ * what the engine wants (tls_interest) within the deadline.  Until the
+ * handshake is done, reads of nothing feed it.  A read (rbuf set) first
+ * flushes what was written: the request goes out before the reply is
+ * awaited.
+ */
+static long
+cli_tls_io(struct cli_io *io, void *rbuf, const void *wbuf, size_t len)
+{
+	uint8_t none;
+	uint32_t ev;
+	long n;
+	int hs;
+
+	for (;;) {
+		n = -1;
+		if ((hs = !tls_established(io->tls)) != 0) {
+			if (tls_read(io->tls, io->fd, &none, 0) == 0)
+				errno = EPROTO;	/* closed before it began */
+		} else if (rbuf == NULL)
+			n = tls_write(io->tls, io->fd, wbuf, len);
+		else if ((n = tls_flush(io->tls, io->fd)) == 0)
+			n = tls_read(io->tls, io->fd, rbuf, len);
+		if (n >= 0)
+			return n;
+		if (tls_error(io->tls) != 0)
+			return cli_fail(io, "URLError: <urlopen error SSL: %s>",
+			    tls_strerror(tls_error(io->tls)));
+		if (errno == EPROTO || errno == EPIPE)
+			return cli_fail(io, "URLError: <urlopen error SSL: "
+			    "EOF occurred in violation of protocol>");
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return cli_fail_errno(io, errno);
+		if (hs && tls_established(io->tls))
+			continue;
+		ev = tls_interest(io->tls);
+		if (cli_wait(io, (ev & EPOLLOUT ? POLLOUT : 0) |
+		    (ev & EPOLLIN || ev == 0 ? POLLIN : 0)) < 0)
+			return -1;
+	}
+}
+
+static long
+cli_tls_read(struct cli_io *io, void *buf, size_t len)
+{
+	return cli_tls_io(io, buf, NULL, len);
+}
+
+static long
+cli_tls_write(struct cli_io *io, const void *buf, size_t len)
+{
+	return cli_tls_io(io, NULL, buf, len);
+}
+
+static void
+cli_tls_close(struct cli_io *io)
+{
+	tls_close(io->tls, io->fd);
+	tls_free(io->tls);
+	tls_anchors_free(&io->ta);
+	cli_tcp_close(io);
+}
+
+/* Connect io to the control URL.  0, or -1 with io->err set. */
+static int
+cli_open(struct cli_io *io, const struct url *u, const struct cli_args *a)
+{
+	memset(&io->ta, 0, sizeof(io->ta));
+	io->fd = -1;
+	io->tls = NULL;
+	io->read = cli_tcp_read;
+	io->write = cli_tcp_write;
+	io->close = cli_tcp_close;
+	io->deadline = ew_now_ms() + CLI_TIMEOUT_MS;
+	if (strcmp(u->scheme, "http") == 0)
+		return cli_tcp_connect(io, u);
+	if (strcmp(u->scheme, "https") != 0)
+		return cli_fail(io, "URLError: <urlopen error unknown url "
+		    "type: %s>", u->scheme);
+	/* SPEC.md 9: --ctlsslcert, else the system bundle; none if
+	 * insecure.  SNI and name check: u->host (tls_client_new). */
+	if (!a->insecure && tls_anchors_load(&io->ta, a->sslcert != NULL ?
+	    a->sslcert : TLS_SYSTEM_CA, io->err, sizeof(io->err)) < 0)
+		return -1;
+	if (cli_tcp_connect(io, u) < 0) {
+		tls_anchors_free(&io->ta);
+		return -1;
+	}
+	io->read = cli_tls_read;
+	io->write = cli_tls_write;
+	io->close = cli_tls_close;
+	io->tls = tls_client_new(a->insecure ? NULL : &io->ta, u->host,
+	    a->insecure, NULL);
+	if (io->tls != NULL)
+		return 0;
+	tls_anchors_free(&io->ta);
+	cli_tcp_close(io);
+	return cli_fail(io, "URLError: <urlopen error SSL: out of memory>");
+}
+
+static int
+cli_write_all(struct cli_io *io, const char *buf, size_t len)
+{
+	long n;
+
+	for (; len > 0; buf += n, len -= (size_t)n)
+		if ((n = io->write(io, buf, len)) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+cli_send_request(struct cli_io *io, const struct url *u, const char *auth,
+    const char *body, size_t len)
+{
+	char head[CLI_REQ_HEAD], port[16] = "";
+	int n;
+
+	/* Host: port omitted when it is the scheme's default. */
+	if (u->port != (strcmp(u->scheme, "https") == 0 ? 443 : 80))
+		snprintf(port, sizeof(port), ":%d", u->port);
+	n = snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\n"
+	    "Host: %s%s%s%s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n%s%s%s\r\n",
+	    u->path, u->ipv6 ? "[" : "", u->host, u->ipv6 ? "]" : "", port,
+	    len, auth != NULL ? "Authorization: " : "",
+	    auth != NULL ? auth : "", auth != NULL ? "\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return cli_fail(io, "ValueError: Request head too long");
+	if (cli_write_all(io, head, (size_t)n) < 0)
+		return -1;
+	return cli_write_all(io, body, len);
+}
+
+void
+cli_sanitize(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+static int
+cli_http_error(struct cli_io *io, const struct http_msg *m)
+{
+	char reason[256];
+	size_t n;
+
+	n = m->reason_len < sizeof(reason) ? m->reason_len :
+	    sizeof(reason) - 1;
+	memcpy(reason, m->reason, n);
+	reason[n] = '\0';
+	cli_sanitize(reason);
+	return cli_fail(io, "HTTPError: HTTP Error %d: %s", m->status, reason);
+}
+
+/*
+ * Read the response head into head (HTTP_MAX_HEADER bytes), skipping
+ * interim 1xx responses.  Returns the head length (any bytes after it
+ * are body; *len counts all), or -1 with io->err set.
+ */
+static int
+cli_read_head(struct cli_io *io, char *head, size_t *len,
+    struct http_msg *m)
+{
+	long n;
+	int r;
+
+	for (;;) {
+		r = http_parse_response(head, *len, HTTP_MAX_HEADER, m);
+		if (r > 0 && m->status >= 100 && m->status < 200) {
+			memmove(head, head + r, *len - (size_t)r);
+			*len -= (size_t)r;
+			continue;
+		}
+		if (r > 0)
+			return r;
+		if (r == HTTP_TOO_LARGE || (r == HTTP_INCOMPLETE &&
+		    *len == HTTP_MAX_HEADER))
+			return cli_fail(io, "HTTPException: response head "
+			    "over %d bytes", HTTP_MAX_HEADER);
+		if (r != HTTP_INCOMPLETE)
+			return cli_fail(io, "BadStatusLine: bad response");
+		if ((n = io->read(io, head + *len, HTTP_MAX_HEADER - *len)) < 0)
+			return -1;
+		if (n == 0)
+			return cli_fail(io, "BadStatusLine: %s", *len == 0 ?
+			    "''" : "incomplete response");
+		*len += (size_t)n;
+	}
+}
+
+/* Content-Length: 0 and *v (at most CTL_MAX_REPLY + 1), or -1 if
+ * absent or not a number (then the body ends at EOF, as in httplib). */
+static int
+cli_content_length(const struct http_msg *m, size_t *v)
+{
+	const struct http_header *h;
+	size_t i;
+
+	if ((h = http_header(m, "Content-Length")) == NULL ||
+	    h->value_len == 0)
+		return -1;
+	for (*v = 0, i = 0; i < h->value_len; i++) {
+		if (!ew_isdigit((unsigned char)h->value[i]))
+			return -1;
+		*v = *v * 10 + (size_t)(h->value[i] - '0');
+		if (*v > CTL_MAX_REPLY)
+			*v = (size_t)CTL_MAX_REPLY + 1;
+	}
+	return 0;
+}
+
+/*
+ * Read the body (Content-Length bytes, else to EOF, at most
+ * CTL_MAX_REPLY) after the prelen bytes in pre.  *out is malloc'd.
+ */
+static int
+cli_read_body(struct cli_io *io, const struct http_msg *m, const char *pre,
+    size_t prelen, char **out, size_t *outlen)
+{
+	size_t want, cap, len;
+	char *buf, *nb;
+	long n = 1;
+	int have_cl;
+
+	if ((have_cl = cli_content_length(m, &want) == 0) == 0)
+		want = (size_t)CTL_MAX_REPLY + 1;	/* one over: too long */
+	else if (want > CTL_MAX_REPLY)
+		return cli_fail(io, "ValueError: Reply over %d bytes",
+		    CTL_MAX_REPLY);
+	len = prelen < want ? prelen : want;
+	cap = have_cl ? want : len + 4096;
+	if ((buf = malloc(cap + 1)) == NULL)
+		return cli_fail(io, "MemoryError: reply");
+	memcpy(buf, pre, len);
+	while (len < want && n > 0) {
+		if (len == cap) {
+			cap = cap * 2 < want ? cap * 2 : want;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				n = cli_fail(io, "MemoryError: reply");
+				break;
+			}
+			buf = nb;
+		}
+		if ((n = io->read(io, buf + len, cap - len)) > 0)
+			len += (size_t)n;
+	}
+	if (n >= 0 && len > CTL_MAX_REPLY)
+		n = cli_fail(io, "ValueError: Reply over %d bytes",
+		    CTL_MAX_REPLY);
+	else if (n == 0 && have_cl && len < want)
+		n = cli_fail(io, "IncompleteRead: IncompleteRead(%zu bytes "
+		    "read, %zu more expected)", len, want - len);
+	if (n < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int
+cli_exchange(struct cli_io *io, const struct cli_args *a, const char *auth,
+    const char *body, size_t len, char **reply, size_t *replylen)
+{
+	char head[HTTP_MAX_HEADER];
+	struct http_msg m;
+	struct url u;
+	size_t hlen = 0;
+	int r;
+
+	if (strstr(a->url, "://") == NULL)
+		return cli_fail(io, "ValueError: unknown url type: %s",
+		    a->url);
+	if (url_parse(a->url, &u) < 0)
+		return cli_fail(io, "InvalidURL: %s", a->url);
+	if (cli_open(io, &u, a) < 0)
+		return -1;
+	if ((r = cli_send_request(io, &u, auth, body, len)) == 0)
+		r = cli_read_head(io, head, &hlen, &m);
+	if (r > 0 && m.status != 200)
+		r = cli_http_error(io, &m);
+	if (r > 0)
+		r = cli_read_body(io, &m, head + r, hlen - (size_t)r, reply,
+		    replylen);
+	io->close(io);
+	return r;
+}
