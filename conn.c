@@ -855,8 +855,13 @@ conn_read(struct conn *c)
 	ssize_t n;
 	int i;
 
-	for (i = 0; i < RX_BUDGET && !c->dead; i++) {
+	for (i = 0; !c->dead; i++) {
 		if (c->state == CS_RPC)
+			return;
+		/* Past the budget, only what TLS has already decrypted (at
+		 * most one record): epoll cannot report it, the socket may be
+		 * empty by now. */
+		if (i >= RX_BUDGET && (c->tls == NULL || !tls_pending(c->tls)))
 			return;
 		if (c->inlen == c->incap && in_grow(c) < 0) {
 			if (c->state == CS_LINGER) {

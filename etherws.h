@@ -549,6 +549,8 @@ int tls_flush(struct tls *, int fd);
 /* EPOLLIN / EPOLLOUT the engine wants now. */
 uint32_t tls_interest(const struct tls *);
 int tls_established(const struct tls *);
+/* 1 while decrypted input waits to be read (epoll cannot see it). */
+int tls_pending(const struct tls *);
 int tls_error(const struct tls *);	/* br_ssl_engine_last_error() */
 /* Send close_notify (best effort, never blocks). */
 void tls_close(struct tls *, int fd);

@@ -165,6 +165,13 @@ tls_free(struct tls *t)
 	free(t);
 }
 
+/* Decrypted input waits in the engine. */
+int
+tls_pending(const struct tls *t)
+{
+	return (br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP) != 0;
+}
+
 int
 tls_established(const struct tls *t)
 {

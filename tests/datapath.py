@@ -30,6 +30,10 @@ shell test decides pass/fail.  Every wait is bounded.
          hold exactly tx frames.
   frag   a message in 3 fragments with a Ping in between, once in one
          send and once in tiny pieces: one frame on the tap, Pongs back.
+  tail   bursts of 50..125 jumbo frames, one write each: every frame of
+         a burst must reach the tap with no later traffic from the peer
+         (the end of a burst must not wait in a buffer epoll cannot
+         see, e.g. plaintext left in the TLS engine at the read budget).
 """
 import argparse
 import base64
@@ -56,8 +60,10 @@ PACKET_OUTGOING = 4
 SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 CLONE_NEWNET = 0x40000000
 PAT = bytes(range(256)) * 300	# > 65536 + 997 * NOVER + 255
-SCEN = {"bulk": 1, "split": 2, "batch": 3, "ovf": 4, "frag": 5}
+SCEN = {"bulk": 1, "split": 2, "batch": 3, "ovf": 4, "frag": 5, "tail": 6}
+LIGHT = (SCEN["tail"],)		# only (scen, seq) kept of these
 NOVER = 7			# oversize messages in bulk/split
+SEND_TIMEOUT = 10		# a blocked send (recv() sets shorter ones)
 
 
 class Out:
@@ -195,9 +201,11 @@ class Plain:
         self.s = sock
 
     def send(self, data):
+        self.s.settimeout(SEND_TIMEOUT)
         self.s.sendall(data)
 
     def send_pieces(self, pieces, pause):
+        self.s.settimeout(SEND_TIMEOUT)
         for p in pieces:
             self.s.sendall(p)
             time.sleep(pause)
@@ -249,6 +257,7 @@ class TLS:
     def _push(self):
         d = self.outg.read()
         if d:
+            self.s.settimeout(SEND_TIMEOUT)
             self.s.sendall(d)
 
     def send(self, data):
@@ -259,6 +268,7 @@ class TLS:
         """Each piece is one TLS record; the raw bytes go out in
         pieces of their own, cut at random points inside records."""
         rng = rng or random.Random(7)
+        self.s.settimeout(SEND_TIMEOUT)
         for p in pieces:
             self.obj.write(p)
             raw = self.outg.read()
@@ -400,7 +410,8 @@ class Tap:
             k = parse_eth(f)
             if k is not None:
                 with self.lock:
-                    self.frames.append((k[0], k[1], f))
+                    self.frames.append((k[0], k[1],
+                                        None if k[0] in LIGHT else f))
 
     def take(self, scen):
         with self.lock:
@@ -615,7 +626,7 @@ def sc_batch(a, out, tap):
             comm = f.read().strip()
     except OSError:
         comm = "?"
-    stopped = comm == "etherws"
+    stopped = comm.startswith("etherws")	# our switch, not a wrapper
     out("batch_sigstop", "yes" if stopped else "no:comm=%s" % comm)
     try:
         if stopped:
@@ -789,6 +800,40 @@ def sc_frag(a, out, tap):
     out("frag_port_gone", "yes" if wait_port_gone(a, ws) else "no")
 
 
+def sc_tail(a, out, tap):
+    scen = SCEN["tail"]
+    ws = WS(a)
+    stalls = []
+    kicked = 0
+    t = time.monotonic()
+    for n in range(a.tail_lo, a.tail_hi + 1):
+        base = n * 1000
+
+        def count():
+            return len({q for q, _ in tap.take(scen) if base <= q < base + n})
+        ws.t.send(b"".join(ws_frame(0x2, eth_frame(scen, base + i, 9000,
+                                                   PEER_MAC))[0]
+                           for i in range(n)))
+        deadline = time.monotonic() + 2
+        while count() < n and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if count() < n:
+            got = count()
+            ws.t.send(ws_frame(0x9, b"kick")[0])	# any later bytes
+            deadline = time.monotonic() + 2
+            while count() < n and time.monotonic() < deadline:
+                time.sleep(0.005)
+            kicked += count() == n
+            stalls.append("%d:%d" % (n, got))
+    out("tail_bursts", a.tail_hi + 1 - a.tail_lo)
+    out("tail_stalls", len(stalls))
+    out("tail_stall_list", " ".join(stalls) if stalls else "none")
+    out("tail_released_by_later_bytes", kicked)
+    out("tail_send_s", "%.1f" % (time.monotonic() - t))
+    ws.close()
+    out("tail_port_gone", "yes" if wait_port_gone(a, ws) else "no")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("url")
@@ -800,13 +845,17 @@ def main():
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--burst", type=int, default=20000)
     ap.add_argument("--pause", type=float, default=0.0003)
-    ap.add_argument("--only", default="bulk,split,batch,ovf,frag")
+    ap.add_argument("--tail-lo", type=int, default=50)
+    ap.add_argument("--tail-hi", type=int, default=125)
+    ap.add_argument("--only", default="bulk,split,batch,ovf,frag,tail")
     a = ap.parse_args()
     scheme, _, rest = a.url.partition("://")
     hp = rest.split("/")[0]
     a.host, _, port = hp.rpartition(":")
     a.port = int(port)
     a.tls = scheme == "wss"
+    # "timeout" sends TERM: unwind, so a stopped switch is continued
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     out = Out(a.out)
     tap = Tap(a.tap)
     for name in a.only.split(","):
@@ -820,6 +869,8 @@ def main():
                 sc_ovf(a, out, tap)
             elif name == "frag":
                 sc_frag(a, out, tap)
+            elif name == "tail":
+                sc_tail(a, out, tap)
             out(name + "_done", "yes")
         except Exception as e:
             out(name + "_done", "error:%s:%s" % (type(e).__name__, e))

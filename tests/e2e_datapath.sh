@@ -16,7 +16,11 @@
 #            a well-formed, strictly increasing stream of exactly tx
 #            frames once it reads again;
 #  5. frag:  a message in 3 fragments with a Ping in between -> one frame
-#            on the tap and a Pong.
+#            on the tap and a Pong;
+#  6. tail:  bursts of 50..125 jumbo frames, one write each: the whole
+#            burst reaches the tap with no later bytes from the peer
+#            (nothing left where epoll cannot see it, e.g. plaintext in
+#            the TLS engine when the read budget runs out).
 # Namespaces: w (ws switch, tap ewd0), t (wss switch, tap ewd0), p (the
 # peer's TCP end, via veth).  tests/datapath.py runs in the switch's
 # namespace (packet sockets on the tap, JSON-RPC listPort) and makes its
@@ -122,6 +126,10 @@ run() {
 	expect_kv "$o" frag_pongs same "$s frag: interleaved pings answered"
 	expect_kv "$o" frag_port_rx 2 "$s frag: port rx counts messages, not fragments"
 	expect_kv "$o" frag_port_rx_dropped 0 "$s frag: nothing dropped"
+	expect_kv "$o" tail_done yes "$s tail: ran to the end"
+	expect_kv "$o" tail_stall_list none \
+	    "$s tail: every burst arrives whole without later traffic ($(kv "$o" tail_bursts) bursts)"
+	expect_kv "$o" tail_port_gone yes "$s tail: port gone after Close"
 	check "$s: switch still running" kill -0 "$pid"
 }
 
