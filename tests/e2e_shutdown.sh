@@ -10,19 +10,6 @@
 #    daemon exits.
 . "$(dirname "$0")/lib.sh"
 
-# Local replacement for lib.sh's sw(): lib.sh backgrounds the shell
-# function nsx, so its $! (SWPID_x, PIDS) is a bash subshell, not etherws;
-# killing it leaves the switch running.  "ip netns exec" execs, so
-# backgrounding it directly makes $! the switch itself.
-sw() {
-	local n=$1; shift
-	ip netns exec "$PFX-$n" "$ETHERWS" sw --foreground "$@" \
-	    >>"$TMP/sw-$n.log" 2>&1 &
-	track_pid $!
-	eval "SWPID_$n=$!"
-	wait_until 5 nsx "$n" "$ETHERWS" ctl listport ||
-	    { cat "$TMP/sw-$n.log"; die "sw in $n did not start"; }
-}
 # alive PID: running (not gone, not a zombie)
 alive() {
 	kill -0 "$1" 2>/dev/null &&
