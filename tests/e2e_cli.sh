@@ -7,36 +7,12 @@
 # Every sw runs inside a namespace this test made (under timeout), so a
 # check that wrongly passes binds nothing outside and cannot linger.
 # Local helpers (not in lib.sh): run (captures out/err/rc), expect_err /
-# expect_usage / expect_help, tap_in, ns_kill_all (TERM/KILL the PIDs
-# that "ip netns pids" lists for our namespaces: only processes we
-# started).  Background processes are started with "ip netns exec"
+# expect_usage / expect_help, tap_in.  lib.sh's cleanup also ends whatever
+# "ip netns pids" lists for our namespaces (only processes we started).
+# Background processes are started with "ip netns exec"
 # directly (not nsx) so that $! is the process itself.
 . "$(dirname "$0")/lib.sh"
 
-# lib.sh's sw() tracks the PID of the backgrounded nsx subshell, not of
-# etherws itself, so its cleanup leaves the daemon running.  Before the
-# namespaces go, TERM (then KILL) whatever "ip netns pids" lists in our
-# own namespaces: only processes this test started.
-ns_kill_all() {
-	local n p i left
-	for n in $NSS; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do
-			kill -TERM "$p" 2>/dev/null
-		done
-	done
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		left=
-		for n in $NSS; do left=$left$(ip netns pids "$n" 2>/dev/null); done
-		[ -z "$left" ] && return
-		sleep 0.1
-	done
-	for n in $NSS; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do
-			kill -KILL "$p" 2>/dev/null
-		done
-	done
-}
-trap 'ns_kill_all; cleanup' EXIT
 
 ns c
 C=$PFX-c

@@ -4,36 +4,12 @@
 # statuses, raw JSON-RPC envelopes and error data (4.2, 4.3), the HTTP
 # checks of 4.1, and a deeply nested body.
 #
-# Local helpers (not in lib.sh): ns_kill_all (see below), run_ctl
+# Local helpers (not in lib.sh): run_ctl
 # (captures out/err/rc), expect_out/expect_err (byte-exact compare
 # against $TMP/exp), and the Python checker $TMP/rpc.py (stdlib only; prints "ok - ..." /
 # "not ok - ..." lines that feed lib.sh's counters through tap_in).
 . "$(dirname "$0")/lib.sh"
 
-# lib.sh's sw() tracks the PID of the backgrounded nsx subshell, not of
-# etherws itself, so its cleanup leaves the daemon running.  Before the
-# namespaces go, TERM (then KILL) whatever "ip netns pids" lists in our
-# own namespaces: only processes this test started.
-ns_kill_all() {
-	local n p i left
-	for n in $NSS; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do
-			kill -TERM "$p" 2>/dev/null
-		done
-	done
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		left=
-		for n in $NSS; do left=$left$(ip netns pids "$n" 2>/dev/null); done
-		[ -z "$left" ] && return
-		sleep 0.1
-	done
-	for n in $NSS; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do
-			kill -KILL "$p" 2>/dev/null
-		done
-	done
-}
-trap 'ns_kill_all; cleanup' EXIT
 
 ns a
 sw a

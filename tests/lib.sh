@@ -16,8 +16,16 @@ NSS=""
 T_PASS=0
 T_FAIL=0
 
+# ns_pids: PIDs of whatever still runs in our own namespaces (a daemon
+# the test detached, a helper it backgrounded): only what this test made.
+ns_pids() {
+	local n
+	for n in $NSS; do ip netns pids "$n" 2>/dev/null; done
+}
+
 cleanup() {
 	local p n i
+	PIDS="$PIDS $(ns_pids)"
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 		n=0
