@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -30,12 +32,19 @@ struct listener {
 	struct ev_watcher w;
 	int		 ws, ctl;	/* endpoints served */
 	const struct tls_creds *creds;	/* TLS listener, or NULL */
+	struct ev_timer	 pause;		/* accept() out of fds: retry later */
 	struct listener	*next;
 };
 
+/* File descriptors kept for everything but accepted tunnel connections
+ * (listeners, taps, client attempts, resolver pipes) beyond ctlmaxconn. */
+#define FD_RESERVE	64
+
 static struct listener	*listeners;
 static struct conn	*conns;
-static size_t		 nconns, nctl;
+static size_t		 nconns, nctl, ntun;	/* all, control, accepted tunnel */
+static size_t		 tun_cap = SIZE_MAX;	/* maxconn, lowered to fit
+						 * RLIMIT_NOFILE */
 static struct conn	*dirty_head;
 static struct conn	*graveyard;
 
@@ -135,8 +144,10 @@ conn_new(int fd, int client, int ctl)
 
 	/* Control connections have their own cap, so a flood of tunnel
 	 * connections cannot lock the operator out (and vice versa). */
-	if (ctl ? nctl >= (size_t)conf.ctlmaxconn :
-	    nconns - nctl >= (size_t)conf.maxconn) {
+	/* Client attempts are the operator's own ports: never capped, so a
+	 * flood on the tunnel listener cannot stop them reconnecting. */
+	if (ctl ? nctl >= (size_t)conf.ctlmaxconn : !client &&
+	    (ntun >= (size_t)conf.maxconn || ntun >= tun_cap)) {
 		log_msg_rl(EW_LOG_WARNING, ctl ? "ctlmaxconn" : "maxconn",
 		    "connection refused: %s connections at the limit (%lld)",
 		    ctl ? "control" : "tunnel",
@@ -164,6 +175,7 @@ conn_new(int fd, int client, int ctl)
 	conns = c;
 	nconns++;
 	nctl += ctl != 0;
+	ntun += !ctl && !client;
 	return c;
 }
 
@@ -215,6 +227,7 @@ conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	nconns--;
 	nctl -= c->ctl != 0;
+	ntun -= !c->ctl && !c->client;
 	c->next = graveyard;
 	graveyard = c;
 	loop_idle(conn_reap);
@@ -996,6 +1009,14 @@ addr_text(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
 }
 
 static void
+listener_resume(struct ev_timer *t)
+{
+	struct listener *ls = container_of(t, struct listener, pause);
+
+	loop_mod(&ls->w, EPOLLIN);
+}
+
+static void
 listener_io(struct ev_watcher *w, uint32_t revents)
 {
 	struct listener *ls = container_of(w, struct listener, w);
@@ -1009,8 +1030,18 @@ listener_io(struct ev_watcher *w, uint32_t revents)
 		sl = sizeof(ss);
 		fd = accept4(w->fd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of fds or memory: the connection stays queued and
+			 * the listener readable; pause it instead of spinning. */
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				log_msg_rl(EW_LOG_WARNING, "accept",
+				    "accept: %s", ew_strerror(errno));
+				loop_mod(&ls->w, 0);
+				timer_arm(&ls->pause, 100);
+			}
 			return;
+		}
 		/* A listener serving both paths counts as a tunnel one. */
 		c = conn_new(fd, 0, !ls->ws);
 		if (c == NULL) {
@@ -1052,6 +1083,7 @@ listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
 	if (ls == NULL)
 		goto fail;
 	ls->w.cb = listener_io;
+	timer_init(&ls->pause, listener_resume);
 	ls->ws = ws;
 	ls->ctl = ctl;
 	ls->creds = creds;
@@ -1123,6 +1155,21 @@ listen_host(const char *host, int port, int ws, int ctl,
 int
 listeners_open(char *err, size_t errlen)
 {
+	struct rlimit rl;
+	rlim_t keep = (rlim_t)conf.ctlmaxconn + FD_RESERVE;
+
+	/* Take the hard limit; accept no more tunnels than it leaves room
+	 * for, so the control endpoint and client ports always get fds. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY)
+			tun_cap = rl.rlim_cur > keep + 16 ?
+			    (size_t)(rl.rlim_cur - keep) : 16;
+	}
 	if (conf.port == conf.ctlport && strcmp(conf.host, conf.ctlhost) == 0)
 		return listen_host(conf.host, conf.port, 1, 1, sw_creds, err,
 		    errlen);

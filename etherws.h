@@ -505,6 +505,7 @@ struct fdb {
 	size_t		 n, max;
 	uint64_t	 ageout;	/* ms */
 	uint64_t	 full_drops;	/* learning refused: table full */
+	uint64_t	 min_seen;	/* <= every entry's seen (sweep sets it) */
 	uint64_t	 move_damped;	/* moves refused: MAC still fresh */
 };
 int fdb_init(struct fdb *, size_t max, uint64_t ageout_ms);

@@ -127,6 +127,12 @@ fdb_learn(struct fdb *f, uint16_t vid, const uint8_t mac[6], int port,
 		return changed;
 	}
 	if (f->n >= f->max) {
+		/* Sweep only if an entry may have expired: a flood of new
+		 * MACs into a full table must not cost a full scan each. */
+		if (now - f->min_seen <= f->ageout) {
+			f->full_drops++;
+			return -1;
+		}
 		fdb_sweep(f, now, NULL);
 		if (f->n >= f->max) {
 			f->full_drops++;
@@ -169,7 +175,13 @@ void
 fdb_sweep(struct fdb *f, uint64_t now,
     void (*cb)(const struct fdb_entry *, const char *why))
 {
+	size_t i;
+
 	fdb_filter(f, now, 0, cb);
+	f->min_seen = now;
+	for (i = 0; i <= f->mask; i++)
+		if (f->tab[i].port != 0 && f->tab[i].seen < f->min_seen)
+			f->min_seen = f->tab[i].seen;
 }
 
 void
