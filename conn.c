@@ -497,6 +497,9 @@ http_401(struct conn *c, int ctl)
 	    "Connection: close\r\n\r\n",
 	    ctl ? "Authorization Required" : "Unauthorized");
 	out_append(c, buf, (size_t)n);
+	/* Rate-limited per peer: a password guesser cannot fill the log. */
+	log_msg_rl(EW_LOG_WARNING, c->peerip, "authentication failed: %s (%s)",
+	    c->peerip, ctl ? "control" : "tunnel");
 	conn_linger(c);
 }
 

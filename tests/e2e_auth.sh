@@ -69,6 +69,11 @@ check "no user at all: 401" rc_has 1 "Handshake status 401" \
     ctl b addport client ws://10.9.0.1:8080/
 check "bcrypt entry is not accepted: 401" rc_has 1 "Handshake status 401" \
     ctl b addport client --user bob --passwd "$PW" ws://10.9.0.1:8080/
+check "auth failures are logged, naming the peer" \
+    grep -q "WARNING:etherws:authentication failed: 10.9.0.2 (tunnel)" "$TMP/sw-a.log"
+# four failures within a second: the rate limit lets one line through
+n=$(grep -c "authentication failed: 10.9.0.2 (tunnel)" "$TMP/sw-a.log")
+check "auth failure lines are rate-limited ($n lines for 4 failures)" [ "$n" -lt 4 ]
 check_eq "no client port made by failures" "$nb" "$(count b client)"
 check_eq "no server port made by failures" "$na" "$(count a server)"
 p=$(ctl b addport client --user alice --passwd "$PW" ws://10.9.0.1:8080/ |
