@@ -50,6 +50,11 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True		# no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wsraw  # noqa: E402
+from wsraw import Out  # noqa: E402
+
 ETH_P = 0x88B6			# IEEE local experimental 2 (0x88b5 = probes)
 MAGIC = b"EWDP"
 BCAST = b"\xff" * 6
@@ -64,15 +69,6 @@ SCEN = {"bulk": 1, "split": 2, "batch": 3, "ovf": 4, "frag": 5, "tail": 6}
 LIGHT = (SCEN["tail"],)		# only (scen, seq) kept of these
 NOVER = 7			# oversize messages in bulk/split
 SEND_TIMEOUT = 10		# a blocked send (recv() sets shorter ones)
-
-
-class Out:
-    def __init__(self, path):
-        self.f = open(path, "a")
-
-    def __call__(self, key, value):
-        self.f.write("%s=%s\n" % (key, value))
-        self.f.flush()
 
 
 def eth_frame(scen, seq, size, src):
@@ -107,29 +103,13 @@ def sizes(n, seed, jumbo=True, top=1514):
     return out
 
 
-def xor_mask(data, key):
-    n = len(data)
-    if n == 0:
-        return b""
-    k = (key * (n // 4 + 1))[:n]
-    return (int.from_bytes(data, "big") ^
-            int.from_bytes(k, "big")).to_bytes(n, "big")
-
-
 def ws_frame(op, payload, fin=True, key=None):
-    """A masked client frame: (bytes, offset of the length's extension
-    or None, extension length, offset of the mask key)."""
-    b0 = (0x80 if fin else 0) | op
-    n = len(payload)
-    if n < 126:
-        hdr, ext = bytes([b0, 0x80 | n]), 0
-    elif n < 65536:
-        hdr, ext = bytes([b0, 0x80 | 126]) + struct.pack("!H", n), 2
-    else:
-        hdr, ext = bytes([b0, 0x80 | 127]) + struct.pack("!Q", n), 8
+    """A masked client frame: (bytes, extension length (0, 2 or 8),
+    offset of the mask key)."""
+    hdr = wsraw.header(op, len(payload), fin=fin)
     if key is None:
         key = os.urandom(4)
-    return hdr + key + xor_mask(payload, key), ext, len(hdr)
+    return hdr + key + wsraw.xor_mask(payload, key), len(hdr) - 2, len(hdr)
 
 
 # ---------------------------------------------------------------------
@@ -210,23 +190,30 @@ class Plain:
             self.s.sendall(p)
             time.sleep(pause)
 
+    def recv_raw(self, timeout):
+        """The bytes of one recv(); b"" at EOF (or reset), None on
+        timeout."""
+        self.s.settimeout(timeout)
+        try:
+            return self.s.recv(1 << 20)
+        except socket.timeout:
+            return None
+        except ConnectionResetError:
+            return b""
+
     def recv(self, timeout):
         """List of plaintext pieces (one per recv) or None at EOF;
         [] on timeout."""
-        self.s.settimeout(timeout)
-        try:
-            d = self.s.recv(1 << 20)
-        except socket.timeout:
+        d = self.recv_raw(timeout)
+        if d is None:
             return []
-        except ConnectionResetError:
-            return None
         return [d] if d else None
 
     def close(self):
         self.s.close()
 
 
-class TLS:
+class TLS(Plain):
     """TLS client on memory BIOs: we see (and cut) the raw records."""
     tls = True
 
@@ -282,13 +269,9 @@ class TLS:
     def recv(self, timeout):
         """Plaintext, one piece per TLS record (records are fed to the
         engine one at a time); None at EOF or close_notify."""
-        self.s.settimeout(timeout)
-        try:
-            d = self.s.recv(1 << 20)
-        except socket.timeout:
+        d = self.recv_raw(timeout)
+        if d is None:
             return []
-        except ConnectionResetError:
-            return None
         if not d:
             return None
         self.raw += d
@@ -315,30 +298,18 @@ class TLS:
             pieces.append(got)
         return pieces
 
-    def close(self):
-        self.s.close()
-
 
 class WS:
     """A WebSocket client connection from the peer namespace."""
 
     def __init__(self, a, rcvbuf=None):
-        def mk():
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            if rcvbuf:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-            s.settimeout(5)
-            s.connect((a.host, a.port))
-            return s
-        s = in_netns(a.peer_netns, mk)
+        s = in_netns(a.peer_netns, lambda: wsraw.connect(
+            a.host, a.port, timeout=5, rcvbuf=rcvbuf or None))
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.local_port = s.getsockname()[1]
         self.t = TLS(s) if a.tls else Plain(s)
         key = base64.b64encode(os.urandom(16)).decode()
-        self.t.send(("GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
-                     "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                     "Sec-WebSocket-Version: 13\r\n\r\n" %
-                     (a.host, a.port, key)).encode())
+        self.t.send(wsraw.request(a.host, a.port, key=key))
         head = b""
         deadline = time.monotonic() + 5
         while b"\r\n\r\n" not in head and time.monotonic() < deadline:

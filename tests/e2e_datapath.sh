@@ -24,15 +24,12 @@
 # Namespaces: w (ws switch, tap ewd0), t (wss switch, tap ewd0), p (the
 # peer's TCP end, via veth).  tests/datapath.py runs in the switch's
 # namespace (packet sockets on the tap, JSON-RPC listPort) and makes its
-# WebSocket socket in p.  Local helpers: kv, expect_kv.
+# WebSocket socket in p.  kv, expect_kv: lib.sh.
 . "$(dirname "$0")/lib.sh"
 
 N=2000			# frames in bulk/split/batch
 BURST=20000		# frames injected in ovf
 NOVER=7			# oversize messages in bulk/split (datapath.py)
-
-kv() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1; }
-expect_kv() { check_eq "${4:-$2 = $3}" "$3" "$(kv "$1" "$2")"; }
 
 ns w; ns t; ns p
 link w p 10.9.1.1 10.9.1.2

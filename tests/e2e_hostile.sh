@@ -32,24 +32,8 @@ WS=10.9.0.1
 WSP=8080
 CTLP=7867
 
-kv() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1; }
-expect_kv() { check_eq "${4:-$2 = $3}" "$3" "$(kv "$1" "$2")"; }
-# bg NS COMMAND...: in the background; ip netns exec execs COMMAND, so
-# $BGPID is its PID (killed by cleanup)
-bg() { local n=$1; shift; ip netns exec "$PFX-$n" "$@" & BGPID=$!; track_pid $BGPID; }
-wait_exit() {
-	local t=$(( $1 * 10 ))
-	while [ $t -gt 0 ]; do
-		kill -0 "$2" 2>/dev/null || { wait "$2" 2>/dev/null; return 0; }
-		sleep 0.1; t=$((t - 1))
-	done
-	return 1
-}
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$SWPID_s/status" 2>/dev/null; }
 nfd() { ls "/proc/$SWPID_s/fd" 2>/dev/null | wc -l; }
-# le DESCRIPTION VALUE MAX: VALUE is a number <= MAX
-le() { check "$1 ($2 <= $3)" [ "${2:-x}" -le "$3" ] 2>/dev/null; }
-ge() { check "$1 ($2 >= $3)" [ "${2:-x}" -ge "$3" ] 2>/dev/null; }
 ping12() { nsx h1 ping -c 3 -i 0.2 -W 2 -q 192.168.90.2 >/dev/null; }
 # healthy WHAT: the promise, after (or during) an attack
 healthy() {

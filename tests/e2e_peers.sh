@@ -10,7 +10,7 @@
 #  d. raw sockets: negative handshakes, exact 101/426, protocol errors
 #     (1002/1003), the 10 s request timeout.
 # Helpers: tests/peer_ws.py (client/server/raw), tests/peer_ws.js.
-# Local helpers (not in lib.sh): kv, expect_kv, bg, wait_exit.
+# From lib.sh: kv, expect_kv, bg, wait_exit.
 . "$(dirname "$0")/lib.sh"
 
 NODE=/usr/bin/node
@@ -18,23 +18,6 @@ TAPMAC=02:00:00:00:00:0a
 TAPIP=192.168.77.1
 URL=ws://10.9.0.1:8080/
 
-# kv FILE KEY: value of the last KEY=... line of FILE
-kv() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1; }
-# expect_kv FILE KEY EXPECTED [DESCRIPTION]
-expect_kv() { check_eq "${4:-$2 = $3}" "$3" "$(kv "$1" "$2")"; }
-# bg NS COMMAND...: run in namespace NS in the background, tracked for
-# cleanup; the PID is left in $BGPID
-bg() { local n=$1; shift; nsx "$n" "$@" & BGPID=$!; track_pid $BGPID; }
-# wait_exit SECONDS PID: bounded wait for a background child; 0 if it
-# exited (whatever its status)
-wait_exit() {
-	local t=$(( $1 * 10 ))
-	while [ $t -gt 0 ]; do
-		kill -0 "$2" 2>/dev/null || { wait "$2" 2>/dev/null; return 0; }
-		sleep 0.1; t=$((t - 1))
-	done
-	return 1
-}
 server_ports() { ctl s listport | awk '$2 == "server"' | wc -l; }
 
 [ -x "$NODE" ] || die "$NODE missing"

@@ -34,9 +34,6 @@ HOSTS_DIR=/etc/netns/$PFX-b
 soak_cleanup() { cleanup; rm -rf "$HOSTS_DIR"; }
 trap soak_cleanup EXIT
 
-kv() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1; }
-le() { check "$1 ($2 <= $3)" [ "${2:-x}" -le "$3" ] 2>/dev/null; }
-ge() { check "$1 ($2 >= $3)" [ "${2:-x}" -ge "$3" ] 2>/dev/null; }
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$SWPID_b/status" 2>/dev/null; }
 nfd() { ls "/proc/$SWPID_b/fd" 2>/dev/null | wc -l; }
 # children of the switch: "total zombies"

@@ -56,36 +56,13 @@ import sys
 import threading
 import time
 
-SAMPLE_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+sys.dont_write_bytecode = True		# no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wsraw import (Out, connect, esc, exchange, frame,  # noqa: E402
+                   open_ws, read_frame, read_to_eof, rpc_body)
+
 ETH_P_ALL = 0x0003
 ETHERTYPE = b"\x88\xb5"		# IEEE local experimental
-
-
-class Out:
-    def __init__(self, path):
-        self.f = open(path, "a")
-        self.lock = threading.Lock()
-
-    def __call__(self, key, value):
-        with self.lock:
-            self.f.write("%s=%s\n" % (key, value))
-            self.f.flush()
-
-
-def esc(b):
-    r = []
-    for x in b:
-        if x == 0x0D:
-            r.append("\\r")
-        elif x == 0x0A:
-            r.append("\\n")
-        elif x == 0x5C:
-            r.append("\\\\")
-        elif 0x20 <= x < 0x7F:
-            r.append(chr(x))
-        else:
-            r.append("\\x%02x" % x)
-    return "".join(r)
 
 
 def touch(path):
@@ -101,106 +78,12 @@ def wait_file(path, timeout):
     return False
 
 
-def connect(host, port, timeout=3, rcvbuf=None):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if rcvbuf is not None:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    s.settimeout(timeout)
-    s.connect((host, port))
-    return s
-
-
-def read_to_eof(s, timeout):
-    """All bytes until EOF; (data, 'eof'|'timeout'|'reset')."""
-    data = b""
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return data, "timeout"
-        s.settimeout(left)
-        try:
-            b = s.recv(65536)
-        except socket.timeout:
-            return data, "timeout"
-        except ConnectionResetError:
-            return data, "reset"
-        if not b:
-            return data, "eof"
-        data += b
-
-
-def read_exact(s, n, timeout=3):
-    data = b""
-    deadline = time.monotonic() + timeout
-    while len(data) < n:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        s.settimeout(left)
-        try:
-            b = s.recv(n - len(data))
-        except (socket.timeout, ConnectionResetError):
-            break
-        if not b:
-            break
-        data += b
-    return data
-
-
-def read_head(s, timeout=3):
-    data = b""
-    deadline = time.monotonic() + timeout
-    while b"\r\n\r\n" not in data:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        s.settimeout(left)
-        try:
-            b = s.recv(1)	# byte by byte: leave frames unread
-        except (socket.timeout, ConnectionResetError):
-            break
-        if not b:
-            break
-        data += b
-    return data
-
-
-def frame(op, payload, masked=True, fin=True, rsv=0, length=None):
-    """A client frame; length overrides the encoded payload length."""
-    b0 = (0x80 if fin else 0) | (rsv << 4) | op
-    n = len(payload) if length is None else length
-    m = 0x80 if masked else 0
-    if n < 126:
-        hdr = bytes([b0, m | n])
-    elif n < 65536:
-        hdr = bytes([b0, m | 126]) + struct.pack("!H", n)
-    else:
-        hdr = bytes([b0, m | 127]) + struct.pack("!Q", n)
-    if not masked:
-        return hdr + payload
-    key = os.urandom(4)
-    k = (key * (len(payload) // 4 + 1))[:len(payload)]
-    masked_payload = (int.from_bytes(payload, "big") ^
-                      int.from_bytes(k, "big")).to_bytes(len(payload), "big")
-    return hdr + key + masked_payload
-
-
 def read_frame1(s, timeout=3):
     """One server frame: (header bytes, opcode, payload) or None."""
-    h = read_exact(s, 2, timeout)
-    if len(h) < 2:
+    h, payload = read_frame(s, timeout)
+    if payload is None:
         return None
-    n = h[1] & 0x7F
-    ext = b""
-    if n == 126:
-        ext = read_exact(s, 2, timeout)
-        n = struct.unpack("!H", ext)[0] if len(ext) == 2 else 0
-    elif n == 127:
-        ext = read_exact(s, 8, timeout)
-        n = struct.unpack("!Q", ext)[0] if len(ext) == 8 else 0
-    mask = read_exact(s, 4, timeout) if h[1] & 0x80 else b""
-    return h + ext + mask, h[0] & 0x0F, read_exact(s, min(n, 70000), timeout)
+    return h, h[0] & 0x0F, payload
 
 
 def read_nonbinary(s, timeout=3):
@@ -213,38 +96,15 @@ def read_nonbinary(s, timeout=3):
     return None
 
 
-def ws_request(host, port, path="/", key=SAMPLE_KEY):
-    return ("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n" %
-            (path, host, port, key)).encode()
-
-
-def open_ws(host, port, rcvbuf=None):
-    s = connect(host, port, rcvbuf=rcvbuf)
-    s.sendall(ws_request(host, port))
-    head = read_head(s)
-    if not head.startswith(b"HTTP/1.1 101 "):
-        s.close()
-        raise OSError("no 101: %r" % head[:80])
-    return s
-
-
 def rpc(host, port, method, params=None, timeout=10):
-    body = {"jsonrpc": "2.0", "id": 1, "method": "etherws.control." + method}
-    if params is not None:
-        body["params"] = params
-    return post(host, port, json.dumps(body).encode(), timeout)
+    return post(host, port, rpc_body(method, params), timeout)
 
 
 def post(host, port, body, timeout=10):
     """POST body to /ctl; the decoded JSON reply, or {'http': status}."""
-    s = connect(host, port, timeout)
-    s.sendall(b"POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Type: "
-              b"application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
-              + body)
-    data, _ = read_to_eof(s, timeout)
-    s.close()
+    data, _, _ = exchange(host, port, b"POST /ctl HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Type: application/json\r\nContent-Length:"
+                          b" %d\r\n\r\n" % len(body) + body, timeout, timeout)
     head, _, rest = data.partition(b"\r\n\r\n")
     status = head.split(b"\r\n")[0]
     if not status.startswith(b"HTTP/1.1 200"):
@@ -271,10 +131,7 @@ def rand_unicast_mac():
 
 def http_one(out, name, host, port, req, timeout=4):
     try:
-        s = connect(host, port)
-        s.sendall(req)
-        data, end = read_to_eof(s, timeout)
-        s.close()
+        data, end, _ = exchange(host, port, req, timeout)
     except OSError as e:
         out(name + "_status", "error:%s" % e)
         return
@@ -350,13 +207,9 @@ def mode_http(a, out):
 def mode_ctlslow(a, out):
     host, port = a[0], int(a[1])
     try:
-        s = connect(host, port)
-        t = time.monotonic()
-        s.sendall(b"POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Length: 60000"
-                  b"\r\n\r\n{\"jsonrpc\": ")
-        data, end = read_to_eof(s, 14)
-        el = time.monotonic() - t
-        s.close()
+        data, end, el = exchange(host, port, b"POST /ctl HTTP/1.1\r\nHost: x"
+                                 b"\r\nContent-Length: 60000\r\n\r\n"
+                                 b"{\"jsonrpc\": ", 14)
     except OSError as e:
         out("ctlslow_end", "error:%s" % e)
         return
@@ -574,7 +427,7 @@ def mode_proto(a, out):
     ]
     for name, payload in cases:
         try:
-            s = open_ws(host, port)
+            s, _ = open_ws(host, port)
             s.sendall(payload)
             f = read_nonbinary(s)
             out(name + "_frame", f[0].hex(" ") + (" " + f[2].hex(" ")
@@ -598,7 +451,7 @@ def mode_oversize(a, out):
     src = bytes.fromhex("02000000ee01")
     big = ether(b"\xff" * 6, src, b"B" * (70000 - 14))
     try:
-        s = open_ws(host, port)
+        s, _ = open_ws(host, port)
         lport = s.getsockname()[1]
         out("local_port", lport)
         s.sendall(frame(0x2, big))			# one frame
@@ -725,7 +578,7 @@ def mode_macflood(a, out):
     distinct = int(a[5]) if len(a) > 5 else n
     macs = [rand_unicast_mac() for _ in range(min(n, distinct))]
     try:
-        s = open_ws(host, port)
+        s, _ = open_ws(host, port)
     except OSError as e:
         out("flood_error", str(e))
         return
@@ -763,7 +616,7 @@ def mode_noread(a, out):
     socks = []
     for _ in range(k):
         try:
-            s = open_ws(host, port, rcvbuf=4096)
+            s = open_ws(host, port, rcvbuf=4096)[0]
             socks.append(s)
         except OSError as e:
             out("noread_error", str(e))
@@ -798,7 +651,7 @@ def mode_bcast(a, out):
 def mode_pingflood(a, out):
     host, port, secs = a[0], int(a[1]), float(a[2])
     try:
-        s = open_ws(host, port, rcvbuf=4096)
+        s, _ = open_ws(host, port, rcvbuf=4096)
     except OSError as e:
         out("pf_error", str(e))
         return

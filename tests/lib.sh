@@ -113,3 +113,26 @@ ctl() { local n=$1; shift; nsx "$n" "$ETHERWS" ctl "$@"; }
 port_field() {
 	ctl "$1" listport | awk -v p="$2" -v f="$3" '$1 == p { print $f }'
 }
+
+# Helpers for tests whose Python peers write "key=value" lines to a file
+# (tests/hostile.py, peer_ws.py, datapath.py, soak.py).
+# kv FILE KEY: value of the last KEY=... line of FILE
+kv() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1; }
+# expect_kv FILE KEY EXPECTED [DESCRIPTION]
+expect_kv() { check_eq "${4:-$2 = $3}" "$3" "$(kv "$1" "$2")"; }
+# le / ge DESCRIPTION VALUE BOUND: VALUE is a number <= / >= BOUND
+le() { check "$1 ($2 <= $3)" [ "${2:-x}" -le "$3" ] 2>/dev/null; }
+ge() { check "$1 ($2 >= $3)" [ "${2:-x}" -ge "$3" ] 2>/dev/null; }
+# bg NS COMMAND...: run in namespace NS in the background, tracked for
+# cleanup; ip netns exec execs COMMAND, so $BGPID is its PID
+bg() { local n=$1; shift; ip netns exec "$PFX-$n" "$@" & BGPID=$!; track_pid $BGPID; }
+# wait_exit SECONDS PID: bounded wait for a background child; 0 if it
+# exited (whatever its status)
+wait_exit() {
+	local t=$(( $1 * 10 ))
+	while [ $t -gt 0 ]; do
+		kill -0 "$2" 2>/dev/null || { wait "$2" 2>/dev/null; return 0; }
+		sleep 0.1; t=$((t - 1))
+	done
+	return 1
+}

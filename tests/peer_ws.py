@@ -25,16 +25,10 @@ import sys
 import threading
 import time
 
-
-class Out:
-    def __init__(self, path):
-        self.f = open(path, "a")
-        self.lock = threading.Lock()
-
-    def __call__(self, key, value):
-        with self.lock:
-            self.f.write("%s=%s\n" % (key, value))
-            self.f.flush()
+sys.dont_write_bytecode = True		# no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wsraw  # noqa: E402
+from wsraw import Out, esc  # noqa: E402
 
 
 def mac_bytes(s):
@@ -43,23 +37,6 @@ def mac_bytes(s):
 
 def mac_str(b):
     return ":".join("%02x" % x for x in b)
-
-
-def esc(b):
-    """Bytes as one printable line: \\r, \\n, \\\\ and \\xNN escapes."""
-    r = []
-    for x in b:
-        if x == 0x0D:
-            r.append("\\r")
-        elif x == 0x0A:
-            r.append("\\n")
-        elif x == 0x5C:
-            r.append("\\\\")
-        elif 0x20 <= x < 0x7F:
-            r.append(chr(x))
-        else:
-            r.append("\\x%02x" % x)
-    return "".join(r)
 
 
 def arp_request(mac, ip, tip):
@@ -226,81 +203,16 @@ async def server(a, out):
 # ---------------------------------------------------------------------
 # raw: negative handshakes and protocol errors, stdlib only
 
-SAMPLE_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
-
-
 class Raw:
     def __init__(self, host, port, out):
         self.host, self.port, self.out = host, port, out
         self.hostport = "%s:%d" % (host, port)
 
     def connect(self):
-        return socket.create_connection((self.host, self.port), timeout=3)
+        return wsraw.connect(self.host, self.port)
 
-    def request(self, method="GET", path="/", drop=(), extra=(),
-                version="13", key=SAMPLE_KEY):
-        h = [("Host", self.hostport), ("Upgrade", "websocket"),
-             ("Connection", "Upgrade"), ("Sec-WebSocket-Key", key),
-             ("Sec-WebSocket-Version", version)]
-        h = [(k, v) for k, v in h if k not in drop] + list(extra)
-        return ("%s %s HTTP/1.1\r\n" % (method, path) +
-                "".join("%s: %s\r\n" % kv for kv in h) + "\r\n").encode()
-
-    @staticmethod
-    def read_to_eof(s, timeout):
-        """All bytes until EOF; (data, 'eof'|'timeout'|'reset')."""
-        data = b""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return data, "timeout"
-            s.settimeout(left)
-            try:
-                b = s.recv(65536)
-            except socket.timeout:
-                return data, "timeout"
-            except ConnectionResetError:
-                return data, "reset"
-            if not b:
-                return data, "eof"
-            data += b
-
-    @staticmethod
-    def read_head(s, timeout=3):
-        data = b""
-        deadline = time.monotonic() + timeout
-        while b"\r\n\r\n" not in data:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            s.settimeout(left)
-            try:
-                b = s.recv(1)	# byte by byte: leave frames unread
-            except (socket.timeout, ConnectionResetError):
-                break
-            if not b:
-                break
-            data += b
-        return data
-
-    @staticmethod
-    def read_exact(s, n, timeout=3):
-        data = b""
-        deadline = time.monotonic() + timeout
-        while len(data) < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            s.settimeout(left)
-            try:
-                b = s.recv(n - len(data))
-            except (socket.timeout, ConnectionResetError):
-                break
-            if not b:
-                break
-            data += b
-        return data
+    def request(self, **kw):
+        return wsraw.request(self.host, self.port, **kw)
 
     def read_frame(self, s):
         """The next server frame other than a binary one (a flooded
@@ -311,46 +223,17 @@ class Raw:
                 return f
         return b""
 
-    def read_frame1(self, s):
-        """One server frame, raw bytes (header + payload)."""
-        h = self.read_exact(s, 2)
-        if len(h) < 2:
-            return h
-        n = h[1] & 0x7F
-        ext = b""
-        if n == 126:
-            ext = self.read_exact(s, 2)
-            n = struct.unpack("!H", ext)[0] if len(ext) == 2 else 0
-        elif n == 127:
-            ext = self.read_exact(s, 8)
-            n = struct.unpack("!Q", ext)[0] if len(ext) == 8 else 0
-        mask = self.read_exact(s, 4) if h[1] & 0x80 else b""
-        return h + ext + mask + self.read_exact(s, min(n, 70000))
-
     @staticmethod
-    def frame(op, payload, masked=True, fin=True):
-        b0 = (0x80 if fin else 0) | op
-        n = len(payload)
-        m = 0x80 if masked else 0
-        if n < 126:
-            hdr = bytes([b0, m | n])
-        elif n < 65536:
-            hdr = bytes([b0, m | 126]) + struct.pack("!H", n)
-        else:
-            hdr = bytes([b0, m | 127]) + struct.pack("!Q", n)
-        if not masked:
-            return hdr + payload
-        key = os.urandom(4)
-        return hdr + key + bytes(x ^ key[i % 4] for i, x in enumerate(payload))
+    def read_frame1(s):
+        """One server frame, raw bytes (header + payload)."""
+        h, payload = wsraw.read_frame(s)
+        return h if payload is None else h + payload
 
     def http_case(self, name, req):
         """Send REQ, record the status line, the body and the close."""
         out = self.out
         try:
-            s = self.connect()
-            s.sendall(req)
-            data, end = self.read_to_eof(s, 4)
-            s.close()
+            data, end, _ = wsraw.exchange(self.host, self.port, req, 4)
         except OSError as e:
             out(name + "_status", "error:%s" % e)
             return
@@ -370,13 +253,8 @@ class Raw:
         out(name + "_end", end)
         out(name + "_raw", esc(data))
 
-    def open_ws(self, key=None):
-        s = self.connect()
-        s.sendall(self.request(key=key or SAMPLE_KEY))
-        head = self.read_head(s)
-        if not head.startswith(b"HTTP/1.1 101 "):
-            raise OSError("no 101: %r" % head[:80])
-        return s, head
+    def open_ws(self, key=wsraw.SAMPLE_KEY):
+        return wsraw.open_ws(self.host, self.port, key=key)
 
     def proto_case(self, name, payload, reply):
         """Open a WebSocket, send PAYLOAD, record the server's frame,
@@ -389,8 +267,8 @@ class Raw:
             out(name + "_frame", f.hex(" ") if f else "none")
             t = time.monotonic()
             if reply and len(f) >= 4:
-                s.sendall(self.frame(0x8, f[2:4]))
-            rest, end = self.read_to_eof(s, 4)
+                s.sendall(wsraw.frame(0x8, f[2:4]))
+            rest, end = wsraw.read_to_eof(s, 4)
             out(name + "_after", rest.hex(" ") if rest else "none")
             out(name + "_end", end)
             out(name + "_end_within_3s",
@@ -403,13 +281,9 @@ class Raw:
         """A request head that never completes: dropped after ~10 s."""
         out = self.out
         try:
-            s = self.connect()
-            t = time.monotonic()
-            s.sendall(b"GET / HTTP/1.1\r\nHost: " + self.hostport.encode() +
-                      b"\r\n")
-            data, end = self.read_to_eof(s, 14)
-            el = time.monotonic() - t
-            s.close()
+            data, end, el = wsraw.exchange(
+                self.host, self.port, b"GET / HTTP/1.1\r\nHost: " +
+                self.hostport.encode() + b"\r\n", 14)
         except OSError as e:
             out("slow_end", "error:%s" % e)
             return
@@ -455,10 +329,10 @@ class Raw:
                 else:
                     extra, got = got, b""
             out("accept101_extra", esc(extra) if extra else "none")
-            s.sendall(self.frame(0x8, struct.pack("!H", 1000)))
+            s.sendall(wsraw.frame(0x8, struct.pack("!H", 1000)))
             f = self.read_frame(s)
             out("accept101_close", f.hex(" "))
-            rest, end = self.read_to_eof(s, 3)
+            rest, end = wsraw.read_to_eof(s, 3)
             out("accept101_end", end)
             s.close()
         except OSError as e:
@@ -468,16 +342,16 @@ class Raw:
             s = self.connect()
             s.sendall(self.request(extra=[
                 ("Origin", "http://%s" % self.hostport.upper())]))
-            out("origin_same", esc(self.read_head(s).split(b"\r\n")[0]))
+            out("origin_same", esc(wsraw.read_head(s).split(b"\r\n")[0]))
             s.close()
         except OSError as e:
             out("origin_same", "error:%s" % e)
-        self.proto_case("unmasked", self.frame(0x2, b"hello", masked=False),
+        self.proto_case("unmasked", wsraw.frame(0x2, b"hello", masked=False),
                         True)
-        self.proto_case("text", self.frame(0x1, b"hello"), False)
+        self.proto_case("text", wsraw.frame(0x1, b"hello"), False)
         self.proto_case("len64", bytes([0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0,
                                         0x10]) + os.urandom(4), True)
-        self.proto_case("ping126", self.frame(0x9, b"p" * 126), True)
+        self.proto_case("ping126", wsraw.frame(0x9, b"p" * 126), True)
         slow.join(20)
         out("raw", "done")
 

@@ -16,10 +16,15 @@
       POST JSON to http://127.0.0.1:PORT/ctl; print the reply body.
 """
 import http.client
+import os
 import select
 import socket
 import sys
 import time
+
+sys.dont_write_bytecode = True		# no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wsraw import read_to_eof  # noqa: E402
 
 # Start of a TLS 1.2 ClientHello: record header, handshake header, version.
 HELLO10 = b"\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03"
@@ -28,24 +33,9 @@ HELLO10 = b"\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03"
 def send(host, port, data, timeout=5.0):
     s = socket.create_connection((host, port), timeout=timeout)
     s.sendall(data)
-    end = time.monotonic() + timeout
-    out = b""
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            sys.stdout.buffer.write(out)
-            return 3
-        s.settimeout(left)
-        try:
-            b = s.recv(65536)
-        except socket.timeout:
-            continue
-        except ConnectionResetError:
-            b = b""
-        if not b:
-            sys.stdout.buffer.write(out)
-            return 0
-        out += b
+    out, end = read_to_eof(s, timeout)	# a reset counts as EOF
+    sys.stdout.buffer.write(out)
+    return 3 if end == "timeout" else 0
 
 
 def stall(host, port, timeout=15.0):

@@ -15,17 +15,19 @@ python3-websockets 10.x).  Every wait is bounded.
 """
 import asyncio
 import json
+import os
 import signal
 import socket
 import sys
 import time
 
+sys.dont_write_bytecode = True		# no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wsraw import rpc_body  # noqa: E402
+
 
 def rpc(host, port, method, params=None, timeout=15):
-    body = {"jsonrpc": "2.0", "id": 1, "method": "etherws.control." + method}
-    if params is not None:
-        body["params"] = params
-    body = json.dumps(body).encode()
+    body = rpc_body(method, params)
     s = socket.create_connection((host, port), timeout=timeout)
     s.sendall(b"POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
               % len(body) + body)
@@ -57,7 +59,6 @@ def flapserver(host, port, hold_ms, secs, out):
     def write():
         with open(out + ".tmp", "w") as f:
             f.write("handshakes=%d\n" % count[0])
-        import os
         os.replace(out + ".tmp", out)
 
     async def main():
