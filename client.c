@@ -177,6 +177,24 @@ attempt_start(struct client *cl)
 	}
 }
 
+/* Queue a request built with snprintf (n its result) and wait for the
+ * answer in state st; the buffer may hold credentials: wiped. */
+static void
+request_send(struct conn *c, char *buf, size_t cap, int n,
+    enum conn_state st)
+{
+	if (n < 0 || (size_t)n >= cap) {	/* buffers are sized for it */
+		explicit_bzero(buf, cap);
+		client_failed(c->cl, "ValueError: request too long");
+		return;
+	}
+	c->state = st;
+	c->inmax = IN_MAX_WS;
+	out_append(c, buf, (size_t)n);
+	explicit_bzero(buf, cap);
+	conn_flush(c);
+}
+
 static void
 upgrade_send(struct conn *c)
 {
@@ -214,16 +232,7 @@ upgrade_send(struct conn *c)
 	    "X-Etherws-Id: %016llx\r\n%s\r\n", cl->u.path, hostport, c->key,
 	    (unsigned long long)sw_id, authz);
 	explicit_bzero(authz, sizeof(authz));
-	if (n < 0 || (size_t)n >= sizeof(buf)) {	/* cannot happen */
-		explicit_bzero(buf, sizeof(buf));
-		client_failed(cl, "ValueError: upgrade request too long");
-		return;
-	}
-	c->state = CS_HRESP;
-	c->inmax = IN_MAX_WS;
-	out_append(c, buf, (size_t)n);
-	explicit_bzero(buf, sizeof(buf));
-	conn_flush(c);
+	request_send(c, buf, sizeof(buf), n, CS_HRESP);
 }
 
 static void
@@ -293,16 +302,7 @@ proxy_send(struct conn *c)
 	    "%s%s%s\r\n", hp, hp, cl->proxy_auth[0] ?
 	    "Proxy-Authorization: " : "", cl->proxy_auth,
 	    cl->proxy_auth[0] ? "\r\n" : "");
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		explicit_bzero(buf, sizeof(buf));
-		client_failed(cl, "ValueError: proxy request too long");
-		return;
-	}
-	c->state = CS_PROXY;
-	c->inmax = IN_MAX_WS;
-	out_append(c, buf, (size_t)n);
-	explicit_bzero(buf, sizeof(buf));
-	conn_flush(c);
+	request_send(c, buf, sizeof(buf), n, CS_PROXY);
 }
 
 /* The proxy's answer to CONNECT: 2xx opens the tunnel. */
