@@ -10,8 +10,8 @@ LDLIBS	 = -lbearssl
 PREFIX	?= /usr/local
 
 LIBSRCS	 = util.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
-	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c client.c \
-	   rpc.c ctl.c ctl_io.c tls.c probe.c
+	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
+	   client.c rpc.c ctl.c ctl_io.c tls.c probe.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))

@@ -778,7 +778,18 @@ struct client {
 	struct ev_timer	 retry;
 };
 
+struct listener {
+	struct ev_watcher w;
+	int		 ws, ctl;	/* endpoints served */
+	const struct tls_creds *creds;	/* TLS listener, or NULL */
+	struct ev_timer	 pause;		/* accept() out of fds: retry later */
+	struct listener	*next;
+};
+
 /* conn.c */
+/* Accepted tunnel connections at most, besides --maxconn: listen.c
+ * lowers it to fit RLIMIT_NOFILE. */
+extern size_t conn_tun_cap;
 /* ctl: counted against --ctlmaxconn, else --maxconn; NULL at the cap. */
 struct conn *conn_new(int fd, int client, int ctl);
 void conn_free(struct conn *);
@@ -788,6 +799,7 @@ void conn_update(struct conn *);
 int out_append(struct conn *, const void *p, size_t len);
 void in_consume(struct conn *, size_t n);
 void ws_process(struct conn *);
+/* listen.c */
 void sock_tune(int fd);
 void addr_text(const struct sockaddr *, char *ip, size_t iplen, char *full,
     size_t fulllen);
