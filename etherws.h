@@ -640,7 +640,7 @@ struct port *port_add_dev(enum port_kind, const char *target, char *err,
     size_t errlen);
 void sw_shutdown(void);
 
-/* conn.c: connections on listeners and client attempts */
+/* listen.c, conn.c: listeners and connections */
 int listeners_open(char *err, size_t errlen);
 /* Queue a frame for a tunnel port: 0, or -1 when the queue is full. */
 int conn_send_frame(struct conn *, const uint8_t *frame, size_t len);
