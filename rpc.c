@@ -113,8 +113,9 @@ kind_name(enum port_kind k)
 	}
 }
 
+/* "{"port", "type", "target": what portstat and ifstat share. */
 static void
-emit_portstat(struct jw *w, const struct port *p)
+emit_port_head(struct jw *w, const struct port *p)
 {
 	jw_raw(w, "{\"port\": ");
 	jw_int(w, p->no);
@@ -122,6 +123,12 @@ emit_portstat(struct jw *w, const struct port *p)
 	jw_cstr(w, kind_name(p->kind));
 	jw_raw(w, ", \"target\": ");
 	jw_cstr(w, p->target);
+}
+
+static void
+emit_portstat(struct jw *w, const struct port *p)
+{
+	emit_port_head(w, p);
 	jw_raw(w, ", \"rx\": ");
 	jw_int(w, (long long)p->rx);
 	jw_raw(w, ", \"tx\": ");
@@ -147,18 +154,30 @@ emit_one_port(struct jw *w, void *arg)
 	emit_portstat(w, arg);
 }
 
+/* Every port in ascending order, or only tap and netdev ones. */
 static void
-emit_ports(struct jw *w, void *arg)
+emit_each(struct jw *w, int devs_only,
+    void (*one)(struct jw *, const struct port *))
 {
 	struct port *p;
 	size_t i;
+	int first = 1;
 
-	(void)arg;
 	for (i = 0; (p = port_at(i)) != NULL; i++) {
-		if (i > 0)
+		if (devs_only && p->kind != PORT_TAP && p->kind != PORT_NETDEV)
+			continue;
+		if (!first)
 			jw_raw(w, ", ");
-		emit_portstat(w, p);
+		first = 0;
+		one(w, p);
 	}
+}
+
+static void
+emit_ports(struct jw *w, void *arg)
+{
+	(void)arg;
+	emit_each(w, 0, emit_portstat);
 }
 
 static void
@@ -169,12 +188,7 @@ emit_ifstat(struct jw *w, const struct port *p)
 
 	if (ifconf_get(p->ifname, addr, mask, &mtu) < 0)
 		addr[0] = mask[0] = '\0';
-	jw_raw(w, "{\"port\": ");
-	jw_int(w, p->no);
-	jw_raw(w, ", \"type\": ");
-	jw_cstr(w, kind_name(p->kind));
-	jw_raw(w, ", \"target\": ");
-	jw_cstr(w, p->target);
+	emit_port_head(w, p);
 	jw_raw(w, ", \"address\": ");
 	jw_cstr(w, addr);
 	jw_raw(w, ", \"netmask\": ");
@@ -193,19 +207,8 @@ emit_one_if(struct jw *w, void *arg)
 static void
 emit_ifs(struct jw *w, void *arg)
 {
-	struct port *p;
-	size_t i;
-	int first = 1;
-
 	(void)arg;
-	for (i = 0; (p = port_at(i)) != NULL; i++) {
-		if (p->kind != PORT_TAP && p->kind != PORT_NETDEV)
-			continue;
-		if (!first)
-			jw_raw(w, ", ");
-		first = 0;
-		emit_ifstat(w, p);
-	}
+	emit_each(w, 1, emit_ifstat);
 }
 
 static void
