@@ -433,6 +433,10 @@ tls_creds_load(struct tls_creds *cr, const char *keyfile,
 	for (i = 0; what == NULL && i < cp->n; i++) {
 		if (!pem_is_cert(&cp->o[i]))
 			continue;
+		if (cp->o[i].len == 0) {
+			what = "empty certificate";
+			break;
+		}
 		/* Take the buffer over from the PEM object. */
 		cr->chain[cr->chain_len].data = cp->o[i].data;
 		cr->chain[cr->chain_len].data_len = cp->o[i].len;

@@ -289,7 +289,7 @@ xc_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
 	if (x->ncerts == 1 && !x->leaf_over) {
 		if (len > x->leaf_want - x->leaf_len)
 			x->leaf_over = 1;
-		else {
+		else if (len > 0) {	/* an empty certificate: buf NULL */
 			memcpy(x->leaf + x->leaf_len, buf, len);
 			x->leaf_len += len;
 		}

@@ -59,8 +59,9 @@ engine(const br_x509_certificate *chain, size_t n,
 		/* In two pieces, as records may split it. */
 		half = chain[i].data_len / 3;
 		(*vt)->append(vt, chain[i].data, half);
-		(*vt)->append(vt, chain[i].data + half,
-		    chain[i].data_len - half);
+		if (chain[i].data_len > 0)	/* data may be NULL when empty */
+			(*vt)->append(vt, chain[i].data + half,
+			    chain[i].data_len - half);
 		(*vt)->end_cert(vt);
 	}
 	r = (*vt)->end_chain(vt);
