@@ -725,10 +725,7 @@ body_process(struct conn *c)
 static void
 ws_fail(struct conn *c, int code)
 {
-	struct port *p = c->port;
-
 	conn_lost(c);
-	(void)p;
 	ws_send_close(c, code);
 	c->state = CS_CLOSING;
 	timer_stop(&c->ka);

@@ -607,6 +607,7 @@ struct port {
 	uint64_t	 storm_tokens;	/* flooded frames it may still send */
 	uint64_t	 storm_last;	/* ms: last refill */
 	uint64_t	 storm_dropped;
+	struct port	*grave_next;	/* deleted, awaiting the free */
 };
 
 /* sw.c: the port table and the switch */

@@ -28,8 +28,7 @@ struct tls_creds *sw_creds, *sw_ctlcreds;
 static struct port	**ptab;		/* ascending port numbers */
 static size_t		 nports, ptab_cap;
 static int		 next_no = 1;
-static struct port	*grave[64];	/* deleted, freed after the round */
-static size_t		 ngrave;
+static struct port	*grave;		/* deleted, freed after the round */
 static struct ev_timer	 sweep_timer;
 static struct ev_timer	 exit_timer, exit_poll_timer;
 static struct ev_watcher sig_w;
@@ -94,11 +93,12 @@ port_new(enum port_kind kind, const char *target)
 static void
 port_reap(void)
 {
-	size_t i;
+	struct port *p;
 
-	for (i = 0; i < ngrave; i++)
-		free(grave[i]);
-	ngrave = 0;
+	while ((p = grave) != NULL) {
+		grave = p->grave_next;
+		free(p);
+	}
 }
 
 static void
@@ -151,9 +151,8 @@ port_delete(struct port *p, int close_code)
 		p->conn = NULL;
 	}
 	/* Callers may still be inside this port's callback: free later. */
-	if (ngrave == sizeof(grave) / sizeof(grave[0]))
-		port_reap();	/* only reached outside callbacks in bulk */
-	grave[ngrave++] = p;
+	p->grave_next = grave;
+	grave = p;
 	loop_idle(port_reap);
 }
 
