@@ -850,6 +850,7 @@ conn_eof(struct conn *c)
 static void
 conn_read(struct conn *c)
 {
+	size_t want;
 	ssize_t n;
 	int i;
 
@@ -871,7 +872,8 @@ conn_read(struct conn *c)
 			conn_free(c);
 			return;
 		}
-		n = xp_recv(c, c->in + c->inlen, c->incap - c->inlen);
+		want = c->incap - c->inlen;
+		n = xp_recv(c, c->in + c->inlen, want);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
@@ -894,6 +896,12 @@ conn_read(struct conn *c)
 			client_proxy_reply(c);
 		else
 			conn_input(c);
+		/* A short read of a plain socket drained it: epoll (level-
+		 * triggered) reports what comes next, so skip the recv that
+		 * would only say EAGAIN.  TLS may hold decrypted bytes the
+		 * socket no longer shows, so it reads on. */
+		if (c->tls == NULL && (size_t)n < want)
+			return;
 	}
 }
 
