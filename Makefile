@@ -9,7 +9,7 @@ CPPFLAGS += -D_GNU_SOURCE
 LDLIBS	 = -lbearssl
 PREFIX	?= /usr/local
 
-LIBSRCS	 = util.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
+LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
 	   client.c rpc.c ctl.c ctl_io.c tls.c probe.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
@@ -33,15 +33,16 @@ etherws: $(OBJS)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
 # Each unit test links only the modules it tests.
-tests/test_sha1: sha1.o base64.o util.o
-tests/test_auth: auth.o sha1.o base64.o util.o
-tests/test_json: json.o util.o
-tests/test_http: http.o util.o
-tests/test_ws: ws.o sha1.o base64.o util.o
-tests/test_fdb: fdb.o util.o
-tests/test_tap: tap_linux.o util.o
-tests/test_x509: pem.o x509.o base64.o sha1.o util.o
-tests/test_log: log.o logconf.o util.o
+tests/test_fmt: fmt.o util.o
+tests/test_sha1: sha1.o base64.o util.o fmt.o
+tests/test_auth: auth.o sha1.o base64.o util.o fmt.o
+tests/test_json: json.o util.o fmt.o
+tests/test_http: http.o util.o fmt.o
+tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
+tests/test_fdb: fdb.o util.o fmt.o
+tests/test_tap: tap_linux.o util.o fmt.o
+tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
+tests/test_log: log.o logconf.o util.o fmt.o
 tests/test_%: tests/test_%.c tests/t.h
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -I. -o $@ $< \
@@ -74,16 +75,16 @@ FUZZ_BINS	 = $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%)
 FUZZ_OBJ	 = tests/fuzz/obj
 FUZZ_SECONDS	?= 20
 
-tests/fuzz/fuzz_http: http.c $(FUZZ_OBJ)/util.o
-tests/fuzz/fuzz_url: http.c $(FUZZ_OBJ)/util.o
+tests/fuzz/fuzz_http: http.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
+tests/fuzz/fuzz_url: http.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_ws: ws.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/util.o
-tests/fuzz/fuzz_json: json.c $(FUZZ_OBJ)/util.o
+    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
+tests/fuzz/fuzz_json: json.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_htpasswd: auth.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/util.o
+    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_base64: base64.c
 tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/util.o
+    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c etherws.h
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \

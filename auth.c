@@ -227,10 +227,10 @@ ht_error(char *err, size_t errlen, int e, const char *path)
 	if (err == NULL || errlen == 0)
 		return;
 	if (path != NULL)
-		snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", e,
+		ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", e,
 		    ew_strerror(e), path);
 	else
-		snprintf(err, errlen, "IOError: [Errno %d] %s", e,
+		ew_snprintf(err, errlen, "IOError: [Errno %d] %s", e,
 		    ew_strerror(e));
 }
 

@@ -66,14 +66,14 @@ dns_io(struct ev_watcher *w, uint32_t revents)
 	got = n > 0 ? (size_t)n : 0;
 	client_dns_stop(c);
 	if (got < sizeof(rc)) {
-		snprintf(c->err, sizeof(c->err), "gaierror: [Errno -3] "
+		ew_snprintf(c->err, sizeof(c->err), "gaierror: [Errno -3] "
 		    "Temporary failure in name resolution");
 		client_failed(c->cl, c->err);
 		return;
 	}
 	memcpy(&rc, buf, sizeof(rc));
 	if (rc != 0) {
-		snprintf(c->err, sizeof(c->err), "gaierror: [Errno %d] %s",
+		ew_snprintf(c->err, sizeof(c->err), "gaierror: [Errno %d] %s",
 		    (int)rc, ew_gai_strerror((int)rc));
 		client_failed(c->cl, c->err);
 		return;
@@ -97,7 +97,7 @@ dns_child(int fd, const char *host, int port)
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
-	snprintf(ps, sizeof(ps), "%d", port);
+	ew_snprintf(ps, sizeof(ps), "%d", port);
 	rc = getaddrinfo(host, ps, &hints, &res);
 	if (rc == 0) {
 		for (ai = res; ai != NULL && n < DNS_MAX_ADDRS; ai = ai->ai_next)
@@ -160,7 +160,7 @@ attempt_start(struct client *cl)
 	}
 	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    (pid = fork()) < 0) {
-		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
+		ew_snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
 		    errno, ew_strerror(errno));
 		client_failed(cl, c->err);
 		return;
@@ -209,10 +209,10 @@ upgrade_send(struct conn *c)
 	base64_encode(c->key, raw, sizeof(raw));
 	if (cl->u.port_given && cl->u.port != (strcmp(cl->u.scheme, "wss") ?
 	    80 : 443))
-		snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]:%d" :
+		ew_snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]:%d" :
 		    "%s:%d", cl->u.host, cl->u.port);
 	else
-		snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]" :
+		ew_snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]" :
 		    "%s", cl->u.host);
 	authz[0] = '\0';
 	if (cl->user[0] != '\0') {
@@ -226,7 +226,7 @@ upgrade_send(struct conn *c)
 	}
 	/* X-Etherws-Id lets our server refuse a port that leads back to
 	 * its own switch; the original ignores unknown headers. */
-	n = snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	n = ew_snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
 	    "X-Etherws-Id: %016llx\r\n%s\r\n", cl->u.path, hostport, c->key,
@@ -264,11 +264,11 @@ connect_next(struct conn *c)
 		}
 		close(fd);
 next:
-		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
+		ew_snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
 		    errno, ew_strerror(errno));
 	}
 	if (c->naddrs == 0)
-		snprintf(c->err, sizeof(c->err), "gaierror: [Errno -2] "
+		ew_snprintf(c->err, sizeof(c->err), "gaierror: [Errno -2] "
 		    "Name or service not known");
 	client_failed(c->cl, c->err);
 }
@@ -296,9 +296,9 @@ proxy_send(struct conn *c)
 	char buf[2 * 300 + sizeof(cl->proxy_auth) + 64], hp[300];
 	int n;
 
-	snprintf(hp, sizeof(hp), cl->u.ipv6 ? "[%s]:%d" : "%s:%d", cl->u.host,
+	ew_snprintf(hp, sizeof(hp), cl->u.ipv6 ? "[%s]:%d" : "%s:%d", cl->u.host,
 	    cl->u.port);
-	n = snprintf(buf, sizeof(buf), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n"
+	n = ew_snprintf(buf, sizeof(buf), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n"
 	    "%s%s%s\r\n", hp, hp, cl->proxy_auth[0] ?
 	    "Proxy-Authorization: " : "", cl->proxy_auth,
 	    cl->proxy_auth[0] ? "\r\n" : "");
@@ -317,21 +317,21 @@ client_proxy_reply(struct conn *c)
 	if (r == HTTP_INCOMPLETE)
 		return;
 	if (r < 0) {
-		snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
+		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
 		    "Invalid response from proxy %s:%d", c->cl->proxy_host,
 		    c->cl->proxy_port);
 		client_failed(c->cl, c->err);
 		return;
 	}
 	if (m.status == 407) {
-		snprintf(c->err, sizeof(c->err), "WebSocketProxyException: 407 "
+		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: 407 "
 		    "Proxy Authentication Required (proxy %s:%d)",
 		    c->cl->proxy_host, c->cl->proxy_port);
 		client_failed(c->cl, c->err);
 		return;
 	}
 	if (m.status < 200 || m.status > 299) {
-		snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
+		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
 		    "CONNECT failed: %d %.*s (proxy %s:%d)", m.status,
 		    (int)(m.reason_len > 100 ? 100 : m.reason_len), m.reason,
 		    c->cl->proxy_host, c->cl->proxy_port);
@@ -415,14 +415,14 @@ client_proxy_setup(struct client *cl, char *err, size_t errlen)
 	if (v == NULL || no_proxy_match(cl->u.host, cl->u.port))
 		return 0;
 	/* "host:port" alone means http://host:port */
-	snprintf(full, sizeof(full), strstr(v, "://") ? "%s" : "http://%s", v);
+	ew_snprintf(full, sizeof(full), ew_memmem(v, strlen(v), "://", 3) ? "%s" : "http://%s", v);
 	if (url_parse(full, &pu) < 0 || strcmp(pu.scheme, "http") != 0 ||
 	    (strcmp(pu.path, "/") != 0)) {
-		snprintf(err, errlen, "ValueError: Unsupported proxy URL: %s", v);
+		ew_snprintf(err, errlen, "ValueError: Unsupported proxy URL: %s", v);
 		return -1;
 	}
-	snprintf(cl->proxy, sizeof(cl->proxy), "%s", v);
-	snprintf(cl->proxy_host, sizeof(cl->proxy_host), "%s", pu.host);
+	ew_snprintf(cl->proxy, sizeof(cl->proxy), "%s", v);
+	ew_snprintf(cl->proxy_host, sizeof(cl->proxy_host), "%s", pu.host);
 	cl->proxy_port = pu.port;
 	if (pu.has_userinfo && basic_auth_header(cl->proxy_auth,
 	    sizeof(cl->proxy_auth), pu.user, pu.pass) < 0)
@@ -450,7 +450,7 @@ client_connect_done(struct conn *c)
 	loop_del(&c->w);
 	close(fd);
 	errno = e;
-	snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
+	ew_snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
 	    ew_strerror(e));
 	if (c->addri < c->naddrs)
 		connect_next(c);
@@ -465,16 +465,16 @@ hresp_check(struct conn *c, const struct http_msg *m)
 	char acc[29];
 
 	if (m->status == 409 && http_header(m, "X-Etherws-Self") != NULL) {
-		snprintf(c->err, sizeof(c->err), "WebSocketException: "
+		ew_snprintf(c->err, sizeof(c->err), "WebSocketException: "
 		    "Handshake status 409: the URL leads back to this switch");
 		return -1;
 	}
 	if (m->status != 101) {
-		snprintf(c->err, sizeof(c->err), "WebSocketException: "
+		ew_snprintf(c->err, sizeof(c->err), "WebSocketException: "
 		    "Handshake status %d", m->status);
 		return -1;
 	}
-	snprintf(c->err, sizeof(c->err), "WebSocketException: Invalid "
+	ew_snprintf(c->err, sizeof(c->err), "WebSocketException: Invalid "
 	    "WebSocket Header");
 	h = http_header(m, "Upgrade");
 	if (h == NULL || !ew_strcaseeq(h->value, h->value_len, "websocket"))
@@ -505,7 +505,7 @@ client_hresp(struct conn *c)
 		return;
 	if (r < 0 || hresp_check(c, &m) < 0) {
 		if (r < 0)
-			snprintf(c->err, sizeof(c->err), "WebSocketException: "
+			ew_snprintf(c->err, sizeof(c->err), "WebSocketException: "
 			    "Invalid WebSocket Header");
 		client_failed(c->cl, c->err);
 		return;
@@ -543,7 +543,7 @@ client_tls_setup(struct client *cl, const char *cacerts, int insecure,
 {
 	if (pin != NULL) {
 		if (tls_pin_parse(pin, cl->pin) < 0) {
-			snprintf(err, errlen, "ValueError: Invalid pin: %s",
+			ew_snprintf(err, errlen, "ValueError: Invalid pin: %s",
 			    pin);
 			return -1;
 		}
@@ -575,7 +575,7 @@ client_new(const char *url, const char *user, const char *pass,
 
 	cl = calloc(1, sizeof(*cl));
 	if (cl == NULL) {
-		snprintf(err, errlen, "OSError: [Errno 12] %s",
+		ew_snprintf(err, errlen, "OSError: [Errno 12] %s",
 		    ew_strerror(ENOMEM));
 		return NULL;
 	}
@@ -584,10 +584,10 @@ client_new(const char *url, const char *user, const char *pass,
 	    strcmp(cl->u.scheme, "wss") != 0)) {
 		if (strncmp(url, "ws://", 5) != 0 &&
 		    strncmp(url, "wss://", 6) != 0)
-			snprintf(err, errlen, "ValueError: Invalid target URL "
+			ew_snprintf(err, errlen, "ValueError: Invalid target URL "
 			    "scheme: %s", url);
 		else
-			snprintf(err, errlen, "ValueError: Invalid target URL: "
+			ew_snprintf(err, errlen, "ValueError: Invalid target URL: "
 			    "%s", url);
 		free(cl);
 		return NULL;
@@ -602,10 +602,10 @@ client_new(const char *url, const char *user, const char *pass,
 		free(cl);
 		return NULL;
 	}
-	snprintf(cl->url, sizeof(cl->url), "%s", url);
-	snprintf(cl->user, sizeof(cl->user), "%s", user ? user : "");
-	snprintf(cl->pass, sizeof(cl->pass), "%s", pass ? pass : "");
-	snprintf(cl->cacerts, sizeof(cl->cacerts), "%s",
+	ew_snprintf(cl->url, sizeof(cl->url), "%s", url);
+	ew_snprintf(cl->user, sizeof(cl->user), "%s", user ? user : "");
+	ew_snprintf(cl->pass, sizeof(cl->pass), "%s", pass ? pass : "");
+	ew_snprintf(cl->cacerts, sizeof(cl->cacerts), "%s",
 	    cacerts ? cacerts : "");
 	cl->insecure = insecure;
 	timer_init(&cl->retry, NULL);
@@ -711,7 +711,7 @@ client_failed(struct client *cl, const char *err)
 	struct conn *c = cl ? cl->conn : NULL;
 	char msg[640];
 
-	snprintf(msg, sizeof(msg), "%s", err);
+	ew_snprintf(msg, sizeof(msg), "%s", err);
 	if (c != NULL) {
 		c->cl = NULL;
 		cl->conn = NULL;

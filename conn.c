@@ -287,10 +287,10 @@ static void
 tls_err_text(struct conn *c, int e)
 {
 	if (c->tls != NULL && (e == EPROTO || tls_error(c->tls) != 0))
-		snprintf(c->err, sizeof(c->err), "SSLError: %s",
+		ew_snprintf(c->err, sizeof(c->err), "SSLError: %s",
 		    tls_strerror(tls_error(c->tls)));
 	else
-		snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
+		ew_snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
 		    ew_strerror(e));
 }
 
@@ -463,7 +463,7 @@ http_error(struct conn *c, int status, const char *extra, const char *body)
 
 	if (body == NULL)
 		body = http_reason(status);
-	n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\n%s"
+	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\n%s"
 	    "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
 	    "Connection: close\r\n\r\n%s", status, http_reason(status),
 	    extra ? extra : "", strlen(body), body);
@@ -477,7 +477,7 @@ http_401(struct conn *c, int ctl)
 	char buf[256];
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "HTTP/1.1 401 %s\r\nWWW-Authenticate: "
+	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 401 %s\r\nWWW-Authenticate: "
 	    "Basic realm=\"etherws\"\r\nContent-Length: 0\r\n"
 	    "Connection: close\r\n\r\n",
 	    ctl ? "Authorization Required" : "Unauthorized");
@@ -496,7 +496,7 @@ ctl_reply(struct conn *c, const char *body, size_t len)
 
 	if (c == NULL || c->dead)
 		return;
-	n = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: "
+	n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: "
 	    "application/json; charset=UTF-8\r\nContent-Length: %zu\r\n"
 	    "Connection: close\r\n\r\n", len);
 	if (out_reserve(c, (size_t)n + len, (size_t)n + len + c->outlen) < 0) {
@@ -619,7 +619,7 @@ is_self(const struct http_msg *m)
 
 	if (h == NULL || h->value_len != 16)
 		return 0;
-	snprintf(want, sizeof(want), "%016llx", (unsigned long long)sw_id);
+	ew_snprintf(want, sizeof(want), "%016llx", (unsigned long long)sw_id);
 	return ew_strcaseeq(h->value, 16, want);
 }
 
@@ -663,7 +663,7 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 		return http_error(c, 409, "X-Etherws-Self: 1\r\n",
 		    "Connection to this switch itself refused");
 	ws_accept(k->value, k->value_len, acc);
-	n = snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
+	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
 	p = port_new(PORT_SERVER, c->peer);
@@ -837,7 +837,7 @@ conn_eof(struct conn *c)
 	if (conn_attempting(c)) {
 		if (c->err[0] == '\0' || (c->tls != NULL &&
 		    tls_established(c->tls) && tls_error(c->tls) == 0))
-			snprintf(c->err, sizeof(c->err), "%s",
+			ew_snprintf(c->err, sizeof(c->err), "%s",
 			    "WebSocketConnectionClosedException: Connection "
 			    "is already closed.");
 		client_failed(c->cl, c->err);
@@ -918,7 +918,7 @@ tmo_cb(struct ev_timer *t)
 	case CS_CONNECT:
 	case CS_PROXY:
 	case CS_HRESP:
-		snprintf(c->err, sizeof(c->err), "timeout: timed out");
+		ew_snprintf(c->err, sizeof(c->err), "timeout: timed out");
 		client_failed(c->cl, c->err);
 		break;
 	default:

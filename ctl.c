@@ -75,12 +75,12 @@ cli_usage(const struct cli_parser *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "usage: %s %s\n%s: error: ", p->prog, p->cmd->usage,
+	ew_dprintf(2, "usage: %s %s\n%s: error: ", p->prog, p->cmd->usage,
 	    p->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ew_vdprintf(2, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	ew_puts(2, "\n");
 	return CLI_USAGE;
 }
 
@@ -92,7 +92,7 @@ cli_check(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(data, sizeof(data), fmt, ap);
+	ew_vsnprintf(data, sizeof(data), fmt, ap);
 	va_end(ap);
 	ew_print_error("Internal error", CLI_INTERNAL, data);
 	return CLI_USAGE;
@@ -104,11 +104,11 @@ cli_help(const struct cli_parser *p)
 	const struct cli_cmd *c = p->cmd;
 	int i;
 
-	printf("usage: %s %s\n\n%s\n", p->prog, c->usage, c->help);
+	ew_dprintf(1, "usage: %s %s\n\n%s\n", p->prog, c->usage, c->help);
 	if (c->nsubs > 0)
-		printf("\ncommands:\n");
+		ew_dprintf(1, "\ncommands:\n");
 	for (i = 0; i < c->nsubs; i++)
-		printf("  %-10s%s\n", c->subs[i].name, c->subs[i].help);
+		ew_dprintf(1, "  %-10s%s\n", c->subs[i].name, c->subs[i].help);
 	return CLI_OK;
 }
 
@@ -122,7 +122,7 @@ cli_extra(const struct cli_parser *p)
 
 	list[0] = '\0';
 	for (i = p->idx; i < p->argc && n < sizeof(list); i++)
-		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+		n += (size_t)ew_snprintf(list + n, sizeof(list) - n, "%s%s",
 		    i > p->idx ? " " : "", p->argv[i]);
 	return cli_usage(p, "unrecognized arguments: %s", list);
 }
@@ -142,7 +142,7 @@ cli_parse(struct cli_parser *p)
 
 	/* ew_getopt prints "<prog>: error: ..."; putting the usage line in
 	 * front of prog gives argparse's order: usage, then the error. */
-	snprintf(prog, sizeof(prog), "usage: %s %s\n%s", p->prog,
+	ew_snprintf(prog, sizeof(prog), "usage: %s %s\n%s", p->prog,
 	    p->cmd->usage, p->prog);
 	while (p->idx < p->argc) {
 		a = p->argv[p->idx];
@@ -201,7 +201,7 @@ cli_choose(const struct cli_parser *p, const char *what)
 			return &c->subs[i];
 	list[0] = '\0';
 	for (i = 0; i < c->nsubs && n < sizeof(list); i++)
-		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s'%s'",
+		n += (size_t)ew_snprintf(list + n, sizeof(list) - n, "%s'%s'",
 		    i > 0 ? ", " : "", c->subs[i].name);
 	cli_usage(p, "argument %s: invalid choice: '%s' (choose from %s)",
 	    what, p->pos[0], list);
@@ -252,7 +252,7 @@ cli_text(const char *s, const struct json_tok *tok, int i)
 	if (i < 0 || tok[i].type == JSON_NULL)
 		return out;
 	if (tok[i].type == JSON_NUMBER && json_get_int(s, tok, i, &v) == 0) {
-		snprintf(out, len + 24, "%lld", v);
+		ew_snprintf(out, len + 24, "%lld", v);
 		return out;
 	}
 	if (tok[i].type != JSON_STRING ||
@@ -302,25 +302,46 @@ cli_width(const char *s)
 }
 
 /* Two spaces, then the cells left-justified to their column's width
- * and joined by two spaces, the last one padded too. */
+ * and joined by two spaces, the last one padded too; one write a row. */
 static void
 cli_print_rows(char **cell, size_t nrows, int ncols)
 {
-	size_t w[CLI_MAX_COLS] = { 0 }, r, k;
+	size_t w[CLI_MAX_COLS] = { 0 }, r, k, len, max = 1;
+	const char *s;
+	char *line;
 	int c;
 
-	for (r = 0; r < nrows; r++)
-		for (c = 0; c < ncols; c++)
-			if (cli_width(cell[r * ncols + c]) > w[c])
-				w[c] = cli_width(cell[r * ncols + c]);
 	for (r = 0; r < nrows; r++) {
-		for (c = 0; c < ncols; c++) {
-			printf("  %s", cell[r * ncols + c]);
-			for (k = cli_width(cell[r * ncols + c]); k < w[c]; k++)
-				putchar(' ');
+		for (len = 1, c = 0; c < ncols; c++) {
+			s = cell[r * ncols + c];
+			if (cli_width(s) > w[c])
+				w[c] = cli_width(s);
+			len += 2 + strlen(s);
 		}
-		putchar('\n');
+		if (len > max)
+			max = len;
 	}
+	/* padding is at most the widest cell of each column */
+	for (c = 0; c < ncols; c++)
+		max += w[c];
+	if ((line = malloc(max)) == NULL) {
+		ew_puts(2, "etherws ctl: out of memory\n");
+		return;
+	}
+	for (r = 0; r < nrows; r++) {
+		for (len = 0, c = 0; c < ncols; c++) {
+			s = cell[r * ncols + c];
+			line[len++] = ' ';
+			line[len++] = ' ';
+			memcpy(line + len, s, strlen(s));
+			len += strlen(s);
+			for (k = cli_width(s); k < w[c]; k++)
+				line[len++] = ' ';
+		}
+		line[len++] = '\n';
+		ew_write_all(1, line, len);
+	}
+	free(line);
 }
 
 /* Print the entries array as table t.  0, or -1 out of memory. */
@@ -370,9 +391,9 @@ cli_print_rpc_error(const char *s, const struct json_tok *tok, int e)
 		code = cli_text(s, tok, -1);
 	}
 	if (msg != NULL && code != NULL)
-		fprintf(stderr, "  %s (%s)\n", msg, code);
+		ew_dprintf(2, "  %s (%s)\n", msg, code);
 	if (data != NULL)
-		fprintf(stderr, "    %s\n", data);
+		ew_dprintf(2, "    %s\n", data);
 	free(msg);
 	free(code);
 	free(data);
@@ -410,7 +431,7 @@ cli_reply_tokens(const char *s, const struct json_tok *tok,
 			    "objects");
 	if (cli_print_table(s, tok, ent, t) < 0)
 		return cli_reply_error("MemoryError: table");
-	return fflush(stdout) == 0 && !ferror(stdout) ? CLI_OK : CLI_RUNTIME;
+	return ew_output_failed() ? CLI_RUNTIME : CLI_OK;
 }
 
 static int
@@ -533,11 +554,11 @@ cli_abspath(const char *path, char *buf, size_t cap)
 	size_t n;
 
 	if (path[0] == '/')
-		return (size_t)snprintf(buf, cap, "%s", path) < cap ? 0 : -1;
+		return (size_t)ew_snprintf(buf, cap, "%s", path) < cap ? 0 : -1;
 	if (getcwd(buf, cap) == NULL)
 		return -1;
 	n = strlen(buf);
-	return (size_t)snprintf(buf + n, cap - n, "%s%s", n > 1 ? "/" : "",
+	return (size_t)ew_snprintf(buf + n, cap - n, "%s%s", n > 1 ? "/" : "",
 	    path) < cap - n ? 0 : -1;
 }
 
@@ -745,7 +766,7 @@ cli_run(const struct cli_cmd *c, const char *prog, char **argv, int argc,
 
 	memset(&p, 0, sizeof(p));
 	p.cmd = c;
-	snprintf(p.prog, sizeof(p.prog), "%.100s", prog);
+	ew_snprintf(p.prog, sizeof(p.prog), "%.100s", prog);
 	p.argc = argc;
 	p.argv = argv;
 	p.idx = idx;
@@ -757,7 +778,7 @@ cli_run(const struct cli_cmd *c, const char *prog, char **argv, int argc,
 		if ((sub = cli_choose(&p, c == &cli_top ? "command" :
 		    "iftype")) == NULL)
 			return CLI_USAGE;
-		snprintf(p.prog + strlen(p.prog), sizeof(p.prog) -
+		ew_snprintf(p.prog + strlen(p.prog), sizeof(p.prog) -
 		    strlen(p.prog), " %.20s", sub->name);
 		return cli_run(sub, p.prog, argv, argc, p.idx, a, w, t);
 	}

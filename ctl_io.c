@@ -108,8 +108,7 @@ cli_prompt(const char *prompt, char *buf, size_t cap)
 		r = cli_tty_getline(fd, prompt, buf, cap);
 		close(fd);
 	} else {
-		fputs(prompt, stderr);
-		fflush(stderr);
+		ew_puts(2, prompt);
 		r = cli_getline(STDIN_FILENO, buf, cap);
 	}
 	if (r == 0)
@@ -133,7 +132,7 @@ cli_fail(struct cli_io *io, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(io->err, sizeof(io->err), fmt, ap);
+	ew_vsnprintf(io->err, sizeof(io->err), fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -246,7 +245,7 @@ cli_tcp_connect(struct cli_io *io, const struct url *u)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%d", u->port);
+	ew_snprintf(port, sizeof(port), "%d", u->port);
 	if ((r = getaddrinfo(u->host, port, &hints, &res)) == EAI_SYSTEM)
 		return cli_fail_errno(io, errno);
 	if (r != 0)
@@ -382,8 +381,8 @@ cli_send_request(struct cli_io *io, const struct url *u, const char *auth,
 
 	/* Host: port omitted when it is the scheme's default. */
 	if (u->port != (strcmp(u->scheme, "https") == 0 ? 443 : 80))
-		snprintf(port, sizeof(port), ":%d", u->port);
-	n = snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\n"
+		ew_snprintf(port, sizeof(port), ":%d", u->port);
+	n = ew_snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\n"
 	    "Host: %s%s%s%s\r\nContent-Type: application/json\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\n%s%s%s\r\n",
 	    u->path, u->ipv6 ? "[" : "", u->host, u->ipv6 ? "]" : "", port,
@@ -536,7 +535,7 @@ cli_exchange(struct cli_io *io, const struct cli_args *a, const char *auth,
 	size_t hlen = 0;
 	int r;
 
-	if (strstr(a->url, "://") == NULL)
+	if (ew_memmem(a->url, strlen(a->url), "://", 3) == NULL)
 		return cli_fail(io, "ValueError: unknown url type: %s",
 		    a->url);
 	if (url_parse(a->url, &u) < 0)

@@ -27,26 +27,26 @@ int
 main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs(usage, stderr);
-		fputs("etherws: error: the following arguments are required: "
-		    "{sw,ctl}\n", stderr);
+		ew_puts(2, usage);
+		ew_puts(2, "etherws: error: the following arguments are "
+		    "required: {sw,ctl}\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		fputs(usage, stdout);
-		fputs(help, stdout);
+		ew_puts(1, usage);
+		ew_puts(1, help);
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("etherws %s\n", ETHERWS_VERSION);
+		ew_dprintf(1, "etherws %s\n", ETHERWS_VERSION);
 		return 0;
 	}
 	if (strcmp(argv[1], "sw") == 0)
 		return sw_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
-	fputs(usage, stderr);
-	fprintf(stderr, "etherws: error: argument command: invalid choice: "
+	ew_puts(2, usage);
+	ew_dprintf(2, "etherws: error: argument command: invalid choice: "
 	    "'%s' (choose from 'sw', 'ctl')\n", argv[1]);
 	return 2;
 }

@@ -71,6 +71,9 @@ ew_be16(const uint8_t *p)
 
 /* Case-insensitive compare of (a, alen) with NUL-terminated b. */
 int ew_strcaseeq(const char *a, size_t alen, const char *b);
+/* The first n (nlen bytes) in h (hlen bytes), or NULL: plain, for
+ * short needles (libc's two-way search is kilobytes in a static link). */
+const void *ew_memmem(const void *h, size_t hlen, const void *n, size_t nlen);
 /* Constant-time compare of two equal-length buffers: 1 if equal. */
 int ew_ct_eq(const void *a, const void *b, size_t len);
 /* Fill buf with len unpredictable bytes (getrandom, /dev/urandom). */
@@ -82,6 +85,26 @@ uint64_t ew_now_ms(void);
 /* strerror / gai_strerror in glibc's (and so Python's) words. */
 const char *ew_strerror(int e);
 const char *ew_gai_strerror(int e);
+/* fmt.c: the printf subset we use (d i u x X o c s p %, flags, width,
+ * precision, hh h l ll z j t), into a buffer or onto an fd, and a
+ * C-locale strftime; no floating point, no stdio.  A failed write to an
+ * fd is remembered: ew_output_failed(). */
+int ew_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+int ew_snprintf(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int ew_vdprintf(int fd, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+int ew_dprintf(int fd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int ew_puts(int fd, const char *s);
+int ew_write_all(int fd, const void *p, size_t len);
+int ew_output_failed(void);
+struct tm;
+/* Like strftime, but truncates (NUL-terminated) where it does not fit. */
+size_t ew_strftime(char *buf, size_t cap, const char *fmt,
+    const struct tm *tm);
+
 /* Parse a decimal integer (optional sign) filling the whole string. */
 int ew_parse_int(const char *s, long long *out);
 

@@ -204,13 +204,47 @@ fdb_del_port(struct fdb *f, int port,
 }
 
 static int
-fdb_cmp(const void *a, const void *b)
+fdb_less(const struct fdb_entry *x, const struct fdb_entry *y)
 {
-	const struct fdb_entry *x = a, *y = b;
-
 	if (x->vid != y->vid)
-		return x->vid < y->vid ? -1 : 1;
-	return memcmp(x->mac, y->mac, 6);
+		return x->vid < y->vid;
+	return memcmp(x->mac, y->mac, 6) < 0;
+}
+
+/* Heapsort by (vid, mac): in place, n log n at any n, and a few lines
+ * where libc's qsort is kilobytes of the static binary. */
+static void
+fdb_sift(struct fdb_entry *v, size_t i, size_t n)
+{
+	struct fdb_entry t;
+	size_t c;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && fdb_less(&v[c], &v[c + 1]))
+			c++;
+		if (!fdb_less(&v[i], &v[c]))
+			break;
+		t = v[i];
+		v[i] = v[c];
+		v[c] = t;
+		i = c;
+	}
+}
+
+static void
+fdb_sort(struct fdb_entry *v, size_t n)
+{
+	struct fdb_entry t;
+	size_t i;
+
+	for (i = n / 2; i-- > 0; )
+		fdb_sift(v, i, n);
+	while (n-- > 1) {
+		t = v[0];
+		v[0] = v[n];
+		v[n] = t;
+		fdb_sift(v, 0, n);
+	}
 }
 
 size_t
@@ -226,7 +260,7 @@ fdb_list(struct fdb *f, uint64_t now, struct fdb_entry **out)
 	for (i = 0; i <= f->mask; i++)
 		if (f->tab[i].port != 0 && !fdb_expired(f, &f->tab[i], now))
 			v[n++] = f->tab[i];
-	qsort(v, n, sizeof(*v), fdb_cmp);
+	fdb_sort(v, n);
 	*out = v;
 	return n;
 }

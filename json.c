@@ -75,7 +75,7 @@ jp_errmsg(const char *s, size_t len, const char *msg, size_t pos)
 			col = 1;
 		}
 	}
-	snprintf(buf, sizeof(buf), "%s: line %lu column %lu (char %lu)",
+	ew_snprintf(buf, sizeof(buf), "%s: line %lu column %lu (char %lu)",
 	    msg, line, col, ch);
 	return buf;
 }
@@ -721,27 +721,44 @@ json_get_int(const char *s, const struct json_tok *tok, int i,
 
 /*
  * Python reads a number with a fraction or exponent as a double, so one
- * below half the smallest subnormal (2^-1075, about 2.47e-324) becomes
- * 0.0 and is false.  Only [1e-324, 1e-323) needs a real comparison, left
- * to strtod (correctly rounded in glibc and musl); at most 800 digits are
- * kept, plus a sticky 1 standing for the non-zero ones dropped.
+ * at or below half the smallest subnormal, 2^-1075 (about 2.47e-324),
+ * rounds (to even) to 0.0 and is false.  Only magnitude 10^-324 needs a
+ * real comparison: the digits against those of 2^-1075 = 5^1075 *
+ * 10^-1075, whose 752 digits are made here (rarely needed, so made on
+ * demand rather than kept) -- exact, and no strtod.
  */
+#define HALF_TINY_DIGITS	752
 static int
 num_underflows(const struct num *n, long long f, long long l)
 {
-	char buf[820];
-	long long mag = n->scale + (n->nd - 1 - f), k, m = 0;
+	uint8_t d[HALF_TINY_DIGITS];	/* 5^1075, least significant first */
+	long long mag = n->scale + (n->nd - 1 - f), k;
+	size_t nd = 1, j;
+	unsigned carry, v;
+	int a, b;
 
 	if (mag < -324)
 		return 1;
 	if (mag > -324)
 		return 0;
-	for (k = f; k <= l && m < 800; k++)
-		buf[m++] = (char)('0' + num_digit(n, k));
-	if (k <= l)
-		buf[m++] = '1';
-	snprintf(buf + m, sizeof(buf) - (size_t)m, "e%lld", mag - (m - 1));
-	return strtod(buf, NULL) == 0.0;
+	d[0] = 1;
+	for (k = 0; k < 1075; k++) {
+		for (carry = 0, j = 0; j < nd; j++) {
+			v = d[j] * 5u + carry;
+			d[j] = (uint8_t)(v % 10);
+			carry = v / 10;
+		}
+		if (carry != 0 && nd < sizeof(d))
+			d[nd++] = (uint8_t)carry;
+	}
+	/* most significant first: our digits f..l against d[nd-1]..d[0] */
+	for (k = f, j = nd; k <= l || j > 0; k++) {
+		a = k <= l ? num_digit(n, k) : 0;
+		b = j > 0 ? d[--j] : 0;
+		if (a != b)
+			return a < b;
+	}
+	return 1;	/* exactly half: to even, 0.0 */
 }
 
 int
@@ -831,7 +848,7 @@ jw_esc(const char *s, size_t i, char esc[8])
 	default:
 		if (c >= 0x20)
 			return 0;
-		snprintf(esc, 8, "\\u%04x", c);
+		ew_snprintf(esc, 8, "\\u%04x", c);
 		return 6;
 	}
 	memcpy(esc, e, 3);
@@ -876,6 +893,6 @@ jw_int(struct jw *w, long long v)
 {
 	char b[24];
 
-	snprintf(b, sizeof(b), "%lld", v);
+	ew_snprintf(b, sizeof(b), "%lld", v);
 	jw_raw(w, b);
 }

@@ -60,14 +60,14 @@ addr_text(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
 		const struct sockaddr_in *s4 = (const void *)sa;
 		inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)iplen);
 		port = ntohs(s4->sin_port);
-		snprintf(full, fulllen, "%s:%d", ip, port);
+		ew_snprintf(full, fulllen, "%s:%d", ip, port);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)sa;
 		inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)iplen);
 		port = ntohs(s6->sin6_port);
-		snprintf(full, fulllen, "[%s]:%d", ip, port);
+		ew_snprintf(full, fulllen, "[%s]:%d", ip, port);
 	} else
-		snprintf(full, fulllen, "?");
+		ew_snprintf(full, fulllen, "?");
 }
 
 static void
@@ -157,7 +157,7 @@ listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
 	listeners = ls;
 	return 0;
 fail:
-	snprintf(err, errlen, "error: [Errno %d] %s", errno, ew_strerror(errno));
+	ew_snprintf(err, errlen, "error: [Errno %d] %s", errno, ew_strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return -1;
@@ -175,7 +175,7 @@ listen_host(const char *host, int port, int ws, int ctl,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;
-	snprintf(ps, sizeof(ps), "%d", port);
+	ew_snprintf(ps, sizeof(ps), "%d", port);
 	if (host[0] == '\0') {
 		/* '' = every IPv4 and IPv6 address. */
 		if (listen_host("0.0.0.0", port, ws, ctl, creds, err,
@@ -190,7 +190,7 @@ listen_host(const char *host, int port, int ws, int ctl,
 		static char bare[64];
 		size_t n = strlen(host);
 		if (n < 3 || n - 2 >= sizeof(bare) || host[n - 1] != ']') {
-			snprintf(err, errlen, "ValueError: Invalid host: %s",
+			ew_snprintf(err, errlen, "ValueError: Invalid host: %s",
 			    host);
 			return -1;
 		}
@@ -200,7 +200,7 @@ listen_host(const char *host, int port, int ws, int ctl,
 	}
 	rc = getaddrinfo(h, ps, &hints, &res);
 	if (rc != 0) {
-		snprintf(err, errlen, "gaierror: [Errno %d] %s", rc,
+		ew_snprintf(err, errlen, "gaierror: [Errno %d] %s", rc,
 		    ew_gai_strerror(rc));
 		return -1;
 	}

@@ -104,7 +104,7 @@ log_levelname(int level, char buf[static 24])
 	case EW_LOG_ERROR: return "ERROR";
 	case EW_LOG_CRITICAL: return "CRITICAL";
 	}
-	snprintf(buf, 24, "Level %d", level);
+	ew_snprintf(buf, 24, "Level %d", level);
 	return buf;
 }
 
@@ -234,12 +234,11 @@ log_asctime(char buf[static LOG_FMT_MAX + 32], time_t sec, long msec)
 	if (localtime_r(&sec, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
 	if (lh.datefmt[0] != '\0') {
-		n = strftime(buf, LOG_FMT_MAX + 32, lh.datefmt, &tm);
-		buf[n] = '\0';		/* 0 when it did not fit */
+		ew_strftime(buf, LOG_FMT_MAX + 32, lh.datefmt, &tm);
 		return buf;
 	}
-	n = strftime(buf, LOG_FMT_MAX, "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(buf + n, LOG_FMT_MAX + 32 - n, ",%03ld", msec);
+	n = ew_strftime(buf, LOG_FMT_MAX, "%Y-%m-%d %H:%M:%S", &tm);
+	ew_snprintf(buf + n, LOG_FMT_MAX + 32 - n, ",%03ld", msec);
 	return buf;
 }
 
@@ -334,7 +333,7 @@ log_msg(int level, const char *fmt, ...)
 	if (level < log_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ew_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_clean(msg);
 	log_emit(level, msg);
@@ -438,16 +437,16 @@ log_msg_rl(int level, const char *key, const char *fmt, ...)
 	if (rl_lost > 0) {
 		lost = rl_lost;
 		rl_lost = 0;
-		snprintf(note, sizeof(note), "%lu rate-limited message%s "
+		ew_snprintf(note, sizeof(note), "%lu rate-limited message%s "
 		    "suppressed", (unsigned long)lost, lost == 1 ? "" : "s");
 		log_emit(EW_LOG_WARNING, note);
 	}
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg) - sizeof(note), fmt, ap);
+	ew_vsnprintf(msg, sizeof(msg) - sizeof(note), fmt, ap);
 	va_end(ap);
 	if (s->suppressed > 0) {
 		n = strlen(msg);
-		snprintf(msg + n, sizeof(msg) - n, " (%lu similar message%s "
+		ew_snprintf(msg + n, sizeof(msg) - n, " (%lu similar message%s "
 		    "suppressed)", (unsigned long)s->suppressed,
 		    s->suppressed == 1 ? "" : "s");
 	}

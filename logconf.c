@@ -50,7 +50,7 @@ cerr(struct lcfg *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
+	ew_vsnprintf(c->err, c->errlen, fmt, ap);
 	va_end(ap);
 	return 2;
 }
@@ -381,7 +381,7 @@ fmt_load(struct lcfg *c, const char *name, struct log_handler *h)
 		return cerr(c, "ValueError: logconf: format longer than %d "
 		    "bytes in [formatter_%s]", LOG_FMT_MAX - 1, name);
 	if (rc == 0 || h->fmt[0] == '\0')
-		snprintf(h->fmt, sizeof(h->fmt), "%s", HANDLER_FMT);
+		ew_snprintf(h->fmt, sizeof(h->fmt), "%s", HANDLER_FMT);
 	rc = ini_get(c, s, "datefmt", 1, h->datefmt, sizeof(h->datefmt));
 	if (rc == 2)
 		return cerr(c, "ValueError: logconf: datefmt longer than %d "
@@ -612,7 +612,7 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 	memset(h, 0, sizeof(*h));
 	h->fd = -1;
 	h->facility = LOG_DAEMON;
-	snprintf(h->fmt, sizeof(h->fmt), "%s", HANDLER_FMT);
+	ew_snprintf(h->fmt, sizeof(h->fmt), "%s", HANDLER_FMT);
 	if ((rc = need_sect(c, "handler_", name, &s)) != 0 ||
 	    (rc = need_opt(c, s, "class", cls, sizeof(cls))) != 0)
 		return rc;
@@ -632,7 +632,7 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 	if (rc == 2)
 		return rc;
 	if (rc == 0)
-		snprintf(args, sizeof(args), "()");
+		ew_snprintf(args, sizeof(args), "()");
 	rc = ini_get(c, s, "kwargs", 0, v, sizeof(v));
 	if (rc == 2)
 		return rc;
@@ -658,9 +658,9 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 			trunc = mode[0] == 'w';
 		}
 		if (file[0] == '/')
-			rc = snprintf(h->path, sizeof(h->path), "%s", file);
+			rc = ew_snprintf(h->path, sizeof(h->path), "%s", file);
 		else if (getcwd(cwd, sizeof(cwd)) != NULL)
-			rc = snprintf(h->path, sizeof(h->path), "%s/%s", cwd,
+			rc = ew_snprintf(h->path, sizeof(h->path), "%s/%s", cwd,
 			    file);
 		else {
 			cerr(c, "IOError: [Errno %d] %s: '.'", errno,
@@ -778,7 +778,7 @@ add_handlers(const char *list, char *names, size_t cap, int *n)
 		if (dup)
 			continue;
 		len = strlen(names);
-		snprintf(names + len, cap - len, "%s%s", *n ? ", " : "", item);
+		ew_snprintf(names + len, cap - len, "%s%s", *n ? ", " : "", item);
 		(*n)++;
 	}
 }
@@ -837,7 +837,7 @@ log_conf(struct lcfg *c, struct log_handler *out, int *level)
 		out->fd = -1;
 		return 0;
 	}
-	snprintf(chosen, sizeof(chosen), "%s", names);
+	ew_snprintf(chosen, sizeof(chosen), "%s", names);
 	return handler_load(c, chosen, flist, out, 1);
 }
 
@@ -852,13 +852,13 @@ log_config_file(const char *path, char *err, size_t errlen)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
+		ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
 		    ew_strerror(errno), path);
 		return 1;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
-		snprintf(err, errlen, "MemoryError");
+		ew_snprintf(err, errlen, "MemoryError");
 		return 1;
 	}
 	c->err = err;
@@ -872,7 +872,7 @@ log_config_file(const char *path, char *err, size_t errlen)
 		len += (size_t)r;
 	}
 	if (r < 0) {
-		snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
+		ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
 		    ew_strerror(errno), path);
 		rc = 1;
 	} else if (len > LOG_CONF_MAX)

@@ -30,7 +30,7 @@ wipe(void *p, size_t n)
 static void
 set_err(char *err, size_t errlen, const char *what, const char *file)
 {
-	snprintf(err, errlen, "SSLError: %s: %s", what, file);
+	ew_snprintf(err, errlen, "SSLError: %s: %s", what, file);
 }
 
 /* Equal as unsigned big-endian integers (leading zero bytes ignored). */
@@ -172,7 +172,7 @@ ioerr_close:
 	}
 	errno = e;
 ioerr:
-	snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
+	ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
 	    ew_strerror(errno), path);
 	return NULL;
 }
@@ -202,7 +202,7 @@ pem_load(const char *path, struct pem_file *pf, char *err, size_t errlen)
 		if (buf[i] != '\r')
 			buf[j++] = buf[i];
 	len = j;
-	pf->encrypted = memmem(buf, len, "Proc-Type: 4,ENCRYPTED", 22) != NULL;
+	pf->encrypted = ew_memmem(buf, len, "Proc-Type: 4,ENCRYPTED", 22) != NULL;
 	br_pem_decoder_init(&pc);
 	for (pass = 0; pass < 2; pass++) {
 		p = pass == 0 ? buf : (const uint8_t *)"\n";
@@ -225,7 +225,7 @@ pem_load(const char *path, struct pem_file *pf, char *err, size_t errlen)
 				}
 				no = &pf->o[pf->n++];
 				memset(no, 0, sizeof(*no));
-				snprintf(no->name, sizeof(no->name), "%s",
+				ew_snprintf(no->name, sizeof(no->name), "%s",
 				    br_pem_decoder_name(&pc));
 				br_pem_decoder_setdest(&pc, pem_append, pf);
 				inobj = 1;
@@ -251,7 +251,7 @@ pem_load(const char *path, struct pem_file *pf, char *err, size_t errlen)
 	wipe(&pc, sizeof(pc));
 	return 0;
 fail:
-	snprintf(err, errlen, "MemoryError: %s", path);
+	ew_snprintf(err, errlen, "MemoryError: %s", path);
 fail_set:
 	wipe(buf, len);
 	free(buf);

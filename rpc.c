@@ -222,7 +222,7 @@ emit_fdb(struct jw *w, void *arg)
 	(void)arg;
 	n = fdb_list(&fdb, now, &e);
 	for (i = 0; i < n; i++) {
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		ew_snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 		    e[i].mac[0], e[i].mac[1], e[i].mac[2], e[i].mac[3],
 		    e[i].mac[4], e[i].mac[5]);
 		if (i > 0)
@@ -253,7 +253,7 @@ raw_text(const struct req *r, int i, char *out, size_t cap)
 		a--;
 		b++;
 	}
-	snprintf(out, cap, "%.*s", (int)(b - a), r->s + a);
+	ew_snprintf(out, cap, "%.*s", (int)(b - a), r->s + a);
 }
 
 static int
@@ -270,7 +270,7 @@ need(struct req *r, const char *key)
 	int i = param(r, key);
 
 	if (i < 0)
-		snprintf(r->err, sizeof(r->err), "KeyError: '%s'", key);
+		ew_snprintf(r->err, sizeof(r->err), "KeyError: '%s'", key);
 	return i;
 }
 
@@ -293,13 +293,13 @@ get_port(struct req *r)
 		no = -1;
 	if (no <= 0 || no > 0x7fffffff) {
 		raw_text(r, i, raw, sizeof(raw));
-		snprintf(r->err, sizeof(r->err), "ValueError: Invalid port: %s",
+		ew_snprintf(r->err, sizeof(r->err), "ValueError: Invalid port: %s",
 		    raw);
 		return NULL;
 	}
 	p = port_find((int)no);
 	if (p == NULL)
-		snprintf(r->err, sizeof(r->err), "KeyError: %lld", no);
+		ew_snprintf(r->err, sizeof(r->err), "KeyError: %lld", no);
 	return p;
 }
 
@@ -316,7 +316,7 @@ opt_str(struct req *r, int obj, const char *key, char *out, size_t cap,
 		return 0;
 	if (r->t[i].type != JSON_STRING ||
 	    json_get_str(r->s, r->t, i, out, cap) < 0) {
-		snprintf(r->err, sizeof(r->err), "ValueError: Invalid %s", key);
+		ew_snprintf(r->err, sizeof(r->err), "ValueError: Invalid %s", key);
 		return -1;
 	}
 	*res = out;
@@ -349,14 +349,14 @@ m_addport(struct req *r)
 		kind = PORT_CLIENT;
 	else {
 		raw_text(r, i, raw, sizeof(raw));
-		snprintf(r->err, sizeof(r->err), "ValueError: Invalid port "
+		ew_snprintf(r->err, sizeof(r->err), "ValueError: Invalid port "
 		    "type: %s", r->t[i].type == JSON_STRING ? type : raw);
 		return -1;
 	}
 	if ((i = need(r, "target")) < 0)
 		return -1;
 	if (json_get_str(r->s, r->t, i, target, sizeof(target)) < 0) {
-		snprintf(r->err, sizeof(r->err), "ValueError: Invalid target");
+		ew_snprintf(r->err, sizeof(r->err), "ValueError: Invalid target");
 		return -1;
 	}
 	if (kind != PORT_CLIENT) {
@@ -426,20 +426,20 @@ m_setif(struct req *r)
 	if (p == NULL)
 		return -1;
 	if (p->kind != PORT_TAP && p->kind != PORT_NETDEV) {
-		snprintf(r->err, sizeof(r->err), "ValueError: Port %d has "
+		ew_snprintf(r->err, sizeof(r->err), "ValueError: Port %d has "
 		    "unsupported interface: %s", p->no, kind_name(p->kind));
 		return -1;
 	}
 	if (opt_str(r, r->params, "address", abuf, sizeof(abuf), &addr) < 0 ||
 	    opt_str(r, r->params, "netmask", mbuf, sizeof(mbuf), &mask) < 0) {
-		snprintf(r->err, sizeof(r->err), "ValueError: Bad IP address");
+		ew_snprintf(r->err, sizeof(r->err), "ValueError: Bad IP address");
 		return -1;
 	}
 	i = param(r, "mtu");
 	if (i >= 0 && r->t[i].type != JSON_NULL &&
 	    (json_get_int(r->s, r->t, i, &mtu) < 0 || mtu <= 0 ||
 	    mtu > 0x7fffffff)) {
-		snprintf(r->err, sizeof(r->err), "ValueError: Invalid MTU");
+		ew_snprintf(r->err, sizeof(r->err), "ValueError: Invalid MTU");
 		return -1;
 	}
 	if (ifconf_set(p->ifname, addr, mask, (int)mtu, r->err,
@@ -478,7 +478,7 @@ envelope(struct req *r, char *name, size_t cap)
 	if (!json_str_eq(r->s, r->t, i, "2.0")) {
 		if (json_get_str(r->s, r->t, i, ver, sizeof(ver)) < 0)
 			raw_text(r, i, ver, sizeof(ver));
-		snprintf(r->err, sizeof(r->err),
+		ew_snprintf(r->err, sizeof(r->err),
 		    "ValueError: Invalid JSON-RPC version: %s", ver);
 		send_error(r->c, r->id, r->idlen, -32600, r->err);
 		return -1;
@@ -491,12 +491,12 @@ envelope(struct req *r, char *name, size_t cap)
 		raw_text(r, m, method, sizeof(method));
 	if (r->t[m].type != JSON_STRING ||
 	    strncmp(method, NS, strlen(NS)) != 0) {
-		snprintf(r->err, sizeof(r->err),
+		ew_snprintf(r->err, sizeof(r->err),
 		    "ValueError: Invalid method namespace: %s", method);
 		send_error(r->c, r->id, r->idlen, -32601, r->err);
 		return -1;
 	}
-	snprintf(name, cap, "%s", method + strlen(NS));
+	ew_snprintf(name, cap, "%s", method + strlen(NS));
 	return 0;
 }
 
@@ -518,7 +518,7 @@ rpc_request(struct conn *c, const char *body, size_t len)
 	r.params = -1;
 	n = json_parse(body, len, toks, JSON_MAX_TOKENS, JSON_MAX_DEPTH, &perr);
 	if (n < 0) {
-		snprintf(r.err, sizeof(r.err), "ValueError: %s", perr);
+		ew_snprintf(r.err, sizeof(r.err), "ValueError: %s", perr);
 		send_error(c, r.id, r.idlen, -32700, r.err);
 		return;
 	}
@@ -538,7 +538,7 @@ rpc_request(struct conn *c, const char *body, size_t len)
 		rc = m_list(&r, emit_fdb);
 	else if (strcmp(name, "addPort") != 0 && strcmp(name, "setPort") != 0 &&
 	    strcmp(name, "delPort") != 0 && strcmp(name, "setInterface") != 0) {
-		snprintf(r.err, sizeof(r.err), "ValueError: Unknown method: %s",
+		ew_snprintf(r.err, sizeof(r.err), "ValueError: Unknown method: %s",
 		    name);
 		send_error(c, r.id, r.idlen, -32601, r.err);
 		return;

@@ -85,7 +85,7 @@ port_new(enum port_kind kind, const char *target)
 	p->up_since = p->storm_last = ew_now_ms();
 	p->storm_tokens = (uint64_t)conf.stormlimit * 1000;
 	probe_port_up(p);
-	snprintf(p->target, sizeof(p->target), "%s", target);
+	ew_snprintf(p->target, sizeof(p->target), "%s", target);
 	ptab[nports++] = p;
 	return p;
 }
@@ -207,7 +207,7 @@ flood(struct port *from, const uint8_t *frame, size_t len, uint16_t vid,
 		else
 			port_output(q, frame, len);
 		if (log_level <= EW_LOG_DEBUG && off < sizeof(list) - 16)
-			off += (size_t)snprintf(list + off, sizeof(list) - off,
+			off += (size_t)ew_snprintf(list + off, sizeof(list) - off,
 			    "%s%d", off ? "," : "", q->no);
 	}
 	if (log_level <= EW_LOG_DEBUG)
@@ -287,7 +287,7 @@ switch_input(struct port *p, const uint8_t *frame, size_t len)
 	}
 	port_output(q, frame, len);
 	if (log_level <= EW_LOG_DEBUG) {
-		snprintf(one, sizeof(one), "%d", q->no);
+		ew_snprintf(one, sizeof(one), "%d", q->no);
 		log_sent(one, vid, frame);
 	}
 }
@@ -348,21 +348,21 @@ port_add_dev(enum port_kind kind, const char *target, char *err,
 		fd = tap_open(target, ifname, err, errlen);
 	else {
 		fd = netdev_open(target, err, errlen);
-		snprintf(ifname, sizeof(ifname), "%s", target);
+		ew_snprintf(ifname, sizeof(ifname), "%s", target);
 	}
 	if (fd < 0)
 		return NULL;
 	p = port_new(kind, ifname);
 	if (p == NULL) {
 		close(fd);
-		snprintf(err, errlen, "OSError: [Errno 12] %s", ew_strerror(ENOMEM));
+		ew_snprintf(err, errlen, "OSError: [Errno 12] %s", ew_strerror(ENOMEM));
 		return NULL;
 	}
 	p->fd = fd;
-	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
+	ew_snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
 	p->w.cb = dev_io;
 	if (loop_add(&p->w, fd, EPOLLIN) < 0) {
-		snprintf(err, errlen, "OSError: [Errno %d] %s", errno,
+		ew_snprintf(err, errlen, "OSError: [Errno %d] %s", errno,
 		    ew_strerror(errno));
 		p->fd = -1;
 		close(fd);
@@ -530,7 +530,7 @@ sw_usage_prog(void)
 {
 	static char buf[sizeof(sw_usage) + 16];
 
-	snprintf(buf, sizeof(buf), "%setherws sw", sw_usage);
+	ew_snprintf(buf, sizeof(buf), "%setherws sw", sw_usage);
 	return buf;
 }
 
@@ -538,10 +538,10 @@ sw_usage_prog(void)
 static int
 sw_usage_error(const char *fmt, const char *a, const char *b)
 {
-	fputs(sw_usage, stderr);
-	fprintf(stderr, "etherws sw: error: ");
-	fprintf(stderr, fmt, a, b);
-	fputc('\n', stderr);
+	ew_puts(2, sw_usage);
+	ew_dprintf(2, "etherws sw: error: ");
+	ew_dprintf(2, fmt, a, b);
+	ew_puts(2, "\n");
 	return 2;
 }
 
@@ -550,7 +550,7 @@ value_error(const char *fmt, const char *a)
 {
 	char data[512];
 
-	snprintf(data, sizeof(data), fmt, a);
+	ew_snprintf(data, sizeof(data), fmt, a);
 	ew_print_error("Internal error", -32603, data);
 	return 2;
 }
@@ -574,9 +574,9 @@ file_opt(const char **path, char *store, size_t cap)
 	if (*path == NULL)
 		return 0;
 	if ((*path)[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
-		n = snprintf(store, cap, "%s/%s", cwd, *path);
+		n = ew_snprintf(store, cap, "%s/%s", cwd, *path);
 	else
-		n = snprintf(store, cap, "%s", *path);
+		n = ew_snprintf(store, cap, "%s", *path);
 	*path = store;
 	if (n < 0 || (size_t)n >= cap) {
 		errno = ENAMETOOLONG;
@@ -584,7 +584,7 @@ file_opt(const char **path, char *store, size_t cap)
 	} else
 		fd = open(store, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(data, sizeof(data), "IOError: [Errno %d] %s: '%s'",
+		ew_snprintf(data, sizeof(data), "IOError: [Errno %d] %s: '%s'",
 		    errno, ew_strerror(errno), store);
 		ew_print_error("Internal error", -32603, data);
 		return 1;
@@ -613,8 +613,8 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	conf.ctlhost = "127.0.0.1";
 	*port = LLONG_MIN;	/* not given: 80, or 443 with TLS */
 	if (argc > 1 && strcmp(argv[1], "-h") == 0) {
-		fputs(sw_usage, stdout);
-		fputs(sw_help, stdout);
+		ew_puts(1, sw_usage);
+		ew_puts(1, sw_help);
 		exit(0);
 	}
 	*ctlport = 7867;
@@ -624,8 +624,8 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 		rc = 0;
 		switch (o) {
 		case OPT_HELP:
-			fputs(sw_usage, stdout);
-			fputs(sw_help, stdout);
+			ew_puts(1, sw_usage);
+			ew_puts(1, sw_help);
 			exit(0);
 		case OPT_DEBUG: conf.debug = 1; break;
 		case OPT_LOGCONF: conf.logconf = v; break;
@@ -684,7 +684,7 @@ range_check(const char *name, long long v, long long lo, long long hi)
 
 	if (v >= lo && v <= hi)
 		return 0;
-	snprintf(data, sizeof(data), "ValueError: Invalid %s: %lld", name, v);
+	ew_snprintf(data, sizeof(data), "ValueError: Invalid %s: %lld", name, v);
 	ew_print_error("Internal error", -32603, data);
 	return 2;
 }
@@ -698,13 +698,13 @@ sw_check(long long port, long long ctlport)
 	char num[32];
 	int rc;
 
-	snprintf(num, sizeof(num), "%lld", conf.ageout);
+	ew_snprintf(num, sizeof(num), "%lld", conf.ageout);
 	if (conf.ageout <= 0)
 		return value_error("ValueError: Invalid ageout: %s", num);
-	snprintf(num, sizeof(num), "%lld", conf.keepalive);
+	ew_snprintf(num, sizeof(num), "%lld", conf.keepalive);
 	if (conf.keepalive < 0)
 		return value_error("ValueError: Invalid keepalive: %s", num);
-	snprintf(num, sizeof(num), "%lld", conf.stormlimit);
+	ew_snprintf(num, sizeof(num), "%lld", conf.stormlimit);
 	if (conf.stormlimit < 0 || conf.stormlimit > 100000000)
 		return value_error("ValueError: Invalid stormlimit: %s", num);
 	if ((rc = range_check("maxconn", conf.maxconn, 1, 1000000)) ||
@@ -733,10 +733,10 @@ sw_check(long long port, long long ctlport)
 		    "ValueError: Both ctlsslkey and ctlsslcert are required");
 	if (port == LLONG_MIN)
 		port = conf.sslkey ? 443 : 80;
-	snprintf(num, sizeof(num), "%lld", port);
+	ew_snprintf(num, sizeof(num), "%lld", port);
 	if (port < 0 || port > 65535)
 		return value_error("ValueError: Invalid port: %s", num);
-	snprintf(num, sizeof(num), "%lld", ctlport);
+	ew_snprintf(num, sizeof(num), "%lld", ctlport);
 	if (ctlport < 0 || ctlport > 65535)
 		return value_error("ValueError: Invalid ctlport: %s", num);
 	conf.port = (int)port;
@@ -772,7 +772,7 @@ write_pidfile(void)
 	    0644);
 	if (fd < 0)
 		return -1;
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	n = ew_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (write(fd, buf, (size_t)n) != n) {
 		close(fd);
 		return -1;
@@ -892,11 +892,11 @@ sw_main(int argc, char **argv)
 	}
 	if (!conf.foreground) {
 		if (daemonize() < 0) {
-			perror("etherws sw: detach");
+			ew_dprintf(2, "etherws sw: detach: %s\n", ew_strerror(errno));
 			return 1;
 		}
 	} else if (write_pidfile() < 0) {
-		snprintf(err, sizeof(err), "IOError: [Errno %d] %s: '%s'",
+		ew_snprintf(err, sizeof(err), "IOError: [Errno %d] %s: '%s'",
 		    errno, ew_strerror(errno), conf.pidfile);
 		ew_print_error("Internal error", -32603, err);
 		return 1;

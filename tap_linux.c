@@ -37,7 +37,7 @@ static void
 os_error(char *err, size_t errlen, int e)
 {
 	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "OSError: [Errno %d] %s", e,
+		ew_snprintf(err, errlen, "OSError: [Errno %d] %s", e,
 		    ew_strerror(e));
 }
 
@@ -49,7 +49,7 @@ set_error(char *err, size_t errlen, const char *fmt, ...)
 	if (err == NULL || errlen == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	ew_vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
 

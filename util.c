@@ -27,6 +27,20 @@ ew_strcaseeq(const char *a, size_t alen, const char *b)
 	return b[i] == '\0';
 }
 
+const void *
+ew_memmem(const void *h, size_t hlen, const void *n, size_t nlen)
+{
+	const uint8_t *p = h;
+	size_t i;
+
+	if (nlen == 0)
+		return h;
+	for (i = 0; i + nlen <= hlen; i++)
+		if (p[i] == *(const uint8_t *)n && memcmp(p + i, n, nlen) == 0)
+			return p + i;
+	return NULL;
+}
+
 int
 ew_ct_eq(const void *a, const void *b, size_t len)
 {
@@ -60,7 +74,7 @@ ew_random(void *buf, size_t len)
 	/* Old kernels without getrandom(2). */
 	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		perror("etherws: /dev/urandom");
+		ew_dprintf(2, "etherws: /dev/urandom: %s\n", ew_strerror(errno));
 		abort();
 	}
 	while (len > 0) {
@@ -68,7 +82,7 @@ ew_random(void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			perror("etherws: /dev/urandom");
+			ew_dprintf(2, "etherws: /dev/urandom: %s\n", ew_strerror(errno));
 			abort();
 		}
 		p += n;
@@ -120,7 +134,7 @@ ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
 	}
 	if (a[0] != '-' || a[1] != '-' || a[2] == '\0') {
 		if (a[0] == '-' && a[1] != '\0' && !ew_isdigit(a[1])) {
-			fprintf(stderr, "%s: error: unrecognized arguments: %s\n",
+			ew_dprintf(2, "%s: error: unrecognized arguments: %s\n",
 			    prog, a);
 			return -2;
 		}
@@ -141,19 +155,19 @@ ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
 		nmatch++;
 	}
 	if (nmatch == 0) {
-		fprintf(stderr, "%s: error: unrecognized arguments: %s\n",
+		ew_dprintf(2, "%s: error: unrecognized arguments: %s\n",
 		    prog, argv[*idx]);
 		return -2;
 	}
 	if (nmatch > 1) {
-		fprintf(stderr, "%s: error: ambiguous option: --%.*s\n",
+		ew_dprintf(2, "%s: error: ambiguous option: --%.*s\n",
 		    prog, (int)nlen, a);
 		return -2;
 	}
 	(*idx)++;
 	if (!defs[match].has_arg) {
 		if (eq != NULL) {
-			fprintf(stderr, "%s: error: argument --%s: ignored "
+			ew_dprintf(2, "%s: error: argument --%s: ignored "
 			    "explicit argument '%s'\n", prog, defs[match].name,
 			    eq + 1);
 			return -2;
@@ -166,7 +180,7 @@ ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
 	}
 	if (*idx >= argc || (argv[*idx][0] == '-' && argv[*idx][1] != '\0' &&
 	    !ew_isdigit(argv[*idx][1]))) {
-		fprintf(stderr, "%s: error: argument --%s: expected one "
+		ew_dprintf(2, "%s: error: argument --%s: expected one "
 		    "argument\n", prog, defs[match].name);
 		return -2;
 	}
@@ -177,7 +191,7 @@ ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
 void
 ew_print_error(const char *msg, int code, const char *data)
 {
-	fprintf(stderr, "  %s (%d)\n    %s\n", msg, code, data);
+	ew_dprintf(2, "  %s (%d)\n    %s\n", msg, code, data);
 }
 
 /* WebSocket mask keys come from a pool refilled from the kernel, so a
@@ -244,17 +258,59 @@ static const struct {
 	{ ECONNREFUSED, "Connection refused" },
 	{ EHOSTDOWN, "Host is down" },
 	{ EHOSTUNREACH, "No route to host" },
+	{ 0, "Success" },
+	{ ESRCH, "No such process" },
+	{ E2BIG, "Argument list too long" },
+	{ ENOEXEC, "Exec format error" },
+	{ ECHILD, "No child processes" },
+	{ EFAULT, "Bad address" },
+	{ EXDEV, "Invalid cross-device link" },
+	{ ENOTTY, "Inappropriate ioctl for device" },
+	{ ETXTBSY, "Text file busy" },
+	{ ESPIPE, "Illegal seek" },
+	{ EMLINK, "Too many links" },
+	{ EDOM, "Numerical argument out of domain" },
+	{ ERANGE, "Numerical result out of range" },
+	{ EDEADLK, "Resource deadlock avoided" },
+	{ ENOSYS, "Function not implemented" },
+	{ ENOTEMPTY, "Directory not empty" },
+	{ ELOOP, "Too many levels of symbolic links" },
+	{ ENODATA, "No data available" },
+	{ ETIME, "Timer expired" },
+	{ ENONET, "Machine is not on the network" },
+	{ ENOLINK, "Link has been severed" },
+	{ EBADMSG, "Bad message" },
+	{ EOVERFLOW, "Value too large for defined data type" },
+	{ EILSEQ, "Invalid or incomplete multibyte or wide character" },
+	{ ENOTSOCK, "Socket operation on non-socket" },
+	{ EDESTADDRREQ, "Destination address required" },
+	{ EPROTOTYPE, "Protocol wrong type for socket" },
+	{ ENOPROTOOPT, "Protocol not available" },
+	{ EPROTONOSUPPORT, "Protocol not supported" },
+	{ ESOCKTNOSUPPORT, "Socket type not supported" },
+	{ EPFNOSUPPORT, "Protocol family not supported" },
+	{ ENETRESET, "Network dropped connection on reset" },
+	{ EISCONN, "Transport endpoint is already connected" },
+	{ ESHUTDOWN, "Cannot send after transport endpoint shutdown" },
+	{ EALREADY, "Operation already in progress" },
+	{ EINPROGRESS, "Operation now in progress" },
+	{ ECANCELED, "Operation canceled" },
+	{ EDQUOT, "Disk quota exceeded" },
 };
 
 const char *
 ew_strerror(int e)
 {
+	static char other[32];
 	size_t i;
 
 	for (i = 0; i < sizeof(ew_errtab) / sizeof(ew_errtab[0]); i++)
 		if (ew_errtab[i].e == e)
 			return ew_errtab[i].s;
-	return strerror(e);
+	/* glibc's words for an errno it has no text for; we keep texts
+	 * only for those a switch can meet (libc's table is kilobytes) */
+	ew_snprintf(other, sizeof(other), "Unknown error %d", e);
+	return other;
 }
 
 static const struct {

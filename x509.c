@@ -436,7 +436,7 @@ tls_x509_init(struct tls_x509 *x, const struct tls_anchors *ta,
 	len = strlen(s);
 	if (len >= sizeof(tmp)) {
 		x->name_bad = 1;
-		snprintf(x->name, sizeof(x->name), "?");
+		ew_snprintf(x->name, sizeof(x->name), "?");
 		return;
 	}
 	memcpy(tmp, s, len + 1);
@@ -565,12 +565,12 @@ tls_strerror(int err)
 	if (s != NULL) {
 		int a = err & 0xff;
 
-		snprintf(buf, sizeof(buf), "%s %d (%s)", s, a, alert_name(a));
+		ew_snprintf(buf, sizeof(buf), "%s %d (%s)", s, a, alert_name(a));
 	} else if (err > BR_ERR_X509_OK && err < 64)
-		snprintf(buf, sizeof(buf), "certificate verify failed: "
+		ew_snprintf(buf, sizeof(buf), "certificate verify failed: "
 		    "bad certificate (BearSSL error %d)", err);
 	else
-		snprintf(buf, sizeof(buf), "handshake failed: BearSSL error %d",
+		ew_snprintf(buf, sizeof(buf), "handshake failed: BearSSL error %d",
 		    err);
 	return buf;
 }

@@ -782,6 +782,34 @@ truthy(const char *doc)
 	return json_truthy(s, tok, 0);
 }
 
+/* 2^-1075 exactly, 752 digits; Python's float() of it is 0.0 (ties go
+ * to even), of it plus a trailing 1 is 5e-324, of it with its last digit
+ * 5 made 4 is 0.0. */
+static const char half_tiny[] =
+    "2470328229206232720882843964341106861825299013071623822127928412"
+    "5033775363510437593264991818081799618989828234772285886546332835"
+    "5177969898199387398005390939063150356595155702263922908583924491"
+    "0518443593180284993653615250031937045767824921936562366986365848"
+    "0757001585769269903706311928279558551332927834338409351978015531"
+    "2465972635795746227664652728272200563740064854999770965994704540"
+    "2082816622623785739345073633900796776193057750674017632467360096"
+    "8951340535537458516661134223766678604162159680461914467291840300"
+    "5300575308490487653917113865916462395249126236538818796362393732"
+    "8042389101867234849766823508986338858792562830275599565752445550"
+    "7255189313690836254779186948667994968324049705821028513185451396"
+    "213837722826145437693412532098591327667236328125";
+
+/* "d.ddd...<tail>e-324" from half_tiny with its last digit replaced */
+static int
+truthy_half(const char *last, const char *extra)
+{
+	char doc[sizeof(half_tiny) + 32];
+
+	snprintf(doc, sizeof(doc), "%c.%.*s%s%se-324", half_tiny[0],
+	    (int)(sizeof(half_tiny) - 3), half_tiny + 1, last, extra);
+	return truthy(doc);
+}
+
 static void
 test_truthy(void)
 {
@@ -810,6 +838,16 @@ test_truthy(void)
 			fprintf(stderr, "falsy %s\n", t[k]);
 		CHECK(truthy(t[k]) == 1);
 	}
+	/* every digit of 2^-1075 decides: exactly half, a hair above and
+	 * below it, with trailing zeros */
+	CHECK(sizeof(half_tiny) == 753);
+	CHECK(truthy_half("5", "") == 0);
+	CHECK(truthy_half("5", "000") == 0);
+	CHECK(truthy_half("5", "1") == 1);
+	CHECK(truthy_half("5", "0000001") == 1);
+	CHECK(truthy_half("4", "") == 0);
+	CHECK(truthy_half("4", "9999") == 0);
+	CHECK(truthy_half("6", "") == 1);
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,213 @@
+/*
+ * test_fmt - fmt.c against the C library it stands in for: every
+ * conversion, flag, width, precision and length we support is formatted
+ * by ew_snprintf and by libc's snprintf and must come out the same, as
+ * must ew_strftime and strftime(3) in the C locale for many dates.  Also
+ * truncation (C99 return values), fd output longer than the internal
+ * buffer, and the sticky failure flag.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "etherws.h"
+#include "t.h"
+
+/* the truncation cases are the point, not a mistake */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
+static int nfail_shown;
+
+#define SAME(...) do { \
+	char a_[512], b_[512]; \
+	int na_ = ew_snprintf(a_, sizeof(a_), __VA_ARGS__); \
+	int nb_ = snprintf(b_, sizeof(b_), __VA_ARGS__); \
+	if ((na_ != nb_ || strcmp(a_, b_) != 0) && nfail_shown++ < 20) \
+		fprintf(stderr, "%s:%d: %s: ours \"%s\" (%d), libc \"%s\" " \
+		    "(%d)\n", __FILE__, __LINE__, #__VA_ARGS__, a_, na_, b_, \
+		    nb_); \
+	CHECK(na_ == nb_ && strcmp(a_, b_) == 0); \
+} while (0)
+
+static void
+test_ints(void)
+{
+	static const long long v[] = { 0, 1, -1, 7, -7, 42, 255, 256, -255,
+	    1000000, -1000000, INT_MAX, INT_MIN, (long long)UINT_MAX,
+	    LLONG_MAX, LLONG_MIN, 0x7f, 0x80, -0x80 };
+	static const char *const fi[] = { "%d", "%5d", "%-5d|", "%05d",
+	    "%+d", "% d", "%.3d", "%8.3d", "%-8.3d|", "%.0d", "%i", "%+05d",
+	    "%-+6d|", "%3d" };
+	static const char *const fu[] = { "%u", "%x", "%X", "%o", "%02x",
+	    "%04x", "%#x", "%#X", "%#o", "%8x", "%-8x|", "%.4x", "%#.0o",
+	    "%#08x", "%.0x" };
+	size_t i, j;
+	char f[16];
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		for (j = 0; j < sizeof(fi) / sizeof(fi[0]); j++) {
+			SAME(fi[j], (int)v[i]);
+			snprintf(f, sizeof(f), "%.*sll%c",
+			    (int)strlen(fi[j]) - 1, fi[j], fi[j][strlen(fi[j]) - 1]);
+			/* "%5d" -> "%5lld"; the "|" forms keep their tail */
+			if (strchr(fi[j], '|') == NULL) {
+				SAME(f, v[i]);
+				snprintf(f, sizeof(f), "%.*sl%c",
+				    (int)strlen(fi[j]) - 1, fi[j],
+				    fi[j][strlen(fi[j]) - 1]);
+				SAME(f, (long)v[i]);
+			}
+			snprintf(f, sizeof(f), "%.*shh%c",
+			    (int)strlen(fi[j]) - 1, fi[j], fi[j][strlen(fi[j]) - 1]);
+			if (strchr(fi[j], '|') == NULL) {
+				SAME(f, (int)v[i]);
+				snprintf(f, sizeof(f), "%.*sh%c",
+				    (int)strlen(fi[j]) - 1, fi[j],
+				    fi[j][strlen(fi[j]) - 1]);
+				SAME(f, (int)v[i]);
+			}
+		}
+		for (j = 0; j < sizeof(fu) / sizeof(fu[0]); j++)
+			SAME(fu[j], (unsigned)v[i]);
+		SAME("%llu %llx %016llx", (unsigned long long)v[i],
+		    (unsigned long long)v[i], (unsigned long long)v[i]);
+		SAME("%lu %lx", (unsigned long)v[i], (unsigned long)v[i]);
+		SAME("%zu %zx %zd", (size_t)v[i], (size_t)v[i], (ssize_t)v[i]);
+		SAME("%jd %td", (intmax_t)v[i], (ptrdiff_t)v[i]);
+		SAME("%*d|%-*d|%.*d", 6, (int)v[i], 6, (int)v[i], 4, (int)v[i]);
+		SAME("%*d|", -6, (int)v[i]);
+		SAME("%03ld", (long)v[i]);
+	}
+}
+
+static void
+test_strings(void)
+{
+	static const char *const s[] = { "", "a", "hello", "with space",
+	    "\xc3\xa9t\xc3\xa9", "a-rather-longer-string-than-the-widths" };
+	size_t i;
+
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		SAME("%s", s[i]);
+		SAME("[%10s]", s[i]);
+		SAME("[%-10s]", s[i]);
+		SAME("[%.3s]", s[i]);
+		SAME("[%-10.2s]", s[i]);
+		SAME("[%.*s]", 4, s[i]);
+		SAME("[%.*s]", -1, s[i]);
+		SAME("[%*s]", 12, s[i]);
+		SAME("[%.0s]", s[i]);
+		SAME("%s=%d;%s", s[i], (int)i, s[i]);
+	}
+	/* precision stops before a missing NUL */
+	{
+		char nonul[3] = { 'x', 'y', 'z' };
+		SAME("%.3s|%.2s", nonul, nonul);
+	}
+	SAME("%c%c%c", 'a', 'b', 'c');
+	SAME("[%3c][%-3c]", 'x', 'y');
+	SAME("100%% of %d%%", 5);
+	SAME("plain text, no conversions");
+	SAME("%p", (void *)&nfail_shown);
+	SAME("%s", "trailing percent at the end %%");
+}
+
+/* Truncation: the result is the length it would have had; what fits
+ * is written and NUL-terminated; cap 0 writes nothing. */
+static void
+test_truncation(void)
+{
+	char buf[8], ref[8];
+	size_t cap;
+	int a, b;
+
+	for (cap = 0; cap <= sizeof(buf); cap++) {
+		memset(buf, 'Q', sizeof(buf));
+		memset(ref, 'Q', sizeof(ref));
+		a = ew_snprintf(buf, cap, "%s-%05d", "abc", 42);
+		b = snprintf(ref, cap, "%s-%05d", "abc", 42);
+		CHECK(a == b);
+		CHECK(memcmp(buf, ref, sizeof(buf)) == 0);
+	}
+	CHECK(ew_snprintf(NULL, 0, "%d", 12345) == 5);
+}
+
+static void
+test_fd(void)
+{
+	char big[5000], back[6000];
+	int p[2], n, got = 0, r;
+
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK(pipe(p) == 0);
+	/* longer than fmt.c's 1 KB buffer: flushed in pieces, all of it */
+	n = ew_dprintf(p[1], "<%s|%d>", big, 77);
+	CHECK(n == (int)strlen(big) + 5);
+	CHECK(ew_puts(p[1], "tail") == 0);
+	close(p[1]);
+	while (got < (int)sizeof(back) &&
+	    (r = (int)read(p[0], back + got, sizeof(back) - (size_t)got)) > 0)
+		got += r;
+	close(p[0]);
+	CHECK(got == n + 4);
+	CHECK(back[0] == '<' && memcmp(back + 1, big, strlen(big)) == 0);
+	CHECK(memcmp(back + 1 + strlen(big), "|77>tail", 8) == 0);
+	CHECK(!ew_output_failed());
+	/* a closed fd: the failure is remembered */
+	CHECK(ew_puts(p[1], "x") < 0);
+	CHECK(ew_output_failed());
+}
+
+static void
+test_strftime(void)
+{
+	static const char *const f[] = { "%Y-%m-%d %H:%M:%S", "%a %A %b %B",
+	    "%d/%e/%j", "%I %p", "%y %C", "%u %w", "%D|%F|%R|%T|%r", "%c",
+	    "%x %X", "%%|%n|%t", "%z %Z", "%h", "no conversions", "" };
+	char a[256], b[256];
+	struct tm tm;
+	time_t t;
+	size_t i, k, na, nb;
+
+	setlocale(LC_ALL, "C");
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	/* 1970 .. 2100 in strides that land on every weekday, month, hour
+	 * of the morning and afternoon, and leap days */
+	for (k = 0, t = 0; k < 2000; k++, t += 86400L * 23 + 3600 * 7 + 61) {
+		gmtime_r(&t, &tm);
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+			na = ew_strftime(a, sizeof(a), f[i], &tm);
+			nb = strftime(b, sizeof(b), f[i], &tm);
+			if ((na != nb || strcmp(a, b) != 0) && nfail_shown++ < 20)
+				fprintf(stderr, "strftime %s: ours \"%s\", "
+				    "libc \"%s\"\n", f[i], a, b);
+			CHECK(na == nb && strcmp(a, b) == 0);
+		}
+	}
+	/* ours truncates where strftime gives up */
+	gmtime_r(&(time_t){ 0 }, &tm);
+	CHECK(ew_strftime(a, 5, "%Y-%m-%d", &tm) == 4);
+	CHECK(strcmp(a, "1970") == 0);
+	CHECK(ew_strftime(a, 0, "%Y", &tm) == 0);
+}
+
+int
+main(void)
+{
+	test_ints();
+	test_strings();
+	test_truncation();
+	test_fd();
+	test_strftime();
+	return t_done("test_fmt");
+}
