@@ -856,6 +856,21 @@ void client_schedule(struct client *);
 #define TLS_ERR_PIN_MISMATCH	61	/* leaf SPKI SHA-256 != pin */
 #define TLS_ERR_IP_MISMATCH	63	/* IP literal not in iPAddress SANs */
 
+/*
+ * The public-key code we link, the same for every use (pem.c): generic
+ * i31 arithmetic for the NIST curves and RSA, i31 Curve25519.  BearSSL's
+ * defaults add a dedicated P-256 (8 KB), Curve25519 m31 and 62-bit RSA
+ * that only make the rare handshake faster; the bulk cipher is what a
+ * tunnel spends its time in (tls.c picks it by CPU).
+ */
+const br_ec_impl *tls_ec(void);
+#define tls_rsa_private()	br_rsa_i31_private
+#define tls_rsa_sign()		br_rsa_i31_pkcs1_sign
+#define tls_rsa_vrfy()		br_rsa_i31_pkcs1_vrfy
+#define tls_rsa_modulus()	br_rsa_i31_compute_modulus
+#define tls_ecdsa_sign()	br_ecdsa_i31_sign_asn1
+#define tls_ecdsa_vrfy()	br_ecdsa_i31_vrfy_asn1
+
 /* Server credentials: chain (leaf first) and private key, loaded once. */
 struct tls_creds {
 	br_x509_certificate	*chain;

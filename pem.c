@@ -344,6 +344,72 @@ creds_key(struct tls_creds *cr, const struct pem_obj *o)
 	return what;
 }
 
+/* ---- the EC code we link: X25519 by c25519_i31, the rest prime_i31 ---- */
+
+static int
+ec_is25519(int curve)
+{
+	return curve == BR_EC_curve25519;
+}
+
+static const unsigned char *
+ec_generator(int curve, size_t *len)
+{
+	return ec_is25519(curve) ? br_ec_c25519_i31.generator(curve, len) :
+	    br_ec_prime_i31.generator(curve, len);
+}
+
+static const unsigned char *
+ec_order(int curve, size_t *len)
+{
+	return ec_is25519(curve) ? br_ec_c25519_i31.order(curve, len) :
+	    br_ec_prime_i31.order(curve, len);
+}
+
+static size_t
+ec_xoff(int curve, size_t *len)
+{
+	return ec_is25519(curve) ? br_ec_c25519_i31.xoff(curve, len) :
+	    br_ec_prime_i31.xoff(curve, len);
+}
+
+static uint32_t
+ec_mul(unsigned char *g, size_t glen, const unsigned char *x, size_t xlen,
+    int curve)
+{
+	return ec_is25519(curve) ? br_ec_c25519_i31.mul(g, glen, x, xlen,
+	    curve) : br_ec_prime_i31.mul(g, glen, x, xlen, curve);
+}
+
+static size_t
+ec_mulgen(unsigned char *r, const unsigned char *x, size_t xlen, int curve)
+{
+	return ec_is25519(curve) ? br_ec_c25519_i31.mulgen(r, x, xlen, curve) :
+	    br_ec_prime_i31.mulgen(r, x, xlen, curve);
+}
+
+static uint32_t
+ec_muladd(unsigned char *a, const unsigned char *b, size_t len,
+    const unsigned char *x, size_t xlen, const unsigned char *y,
+    size_t ylen, int curve)
+{
+	/* Curve25519 has no muladd (ECDH only); prime_i31 says so too */
+	return ec_is25519(curve) ? 0 : br_ec_prime_i31.muladd(a, b, len, x,
+	    xlen, y, ylen, curve);
+}
+
+static const br_ec_impl ec_impl = {
+	(uint32_t)((1 << BR_EC_secp256r1) | (1 << BR_EC_secp384r1) |
+	    (1 << BR_EC_secp521r1) | (1 << BR_EC_curve25519)),
+	ec_generator, ec_order, ec_xoff, ec_mul, ec_mulgen, ec_muladd
+};
+
+const br_ec_impl *
+tls_ec(void)
+{
+	return &ec_impl;
+}
+
 /*
  * 1 if the private key in cr is the one of the certificate key pk.  RSA:
  * the moduli must be equal (the public exponent is not compared:
@@ -361,13 +427,13 @@ creds_key_matches(const struct tls_creds *cr, const br_x509_pkey *pk)
 	if (pk->key_type != cr->key_type)
 		return 0;
 	if (cr->key_type == BR_KEYTYPE_EC) {
-		nlen = br_ec_compute_pub(br_ec_get_default(), &pub, buf,
+		nlen = br_ec_compute_pub(tls_ec(), &pub, buf,
 		    &cr->ec);
 		return nlen != 0 && pub.curve == pk->key.ec.curve &&
 		    pub.qlen == pk->key.ec.qlen &&
 		    memcmp(pub.q, pk->key.ec.q, pub.qlen) == 0;
 	}
-	cm = br_rsa_compute_modulus_get_default();
+	cm = tls_rsa_modulus();
 	nlen = cm(NULL, &cr->rsa);
 	if (nlen == 0 || (n = malloc(nlen)) == NULL)
 		return 0;

@@ -30,9 +30,44 @@ struct tls {
 	uint8_t			 iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
-/* AES-GCM first where the CPU has AES-NI, ChaCha20-Poly1305 otherwise. */
+/*
+ * The bulk ciphers, by CPU.  On x86-64, AES-GCM takes AES-NI and PCLMUL
+ * and ChaCha20-Poly1305 SSE2 and 64-bit multiplies (which every x86-64
+ * has); a CPU without AES-NI gets ChaCha20-Poly1305 only, which is
+ * faster there than constant-time software AES -- and the static binary
+ * carries no software AES, GHASH, ChaCha20 or Poly1305 it would never
+ * run.  Elsewhere BearSSL's defaults pick the best it has, with its
+ * portable constant-time code behind.  1 if AES-GCM is set up.
+ */
+static int
+tls_ciphers(br_ssl_engine_context *e)
+{
+#if defined(__x86_64__)
+	const br_block_ctr_class *aes = br_aes_x86ni_ctr_get_vtable();
+	br_ghash gh = br_ghash_pclmul_get();
+
+	br_ssl_engine_set_chapol(e, &br_sslrec_in_chapol_vtable,
+	    &br_sslrec_out_chapol_vtable);
+	br_ssl_engine_set_chacha20(e, br_chacha20_sse2_get());
+	br_ssl_engine_set_poly1305(e, br_poly1305_ctmulq_get());
+	if (aes == NULL || gh == 0)
+		return 0;
+	br_ssl_engine_set_gcm(e, &br_sslrec_in_gcm_vtable,
+	    &br_sslrec_out_gcm_vtable);
+	br_ssl_engine_set_aes_ctr(e, aes);
+	br_ssl_engine_set_ghash(e, gh);
+	return 1;
+#else
+	br_ssl_engine_set_default_aes_gcm(e);
+	br_ssl_engine_set_default_chapol(e);
+	return 1;
+#endif
+}
+
+/* AES-GCM first where the CPU has AES-NI, ChaCha20-Poly1305 otherwise
+ * (and only that where AES-GCM is not set up). */
 static size_t
-tls_suites(uint16_t *out, int ec)
+tls_suites(uint16_t *out, int ec, int aes_ok)
 {
 	static const uint16_t rsa_aes[] = {
 		BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
@@ -48,11 +83,13 @@ tls_suites(uint16_t *out, int ec)
 	size_t n = 0;
 	int aesni = br_aes_x86ni_ctr_get_vtable() != NULL;
 
-	if (!aesni)
+	if (!aesni || !aes_ok)
 		out[n++] = ec ? chacha[1] : chacha[0];
-	memcpy(out + n, ec ? ec_aes : rsa_aes, sizeof(rsa_aes));
-	n += 2;
-	if (aesni)
+	if (aes_ok) {
+		memcpy(out + n, ec ? ec_aes : rsa_aes, sizeof(rsa_aes));
+		n += 2;
+	}
+	if (aesni && aes_ok)
 		out[n++] = ec ? chacha[1] : chacha[0];
 	return n;
 }
@@ -68,20 +105,20 @@ tls_engine_setup(struct tls *t, int ec_only, int both)
 	br_ssl_engine_context *e = t->eng;
 	uint16_t suites[8];
 	size_t n;
+	int aes_ok;
 
 	br_ssl_engine_set_hash(e, br_sha256_ID, &br_sha256_vtable);
 	br_ssl_engine_set_hash(e, br_sha384_ID, &br_sha384_vtable);
 	br_ssl_engine_set_prf_sha256(e, &br_tls12_sha256_prf);
 	br_ssl_engine_set_prf_sha384(e, &br_tls12_sha384_prf);
-	br_ssl_engine_set_default_aes_gcm(e);
-	br_ssl_engine_set_default_chapol(e);
-	br_ssl_engine_set_ec(e, br_ec_get_default());
+	aes_ok = tls_ciphers(e);
+	br_ssl_engine_set_ec(e, tls_ec());
 	br_ssl_engine_set_versions(t->eng, BR_TLS12, BR_TLS12);
 	if (both) {
-		n = tls_suites(suites, 0);
-		n += tls_suites(suites + n, 1);
+		n = tls_suites(suites, 0, aes_ok);
+		n += tls_suites(suites + n, 1, aes_ok);
 	} else
-		n = tls_suites(suites, ec_only);
+		n = tls_suites(suites, ec_only, aes_ok);
 	br_ssl_engine_set_suites(t->eng, suites, n);
 	br_ssl_engine_add_flags(t->eng, BR_OPT_NO_RENEGOTIATION |
 	    BR_OPT_ENFORCE_SERVER_PREFERENCES);
@@ -101,11 +138,11 @@ tls_server_new(const struct tls_creds *cr)
 	if (cr->key_type == BR_KEYTYPE_EC)
 		br_ssl_server_set_single_ec(&t->u.s, cr->chain, cr->chain_len,
 		    &cr->ec, BR_KEYTYPE_SIGN, (unsigned)cr->issuer_key_type,
-		    br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+		    tls_ec(), tls_ecdsa_sign());
 	else
 		br_ssl_server_set_single_rsa(&t->u.s, cr->chain, cr->chain_len,
-		    &cr->rsa, BR_KEYTYPE_SIGN, br_rsa_private_get_default(),
-		    br_rsa_pkcs1_sign_get_default());
+		    &cr->rsa, BR_KEYTYPE_SIGN, tls_rsa_private(),
+		    tls_rsa_sign());
 	tls_engine_setup(t, cr->key_type == BR_KEYTYPE_EC, 0);
 	if (!br_ssl_server_reset(&t->u.s)) {
 		free(t);
@@ -141,8 +178,8 @@ tls_client_new(const struct tls_anchors *ta, const char *host, int insecure,
 	t->eng = &t->u.c.eng;
 	br_ssl_client_zero(&t->u.c);
 	/* Verifying the server's ECDHE signature. */
-	br_ssl_engine_set_default_rsavrfy(t->eng);
-	br_ssl_engine_set_default_ecdsa(t->eng);
+	br_ssl_engine_set_rsavrfy(t->eng, tls_rsa_vrfy());
+	br_ssl_engine_set_ecdsa(t->eng, tls_ecdsa_vrfy());
 	/* Our X.509 engine wraps BearSSL's minimal one. */
 	tls_x509_init(t->x509, ta, host, insecure, pin);
 	br_ssl_engine_set_x509(t->eng, &t->x509->vtable);

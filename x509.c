@@ -415,17 +415,16 @@ tls_x509_init(struct tls_x509 *x, const struct tls_anchors *ta,
 
 	memset(x, 0, sizeof(*x));
 	x->vtable = &tls_x509_vtable;
-	/* Only the algorithms certificates use today: init_full would
-	 * also link MD5 and SHA-224 (smaller static binary). */
+	/* Only the hashes certificates are signed with today: SHA-256,
+	 * -384, -512.  Not SHA-1 (forgeable; OpenSSL's default security
+	 * level refuses it too), MD5 or SHA-224, which init_full links. */
 	br_x509_minimal_init(&x->minimal, &br_sha256_vtable,
 	    ta ? ta->ta : NULL, ta ? ta->n : 0);
-	br_x509_minimal_set_hash(&x->minimal, br_sha1_ID, &br_sha1_vtable);
 	br_x509_minimal_set_hash(&x->minimal, br_sha256_ID, &br_sha256_vtable);
 	br_x509_minimal_set_hash(&x->minimal, br_sha384_ID, &br_sha384_vtable);
 	br_x509_minimal_set_hash(&x->minimal, br_sha512_ID, &br_sha512_vtable);
-	br_x509_minimal_set_rsa(&x->minimal, br_rsa_pkcs1_vrfy_get_default());
-	br_x509_minimal_set_ecdsa(&x->minimal, br_ec_get_default(),
-	    br_ecdsa_vrfy_asn1_get_default());
+	br_x509_minimal_set_rsa(&x->minimal, tls_rsa_vrfy());
+	br_x509_minimal_set_ecdsa(&x->minimal, tls_ec(), tls_ecdsa_vrfy());
 	x->insecure = insecure != 0;
 	if (pin != NULL) {
 		memcpy(x->pin, pin, sizeof(x->pin));
