@@ -14,6 +14,8 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "etherws.h"
 
@@ -65,10 +67,75 @@ log_set_level(int level)
 	log_update();
 }
 
+/*
+ * syslog: our own client of the local socket, as syslog(3) would write
+ * it ("<PRI>Mmm dd hh:mm:ss etherws[PID]: message", one datagram a line)
+ * but never blocking: the socket is non-blocking, so a syslog daemon
+ * that falls behind loses lines instead of stalling every port.  A
+ * daemon restarted since we connected is reconnected to once per line.
+ */
+#define SYSLOG_PATH	"/dev/log"
+
+static int sl_fd = -1;
+static int sl_facility = LOG_DAEMON;
+
+static void
+sl_connect(void)
+{
+	struct sockaddr_un sa;
+
+	sl_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (sl_fd < 0)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, SYSLOG_PATH, sizeof(SYSLOG_PATH));
+	if (connect(sl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(sl_fd);
+		sl_fd = -1;
+	}
+}
+
+static void
+sl_open(int facility)
+{
+	sl_facility = facility;
+	if (sl_fd < 0)
+		sl_connect();
+}
+
+static void
+sl_send(int prio, const char *msg)
+{
+	char buf[LOG_LINE_MAX + 64], ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t len;
+	int n, i;
+
+	if (localtime_r(&now, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	ew_strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm);
+	n = ew_snprintf(buf, sizeof(buf), "<%d>%s etherws[%d]: %s",
+	    sl_facility | prio, ts, (int)getpid(), msg);
+	len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+	for (i = 0; i < 2; i++) {
+		if (sl_fd < 0)
+			sl_connect();
+		if (sl_fd < 0)
+			return;
+		if (send(sl_fd, buf, len, MSG_NOSIGNAL) >= 0 ||
+		    errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		close(sl_fd);
+		sl_fd = -1;
+	}
+}
+
 void
 log_open_syslog(void)
 {
-	openlog("etherws", LOG_PID, LOG_DAEMON);
+	sl_open(LOG_DAEMON);
 	lg_syslog = 1;
 	log_update();
 }
@@ -89,7 +156,7 @@ log_set_handler(const struct log_handler *h, int level)
 	lh = *h;
 	lg_level = level;
 	if (lh.kind == LH_SYSLOG)
-		openlog("etherws", LOG_PID, lh.facility);
+		sl_open(lh.facility);
 	log_update();
 }
 
@@ -298,7 +365,7 @@ log_emit(int level, const char *msg)
 	int fd;
 
 	if (lg_syslog) {
-		syslog(log_prio(level), "%s", msg);
+		sl_send(log_prio(level), msg);
 		return;
 	}
 	if (!log_active())
@@ -307,7 +374,7 @@ log_emit(int level, const char *msg)
 	n = log_render(line, sizeof(line) - 1, level, msg, ts.tv_sec,
 	    ts.tv_nsec / 1000000);
 	if (lh.kind == LH_SYSLOG) {
-		syslog(log_prio(level), "%s", line);
+		sl_send(log_prio(level), line);
 		return;
 	}
 	line[n++] = '\n';

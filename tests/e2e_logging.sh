@@ -14,7 +14,11 @@
 #    then "connected: <url>" on reconnection), the old one gets nothing
 #    more;
 #  - detached (no --foreground) with a relative FileHandler name: the
-#    file is made in the start directory, not in /, and gets the lines.
+#    file is made in the start directory, not in /, and gets the lines;
+#  - --syslog, and a SysLogHandler with a facility: one datagram a line
+#    on /dev/log, "<PRI>Mmm dd hh:mm:ss etherws[PID]: ...", the PRI from
+#    the facility and the level; a syslog daemon that goes away and comes
+#    back gets the lines again.
 . "$(dirname "$0")/lib.sh"
 
 # logconf FILE LOGFILE [CLASS] [FORMAT]: write a fileConfig file
@@ -146,4 +150,107 @@ check "detached: shutting down is logged" \
     wait_until 5 grep -qx 'INFO shutting down' "$TMP/cdir/c.log"
 check_eq "detached: nothing on the launcher's stderr" "" \
     "$(cat "$TMP/sw-c.out")"
+
+# syslog.  The switch runs in a mount namespace of its own whose /dev is
+# a tmpfs with the few nodes it needs and "log" our listener's socket:
+# the host may have no syslog daemon, and its own must get no test lines.
+syslog_listen() {	# start the listener on $TMP/log.sock (bounded: 60 s)
+	rm -f "$TMP/log.sock"
+	$PY - "$TMP/log.sock" "$TMP/syslog.txt" <<'PYEOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(1)
+end = time.time() + 60
+with open(sys.argv[2], "a", buffering=1) as f:
+    while time.time() < end:
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            continue
+        f.write(d.decode("utf-8", "replace") + "\n")
+PYEOF
+	SLPID=$!
+	track_pid $SLPID
+	wait_until 5 test -S "$TMP/log.sock"
+}
+syslog_sw() {	# ARGS...: sw --foreground ARGS in namespace d, /dev/log ours
+	unshare -m --propagation private sh -c '
+	    t=$1; shift
+	    mkdir -p "$t/dev.real" && mount --bind /dev "$t/dev.real" &&
+	    mount -t tmpfs none /dev || exit 1
+	    for n in null zero random urandom; do
+		ln -s "$t/dev.real/$n" "/dev/$n"
+	    done
+	    mkdir /dev/net && ln -s "$t/dev.real/net/tun" /dev/net/tun &&
+	    ln -s "$t/log.sock" /dev/log && exec "$@"' sh "$TMP" \
+	    ip netns exec "$PFX-d" "$ETHERWS" sw --foreground "$@" \
+	    >>"$TMP/sw-d.log" 2>&1 &
+	SLSW=$!
+	track_pid $SLSW
+	wait_until 5 nsx d "$ETHERWS" ctl listport ||
+	    { cat "$TMP/sw-d.log"; die "sw in d did not start"; }
+}
+SYSTIME='[A-Z][a-z]{2} [ 123][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}'
+ns d
+syslog_listen || die "syslog listener"
+syslog_sw --syslog
+ctl d addport tap 'ewd%d' >/dev/null || not_ok "addport tap d"
+# LOG_DAEMON (3 << 3) | LOG_INFO (6) = 30
+check "--syslog: '<30><date> etherws[pid]: connected: ewd0'" wait_until 5 \
+    grep -qxE "<30>$SYSTIME etherws\\[$SLSW\\]: connected: ewd0" \
+    "$TMP/syslog.txt"
+check_eq "--syslog: nothing on stderr" "" "$(cat "$TMP/sw-d.log")"
+# the daemon goes away and comes back: lines reach the new one
+kill -TERM "$SLPID"; wait_exit 5 "$SLPID"
+ctl d addport tap 'ewd%d' >/dev/null || not_ok "addport tap d (no daemon)"
+check "--syslog: no daemon, the switch carries on" kill -0 "$SLSW"
+syslog_listen || die "syslog listener again"
+ctl d addport tap 'ewd%d' >/dev/null || not_ok "addport tap d (daemon back)"
+check "--syslog: reconnected to a restarted daemon" wait_until 5 \
+    grep -qxE "<30>$SYSTIME etherws\\[$SLSW\\]: connected: ewd2" \
+    "$TMP/syslog.txt"
+kill -TERM "$SLSW"; wait_exit 5 "$SLSW"
+check "--syslog: shutting down" wait_until 5 \
+    grep -qxE "<30>$SYSTIME etherws\\[$SLSW\\]: shutting down" "$TMP/syslog.txt"
+
+# a SysLogHandler: its facility, and the formatter's text
+cat >"$TMP/sl.conf" <<CONFEOF
+[loggers]
+keys=root,etherws
+
+[handlers]
+keys=sl
+
+[formatters]
+keys=plain
+
+[logger_root]
+level=WARNING
+handlers=
+
+[logger_etherws]
+level=INFO
+handlers=sl
+qualname=etherws
+propagate=0
+
+[handler_sl]
+class=handlers.SysLogHandler
+args=('/dev/log', handlers.SysLogHandler.LOG_LOCAL3)
+formatter=plain
+
+[formatter_plain]
+format=%(levelname)s %(message)s
+CONFEOF
+: >"$TMP/syslog.txt"
+syslog_sw --logconf "$TMP/sl.conf"
+ctl d addport tap 'ewd%d' >/dev/null || not_ok "addport tap d (logconf)"
+# LOG_LOCAL3 (19 << 3) | LOG_INFO (6) = 158; LOG_ERR (3): 155
+check "SysLogHandler: '<158><date> etherws[pid]: INFO connected: ewd0'" \
+    wait_until 5 grep -qxE \
+    "<158>$SYSTIME etherws\\[$SLSW\\]: INFO connected: ewd0" "$TMP/syslog.txt"
+ctl d delport 99 >/dev/null 2>&1
+check "SysLogHandler: an error is LOG_ERR" wait_until 5 \
+    grep -qE "^<155>$SYSTIME etherws\\[$SLSW\\]: ERROR " "$TMP/syslog.txt"
 done_testing
