@@ -100,6 +100,8 @@ int ew_dprintf(int fd, const char *fmt, ...)
 int ew_puts(int fd, const char *s);
 int ew_write_all(int fd, const void *p, size_t len);
 int ew_output_failed(void);
+/* inet_ntop in glibc's words (AF_INET, AF_INET6), without libc's. */
+const char *ew_ntop(int af, const void *src, char *dst, size_t cap);
 struct tm;
 /* Like strftime, but truncates (NUL-terminated) where it does not fit. */
 size_t ew_strftime(char *buf, size_t cap, const char *fmt,

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "etherws.h"
 
@@ -453,4 +454,78 @@ ew_strftime(char *buf, size_t cap, const char *fmt, const struct tm *tm)
 	tm_run(&k, fmt, tm, 0);
 	buf[k.len] = '\0';
 	return k.len;
+}
+
+/* ---- addresses ---- */
+
+/*
+ * inet_ntop's text, in glibc's (so Python's) words: dotted quad; IPv6
+ * in lowercase hex with the first longest run of two or more zero
+ * groups as "::", and a dotted tail for IPv4-mapped and -compatible
+ * addresses.  musl's would pull its printf into the static binary.
+ * dst, or NULL (errno ENOSPC) when cap is short; ENOSPC also for an af
+ * we do not know (EAFNOSUPPORT).
+ */
+const char *
+ew_ntop(int af, const void *src, char *dst, size_t cap)
+{
+	const uint8_t *a = src;
+	char buf[64];
+	struct sink k = { buf, sizeof(buf), 0, 0, -1 };
+	unsigned w[8];
+	int i, base = -1, len = 0, cur = -1, curlen = 0;
+
+	if (af == AF_INET)
+		ew_snprintf(buf, sizeof(buf), "%u.%u.%u.%u", a[0], a[1], a[2],
+		    a[3]);
+	else if (af == AF_INET6) {
+		for (i = 0; i < 8; i++) {
+			w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+			if (w[i] == 0) {
+				if (cur < 0) {
+					cur = i;
+					curlen = 0;
+				}
+				if (++curlen > len) {
+					base = cur;
+					len = curlen;
+				}
+			} else
+				cur = -1;
+		}
+		if (len < 2)
+			base = -1;
+		for (i = 0; i < 8; i++) {
+			if (base >= 0 && i >= base && i < base + len) {
+				if (i == base)
+					sink_put(&k, ":", 1);
+				continue;
+			}
+			if (i != 0)
+				sink_put(&k, ":", 1);
+			if (i == 6 && base == 0 && (len == 6 ||
+			    (len == 5 && w[5] == 0xffff))) {
+				char q[16];
+
+				ew_snprintf(q, sizeof(q), "%u.%u.%u.%u", a[12],
+				    a[13], a[14], a[15]);
+				sink_put(&k, q, strlen(q));
+				break;
+			}
+			ew_snprintf(k.buf + k.len, k.cap - k.len, "%x", w[i]);
+			k.len += strlen(k.buf + k.len);
+		}
+		if (base >= 0 && base + len == 8)
+			sink_put(&k, ":", 1);
+		buf[k.len] = '\0';
+	} else {
+		errno = EAFNOSUPPORT;
+		return NULL;
+	}
+	if (strlen(buf) >= cap) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	memcpy(dst, buf, strlen(buf) + 1);
+	return dst;
 }

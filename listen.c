@@ -58,12 +58,12 @@ addr_text(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
 	ip[0] = '\0';
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)sa;
-		inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)iplen);
+		ew_ntop(AF_INET, &s4->sin_addr, ip, iplen);
 		port = ntohs(s4->sin_port);
 		ew_snprintf(full, fulllen, "%s:%d", ip, port);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)sa;
-		inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)iplen);
+		ew_ntop(AF_INET6, &s6->sin6_addr, ip, iplen);
 		port = ntohs(s6->sin6_port);
 		ew_snprintf(full, fulllen, "[%s]:%d", ip, port);
 	} else

@@ -356,7 +356,7 @@ get_inaddr(int s, const char *ifname, unsigned long req, char out[16])
 	memcpy(&sin, &ifr.ifr_addr, sizeof(sin));
 	if (sin.sin_family != AF_INET)
 		return 0;
-	if (inet_ntop(AF_INET, &sin.sin_addr, out, 16) == NULL) {
+	if (ew_ntop(AF_INET, &sin.sin_addr, out, 16) == NULL) {
 		out[0] = '\0';
 		return -errno;
 	}

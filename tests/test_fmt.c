@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "etherws.h"
 #include "t.h"
@@ -201,9 +202,66 @@ test_strftime(void)
 	CHECK(ew_strftime(a, 0, "%Y", &tm) == 0);
 }
 
+/* ew_ntop against glibc's inet_ntop: every pattern of zero and
+ * non-zero groups (so every place and length of the "::" run, ties
+ * included), IPv4-mapped and -compatible tails, and IPv4 */
+static void
+test_ntop(void)
+{
+	static const unsigned vals[] = { 0x1, 0xabcd, 0xffff, 0x10 };
+	uint8_t a[16];
+	char x[64], y[64];
+	unsigned m, v, i;
+
+	for (m = 0; m < 256; m++)
+		for (v = 0; v < 4; v++) {
+			for (i = 0; i < 8; i++) {
+				unsigned w = (m >> i) & 1 ? vals[(v + i) % 4] : 0;
+				a[2 * i] = (uint8_t)(w >> 8);
+				a[2 * i + 1] = (uint8_t)w;
+			}
+			CHECK(ew_ntop(AF_INET6, a, x, sizeof(x)) != NULL);
+			CHECK(inet_ntop(AF_INET6, a, y, sizeof(y)) != NULL);
+			if (strcmp(x, y) != 0 && nfail_shown++ < 20)
+				fprintf(stderr, "ntop: ours %s, libc %s\n", x, y);
+			CHECK(strcmp(x, y) == 0);
+		}
+	/* ::ffff:a.b.c.d and ::a.b.c.d with zero bytes inside the quad */
+	for (v = 0; v < 64; v++) {
+		memset(a, 0, sizeof(a));
+		a[10] = a[11] = (v & 1) ? 0xff : 0;
+		a[12] = (uint8_t)(v & 2 ? 10 : 0);
+		a[13] = (uint8_t)(v & 4 ? 200 : 0);
+		a[14] = (uint8_t)(v & 8 ? 1 : 0);
+		a[15] = (uint8_t)(v & 16 ? 255 : 0);
+		if (v & 32)
+			a[9] = 1;	/* no longer mapped */
+		CHECK(ew_ntop(AF_INET6, a, x, sizeof(x)) != NULL);
+		CHECK(inet_ntop(AF_INET6, a, y, sizeof(y)) != NULL);
+		if (strcmp(x, y) != 0 && nfail_shown++ < 20)
+			fprintf(stderr, "ntop: ours %s, libc %s\n", x, y);
+		CHECK(strcmp(x, y) == 0);
+	}
+	for (v = 0; v < 1000; v++) {
+		for (i = 0; i < 4; i++)
+			a[i] = (uint8_t)((v * 37 + i * 101) * (i + 1));
+		CHECK(strcmp(ew_ntop(AF_INET, a, x, sizeof(x)),
+		    inet_ntop(AF_INET, a, y, sizeof(y))) == 0);
+	}
+	/* too short a buffer: NULL, nothing half-written past cap */
+	memset(a, 0, sizeof(a));
+	a[0] = 0x20;
+	a[15] = 1;
+	CHECK(ew_ntop(AF_INET6, a, x, 7) == NULL && errno == ENOSPC);
+	CHECK(ew_ntop(AF_INET6, a, x, 8) != NULL && strcmp(x, "2000::1") == 0);
+	CHECK(ew_ntop(AF_INET, a, x, 7) == NULL);
+	CHECK(ew_ntop(12345, a, x, sizeof(x)) == NULL && errno == EAFNOSUPPORT);
+}
+
 int
 main(void)
 {
+	test_ntop();
 	test_ints();
 	test_strings();
 	test_truncation();
