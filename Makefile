@@ -34,6 +34,7 @@ etherws: $(OBJS)
 
 # Each unit test links only the modules it tests.
 tests/test_fmt: fmt.o util.o
+tests/test_util: util.o fmt.o
 tests/test_sha1: sha1.o base64.o util.o fmt.o
 tests/test_auth: auth.o sha1.o base64.o util.o fmt.o
 tests/test_json: json.o util.o fmt.o

@@ -4,6 +4,7 @@
  * parsing, the shared option parser and the error block printer.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,16 +104,25 @@ ew_now_ms(void)
 int
 ew_parse_int(const char *s, long long *out)
 {
-	char *end;
-	long long v;
+	unsigned long long v = 0, lim = LLONG_MAX;
+	int neg = 0;
 
-	if (s == NULL || *s == '\0' || *s == ' ' || *s == '\t')
+	/* [+-]digits and nothing else; strtoll would also skip leading
+	 * white space and drag libc's number scanner into a static link */
+	if (s == NULL)
 		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0')
+	if (*s == '-' || *s == '+') {
+		neg = *s++ == '-';
+		lim += neg;
+	}
+	if (*s == '\0')
 		return -1;
-	*out = v;
+	for (; *s != '\0'; s++) {
+		if (!ew_isdigit(*s) || v > (lim - (unsigned)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = neg ? (v == lim ? LLONG_MIN : -(long long)v) : (long long)v;
 	return 0;
 }
 
