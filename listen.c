@@ -221,12 +221,14 @@ listeners_open(char *err, size_t errlen)
 	rlim_t keep = (rlim_t)conf.ctlmaxconn + FD_RESERVE;
 
 	/* Take the hard limit; accept no more tunnels than it leaves room
-	 * for, so the control endpoint and client ports always get fds. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+	 * for, so the control endpoint and client ports always get fds.
+	 * prlimit, not setrlimit: musl's setrlimit signals every thread
+	 * (we have one) with code a static link then carries. */
+	if (prlimit(0, RLIMIT_NOFILE, NULL, &rl) == 0) {
 		if (rl.rlim_cur < rl.rlim_max) {
 			rl.rlim_cur = rl.rlim_max;
-			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-				getrlimit(RLIMIT_NOFILE, &rl);
+			if (prlimit(0, RLIMIT_NOFILE, &rl, NULL) < 0)
+				prlimit(0, RLIMIT_NOFILE, NULL, &rl);
 		}
 		if (rl.rlim_cur != RLIM_INFINITY)
 			conn_tun_cap = rl.rlim_cur > keep + 16 ?
