@@ -28,9 +28,7 @@ uint64_t	(*log_now_ms)(void) = ew_now_ms;
 static int		 lg_level = EW_LOG_INFO;	/* the etherws logger */
 static int		 lg_syslog;			/* --syslog */
 static int		 lg_detached;
-static struct log_handler lh = {
-	LH_STDERR, EW_LOG_NOTSET, LOG_DAEMON, -1, "", DEFAULT_FMT, ""
-};
+static struct log_handler lh;	/* zero: stderr, DEFAULT_FMT */
 
 /* ------------------------------------------------------------------ */
 /* Output */
@@ -321,7 +319,7 @@ log_render(char *buf, size_t cap, int level, const char *msg, time_t sec,
 
 	if (cap == 0)
 		return 0;
-	for (f = lh.fmt; *f != '\0'; f++) {
+	for (f = lh.fmt[0] != '\0' ? lh.fmt : DEFAULT_FMT; *f != '\0'; f++) {
 		if (f[0] != '%' || f[1] == '\0') {
 			out_put(&o, f, 1);
 			continue;
