@@ -1,14 +1,11 @@
 /*
- * client.c - client ports: each attempt resolves the URL's host (in a
- * short-lived child, since getaddrinfo blocks), connects to each address
- * in turn, runs TLS for wss://, sends the upgrade and checks the 101.
- * The first attempt answers addPort; later ones reconnect with backoff
- * and keep the port number (SPEC.md D5).
+ * client.c - client ports: each attempt resolves the URL's host (or the
+ * proxy's) on the event loop (dns.c), connects to each address in turn,
+ * runs TLS for wss://, sends the upgrade and checks the 101.  The first
+ * attempt answers addPort; later ones reconnect with backoff and keep
+ * the port number (SPEC.md D5).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +14,6 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include "etherws.h"
 
@@ -27,120 +23,44 @@ static void client_connected(struct client *cl, struct conn *c);
 void
 client_dns_stop(struct conn *c)
 {
-	int fd = c->dns_w.fd;
-
-	if (fd >= 0) {
-		loop_del(&c->dns_w);
-		close(fd);
-	}
-	if (c->dns_pid > 0) {
-		kill(c->dns_pid, SIGKILL);
-		waitpid(c->dns_pid, NULL, 0);
-		c->dns_pid = 0;
-	}
+	dns_cancel(c->dns);
+	c->dns = NULL;
 }
 
 /* ------------------------------------------------------------------ */
-/* Client attempts: resolve (in a child: getaddrinfo blocks), connect
- * to each address in turn, send the upgrade, check the 101. */
+/* Client attempts: resolve, connect to each address in turn, send the
+ * upgrade, check the 101. */
 
-
+/* The lookup's outcome (from dns_start at once, or later from the
+ * loop): connect, or fail the attempt in getaddrinfo's words. */
 static void
-dns_io(struct ev_watcher *w, uint32_t revents)
+dns_done(void *arg, int rc, const struct dns_addr *a, int n)
 {
-	struct conn *c = container_of(w, struct conn, dns_w);
-	uint8_t buf[sizeof(int32_t) + sizeof(c->addrs)];
-	size_t got = 0;
-	ssize_t n;
-	int32_t rc;
+	struct conn *c = arg;
+	struct client *cl = c->cl;
+	int i, port;
 
-	(void)revents;
-	/* The child's answer is one write of at most PIPE_BUF bytes, so it
-	 * arrives whole: one read takes it, or EOF says the child died. */
-	_Static_assert(sizeof(buf) <= 4096, "answer fits in PIPE_BUF");
-	do
-		n = read(w->fd, buf, sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	got = n > 0 ? (size_t)n : 0;
-	client_dns_stop(c);
-	if (got < sizeof(rc)) {
-		ew_snprintf(c->err, sizeof(c->err), "gaierror: [Errno -3] "
-		    "Temporary failure in name resolution");
-		client_failed(c->cl, c->err);
-		return;
-	}
-	memcpy(&rc, buf, sizeof(rc));
-	if (rc != 0) {
+	c->dns = NULL;			/* over: never cancelled now */
+	if (rc < 0) {
 		ew_snprintf(c->err, sizeof(c->err), "gaierror: [Errno %d] %s",
-		    (int)rc, ew_gai_strerror((int)rc));
-		client_failed(c->cl, c->err);
+		    rc, ew_gai_strerror(rc));
+		client_failed(cl, c->err);
 		return;
 	}
-	c->naddrs = (int)((got - sizeof(rc)) / sizeof(c->addrs[0]));
-	memcpy(c->addrs, buf + sizeof(rc), (size_t)c->naddrs *
-	    sizeof(c->addrs[0]));
+	port = cl->proxy[0] ? cl->proxy_port : cl->u.port;
+	for (i = 0; i < n && i < DNS_MAX_ADDRS; i++)
+		dns_sockaddr(&a[i], port, &c->addrs[i]);
+	c->naddrs = i;
 	c->addri = 0;
 	connect_next(c);
 }
 
 static void
-dns_child(int fd, const char *host, int port)
-{
-	struct addrinfo hints, *res, *ai;
-	struct sockaddr_storage ss[DNS_MAX_ADDRS];
-	uint8_t buf[sizeof(int32_t) + sizeof(ss)];
-	char ps[16];
-	int32_t rc;
-	int n = 0;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	ew_snprintf(ps, sizeof(ps), "%d", port);
-	rc = getaddrinfo(host, ps, &hints, &res);
-	if (rc == 0) {
-		for (ai = res; ai != NULL && n < DNS_MAX_ADDRS; ai = ai->ai_next)
-			if (ai->ai_addrlen <= sizeof(ss[0])) {
-				memset(&ss[n], 0, sizeof(ss[n]));
-				memcpy(&ss[n++], ai->ai_addr, ai->ai_addrlen);
-			}
-		freeaddrinfo(res);
-	}
-	memcpy(buf, &rc, sizeof(rc));
-	memcpy(buf + sizeof(rc), ss, (size_t)n * sizeof(ss[0]));
-	if (write(fd, buf, sizeof(rc) + (size_t)n * sizeof(ss[0])) < 0)
-		_exit(1);
-	_exit(0);
-}
-
-static int
-addr_literal(struct conn *c, const char *host, int port)
-{
-	struct sockaddr_in *s4 = (void *)&c->addrs[0];
-	struct sockaddr_in6 *s6 = (void *)&c->addrs[0];
-
-	memset(&c->addrs[0], 0, sizeof(c->addrs[0]));
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-	} else
-		return 0;
-	c->naddrs = 1;
-	c->addri = 0;
-	return 1;
-}
-
-static void
 attempt_start(struct client *cl)
 {
+	struct dns_addr a[DNS_MAX_ADDRS];
 	struct conn *c;
-	const char *host;
-	int pfd[2], port;
-	pid_t pid;
+	int n;
 
 	c = conn_new(-1, 1, 0);
 	if (c == NULL) {
@@ -150,31 +70,13 @@ attempt_start(struct client *cl)
 	c->cl = cl;
 	cl->conn = c;
 	c->state = CS_RESOLVE;
-	c->dns_w.cb = dns_io;
 	timer_arm(&c->tmo, CONNECT_TIMEOUT_MS);
-	host = cl->proxy[0] ? cl->proxy_host : cl->u.host;
-	port = cl->proxy[0] ? cl->proxy_port : cl->u.port;
-	if (addr_literal(c, host, port)) {
-		connect_next(c);
-		return;
-	}
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0 ||
-	    (pid = fork()) < 0) {
-		ew_snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
-		    errno, ew_strerror(errno));
-		client_failed(cl, c->err);
-		return;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		dns_child(pfd[1], host, port);
-	}
-	close(pfd[1]);
-	c->dns_pid = pid;
-	if (loop_add(&c->dns_w, pfd[0], EPOLLIN) < 0) {
-		close(pfd[0]);
-		client_failed(cl, "OSError: [Errno 12] Cannot allocate memory");
-	}
+	/* The lookup ends before the attempt's deadline, so that a silent
+	 * nameserver reads as "Temporary failure in name resolution". */
+	n = dns_start(&c->dns, cl->proxy[0] ? cl->proxy_host : cl->u.host,
+	    DNS_TIMEOUT_MS, dns_done, c, a, DNS_MAX_ADDRS);
+	if (n != 0)
+		dns_done(c, n < 0 ? n : 0, a, n > 0 ? n : 0);
 }
 
 /* Queue a request built with snprintf (n its result) and wait for the

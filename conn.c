@@ -145,7 +145,6 @@ conn_new(int fd, int client, int ctl)
 	c->ctl = ctl;
 	c->w.fd = -1;
 	c->w.cb = conn_io;
-	c->dns_w.fd = -1;
 	c->client = client;
 	c->inmax = IN_MAX_WS;
 	timer_init(&c->tmo, tmo_cb);

@@ -657,9 +657,9 @@ cli_params_delport(struct cli_parser *p, struct jw *w)
 static int
 cli_inet(const char *s)
 {
-	struct in_addr in;
+	uint8_t in[4];
 
-	if (s == NULL || *s == '\0' || inet_aton(s, &in) != 0)
+	if (s == NULL || *s == '\0' || ew_inet_aton(s, in, 1) != 0)
 		return 0;
 	return cli_check("error: illegal IP address string passed to "
 	    "inet_aton");

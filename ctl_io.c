@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,17 +36,17 @@ cli_tty_signal(int sig)
 {
 	if (cli_tty_fd >= 0)
 		tcsetattr(cli_tty_fd, TCSAFLUSH, &cli_tio);
-	signal(sig, SIG_DFL);
+	ew_signal(sig, SIG_DFL);
 	raise(sig);
 }
 
 static void
 cli_tty_handlers(void (*fn)(int))
 {
-	signal(SIGINT, fn);
-	signal(SIGTERM, fn);
-	signal(SIGHUP, fn);
-	signal(SIGQUIT, fn);
+	ew_signal(SIGINT, fn);
+	ew_signal(SIGTERM, fn);
+	ew_signal(SIGHUP, fn);
+	ew_signal(SIGQUIT, fn);
 }
 
 /* One line from fd without its "\n": 0, -1 on EOF/error, -2 too long.
@@ -207,18 +206,19 @@ cli_tcp_close(struct cli_io *io)
 
 /* One address: 0 connected, -1 failed (*lasterr set), -2 timed out. */
 static int
-cli_connect_one(struct cli_io *io, const struct addrinfo *ai, int *lasterr)
+cli_connect_one(struct cli_io *io, const struct sockaddr_storage *ss,
+    socklen_t len, int *lasterr)
 {
 	socklen_t sl = sizeof(int);
 	int e = 0;
 
-	io->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol);
+	io->fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
 	if (io->fd < 0) {
 		*lasterr = errno;
 		return -1;
 	}
-	if (connect(io->fd, ai->ai_addr, ai->ai_addrlen) == 0)
+	if (connect(io->fd, (const struct sockaddr *)ss, len) == 0)
 		return 0;
 	if (errno != EINPROGRESS && errno != EINTR)
 		e = errno;
@@ -238,23 +238,19 @@ cli_connect_one(struct cli_io *io, const struct addrinfo *ai, int *lasterr)
 static int
 cli_tcp_connect(struct cli_io *io, const struct url *u)
 {
-	struct addrinfo hints, *res, *ai;
-	char port[16];
-	int r, lasterr = ECONNREFUSED;
+	struct dns_addr a[DNS_MAX_ADDRS];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int i, n, r = -1, lasterr = ECONNREFUSED;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	ew_snprintf(port, sizeof(port), "%d", u->port);
-	if ((r = getaddrinfo(u->host, port, &hints, &res)) == EAI_SYSTEM)
-		return cli_fail_errno(io, errno);
-	if (r != 0)
+	/* Blocking is fine here; the lookup shares the deadline. */
+	if ((n = dns_resolve(u->host, io->deadline, a, DNS_MAX_ADDRS)) < 0)
 		return cli_fail(io, "URLError: <urlopen error [Errno %d] %s>",
-		    r, ew_gai_strerror(r));
-	r = -1;
-	for (ai = res; ai != NULL && r == -1; ai = ai->ai_next)
-		r = cli_connect_one(io, ai, &lasterr);
-	freeaddrinfo(res);
+		    n, ew_gai_strerror(n));
+	for (i = 0; i < n && r == -1; i++) {
+		sl = dns_sockaddr(&a[i], u->port, &ss);
+		r = cli_connect_one(io, &ss, sl, &lasterr);
+	}
 	if (r == -1)
 		return cli_fail_errno(io, lasterr);
 	return r;

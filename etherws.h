@@ -81,6 +81,13 @@ ew_be16(const uint8_t *p)
 
 /* Case-insensitive compare of (a, alen) with NUL-terminated b. */
 int ew_strcaseeq(const char *a, size_t alen, const char *b);
+/* signal(sig, fn), by sigaction. */
+void ew_signal(int sig, void (*fn)(int));
+/* "etherws: <what>: <strerror(errno)>" on stderr, then a trap (core). */
+void ew_fatal(const char *what) __attribute__((noreturn));
+/* inet_aton's forms (glibc's reading): 1 and the address, or 0; loose
+ * ignores what follows white space after it, as inet_aton does. */
+int ew_inet_aton(const char *s, uint8_t out[4], int loose);
 /* The first n (nlen bytes) in h (hlen bytes), or NULL: plain, for
  * short needles (libc's two-way search is kilobytes in a static link). */
 const void *ew_memmem(const void *h, size_t hlen, const void *n, size_t nlen);
@@ -95,8 +102,8 @@ uint64_t ew_now_ms(void);
 /* strerror / gai_strerror in glibc's (and so Python's) words. */
 const char *ew_strerror(int e);
 const char *ew_gai_strerror(int e);
-/* fmt.c: the printf subset we use (d i u x X o c s p %, flags, width,
- * precision, hh h l ll z j t), into a buffer or onto an fd, and a
+/* fmt.c: the printf subset we use (d u x s %, flags - 0, width,
+ * precision, l ll z), into a buffer or onto an fd, and a
  * C-locale strftime; no floating point, no stdio.  A failed write to an
  * fd is remembered: ew_output_failed(). */
 int ew_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
@@ -111,6 +118,7 @@ int ew_puts(int fd, const char *s);
 int ew_write_all(int fd, const void *p, size_t len);
 int ew_output_failed(void);
 /* inet_ntop in glibc's words (AF_INET, AF_INET6), without libc's. */
+int ew_pton(int af, const char *s, void *dst);
 const char *ew_ntop(int af, const void *src, char *dst, size_t cap);
 struct tm;
 /* Like strftime, but truncates (NUL-terminated) where it does not fit. */
@@ -641,6 +649,7 @@ struct port {
 	/* loop and storm protection */
 	uint64_t	 up_since;	/* ms: last came up */
 	int		 loop_blocked;
+	int		 probe_soon;	/* came up: probe out of it shortly */
 	uint64_t	 loop_seen;	/* ms: our probe last crossed it */
 	uint64_t	 loop_blocks;	/* times blocked */
 	uint64_t	 storm_tokens;	/* flooded frames it may still send */
@@ -805,10 +814,10 @@ int dns_answer(const uint8_t *msg, size_t len, uint16_t id,
  * Resolves name on the event loop, within timeout_ms (0: resolv.conf's
  * tries alone).  Returns n > 0 with out[0..n) filled at once (numeric,
  * hosts, localhost), a DNS_E* code at once, or 0: pending, *rp set;
- * then cb(arg, 0, addrs, n > 0) or cb(arg, DNS_E*, NULL-or-any, 0) runs
- * later from the loop, once.  By then the lookup is over: the caller
- * forgets *rp and must not cancel it.  addrs are valid during cb only.
- * out: max >= 1 slots; addresses: A before AAAA, DNS_MAX_ADDRS at most.
+ * then, once, from the loop: cb(arg, 0, addrs, n) with n > 0, or
+ * cb(arg, DNS_E*, addrs, 0).  By then the lookup is over: the caller
+ * forgets *rp and must not cancel it; addrs are valid during cb only.
+ * out: max >= 1 slots.  Addresses: A before AAAA, DNS_MAX_ADDRS at most.
  */
 int dns_start(struct dns_req **rp, const char *name, uint64_t timeout_ms,
     void (*cb)(void *arg, int rc, const struct dns_addr *addrs, int n),
@@ -871,7 +880,6 @@ struct conn {
 	char		 peer[64];	/* "ip:port" / "[ip]:port" */
 	char		 peerip[48];
 	/* client attempt */
-	struct ev_watcher dns_w;	/* unused; conn_new still sets its fd */
 	struct dns_req	*dns;		/* the name lookup, or NULL */
 	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
 	int		 naddrs, addri;

@@ -10,9 +10,9 @@
  * output sets a sticky flag, so a command can exit non-zero when its
  * table did not reach stdout (ew_output_failed).
  *
- * Conversions: d i u x X o c s p %, flags - 0 + space #, width and
- * precision (digits or *), lengths hh h l ll z j t.  Anything else is
- * copied through as written.
+ * Conversions: d u x s %, flags - and 0, width and precision (digits
+ * or *), lengths l ll z: what etherws's messages use.  Anything else is
+ * copied through as written (test_fmt checks each against libc).
  */
 #include <errno.h>
 #include <limits.h>
@@ -99,7 +99,7 @@ sink_rep(struct sink *k, char c, size_t n)
 }
 
 struct spec {
-	int	minus, zero, plus, space, alt;
+	int	minus, zero;
 	size_t	width;
 	int	prec;		/* -1: none */
 };
@@ -107,37 +107,25 @@ struct spec {
 /* One integer conversion; digits are made backwards into tmp. */
 static void
 fmt_int(struct sink *k, const struct spec *sp, unsigned long long v,
-    int neg, unsigned base, int upper)
+    int neg, unsigned base)
 {
-	const char *dig = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char tmp[24], pfx[3];
-	size_t nd = 0, np = 0, prec, body, pad;
+	char tmp[24];
+	size_t nd = 0, prec, body, pad;
 
 	while (v != 0) {
-		tmp[sizeof(tmp) - ++nd] = dig[v % base];
+		tmp[sizeof(tmp) - ++nd] = "0123456789abcdef"[v % base];
 		v /= base;
-	}
-	if (neg)
-		pfx[np++] = '-';
-	else if (sp->plus)
-		pfx[np++] = '+';
-	else if (sp->space)
-		pfx[np++] = ' ';
-	if (sp->alt && base == 16 && nd > 0) {
-		pfx[np++] = '0';
-		pfx[np++] = upper ? 'X' : 'x';
 	}
 	/* "%.0d" of 0 is empty; otherwise at least one digit */
 	prec = sp->prec < 0 ? 1 : (size_t)sp->prec;
-	if (sp->alt && base == 8 && prec <= nd)
-		prec = nd + 1;
 	if (prec < nd)
 		prec = nd;
-	body = np + prec;
+	body = (size_t)neg + prec;
 	pad = sp->width > body ? sp->width - body : 0;
 	if (!sp->minus && !(sp->zero && sp->prec < 0))
 		sink_rep(k, ' ', pad);
-	sink_put(k, pfx, np);
+	if (neg)
+		sink_put(k, "-", 1);
 	if (!sp->minus && sp->zero && sp->prec < 0)
 		sink_rep(k, '0', pad);
 	sink_rep(k, '0', prec - nd);
@@ -166,10 +154,25 @@ fmt_str(struct sink *k, const struct spec *sp, const char *s)
 		sink_rep(k, ' ', pad);
 }
 
-enum { L_INT, L_CHAR, L_SHORT, L_LONG, L_LLONG, L_SIZE, L_MAX, L_PTRDIFF };
+/* A width or precision: digits, or '*' taking an int argument. */
+static int
+fmt_num(const char **f, va_list *ap)
+{
+	int v = 0;
+
+	if (**f == '*') {
+		(*f)++;
+		return va_arg(*ap, int);
+	}
+	while (ew_isdigit(**f) && v < 100000)
+		v = v * 10 + (*(*f)++ - '0');
+	return v;
+}
+
+enum { L_INT, L_LONG, L_LLONG, L_SIZE };
 
 static void
-fmt_run(struct sink *k, const char *f, va_list ap)
+fmt_run(struct sink *k, const char *f, va_list *ap)
 {
 	struct spec sp;
 	const char *start;
@@ -188,108 +191,50 @@ fmt_run(struct sink *k, const char *f, va_list ap)
 		}
 		start = f++;
 		memset(&sp, 0, sizeof(sp));
-		sp.prec = -1;
 		for (;; f++) {
-			if (*f == '-') sp.minus = 1;
-			else if (*f == '0') sp.zero = 1;
-			else if (*f == '+') sp.plus = 1;
-			else if (*f == ' ') sp.space = 1;
-			else if (*f == '#') sp.alt = 1;
-			else break;
-		}
-		if (*f == '*') {
-			w = va_arg(ap, int);
-			if (w < 0) {
+			if (*f == '-')
 				sp.minus = 1;
-				w = w == INT_MIN ? INT_MAX : -w;
-			}
-			sp.width = (size_t)w;
-			f++;
-		} else
-			while (ew_isdigit(*f) && sp.width < 100000)
-				sp.width = sp.width * 10 + (size_t)(*f++ - '0');
+			else if (*f == '0')
+				sp.zero = 1;
+			else
+				break;
+		}
+		if ((w = fmt_num(&f, ap)) < 0) {	/* "%*d" with -6 */
+			sp.minus = 1;
+			w = w == INT_MIN ? INT_MAX : -w;
+		}
+		sp.width = (size_t)w;
+		sp.prec = -1;
 		if (*f == '.') {
 			f++;
-			sp.prec = 0;
-			if (*f == '*') {
-				sp.prec = va_arg(ap, int);
-				if (sp.prec < 0)
-					sp.prec = -1;
-				f++;
-			} else
-				while (ew_isdigit(*f) && sp.prec < 100000)
-					sp.prec = sp.prec * 10 + (*f++ - '0');
+			if ((sp.prec = fmt_num(&f, ap)) < 0)
+				sp.prec = -1;
 		}
 		len = L_INT;
-		if (*f == 'h') {
-			len = f[1] == 'h' ? L_CHAR : L_SHORT;
-			f += len == L_CHAR ? 2 : 1;
-		} else if (*f == 'l') {
-			len = f[1] == 'l' ? L_LLONG : L_LONG;
-			f += len == L_LLONG ? 2 : 1;
-		} else if (*f == 'z') {
-			len = L_SIZE;
-			f++;
-		} else if (*f == 'j') {
-			len = L_MAX;
-			f++;
-		} else if (*f == 't') {
-			len = L_PTRDIFF;
-			f++;
-		}
+		if (*f == 'l')
+			len = *++f == 'l' ? (f++, L_LLONG) : L_LONG;
+		else if (*f == 'z')
+			len = (f++, L_SIZE);
 		switch (c = *f++) {
 		case 'd':
-		case 'i':
-			switch (len) {
-			case L_LONG:	d = va_arg(ap, long); break;
-			case L_LLONG:
-			case L_MAX:	d = va_arg(ap, long long); break;
-			case L_SIZE:
-			case L_PTRDIFF:	d = (long long)va_arg(ap, ssize_t); break;
-			case L_CHAR:	d = (signed char)va_arg(ap, int); break;
-			case L_SHORT:	d = (short)va_arg(ap, int); break;
-			default:	d = va_arg(ap, int); break;
-			}
+			d = len == L_LONG ? va_arg(*ap, long) :
+			    len == L_LLONG ? va_arg(*ap, long long) :
+			    len == L_SIZE ? (long long)va_arg(*ap, ssize_t) :
+			    va_arg(*ap, int);
 			u = d < 0 ? 0ULL - (unsigned long long)d :
 			    (unsigned long long)d;
-			fmt_int(k, &sp, u, d < 0, 10, 0);
+			fmt_int(k, &sp, u, d < 0, 10);
 			break;
 		case 'u':
 		case 'x':
-		case 'X':
-		case 'o':
-			switch (len) {
-			case L_LONG:	u = va_arg(ap, unsigned long); break;
-			case L_LLONG:
-			case L_MAX:	u = va_arg(ap, unsigned long long); break;
-			case L_SIZE:
-			case L_PTRDIFF:	u = va_arg(ap, size_t); break;
-			case L_CHAR:	u = (unsigned char)va_arg(ap, unsigned); break;
-			case L_SHORT:	u = (unsigned short)va_arg(ap, unsigned); break;
-			default:	u = va_arg(ap, unsigned); break;
-			}
-			sp.plus = sp.space = 0;
-			fmt_int(k, &sp, u, 0, c == 'u' ? 10 : c == 'o' ? 8 : 16,
-			    c == 'X');
+			u = len == L_LONG ? va_arg(*ap, unsigned long) :
+			    len == L_LLONG ? va_arg(*ap, unsigned long long) :
+			    len == L_SIZE ? va_arg(*ap, size_t) :
+			    va_arg(*ap, unsigned);
+			fmt_int(k, &sp, u, 0, c == 'u' ? 10 : 16);
 			break;
-		case 'p':
-			sp.alt = 1;
-			fmt_int(k, &sp, (unsigned long long)(uintptr_t)
-			    va_arg(ap, void *), 0, 16, 0);
-			break;
-		case 'c': {
-			char ch = (char)va_arg(ap, int);
-			size_t pad = sp.width > 1 ? sp.width - 1 : 0;
-
-			if (!sp.minus)
-				sink_rep(k, ' ', pad);
-			sink_put(k, &ch, 1);
-			if (sp.minus)
-				sink_rep(k, ' ', pad);
-			break;
-		}
 		case 's':
-			fmt_str(k, &sp, va_arg(ap, const char *));
+			fmt_str(k, &sp, va_arg(*ap, const char *));
 			break;
 		case '%':
 			sink_put(k, "%", 1);
@@ -308,8 +253,11 @@ int
 ew_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
 {
 	struct sink k = { buf, cap, 0, 0, -1 };
+	va_list aq;
 
-	fmt_run(&k, fmt, ap);
+	va_copy(aq, ap);	/* fmt_run takes it by address */
+	fmt_run(&k, fmt, &aq);
+	va_end(aq);
 	if (cap > 0)
 		buf[k.len] = '\0';
 	return k.total > INT_MAX ? INT_MAX : (int)k.total;
@@ -332,8 +280,11 @@ ew_vdprintf(int fd, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	struct sink k = { buf, sizeof(buf), 0, 0, fd };
+	va_list aq;
 
-	fmt_run(&k, fmt, ap);
+	va_copy(aq, ap);
+	fmt_run(&k, fmt, &aq);
+	va_end(aq);
 	sink_flush(&k);
 	return k.total > INT_MAX ? INT_MAX : (int)k.total;
 }
@@ -377,45 +328,66 @@ tm_num(struct sink *k, long v, int width, char padc)
 		sp.prec = width;
 	else
 		sp.width = (size_t)width;
-	fmt_int(k, &sp, (unsigned long long)(v < 0 ? -v : v), v < 0, 10, 0);
+	fmt_int(k, &sp, (unsigned long long)(v < 0 ? -v : v), v < 0, 10);
 }
+
+/* The numeric conversions: each one's width, and its value (tm_run). */
+static const char tm_numc[] = "CdeHIjmMSuwyY";
+static const char tm_width[] = "2222232221121";
+/* The composites, in the C locale's words. */
+static const char *const tm_comp[] = { "c%a %b %e %H:%M:%S %Y", "D%m/%d/%y",
+	"x%m/%d/%y", "F%Y-%m-%d", "R%H:%M", "T%H:%M:%S", "X%H:%M:%S",
+	"r%I:%M:%S %p" };
 
 static void
 tm_run(struct sink *k, const char *f, const struct tm *tm, int depth)
 {
 	int wd = tm->tm_wday >= 0 && tm->tm_wday < 7 ? tm->tm_wday : 0;
 	int mo = tm->tm_mon >= 0 && tm->tm_mon < 12 ? tm->tm_mon : 0;
-	int h12 = tm->tm_hour % 12 == 0 ? 12 : tm->tm_hour % 12;
-	long off;
-	char c;
+	long y = 1900L + tm->tm_year, off, v[sizeof(tm_numc) - 1];
+	const char *n;
+	size_t i;
 
+	v[0] = y / 100;
+	v[1] = v[2] = tm->tm_mday;
+	v[3] = tm->tm_hour;
+	v[4] = tm->tm_hour % 12 == 0 ? 12 : tm->tm_hour % 12;
+	v[5] = tm->tm_yday + 1;
+	v[6] = tm->tm_mon + 1;
+	v[7] = tm->tm_min;
+	v[8] = tm->tm_sec;
+	v[9] = wd == 0 ? 7 : wd;
+	v[10] = wd;
+	v[11] = y % 100;
+	v[12] = y;
 	for (; *f != '\0'; f++) {
 		if (*f != '%' || f[1] == '\0') {
 			sink_put(k, f, 1);
 			continue;
 		}
-		switch (c = *++f) {
+		f++;
+		if ((n = strchr(tm_numc, *f)) != NULL) {
+			i = (size_t)(n - tm_numc);
+			tm_num(k, v[i], tm_width[i] - '0', *f == 'e' ? ' ' : '0');
+			continue;
+		}
+		for (i = 0; i < sizeof(tm_comp) / sizeof(tm_comp[0]); i++)
+			if (tm_comp[i][0] == *f)
+				break;
+		if (i < sizeof(tm_comp) / sizeof(tm_comp[0])) {
+			if (depth == 0)
+				tm_run(k, tm_comp[i] + 1, tm, 1);
+			continue;
+		}
+		switch (*f) {
 		case 'a': sink_put(k, wdays + 3 * wd, 3); break;
 		case 'A': sink_put(k, wdays_long[wd], strlen(wdays_long[wd])); break;
 		case 'b':
 		case 'h': sink_put(k, months + 3 * mo, 3); break;
 		case 'B': sink_put(k, months_long[mo], strlen(months_long[mo])); break;
-		case 'C': tm_num(k, (1900L + tm->tm_year) / 100, 2, '0'); break;
-		case 'd': tm_num(k, tm->tm_mday, 2, '0'); break;
-		case 'e': tm_num(k, tm->tm_mday, 2, ' '); break;
-		case 'H': tm_num(k, tm->tm_hour, 2, '0'); break;
-		case 'I': tm_num(k, h12, 2, '0'); break;
-		case 'j': tm_num(k, tm->tm_yday + 1, 3, '0'); break;
-		case 'm': tm_num(k, tm->tm_mon + 1, 2, '0'); break;
-		case 'M': tm_num(k, tm->tm_min, 2, '0'); break;
 		case 'n': sink_put(k, "\n", 1); break;
 		case 'p': sink_put(k, tm->tm_hour < 12 ? "AM" : "PM", 2); break;
-		case 'S': tm_num(k, tm->tm_sec, 2, '0'); break;
 		case 't': sink_put(k, "\t", 1); break;
-		case 'u': tm_num(k, wd == 0 ? 7 : wd, 1, '0'); break;
-		case 'w': tm_num(k, wd, 1, '0'); break;
-		case 'y': tm_num(k, (1900L + tm->tm_year) % 100, 2, '0'); break;
-		case 'Y': tm_num(k, 1900L + tm->tm_year, 1, '0'); break;
 		case 'z':
 			off = tm->tm_gmtoff / 60;
 			sink_put(k, off < 0 ? "-" : "+", 1);
@@ -428,15 +400,6 @@ tm_run(struct sink *k, const char *f, const struct tm *tm, int depth)
 				sink_put(k, tm->tm_zone, strlen(tm->tm_zone));
 			break;
 		case '%': sink_put(k, "%", 1); break;
-		/* the composites, in the C locale's words */
-		case 'c': if (depth == 0) tm_run(k, "%a %b %e %H:%M:%S %Y", tm, 1); break;
-		case 'D':
-		case 'x': if (depth == 0) tm_run(k, "%m/%d/%y", tm, 1); break;
-		case 'F': if (depth == 0) tm_run(k, "%Y-%m-%d", tm, 1); break;
-		case 'R': if (depth == 0) tm_run(k, "%H:%M", tm, 1); break;
-		case 'T':
-		case 'X': if (depth == 0) tm_run(k, "%H:%M:%S", tm, 1); break;
-		case 'r': if (depth == 0) tm_run(k, "%I:%M:%S %p", tm, 1); break;
 		default:
 			sink_put(k, f - 1, 2);	/* unknown: as written */
 			break;
@@ -528,4 +491,103 @@ ew_ntop(int af, const void *src, char *dst, size_t cap)
 	}
 	memcpy(dst, buf, strlen(buf) + 1);
 	return dst;
+}
+
+/*
+ * inet_pton, strictly as glibc reads it: IPv4 as four decimal parts
+ * 0..255 without leading zeros; IPv6 as up to eight groups of one to four
+ * hex digits, one "::" for a run of zero groups, and a dotted IPv4 tail
+ * in the last 32 bits.  1 and dst (network order), or 0.  (musl's is
+ * kilobyte-sized in a static link for the same.)
+ */
+static int
+pton4(const char *s, const char *end, uint8_t out[4])
+{
+	unsigned v;
+	int parts = 0, nd;
+
+	while (parts < 4) {
+		for (v = 0, nd = 0; s < end && ew_isdigit(*s); s++, nd++) {
+			if (nd > 0 && v == 0)
+				return 0;	/* a leading zero */
+			v = v * 10 + (unsigned)(*s - '0');
+			if (v > 255)
+				return 0;
+		}
+		if (nd == 0)
+			return 0;
+		out[parts++] = (uint8_t)v;
+		if (s == end)
+			break;
+		if (*s++ != '.' || parts == 4)
+			return 0;
+	}
+	return parts == 4 && s == end;
+}
+
+int
+ew_pton(int af, const char *s, void *dst)
+{
+	uint8_t a[16];
+	const char *p, *end = s + strlen(s);
+	int n = 0, gap = -1, nd, i;
+	unsigned v, d;
+
+	if (af == AF_INET)
+		return pton4(s, end, dst);
+	if (af != AF_INET6)
+		return 0;
+	memset(a, 0, sizeof(a));
+	p = s;
+	if (p[0] == ':' && p[1] == ':') {
+		gap = 0;
+		p += 2;
+	} else if (*p == ':')
+		return 0;
+	while (p < end && n < 16) {
+		/* a dotted IPv4 tail */
+		for (i = 0; p + i < end && p[i] != ':' && p[i] != '.'; i++)
+			;
+		if (p[i] == '.') {
+			if (n > 12 || !pton4(p, end, a + n))
+				return 0;
+			n += 4;
+			p = end;
+			break;
+		}
+		for (v = 0, nd = 0; p < end && nd < 5; p++, nd++) {
+			char c = (char)ew_lower(*p);
+
+			if (ew_isdigit(c))
+				d = (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				d = (unsigned)(c - 'a' + 10);
+			else
+				break;
+			v = v << 4 | d;
+		}
+		if (nd == 0 || nd > 4)
+			return 0;
+		a[n++] = (uint8_t)(v >> 8);
+		a[n++] = (uint8_t)v;
+		if (p == end)
+			break;
+		if (*p++ != ':' || p == end)
+			return 0;		/* a stray byte, or a final ':' */
+		if (*p == ':') {
+			if (gap >= 0)
+				return 0;	/* a second "::" */
+			gap = n;
+			if (++p == end)
+				break;
+		}
+	}
+	if (p != end || (gap < 0 && n != 16) || (gap >= 0 && n > 14))
+		return 0;
+	if (gap >= 0) {			/* open the zero run at gap */
+		memmove(a + 16 - (n - gap), a + gap, (size_t)(n - gap));
+		memset(a + gap, 0, (size_t)(16 - n));
+	}
+	memcpy(dst, a, 16);
+	return 1;
 }

@@ -399,7 +399,7 @@ url_hostport(const char *s, size_t len, struct url *u)
 			return -1;
 		hlen = (size_t)(p - s - 1);
 		if (copy_field(u->host, sizeof(u->host), s + 1, hlen) == -1 ||
-		    inet_pton(AF_INET6, u->host, &a6) != 1)
+		    ew_pton(AF_INET6, u->host, &a6) != 1)
 			return -1;
 		u->ipv6 = 1;
 		p++;
@@ -432,12 +432,24 @@ default_port(const char *scheme)
 }
 
 /* Path and query verbatim, fragment dropped; "/" when the path is empty. */
+/* strcspn: the length of s before any byte of set (a static link would
+ * otherwise carry libc's, which builds a 256-bit table) */
+static size_t
+span_until(const char *s, const char *set)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0' && strchr(set, s[n]) == NULL; n++)
+		;
+	return n;
+}
+
 static int
 url_path(const char *s, struct url *u)
 {
 	size_t len, off = 0;
 
-	len = strcspn(s, "#");
+	len = span_until(s, "#");
 	if (len == 0 || s[0] == '?') {
 		u->path[0] = '/';
 		off = 1;
@@ -461,7 +473,7 @@ url_parse(const char *s, struct url *u)
 	if ((n = url_scheme(s, u)) == -1)
 		return -1;
 	auth = s + n;
-	alen = strcspn(auth, "/?#");
+	alen = span_until(auth, "/?#");
 	/* The last '@' ends userinfo: a name or address never has one. */
 	for (at = auth + alen; at > auth && at[-1] != '@'; at--)
 		;

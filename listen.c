@@ -8,7 +8,6 @@
  * capped below RLIMIT_NOFILE so control and client ports keep theirs.
  */
 #include <errno.h>
-#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,7 @@
 #include "etherws.h"
 
 /* File descriptors kept for everything but accepted tunnel connections
- * (listeners, taps, client attempts, resolver pipes) beyond ctlmaxconn. */
+ * (listeners, taps, client attempts, resolver sockets) beyond ctlmaxconn. */
 #define FD_RESERVE	64
 
 static struct listener	*listeners;
@@ -167,15 +166,12 @@ static int
 listen_host(const char *host, int port, int ws, int ctl,
     const struct tls_creds *creds, char *err, size_t errlen)
 {
-	struct addrinfo hints, *res, *ai;
-	char ps[16];
+	struct dns_addr a[DNS_MAX_ADDRS];
+	struct sockaddr_storage ss;
+	socklen_t sl;
 	const char *h = host;
-	int rc;
+	int i, na;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
-	ew_snprintf(ps, sizeof(ps), "%d", port);
 	if (host[0] == '\0') {
 		/* '' = every IPv4 and IPv6 address. */
 		if (listen_host("0.0.0.0", port, ws, ctl, creds, err,
@@ -198,19 +194,19 @@ listen_host(const char *host, int port, int ws, int ctl,
 		bare[n - 2] = '\0';
 		h = bare;
 	}
-	rc = getaddrinfo(h, ps, &hints, &res);
-	if (rc != 0) {
-		ew_snprintf(err, errlen, "gaierror: [Errno %d] %s", rc,
-		    ew_gai_strerror(rc));
+	/* Start-up: blocking is fine; resolv.conf's tries bound it. */
+	na = dns_resolve(h, 0, a, DNS_MAX_ADDRS);
+	if (na < 0) {
+		ew_snprintf(err, errlen, "gaierror: [Errno %d] %s", na,
+		    ew_gai_strerror(na));
 		return -1;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (listen_one(ai->ai_addr, ai->ai_addrlen, ws, ctl, creds, err,
-		    errlen) < 0) {
-			freeaddrinfo(res);
+	for (i = 0; i < na; i++) {
+		sl = dns_sockaddr(&a[i], port, &ss);
+		if (listen_one((struct sockaddr *)&ss, sl, ws, ctl, creds, err,
+		    errlen) < 0)
 			return -1;
-		}
-	freeaddrinfo(res);
+	}
 	return 0;
 }
 

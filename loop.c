@@ -158,8 +158,8 @@ timer_arm(struct ev_timer *t, uint64_t delay_ms)
 		/* Grows with the number of armed timers, not per event. */
 		cap = heap_cap ? heap_cap * 2 : 64;
 		n = realloc(heap, cap * sizeof(*n));
-		if (n == NULL)
-			abort();	/* broken invariant: cannot keep time */
+		if (n == NULL)	/* broken invariant: cannot keep time */
+			ew_fatal("timers");
 		heap = n;
 		heap_cap = cap;
 	}

@@ -442,7 +442,7 @@ signals_init(void)
 	sigset_t set;
 	int fd;
 
-	signal(SIGPIPE, SIG_IGN);
+	ew_signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

@@ -154,9 +154,16 @@ netdev_open(const char *name, char *err, size_t errlen)
 		return -e;
 	}
 
+	/* SIOCGIFINDEX on the socket we have (if_nametoindex would open
+	 * one more): ENODEV for a missing interface */
 	errno = 0;
-	if (name != NULL && *name != '\0' && strlen(name) < IFNAMSIZ)
-		idx = if_nametoindex(name);
+	if (name != NULL && *name != '\0' && strlen(name) < IFNAMSIZ) {
+		struct ifreq ifr;
+
+		(void)ifr_init(&ifr, name);
+		if (ioctl(fd, SIOCGIFINDEX, &ifr) == 0)
+			idx = (unsigned)ifr.ifr_ifindex;
+	}
 	if (idx == 0) {
 		/* A missing interface is ENODEV; keep e.g. EMFILE as is. */
 		e = (errno == 0 || errno == ENXIO) ? ENODEV : errno;
@@ -291,7 +298,7 @@ set_inaddr(int s, const char *ifname, unsigned long req, const char *text,
 	struct ifreq ifr;
 	struct in_addr a;
 
-	if (*text == '\0' || inet_aton(text, &a) == 0) {
+	if (*text == '\0' || ew_inet_aton(text, (uint8_t *)&a, 1) == 0) {
 		set_error(err, errlen, "ValueError: Bad IP address");
 		return -1;
 	}

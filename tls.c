@@ -157,8 +157,8 @@ is_ip_literal(const char *host)
 {
 	uint8_t a[16];
 
-	return inet_pton(AF_INET, host, a) == 1 ||
-	    inet_pton(AF_INET6, host, a) == 1;
+	return ew_pton(AF_INET, host, a) == 1 ||
+	    ew_pton(AF_INET6, host, a) == 1;
 }
 
 struct tls *

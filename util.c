@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,98 @@ ew_strcaseeq(const char *a, size_t alen, const char *b)
 		    ew_lower((unsigned char)b[i]))
 			return 0;
 	return b[i] == '\0';
+}
+
+/*
+ * inet_aton's reading, as glibc has it (Python's socket.inet_aton and
+ * getaddrinfo's numeric hosts): one to four parts "a", "a.b", "a.b.c",
+ * "a.b.c.d", each decimal, octal (leading 0) or hex (0x), the last one
+ * filling the bytes left.  With loose, text after white space following
+ * the address is ignored, as inet_aton does; getaddrinfo wants it exact.
+ * 1 and out (network order), or 0.  libc's pulls strtoul into a static
+ * link.
+ */
+/* signal(2)'s job by sigaction, which the program links anyway (BSD
+ * semantics: restarted system calls, the handler stays). */
+void
+ew_signal(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+/* A broken invariant: say what, and stop with a core (a trap, where
+ * abort(3) would link libc's signal-raising machinery for the same). */
+void
+ew_fatal(const char *what)
+{
+	ew_dprintf(2, "etherws: %s: %s\n", what, ew_strerror(errno));
+	__builtin_trap();
+}
+
+int
+ew_inet_aton(const char *s, uint8_t out[4], int loose)
+{
+	unsigned long long part[4], v;
+	unsigned base, d;
+	int n = 0, i, nd;
+	char c;
+
+	for (;;) {
+		if (!ew_isdigit(*s))
+			return 0;
+		base = 10;
+		v = 0;
+		if (*s == '0') {
+			base = 8;
+			s++;
+			if (*s == 'x' || *s == 'X') {
+				base = 16;
+				s++;
+			}
+		}
+		for (nd = 0;; s++, nd++) {
+			c = (char)ew_lower(*s);
+			if (ew_isdigit(c))
+				d = (unsigned)(c - '0');
+			else if (base == 16 && c >= 'a' && c <= 'f')
+				d = (unsigned)(c - 'a' + 10);
+			else
+				break;
+			if (d >= base)
+				return 0;
+			v = v * base + d;
+			if (v > 0xffffffffULL)
+				return 0;
+		}
+		if (base == 16 && nd == 0)
+			return 0;	/* "0x" and no digit */
+		part[n++] = v;
+		if (*s != '.')
+			break;
+		if (n == 4)
+			return 0;
+		s++;
+	}
+	if (*s != '\0' && !(loose && (*s == ' ' || (*s >= '\t' && *s <= '\r'))))
+		return 0;
+	/* all but the last part are one byte each */
+	for (i = 0; i < n - 1; i++)
+		if (part[i] > 0xff)
+			return 0;
+	if (part[n - 1] > (0xffffffffULL >> (8 * (n - 1))))
+		return 0;
+	v = part[n - 1];
+	for (i = 0; i < n - 1; i++)
+		v |= part[i] << (8 * (3 - i));
+	for (i = 0; i < 4; i++)
+		out[i] = (uint8_t)(v >> (8 * (3 - i)));
+	return 1;
 }
 
 const void *
@@ -75,16 +168,14 @@ ew_random(void *buf, size_t len)
 	/* Old kernels without getrandom(2). */
 	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		ew_dprintf(2, "etherws: /dev/urandom: %s\n", ew_strerror(errno));
-		abort();
+		ew_fatal("/dev/urandom");
 	}
 	while (len > 0) {
 		n = read(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			ew_dprintf(2, "etherws: /dev/urandom: %s\n", ew_strerror(errno));
-			abort();
+			ew_fatal("/dev/urandom");
 		}
 		p += n;
 		len -= (size_t)n;
@@ -226,97 +317,103 @@ ew_mask_key(uint8_t key[4])
  * ("[Errno 98] Address already in use") are Python's, which are
  * glibc's, and musl words many of them differently.
  */
-static const struct {
-	int		 e;
-	const char	*s;
-} ew_errtab[] = {
-	{ EPERM, "Operation not permitted" },
-	{ ENOENT, "No such file or directory" },
-	{ EINTR, "Interrupted system call" },
-	{ EIO, "Input/output error" },
-	{ ENXIO, "No such device or address" },
-	{ EBADF, "Bad file descriptor" },
-	{ EAGAIN, "Resource temporarily unavailable" },
-	{ ENOMEM, "Cannot allocate memory" },
-	{ EACCES, "Permission denied" },
-	{ EBUSY, "Device or resource busy" },
-	{ EEXIST, "File exists" },
-	{ ENODEV, "No such device" },
-	{ ENOTDIR, "Not a directory" },
-	{ EISDIR, "Is a directory" },
-	{ EINVAL, "Invalid argument" },
-	{ ENFILE, "Too many open files in system" },
-	{ EMFILE, "Too many open files" },
-	{ EFBIG, "File too large" },
-	{ ENOSPC, "No space left on device" },
-	{ EROFS, "Read-only file system" },
-	{ EPIPE, "Broken pipe" },
-	{ ENAMETOOLONG, "File name too long" },
-	{ EPROTO, "Protocol error" },
-	{ EMSGSIZE, "Message too long" },
-	{ EOPNOTSUPP, "Operation not supported" },
-	{ EAFNOSUPPORT, "Address family not supported by protocol" },
-	{ EADDRINUSE, "Address already in use" },
-	{ EADDRNOTAVAIL, "Cannot assign requested address" },
-	{ ENETDOWN, "Network is down" },
-	{ ENETUNREACH, "Network is unreachable" },
-	{ ECONNABORTED, "Software caused connection abort" },
-	{ ECONNRESET, "Connection reset by peer" },
-	{ ENOBUFS, "No buffer space available" },
-	{ ENOTCONN, "Transport endpoint is not connected" },
-	{ ETIMEDOUT, "Connection timed out" },
-	{ ECONNREFUSED, "Connection refused" },
-	{ EHOSTDOWN, "Host is down" },
-	{ EHOSTUNREACH, "No route to host" },
-	{ 0, "Success" },
-	{ ESRCH, "No such process" },
-	{ E2BIG, "Argument list too long" },
-	{ ENOEXEC, "Exec format error" },
-	{ ECHILD, "No child processes" },
-	{ EFAULT, "Bad address" },
-	{ EXDEV, "Invalid cross-device link" },
-	{ ENOTTY, "Inappropriate ioctl for device" },
-	{ ETXTBSY, "Text file busy" },
-	{ ESPIPE, "Illegal seek" },
-	{ EMLINK, "Too many links" },
-	{ EDOM, "Numerical argument out of domain" },
-	{ ERANGE, "Numerical result out of range" },
-	{ EDEADLK, "Resource deadlock avoided" },
-	{ ENOSYS, "Function not implemented" },
-	{ ENOTEMPTY, "Directory not empty" },
-	{ ELOOP, "Too many levels of symbolic links" },
-	{ ENODATA, "No data available" },
-	{ ETIME, "Timer expired" },
-	{ ENONET, "Machine is not on the network" },
-	{ ENOLINK, "Link has been severed" },
-	{ EBADMSG, "Bad message" },
-	{ EOVERFLOW, "Value too large for defined data type" },
-	{ EILSEQ, "Invalid or incomplete multibyte or wide character" },
-	{ ENOTSOCK, "Socket operation on non-socket" },
-	{ EDESTADDRREQ, "Destination address required" },
-	{ EPROTOTYPE, "Protocol wrong type for socket" },
-	{ ENOPROTOOPT, "Protocol not available" },
-	{ EPROTONOSUPPORT, "Protocol not supported" },
-	{ ESOCKTNOSUPPORT, "Socket type not supported" },
-	{ EPFNOSUPPORT, "Protocol family not supported" },
-	{ ENETRESET, "Network dropped connection on reset" },
-	{ EISCONN, "Transport endpoint is already connected" },
-	{ ESHUTDOWN, "Cannot send after transport endpoint shutdown" },
-	{ EALREADY, "Operation already in progress" },
-	{ EINPROGRESS, "Operation now in progress" },
-	{ ECANCELED, "Operation canceled" },
-	{ EDQUOT, "Disk quota exceeded" },
-};
+#define ERRTAB \
+	X(EPERM, "Operation not permitted") \
+	X(ENOENT, "No such file or directory") \
+	X(EINTR, "Interrupted system call") \
+	X(EIO, "Input/output error") \
+	X(ENXIO, "No such device or address") \
+	X(EBADF, "Bad file descriptor") \
+	X(EAGAIN, "Resource temporarily unavailable") \
+	X(ENOMEM, "Cannot allocate memory") \
+	X(EACCES, "Permission denied") \
+	X(EBUSY, "Device or resource busy") \
+	X(EEXIST, "File exists") \
+	X(ENODEV, "No such device") \
+	X(ENOTDIR, "Not a directory") \
+	X(EISDIR, "Is a directory") \
+	X(EINVAL, "Invalid argument") \
+	X(ENFILE, "Too many open files in system") \
+	X(EMFILE, "Too many open files") \
+	X(EFBIG, "File too large") \
+	X(ENOSPC, "No space left on device") \
+	X(EROFS, "Read-only file system") \
+	X(EPIPE, "Broken pipe") \
+	X(ENAMETOOLONG, "File name too long") \
+	X(EPROTO, "Protocol error") \
+	X(EMSGSIZE, "Message too long") \
+	X(EOPNOTSUPP, "Operation not supported") \
+	X(EAFNOSUPPORT, "Address family not supported by protocol") \
+	X(EADDRINUSE, "Address already in use") \
+	X(EADDRNOTAVAIL, "Cannot assign requested address") \
+	X(ENETDOWN, "Network is down") \
+	X(ENETUNREACH, "Network is unreachable") \
+	X(ECONNABORTED, "Software caused connection abort") \
+	X(ECONNRESET, "Connection reset by peer") \
+	X(ENOBUFS, "No buffer space available") \
+	X(ENOTCONN, "Transport endpoint is not connected") \
+	X(ETIMEDOUT, "Connection timed out") \
+	X(ECONNREFUSED, "Connection refused") \
+	X(EHOSTDOWN, "Host is down") \
+	X(EHOSTUNREACH, "No route to host") \
+	X(0, "Success") \
+	X(ESRCH, "No such process") \
+	X(E2BIG, "Argument list too long") \
+	X(ENOEXEC, "Exec format error") \
+	X(ECHILD, "No child processes") \
+	X(EFAULT, "Bad address") \
+	X(EXDEV, "Invalid cross-device link") \
+	X(ENOTTY, "Inappropriate ioctl for device") \
+	X(ETXTBSY, "Text file busy") \
+	X(ESPIPE, "Illegal seek") \
+	X(EMLINK, "Too many links") \
+	X(EDOM, "Numerical argument out of domain") \
+	X(ERANGE, "Numerical result out of range") \
+	X(EDEADLK, "Resource deadlock avoided") \
+	X(ENOSYS, "Function not implemented") \
+	X(ENOTEMPTY, "Directory not empty") \
+	X(ELOOP, "Too many levels of symbolic links") \
+	X(ENODATA, "No data available") \
+	X(ETIME, "Timer expired") \
+	X(ENONET, "Machine is not on the network") \
+	X(ENOLINK, "Link has been severed") \
+	X(EBADMSG, "Bad message") \
+	X(EOVERFLOW, "Value too large for defined data type") \
+	X(EILSEQ, "Invalid or incomplete multibyte or wide character") \
+	X(ENOTSOCK, "Socket operation on non-socket") \
+	X(EDESTADDRREQ, "Destination address required") \
+	X(EPROTOTYPE, "Protocol wrong type for socket") \
+	X(ENOPROTOOPT, "Protocol not available") \
+	X(EPROTONOSUPPORT, "Protocol not supported") \
+	X(ESOCKTNOSUPPORT, "Socket type not supported") \
+	X(EPFNOSUPPORT, "Protocol family not supported") \
+	X(ENETRESET, "Network dropped connection on reset") \
+	X(EISCONN, "Transport endpoint is already connected") \
+	X(ESHUTDOWN, "Cannot send after transport endpoint shutdown") \
+	X(EALREADY, "Operation already in progress") \
+	X(EINPROGRESS, "Operation now in progress") \
+	X(ECANCELED, "Operation canceled") \
+	X(EDQUOT, "Disk quota exceeded")
+
+/* The numbers, and their texts back to back (NUL after each): a byte and
+ * the words per entry, where pointers would take 16 bytes more. */
+#define X(e, s)	e,
+static const uint8_t ew_errnos[] = { ERRTAB };
+#undef X
+#define X(e, s)	s "\0"
+static const char ew_errtexts[] = ERRTAB;
+#undef X
 
 const char *
 ew_strerror(int e)
 {
 	static char other[32];
+	const char *t = ew_errtexts;
 	size_t i;
 
-	for (i = 0; i < sizeof(ew_errtab) / sizeof(ew_errtab[0]); i++)
-		if (ew_errtab[i].e == e)
-			return ew_errtab[i].s;
+	for (i = 0; i < sizeof(ew_errnos); i++, t += strlen(t) + 1)
+		if (ew_errnos[i] == e)
+			return t;
 	/* glibc's words for an errno it has no text for; we keep texts
 	 * only for those a switch can meet (libc's table is kilobytes) */
 	ew_snprintf(other, sizeof(other), "Unknown error %d", e);
@@ -351,5 +448,5 @@ ew_gai_strerror(int e)
 	for (i = 0; i < sizeof(ew_gaitab) / sizeof(ew_gaitab[0]); i++)
 		if (ew_gaitab[i].e == e)
 			return ew_gaitab[i].s;
-	return gai_strerror(e);
+	return "Unknown error";		/* glibc's words; no libc resolver */
 }

@@ -443,11 +443,11 @@ tls_x509_init(struct tls_x509 *x, const struct tls_anchors *ta,
 		memmove(tmp, tmp + 1, len - 2);
 		tmp[len - 2] = '\0';
 	}
-	if (inet_pton(AF_INET, tmp, x->ip) == 1) {
+	if (ew_pton(AF_INET, tmp, x->ip) == 1) {
 		x->iplen = 4;
 		return;
 	}
-	if (inet_pton(AF_INET6, tmp, x->ip) == 1) {
+	if (ew_pton(AF_INET6, tmp, x->ip) == 1) {
 		x->iplen = 16;
 		return;
 	}

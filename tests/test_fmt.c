@@ -1,6 +1,7 @@
 /*
  * test_fmt - fmt.c against the C library it stands in for: every
- * conversion, flag, width, precision and length we support is formatted
+ * conversion, flag, width, precision and length we support (what is not
+ * supported comes out as written) is formatted
  * by ew_snprintf and by libc's snprintf and must come out the same, as
  * must ew_strftime and strftime(3) in the C locale for many dates.  Also
  * truncation (C99 return values), fd output longer than the internal
@@ -44,48 +45,61 @@ test_ints(void)
 	static const long long v[] = { 0, 1, -1, 7, -7, 42, 255, 256, -255,
 	    1000000, -1000000, INT_MAX, INT_MIN, (long long)UINT_MAX,
 	    LLONG_MAX, LLONG_MIN, 0x7f, 0x80, -0x80 };
-	static const char *const fi[] = { "%d", "%5d", "%-5d|", "%05d",
-	    "%+d", "% d", "%.3d", "%8.3d", "%-8.3d|", "%.0d", "%i", "%+05d",
-	    "%-+6d|", "%3d" };
-	static const char *const fu[] = { "%u", "%x", "%X", "%o", "%02x",
-	    "%04x", "%#x", "%#X", "%#o", "%8x", "%-8x|", "%.4x", "%#.0o",
-	    "%#08x", "%.0x" };
-	size_t i, j;
-	char f[16];
+	/* every flag, width and precision form, for each length */
+	static const char *const fi[] = { "%d", "%5d", "%-5d", "%05d",
+	    "%.3d", "%8.3d", "%-8.3d", "%.0d", "%3d", "%-05d", "%0d" };
+	static const char *const fu[] = { "%u", "%x", "%02x", "%04x", "%8x",
+	    "%-8x", "%.4x", "%.0x", "%08x", "%016x" };
+	const char *const *set;
+	size_t i, j, n, m;
+	char f[16], conv;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		for (j = 0; j < sizeof(fi) / sizeof(fi[0]); j++) {
-			SAME(fi[j], (int)v[i]);
-			snprintf(f, sizeof(f), "%.*sll%c",
-			    (int)strlen(fi[j]) - 1, fi[j], fi[j][strlen(fi[j]) - 1]);
-			/* "%5d" -> "%5lld"; the "|" forms keep their tail */
-			if (strchr(fi[j], '|') == NULL) {
-				SAME(f, v[i]);
+		for (m = 0; m < 2; m++) {
+			set = m == 0 ? fi : fu;
+			n = m == 0 ? sizeof(fi) / sizeof(fi[0]) :
+			    sizeof(fu) / sizeof(fu[0]);
+			for (j = 0; j < n; j++) {
+				conv = set[j][strlen(set[j]) - 1];
+				SAME(set[j], (int)v[i]);
+				/* the same with l, ll and z: "%5d" -> "%5lld" */
 				snprintf(f, sizeof(f), "%.*sl%c",
-				    (int)strlen(fi[j]) - 1, fi[j],
-				    fi[j][strlen(fi[j]) - 1]);
+				    (int)strlen(set[j]) - 1, set[j], conv);
 				SAME(f, (long)v[i]);
-			}
-			snprintf(f, sizeof(f), "%.*shh%c",
-			    (int)strlen(fi[j]) - 1, fi[j], fi[j][strlen(fi[j]) - 1]);
-			if (strchr(fi[j], '|') == NULL) {
-				SAME(f, (int)v[i]);
-				snprintf(f, sizeof(f), "%.*sh%c",
-				    (int)strlen(fi[j]) - 1, fi[j],
-				    fi[j][strlen(fi[j]) - 1]);
-				SAME(f, (int)v[i]);
+				snprintf(f, sizeof(f), "%.*sll%c",
+				    (int)strlen(set[j]) - 1, set[j], conv);
+				SAME(f, v[i]);
+				snprintf(f, sizeof(f), "%.*sz%c",
+				    (int)strlen(set[j]) - 1, set[j], conv);
+				SAME(f, (size_t)v[i]);
 			}
 		}
-		for (j = 0; j < sizeof(fu) / sizeof(fu[0]); j++)
-			SAME(fu[j], (unsigned)v[i]);
 		SAME("%llu %llx %016llx", (unsigned long long)v[i],
 		    (unsigned long long)v[i], (unsigned long long)v[i]);
 		SAME("%lu %lx", (unsigned long)v[i], (unsigned long)v[i]);
 		SAME("%zu %zx %zd", (size_t)v[i], (size_t)v[i], (ssize_t)v[i]);
-		SAME("%jd %td", (intmax_t)v[i], (ptrdiff_t)v[i]);
 		SAME("%*d|%-*d|%.*d", 6, (int)v[i], 6, (int)v[i], 4, (int)v[i]);
 		SAME("%*d|", -6, (int)v[i]);
+		SAME("%.*d|", -1, (int)v[i]);
 		SAME("%03ld", (long)v[i]);
+	}
+}
+
+/* What we do not support is copied through as written (formats held in
+ * a variable: the compiler would rightly warn about them as literals) */
+static void
+test_unsupported(void)
+{
+	static const char *const f[] = { "a%cb", "%o", "%+d", "%#x", "%X",
+	    "%hhd", "%p", "%q", "100%" };
+	static const char *const want[] = { "a%cb", "%o", "%+d", "%#x", "%X",
+	    "%hhd", "%p", "%q", "100%" };
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		CHECK(ew_snprintf(buf, sizeof(buf), f[i]) == (int)strlen(want[i]));
+		CHECK(strcmp(buf, want[i]) == 0);
 	}
 }
 
@@ -113,11 +127,8 @@ test_strings(void)
 		char nonul[3] = { 'x', 'y', 'z' };
 		SAME("%.3s|%.2s", nonul, nonul);
 	}
-	SAME("%c%c%c", 'a', 'b', 'c');
-	SAME("[%3c][%-3c]", 'x', 'y');
 	SAME("100%% of %d%%", 5);
 	SAME("plain text, no conversions");
-	SAME("%p", (void *)&nfail_shown);
 	SAME("%s", "trailing percent at the end %%");
 }
 
@@ -258,11 +269,64 @@ test_ntop(void)
 	CHECK(ew_ntop(12345, a, x, sizeof(x)) == NULL && errno == EAFNOSUPPORT);
 }
 
+/* ew_pton against glibc's inet_pton: structured cases, then random
+ * strings over the bytes addresses are made of */
+static void
+test_pton(void)
+{
+	static const char *const cases[] = { "0.0.0.0", "1.2.3.4",
+	    "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5",
+	    "1..2.3", "1.2.3.4 ", " 1.2.3.4", "", "::", "::1", "1::", "1::2",
+	    "::ffff:1.2.3.4", "::1.2.3.4", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9",
+	    "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1::2::3", ":1::2", "1::2:",
+	    ":::", "12345::", "abcd:EF01::", "1:2:3:4:5:6:1.2.3.4",
+	    "1:2:3:4:5:6:7:1.2.3.4", "::1.2.3.04", "::1.2.3", "fe80::1%eth0",
+	    "1:2:3:4:5:6:7:8::", "::0:0:0:0:0:0:0", "0:0:0:0:0:0:0:0" };
+	static const char alpha[] = "0123456789abcdefABCDEF:.x ";
+	uint8_t x[16], y[16];
+	char txt[48];
+	size_t i, k, n, bad = 0;
+	uint32_t r = 7;
+	int a, b, af;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]) + 400000; i++) {
+		if (i < sizeof(cases) / sizeof(cases[0]))
+			snprintf(txt, sizeof(txt), "%s", cases[i]);
+		else {
+			r = r * 1103515245 + 12345;
+			n = (r >> 16) % 24;
+			for (k = 0; k < n; k++) {
+				r = r * 1103515245 + 12345;
+				/* mostly digits, ':' and '.' */
+				txt[k] = alpha[(r >> 16) % (k % 3 ? 12 : sizeof(alpha) - 1)];
+			}
+			txt[n] = '\0';
+		}
+		for (af = 0; af < 2; af++) {
+			int fam = af ? AF_INET6 : AF_INET;
+
+			memset(x, 0, sizeof(x));
+			memset(y, 0, sizeof(y));
+			a = ew_pton(fam, txt, x);
+			b = inet_pton(fam, txt, y);
+			if (a != b || (a == 1 && memcmp(x, y, af ? 16 : 4) != 0)) {
+				if (bad++ < 10)
+					fprintf(stderr, "pton %d \"%s\": ours %d, "
+					    "glibc %d\n", fam, txt, a, b);
+			}
+		}
+	}
+	CHECK(bad == 0);
+	CHECK(ew_pton(12345, "1.2.3.4", x) == 0);
+}
+
 int
 main(void)
 {
+	test_pton();
 	test_ntop();
 	test_ints();
+	test_unsupported();
 	test_strings();
 	test_truncation();
 	test_fd();

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "etherws.h"
 #include "t.h"
@@ -68,14 +69,81 @@ test_strerror(void)
 	CHECK(strcmp(ew_strerror(ECONNREFUSED), "Connection refused") == 0);
 	CHECK(strcmp(ew_strerror(EMFILE), "Too many open files") == 0);
 	CHECK(strcmp(ew_strerror(0), "Success") == 0);
+	/* every text we keep is glibc's for that number */
+	{
+		int e, same = 0, known = 0;
+
+		for (e = 0; e < 200; e++)
+			if (strncmp(ew_strerror(e), "Unknown error ", 14) != 0) {
+				known++;
+				if (strcmp(ew_strerror(e), strerror(e)) == 0)
+					same++;
+				else
+					fprintf(stderr, "errno %d: ours \"%s\", "
+					    "glibc \"%s\"\n", e, ew_strerror(e),
+					    strerror(e));
+			}
+		CHECK(known > 50);
+		CHECK(same == known);
+	}
 	/* glibc's text for a number it has no words for */
 	CHECK(strcmp(ew_strerror(4000), "Unknown error 4000") == 0);
 	CHECK(strcmp(ew_strerror(-7), "Unknown error -7") == 0);
 }
 
+/* ew_inet_aton against glibc's inet_aton: every join of one to four of
+ * these parts, with and without text after them */
+static void
+test_inet_aton(void)
+{
+	static const char *const tok[] = { "0", "1", "9", "255", "256",
+	    "0x10", "0xff", "0XFF", "0x100", "010", "0377", "0400", "08", "0x",
+	    "00", "65535", "65536", "16777215", "16777216", "4294967295",
+	    "4294967296", "99999999999", "1a", "" };
+	static const char *const tail[] = { "", " ", " x", "\tjunk", "x",
+	    ".", ".x" };
+	const size_t nt = sizeof(tok) / sizeof(tok[0]);
+	char txt[128];
+	uint8_t a[4];
+	struct in_addr b;
+	size_t i, j, k, t, parts, shown = 0;
+	int x, y, bad = 0;
+
+	for (parts = 1; parts <= 4; parts++)
+		for (i = 0; i < nt; i++)
+			for (j = 0; j < (parts > 1 ? nt : 1); j++)
+				for (t = 0; t < sizeof(tail) / sizeof(tail[0]); t++) {
+			/* parts beyond the second repeat tok[j] or "1" */
+			snprintf(txt, sizeof(txt), "%s", tok[i]);
+			for (k = 1; k < parts; k++)
+				snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt),
+				    ".%s", k == 1 ? tok[j] : (k == 2 ? "1" : tok[j]));
+			snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt),
+			    "%s", tail[t]);
+			memset(a, 0, 4);
+			x = ew_inet_aton(txt, a, 1);
+			y = inet_aton(txt, &b);
+			if (x != y || (x && memcmp(a, &b, 4) != 0)) {
+				bad++;
+				if (shown++ < 10)
+					fprintf(stderr, "inet_aton \"%s\": ours %d, "
+					    "glibc %d\n", txt, x, y);
+			}
+			/* exact: only what has nothing after the address */
+			if (ew_inet_aton(txt, a, 0) !=
+			    (y && strchr(txt, ' ') == NULL &&
+			    strchr(txt, '\t') == NULL))
+				bad++;
+		}
+	CHECK(bad == 0);
+	CHECK(ew_inet_aton("127.1", a, 0) == 1 && a[0] == 127 && a[3] == 1);
+	CHECK(ew_inet_aton("0x7f000001", a, 0) == 1 && a[0] == 127);
+}
+
 int
 main(void)
 {
+	test_inet_aton();
 	test_parse_int();
 	test_memmem();
 	test_strerror();
