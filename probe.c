@@ -1,6 +1,6 @@
 /*
- * probe.c - loop detection.  Every PROBE_INTERVAL_MS, and whenever a
- * port comes up, the switch sends a small probe frame out of every port:
+ * probe.c - loop detection.  Every PROBE_INTERVAL_MS the switch sends a
+ * small probe frame out of every port, and out of a port that comes up:
  * a locally administered multicast destination, the IEEE local
  * experimental EtherType, our random 64-bit id and the port it left by.
  * Any switch, ours or the original etherws, floods it like any other
@@ -32,7 +32,7 @@ uint64_t		 sw_id;
 static uint64_t		 nonce;		/* of the current probe round */
 static int		 verifying;	/* a fresh round is out */
 static int		 tc_rounds;	/* topology change still to announce */
-static struct ev_timer	 round_timer, decide_timer, verify_timer;
+static struct ev_timer	 round_timer, decide_timer, verify_timer, soon_timer;
 static const uint8_t	 probe_dst[6] = { 0x03, 'e', 't', 'h', 'w', 's' };
 
 static void
@@ -89,19 +89,26 @@ probe_is(const uint8_t *f, size_t len)
 	    memcmp(f + 14, PROBE_MAGIC, 4) == 0;
 }
 
+/* One probe out of q, if it carries frames at all (not counted: control). */
+static void
+probe_out(struct port *q)
+{
+	uint8_t f[PROBE_LEN];
+
+	if (q->shut || !q->up)
+		return;
+	probe_build(f, q->no);
+	port_send(q, f, sizeof(f));
+}
+
 static void
 probe_round(void)
 {
-	uint8_t f[PROBE_LEN];
 	struct port *q;
 	size_t i;
 
-	for (i = 0; (q = port_at(i)) != NULL; i++) {
-		if (q->shut || !q->up)
-			continue;
-		probe_build(f, q->no);
-		port_send(q, f, sizeof(f));	/* not counted: control */
-	}
+	for (i = 0; (q = port_at(i)) != NULL; i++)
+		probe_out(q);
 	if (tc_rounds > 0)
 		tc_rounds--;
 }
@@ -113,12 +120,30 @@ round_cb(struct ev_timer *t)
 	timer_arm(t, PROBE_INTERVAL_MS);
 }
 
+/* Ports that came up get a probe of their own: a loop the new port
+ * closes brings it back on another port.  Only out of them -- a round
+ * out of every port for each new one made 1,000 ports coming up one by
+ * one cost half a million probes. */
+static void
+soon_cb(struct ev_timer *t)
+{
+	struct port *q;
+	size_t i;
+
+	(void)t;
+	for (i = 0; (q = port_at(i)) != NULL; i++)
+		if (q->probe_soon) {
+			q->probe_soon = 0;
+			probe_out(q);
+		}
+}
+
 void
 probe_port_up(struct port *p)
 {
-	(void)p;
 	/* Soon, not now: the port's connection may still be opening. */
-	timer_arm(&round_timer, 20);
+	p->probe_soon = 1;
+	timer_arm(&soon_timer, 20);
 }
 
 static void
@@ -235,5 +260,6 @@ probe_init(void)
 	timer_init(&round_timer, round_cb);
 	timer_init(&decide_timer, decide_cb);
 	timer_init(&verify_timer, verify_cb);
+	timer_init(&soon_timer, soon_cb);
 	timer_arm(&round_timer, PROBE_INTERVAL_MS);
 }

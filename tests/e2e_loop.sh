@@ -1,8 +1,9 @@
 #!/bin/bash
 # Loop and storm protection: a triangle of switches heals (one port is
 # blocked, ping works, counters stop growing once traffic stops); two
-# client ports from one switch to the same server; a broadcast flood is
-# cut to the storm limit without hurting other ports.
+# client ports from one switch to the same server; ports coming up probe
+# out of themselves only; a broadcast flood is cut to the storm limit
+# without hurting other ports.
 . "$(dirname "$0")/lib.sh"
 
 ns a; ns b; ns c
@@ -93,6 +94,17 @@ out=$(ctl d addport client ws://10.84.0.1:8080/ 2>&1)
 check "a client port to the switch itself fails" [ $? -eq 1 ]
 check "with a clear error" grep -q "leads back to this switch" <<<"$out"
 check_eq "and creates no client port" "" "$(ctl d listport | grep client)"
+
+# Ports coming up one by one probe out of themselves, not out of every
+# port each time: a WebSocket peer sees its switch's periodic rounds (one
+# per 2 s) while 40 more peers connect 0.1 s apart, not a round for each.
+ns p
+sw p --host 127.0.0.1 --port 8080
+read -r np nx <<<"$(nsx p $PY tests/rawio.py probes 127.0.0.1 8080 6 40)"
+check_eq "the 40 more peers connected" 40 "${nx:-0}"
+check "40 ports up: only the periodic probes reach a peer ($np in 6 s)" \
+    [ "${np:-99}" -le 5 ]
+check "and those do (the counter works)" [ "${np:-0}" -ge 2 ]
 
 # Storm control: a broadcast flood on one tap is cut to the limit.
 ns f

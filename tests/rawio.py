@@ -14,6 +14,11 @@
       append the request head to FILE, answer 401 and close.
   rawio.py rpc PORT JSON
       POST JSON to http://127.0.0.1:PORT/ctl; print the reply body.
+  rawio.py probes HOST PORT SECONDS EXTRA
+      Open a WebSocket port on the switch at HOST:PORT, then EXTRA more
+      0.1 s apart (kept open, never read); for SECONDS count the
+      loop-detection probes (EtherType 0x88b5, "EWLP") arriving on the
+      first; print the count.
 """
 import http.client
 import os
@@ -24,7 +29,7 @@ import time
 
 sys.dont_write_bytecode = True		# no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wsraw import read_to_eof  # noqa: E402
+from wsraw import open_ws, read_frame, read_to_eof  # noqa: E402
 
 # Start of a TLS 1.2 ClientHello: record header, handshake header, version.
 HELLO10 = b"\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03"
@@ -88,6 +93,23 @@ def rpc(port, body):
     return 0
 
 
+def probes(host, port, secs, extra):
+    s, _ = open_ws(host, port)
+    more = []
+    n = 0
+    start = time.monotonic()
+    end = start + secs
+    while time.monotonic() < end:
+        if len(more) < extra and time.monotonic() >= start + 0.1 * len(more):
+            more.append(open_ws(host, port)[0])
+        h, p = read_frame(s, 0.05)
+        if p is not None and len(p) >= 18 and p[12:14] == b"\x88\xb5" \
+                and p[14:18] == b"EWLP":
+            n += 1
+    print("%d %d" % (n, len(more)))
+    return 0
+
+
 def main(a):
     if a[0] == "send":
         data = a[3].encode().decode("unicode_escape").encode("latin-1")
@@ -98,6 +120,8 @@ def main(a):
         return serve(int(a[1]), a[2], *map(int, a[3:4]))
     if a[0] == "rpc":
         return rpc(int(a[1]), a[2])
+    if a[0] == "probes":
+        return probes(a[1], int(a[2]), float(a[3]), int(a[4]))
     return 2
 
 
