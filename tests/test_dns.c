@@ -28,29 +28,6 @@
 #include "etherws.h"
 #include "t.h"
 
-static uint8_t	*gmap;
-static size_t	 gsize;
-
-/* Copy (s, len) so that it ends exactly at a guard page. */
-static const void *
-guard(const void *s, size_t len)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), pages;
-
-	if (gmap != NULL)
-		munmap(gmap, gsize);
-	pages = len == 0 ? 1 : (len + pg - 1) / pg;
-	gsize = (pages + 1) * pg;
-	gmap = mmap(NULL, gsize, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (gmap == MAP_FAILED || mprotect(gmap + pages * pg, pg,
-	    PROT_NONE) == -1) {
-		perror("mmap");
-		exit(2);
-	}
-	memcpy(gmap + pages * pg - len, s, len);
-	return gmap + pages * pg - len;
-}
 
 /* "a.b.c.d" or an IPv6 literal as a dns_addr, for comparisons. */
 static struct dns_addr
@@ -139,14 +116,14 @@ hosts_split(const char *text, size_t len, size_t step, const char *name,
 		memcpy(buf + have, text + off, k);
 		have += k;
 		off += k;
-		used = dns_hosts_feed(guard(buf, have), have, 0, name, out,
+		used = dns_hosts_feed(t_guard(buf, have), have, 0, name, out,
 		    max, &n);
 		if (used > have)
 			return -100;
 		memmove(buf, buf + used, have - used);
 		have -= used;
 	}
-	used = dns_hosts_feed(guard(buf, have), have, 1, name, out, max, &n);
+	used = dns_hosts_feed(t_guard(buf, have), have, 1, name, out, max, &n);
 	return used == have ? n : -100;
 }
 
@@ -158,7 +135,7 @@ test_hosts(void)
 	int n, ok;
 
 	n = 0;
-	CHECK(dns_hosts_feed(guard(hosts_text, len), len, 1, "tunnel.test",
+	CHECK(dns_hosts_feed(t_guard(hosts_text, len), len, 1, "tunnel.test",
 	    out, DNS_MAX_ADDRS, &n) == len);
 	CHECK(n == 4);
 	CHECK(n == 4 && addr_is(&out[0], "10.0.0.1") &&
@@ -166,7 +143,7 @@ test_hosts(void)
 	    addr_is(&out[3], "10.0.0.5"));
 	/* Without eof the last line waits for its LF. */
 	n = 0;
-	CHECK(dns_hosts_feed(guard(hosts_text, len), len, 0, "tunnel.test",
+	CHECK(dns_hosts_feed(t_guard(hosts_text, len), len, 0, "tunnel.test",
 	    out, DNS_MAX_ADDRS, &n) == len - strlen("10.0.0.5 tunnel.test"));
 	CHECK(n == 3);
 	/* Case, aliases, a final dot, CRLF. */
@@ -252,7 +229,7 @@ conf_str(struct dns_conf *c, const char *s)
 {
 	size_t n = strlen(s);
 
-	CHECK(dns_conf_feed(c, guard(s, n), n, 1) == n);
+	CHECK(dns_conf_feed(c, t_guard(s, n), n, 1) == n);
 }
 
 static void
@@ -266,7 +243,7 @@ test_conf(void)
 	dns_conf_init(&c);
 	CHECK(c.timeout_s == 5 && c.attempts == 2 && c.ndots == 1 &&
 	    c.nns == 0);
-	CHECK(dns_conf_feed(&c, guard(conf_text, len), len, 1) == len);
+	CHECK(dns_conf_feed(&c, t_guard(conf_text, len), len, 1) == len);
 	CHECK(c.nns == 3 && addr_is(&c.ns[0], "192.0.2.1") &&
 	    addr_is(&c.ns[1], "2001:db8::53") &&
 	    addr_is(&c.ns[2], "192.0.2.2"));
@@ -280,11 +257,11 @@ test_conf(void)
 			k = len - off < step ? len - off : step;
 			memcpy(buf + have, conf_text + off, k);
 			have += k;
-			used = dns_conf_feed(&d, guard(buf, have), have, 0);
+			used = dns_conf_feed(&d, t_guard(buf, have), have, 0);
 			memmove(buf, buf + used, have - used);
 			have -= used;
 		}
-		dns_conf_feed(&d, guard(buf, have), have, 1);
+		dns_conf_feed(&d, t_guard(buf, have), have, 1);
 		ok &= d.nns == 3 && d.ndots == 2 && d.attempts == 4 &&
 		    d.nsearch == 3 && memcmp(d.ns, c.ns, sizeof(d.ns)) == 0 &&
 		    d.searchlen == c.searchlen &&
@@ -471,7 +448,7 @@ static int
 answer(const struct b *b, uint16_t id, const char *name, int qtype,
     struct dns_addr *out, int max)
 {
-	return dns_answer(guard(b->d, b->n), b->n, id, name, qtype, out, max);
+	return dns_answer(t_guard(b->d, b->n), b->n, id, name, qtype, out, max);
 }
 
 /* Every proper prefix of b is refused (ignored or failed), and never
@@ -484,7 +461,7 @@ cut_everywhere(const struct b *b, uint16_t id, const char *name, int qtype)
 	int r, ok = 1;
 
 	for (k = 0; k < b->n; k++) {
-		r = dns_answer(guard(b->d, k), k, id, name, qtype, out,
+		r = dns_answer(t_guard(b->d, k), k, id, name, qtype, out,
 		    DNS_MAX_ADDRS);
 		if (r != DNS_R_IGNORE && r != DNS_R_FAIL) {
 			fprintf(stderr, "cut at %zu of %zu: %d\n", k, b->n, r);
@@ -706,7 +683,7 @@ test_answer(void)
 	memset(b.d, 0xff, sizeof(b.d));
 	b.n = sizeof(b.d);
 	CHECK(answer(&b, 0xffff, "x.test", 1, out, 16) == DNS_R_IGNORE);
-	CHECK(dns_answer(guard("", 0), 0, 0, "x.test", 1, out, 16) ==
+	CHECK(dns_answer(t_guard("", 0), 0, 0, "x.test", 1, out, 16) ==
 	    DNS_R_IGNORE);
 }
 

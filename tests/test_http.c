@@ -12,40 +12,17 @@
 #include "etherws.h"
 #include "t.h"
 
-static char	*gmap;
-static size_t	 gsize;
-
-/* Copy (s, len) so that it ends exactly at a guard page. */
-static const char *
-guard(const void *s, size_t len)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), pages;
-
-	if (gmap != NULL)
-		munmap(gmap, gsize);
-	pages = len == 0 ? 1 : (len + pg - 1) / pg;
-	gsize = (pages + 1) * pg;
-	gmap = mmap(NULL, gsize, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (gmap == MAP_FAILED || mprotect(gmap + pages * pg, pg,
-	    PROT_NONE) == -1) {
-		perror("mmap");
-		exit(2);
-	}
-	memcpy(gmap + pages * pg - len, s, len);
-	return gmap + pages * pg - len;
-}
 
 static int
 req(const char *s, size_t len, size_t maxlen, struct http_msg *m)
 {
-	return http_parse_request(guard(s, len), len, maxlen, m);
+	return http_parse_request(t_guard(s, len), len, maxlen, m);
 }
 
 static int
 resp(const char *s, size_t len, size_t maxlen, struct http_msg *m)
 {
-	return http_parse_response(guard(s, len), len, maxlen, m);
+	return http_parse_response(t_guard(s, len), len, maxlen, m);
 }
 
 /* Whole NUL-terminated request, HTTP_MAX_HEADER limit. */
@@ -386,7 +363,7 @@ test_response(void)
 static int
 tok(const char *v, const char *t)
 {
-	return http_has_token(guard(v, strlen(v)), strlen(v), t);
+	return http_has_token(t_guard(v, strlen(v)), strlen(v), t);
 }
 
 static void
@@ -429,7 +406,7 @@ test_reason(void)
 static int
 url(const char *s, struct url *u)
 {
-	return url_parse(guard(s, strlen(s) + 1), u);
+	return url_parse(t_guard(s, strlen(s) + 1), u);
 }
 
 static void
