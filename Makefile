@@ -6,7 +6,12 @@ CFLAGS	?= -O2 -g
 WARN	 = -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wpointer-arith
 CPPFLAGS += -D_GNU_SOURCE
-LDLIBS	 = -lbearssl
+# BearSSL linked in from libbearssl.a (Debian's libbearssl-dev has it):
+# the shared library costs an idle switch ~250 KB more RSS (1.7 MB
+# instead of 1.45) for code it never runs.  BEARSSL_LIBS=-lbearssl links
+# the shared one.
+BEARSSL_LIBS ?= -Wl,-Bstatic -lbearssl -Wl,-Bdynamic
+LDLIBS	 = $(BEARSSL_LIBS)
 PREFIX	?= /usr/local
 
 LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \

@@ -77,12 +77,14 @@ class_size(unsigned c)
 	return (size_t)1 << (c + MIN_SHIFT);
 }
 
+/* *fresh: the block has never been used, so it is still zero (mmap). */
 static void *
-small_alloc(unsigned c)
+small_alloc(unsigned c, int *fresh)
 {
 	size_t bs = ALIGN + class_size(c);
 	struct hdr *h;
 
+	*fresh = freel[c] == NULL;
 	if (freel[c] != NULL) {
 		h = (struct hdr *)freel[c];
 		freel[c] = freel[c]->next;
@@ -101,14 +103,15 @@ small_alloc(unsigned c)
 	return h + 1;
 }
 
-void *
-malloc(size_t n)
+static void *
+alloc(size_t n, int *fresh)
 {
 	struct hdr *h;
 	size_t len;
 
 	if (n <= SMALL_MAX)
-		return small_alloc(class_of(n));
+		return small_alloc(class_of(n), fresh);
+	*fresh = 1;
 	if (n > SIZE_MAX / 2) {
 		errno = ENOMEM;
 		return NULL;
@@ -119,6 +122,14 @@ malloc(size_t n)
 	h->size = len;
 	h->cls = LARGE;
 	return h + 1;
+}
+
+void *
+malloc(size_t n)
+{
+	int fresh;
+
+	return alloc(n, &fresh);
 }
 
 void
@@ -143,13 +154,15 @@ void *
 calloc(size_t m, size_t n)
 {
 	void *p;
+	int fresh;
 
 	if (n != 0 && m > SIZE_MAX / n) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* fresh mappings are zero already, recycled blocks are not */
-	if ((p = malloc(m * n)) != NULL)
+	/* fresh mappings are zero already (and stay untouched, out of the
+	 * RSS, until used); recycled blocks are not */
+	if ((p = alloc(m * n, &fresh)) != NULL && !fresh)
 		memset(p, 0, m * n);
 	return p;
 }

@@ -21,7 +21,8 @@
 #    back gets the lines again.
 . "$(dirname "$0")/lib.sh"
 
-# logconf FILE LOGFILE [CLASS] [FORMAT]: write a fileConfig file
+# logconf FILE LOGFILE [CLASS] [FORMAT] [ARGS]: write a fileConfig file
+# (ARGS, the handler's args tuple, defaults to "('LOGFILE', 'a')")
 logconf() {
 	cat >"$1" <<EOF
 [loggers]
@@ -45,7 +46,7 @@ propagate=0
 
 [handler_file]
 class=${3:-FileHandler}
-args=('$2', 'a')
+args=${5:-('$2', 'a')}
 formatter=plain
 
 [formatter_plain]
@@ -215,34 +216,8 @@ check "--syslog: shutting down" wait_until 5 \
     grep -qxE "<30>$SYSTIME etherws\\[$SLSW\\]: shutting down" "$TMP/syslog.txt"
 
 # a SysLogHandler: its facility, and the formatter's text
-cat >"$TMP/sl.conf" <<CONFEOF
-[loggers]
-keys=root,etherws
-
-[handlers]
-keys=sl
-
-[formatters]
-keys=plain
-
-[logger_root]
-level=WARNING
-handlers=
-
-[logger_etherws]
-level=INFO
-handlers=sl
-qualname=etherws
-propagate=0
-
-[handler_sl]
-class=handlers.SysLogHandler
-args=('/dev/log', handlers.SysLogHandler.LOG_LOCAL3)
-formatter=plain
-
-[formatter_plain]
-format=%(levelname)s %(message)s
-CONFEOF
+logconf "$TMP/sl.conf" "" handlers.SysLogHandler '%(levelname)s %(message)s' \
+    "('/dev/log', handlers.SysLogHandler.LOG_LOCAL3)"
 : >"$TMP/syslog.txt"
 syslog_sw --logconf "$TMP/sl.conf"
 ctl d addport tap 'ewd%d' >/dev/null || not_ok "addport tap d (logconf)"
