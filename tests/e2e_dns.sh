@@ -59,10 +59,7 @@ logs() {
 ns a; ns b
 link a b 10.9.6.1 10.9.6.2
 ip -n "$PFX-a" addr add 10.9.6.3/24 dev "v$$ab"	# where a moves later
-for d in /etc/netns/ew*-b; do	# left by a killed run: its netns is gone
-	[ -f "$d/hosts" ] && grep -q ' hostsonly.test$' "$d/hosts" &&
-	    ! ip netns list | grep -q "^${d##*/}\b" && rm -rf "$d"
-done
+netns_etc_sweep b hostsonly.test	# left by killed runs
 mkdir -p "$NETNS_ETC" || die "mkdir $NETNS_ETC"
 printf '127.0.0.1 localhost ctl.test\n10.9.6.1 hostsonly.test\n' \
     >"$NETNS_ETC/hosts" || die "hosts file"

@@ -37,10 +37,7 @@ link c p 10.9.1.1 10.9.1.2
 link p s 10.9.2.2 10.9.2.1
 link c s 10.9.3.2 10.9.3.1	# direct path, used by the no_proxy case only
 nsx p sysctl -qw net.ipv4.ip_forward=0 || die "ip_forward=0 in p"
-for d in /etc/netns/ew*-p; do	# left by a killed run: its netns is gone
-	[ -f "$d/hosts" ] && grep -q ' sw.test$' "$d/hosts" &&
-	    ! ip netns list | grep -q "^${d##*/}\b" && rm -rf "$d"
-done
+netns_etc_sweep p sw.test	# left by killed runs
 mkdir -p "$NETNS_ETC" && printf '127.0.0.1 localhost\n10.9.2.1 sw.test\n' \
     >"$NETNS_ETC/hosts" || die "hosts file"
 check "ns p resolves sw.test" eval 'nsx p getent hosts sw.test >/dev/null'

@@ -87,10 +87,7 @@ spki_pin() {
 ns a; ns b
 link a b 10.9.0.1 10.9.0.2
 ip -n "$PFX-a" addr add 10.9.0.3/24 dev "v$$ab"	# not in any SAN
-for d in /etc/netns/ew*-b; do	# left by a killed run: its netns is gone
-	[ -f "$d/hosts" ] && grep -q ' sw.test$' "$d/hosts" &&
-	    ! ip netns list | grep -q "^${d##*/}\b" && rm -rf "$d"
-done
+netns_etc_sweep b sw.test	# left by killed runs
 mkdir -p "$NETNS_ETC" && printf '127.0.0.1 localhost\n10.9.0.1 sw.test\n' \
     >"$NETNS_ETC/hosts" || die "hosts file"
 check "ns b resolves sw.test through /etc/netns" \

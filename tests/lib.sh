@@ -95,6 +95,17 @@ wait_until() {
 	return 1
 }
 
+# netns_etc_sweep NS NAME: remove /etc/netns/ew*-NS/ left by killed
+# runs of a test (their namespace is gone) whose hosts file names NAME
+netns_etc_sweep() {
+	local d
+	for d in /etc/netns/ew*-"$1"; do
+		[ -f "$d/hosts" ] && grep -q " $2\$" "$d/hosts" &&
+		    ! ip netns list | grep -q "^${d##*/}\b" && rm -rf "$d"
+	done
+	return 0
+}
+
 # sw NS [ARGS...]: start "etherws sw --foreground" in namespace NS with
 # its control endpoint on 127.0.0.1:7867 there; waits until it answers.
 sw() {
