@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
-#include <netdb.h>
 
 #include "etherws.h"
 
@@ -420,24 +419,15 @@ ew_strerror(int e)
 	return other;
 }
 
+/* The codes dns.c gives (getaddrinfo's), in glibc's words. */
 static const struct {
 	int		 e;
 	const char	*s;
 } ew_gaitab[] = {
-	{ EAI_NONAME, "Name or service not known" },
-	{ EAI_AGAIN, "Temporary failure in name resolution" },
-	{ EAI_FAIL, "Non-recoverable failure in name resolution" },
-	{ EAI_FAMILY, "ai_family not supported" },
-	{ EAI_SOCKTYPE, "ai_socktype not supported" },
-	{ EAI_SERVICE, "Servname not supported for ai_socktype" },
-	{ EAI_MEMORY, "Memory allocation failure" },
-	{ EAI_SYSTEM, "System error" },
-#ifdef EAI_NODATA
-	{ EAI_NODATA, "No address associated with hostname" },
-#endif
-#ifdef EAI_ADDRFAMILY
-	{ EAI_ADDRFAMILY, "Address family for hostname not supported" },
-#endif
+	{ DNS_ENONAME, "Name or service not known" },
+	{ DNS_EAGAIN, "Temporary failure in name resolution" },
+	{ DNS_ENODATA, "No address associated with hostname" },
+	{ DNS_EMEMORY, "Memory allocation failure" },
 };
 
 const char *
