@@ -16,7 +16,7 @@ PREFIX	?= /usr/local
 
 LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
-	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c
+	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c gso.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
@@ -51,6 +51,7 @@ tests/test_tap: tap_linux.o util.o fmt.o
 tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
 tests/test_log: log.o logconf.o util.o fmt.o
 tests/test_dns: dns.o loop.o util.o fmt.o
+tests/test_gso: gso.o util.o fmt.o
 tests/test_%: tests/test_%.c tests/t.h
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -I. -o $@ $< \
@@ -78,7 +79,7 @@ clean:
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS	 = http url ws json htpasswd base64 pem dns
+FUZZ_TARGETS	 = http url ws json htpasswd base64 pem dns gso
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%)
 FUZZ_OBJ	 = tests/fuzz/obj
 FUZZ_SECONDS	?= 20
@@ -94,6 +95,7 @@ tests/fuzz/fuzz_base64: base64.c
 tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
     $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
+tests/fuzz/fuzz_gso: gso.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c etherws.h
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \

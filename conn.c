@@ -389,36 +389,56 @@ conn_update(struct conn *c)
 	loop_mod(&c->w, ev);
 }
 
+/* Queue a message: pre (prelen bytes, e.g. an offload header) then p. */
 static int
-ws_send(struct conn *c, int op, const uint8_t *p, size_t len, size_t cap)
+ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
+    const uint8_t *p, size_t len, size_t cap)
 {
-	uint8_t hdr[WS_HDR_MAX], key[4];
+	uint8_t hdr[WS_HDR_MAX], key[4], *d;
 	size_t h;
 
 	if (c->client)
 		ew_mask_key(key);
-	h = ws_frame_header(hdr, op, len, c->client ? key : NULL);
-	if (out_reserve(c, h + len, cap) < 0)
+	h = ws_frame_header(hdr, op, prelen + len, c->client ? key : NULL);
+	if (out_reserve(c, h + prelen + len, cap) < 0)
 		return -1;
-	memcpy(c->out + c->outlen, hdr, h);
+	d = c->out + c->outlen;
+	memcpy(d, hdr, h);
+	if (prelen > 0)
+		memcpy(d + h, pre, prelen);
 	if (len > 0)
-		memcpy(c->out + c->outlen + h, p, len);
+		memcpy(d + h + prelen, p, len);
 	if (c->client)
-		ws_mask(c->out + c->outlen + h, len, key, 0);
-	c->outlen += h + len;
+		ws_mask(d + h, prelen + len, key, 0);
+	c->outlen += h + prelen + len;
 	mark_dirty(c);
 	return 0;
 }
 
-int
-conn_send_frame(struct conn *c, const uint8_t *frame, size_t len)
+static int
+ws_send(struct conn *c, int op, const uint8_t *p, size_t len, size_t cap)
 {
+	return ws_send2(c, op, NULL, 0, p, len, cap);
+}
+
+int
+conn_send_frame(struct conn *c, const uint8_t *frame, size_t len,
+    const struct vnet *vh)
+{
+	static const struct vnet none;
+	uint8_t h[VNET_HDR_LEN];
+	size_t hl = 0;
+
 	if (c->state != CS_WS)
 		return -1;
+	if (c->offload) {
+		vnet_encode(h, vh != NULL ? vh : &none);
+		hl = sizeof(h);
+	}
 	/* Tail drop when the queue would pass --queue bytes. */
-	if (c->outlen - c->outoff + len > (size_t)conf.queue)
+	if (c->outlen - c->outoff + hl + len > (size_t)conf.queue)
 		return -1;
-	return ws_send(c, WS_OP_BINARY, frame, len,
+	return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
 	    (size_t)conf.queue + WS_HDR_MAX + 16);
 }
 
@@ -660,9 +680,14 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 		return http_error(c, 409, "X-Etherws-Self: 1\r\n",
 		    "Connection to this switch itself refused");
 	ws_accept(k->value, k->value_len, acc);
+	/* Offload only when the client asked (only ours do). */
+	h = http_header(m, OFFLOAD_HEADER);
+	c->offload = !conf.nooffload && h != NULL &&
+	    http_has_token(h->value, h->value_len, OFFLOAD_TOKEN);
 	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
+	    "Sec-WebSocket-Accept: %s\r\n%s\r\n", acc,
+	    c->offload ? OFFLOAD_HEADER ": " OFFLOAD_TOKEN "\r\n" : "");
 	p = port_new(PORT_SERVER, c->peer);
 	if (p == NULL || out_append(c, buf, (size_t)n) < 0) {
 		if (p != NULL)
@@ -670,9 +695,10 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 		return conn_free(c);
 	}
 	p->conn = c;
+	p->vnet = c->offload;
 	c->port = p;
 	c->state = CS_WS;
-	ws_rx_init(&c->rx, 1, MAX_FRAME);
+	ws_rx_init(&c->rx, 1, MAX_FRAME + (c->offload ? VNET_HDR_LEN : 0));
 	timer_stop(&c->tmo);
 	log_msg_rl(EW_LOG_INFO, c->peerip, "connected: %s", c->peerip);
 }
@@ -734,11 +760,22 @@ static void
 ws_event(struct conn *c, struct ws_event *ev)
 {
 	struct port *p = c->port;
+	struct vnet vh;
 
 	switch (ev->type) {
 	case WS_EV_MESSAGE:
-		if (p != NULL && c->state == CS_WS)
-			switch_input(p, ev->data, ev->len);
+		if (p == NULL || c->state != CS_WS)
+			break;
+		if (!c->offload)
+			switch_input(p, ev->data, ev->len, NULL);
+		else if (ev->len >= VNET_HDR_LEN) {
+			vnet_decode(&vh, ev->data);
+			switch_input(p, ev->data + VNET_HDR_LEN,
+			    ev->len - VNET_HDR_LEN, &vh);
+		} else if (!p->shut) {
+			p->rx++;
+			p->rx_dropped++;
+		}
 		break;
 	case WS_EV_DROPPED:
 		if (p != NULL && !p->shut) {

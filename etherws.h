@@ -482,19 +482,32 @@ size_t ws_rx_feed(struct ws_rx *, uint8_t *buf, size_t len,
  * write a message in SPEC.md's words into err (e.g. "OSError: [Errno 16]
  * Device or resource busy", "ValueError: Invalid device name: x"). */
 
+struct vnet;
 /* Open tap device from template name (may hold %d; "" -> "tap%d"),
  * non-blocking, IFF_TAP|IFF_NO_PI, brought up.  Actual name into
- * ifname.  Returns the fd. */
-int tap_open(const char *name, char ifname[IFNAME_MAX], char *err,
-    size_t errlen);
+ * ifname.  vnet NULL or *vnet 0: ordinary frames.  *vnet 1 asks for
+ * IFF_VNET_HDR and the TSO/checksum offloads; it is left 2 with them,
+ * 1 with the header but no offloads.  Returns the fd. */
+int tap_open(const char *name, char ifname[IFNAME_MAX], int *vnet,
+    char *err, size_t errlen);
+/* One frame from a tap into buf: its length, or -errno (-EAGAIN).
+ * vnet: the fd has the header, which goes into *vh. */
+long tap_read(int fd, int vnet, uint8_t *buf, size_t cap, struct vnet *vh);
+/* One frame to a tap or netdev socket (vh NULL: a zero header if
+ * vnet): 0 or -1. */
+int dev_write(int fd, int vnet, const uint8_t *frame, size_t len,
+    const struct vnet *vh);
 /* Open an AF_PACKET socket on interface name, promiscuous, with
- * PACKET_AUXDATA.  Returns the fd. */
-int netdev_open(const char *name, char *err, size_t errlen);
+ * PACKET_AUXDATA; *vnet 1 (vnet not NULL) asks for PACKET_VNET_HDR and
+ * is left 0 without it.  Returns the fd. */
+int netdev_open(const char *name, int *vnet, char *err, size_t errlen);
 /* Receive one frame from a netdev socket into buf (cap >= MAX_FRAME +
  * 4): skips outgoing frames (returns 0), re-inserts a stripped VLAN tag.
+ * vnet: the socket has PACKET_VNET_HDR; the header goes into *vh.
  * Returns the frame length, 0 to ignore, -EAGAIN, -EMSGSIZE (oversize,
  * consumed) or another -errno. */
-long netdev_recv(int fd, uint8_t *buf, size_t cap);
+long netdev_recv(int fd, int vnet, uint8_t *buf, size_t cap,
+    struct vnet *vh);
 /* setif: any of address/netmask may be NULL (unchanged); mtu 0 =
  * unchanged.  Returns 0, or -1 with err set ("ValueError: Bad IP
  * address", "OSError: [Errno 1] Operation not permitted"). */
@@ -622,6 +635,8 @@ struct sw_conf {
 	long long	 ctlmaxconn;		/* control connections */
 	long long	 queue;			/* tunnel tx queue, bytes */
 	long long	 fdbmax;		/* FDB entries */
+	int		 nooffload;		/* no IFF_VNET_HDR, no
+						 * OFFLOAD_HEADER */
 };
 extern struct sw_conf conf;
 
@@ -646,6 +661,9 @@ struct port {
 	/* tunnel */
 	struct conn	*conn;		/* live connection, NULL while down */
 	struct client	*cl;		/* client ports: reconnect state */
+	int		 vnet;		/* takes struct vnet metadata: a tap
+					 * with IFF_VNET_HDR, or a tunnel
+					 * that agreed on OFFLOAD_HEADER */
 	/* loop and storm protection */
 	uint64_t	 up_since;	/* ms: last came up */
 	int		 loop_blocked;
@@ -670,8 +688,9 @@ struct port *port_new(enum port_kind kind, const char *target);
 /* Remove from the table and release; tunnels get Close code. */
 void port_delete(struct port *, int close_code);
 void port_set_up(struct port *, int up);
-void switch_input(struct port *, const uint8_t *frame, size_t len);
-void port_output(struct port *, const uint8_t *frame, size_t len);
+/* vh: the frame's offload metadata (struct vnet), or NULL. */
+void switch_input(struct port *, const uint8_t *frame, size_t len,
+    const struct vnet *vh);
 /* Send without counting (control frames): 0, or -1 if not sent. */
 int port_send(struct port *, const uint8_t *frame, size_t len);
 
@@ -692,7 +711,8 @@ void sw_shutdown(void);
 /* listen.c, conn.c: listeners and connections */
 int listeners_open(char *err, size_t errlen);
 /* Queue a frame for a tunnel port: 0, or -1 when the queue is full. */
-int conn_send_frame(struct conn *, const uint8_t *frame, size_t len);
+int conn_send_frame(struct conn *, const uint8_t *frame, size_t len,
+    const struct vnet *vh);
 /* Start the WebSocket close handshake (port already detached). */
 void conn_close(struct conn *, int code);
 size_t conn_count(void);
@@ -831,13 +851,81 @@ int dns_resolve(const char *name, uint64_t deadline, struct dns_addr *out,
     int max);
 
 /* ------------------------------------------------------------------ */
+/* Offload (gso.c).  On a tap opened with IFF_VNET_HDR, and between two
+ * of our switches that agreed on it in the handshake (OFFLOAD_HEADER),
+ * a frame travels with a virtio_net_hdr: it may be a TCP super-frame of
+ * up to MAX_FRAME bytes (TSO/GSO), or carry a checksum still to be
+ * completed.  A port without offload gets ordinary frames, made here:
+ * the checksum completed, the super-frame cut into gso_size segments. */
+
+#define VNET_HDR_LEN		10	/* struct virtio_net_hdr */
+#define VNET_F_NEEDS_CSUM	1	/* csum_start/csum_offset valid */
+#define VNET_F_DATA_VALID	2	/* checksum known good (dropped) */
+#define VNET_GSO_NONE		0
+#define VNET_GSO_TCPV4		1
+#define VNET_GSO_TCPV6		4
+#define VNET_GSO_ECN		0x80	/* flag: the first segment may
+					 * carry CWR */
+#define GSO_MIN_MSS		88	/* smallest gso_size taken (Linux's
+					 * TCP_MIN_MSS): bounds the segments
+					 * one message can become */
+#define OFFLOAD_HEADER		"X-Etherws-Offload"
+#define OFFLOAD_TOKEN		"vnet1"	/* messages: LE virtio_net_hdr +
+					 * frame */
+
+struct vnet {			/* host byte order */
+	uint8_t		 flags;		/* VNET_F_* */
+	uint8_t		 gso_type;	/* VNET_GSO_*, | VNET_GSO_ECN */
+	uint16_t	 hdr_len;	/* a hint: L2..L4 header bytes */
+	uint16_t	 gso_size;	/* payload bytes per segment */
+	uint16_t	 csum_start;	/* from the frame's first byte */
+	uint16_t	 csum_offset;	/* of the field, from csum_start */
+};
+
+/* The wire form: 10 bytes, little-endian (virtio 1.0). */
+void vnet_decode(struct vnet *, const uint8_t in[VNET_HDR_LEN]);
+void vnet_encode(uint8_t out[VNET_HDR_LEN], const struct vnet *);
+/* 1 if a port without offload can take the frame as it is: vh NULL,
+ * or no checksum to complete and no segmentation. */
+int vnet_plain(const struct vnet *vh);
+/*
+ * 0 if vh describes frame (len bytes) so that gso_segment will make
+ * ordinary frames of it, -1 if not: a frame under MIN_FRAME or over
+ * MAX_FRAME bytes (also with vh NULL), flags or gso_type unknown, hdr_len
+ * over len, a checksum field outside the frame, or for GSO a frame that
+ * is not TCP in IPv4 (no fragment) or IPv6 (TCP the first next header)
+ * after at most one 802.1Q tag, of the type gso_type says, with the IP
+ * length matching len, gso_size < GSO_MIN_MSS, or a segment (headers +
+ * gso_size) over MAX_FRAME.
+ */
+int vnet_check(const struct vnet *vh, const uint8_t *frame, size_t len);
+/*
+ * Ordinary frames from a frame that passed vnet_check: without GSO the
+ * frame with its checksum completed (if NEEDS_CSUM), else each segment
+ * of gso_size payload bytes (the last may be shorter) with the headers
+ * copied and fixed: IPv4 total length, id + i and header checksum, IPv6
+ * payload length, TCP sequence number, FIN and PSH only on the last,
+ * CWR only on the first, and the TCP checksum computed in full.  Each
+ * is built in buf (cap >= MAX_FRAME, not overlapping frame) and passed
+ * to out before the next is built; a frame with no checksum to complete
+ * and no GSO is passed as it is (seg == frame).  Returns the number
+ * passed, or -1 (nothing passed) if vnet_check fails.
+ */
+int gso_segment(const struct vnet *vh, const uint8_t *frame, size_t len,
+    uint8_t *buf, void (*out)(void *arg, const uint8_t *seg, size_t len),
+    void *arg);
+/* The Internet checksum (RFC 1071): the one's complement sum of
+ * (p, len) added to sum, folded to 16 bits, not complemented. */
+uint16_t inet_csum_add(uint32_t sum, const uint8_t *p, size_t len);
+
+/* ------------------------------------------------------------------ */
 /* Connections (conn.c, client.c): the state both files share.  Other
  * modules see only struct port and the functions above. */
 
 #include <sys/socket.h>
 
 #define IN_START	16384		/* first receive buffer */
-#define IN_MAX_WS	(MAX_FRAME + WS_HDR_MAX + 2)
+#define IN_MAX_WS	(MAX_FRAME + VNET_HDR_LEN + WS_HDR_MAX + 2)
 #define IN_MAX_CTL	(HTTP_MAX_HEADER + CTL_MAX_BODY)
 #define OUT_CTRL_SLACK	65536		/* control frames past the cap */
 #define DNS_MAX_ADDRS	16
@@ -867,6 +955,7 @@ struct conn {
 	size_t		 outoff, outlen, outcap;
 	struct ws_rx	 rx;
 	struct tls	*tls;		/* NULL for plain TCP */
+	int		 offload;	/* messages: virtio_net_hdr + frame */
 	struct port	*port;		/* NULL until upgraded / detached */
 	struct client	*cl;		/* client attempt owner */
 	struct client	*awaiting;	/* control: addPort in progress */

@@ -159,23 +159,86 @@ port_delete(struct port *p, int close_code)
 /* ------------------------------------------------------------------ */
 /* The switch */
 
-int
-port_send(struct port *q, const uint8_t *frame, size_t len)
+/* One frame as it is, with its metadata to a port that takes it (vh
+ * NULL: none); 0, or -1 if not sent. */
+static int
+port_xmit(struct port *q, const uint8_t *frame, size_t len,
+    const struct vnet *vh)
 {
 	if (q->kind == PORT_TAP || q->kind == PORT_NETDEV)
-		return write(q->fd, frame, len) == (ssize_t)len ? 0 : -1;
+		return dev_write(q->fd, q->vnet, frame, len, vh);
 	if (q->conn != NULL)
-		return conn_send_frame(q->conn, frame, len);
+		return conn_send_frame(q->conn, frame, len, vh);
 	return -1;
 }
 
-void
-port_output(struct port *q, const uint8_t *frame, size_t len)
+int
+port_send(struct port *q, const uint8_t *frame, size_t len)
 {
-	if (port_send(q, frame, len) == 0)
+	return port_xmit(q, frame, len, NULL);
+}
+
+static void
+port_count(struct port *q, int rc)
+{
+	if (rc == 0)
 		q->tx++;
 	else
 		q->tx_dropped++;
+}
+
+/* Can q take (frame, vh) as it is? */
+static int
+takes(const struct port *q, const struct vnet *vh)
+{
+	return q->vnet || vnet_plain(vh);
+}
+
+static int
+usable(struct port *q, const struct port *from, uint64_t now)
+{
+	return q != from && !q->shut && q->up && !probe_blocked(q, now);
+}
+
+/* Where gso_segment's ordinary frames go: to one port, or (to NULL)
+ * flooded to every usable port that does not take metadata. */
+struct seg_to {
+	struct port	*to, *from;
+	uint64_t	 now;
+};
+/* One segment at a time: gso_segment builds each here before the next. */
+static uint8_t seg_buf[MAX_FRAME];
+
+static void
+seg_out(void *arg, const uint8_t *f, size_t len)
+{
+	struct seg_to *st = arg;
+	struct port *q;
+	size_t i;
+
+	if (st->to != NULL) {
+		port_count(st->to, port_xmit(st->to, f, len, NULL));
+		return;
+	}
+	for (i = 0; i < nports; i++) {
+		q = ptab[i];
+		if (usable(q, st->from, st->now) && !q->vnet)
+			port_count(q, port_xmit(q, f, len, NULL));
+	}
+}
+
+/* Counted output: a super-frame (or a checksum still to complete) to a
+ * port without offload goes out as ordinary frames, each counted. */
+static void
+port_output(struct port *q, const uint8_t *frame, size_t len,
+    const struct vnet *vh)
+{
+	struct seg_to st = { q, NULL, 0 };
+
+	if (takes(q, vh))
+		port_count(q, port_xmit(q, frame, len, q->vnet ? vh : NULL));
+	else if (gso_segment(vh, frame, len, seg_buf, seg_out, &st) < 0)
+		q->tx_dropped++;	/* vnet_check passed: cannot happen */
 }
 
 static void
@@ -188,28 +251,36 @@ log_sent(const char *ports, uint16_t vid, const uint8_t *f)
 }
 
 /* Flood to every other usable port; probes are not counted (they are
- * the switches' own control traffic, not the users' frames). */
+ * the switches' own control traffic, not the users' frames).  Ports
+ * without offload get a super-frame's segments after the others got
+ * it whole: it is cut once, not once per port. */
 static void
-flood(struct port *from, const uint8_t *frame, size_t len, uint16_t vid,
-    uint64_t now, int probe)
+flood(struct port *from, const uint8_t *frame, size_t len,
+    const struct vnet *vh, uint16_t vid, uint64_t now, int probe)
 {
+	struct seg_to st = { NULL, from, now };
 	char list[256];
 	size_t i, off = 0;
 	struct port *q;
+	int cut = 0;
 
 	list[0] = '\0';
 	for (i = 0; i < nports; i++) {
 		q = ptab[i];
-		if (q == from || q->shut || !q->up || probe_blocked(q, now))
+		if (!usable(q, from, now))
 			continue;
 		if (probe)
 			port_send(q, frame, len);
+		else if (takes(q, vh))
+			port_output(q, frame, len, vh);
 		else
-			port_output(q, frame, len);
+			cut = 1;
 		if (log_level <= EW_LOG_DEBUG && off < sizeof(list) - 16)
 			off += (size_t)ew_snprintf(list + off, sizeof(list) - off,
 			    "%s%d", off ? "," : "", q->no);
 	}
+	if (cut)
+		(void)gso_segment(vh, frame, len, seg_buf, seg_out, &st);
 	if (log_level <= EW_LOG_DEBUG)
 		log_sent(list, vid, frame);
 }
@@ -237,8 +308,10 @@ storm_exceeded(struct port *p, uint64_t now)
 }
 
 void
-switch_input(struct port *p, const uint8_t *frame, size_t len)
+switch_input(struct port *p, const uint8_t *frame, size_t len,
+    const struct vnet *vh)
 {
+	struct vnet v;
 	uint16_t vid = 0;
 	uint64_t now;
 	struct port *q;
@@ -252,7 +325,7 @@ switch_input(struct port *p, const uint8_t *frame, size_t len)
 		/* Ours: consumed.  Others': flooded, never learned, and
 		 * never across a blocked port. */
 		if (!probe_input(p, frame, len) && !probe_blocked(p, now))
-			flood(p, frame, len, 0, now, 1);
+			flood(p, frame, len, NULL, 0, now, 1);
 		return;
 	}
 	p->rx++;
@@ -260,6 +333,18 @@ switch_input(struct port *p, const uint8_t *frame, size_t len)
 	if (len < MIN_FRAME || (tagged && len < 18) || len > MAX_FRAME) {
 		p->rx_dropped++;
 		return;
+	}
+	if (vh != NULL) {
+		/* "Checksum known good" is the sender's kernel's business;
+		 * what remains must describe the frame before any port
+		 * (or gso_segment) relies on it. */
+		v = *vh;
+		v.flags &= (uint8_t)~VNET_F_DATA_VALID;
+		if (vnet_check(&v, frame, len) < 0) {
+			p->rx_dropped++;
+			return;
+		}
+		vh = vnet_plain(&v) ? NULL : &v;
 	}
 	if (tagged)
 		vid = ew_be16(frame + 14) & 0x0fff;
@@ -277,7 +362,7 @@ switch_input(struct port *p, const uint8_t *frame, size_t len)
 			p->rx_dropped++;
 			return;
 		}
-		flood(p, frame, len, vid, now, 0);
+		flood(p, frame, len, vh, vid, now, 0);
 		return;
 	}
 	q = port_find(dst);
@@ -285,7 +370,7 @@ switch_input(struct port *p, const uint8_t *frame, size_t len)
 		p->rx_dropped++;	/* no hairpin, no shut output */
 		return;
 	}
-	port_output(q, frame, len);
+	port_output(q, frame, len, vh);
 	if (log_level <= EW_LOG_DEBUG) {
 		ew_snprintf(one, sizeof(one), "%d", q->no);
 		log_sent(one, vid, frame);
@@ -300,18 +385,18 @@ dev_io(struct ev_watcher *w, uint32_t revents)
 {
 	struct port *p = container_of(w, struct port, w);
 	uint8_t buf[MAX_FRAME + 4];
+	struct vnet vh;
 	long n;
 	int i;
 
 	if (!(revents & EPOLLIN))
 		return;
 	for (i = 0; i < RX_BUDGET; i++) {
-		if (p->kind == PORT_TAP) {
-			n = read(p->fd, buf, sizeof(buf));
-			if (n < 0)
-				n = -errno;
-		} else
-			n = netdev_recv(p->fd, buf, sizeof(buf));
+		if (p->kind == PORT_TAP)
+			n = tap_read(p->fd, p->vnet, buf, sizeof(buf), &vh);
+		else
+			n = netdev_recv(p->fd, p->vnet, buf, sizeof(buf),
+			    &vh);
 		if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR)
 			return;
 		if (n == -EMSGSIZE) {
@@ -332,7 +417,7 @@ dev_io(struct ev_watcher *w, uint32_t revents)
 		}
 		if (n == 0 && p->kind == PORT_NETDEV)
 			continue;	/* our own transmission */
-		switch_input(p, buf, (size_t)n);
+		switch_input(p, buf, (size_t)n, p->vnet ? &vh : NULL);
 	}
 }
 
@@ -342,12 +427,12 @@ port_add_dev(enum port_kind kind, const char *target, char *err,
 {
 	char ifname[IFNAME_MAX];
 	struct port *p;
-	int fd;
+	int fd, vnet = !conf.nooffload;
 
 	if (kind == PORT_TAP)
-		fd = tap_open(target, ifname, err, errlen);
+		fd = tap_open(target, ifname, &vnet, err, errlen);
 	else {
-		fd = netdev_open(target, err, errlen);
+		fd = netdev_open(target, &vnet, err, errlen);
 		ew_snprintf(ifname, sizeof(ifname), "%s", target);
 	}
 	if (fd < 0)
@@ -359,6 +444,7 @@ port_add_dev(enum port_kind kind, const char *target, char *err,
 		return NULL;
 	}
 	p->fd = fd;
+	p->vnet = vnet;
 	ew_snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
 	p->w.cb = dev_io;
 	if (loop_add(&p->w, fd, EPOLLIN) < 0) {
@@ -464,7 +550,7 @@ enum {
 	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
-	OPT_FDBMAX, OPT_HELP
+	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -473,7 +559,8 @@ static const struct ew_opt sw_opts[] = {
 	{ "sslkey", 1 }, { "sslcert", 1 }, { "ctlpath", 1 }, { "ctlhost", 1 },
 	{ "ctlport", 1 }, { "ctlhtpasswd", 1 }, { "ctlsslkey", 1 },
 	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
-	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 }, { "help", 0 },
+	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
+	{ "nooffload", 0 }, { "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -486,7 +573,7 @@ static const char sw_usage[] =
 "                  [--ctlhtpasswd CTLHTPASSWD] [--ctlsslkey CTLSSLKEY]\n"
 "                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n"
 "                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
-"                  [--fdbmax N]\n";
+"                  [--fdbmax N] [--nooffload]\n";
 
 static const char sw_help[] =
 "\n"
@@ -520,7 +607,9 @@ static const char sw_help[] =
 "  --maxconn N           tunnel connections at most (default 4096)\n"
 "  --ctlmaxconn N        control connections at most (default 64)\n"
 "  --queue BYTES         transmit queue of a tunnel port (default 1048576)\n"
-"  --fdbmax N            FDB entries at most (default 8192)\n";
+"  --fdbmax N            FDB entries at most (default 8192)\n"
+"  --nooffload           no TSO/GSO super-frames: taps without\n"
+"                        IFF_VNET_HDR, tunnels without them\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
@@ -664,6 +753,7 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 			break;
 		case OPT_FDBMAX: rc = parse_int_opt("fdbmax", v, &conf.fdbmax);
 			break;
+		case OPT_NOOFFLOAD: conf.nooffload = 1; break;
 		}
 		if (rc != 0)
 			return rc;

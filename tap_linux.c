@@ -14,6 +14,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,8 @@
 #include "etherws.h"
 
 _Static_assert(IFNAME_MAX == IFNAMSIZ, "IFNAME_MAX must equal IFNAMSIZ");
+_Static_assert(VNET_HDR_LEN == sizeof(struct virtio_net_hdr),
+    "VNET_HDR_LEN must equal sizeof(struct virtio_net_hdr)");
 
 #define TUN_PATH	"/dev/net/tun"
 #define VLAN_HLEN	4		/* TPID + TCI */
@@ -51,6 +54,18 @@ set_error(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	ew_vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+/* The tap's and the packet socket's header: host byte order. */
+static void
+vnet_from_host(struct vnet *vh, const struct virtio_net_hdr *h)
+{
+	vh->flags = h->flags;
+	vh->gso_type = h->gso_type;
+	vh->hdr_len = h->hdr_len;
+	vh->gso_size = h->gso_size;
+	vh->csum_start = h->csum_start;
+	vh->csum_offset = h->csum_offset;
 }
 
 /* Zero ifr and put name in it: 0, or -1 if empty or too long. */
@@ -98,8 +113,21 @@ if_up(const char *name)
 	return e;
 }
 
+/*
+ * Ask for the kernel's TCP segmentation and checksum offloads: the tap
+ * then hands us 64 KB super-frames with a virtio_net_hdr in front, and
+ * takes them.  Best effort: 0 if the kernel refused (ordinary frames,
+ * still with the header).
+ */
+static int
+tap_offload(int fd)
+{
+	return ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM |
+	    TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)) == 0;
+}
+
 int
-tap_open(const char *name, char ifname[IFNAME_MAX], char *err,
+tap_open(const char *name, char ifname[IFNAME_MAX], int *vnet, char *err,
     size_t errlen)
 {
 	struct ifreq ifr;
@@ -113,6 +141,8 @@ tap_open(const char *name, char ifname[IFNAME_MAX], char *err,
 		return -EINVAL;
 	}
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (vnet != NULL && *vnet)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 
 	if ((fd = open(TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		e = errno;
@@ -124,6 +154,10 @@ tap_open(const char *name, char ifname[IFNAME_MAX], char *err,
 		e = errno;
 		goto fail;
 	}
+	/* The header stays (TUNSETIFF took it), the offloads are a wish:
+	 * *vnet tells the caller whether super-frames can come. */
+	if (vnet != NULL && *vnet)
+		*vnet = tap_offload(fd) ? 2 : 1;
 	/* The kernel wrote the expanded name back, NUL-terminated. */
 	memcpy(ifname, ifr.ifr_name, IFNAME_MAX);
 	ifname[IFNAME_MAX - 1] = '\0';
@@ -137,8 +171,57 @@ fail:
 	return -e;
 }
 
+long
+tap_read(int fd, int vnet, uint8_t *buf, size_t cap, struct vnet *vh)
+{
+	struct virtio_net_hdr h;
+	struct iovec iov[2];
+	ssize_t n;
+
+	if (!vnet) {
+		n = read(fd, buf, cap);
+		return n < 0 ? -errno : n;
+	}
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = buf;
+	iov[1].iov_len = cap;
+	n = readv(fd, iov, 2);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n < sizeof(h))
+		return -EMSGSIZE;
+	vnet_from_host(vh, &h);
+	return n - (ssize_t)sizeof(h);
+}
+
 int
-netdev_open(const char *name, char *err, size_t errlen)
+dev_write(int fd, int vnet, const uint8_t *frame, size_t len,
+    const struct vnet *vh)
+{
+	struct virtio_net_hdr h;
+	struct iovec iov[2];
+
+	if (!vnet)
+		return write(fd, frame, len) == (ssize_t)len ? 0 : -1;
+	memset(&h, 0, sizeof(h));
+	if (vh != NULL) {
+		h.flags = vh->flags;
+		h.gso_type = vh->gso_type;
+		h.hdr_len = vh->hdr_len;
+		h.gso_size = vh->gso_size;
+		h.csum_start = vh->csum_start;
+		h.csum_offset = vh->csum_offset;
+	}
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)frame;
+	iov[1].iov_len = len;
+	return writev(fd, iov, 2) == (ssize_t)(sizeof(h) + len) ? 0 : -1;
+}
+
+int
+netdev_open(const char *name, int *vnet, char *err, size_t errlen)
 {
 	struct sockaddr_ll sll;
 	struct packet_mreq mr;
@@ -202,6 +285,15 @@ netdev_open(const char *name, char *err, size_t errlen)
 		e = errno;
 		goto fail;
 	}
+	/*
+	 * A virtio_net_hdr with every frame, both ways: what the kernel
+	 * hands a packet socket may be a GRO or TSO super-frame, or lack
+	 * its checksum (a veth peer offloads it), and only the header
+	 * says so.  Without it such frames cannot be forwarded right.
+	 */
+	if (vnet != NULL && *vnet && setsockopt(fd, SOL_PACKET,
+	    PACKET_VNET_HDR, &on, sizeof(on)) == -1)
+		*vnet = 0;
 	/* Best effort: FORCE passes rmem_max with CAP_NET_ADMIN. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 	    sizeof(rcvbuf)) == -1)
@@ -216,7 +308,7 @@ fail:
 }
 
 long
-netdev_recv(int fd, uint8_t *buf, size_t cap)
+netdev_recv(int fd, int vnet, uint8_t *buf, size_t cap, struct vnet *vh)
 {
 	union {
 		struct cmsghdr	hdr;
@@ -226,8 +318,9 @@ netdev_recv(int fd, uint8_t *buf, size_t cap)
 	struct tpacket_auxdata aux;
 	struct sockaddr_ll from;
 	struct msghdr msg;
+	struct virtio_net_hdr h;
 	struct cmsghdr *cm;
-	struct iovec iov;
+	struct iovec iov[2];
 	size_t len, room;
 	ssize_t n;
 	uint16_t tpid = 0, tci = 0;
@@ -235,12 +328,14 @@ netdev_recv(int fd, uint8_t *buf, size_t cap)
 
 	memset(&from, 0, sizeof(from));
 	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = buf;
-	iov.iov_len = cap;
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = buf;
+	iov[1].iov_len = cap;
 	msg.msg_name = &from;
 	msg.msg_namelen = sizeof(from);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
+	msg.msg_iov = vnet ? iov : iov + 1;
+	msg.msg_iovlen = vnet ? 2 : 1;
 	msg.msg_control = cbuf.space;
 	msg.msg_controllen = sizeof(cbuf.space);
 
@@ -255,6 +350,12 @@ netdev_recv(int fd, uint8_t *buf, size_t cap)
 	if (from.sll_pkttype == PACKET_OUTGOING)
 		return 0;
 	len = (size_t)n;
+	if (vnet) {
+		if (len < sizeof(h))
+			return -EMSGSIZE;
+		len -= sizeof(h);
+		vnet_from_host(vh, &h);
+	}
 	room = cap > VLAN_HLEN ? cap - VLAN_HLEN : 0;
 	if (len > room || len > MAX_FRAME)
 		return -EMSGSIZE;
@@ -285,6 +386,11 @@ netdev_recv(int fd, uint8_t *buf, size_t cap)
 		buf[MAC_PAIR_LEN + 2] = (uint8_t)(tci >> 8);
 		buf[MAC_PAIR_LEN + 3] = (uint8_t)tci;
 		len += VLAN_HLEN;
+		/* The header's offsets count from the frame's start. */
+		if (vnet && (vh->flags & VNET_F_NEEDS_CSUM))
+			vh->csum_start += VLAN_HLEN;
+		if (vnet && vh->hdr_len != 0)
+			vh->hdr_len += VLAN_HLEN;
 	}
 	return (long)len;
 }

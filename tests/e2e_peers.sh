@@ -112,8 +112,8 @@ check_eq "c: addport prints the new client port 4" \
 wait_until 10 test -e "$TMP/c.ready" || not_ok "c: python server reached the ping stage"
 expect_kv "$C" req_path "/path?q=1" "c: request target is the URL's path and query"
 expect_kv "$C" req_header_names \
-    "Host,Upgrade,Connection,Sec-WebSocket-Key,Sec-WebSocket-Version,X-Etherws-Id" \
-    "c: request headers exactly as SPEC 5.2, in order, plus our switch id"
+    "Host,Upgrade,Connection,Sec-WebSocket-Key,Sec-WebSocket-Version,X-Etherws-Id,X-Etherws-Offload" \
+    "c: request headers exactly as SPEC 5.2, in order, plus our switch id and offload offer"
 expect_kv "$C" req_host 10.9.0.2:9000 "c: Host with the non-default port"
 expect_kv "$C" req_upgrade websocket "c: Upgrade: websocket"
 expect_kv "$C" req_connection Upgrade "c: Connection: Upgrade"

@@ -110,7 +110,7 @@ netdev_expect(int fd, const uint8_t *want, size_t wantlen)
 	while (left_ms(deadline) > 0) {
 		if (!wait_in(fd, left_ms(deadline)))
 			continue;
-		while ((r = netdev_recv(fd, rbuf, sizeof(rbuf))) != -EAGAIN) {
+		while ((r = netdev_recv(fd, 0, rbuf, sizeof(rbuf), NULL)) != -EAGAIN) {
 			if (r == (long)wantlen &&
 			    memcmp(rbuf, want, wantlen) == 0)
 				return 1;
@@ -138,7 +138,7 @@ netdev_watch(int fd, const uint8_t *frame, size_t len, int ms,
 	while (left_ms(deadline) > 0) {
 		if (!wait_in(fd, left_ms(deadline)))
 			continue;
-		while ((r = netdev_recv(fd, rbuf, sizeof(rbuf))) != -EAGAIN) {
+		while ((r = netdev_recv(fd, 0, rbuf, sizeof(rbuf), NULL)) != -EAGAIN) {
 			if (r == 0)
 				(*zeros)++;
 			else if (r == (long)len &&
@@ -222,10 +222,10 @@ test_tap_names(void)
 	int a, b, c;
 
 	/* Templates count up from the lowest free number. */
-	a = tap_open("ewt%d", name, err, sizeof(err));
+	a = tap_open("ewt%d", name, NULL, err, sizeof(err));
 	CHECK(a >= 0);
 	CHECK(strcmp(name, "ewt0") == 0);
-	b = tap_open("ewt%d", name2, err, sizeof(err));
+	b = tap_open("ewt%d", name2, NULL, err, sizeof(err));
 	CHECK(b >= 0);
 	CHECK(strcmp(name2, "ewt1") == 0);
 	CHECK((fcntl(a, F_GETFL) & O_NONBLOCK) != 0);
@@ -246,23 +246,23 @@ test_tap_names(void)
 	}
 
 	/* The same fixed name twice: busy. */
-	c = tap_open("ewbusy", name, err, sizeof(err));
+	c = tap_open("ewbusy", name, NULL, err, sizeof(err));
 	CHECK(c >= 0);
 	CHECK(strcmp(name, "ewbusy") == 0);
 	strcpy(err, "unset");
-	CHECK(tap_open("ewbusy", name2, err, sizeof(err)) == -EBUSY);
+	CHECK(tap_open("ewbusy", name2, NULL, err, sizeof(err)) == -EBUSY);
 	CHECK(strcmp(err, "OSError: [Errno 16] Device or resource busy") == 0);
 	if (strcmp(err, "OSError: [Errno 16] Device or resource busy") != 0)
 		fprintf(stderr, "  got: %s\n", err);
 
 	/* Too long (16 bytes): the ValueError, nothing opened. */
-	CHECK(tap_open("abcdefghijklmnop", name2, err, sizeof(err)) ==
+	CHECK(tap_open("abcdefghijklmnop", name2, NULL, err, sizeof(err)) ==
 	    -EINVAL);
 	CHECK(strcmp(err,
 	    "ValueError: Invalid device name: abcdefghijklmnop") == 0);
 	/* 15 bytes is fine. */
 	{
-		int d = tap_open("abcdefghijklmno", name2, err, sizeof(err));
+		int d = tap_open("abcdefghijklmno", name2, NULL, err, sizeof(err));
 
 		CHECK(d >= 0);
 		CHECK(strcmp(name2, "abcdefghijklmno") == 0);
@@ -272,7 +272,7 @@ test_tap_names(void)
 
 	/* Empty: the tap%d default. */
 	{
-		int d = tap_open("", name2, err, sizeof(err));
+		int d = tap_open("", name2, NULL, err, sizeof(err));
 
 		CHECK(d >= 0);
 		CHECK(strncmp(name2, "tap", 3) == 0 &&
@@ -286,7 +286,7 @@ test_tap_names(void)
 		char small[8];
 
 		memset(small, 'x', sizeof(small));
-		CHECK(tap_open("ewbusy", name2, small, 4) == -EBUSY);
+		CHECK(tap_open("ewbusy", name2, NULL, small, 4) == -EBUSY);
 		CHECK(small[3] == '\0' && small[4] == 'x');
 	}
 
@@ -309,7 +309,7 @@ test_ifconf(void)
 	char name[IFNAME_MAX], err[256], addr[16], mask[16];
 	int fd, mtu;
 
-	fd = tap_open("ewcfg%d", name, err, sizeof(err));
+	fd = tap_open("ewcfg%d", name, NULL, err, sizeof(err));
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
@@ -402,7 +402,7 @@ test_tap_io(void)
 	size_t len;
 	int fd, ps;
 
-	fd = tap_open("ewio%d", name, err, sizeof(err));
+	fd = tap_open("ewio%d", name, NULL, err, sizeof(err));
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
@@ -438,10 +438,10 @@ test_netdev(void)
 
 	/* Missing interface. */
 	strcpy(err, "unset");
-	CHECK(netdev_open("ewnothere", err, sizeof(err)) == -ENODEV);
+	CHECK(netdev_open("ewnothere", NULL, err, sizeof(err)) == -ENODEV);
 	CHECK(strcmp(err, "OSError: [Errno 19] No such device") == 0);
 	strcpy(err, "unset");
-	CHECK(netdev_open("abcdefghijklmnopq", err, sizeof(err)) == -ENODEV);
+	CHECK(netdev_open("abcdefghijklmnopq", NULL, err, sizeof(err)) == -ENODEV);
 	CHECK(strcmp(err, "OSError: [Errno 19] No such device") == 0);
 
 	if (system("ip link add ewv0 type veth peer name ewv1 && "
@@ -452,7 +452,7 @@ test_netdev(void)
 	}
 	tx = raw_open("ewv0");
 	CHECK(tx >= 0);
-	nd = netdev_open("ewv1", err, sizeof(err));
+	nd = netdev_open("ewv1", NULL, err, sizeof(err));
 	CHECK(nd >= 0);
 	if (nd < 0)
 		fprintf(stderr, "netdev_open: %s\n", err);
@@ -464,7 +464,7 @@ test_netdev(void)
 	CHECK((fcntl(nd, F_GETFD) & FD_CLOEXEC) != 0);
 
 	/* Idle: EAGAIN (after any chatter has been read). */
-	while ((r = netdev_recv(nd, rbuf, sizeof(rbuf))) != -EAGAIN &&
+	while ((r = netdev_recv(nd, 0, rbuf, sizeof(rbuf), NULL)) != -EAGAIN &&
 	    r >= 0)
 		;
 	CHECK(r == -EAGAIN);
@@ -517,8 +517,8 @@ test_netdev(void)
 		while (!got && left_ms(deadline) > 0) {
 			if (!wait_in(nd, left_ms(deadline)))
 				continue;
-			while ((r = netdev_recv(nd, small,
-			    sizeof(small))) != -EAGAIN)
+			while ((r = netdev_recv(nd, 0, small,
+			    sizeof(small), NULL)) != -EAGAIN)
 				if (r == -EMSGSIZE) {
 					got = 1;
 					break;
@@ -538,8 +538,8 @@ test_netdev(void)
 		while (!got && left_ms(deadline) > 0) {
 			if (!wait_in(nd, left_ms(deadline)))
 				continue;
-			while (!got && (r = netdev_recv(nd, small,
-			    sizeof(small))) != -EAGAIN)
+			while (!got && (r = netdev_recv(nd, 0, small,
+			    sizeof(small), NULL)) != -EAGAIN)
 				if (r == (long)len &&
 				    memcmp(small, f, len) == 0)
 					got = 1;
