@@ -427,6 +427,191 @@ test_tap_io(void)
 	close(fd);
 }
 
+/*
+ * tap_read on a vnet tap (netdev_recv on a vnet socket if nd) until a
+ * frame of ethertype et at off (and IPv4 protocol proto, if not 0)
+ * arrives: its length, or -1 after WAIT_MS.
+ */
+static long
+vnet_expect(int fd, int nd, size_t off, uint16_t et, uint8_t proto,
+    struct vnet *vh)
+{
+	uint64_t deadline = ew_now_ms() + WAIT_MS;
+	long r;
+
+	while (left_ms(deadline) > 0) {
+		if (!wait_in(fd, left_ms(deadline)))
+			continue;
+		while ((r = nd ? netdev_recv(fd, 1, rbuf, sizeof(rbuf), vh) :
+		    tap_read(fd, 1, rbuf, sizeof(rbuf), vh)) >= 0)
+			if (r >= (long)off + 22 && ew_be16(rbuf + off) == et &&
+			    (proto == 0 || rbuf[off + 11] == proto))
+				return r;
+		if (r != -EAGAIN && r != -EINTR)
+			return -1;
+	}
+	return -1;
+}
+
+/*
+ * IFF_VNET_HDR: the offloads granted, our header stripped on write and
+ * the kernel's read into struct vnet -- including a checksum it left
+ * for the "device" to complete (TUN_F_CSUM), which only the header
+ * tells.
+ */
+static void
+test_tap_vnet(void)
+{
+	char name[IFNAME_MAX], err[256], cmd[256];
+	struct sockaddr_in to;
+	struct vnet vh, in;
+	uint8_t f[200];
+	size_t len;
+	long r;
+	int fd, ps, us, vnet = 1;
+
+	fd = tap_open("ewvn%d", name, &vnet, err, sizeof(err));
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(vnet == 2);
+	ps = raw_open(name);
+	CHECK(ps >= 0);
+
+	/* Our writes, with a zero header or none given: the same frame. */
+	memset(&vh, 0, sizeof(vh));
+	len = make_frame(f, 100, 0, 0, 3);
+	CHECK(dev_write(fd, vnet, f, len, NULL) == 0);
+	CHECK(ps >= 0 && fd_expect(ps, f, len));
+	len = make_frame(f, 150, 0, 0, 4);
+	CHECK(dev_write(fd, vnet, f, len, &vh) == 0);
+	CHECK(ps >= 0 && fd_expect(ps, f, len));
+
+	/* The kernel's frame: a plain header, the frame after it. */
+	len = make_frame(f, 120, 0, 0, 5);
+	memset(&in, 0xa5, sizeof(in));
+	CHECK(ps >= 0 && send(ps, f, len, 0) == (ssize_t)len);
+	r = vnet_expect(fd, 0, 12, TEST_TYPE, 0, &in);
+	CHECK(r == (long)len && memcmp(rbuf, f, len) == 0);
+	CHECK(in.flags == 0 && in.gso_type == VNET_GSO_NONE);
+
+	/* UDP from the stack: the checksum left to us, at 34 + 6. */
+	ew_snprintf(cmd, sizeof(cmd), "ip addr add 10.99.0.1/24 dev %s && "
+	    "ip neigh add 10.99.0.2 lladdr 02:00:5e:10:00:09 dev %s",
+	    name, name);
+	CHECK(system(cmd) == 0);
+	us = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	CHECK(us >= 0);
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = htons(9);
+	to.sin_addr.s_addr = htonl(0x0a630002);
+	memset(f, 7, 100);
+	CHECK(us >= 0 && sendto(us, f, 100, 0, (struct sockaddr *)&to,
+	    sizeof(to)) == 100);
+	memset(&in, 0, sizeof(in));
+	r = vnet_expect(fd, 0, 12, 0x0800, 17, &in);
+	CHECK(r == 14 + 20 + 8 + 100);
+	CHECK(in.flags & VNET_F_NEEDS_CSUM);
+	CHECK(in.csum_start == 34 && in.csum_offset == 6);
+	CHECK(in.gso_type == VNET_GSO_NONE);
+
+	if (us >= 0)
+		close(us);
+	if (ps >= 0)
+		close(ps);
+	close(fd);
+}
+
+/* A UDP datagram from address src to dst, port 9: 1 if sent. */
+static int
+udp_out(uint32_t src, uint32_t dst)
+{
+	struct sockaddr_in a;
+	uint8_t pl[100];
+	int us, ok;
+
+	if ((us = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(src);
+	ok = bind(us, (struct sockaddr *)&a, sizeof(a)) == 0;
+	a.sin_port = htons(9);
+	a.sin_addr.s_addr = htonl(dst);
+	memset(pl, 7, sizeof(pl));
+	ok = ok && sendto(us, pl, sizeof(pl), 0, (struct sockaddr *)&a,
+	    sizeof(a)) == (ssize_t)sizeof(pl);
+	close(us);
+	return ok;
+}
+
+/*
+ * PACKET_VNET_HDR: a veth peer leaves UDP checksums to the "device";
+ * only the header says so, and its offsets must still be right after
+ * netdev_recv puts a VLAN tag back into the frame.
+ */
+static void
+test_netdev_vnet(void)
+{
+	char err[256];
+	struct vnet in, out;
+	uint8_t f[300];
+	long r;
+	int nd, tx, vnet = 1, txv = 1;
+
+	if (system("ip link add ewv4 type veth peer name ewv5 && "
+	    "ip link set ewv4 up && ip link set ewv5 up && "
+	    "ip addr add 10.98.0.1/24 dev ewv4 && "
+	    "ip neigh add 10.98.0.2 lladdr 02:00:5e:10:00:09 dev ewv4")
+	    != 0) {
+		fprintf(stderr, "cannot make the veth pair\n");
+		CHECK(0);
+		return;
+	}
+	nd = netdev_open("ewv5", &vnet, err, sizeof(err));
+	CHECK(nd >= 0);
+	CHECK(vnet == 1);
+	tx = netdev_open("ewv4", &txv, err, sizeof(err));
+	CHECK(tx >= 0 && txv == 1);
+	if (nd < 0 || tx < 0)
+		return;
+
+	CHECK(udp_out(0x0a620001, 0x0a620002));
+	memset(&in, 0, sizeof(in));
+	r = vnet_expect(nd, 1, 12, 0x0800, 17, &in);
+	CHECK(r == 14 + 20 + 8 + 100);
+	CHECK(in.flags & VNET_F_NEEDS_CSUM);
+	CHECK(in.csum_start == 34 && in.csum_offset == 6);
+
+	/*
+	 * Tagged, sent with our header on the other end (dev_write on a
+	 * vnet socket): the receiving kernel moves the tag out of the
+	 * frame, netdev_recv puts it back at 12, and the checksum must
+	 * then be 4 bytes later than the kernel says.
+	 */
+	memcpy(f, rbuf, 12);
+	f[12] = 0x81;
+	f[13] = 0x00;
+	f[14] = 0x00;
+	f[15] = 5;
+	memcpy(f + 16, rbuf + 12, (size_t)r - 12);
+	memset(&out, 0, sizeof(out));
+	out.flags = VNET_F_NEEDS_CSUM;
+	out.csum_start = 38;
+	out.csum_offset = 6;
+	CHECK(dev_write(tx, 1, f, (size_t)r + 4, &out) == 0);
+	memset(&in, 0, sizeof(in));
+	r = vnet_expect(nd, 1, 16, 0x0800, 17, &in);
+	CHECK(r == 18 + 20 + 8 + 100);
+	CHECK(r > 0 && ew_be16(rbuf + 12) == 0x8100 &&
+	    (ew_be16(rbuf + 14) & 0xfff) == 5);
+	CHECK(in.flags & VNET_F_NEEDS_CSUM);
+	CHECK(in.csum_start == 38 && in.csum_offset == 6);
+	close(tx);
+	close(nd);
+}
+
 static void
 test_netdev(void)
 {
@@ -587,6 +772,8 @@ main(void)
 	test_tap_names();
 	test_ifconf();
 	test_tap_io();
+	test_tap_vnet();
 	test_netdev();
+	test_netdev_vnet();
 	return t_done("test_tap");
 }
