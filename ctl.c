@@ -505,20 +505,6 @@ cli_port(const struct cli_parser *p, long long *port)
 	return 0;
 }
 
-static void
-cli_member_int(struct jw *w, const char *name, long long v)
-{
-	jw_raw(w, name);
-	jw_int(w, v);
-}
-
-static void
-cli_member_str(struct jw *w, const char *name, const char *v)
-{
-	jw_raw(w, name);
-	jw_cstr(w, v);
-}
-
 /* {"type", "target", "options": {"user", "passwd", "cacerts",
  * "insecure"}} with null for what is absent; "pin" (ours, ignored by the
  * original) only when given. */
@@ -526,15 +512,15 @@ static void
 cli_addport_params(struct jw *w, const char *type, const char *target,
     const char *o[3], const char *insecure, const char *pin)
 {
-	cli_member_str(w, ", \"params\": {\"type\": ", type);
-	cli_member_str(w, ", \"target\": ", target);
-	cli_member_str(w, ", \"options\": {\"user\": ", o[0]);
-	cli_member_str(w, ", \"passwd\": ", o[1]);
-	cli_member_str(w, ", \"cacerts\": ", o[2]);
+	jw_member_str(w, ", \"params\": {\"type\": ", type);
+	jw_member_str(w, ", \"target\": ", target);
+	jw_member_str(w, ", \"options\": {\"user\": ", o[0]);
+	jw_member_str(w, ", \"passwd\": ", o[1]);
+	jw_member_str(w, ", \"cacerts\": ", o[2]);
 	jw_raw(w, ", \"insecure\": ");
 	jw_raw(w, insecure);
 	if (pin != NULL)
-		cli_member_str(w, ", \"pin\": ", pin);
+		jw_member_str(w, ", \"pin\": ", pin);
 	jw_raw(w, "}}");
 }
 
@@ -633,9 +619,9 @@ cli_params_setport(struct cli_parser *p, struct jw *w)
 		    "(choose from 0, 1)", shut);
 	if ((r = cli_port(p, &port)) != 0)
 		return r;
-	cli_member_int(w, ", \"params\": {\"port\": ", port);
+	jw_member_int(w, ", \"params\": {\"port\": ", port);
 	if (p->val[1] != NULL)
-		cli_member_int(w, ", \"shut\": ", shut);
+		jw_member_int(w, ", \"shut\": ", shut);
 	jw_raw(w, "}");
 	return CLI_GO;
 }
@@ -648,7 +634,7 @@ cli_params_delport(struct cli_parser *p, struct jw *w)
 
 	if ((r = cli_port(p, &port)) != 0)
 		return r;
-	cli_member_int(w, ", \"params\": {\"port\": ", port);
+	jw_member_int(w, ", \"params\": {\"port\": ", port);
 	jw_raw(w, "}");
 	return CLI_GO;
 }
@@ -678,13 +664,13 @@ cli_params_setif(struct cli_parser *p, struct jw *w)
 		return r;
 	if (p->val[3] != NULL && mtu < 576)
 		return cli_check("ValueError: Invalid MTU: %lld", mtu);
-	cli_member_int(w, ", \"params\": {\"port\": ", port);
+	jw_member_int(w, ", \"params\": {\"port\": ", port);
 	if (p->val[1] != NULL)
-		cli_member_str(w, ", \"address\": ", p->val[1]);
+		jw_member_str(w, ", \"address\": ", p->val[1]);
 	if (p->val[2] != NULL)
-		cli_member_str(w, ", \"netmask\": ", p->val[2]);
+		jw_member_str(w, ", \"netmask\": ", p->val[2]);
 	if (p->val[3] != NULL)
-		cli_member_int(w, ", \"mtu\": ", mtu);
+		jw_member_int(w, ", \"mtu\": ", mtu);
 	jw_raw(w, "}");
 	return CLI_GO;
 }

@@ -102,6 +102,10 @@ uint64_t ew_now_ms(void);
 /* strerror / gai_strerror in glibc's (and so Python's) words. */
 const char *ew_strerror(int e);
 const char *ew_gai_strerror(int e);
+/* The text of code in a table of n one-byte codes and their n texts
+ * back to back (a NUL after each), or NULL if the code is not there. */
+const char *ew_code_text(const uint8_t *codes, size_t n, const char *texts,
+    int code);
 /* fmt.c: the printf subset we use (d u x s %, flags - 0, width,
  * precision, l ll z), into a buffer or onto an fd, and a
  * C-locale strftime; no floating point, no stdio.  A failed write to an
@@ -341,6 +345,9 @@ void jw_raw(struct jw *, const char *s);		/* verbatim */
 void jw_str(struct jw *, const char *s, size_t len);	/* "quoted" */
 void jw_cstr(struct jw *, const char *s);		/* "quoted" or null */
 void jw_int(struct jw *, long long v);
+/* jw_raw(pre), then the value: for members, pre is `, "name": ` */
+void jw_member_int(struct jw *, const char *pre, long long v);
+void jw_member_str(struct jw *, const char *pre, const char *v);
 
 /* ------------------------------------------------------------------ */
 /* HTTP/1.1 (http.c): zero-copy head parsers; results point into buf. */
@@ -1152,7 +1159,8 @@ void tls_x509_init(struct tls_x509 *, const struct tls_anchors *,
 /* A message a person understands for a br_ssl_engine_last_error() value
  * (ours included): "certificate verify failed: unknown CA", "...:
  * hostname mismatch", "peer sent alert 48 (unknown CA)", "handshake
- * failed: BearSSL error N"...  Static storage (the last may be reused). */
+ * failed: BearSSL error N"...  Static storage, which the next call may
+ * reuse. */
 const char *tls_strerror(int err);
 /* Parse "sha256//<44 base64 chars>" into out: 0, or -1. */
 int tls_pin_parse(const char *s, uint8_t out[32]);

@@ -896,3 +896,17 @@ jw_int(struct jw *w, long long v)
 	ew_snprintf(b, sizeof(b), "%lld", v);
 	jw_raw(w, b);
 }
+
+void
+jw_member_int(struct jw *w, const char *pre, long long v)
+{
+	jw_raw(w, pre);
+	jw_int(w, v);
+}
+
+void
+jw_member_str(struct jw *w, const char *pre, const char *v)
+{
+	jw_raw(w, pre);
+	jw_cstr(w, v);
+}

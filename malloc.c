@@ -198,3 +198,16 @@ realloc(void *p, size_t n)
 	free(p);
 	return q;
 }
+
+/*
+ * musl's own few allocations (__tz.c keeps a long TZ string) call
+ * __libc_malloc, which is not malloc and would link in musl's
+ * lite_malloc besides this allocator (740 bytes).  Never freed.
+ */
+void *__libc_malloc(size_t n);
+
+void *
+__libc_malloc(size_t n)
+{
+	return malloc(n);
+}

@@ -54,12 +54,9 @@ send_doc(struct conn *c, const char *id, size_t idlen, emit_fn *emit,
 		} else
 			w.ovf = 1;
 		if (errmsg != NULL) {
-			jw_raw(&w, ", \"error\": {\"code\": ");
-			jw_int(&w, code);
-			jw_raw(&w, ", \"message\": ");
-			jw_cstr(&w, errmsg);
-			jw_raw(&w, ", \"data\": ");
-			jw_cstr(&w, data);
+			jw_member_int(&w, ", \"error\": {\"code\": ", code);
+			jw_member_str(&w, ", \"message\": ", errmsg);
+			jw_member_str(&w, ", \"data\": ", data);
 			jw_raw(&w, "}}");
 		} else {
 			jw_raw(&w, ", \"result\": {\"entries\": [");
@@ -117,34 +114,24 @@ kind_name(enum port_kind k)
 static void
 emit_port_head(struct jw *w, const struct port *p)
 {
-	jw_raw(w, "{\"port\": ");
-	jw_int(w, p->no);
-	jw_raw(w, ", \"type\": ");
-	jw_cstr(w, kind_name(p->kind));
-	jw_raw(w, ", \"target\": ");
-	jw_cstr(w, p->target);
+	jw_member_int(w, "{\"port\": ", p->no);
+	jw_member_str(w, ", \"type\": ", kind_name(p->kind));
+	jw_member_str(w, ", \"target\": ", p->target);
 }
 
 static void
 emit_portstat(struct jw *w, const struct port *p)
 {
 	emit_port_head(w, p);
-	jw_raw(w, ", \"rx\": ");
-	jw_int(w, (long long)p->rx);
-	jw_raw(w, ", \"tx\": ");
-	jw_int(w, (long long)p->tx);
+	jw_member_int(w, ", \"rx\": ", (long long)p->rx);
+	jw_member_int(w, ", \"tx\": ", (long long)p->tx);
 	jw_raw(w, p->shut ? ", \"shut\": true" : ", \"shut\": false");
-	jw_raw(w, ", \"state\": ");
-	jw_cstr(w, p->shut ? "shut" : !p->up ? "down" :
-	    p->loop_blocked ? "loop" : "up");
-	jw_raw(w, ", \"rx_dropped\": ");
-	jw_int(w, (long long)p->rx_dropped);
-	jw_raw(w, ", \"tx_dropped\": ");
-	jw_int(w, (long long)p->tx_dropped);
-	jw_raw(w, ", \"storm_dropped\": ");
-	jw_int(w, (long long)p->storm_dropped);
-	jw_raw(w, ", \"loop_blocks\": ");
-	jw_int(w, (long long)p->loop_blocks);
+	jw_member_str(w, ", \"state\": ", p->shut ? "shut" :
+	    !p->up ? "down" : p->loop_blocked ? "loop" : "up");
+	jw_member_int(w, ", \"rx_dropped\": ", (long long)p->rx_dropped);
+	jw_member_int(w, ", \"tx_dropped\": ", (long long)p->tx_dropped);
+	jw_member_int(w, ", \"storm_dropped\": ", (long long)p->storm_dropped);
+	jw_member_int(w, ", \"loop_blocks\": ", (long long)p->loop_blocks);
 	jw_raw(w, "}");
 }
 
@@ -189,12 +176,9 @@ emit_ifstat(struct jw *w, const struct port *p)
 	if (ifconf_get(p->ifname, addr, mask, &mtu) < 0)
 		addr[0] = mask[0] = '\0';
 	emit_port_head(w, p);
-	jw_raw(w, ", \"address\": ");
-	jw_cstr(w, addr);
-	jw_raw(w, ", \"netmask\": ");
-	jw_cstr(w, mask);
-	jw_raw(w, ", \"mtu\": ");
-	jw_int(w, mtu);
+	jw_member_str(w, ", \"address\": ", addr);
+	jw_member_str(w, ", \"netmask\": ", mask);
+	jw_member_int(w, ", \"mtu\": ", mtu);
 	jw_raw(w, "}");
 }
 
@@ -227,14 +211,11 @@ emit_fdb(struct jw *w, void *arg)
 		    e[i].mac[4], e[i].mac[5]);
 		if (i > 0)
 			jw_raw(w, ", ");
-		jw_raw(w, "{\"vid\": ");
-		jw_int(w, e[i].vid);
-		jw_raw(w, ", \"mac\": ");
-		jw_cstr(w, mac);
-		jw_raw(w, ", \"port\": ");
-		jw_int(w, e[i].port);
-		jw_raw(w, ", \"age\": ");
-		jw_int(w, (long long)((now - e[i].seen) / 1000));
+		jw_member_int(w, "{\"vid\": ", e[i].vid);
+		jw_member_str(w, ", \"mac\": ", mac);
+		jw_member_int(w, ", \"port\": ", e[i].port);
+		jw_member_int(w, ", \"age\": ",
+		    (long long)((now - e[i].seen) / 1000));
 		jw_raw(w, "}");
 	}
 	free(e);

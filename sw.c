@@ -870,6 +870,16 @@ write_pidfile(void)
 	return close(fd);
 }
 
+/*
+ * _Fork (POSIX 2024; glibc 2.34, musl 1.2.3) is fork without the atfork
+ * handlers and the thread and stdio locks around it: etherws has no
+ * threads and registers no handlers, and musl's fork would bring its
+ * lock code (1.6 KB) into the static build.  An older libc without it:
+ * CPPFLAGS += -DEW_NO__FORK in config.mk.
+ */
+#ifdef EW_NO__FORK
+#define _Fork	fork
+#endif
 static int
 daemonize(void)
 {
@@ -879,7 +889,7 @@ daemonize(void)
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -1;
-	pid = fork();
+	pid = _Fork();
 	if (pid < 0)
 		return -1;
 	if (pid > 0) {
@@ -890,7 +900,7 @@ daemonize(void)
 	}
 	close(pfd[0]);
 	setsid();
-	pid = fork();
+	pid = _Fork();
 	if (pid < 0)
 		_exit(1);
 	if (pid > 0)

@@ -404,15 +404,25 @@ static const char ew_errtexts[] = ERRTAB;
 #undef X
 
 const char *
+ew_code_text(const uint8_t *codes, size_t n, const char *texts, int code)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++, texts += strlen(texts) + 1)
+		if (codes[i] == code)
+			return texts;
+	return NULL;
+}
+
+const char *
 ew_strerror(int e)
 {
 	static char other[32];
-	const char *t = ew_errtexts;
-	size_t i;
+	const char *t = ew_code_text(ew_errnos, sizeof(ew_errnos),
+	    ew_errtexts, e);
 
-	for (i = 0; i < sizeof(ew_errnos); i++, t += strlen(t) + 1)
-		if (ew_errnos[i] == e)
-			return t;
+	if (t != NULL)
+		return t;
 	/* glibc's words for an errno it has no text for; we keep texts
 	 * only for those a switch can meet (libc's table is kilobytes) */
 	ew_snprintf(other, sizeof(other), "Unknown error %d", e);

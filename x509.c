@@ -463,109 +463,112 @@ tls_x509_init(struct tls_x509 *x, const struct tls_anchors *ta,
 /* ------------------------------------------------------------------ */
 /* Messages and pins */
 
+/* TLS alert descriptions (RFC 8446 section 6), as a code byte and the
+ * texts back to back like ew_strerror's table. */
+#define ALERTTAB \
+	X(0, "close notify") \
+	X(10, "unexpected message") \
+	X(20, "bad record MAC") \
+	X(22, "record overflow") \
+	X(40, "handshake failure") \
+	X(42, "bad certificate") \
+	X(43, "unsupported certificate") \
+	X(44, "certificate revoked") \
+	X(45, "certificate expired") \
+	X(46, "certificate unknown") \
+	X(47, "illegal parameter") \
+	X(48, "unknown CA") \
+	X(49, "access denied") \
+	X(50, "decode error") \
+	X(51, "decrypt error") \
+	X(70, "protocol version") \
+	X(71, "insufficient security") \
+	X(80, "internal error") \
+	X(86, "inappropriate fallback") \
+	X(90, "user canceled") \
+	X(100, "no renegotiation") \
+	X(109, "missing extension") \
+	X(110, "unsupported extension") \
+	X(112, "unrecognized name") \
+	X(116, "certificate required") \
+	X(120, "no application protocol")
+
+#define X(a, s)	a,
+static const uint8_t alert_codes[] = { ALERTTAB };
+#undef X
+#define X(a, s)	s "\0"
+static const char alert_texts[] = ALERTTAB;
+#undef X
+
 static const char *
 alert_name(int a)
 {
-	switch (a) {
-	case 0:		return "close notify";
-	case 10:	return "unexpected message";
-	case 20:	return "bad record MAC";
-	case 22:	return "record overflow";
-	case 40:	return "handshake failure";
-	case 42:	return "bad certificate";
-	case 43:	return "unsupported certificate";
-	case 44:	return "certificate revoked";
-	case 45:	return "certificate expired";
-	case 46:	return "certificate unknown";
-	case 47:	return "illegal parameter";
-	case 48:	return "unknown CA";
-	case 49:	return "access denied";
-	case 50:	return "decode error";
-	case 51:	return "decrypt error";
-	case 70:	return "protocol version";
-	case 71:	return "insufficient security";
-	case 80:	return "internal error";
-	case 86:	return "inappropriate fallback";
-	case 90:	return "user canceled";
-	case 100:	return "no renegotiation";
-	case 109:	return "missing extension";
-	case 110:	return "unsupported extension";
-	case 112:	return "unrecognized name";
-	case 116:	return "certificate required";
-	case 120:	return "no application protocol";
-	default:	return "unknown alert";
-	}
+	const char *s = ew_code_text(alert_codes, sizeof(alert_codes),
+	    alert_texts, a);
+
+	return s != NULL ? s : "unknown alert";
 }
+
+/* What failed, after "certificate verify failed: " and "handshake
+ * failed: ", for the BearSSL codes (and ours) a person can act on. */
+#define VERIFYTAB \
+	X(BR_ERR_X509_NOT_TRUSTED, "unknown CA") \
+	X(BR_ERR_X509_EXPIRED, "certificate expired or not yet valid") \
+	X(BR_ERR_X509_BAD_SERVER_NAME, "hostname mismatch") \
+	X(TLS_ERR_IP_MISMATCH, "hostname mismatch") \
+	X(TLS_ERR_PIN_MISMATCH, "public key pin mismatch") \
+	X(BR_ERR_X509_EMPTY_CHAIN, "no certificate") \
+	X(BR_ERR_X509_NOT_CA, "issuer is not a CA") \
+	X(BR_ERR_X509_BAD_SIGNATURE, "bad signature") \
+	X(BR_ERR_X509_WEAK_PUBLIC_KEY, "key too weak") \
+	X(BR_ERR_X509_FORBIDDEN_KEY_USAGE, "key usage forbids TLS") \
+	X(BR_ERR_X509_CRITICAL_EXTENSION, "unsupported critical extension") \
+	X(BR_ERR_X509_UNSUPPORTED, "unsupported algorithm") \
+	X(BR_ERR_X509_WRONG_KEY_TYPE, "unsupported algorithm") \
+	X(BR_ERR_X509_TIME_UNKNOWN, "current time unknown") \
+	X(BR_ERR_X509_DN_MISMATCH, "broken chain") \
+	X(BR_ERR_X509_LIMIT_EXCEEDED, "certificate too large")
+#define HANDSHAKETAB \
+	X(BR_ERR_UNSUPPORTED_VERSION, "unsupported protocol version") \
+	X(BR_ERR_BAD_VERSION, "unsupported protocol version") \
+	X(BR_ERR_BAD_CIPHER_SUITE, "no shared cipher") \
+	X(BR_ERR_BAD_MAC, "bad record MAC") \
+	X(BR_ERR_BAD_SIGNATURE, "bad server key exchange signature") \
+	X(BR_ERR_WRONG_KEY_USAGE, "key usage does not allow the cipher") \
+	X(BR_ERR_BAD_FINISHED, "bad Finished message")
+
+#define X(e, s)	e,
+static const uint8_t verify_codes[] = { VERIFYTAB };
+static const uint8_t handshake_codes[] = { HANDSHAKETAB };
+#undef X
+#define X(e, s)	s "\0"
+static const char verify_texts[] = VERIFYTAB;
+static const char handshake_texts[] = HANDSHAKETAB;
+#undef X
 
 const char *
 tls_strerror(int err)
 {
 	static char buf[96];
-	const char *s = NULL;
+	const char *s;
 
-	switch (err) {
-	case BR_ERR_OK:
+	if (err == BR_ERR_OK)
 		return "no error";
-	case BR_ERR_X509_NOT_TRUSTED:
-		return "certificate verify failed: unknown CA";
-	case BR_ERR_X509_EXPIRED:
-		return "certificate verify failed: "
-		    "certificate expired or not yet valid";
-	case BR_ERR_X509_BAD_SERVER_NAME:
-	case TLS_ERR_IP_MISMATCH:
-		return "certificate verify failed: hostname mismatch";
-	case TLS_ERR_PIN_MISMATCH:
-		return "certificate verify failed: public key pin mismatch";
-	case BR_ERR_X509_EMPTY_CHAIN:
-		return "certificate verify failed: no certificate";
-	case BR_ERR_X509_NOT_CA:
-		return "certificate verify failed: issuer is not a CA";
-	case BR_ERR_X509_BAD_SIGNATURE:
-		return "certificate verify failed: bad signature";
-	case BR_ERR_X509_WEAK_PUBLIC_KEY:
-		return "certificate verify failed: key too weak";
-	case BR_ERR_X509_FORBIDDEN_KEY_USAGE:
-		return "certificate verify failed: key usage forbids TLS";
-	case BR_ERR_X509_CRITICAL_EXTENSION:
-		return "certificate verify failed: "
-		    "unsupported critical extension";
-	case BR_ERR_X509_UNSUPPORTED:
-	case BR_ERR_X509_WRONG_KEY_TYPE:
-		return "certificate verify failed: unsupported algorithm";
-	case BR_ERR_X509_TIME_UNKNOWN:
-		return "certificate verify failed: current time unknown";
-	case BR_ERR_X509_DN_MISMATCH:
-		return "certificate verify failed: broken chain";
-	case BR_ERR_X509_LIMIT_EXCEEDED:
-		return "certificate verify failed: certificate too large";
-	case BR_ERR_UNSUPPORTED_VERSION:
-	case BR_ERR_BAD_VERSION:
-		return "handshake failed: unsupported protocol version";
-	case BR_ERR_BAD_CIPHER_SUITE:
-		return "handshake failed: no shared cipher";
-	case BR_ERR_BAD_MAC:
-		return "handshake failed: bad record MAC";
-	case BR_ERR_BAD_SIGNATURE:
-		return "handshake failed: bad server key exchange signature";
-	case BR_ERR_WRONG_KEY_USAGE:
-		return "handshake failed: key usage does not allow the cipher";
-	case BR_ERR_BAD_FINISHED:
-		return "handshake failed: bad Finished message";
-	case BR_ERR_IO:
+	if (err == BR_ERR_IO)
 		return "I/O error";
-	default:
-		break;
-	}
-	if (err >= BR_ERR_SEND_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT + 256)
-		s = "sent alert";
+	if ((s = ew_code_text(verify_codes, sizeof(verify_codes),
+	    verify_texts, err)) != NULL)
+		ew_snprintf(buf, sizeof(buf), "certificate verify failed: %s",
+		    s);
+	else if ((s = ew_code_text(handshake_codes, sizeof(handshake_codes),
+	    handshake_texts, err)) != NULL)
+		ew_snprintf(buf, sizeof(buf), "handshake failed: %s", s);
 	else if (err >= BR_ERR_RECV_FATAL_ALERT &&
-	    err < BR_ERR_SEND_FATAL_ALERT)
-		s = "peer sent alert";
-	if (s != NULL) {
-		int a = err & 0xff;
-
-		ew_snprintf(buf, sizeof(buf), "%s %d (%s)", s, a, alert_name(a));
-	} else if (err > BR_ERR_X509_OK && err < 64)
+	    err < BR_ERR_SEND_FATAL_ALERT + 256)
+		ew_snprintf(buf, sizeof(buf), "%s %d (%s)",
+		    err >= BR_ERR_SEND_FATAL_ALERT ? "sent alert" :
+		    "peer sent alert", err & 0xff, alert_name(err & 0xff));
+	else if (err > BR_ERR_X509_OK && err < 64)
 		ew_snprintf(buf, sizeof(buf), "certificate verify failed: "
 		    "bad certificate (BearSSL error %d)", err);
 	else

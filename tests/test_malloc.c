@@ -18,11 +18,13 @@ void *t_realloc(void *, size_t);
 #define free	t_free
 #define calloc	t_calloc
 #define realloc	t_realloc
+#define __libc_malloc	t_libc_malloc
 #include "../malloc.c"
 #undef malloc
 #undef free
 #undef calloc
 #undef realloc
+#undef __libc_malloc
 
 #include <stdio.h>
 #include <stdlib.h>
