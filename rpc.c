@@ -132,7 +132,10 @@ emit_portstat(struct jw *w, const struct port *p)
 	jw_member_int(w, ", \"tx_dropped\": ", (long long)p->tx_dropped);
 	jw_member_int(w, ", \"storm_dropped\": ", (long long)p->storm_dropped);
 	jw_member_int(w, ", \"loop_blocks\": ", (long long)p->loop_blocks);
-	jw_raw(w, "}");
+	/* Takes super-frames and their header: a vnet tap or netdev
+	 * socket, or a tunnel that agreed on it in its handshake. */
+	jw_raw(w, p->up && p->vnet ? ", \"offload\": true}" :
+	    ", \"offload\": false}");
 }
 
 static void

@@ -103,6 +103,15 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if d["end"]["sum_received"]["bytes"] > 0 else 1)' "$TMP/iperf.json"
 }
 
+# listPort says which ports take super-frames
+check_eq "offload on A: tap, client port to B" "True True" \
+    "$(jport a 1 offload) $(jport a 2 offload)"
+check_eq "offload on B: tap, netdev, server port of A; not D's" \
+    "True True True False" \
+    "$(jport b 1 offload) $(jport b 2 offload) $(jport b 3 offload) $(jport b 4 offload)"
+check_eq "offload on D (--nooffload): tap, client port" "False False" \
+    "$(jport d 1 offload) $(jport d 2 offload)"
+
 # 2. A <-> B: super-frames through the tunnel
 tx0=$(jport a 2 tx); rx0=$(jport a 2 rx)
 check "TCP a -> b (20 MB)" iperf a 192.168.78.2
