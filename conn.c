@@ -421,9 +421,11 @@ ws_send(struct conn *c, int op, const uint8_t *p, size_t len, size_t cap)
 	return ws_send2(c, op, NULL, 0, p, len, cap);
 }
 
-int
-conn_send_frame(struct conn *c, const uint8_t *frame, size_t len,
-    const struct vnet *vh)
+/* A binary message of frame, after its header on an offload tunnel;
+ * ctrl: into the slack past --queue (else tail drop at --queue). */
+static int
+send_frame(struct conn *c, const uint8_t *frame, size_t len,
+    const struct vnet *vh, int ctrl)
 {
 	static const struct vnet none;
 	uint8_t h[VNET_HDR_LEN];
@@ -435,11 +437,27 @@ conn_send_frame(struct conn *c, const uint8_t *frame, size_t len,
 		vnet_encode(h, vh != NULL ? vh : &none);
 		hl = sizeof(h);
 	}
+	if (ctrl)
+		return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
+		    (size_t)conf.queue + OUT_CTRL_SLACK);
 	/* Tail drop when the queue would pass --queue bytes. */
 	if (c->outlen - c->outoff + hl + len > (size_t)conf.queue)
 		return -1;
 	return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
 	    (size_t)conf.queue + WS_HDR_MAX + 16);
+}
+
+int
+conn_send_frame(struct conn *c, const uint8_t *frame, size_t len,
+    const struct vnet *vh)
+{
+	return send_frame(c, frame, len, vh, 0);
+}
+
+int
+conn_send_ctrl_frame(struct conn *c, const uint8_t *frame, size_t len)
+{
+	return send_frame(c, frame, len, NULL, 1);
 }
 
 static void

@@ -720,6 +720,9 @@ int listeners_open(char *err, size_t errlen);
 /* Queue a frame for a tunnel port: 0, or -1 when the queue is full. */
 int conn_send_frame(struct conn *, const uint8_t *frame, size_t len,
     const struct vnet *vh);
+/* The same for the switches' own control frames (loop probes): into the
+ * OUT_CTRL_SLACK past the queue, as Pongs, so a full queue keeps them. */
+int conn_send_ctrl_frame(struct conn *, const uint8_t *frame, size_t len);
 /* Start the WebSocket close handshake (port already detached). */
 void conn_close(struct conn *, int code);
 size_t conn_count(void);

@@ -175,6 +175,10 @@ port_xmit(struct port *q, const uint8_t *frame, size_t len,
 int
 port_send(struct port *q, const uint8_t *frame, size_t len)
 {
+	/* A loop probe must not be lost to a queue full of the very
+	 * storm it is there to stop: past --queue, like Pongs. */
+	if (q->conn != NULL)
+		return conn_send_ctrl_frame(q->conn, frame, len);
 	return port_xmit(q, frame, len, NULL);
 }
 

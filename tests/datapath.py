@@ -25,7 +25,9 @@ shell test decides pass/fail.  Every wait is bounded.
          tap, SIGCONT: the peer checks order/content and counts frames
          completed per recv() (ws) and per TLS record (wss).
   ovf    a peer that does not read while BURST frames are injected:
-         tx_dropped > 0, tx + tx_dropped == tap rx; then it reads again
+         tx_dropped > 0, tx + tx_dropped == tap rx; loop probes sent
+         while the queue is full (5 s: two rounds) still come, after
+         the last data frame and before the marker; then it reads again
          and the stream must be well-formed, strictly increasing, and
          hold exactly tx frames.
   frag   a message in 3 fragments with a Ping in between, once in one
@@ -665,7 +667,10 @@ def sc_ovf(a, out, tap):
     ws = WS(a, rcvbuf=16384)		# a small window: the queue fills
     port_of(a, ws)
     tap0 = port_of(a, kind="tap")
-    szs = [rng.randint(1000, 1514) for _ in range(a.burst)]
+    # The last 500 are minimum-size: they top the queue up until even a
+    # 60-byte frame does not fit (a loop probe is one).
+    szs = [rng.randint(1000, 1514) if i < a.burst - 500 else 60
+           for i in range(a.burst)]
     t = time.monotonic()
     for i in range(a.burst):		# ... while the peer does not read
         tap.inject(eth_frame(scen, i, szs[i], TAP_MAC))
@@ -682,6 +687,9 @@ def sc_ovf(a, out, tap):
         if d >= a.burst or time.monotonic() - stable > 1.0:
             break
         time.sleep(0.05)
+    # Two loop-probe rounds (one per 2 s) while the queue stays full:
+    # the switch's own control frames must still be queued.
+    time.sleep(5.0)
     p = port_of(a, ws)
     tp = port_of(a, kind="tap")
     rxd = tp["rx"] - tap0["rx"]
@@ -697,6 +705,7 @@ def sc_ovf(a, out, tap):
     # makes it through the drained queue.
     seqs = []
     bad = 0
+    late_probes = 0			# after the last data frame queued
     marker = None
     nmark = 0
     last_mark = 0.0
@@ -711,10 +720,15 @@ def sc_ovf(a, out, tap):
                 if not fin or op not in (0x2, 0x9):
                     bad += 1
                     continue
+                if op == 0x2 and pl[12:14] == b"\x88\xb5" and \
+                        marker is None:
+                    late_probes += 1
                 k = parse_eth(pl) if op == 0x2 else None
                 if k is None or k[0] != scen:
                     continue
                 seq = k[1]
+                if seq < a.burst:
+                    late_probes = 0
                 if seq >= a.burst:
                     marker = seq
                     seqs.append(seq)
@@ -724,6 +738,7 @@ def sc_ovf(a, out, tap):
                     bad += 1
     data = [q for q in seqs if q < a.burst]
     out("ovf_marker", "seen" if marker is not None else "none")
+    out("ovf_late_probes", late_probes)
     out("ovf_read_frames", len(data))
     out("ovf_read_eq_tx", "yes" if len(data) == p["tx"] else
         "no:%d!=%d" % (len(data), p["tx"]))

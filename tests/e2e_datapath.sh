@@ -111,6 +111,8 @@ run() {
 	expect_kv "$o" ovf_dropped_some yes "$s ovf: tx_dropped > 0 ($(kv "$o" ovf_port_tx_dropped))"
 	expect_kv "$o" ovf_tx_plus_dropped_eq_tap_rx yes "$s ovf: tx + tx_dropped == tap rx"
 	expect_kv "$o" ovf_marker seen "$s ovf: reading again, the stream goes on"
+	ge "$s ovf: loop probes queued while the queue was full arrive" \
+	    "$(kv "$o" ovf_late_probes)" 2
 	expect_kv "$o" ovf_read_eq_tx yes "$s ovf: exactly tx ($(kv "$o" ovf_port_tx)) frames arrive"
 	expect_kv "$o" ovf_increasing yes "$s ovf: sequence strictly increasing"
 	expect_kv "$o" ovf_bad_frames 0 "$s ovf: every frame binary, FIN, byte-exact"
