@@ -133,7 +133,7 @@ upgrade_send(struct conn *c)
 	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
 	    "X-Etherws-Id: %016llx\r\n%s%s\r\n", cl->u.path, hostport, c->key,
 	    (unsigned long long)sw_id,
-	    conf.nooffload ? "" : OFFLOAD_HEADER ": " OFFLOAD_TOKEN "\r\n",
+	    conf.nooffload ? "" : OFFLOAD_LINE,
 	    authz);
 	explicit_bzero(authz, sizeof(authz));
 	request_send(c, buf, sizeof(buf), n, CS_HRESP);
@@ -400,7 +400,6 @@ hresp_check(struct conn *c, const struct http_msg *m)
 void
 client_hresp(struct conn *c)
 {
-	const struct http_header *h;
 	struct http_msg m;
 	int r;
 
@@ -415,13 +414,10 @@ client_hresp(struct conn *c)
 		client_failed(c->cl, c->err);
 		return;
 	}
+	/* Offload: we asked, so the answer can only say yes.  Before
+	 * in_consume, which moves the bytes m points into. */
+	conn_ws_open(c, &m, 0);
 	in_consume(c, (size_t)r);
-	c->state = CS_WS;
-	/* Offload: we asked, so the answer can only say yes. */
-	h = http_header(&m, OFFLOAD_HEADER);
-	c->offload = !conf.nooffload && h != NULL &&
-	    http_has_token(h->value, h->value_len, OFFLOAD_TOKEN);
-	ws_rx_init(&c->rx, 0, MAX_FRAME + (c->offload ? VNET_HDR_LEN : 0));
 	timer_stop(&c->tmo);
 	client_connected(c->cl, c);
 	if (!c->dead && c->inlen > 0)
@@ -600,13 +596,11 @@ client_connected(struct client *cl, struct conn *c)
 		p->cl = cl;
 		cl->port = p;
 		p->conn = c;
-		p->vnet = c->offload;
 		c->port = p;
 		log_msg_rl(EW_LOG_INFO, cl->url, "connected: %s", cl->url);
 		client_answer(cl, p, NULL);
 	} else {
 		p->conn = c;
-		p->vnet = c->offload;
 		c->port = p;
 		port_set_up(p, 1);
 		log_msg_rl(EW_LOG_INFO, cl->url, "connected: %s", cl->url);

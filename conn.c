@@ -389,6 +389,18 @@ conn_update(struct conn *c)
 	loop_mod(&c->w, ev);
 }
 
+void
+conn_ws_open(struct conn *c, const struct http_msg *m, int server)
+{
+	const struct http_header *h = http_header(m, OFFLOAD_HEADER);
+
+	c->offload = !conf.nooffload && h != NULL &&
+	    http_has_token(h->value, h->value_len, OFFLOAD_TOKEN);
+	c->state = CS_WS;
+	ws_rx_init(&c->rx, server, MAX_FRAME +
+	    (c->offload ? VNET_HDR_LEN : 0));
+}
+
 /* Queue a message: pre (prelen bytes, e.g. an offload header) then p. */
 static int
 ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
@@ -699,13 +711,11 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 		    "Connection to this switch itself refused");
 	ws_accept(k->value, k->value_len, acc);
 	/* Offload only when the client asked (only ours do). */
-	h = http_header(m, OFFLOAD_HEADER);
-	c->offload = !conf.nooffload && h != NULL &&
-	    http_has_token(h->value, h->value_len, OFFLOAD_TOKEN);
+	conn_ws_open(c, m, 1);
 	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n%s\r\n", acc,
-	    c->offload ? OFFLOAD_HEADER ": " OFFLOAD_TOKEN "\r\n" : "");
+	    c->offload ? OFFLOAD_LINE : "");
 	p = port_new(PORT_SERVER, c->peer);
 	if (p == NULL || out_append(c, buf, (size_t)n) < 0) {
 		if (p != NULL)
@@ -713,10 +723,7 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 		return conn_free(c);
 	}
 	p->conn = c;
-	p->vnet = c->offload;
 	c->port = p;
-	c->state = CS_WS;
-	ws_rx_init(&c->rx, 1, MAX_FRAME + (c->offload ? VNET_HDR_LEN : 0));
 	timer_stop(&c->tmo);
 	log_msg_rl(EW_LOG_INFO, c->peerip, "connected: %s", c->peerip);
 }

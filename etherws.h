@@ -668,9 +668,8 @@ struct port {
 	/* tunnel */
 	struct conn	*conn;		/* live connection, NULL while down */
 	struct client	*cl;		/* client ports: reconnect state */
-	int		 vnet;		/* takes struct vnet metadata: a tap
-					 * with IFF_VNET_HDR, or a tunnel
-					 * that agreed on OFFLOAD_HEADER */
+	int		 vnet;		/* tap, netdev: IFF_VNET_HDR /
+					 * PACKET_VNET_HDR (see port_offload) */
 	/* loop and storm protection */
 	uint64_t	 up_since;	/* ms: last came up */
 	int		 loop_blocked;
@@ -698,6 +697,9 @@ void port_set_up(struct port *, int up);
 /* vh: the frame's offload metadata (struct vnet), or NULL. */
 void switch_input(struct port *, const uint8_t *frame, size_t len,
     const struct vnet *vh);
+/* 1 if the port takes struct vnet metadata and super-frames: a vnet
+ * tap or netdev socket, or a tunnel that agreed on OFFLOAD_HEADER. */
+int port_offload(const struct port *);
 /* Send without counting (control frames): 0, or -1 if not sent. */
 int port_send(struct port *, const uint8_t *frame, size_t len);
 
@@ -717,6 +719,10 @@ void sw_shutdown(void);
 
 /* listen.c, conn.c: listeners and connections */
 int listeners_open(char *err, size_t errlen);
+/* The WebSocket is open (m: the client's request, or the 101 it got):
+ * offload if m has OFFLOAD_HEADER and we offer it; the receiver sized
+ * for it.  m must still point at its bytes. */
+void conn_ws_open(struct conn *, const struct http_msg *m, int server);
 /* Queue a frame for a tunnel port: 0, or -1 when the queue is full. */
 int conn_send_frame(struct conn *, const uint8_t *frame, size_t len,
     const struct vnet *vh);
@@ -882,6 +888,7 @@ int dns_resolve(const char *name, uint64_t deadline, struct dns_addr *out,
 #define OFFLOAD_HEADER		"X-Etherws-Offload"
 #define OFFLOAD_TOKEN		"vnet1"	/* messages: LE virtio_net_hdr +
 					 * frame */
+#define OFFLOAD_LINE		OFFLOAD_HEADER ": " OFFLOAD_TOKEN "\r\n"
 
 struct vnet {			/* host byte order */
 	uint8_t		 flags;		/* VNET_F_* */

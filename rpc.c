@@ -134,7 +134,7 @@ emit_portstat(struct jw *w, const struct port *p)
 	jw_member_int(w, ", \"loop_blocks\": ", (long long)p->loop_blocks);
 	/* Takes super-frames and their header: a vnet tap or netdev
 	 * socket, or a tunnel that agreed on it in its handshake. */
-	jw_raw(w, p->up && p->vnet ? ", \"offload\": true}" :
+	jw_raw(w, p->up && port_offload(p) ? ", \"offload\": true}" :
 	    ", \"offload\": false}");
 }
 

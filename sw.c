@@ -191,11 +191,17 @@ port_count(struct port *q, int rc)
 		q->tx_dropped++;
 }
 
+int
+port_offload(const struct port *q)
+{
+	return q->conn != NULL ? q->conn->offload : q->vnet;
+}
+
 /* Can q take (frame, vh) as it is? */
 static int
 takes(const struct port *q, const struct vnet *vh)
 {
-	return q->vnet || vnet_plain(vh);
+	return port_offload(q) || vnet_plain(vh);
 }
 
 static int
@@ -226,7 +232,7 @@ seg_out(void *arg, const uint8_t *f, size_t len)
 	}
 	for (i = 0; i < nports; i++) {
 		q = ptab[i];
-		if (usable(q, st->from, st->now) && !q->vnet)
+		if (usable(q, st->from, st->now) && !port_offload(q))
 			port_count(q, port_xmit(q, f, len, NULL));
 	}
 }
@@ -240,7 +246,8 @@ port_output(struct port *q, const uint8_t *frame, size_t len,
 	struct seg_to st = { q, NULL, 0 };
 
 	if (takes(q, vh))
-		port_count(q, port_xmit(q, frame, len, q->vnet ? vh : NULL));
+		port_count(q, port_xmit(q, frame, len,
+		    port_offload(q) ? vh : NULL));
 	else if (gso_segment(vh, frame, len, seg_buf, seg_out, &st) < 0)
 		q->tx_dropped++;	/* vnet_check passed: cannot happen */
 }

@@ -23,6 +23,7 @@
 #     frame on ewd0 is at most 1514 bytes with right checksums.
 #  4. TCP a->c and c->a through B's netdev port (PACKET_VNET_HDR): it
 #     takes super-frames, and c's offloaded frames are forwarded right.
+#  6. A server whose first message shares the 101's segment: whole.
 #  5. Hostile: 9 bad messages dropped and counted, the switch lives;
 #     a good broadcast, a 5-segment super-frame and a UDP frame with its
 #     checksum still to complete reach the plain peer as 7 whole frames.
@@ -155,6 +156,24 @@ ge "B handed the netdev port super-frames (longest frame on vbc)" \
     "$(kv "$TMP/capc" max)" 4000
 check_eq "B's netdev port dropped nothing" "0 0" \
     "$(jport b 2 rx_dropped) $(jport b 2 tx_dropped)"
+
+# 6 (before 5, A's port numbers). A server that sends a message in the
+# same segment as its 101: A's client must read the offload header before
+# the bytes after it move, and deliver the message's frame whole.
+bg a $PY tests/offload.py capture ewa0 20 "$TMP/capm"; capm=$BGPID
+wait_until 5 grep -q ready=1 "$TMP/capm" || die "capture on ewa0"
+bg a $PY tests/offload.py server 9001 "$TMP/srv"
+wait_until 5 grep -q listening=1 "$TMP/srv" || die "offload.py server"
+ctl a addport client ws://127.0.0.1:9001/ >/dev/null ||
+    not_ok "client to a server that speaks at once"
+wait_until 5 grep -q sent=1 "$TMP/srv"; sleep 0.5
+touch "$TMP/capm.stop"; wait_exit 5 $capm
+expect_kv "$TMP/capm" marked 1 \
+    "a message in the 101's segment reaches the tap whole"
+check_eq "and nothing of it was dropped, offload agreed" "0 True" \
+    "$(jport a 3 rx_dropped) $(jport a 3 offload)"
+touch "$TMP/srv.stop"
+ctl a delport 3 >/dev/null
 
 # 5. hostile offload peer, and a plain one that must get whole frames
 bg h $PY tests/offload.py hostile 127.0.0.1 8080 "$TMP/hostile"

@@ -24,6 +24,13 @@ test decides pass/fail.  Every wait is bounded.
       with a zero header, a TCPv4 super-frame of 5 x 1000 bytes, and a
       UDP frame whose checksum is still to complete.  The plain client
       must get 7 ordinary frames: frames= max= l4= bad= as capture.
+  server PORT OUT
+      A WebSocket server on 127.0.0.1:PORT for one client of ours: it
+      agrees to offload and sends, in the same TCP segment as the 101,
+      one message (zero header + MARK, a ~1 KB broadcast: longer than
+      the head, so it overwrites all of it once moved up) -- the client
+      must read its head before the bytes after it move.  Stays until
+      OUT.stop exists (bounded).  capture counts MARK frames as marked=.
 """
 import os
 import select
@@ -80,16 +87,20 @@ def frame_ok(f):
     return csum(pseudo + seg) == 0xFFFF
 
 
+MARK = b"\xff" * 6 + b"\x02\0\0\0\0\x32" + b"\x88\xb6" + b"offload-mark" * 80
+
+
 class Tally:
     """frames=, max=, l4= (TCP/UDP frames), bad= (wrong checksums)."""
 
     def __init__(self):
-        self.frames = self.longest = self.l4 = self.bad = 0
+        self.frames = self.longest = self.l4 = self.bad = self.marked = 0
 
     def add(self, f):
         if f[12:14] == b"\x88\xb5":
             return			# the switches' loop probes
         self.frames += 1
+        self.marked += f == MARK
         self.longest = max(self.longest, len(f))
         ok = frame_ok(f)
         if ok is not None:
@@ -101,6 +112,7 @@ class Tally:
         o("max", self.longest)
         o("l4", self.l4)
         o("bad", self.bad)
+        o("marked", self.marked)
 
 
 def capture(iface, seconds, out, outgoing):
@@ -211,12 +223,36 @@ def hostile(host, port, out):
     ls.close()
 
 
+def server(port, out):
+    o = Out(out)
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    ls.settimeout(20)
+    o("listening", 1)
+    c, _ = ls.accept()
+    acc = wsraw.accept_value(wsraw.read_head(c))
+    msg = vnet() + MARK
+    c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc +
+              b"\r\nX-Etherws-Offload: vnet1\r\n\r\n" +
+              wsraw.frame(2, msg, masked=False))
+    o("sent", 1)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not os.path.exists(out + ".stop"):
+        time.sleep(0.1)
+    c.close()
+
+
 def main():
     a = sys.argv[1:]
     if len(a) >= 4 and a[0] == "capture":
         capture(a[1], float(a[2]), a[3], "--outgoing" in a[4:])
     elif len(a) == 4 and a[0] == "hostile":
         hostile(a[1], int(a[2]), a[3])
+    elif len(a) == 3 and a[0] == "server":
+        server(int(a[1]), a[2])
     else:
         sys.exit(__doc__)
 

@@ -10,6 +10,8 @@ whatever the working directory.
 Every read is bounded: the timeouts are per call (a deadline), and a
 timeout or a reset ends a read quietly with what arrived so far.
 """
+import base64
+import hashlib
 import json
 import os
 import socket
@@ -75,6 +77,17 @@ def request(host, port, method="GET", path="/", drop=(), extra=(),
     h = [(k, v) for k, v in h if k not in drop] + list(extra)
     return ("%s %s HTTP/1.1\r\n" % (method, path) +
             "".join("%s: %s\r\n" % kv for kv in h) + "\r\n").encode()
+
+
+def accept_value(head):
+    """Sec-WebSocket-Accept for the Sec-WebSocket-Key of a request HEAD
+    (bytes), as a server answers it (RFC 6455 4.2.2)."""
+    key = b""
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"sec-websocket-key:"):
+            key = line.split(b":", 1)[1].strip()
+    return base64.b64encode(hashlib.sha1(
+        key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
 
 
 def open_ws(host, port, key=SAMPLE_KEY, rcvbuf=None):
