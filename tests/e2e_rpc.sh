@@ -197,7 +197,10 @@ print(r.split(b"\r\n")[0].decode(), flush=True)
 time.sleep(float(sys.argv[2]))
 EOF
 cat >"$TMP/wsserver.py" <<'EOF'
-import base64, hashlib, socket, sys
+import socket, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, "tests")	# lib.sh: run from the tree's top
+import wsraw
 l = socket.socket()
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(("127.0.0.1", int(sys.argv[1])))
@@ -212,12 +215,7 @@ while True:
         if not d:
             break
         r += d
-    key = b""
-    for line in r.split(b"\r\n"):
-        if line.lower().startswith(b"sec-websocket-key:"):
-            key = line.split(b":", 1)[1].strip()
-    acc = base64.b64encode(hashlib.sha1(
-        key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+    acc = wsraw.accept_value(r)
     c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
               b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc +
               b"\r\n\r\n")
