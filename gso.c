@@ -41,27 +41,6 @@ gso_put_le16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)(v >> 8);
 }
 
-static uint32_t
-gso_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-gso_put_be16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-gso_put_be32(uint8_t *p, uint32_t v)
-{
-	gso_put_be16(p, v >> 16);
-	gso_put_be16(p + 2, v & 0xffff);
-}
-
 void
 vnet_decode(struct vnet *vh, const uint8_t in[VNET_HDR_LEN])
 {
@@ -172,7 +151,7 @@ gso_csum_put(uint8_t *field, uint32_t seed, const uint8_t *p, size_t n)
 {
 	uint16_t c = (uint16_t)~inet_csum_add(seed, p, n);
 
-	gso_put_be16(field, c != 0 ? c : 0xffff);
+	ew_put_be16(field, c != 0 ? c : 0xffff);
 }
 
 /*
@@ -212,7 +191,7 @@ gso_segment(const struct vnet *vh, const uint8_t *frame, size_t len,
 	ip = buf + h.l3;
 	th = buf + h.l4;
 	mss = vh->gso_size;
-	seq = gso_be32(th + 4);
+	seq = ew_be32(th + 4);
 	id = ew_be16(ip + 4);
 	flags = th[13];
 	/* The pseudo header's addresses, summed once (proto 6 with them). */
@@ -223,22 +202,22 @@ gso_segment(const struct vnet *vh, const uint8_t *frame, size_t len,
 		seglen = h.hl + n;
 		memcpy(buf + h.hl, frame + off, n);
 		if (h.v6)
-			gso_put_be16(ip + 4, (unsigned)(seglen - h.l3 - 40));
+			ew_put_be16(ip + 4, (unsigned)(seglen - h.l3 - 40));
 		else {
-			gso_put_be16(ip + 2, (unsigned)(seglen - h.l3));
-			gso_put_be16(ip + 4, (uint16_t)(id + i));
-			gso_put_be16(ip + 10, 0);
+			ew_put_be16(ip + 2, (unsigned)(seglen - h.l3));
+			ew_put_be16(ip + 4, (uint16_t)(id + i));
+			ew_put_be16(ip + 10, 0);
 			gso_csum_put(ip + 10, 0, ip, h.l4 - h.l3);
 		}
 		/* Unsigned arithmetic: wraps mod 2^32 as TCP's does. */
-		gso_put_be32(th + 4, seq);
+		ew_put_be32(th + 4, seq);
 		seq += (uint32_t)mss;
 		th[13] = flags;
 		if (i > 0)
 			th[13] &= (uint8_t)~TCP_CWR;
 		if (off + n < len)
 			th[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
-		gso_put_be16(th + 16, 0);
+		ew_put_be16(th + 16, 0);
 		gso_csum_put(th + 16, asum + (uint32_t)(seglen - h.l4), th,
 		    seglen - h.l4);
 		out(arg, buf, seglen);
@@ -258,7 +237,7 @@ inet_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 	uint64_t acc = sum;
 
 	for (; len >= 4; p += 4, len -= 4)
-		acc += gso_be32(p);
+		acc += ew_be32(p);
 	if (len >= 2) {
 		acc += ew_be16(p);
 		p += 2;

@@ -68,15 +68,11 @@ probe_build(uint8_t f[PROBE_LEN], int port)
 	f[9] = (uint8_t)(sw_id >> 16);
 	f[10] = (uint8_t)(sw_id >> 8);
 	f[11] = (uint8_t)sw_id;
-	f[12] = PROBE_ETHERTYPE >> 8;
-	f[13] = PROBE_ETHERTYPE & 0xff;
+	ew_put_be16(f + 12, PROBE_ETHERTYPE);
 	memcpy(f + 14, PROBE_MAGIC, 4);
 	f[18] = 1;			/* version */
 	put64(f + 19, sw_id);
-	f[27] = (uint8_t)(port >> 24);
-	f[28] = (uint8_t)(port >> 16);
-	f[29] = (uint8_t)(port >> 8);
-	f[30] = (uint8_t)port;
+	ew_put_be32(f + 27, (uint32_t)port);
 	put64(f + 31, nonce);
 	f[39] = tc_rounds > 0;		/* topology change */
 }
@@ -234,8 +230,7 @@ probe_input(struct port *p, const uint8_t *f, size_t len)
 			fdb_forget_older(&fdb, now, PROBE_TC_FRESH_MS);
 		return 0;
 	}
-	from = (int)((uint32_t)f[27] << 24 | (uint32_t)f[28] << 16 |
-	    (uint32_t)f[29] << 8 | f[30]);
+	from = (int)ew_be32(f + 27);
 	probe_own(p, from, get64(f + 31), now);
 	return 1;
 }

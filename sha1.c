@@ -13,22 +13,6 @@ sha1_rol(uint32_t x, int n)
 	return (x << n) | (x >> (32 - n));
 }
 
-static inline uint32_t
-sha1_load32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
-
-static inline void
-sha1_store32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* f_t and K_t of FIPS 180-4 section 4.1.1 / 4.2.1 for round t. */
 static inline uint32_t
 sha1_f(int t, uint32_t b, uint32_t c, uint32_t d)
@@ -51,7 +35,7 @@ sha1_block(uint32_t h[5], const uint8_t *p)
 	int t;
 
 	for (t = 0; t < 16; t++)
-		w[t] = sha1_load32(p + 4 * t);
+		w[t] = ew_be32(p + 4 * t);
 	for (t = 16; t < 80; t++)
 		w[t] = sha1_rol(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
 	a = h[0];
@@ -128,11 +112,11 @@ sha1_final(struct sha1_ctx *ctx, uint8_t out[20])
 		ctx->n = 0;
 	}
 	memset(ctx->buf + ctx->n, 0, 56 - ctx->n);
-	sha1_store32(ctx->buf + 56, (uint32_t)(bits >> 32));
-	sha1_store32(ctx->buf + 60, (uint32_t)bits);
+	ew_put_be32(ctx->buf + 56, (uint32_t)(bits >> 32));
+	ew_put_be32(ctx->buf + 60, (uint32_t)bits);
 	sha1_block(ctx->h, ctx->buf);
 	for (i = 0; i < 5; i++)
-		sha1_store32(out + 4 * i, ctx->h[i]);
+		ew_put_be32(out + 4 * i, ctx->h[i]);
 	/* The context may have held a password; a plain memset of a dead
 	 * local could be optimised away. */
 	explicit_bzero(ctx, sizeof(*ctx));

@@ -381,10 +381,8 @@ netdev_recv(int fd, int vnet, uint8_t *buf, size_t cap, struct vnet *vh)
 			return -EMSGSIZE;
 		memmove(buf + MAC_PAIR_LEN + VLAN_HLEN, buf + MAC_PAIR_LEN,
 		    len - MAC_PAIR_LEN);
-		buf[MAC_PAIR_LEN] = (uint8_t)(tpid >> 8);
-		buf[MAC_PAIR_LEN + 1] = (uint8_t)tpid;
-		buf[MAC_PAIR_LEN + 2] = (uint8_t)(tci >> 8);
-		buf[MAC_PAIR_LEN + 3] = (uint8_t)tci;
+		ew_put_be16(buf + MAC_PAIR_LEN, tpid);
+		ew_put_be16(buf + MAC_PAIR_LEN + 2, tci);
 		len += VLAN_HLEN;
 		/* The header's offsets count from the frame's start. */
 		if (vnet && (vh->flags & VNET_F_NEEDS_CSUM))
