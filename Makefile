@@ -14,9 +14,18 @@ BEARSSL_LIBS ?= -Wl,-Bstatic -lbearssl -Wl,-Bdynamic
 LDLIBS	 = $(BEARSSL_LIBS)
 PREFIX	?= /usr/local
 
+# _Fork (glibc 2.34, musl 1.2.3: fork without atfork handlers and locks)
+# when the libc has it, else fork: asked of the compiler, not of the user.
+HAVE__FORK := $(shell printf '\043include <unistd.h>\nint main(void) { return _Fork(); }\n' | \
+	$(CC) $(CPPFLAGS) -Werror -x c -o /dev/null - 2>/dev/null && echo yes)
+ifneq ($(HAVE__FORK),yes)
+CPPFLAGS += -DEW_NO__FORK
+endif
+
 LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
-	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c gso.c
+	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c gso.c port.c \
+	   switch.c tapport.c serve.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
@@ -96,12 +105,12 @@ tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
     $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_gso: gso.c tests/gso_ref.h $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c etherws.h
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c defs.h
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
 	    -fsanitize=fuzzer $(WARN) -I. -o $@ $< $(filter %.o,$^) $(LDLIBS)
 
-$(FUZZ_OBJ)/%.o: %.c etherws.h
+$(FUZZ_OBJ)/%.o: %.c defs.h
 	@mkdir -p $(FUZZ_OBJ)
 	@echo "  CC      $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \

@@ -1,20 +1,24 @@
 /*
- * auth.c - HTTP Basic auth against an Apache htpasswd file (SPEC.md
- * section 8).  Only {SHA} entries count: base64(SHA-1(password)), as
+ * auth.c - HTTP Basic auth against an Apache htpasswd file, as
+ * etherws 1.3 reads it.  Only {SHA} entries count: base64(SHA-1(password)), as
  * written by "htpasswd -s".  The file is re-read whenever its identity
  * or mtime changes, so an operator can edit it while we run.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include "etherws.h"
+#include "auth.h"
+#include "base64.h"
+#include "defs.h"
+#include "fmt.h"
+#include "sha1.h"
+#include "util.h"
 
 struct ht_entry {
 	const char	*user;		/* into the table's pool */

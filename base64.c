@@ -5,7 +5,7 @@
  */
 #include <limits.h>
 
-#include "etherws.h"
+#include "base64.h"
 
 static const char b64_alpha[64] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

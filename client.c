@@ -3,29 +3,64 @@
  * proxy's) on the event loop (dns.c), connects to each address in turn,
  * runs TLS for wss://, sends the upgrade and checks the 101.  The first
  * attempt answers addPort; later ones reconnect with backoff and keep
- * the port number (SPEC.md D5).
+ * the port number, as etherws 1.3 does.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "etherws.h"
+#include "auth.h"
+#include "base64.h"
+#include "client.h"
+#include "conn.h"
+#include "dns.h"
+#include "fmt.h"
+#include "http.h"
+#include "log.h"
+#include "probe.h"
+#include "switch.h"
+#include "tls.h"
+#include "util.h"
+#include "ws.h"
 
-static void connect_next(struct conn *c);
+struct client {
+	char		 url[URL_MAX];
+	struct url	 u;
+	char		 user[CRED_MAX], pass[CRED_MAX];
+	int		 insecure;
+	int		 tls;		/* wss:// */
+	char		 proxy[URL_MAX];	/* proxy URL as given, or "" */
+	char		 proxy_host[256];
+	int		 proxy_port;
+	char		 proxy_auth[BASE64_ENC_LEN(2 * CRED_MAX) + 8];
+	struct tls_anchors *anchors;	/* own file, or the shared bundle */
+	int		 own_anchors;
+	uint8_t		 pin[32];
+	int		 has_pin;
+	struct port	*port;		/* NULL until the first success */
+	struct conn	*conn;		/* attempt or connection */
+	/* the first attempt's answer (addPort), until it is given */
+	void		(*done)(void *, struct port *, const char *);
+	void		*done_arg;
+	int		 attempt;	/* failures since the last success */
+	struct ev_timer	 retry;
+	/* the current attempt */
+	struct dns_req	*dns;		/* the name lookup, or NULL */
+	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
+	int		 naddrs, addri;
+	char		 key[32];	/* our Sec-WebSocket-Key */
+};
+
+static void connect_next(struct client *cl, struct conn *c);
 static void client_connected(struct client *cl, struct conn *c);
-
-void
-client_dns_stop(struct conn *c)
-{
-	dns_cancel(c->dns);
-	c->dns = NULL;
-}
+static void client_failed(struct client *cl, const char *err);
+static void client_schedule(struct client *cl);
+static void client_free(struct client *cl);
+static const struct conn_ops client_conn_ops;
 
 /* ------------------------------------------------------------------ */
 /* Client attempts: resolve, connect to each address in turn, send the
@@ -36,11 +71,11 @@ client_dns_stop(struct conn *c)
 static void
 dns_done(void *arg, int rc, const struct dns_addr *a, int n)
 {
-	struct conn *c = arg;
-	struct client *cl = c->cl;
+	struct client *cl = arg;
+	struct conn *c = cl->conn;
 	int i, port;
 
-	c->dns = NULL;			/* over: never cancelled now */
+	cl->dns = NULL;			/* over: never cancelled now */
 	if (rc < 0) {
 		ew_snprintf(c->err, sizeof(c->err), "gaierror: [Errno %d] %s",
 		    rc, ew_gai_strerror(rc));
@@ -49,10 +84,10 @@ dns_done(void *arg, int rc, const struct dns_addr *a, int n)
 	}
 	port = cl->proxy[0] ? cl->proxy_port : cl->u.port;
 	for (i = 0; i < n && i < DNS_MAX_ADDRS; i++)
-		dns_sockaddr(&a[i], port, &c->addrs[i]);
-	c->naddrs = i;
-	c->addri = 0;
-	connect_next(c);
+		dns_sockaddr(&a[i], port, &cl->addrs[i]);
+	cl->naddrs = i;
+	cl->addri = 0;
+	connect_next(cl, c);
 }
 
 static void
@@ -62,21 +97,22 @@ attempt_start(struct client *cl)
 	struct conn *c;
 	int n;
 
-	c = conn_new(-1, 1, 0);
+	c = conn_new(-1, 1, 0, &client_conn_ops, cl);
 	if (c == NULL) {
 		client_failed(cl, "OSError: [Errno 24] Too many open files");
 		return;
 	}
-	c->cl = cl;
+	c->attempt = 1;
+	c->name = cl->url;
 	cl->conn = c;
 	c->state = CS_RESOLVE;
 	timer_arm(&c->tmo, CONNECT_TIMEOUT_MS);
 	/* The lookup ends before the attempt's deadline, so that a silent
 	 * nameserver reads as "Temporary failure in name resolution". */
-	n = dns_start(&c->dns, cl->proxy[0] ? cl->proxy_host : cl->u.host,
-	    DNS_TIMEOUT_MS, dns_done, c, a, DNS_MAX_ADDRS);
+	n = dns_start(&cl->dns, cl->proxy[0] ? cl->proxy_host : cl->u.host,
+	    DNS_TIMEOUT_MS, dns_done, cl, a, DNS_MAX_ADDRS);
 	if (n != 0)
-		dns_done(c, n < 0 ? n : 0, a, n > 0 ? n : 0);
+		dns_done(cl, n < 0 ? n : 0, a, n > 0 ? n : 0);
 }
 
 /* Queue a request built with snprintf (n its result) and wait for the
@@ -87,7 +123,7 @@ request_send(struct conn *c, char *buf, size_t cap, int n,
 {
 	if (n < 0 || (size_t)n >= cap) {	/* buffers are sized for it */
 		explicit_bzero(buf, cap);
-		client_failed(c->cl, "ValueError: request too long");
+		client_failed(c->owner, "ValueError: request too long");
 		return;
 	}
 	c->state = st;
@@ -100,7 +136,7 @@ request_send(struct conn *c, char *buf, size_t cap, int n,
 static void
 upgrade_send(struct conn *c)
 {
-	struct client *cl = c->cl;
+	struct client *cl = c->owner;
 	uint8_t raw[16];
 	char hostport[300], authz[BASE64_ENC_LEN(2 * CRED_MAX) + 32];
 	/* path, Host, Authorization, and the fixed text (< 256) */
@@ -108,7 +144,7 @@ upgrade_send(struct conn *c)
 	int n;
 
 	ew_random(raw, sizeof(raw));
-	base64_encode(c->key, raw, sizeof(raw));
+	base64_encode(cl->key, raw, sizeof(raw));
 	if (cl->u.port_given && cl->u.port != (strcmp(cl->u.scheme, "wss") ?
 	    80 : 443))
 		ew_snprintf(hostport, sizeof(hostport), cl->u.ipv6 ? "[%s]:%d" :
@@ -131,30 +167,30 @@ upgrade_send(struct conn *c)
 	n = ew_snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-	    "X-Etherws-Id: %016llx\r\n%s%s\r\n", cl->u.path, hostport, c->key,
+	    "X-Etherws-Id: %016llx\r\n%s%s\r\n", cl->u.path, hostport, cl->key,
 	    (unsigned long long)sw_id,
-	    conf.nooffload ? "" : OFFLOAD_LINE,
+	    sw_conf.nooffload ? "" : OFFLOAD_LINE,
 	    authz);
 	explicit_bzero(authz, sizeof(authz));
 	request_send(c, buf, sizeof(buf), n, CS_HRESP);
 }
 
 static void
-connect_next(struct conn *c)
+connect_next(struct client *cl, struct conn *c)
 {
 	struct sockaddr_storage *ss;
 	socklen_t sl;
 	int fd;
 
-	while (c->addri < c->naddrs) {
-		ss = &c->addrs[c->addri++];
+	while (cl->addri < cl->naddrs) {
+		ss = &cl->addrs[cl->addri++];
 		sl = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 		    sizeof(struct sockaddr_in);
 		fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			goto next;
-		sock_tune(fd);
+		conn_sock_tune(fd);
 		if (connect(fd, (struct sockaddr *)ss, sl) == 0 ||
 		    errno == EINPROGRESS) {
 			if (loop_add(&c->w, fd, EPOLLOUT) < 0) {
@@ -162,7 +198,7 @@ connect_next(struct conn *c)
 				goto next;
 			}
 			c->state = CS_CONNECT;
-			addr_text((struct sockaddr *)ss, c->peerip,
+			conn_addr_text((struct sockaddr *)ss, c->peerip,
 			    sizeof(c->peerip), c->peer, sizeof(c->peer));
 			return;
 		}
@@ -171,17 +207,17 @@ next:
 		ew_snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
 		    errno, ew_strerror(errno));
 	}
-	if (c->naddrs == 0)
+	if (cl->naddrs == 0)
 		ew_snprintf(c->err, sizeof(c->err), "gaierror: [Errno -2] "
 		    "Name or service not known");
-	client_failed(c->cl, c->err);
+	client_failed(cl, c->err);
 }
 
 /* The byte stream reaches the server: TLS (wss), then the upgrade. */
 static void
 tunnel_open(struct conn *c)
 {
-	struct client *cl = c->cl;
+	struct client *cl = c->owner;
 
 	c->state = CS_HRESP;
 	if (cl->tls && (c->tls = tls_client_new(cl->anchors, cl->u.host,
@@ -195,7 +231,7 @@ tunnel_open(struct conn *c)
 static void
 proxy_send(struct conn *c)
 {
-	struct client *cl = c->cl;
+	struct client *cl = c->owner;
 	/* the target twice (< 300 each), Proxy-Authorization, fixed text */
 	char buf[2 * 300 + sizeof(cl->proxy_auth) + 64], hp[300];
 	int n;
@@ -210,9 +246,10 @@ proxy_send(struct conn *c)
 }
 
 /* The proxy's answer to CONNECT: 2xx opens the tunnel. */
-void
+static void
 client_proxy_reply(struct conn *c)
 {
+	struct client *cl = c->owner;
 	struct http_msg m;
 	int r;
 
@@ -222,24 +259,24 @@ client_proxy_reply(struct conn *c)
 		return;
 	if (r < 0) {
 		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
-		    "Invalid response from proxy %s:%d", c->cl->proxy_host,
-		    c->cl->proxy_port);
-		client_failed(c->cl, c->err);
+		    "Invalid response from proxy %s:%d", cl->proxy_host,
+		    cl->proxy_port);
+		client_failed(c->owner, c->err);
 		return;
 	}
 	if (m.status == 407) {
 		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: 407 "
 		    "Proxy Authentication Required (proxy %s:%d)",
-		    c->cl->proxy_host, c->cl->proxy_port);
-		client_failed(c->cl, c->err);
+		    cl->proxy_host, cl->proxy_port);
+		client_failed(c->owner, c->err);
 		return;
 	}
 	if (m.status < 200 || m.status > 299) {
 		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
 		    "CONNECT failed: %d %.*s (proxy %s:%d)", m.status,
 		    (int)(m.reason_len > 100 ? 100 : m.reason_len), m.reason,
-		    c->cl->proxy_host, c->cl->proxy_port);
-		client_failed(c->cl, c->err);
+		    cl->proxy_host, cl->proxy_port);
+		client_failed(c->owner, c->err);
 		return;
 	}
 	/* Nothing may follow the proxy's answer before our upgrade. */
@@ -247,7 +284,7 @@ client_proxy_reply(struct conn *c)
 	tunnel_open(c);
 }
 
-/* ---- proxy selection from the environment (SPEC.md section 10) ---- */
+/* ---- proxy selection from the environment, as etherws 1.3's ---- */
 
 static const char *
 env_nonempty(const char *name)
@@ -335,9 +372,10 @@ client_proxy_setup(struct client *cl, char *err, size_t errlen)
 	return 0;
 }
 
-void
+static void
 client_connect_done(struct conn *c)
 {
+	struct client *cl = c->owner;
 	int e = 0, fd = c->w.fd;
 	socklen_t l = sizeof(e);
 
@@ -345,7 +383,7 @@ client_connect_done(struct conn *c)
 		e = errno;
 	if (e == 0) {
 		c->err[0] = '\0';
-		if (c->cl->proxy[0])
+		if (cl->proxy[0])
 			proxy_send(c);
 		else
 			tunnel_open(c);
@@ -356,14 +394,14 @@ client_connect_done(struct conn *c)
 	errno = e;
 	ew_snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
 	    ew_strerror(e));
-	if (c->addri < c->naddrs)
-		connect_next(c);
+	if (cl->addri < cl->naddrs)
+		connect_next(cl, c);
 	else
-		client_failed(c->cl, c->err);
+		client_failed(cl, c->err);
 }
 
 static int
-hresp_check(struct conn *c, const struct http_msg *m)
+hresp_check(struct client *cl, struct conn *c, const struct http_msg *m)
 {
 	const struct http_header *h;
 	char acc[29];
@@ -386,7 +424,7 @@ hresp_check(struct conn *c, const struct http_msg *m)
 	h = http_header(m, "Connection");
 	if (h == NULL || !http_has_token(h->value, h->value_len, "upgrade"))
 		return -1;
-	ws_accept(c->key, strlen(c->key), acc);
+	ws_accept(cl->key, strlen(cl->key), acc);
 	h = http_header(m, "Sec-WebSocket-Accept");
 	if (h == NULL || h->value_len != 28 || memcmp(h->value, acc, 28) != 0)
 		return -1;
@@ -397,9 +435,10 @@ hresp_check(struct conn *c, const struct http_msg *m)
 }
 
 
-void
+static void
 client_hresp(struct conn *c)
 {
+	struct client *cl = c->owner;
 	struct http_msg m;
 	int r;
 
@@ -407,11 +446,11 @@ client_hresp(struct conn *c)
 	    HTTP_MAX_HEADER, &m);
 	if (r == HTTP_INCOMPLETE)
 		return;
-	if (r < 0 || hresp_check(c, &m) < 0) {
+	if (r < 0 || hresp_check(cl, c, &m) < 0) {
 		if (r < 0)
 			ew_snprintf(c->err, sizeof(c->err), "WebSocketException: "
 			    "Invalid WebSocket Header");
-		client_failed(c->cl, c->err);
+		client_failed(c->owner, c->err);
 		return;
 	}
 	/* Offload: we asked, so the answer can only say yes.  Before
@@ -419,9 +458,10 @@ client_hresp(struct conn *c)
 	conn_ws_open(c, &m, 0);
 	in_consume(c, (size_t)r);
 	timer_stop(&c->tmo);
-	client_connected(c->cl, c);
+	c->attempt = 0;
+	client_connected(cl, c);
 	if (!c->dead && c->inlen > 0)
-		ws_process(c);
+		conn_ws_input(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -431,15 +471,11 @@ client_hresp(struct conn *c)
 static struct tls_anchors *
 system_anchors(char *err, size_t errlen)
 {
-	static struct tls_anchors sys;
-	static int loaded;
+	static struct tls_anchors *sys;
 
-	if (!loaded) {
-		if (tls_anchors_load(&sys, TLS_SYSTEM_CA, err, errlen) < 0)
-			return NULL;
-		loaded = 1;
-	}
-	return &sys;
+	if (sys == NULL)
+		sys = tls_anchors_new(TLS_SYSTEM_CA, err, errlen);
+	return sys;
 }
 
 static int
@@ -460,13 +496,9 @@ client_tls_setup(struct client *cl, const char *cacerts, int insecure,
 		cl->anchors = system_anchors(err, errlen);
 		return cl->anchors == NULL ? -1 : 0;
 	}
-	cl->anchors = calloc(1, sizeof(*cl->anchors));
-	if (cl->anchors == NULL || tls_anchors_load(cl->anchors, cacerts, err,
-	    errlen) < 0) {
-		free(cl->anchors);
-		cl->anchors = NULL;
+	cl->anchors = tls_anchors_new(cacerts, err, errlen);
+	if (cl->anchors == NULL)
 		return -1;
-	}
 	cl->own_anchors = 1;
 	return 0;
 }
@@ -510,8 +542,6 @@ client_new(const char *url, const char *user, const char *pass,
 	ew_snprintf(cl->url, sizeof(cl->url), "%s", url);
 	ew_snprintf(cl->user, sizeof(cl->user), "%s", user ? user : "");
 	ew_snprintf(cl->pass, sizeof(cl->pass), "%s", pass ? pass : "");
-	ew_snprintf(cl->cacerts, sizeof(cl->cacerts), "%s",
-	    cacerts ? cacerts : "");
 	cl->insecure = insecure;
 	timer_init(&cl->retry, NULL);
 	return cl;
@@ -526,40 +556,32 @@ retry_cb(struct ev_timer *t)
 }
 
 void
-client_start(struct client *cl, struct conn *waiter, const char *id,
-    size_t idlen)
+client_start(struct client *cl,
+    void (*done)(void *arg, struct port *, const char *err), void *arg)
 {
-	cl->waiter = waiter;
-	if (waiter != NULL)
-		waiter->awaiting = cl;
-	cl->id = malloc(idlen + 1);
-	if (cl->id != NULL) {
-		memcpy(cl->id, id, idlen);
-		cl->id[idlen] = '\0';
-		cl->idlen = idlen;
-	}
+	cl->done = done;
+	cl->done_arg = arg;
 	cl->retry.cb = retry_cb;
 	attempt_start(cl);
 }
 
-void
+static void
 client_free(struct client *cl)
 {
 	struct conn *c = cl->conn;
 
 	timer_stop(&cl->retry);
-	if (cl->waiter != NULL)
-		cl->waiter->awaiting = NULL;
+	dns_cancel(cl->dns);
+	cl->dns = NULL;
 	if (c != NULL) {
-		c->cl = NULL;
+		cl->conn = NULL;
+		c->owner = NULL;
+		c->name = NULL;
 		if (c->state != CS_WS && c->state != CS_CLOSING)
 			conn_free(c);
 	}
-	free(cl->id);
-	if (cl->own_anchors) {
-		tls_anchors_free(cl->anchors);
-		free(cl->anchors);
-	}
+	if (cl->own_anchors)
+		tls_anchors_destroy(cl->anchors);
 	explicit_bzero(cl->pass, sizeof(cl->pass));
 	free(cl);
 }
@@ -568,17 +590,68 @@ client_free(struct client *cl)
 static void
 client_answer(struct client *cl, struct port *p, const char *err)
 {
-	struct conn *w = cl->waiter;
+	void (*done)(void *, struct port *, const char *) = cl->done;
 
-	cl->waiter = NULL;
-	if (w != NULL) {
-		w->awaiting = NULL;
-		rpc_client_done(w, cl->id ? cl->id : "null",
-		    cl->id ? cl->idlen : 4, p, err);
-	}
-	free(cl->id);
-	cl->id = NULL;
+	cl->done = NULL;
+	if (done != NULL)
+		done(cl->done_arg, p, err);
 }
+
+/* ------------------------------------------------------------------ */
+/* The client port: its frames go to and come from cl->conn while open */
+
+static struct conn *
+open_conn(const struct port *p)
+{
+	const struct client *cl = p->priv;
+
+	return cl->conn != NULL && !cl->conn->attempt ? cl->conn : NULL;
+}
+
+static int
+cl_output(struct port *p, const uint8_t *frame, size_t len,
+    const struct vnet *vh)
+{
+	struct conn *c = open_conn(p);
+
+	return c != NULL ? conn_send_frame(c, frame, len, vh) : -1;
+}
+
+static int
+cl_output_ctrl(struct port *p, const uint8_t *frame, size_t len)
+{
+	struct conn *c = open_conn(p);
+
+	return c != NULL ? conn_send_ctrl_frame(c, frame, len) : -1;
+}
+
+static int
+cl_offload(const struct port *p)
+{
+	const struct conn *c = open_conn(p);
+
+	return c != NULL && c->offload;
+}
+
+static void
+cl_close(struct port *p, int code)
+{
+	struct client *cl = p->priv;
+	struct conn *c = open_conn(p);
+
+	if (c != NULL) {
+		/* The connection forgets its port here: say it now. */
+		log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s",
+		    p->target);
+		cl->conn = NULL;
+		conn_close(c, code);
+	}
+	client_free(cl);
+}
+
+static const struct port_ops client_port_ops = {
+	cl_output, cl_output_ctrl, cl_offload, cl_close
+};
 
 static void
 client_connected(struct client *cl, struct conn *c)
@@ -587,43 +660,36 @@ client_connected(struct client *cl, struct conn *c)
 
 	cl->attempt = 0;
 	if (p == NULL) {
-		p = port_new(PORT_CLIENT, cl->url);
+		p = port_new(PORT_CLIENT, cl->url, &client_port_ops, cl);
 		if (p == NULL) {
 			client_failed(cl, "OSError: [Errno 12] Cannot "
 			    "allocate memory");
 			return;
 		}
-		p->cl = cl;
 		cl->port = p;
-		p->conn = c;
-		c->port = p;
 		log_msg_rl(EW_LOG_INFO, cl->url, "connected: %s", cl->url);
 		client_answer(cl, p, NULL);
 	} else {
-		p->conn = c;
-		c->port = p;
 		port_set_up(p, 1);
 		log_msg_rl(EW_LOG_INFO, cl->url, "connected: %s", cl->url);
 	}
-	c->last_rx = ew_now_ms();
-	if (conf.keepalive > 0)
-		timer_arm(&c->ka, (uint64_t)conf.keepalive * 1000);
+	conn_keepalive(c);
 }
 
-void
+static void
 client_failed(struct client *cl, const char *err)
 {
-	struct conn *c = cl ? cl->conn : NULL;
+	struct conn *c = cl->conn;
 	char msg[640];
 
 	ew_snprintf(msg, sizeof(msg), "%s", err);
+	dns_cancel(cl->dns);	/* a deadline may end the lookup */
+	cl->dns = NULL;
 	if (c != NULL) {
-		c->cl = NULL;
 		cl->conn = NULL;
+		c->owner = NULL;
 		conn_free(c);
 	}
-	if (cl == NULL)
-		return;
 	if (cl->port == NULL) {
 		/* The first attempt failed: addPort fails, nothing stays. */
 		client_answer(cl, NULL, msg);
@@ -635,7 +701,76 @@ client_failed(struct client *cl, const char *err)
 	client_schedule(cl);
 }
 
-void
+/* ------------------------------------------------------------------ */
+/* The connection's callbacks */
+
+static void
+cl_conn_failed(struct conn *c, const char *err)
+{
+	client_failed(c->owner, err);
+}
+
+static void
+cl_input(struct conn *c)
+{
+	if (c->state == CS_HRESP)
+		client_hresp(c);
+	else if (c->state == CS_PROXY)
+		client_proxy_reply(c);
+}
+
+static void
+cl_message(struct conn *c, const uint8_t *frame, size_t len,
+    const struct vnet *vh)
+{
+	struct client *cl = c->owner;
+
+	switch_input(cl->port, frame, len, vh);
+}
+
+static void
+cl_dropped(struct conn *c)
+{
+	struct client *cl = c->owner;
+	struct port *p = cl->port;
+
+	if (!p->shut) {
+		p->rx++;
+		p->rx_dropped++;
+	}
+}
+
+/* The port stays, down, and reconnects. */
+static void
+cl_lost(struct conn *c)
+{
+	struct client *cl = c->owner;
+	struct port *p = cl->port;
+
+	cl->conn = NULL;
+	log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s", p->target);
+	port_set_up(p, 0);
+	client_schedule(cl);
+}
+
+static void
+cl_release(struct conn *c)
+{
+	struct client *cl = c->owner;
+
+	if (cl == NULL || cl->conn != c)
+		return;
+	cl->conn = NULL;
+	dns_cancel(cl->dns);
+	cl->dns = NULL;
+}
+
+static const struct conn_ops client_conn_ops = {
+	client_connect_done, cl_input, cl_message, cl_dropped,
+	cl_conn_failed, cl_lost, cl_release
+};
+
+static void
 client_schedule(struct client *cl)
 {
 	uint64_t base, ms;

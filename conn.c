@@ -1,19 +1,17 @@
 /*
- * conn.c - tunnel and control connections: listeners, accepted HTTP
- * requests (routed to the WebSocket or the control endpoint), client
- * attempts (resolve, connect, upgrade), the open WebSocket and the close
- * handshake.
+ * conn.c - tunnel and control connections: the socket, TLS, buffers, the
+ * open WebSocket (messages in, frames out, ping/pong, keepalive) and the
+ * close handshake.  What a connection is for -- an accepted request
+ * (serve.c), a client attempt and port (client.c) -- is its owner's
+ * business, reached through the owner's struct conn_ops.
  *
  * One entry point per connection (conn_io) runs the layers in order;
  * epoll interest is derived from state after every step; a failing
  * connection is closed and the daemon goes on.  Connections are freed
- * after the dispatch round (conn_reap), never inside their callback.
+ * after the dispatch round (loop_bury), never inside their callback.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,12 +21,17 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "etherws.h"
+#include "conn.h"
+#include "fmt.h"
+#include "http.h"
+#include "log.h"
+#include "switch.h"
+#include "tls.h"
+#include "util.h"
 
 static struct conn	*conns;
 static size_t		 nconns, nctl, ntun;	/* all, control, accepted tunnel */
 static struct conn	*dirty_head;
-static struct conn	*graveyard;
 size_t			 conn_tun_cap = SIZE_MAX;
 
 static void conn_io(struct ev_watcher *, uint32_t);
@@ -40,8 +43,50 @@ conn_count(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Sockets */
+
+void
+conn_sock_tune(int fd)
+{
+	int on = 1, v;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	v = 30;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
+	v = 10;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
+	v = 3;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
+	v = 60000;
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v));
+}
+
+void
+conn_addr_text(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
+    size_t fulllen)
+{
+	int port = 0;
+
+	ip[0] = '\0';
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+		ew_ntop(AF_INET, &s4->sin_addr, ip, iplen);
+		port = ntohs(s4->sin_port);
+		ew_snprintf(full, fulllen, "%s:%d", ip, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+		ew_ntop(AF_INET6, &s6->sin6_addr, ip, iplen);
+		port = ntohs(s6->sin6_port);
+		ew_snprintf(full, fulllen, "[%s]:%d", ip, port);
+	} else
+		ew_snprintf(full, fulllen, "?");
+}
+
+/* ------------------------------------------------------------------ */
 /* Buffers */
 
+/* Room for need more bytes in out, which may not pass cap in all. */
 static int
 out_reserve(struct conn *c, size_t need, size_t cap)
 {
@@ -76,14 +121,20 @@ static void
 mark_dirty(struct conn *c);
 
 int
-out_append(struct conn *c, const void *p, size_t len)
+conn_put(struct conn *c, const void *p, size_t len, size_t cap)
 {
-	if (out_reserve(c, len, (size_t)conf.queue + OUT_CTRL_SLACK) < 0)
+	if (out_reserve(c, len, cap) < 0)
 		return -1;
 	memcpy(c->out + c->outlen, p, len);
 	c->outlen += len;
 	mark_dirty(c);
 	return 0;
+}
+
+int
+out_append(struct conn *c, const void *p, size_t len)
+{
+	return conn_put(c, p, len, (size_t)sw_conf.queue + OUT_CTRL_SLACK);
 }
 
 static int
@@ -121,7 +172,8 @@ static void
 ka_cb(struct ev_timer *t);
 
 struct conn *
-conn_new(int fd, int client, int ctl)
+conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
+    void *owner)
 {
 	struct conn *c;
 
@@ -129,18 +181,20 @@ conn_new(int fd, int client, int ctl)
 	 * connections cannot lock the operator out (and vice versa). */
 	/* Client attempts are the operator's own ports: never capped, so a
 	 * flood on the tunnel listener cannot stop them reconnecting. */
-	if (ctl ? nctl >= (size_t)conf.ctlmaxconn : !client &&
-	    (ntun >= (size_t)conf.maxconn || ntun >= conn_tun_cap)) {
+	if (ctl ? nctl >= (size_t)sw_conf.ctlmaxconn : !client &&
+	    (ntun >= (size_t)sw_conf.maxconn || ntun >= conn_tun_cap)) {
 		log_msg_rl(EW_LOG_WARNING, ctl ? "ctlmaxconn" : "maxconn",
 		    "connection refused: %s connections at the limit (%lld)",
 		    ctl ? "control" : "tunnel",
-		    ctl ? conf.ctlmaxconn : conf.maxconn);
+		    ctl ? sw_conf.ctlmaxconn : sw_conf.maxconn);
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	c->ctl = ctl;
+	c->ops = ops;
+	c->owner = owner;
 	c->w.fd = -1;
 	c->w.cb = conn_io;
 	c->client = client;
@@ -164,21 +218,18 @@ conn_new(int fd, int client, int ctl)
 static void flush_dirty(void);
 
 static void
-conn_reap(void)
+conn_reap(struct ev_grave *g)
 {
-	struct conn *c;
+	struct conn *c = container_of(g, struct conn, grave);
 
-	/* Idle hooks run in the order they were first asked for: drain
-	 * the dirty list (it skips the dead) before freeing any of them. */
+	/* The dirty list may still hold it (dead, skipped): drain the list
+	 * before the memory goes. */
 	flush_dirty();
-	while ((c = graveyard) != NULL) {
-		graveyard = c->next;
-		ws_rx_free(&c->rx);
-		tls_free(c->tls);
-		free(c->in);
-		free(c->out);
-		free(c);
-	}
+	ws_rx_free(&c->rx);
+	tls_free(c->tls);
+	free(c->in);
+	free(c->out);
+	free(c);
 }
 
 /* Release everything now; free the memory after this round. */
@@ -194,13 +245,10 @@ conn_free(struct conn *c)
 		loop_del(&c->w);
 		close(fd);
 	}
-	client_dns_stop(c);
 	timer_stop(&c->tmo);
 	timer_stop(&c->ka);
-	if (c->awaiting != NULL)
-		c->awaiting->waiter = NULL;
-	if (c->cl != NULL && c->cl->conn == c)
-		c->cl->conn = NULL;
+	if (c->ops != NULL && c->ops->release != NULL)
+		c->ops->release(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -210,41 +258,24 @@ conn_free(struct conn *c)
 	nconns--;
 	nctl -= c->ctl != 0;
 	ntun -= !c->ctl && !c->client;
-	c->next = graveyard;
-	graveyard = c;
-	loop_idle(conn_reap);
+	loop_bury(&c->grave, conn_reap);
 }
 
-/* The connection of a port is gone: the port follows its kind's rule. */
-void
+/* The open WebSocket is gone: the owner hears of it once. */
+static void
 conn_lost(struct conn *c)
 {
-	struct port *p = c->port;
-	struct client *cl;
-
-	if (p == NULL)
+	if (c->owner == NULL || c->attempt)
 		return;
-	c->port = NULL;
-	p->conn = NULL;
-	if (p->kind == PORT_SERVER) {
-		log_msg_rl(EW_LOG_INFO, c->peerip, "disconnected: %s", c->peerip);
-		port_delete(p, 0);
-		return;
-	}
-	cl = p->cl;
-	log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s", p->target);
-	port_set_up(p, 0);
-	if (cl != NULL) {
-		cl->conn = NULL;
-		c->cl = NULL;
-		client_schedule(cl);
-	}
+	if (c->ops->lost != NULL)
+		c->ops->lost(c);
+	c->owner = NULL;
+	c->name = NULL;
 }
 
 static void mark_dirty(struct conn *c);
 
-/* Orderly end: flush what is queued, send FIN, wait for EOF. */
-static void
+void
 conn_linger(struct conn *c)
 {
 	c->state = CS_LINGER;
@@ -295,8 +326,8 @@ tls_err_text(struct conn *c, int e)
 static void
 conn_fail(struct conn *c)
 {
-	if (conn_attempting(c)) {
-		client_failed(c->cl, c->err);
+	if (c->attempt) {
+		c->ops->failed(c, c->err);
 		return;
 	}
 	conn_lost(c);
@@ -394,7 +425,7 @@ conn_ws_open(struct conn *c, const struct http_msg *m, int server)
 {
 	const struct http_header *h = http_header(m, OFFLOAD_HEADER);
 
-	c->offload = !conf.nooffload && h != NULL &&
+	c->offload = !sw_conf.nooffload && h != NULL &&
 	    http_has_token(h->value, h->value_len, OFFLOAD_TOKEN);
 	c->state = CS_WS;
 	ws_rx_init(&c->rx, server, MAX_FRAME +
@@ -451,12 +482,12 @@ send_frame(struct conn *c, const uint8_t *frame, size_t len,
 	}
 	if (ctrl)
 		return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
-		    (size_t)conf.queue + OUT_CTRL_SLACK);
+		    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
 	/* Tail drop when the queue would pass --queue bytes. */
-	if (c->outlen - c->outoff + hl + len > (size_t)conf.queue)
+	if (c->outlen - c->outoff + hl + len > (size_t)sw_conf.queue)
 		return -1;
 	return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
-	    (size_t)conf.queue + WS_HDR_MAX + 16);
+	    (size_t)sw_conf.queue + WS_HDR_MAX + 16);
 }
 
 int
@@ -480,13 +511,14 @@ ws_send_close(struct conn *c, int code)
 	b[0] = (uint8_t)(code >> 8);
 	b[1] = (uint8_t)code;
 	ws_send(c, WS_OP_CLOSE, b, code ? 2 : 0,
-	    (size_t)conf.queue + OUT_CTRL_SLACK);
+	    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
 }
 
 void
 conn_close(struct conn *c, int code)
 {
-	c->port = NULL;
+	c->owner = NULL;
+	c->name = NULL;
 	if (c->state != CS_WS) {
 		conn_free(c);
 		return;
@@ -497,274 +529,6 @@ conn_close(struct conn *c, int code)
 	c->state = CS_CLOSING;
 	timer_arm(&c->tmo, CLOSE_WAIT_MS);
 	conn_update(c);
-}
-
-/* ------------------------------------------------------------------ */
-/* HTTP replies from the server side */
-
-static void
-http_error(struct conn *c, int status, const char *extra, const char *body)
-{
-	char buf[512];
-	int n;
-
-	if (body == NULL)
-		body = http_reason(status);
-	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\n%s"
-	    "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n%s", status, http_reason(status),
-	    extra ? extra : "", strlen(body), body);
-	out_append(c, buf, (size_t)n);
-	conn_linger(c);
-}
-
-static void
-http_401(struct conn *c, int ctl)
-{
-	char buf[256];
-	int n;
-
-	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 401 %s\r\nWWW-Authenticate: "
-	    "Basic realm=\"etherws\"\r\nContent-Length: 0\r\n"
-	    "Connection: close\r\n\r\n",
-	    ctl ? "Authorization Required" : "Unauthorized");
-	out_append(c, buf, (size_t)n);
-	/* Rate-limited per peer: a password guesser cannot fill the log. */
-	log_msg_rl(EW_LOG_WARNING, c->peerip, "authentication failed: %s (%s)",
-	    c->peerip, ctl ? "control" : "tunnel");
-	conn_linger(c);
-}
-
-void
-ctl_reply(struct conn *c, const char *body, size_t len)
-{
-	char head[256];
-	int n;
-
-	if (c == NULL || c->dead)
-		return;
-	n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: "
-	    "application/json; charset=UTF-8\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n", len);
-	if (out_reserve(c, (size_t)n + len, (size_t)n + len + c->outlen) < 0) {
-		conn_free(c);
-		return;
-	}
-	memcpy(c->out + c->outlen, head, (size_t)n);
-	memcpy(c->out + c->outlen + n, body, len);
-	c->outlen += (size_t)n + len;
-	mark_dirty(c);
-	conn_linger(c);
-}
-
-/* ------------------------------------------------------------------ */
-/* Server side: route and check a request */
-
-static int
-path_is(const struct http_msg *m, const char *path)
-{
-	size_t n = 0;
-
-	while (n < m->target_len && m->target[n] != '?')
-		n++;
-	return strlen(path) == n && memcmp(m->target, path, n) == 0;
-}
-
-/* Without an htpasswd file the Authorization header is ignored. */
-static int
-auth_ok(struct htpasswd *db, const struct http_msg *m)
-{
-	const struct http_header *h;
-
-	if (db == NULL)
-		return 1;
-	h = http_header(m, "Authorization");
-	return h != NULL && htpasswd_check(db, h->value, h->value_len) == 1;
-}
-
-static void
-ctl_start(struct conn *c, const struct http_msg *m)
-{
-	static const char r100[] = "HTTP/1.1 100 Continue\r\n\r\n";
-	const struct http_header *h;
-	long long len;
-	char num[32];
-
-	if (!auth_ok(sw_ctlauth, m)) {
-		http_401(c, 1);
-		return;
-	}
-	if (!ew_strcaseeq(m->method, m->method_len, "POST")) {
-		http_error(c, 405, "Allow: POST\r\n", NULL);
-		return;
-	}
-	h = http_header(m, "Content-Length");
-	if (h == NULL || http_header(m, "Transfer-Encoding") != NULL) {
-		http_error(c, 411, NULL, NULL);
-		return;
-	}
-	if (h->value_len == 0 || h->value_len >= sizeof(num)) {
-		http_error(c, 400, NULL, NULL);
-		return;
-	}
-	memcpy(num, h->value, h->value_len);
-	num[h->value_len] = '\0';
-	if (!ew_isdigit(num[0]) || ew_parse_int(num, &len) < 0) {
-		http_error(c, 400, NULL, NULL);
-		return;
-	}
-	if (len > CTL_MAX_BODY) {
-		http_error(c, 413, NULL, NULL);
-		return;
-	}
-	h = http_header(m, "Expect");
-	if (h != NULL && ew_strcaseeq(h->value, h->value_len, "100-continue"))
-		out_append(c, r100, sizeof(r100) - 1);
-	c->body_len = (size_t)len;
-	c->inmax = IN_MAX_CTL;
-	c->state = CS_BODY;
-}
-
-static int
-origin_ok(const struct http_msg *m)
-{
-	const struct http_header *o, *h;
-	const char *v, *p;
-	size_t n;
-
-	o = http_header(m, "Origin");
-	if (o == NULL)
-		o = http_header(m, "Sec-WebSocket-Origin");
-	if (o == NULL)
-		return 1;
-	h = http_header(m, "Host");
-	v = o->value;
-	n = o->value_len;
-	p = memchr(v, ':', n);		/* skip "scheme://" */
-	if (p != NULL && (size_t)(p - v) + 3 <= n && p[1] == '/' &&
-	    p[2] == '/') {
-		n -= (size_t)(p + 3 - v);
-		v = p + 3;
-	}
-	if (n > 0 && v[n - 1] == '/')
-		n--;
-	if (h == NULL || h->value_len != n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (ew_lower((unsigned char)v[i]) !=
-		    ew_lower((unsigned char)h->value[i]))
-			return 0;
-	return 1;
-}
-
-/* A client port of this very switch (its id in X-Etherws-Id). */
-static int
-is_self(const struct http_msg *m)
-{
-	const struct http_header *h = http_header(m, "X-Etherws-Id");
-	char want[17];
-
-	if (h == NULL || h->value_len != 16)
-		return 0;
-	ew_snprintf(want, sizeof(want), "%016llx", (unsigned long long)sw_id);
-	return ew_strcaseeq(h->value, 16, want);
-}
-
-static void
-ws_accepted(struct conn *c, const struct http_msg *m)
-{
-	const struct http_header *h, *k, *hv;
-	char acc[29], buf[256];
-	struct port *p;
-	int n;
-
-	if (!auth_ok(sw_auth, m))
-		return http_401(c, 0);
-	if (!ew_strcaseeq(m->method, m->method_len, "GET"))
-		return http_error(c, 405, "Allow: GET\r\n", NULL);
-	h = http_header(m, "Upgrade");
-	if (h == NULL || !ew_strcaseeq(h->value, h->value_len, "websocket"))
-		return http_error(c, 400, NULL,
-		    "Can \"Upgrade\" only to \"WebSocket\".");
-	h = http_header(m, "Connection");
-	if (h == NULL || !http_has_token(h->value, h->value_len, "upgrade"))
-		return http_error(c, 400, NULL,
-		    "\"Connection\" must be \"Upgrade\".");
-	if (!origin_ok(m))
-		return http_error(c, 403, NULL,
-		    "Cross origin websockets not allowed");
-	h = http_header(m, "Sec-WebSocket-Version");
-	if (h == NULL || !(ew_strcaseeq(h->value, h->value_len, "13") ||
-	    ew_strcaseeq(h->value, h->value_len, "8") ||
-	    ew_strcaseeq(h->value, h->value_len, "7"))) {
-		static const char r426[] = "HTTP/1.1 426 Upgrade Required"
-		    "\r\nSec-WebSocket-Version: 7, 8, 13\r\n\r\n";
-		out_append(c, r426, sizeof(r426) - 1);
-		return conn_linger(c);
-	}
-	hv = http_header(m, "Host");
-	k = http_header(m, "Sec-WebSocket-Key");
-	if (hv == NULL || hv->value_len == 0 || k == NULL || k->value_len == 0)
-		return http_error(c, 400, NULL, NULL);
-	if (is_self(m))
-		return http_error(c, 409, "X-Etherws-Self: 1\r\n",
-		    "Connection to this switch itself refused");
-	ws_accept(k->value, k->value_len, acc);
-	/* Offload only when the client asked (only ours do). */
-	conn_ws_open(c, m, 1);
-	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
-	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Accept: %s\r\n%s\r\n", acc,
-	    c->offload ? OFFLOAD_LINE : "");
-	p = port_new(PORT_SERVER, c->peer);
-	if (p == NULL || out_append(c, buf, (size_t)n) < 0) {
-		if (p != NULL)
-			port_delete(p, 0);
-		return conn_free(c);
-	}
-	p->conn = c;
-	c->port = p;
-	timer_stop(&c->tmo);
-	log_msg_rl(EW_LOG_INFO, c->peerip, "connected: %s", c->peerip);
-}
-
-static void
-req_process(struct conn *c)
-{
-	struct http_msg m;
-	int r;
-
-	r = http_parse_request((const char *)c->in, c->inlen, HTTP_MAX_HEADER,
-	    &m);
-	if (r == HTTP_INCOMPLETE)
-		return;
-	if (r == HTTP_BAD)
-		return http_error(c, 400, NULL, NULL);
-	if (r == HTTP_TOO_LARGE)
-		return http_error(c, 431, NULL, NULL);
-	c->head_len = (size_t)r;
-	if (c->ls->ctl && path_is(&m, conf.ctlpath))
-		ctl_start(c, &m);
-	else if (c->ls->ws && path_is(&m, conf.path)) {
-		ws_accepted(c, &m);
-		if (c->state == CS_WS) {
-			in_consume(c, c->head_len);
-			ws_process(c);
-		}
-	} else
-		http_error(c, 404, NULL, NULL);
-}
-
-static void
-body_process(struct conn *c)
-{
-	if (c->inlen < c->head_len + c->body_len)
-		return;
-	c->state = CS_RPC;
-	timer_stop(&c->tmo);
-	rpc_request(c, (const char *)c->in + c->head_len, c->body_len);
-	if (!c->dead)
-		conn_update(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -784,34 +548,29 @@ ws_fail(struct conn *c, int code)
 static void
 ws_event(struct conn *c, struct ws_event *ev)
 {
-	struct port *p = c->port;
 	struct vnet vh;
 
 	switch (ev->type) {
 	case WS_EV_MESSAGE:
-		if (p == NULL || c->state != CS_WS)
+		if (c->owner == NULL || c->state != CS_WS)
 			break;
 		if (!c->offload)
-			switch_input(p, ev->data, ev->len, NULL);
+			c->ops->message(c, ev->data, ev->len, NULL);
 		else if (ev->len >= VNET_HDR_LEN) {
 			vnet_decode(&vh, ev->data);
-			switch_input(p, ev->data + VNET_HDR_LEN,
+			c->ops->message(c, ev->data + VNET_HDR_LEN,
 			    ev->len - VNET_HDR_LEN, &vh);
-		} else if (!p->shut) {
-			p->rx++;
-			p->rx_dropped++;
-		}
+		} else
+			c->ops->dropped(c);
 		break;
 	case WS_EV_DROPPED:
-		if (p != NULL && !p->shut) {
-			p->rx++;
-			p->rx_dropped++;
-		}
+		if (c->owner != NULL && c->state == CS_WS)
+			c->ops->dropped(c);
 		break;
 	case WS_EV_PING:
 		if (c->state == CS_WS)
 			ws_send(c, WS_OP_PONG, ev->data, ev->len,
-			    (size_t)conf.queue + OUT_CTRL_SLACK);
+			    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
 		break;
 	case WS_EV_CLOSE:
 		if (c->state == CS_WS) {
@@ -837,7 +596,7 @@ ws_event(struct conn *c, struct ws_event *ev)
 }
 
 void
-ws_process(struct conn *c)
+conn_ws_input(struct conn *c)
 {
 	struct ws_event ev;
 	size_t off = 0, n;
@@ -869,22 +628,16 @@ static void
 conn_input(struct conn *c)
 {
 	switch (c->state) {
-	case CS_REQ:
-		req_process(c);
-		if (!c->dead && c->state == CS_BODY)
-			body_process(c);
-		break;
-	case CS_BODY:
-		body_process(c);
-		break;
 	case CS_WS:
 	case CS_CLOSING:
-		ws_process(c);
+		conn_ws_input(c);
 		break;
 	case CS_LINGER:
 		c->inlen = 0;	/* discard */
 		break;
-	default:
+	default:		/* the owner's: a request, a response */
+		if (c->ops->input != NULL)
+			c->ops->input(c);
 		break;
 	}
 }
@@ -893,13 +646,13 @@ conn_input(struct conn *c)
 static void
 conn_eof(struct conn *c)
 {
-	if (conn_attempting(c)) {
+	if (c->attempt) {
 		if (c->err[0] == '\0' || (c->tls != NULL &&
 		    tls_established(c->tls) && tls_error(c->tls) == 0))
 			ew_snprintf(c->err, sizeof(c->err), "%s",
 			    "WebSocketConnectionClosedException: Connection "
 			    "is already closed.");
-		client_failed(c->cl, c->err);
+		c->ops->failed(c, c->err);
 		return;
 	}
 	conn_lost(c);
@@ -949,12 +702,7 @@ conn_read(struct conn *c)
 		c->inlen += (size_t)n;
 		c->last_rx = ew_now_ms();
 		c->ping_out = 0;
-		if (c->state == CS_HRESP)
-			client_hresp(c);
-		else if (c->state == CS_PROXY)
-			client_proxy_reply(c);
-		else
-			conn_input(c);
+		conn_input(c);
 		/* A short read of a plain socket drained it: epoll (level-
 		 * triggered) reports what comes next, so skip the recv that
 		 * would only say EAGAIN.  TLS may hold decrypted bytes the
@@ -967,32 +715,34 @@ conn_read(struct conn *c)
 /* ------------------------------------------------------------------ */
 /* Timers */
 
+void
+conn_keepalive(struct conn *c)
+{
+	c->last_rx = ew_now_ms();
+	if (sw_conf.keepalive > 0)
+		timer_arm(&c->ka, (uint64_t)sw_conf.keepalive * 1000);
+}
+
 static void
 tmo_cb(struct ev_timer *t)
 {
 	struct conn *c = container_of(t, struct conn, tmo);
 
-	switch (c->state) {
-	case CS_RESOLVE:
-	case CS_CONNECT:
-	case CS_PROXY:
-	case CS_HRESP:
+	if (c->attempt) {
 		ew_snprintf(c->err, sizeof(c->err), "timeout: timed out");
-		client_failed(c->cl, c->err);
-		break;
-	default:
-		/* Handshake deadline or close wait: just drop it. */
-		conn_lost(c);
-		conn_free(c);
-		break;
+		c->ops->failed(c, c->err);
+		return;
 	}
+	/* Handshake deadline or close wait: just drop it. */
+	conn_lost(c);
+	conn_free(c);
 }
 
 static void
 ka_cb(struct ev_timer *t)
 {
 	struct conn *c = container_of(t, struct conn, ka);
-	uint64_t now = ew_now_ms(), ka = (uint64_t)conf.keepalive * 1000;
+	uint64_t now = ew_now_ms(), ka = (uint64_t)sw_conf.keepalive * 1000;
 	uint8_t payload[8];
 	int i;
 
@@ -1003,7 +753,7 @@ ka_cb(struct ev_timer *t)
 		return;
 	}
 	if (c->ping_out) {
-		const char *who = c->port ? c->port->target : c->peer;
+		const char *who = c->name != NULL ? c->name : c->peer;
 
 		log_msg_rl(EW_LOG_WARNING, who, "keepalive timeout: %s", who);
 		conn_lost(c);
@@ -1013,7 +763,7 @@ ka_cb(struct ev_timer *t)
 	for (i = 0; i < 8; i++)
 		payload[i] = (uint8_t)(now >> (56 - 8 * i));
 	ws_send(c, WS_OP_PING, payload, sizeof(payload),
-	    (size_t)conf.queue + OUT_CTRL_SLACK);
+	    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
 	c->ping_out = 1;
 	c->last_rx = now;	/* the next check is one period away */
 	timer_arm(t, ka);
@@ -1029,7 +779,7 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 
 	if (c->state == CS_CONNECT) {
 		if (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP))
-			client_connect_done(c);
+			c->ops->connected(c);
 		return;
 	}
 	if ((revents & EPOLLOUT) && (c->outoff < c->outlen || c->tls)) {

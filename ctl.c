@@ -1,7 +1,7 @@
 /*
  * ctl.c - "etherws ctl": the one-shot control client.  Parses the
  * command line, makes the client-side checks, sends one JSON-RPC request
- * over HTTP (SPEC.md 2.2) and prints the reply as a table (SPEC.md 3).
+ * over HTTP and prints the reply as etherws 1.3's tables (docs/api.md).
  *
  * The password prompt and the HTTP/HTTPS exchange are in ctl_io.c.
  *
@@ -9,16 +9,22 @@
  * prompt EOF), 2 usage error or failed client-side check.
  *
  * Statics use the prefix cli_ because the switch's control endpoint
- * owns ctl_ (ctl_reply() in etherws.h).
+ * owns ctl_.
  */
 #include <arpa/inet.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "auth.h"
+#include "base64.h"
+#include "ctl.h"
+#include "defs.h"
+#include "fmt.h"
+#include "json.h"
+#include "util.h"
 
 #define CLI_DEFAULT_URL	"http://127.0.0.1:7867/ctl"
 #define CLI_MAX_OPTS	8
@@ -30,7 +36,8 @@
 
 struct cli_parser;
 
-/* One reply table (SPEC.md 3); a NULL key is the State column. */
+/* One reply table, as etherws 1.3 prints it; a NULL key is the State
+ * column. */
 struct cli_table {
 	const char	*head[CLI_MAX_COLS + 1];	/* NULL-terminated */
 	const char	*key[CLI_MAX_COLS];
@@ -94,7 +101,7 @@ cli_check(const char *fmt, ...)
 	va_start(ap, fmt);
 	ew_vsnprintf(data, sizeof(data), fmt, ap);
 	va_end(ap);
-	ew_print_error("Internal error", CLI_INTERNAL, data);
+	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
 	return CLI_USAGE;
 }
 
@@ -403,7 +410,7 @@ cli_print_rpc_error(const char *s, const struct json_tok *tok, int e)
 static int
 cli_reply_error(const char *data)
 {
-	ew_print_error("Internal error", CLI_INTERNAL, data);
+	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
 	return CLI_RUNTIME;
 }
 

@@ -1,7 +1,7 @@
 /*
  * ctl_io.c - the I/O of "etherws ctl" (ctl.c): the password prompt, and
  * the one HTTP request/response exchange with the control URL over TCP
- * or TLS (SPEC.md 2.2).
+ * or TLS.
  *
  * One 30 s deadline covers connect and the whole exchange, enforced with
  * poll() on a non-blocking socket.  The transport sits behind struct
@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -20,7 +19,14 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "ctl.h"
+#include "defs.h"
+#include "dns.h"
+#include "fmt.h"
+#include "http.h"
+#include "tls.h"
+#include "util.h"
 
 #define CLI_TIMEOUT_MS	30000
 #define CLI_REQ_HEAD	4096	/* path <= URL_MAX, host 256, auth ~700 */
@@ -112,7 +118,7 @@ cli_prompt(const char *prompt, char *buf, size_t cap)
 	}
 	if (r == 0)
 		return 0;
-	ew_print_error("Internal error", CLI_INTERNAL, r == -1 ?
+	ew_print_error("Internal error", EW_INTERNAL_ERROR, r == -1 ?
 	    "EOFError: EOF when reading a line" :
 	    "ValueError: Password too long");
 	return CLI_RUNTIME;
@@ -316,7 +322,8 @@ cli_tls_close(struct cli_io *io)
 {
 	tls_close(io->tls, io->fd);
 	tls_free(io->tls);
-	tls_anchors_free(&io->ta);
+	tls_anchors_destroy(io->ta);
+	io->ta = NULL;
 	cli_tcp_close(io);
 }
 
@@ -324,7 +331,7 @@ cli_tls_close(struct cli_io *io)
 static int
 cli_open(struct cli_io *io, const struct url *u, const struct cli_args *a)
 {
-	memset(&io->ta, 0, sizeof(io->ta));
+	io->ta = NULL;
 	io->fd = -1;
 	io->tls = NULL;
 	io->read = cli_tcp_read;
@@ -336,23 +343,24 @@ cli_open(struct cli_io *io, const struct url *u, const struct cli_args *a)
 	if (strcmp(u->scheme, "https") != 0)
 		return cli_fail(io, "URLError: <urlopen error unknown url "
 		    "type: %s>", u->scheme);
-	/* SPEC.md 9: --ctlsslcert, else the system bundle; none if
-	 * insecure.  SNI and name check: u->host (tls_client_new). */
-	if (!a->insecure && tls_anchors_load(&io->ta, a->sslcert != NULL ?
-	    a->sslcert : TLS_SYSTEM_CA, io->err, sizeof(io->err)) < 0)
+	/* --ctlsslcert, else the system bundle; none if insecure.  SNI
+	 * and name check: u->host (tls_client_new). */
+	if (!a->insecure && (io->ta = tls_anchors_new(a->sslcert != NULL ?
+	    a->sslcert : TLS_SYSTEM_CA, io->err, sizeof(io->err))) == NULL)
 		return -1;
 	if (cli_tcp_connect(io, u) < 0) {
-		tls_anchors_free(&io->ta);
+		tls_anchors_destroy(io->ta);
+		io->ta = NULL;
 		return -1;
 	}
 	io->read = cli_tls_read;
 	io->write = cli_tls_write;
 	io->close = cli_tls_close;
-	io->tls = tls_client_new(a->insecure ? NULL : &io->ta, u->host,
-	    a->insecure, NULL);
+	io->tls = tls_client_new(io->ta, u->host, a->insecure, NULL);
 	if (io->tls != NULL)
 		return 0;
-	tls_anchors_free(&io->ta);
+	tls_anchors_destroy(io->ta);
+	io->ta = NULL;
 	cli_tcp_close(io);
 	return cli_fail(io, "URLError: <urlopen error SSL: out of memory>");
 }

@@ -66,7 +66,12 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "defs.h"
+#include "dns.h"
+#include "fmt.h"
+#include "loop.h"
+#include "util.h"
 
 /* Our codes are getaddrinfo's, so ew_gai_strerror words them. */
 _Static_assert(DNS_ENONAME == EAI_NONAME && DNS_EAGAIN == EAI_AGAIN &&
@@ -658,7 +663,7 @@ struct dns_req {
 	void		(*cb)(void *, int, const struct dns_addr *, int);
 	void		*arg;
 	int		 released;
-	struct dns_req	*next;		/* graveyard */
+	struct ev_grave	 grave;		/* freed after the round */
 	/* the lookup */
 	int		 fd;		/* UDP, non-blocking, or -1 */
 	int		 family;	/* of fd */
@@ -1023,17 +1028,10 @@ req_result(const struct dns_req *r, struct dns_addr *out, int max)
 /* ------------------------------------------------------------------ */
 /* On the event loop */
 
-static struct dns_req *graveyard;
-
 static void
-dns_reap(void)
+dns_reap(struct ev_grave *g)
 {
-	struct dns_req *r;
-
-	while ((r = graveyard) != NULL) {
-		graveyard = r->next;
-		free(r);
-	}
+	free(container_of(g, struct dns_req, grave));
 }
 
 /* Nothing of r stays registered; its memory goes after this round. */
@@ -1047,9 +1045,7 @@ req_release(struct dns_req *r)
 		close(r->fd);
 	r->fd = -1;
 	timer_stop(&r->t);
-	r->next = graveyard;
-	graveyard = r;
-	loop_idle(dns_reap);
+	loop_bury(&r->grave, dns_reap);
 }
 
 static void

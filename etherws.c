@@ -2,10 +2,12 @@
  * etherws.c - main: dispatch to the "sw" (switch daemon) and "ctl"
  * (control client) sub-commands.
  */
-#include <stdio.h>
 #include <string.h>
 
-#include "etherws.h"
+#include "ctl.h"
+#include "defs.h"
+#include "fmt.h"
+#include "sw.h"
 
 static const char usage[] =
 "usage: etherws [-h] {sw,ctl} ...\n";

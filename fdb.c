@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etherws.h"
+#include "defs.h"
+#include "fdb.h"
 
 static size_t
 fdb_hash(const struct fdb *f, uint16_t vid, const uint8_t mac[6])

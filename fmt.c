@@ -21,7 +21,9 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "fmt.h"
+#include "util.h"
 
 struct sink {
 	char	*buf;

@@ -11,7 +11,10 @@
  */
 #include <string.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "defs.h"
+#include "gso.h"
+#include "util.h"
 
 #define ETH_VLAN	0x8100
 #define ETH_IPV4	0x0800

@@ -14,7 +14,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "defs.h"
+#include "fmt.h"
+#include "http.h"
+#include "util.h"
 
 /* ------------------------------------------------------------------ */
 /* Character classes (locale-free, argument is an unsigned char value) */

@@ -11,11 +11,13 @@
  * 4)"), since the control protocol reports them as "ValueError: <msg>".
  */
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "fmt.h"
+#include "json.h"
+#include "util.h"
 
 /* ------------------------------------------------------------------ */
 /* Reader */

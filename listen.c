@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,7 +19,23 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include "etherws.h"
+#include "conn.h"
+#include "dns.h"
+#include "fmt.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "serve.h"
+#include "switch.h"
+#include "util.h"
+
+struct listener {
+	struct ev_watcher w;
+	int		 ws, ctl;	/* endpoints served */
+	const struct tls_creds *creds;	/* TLS listener, or NULL */
+	struct ev_timer	 pause;		/* accept() out of fds: retry later */
+	struct listener	*next;
+};
 
 /* File descriptors kept for everything but accepted tunnel connections
  * (listeners, taps, client attempts, resolver sockets) beyond ctlmaxconn. */
@@ -30,44 +45,6 @@ static struct listener	*listeners;
 
 /* ------------------------------------------------------------------ */
 /* Listeners */
-
-void
-sock_tune(int fd)
-{
-	int on = 1, v;
-
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	v = 30;
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
-	v = 10;
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
-	v = 3;
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
-	v = 60000;
-	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v));
-}
-
-void
-addr_text(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
-    size_t fulllen)
-{
-	int port = 0;
-
-	ip[0] = '\0';
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)sa;
-		ew_ntop(AF_INET, &s4->sin_addr, ip, iplen);
-		port = ntohs(s4->sin_port);
-		ew_snprintf(full, fulllen, "%s:%d", ip, port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-		ew_ntop(AF_INET6, &s6->sin6_addr, ip, iplen);
-		port = ntohs(s6->sin6_port);
-		ew_snprintf(full, fulllen, "[%s]:%d", ip, port);
-	} else
-		ew_snprintf(full, fulllen, "?");
-}
 
 static void
 listener_resume(struct ev_timer *t)
@@ -83,7 +60,7 @@ listener_io(struct ev_watcher *w, uint32_t revents)
 	struct listener *ls = container_of(w, struct listener, w);
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	struct conn *c;
+	char ip[48], full[64];
 	int fd, i;
 
 	(void)revents;
@@ -103,24 +80,10 @@ listener_io(struct ev_watcher *w, uint32_t revents)
 			}
 			return;
 		}
-		/* A listener serving both paths counts as a tunnel one. */
-		c = conn_new(fd, 0, !ls->ws);
-		if (c == NULL) {
-			close(fd);	/* over the connection cap */
-			continue;
-		}
-		sock_tune(fd);
-		c->ls = ls;
-		c->state = CS_REQ;
-		if (ls->creds != NULL &&
-		    (c->tls = tls_server_new(ls->creds)) == NULL) {
-			conn_free(c);
-			continue;
-		}
-		c->inmax = IN_MAX_WS > IN_MAX_CTL ? IN_MAX_WS : IN_MAX_CTL;
-		addr_text((struct sockaddr *)&ss, c->peerip, sizeof(c->peerip),
-		    c->peer, sizeof(c->peer));
-		timer_arm(&c->tmo, HTTP_TIMEOUT_MS);
+		conn_sock_tune(fd);
+		conn_addr_text((struct sockaddr *)&ss, ip, sizeof(ip), full,
+		    sizeof(full));
+		serve_accept(fd, ls->ws, ls->ctl, ls->creds, full, ip);
 	}
 }
 
@@ -214,7 +177,7 @@ int
 listeners_open(char *err, size_t errlen)
 {
 	struct rlimit rl;
-	rlim_t keep = (rlim_t)conf.ctlmaxconn + FD_RESERVE;
+	rlim_t keep = (rlim_t)sw_conf.ctlmaxconn + FD_RESERVE;
 
 	/* Take the hard limit; accept no more tunnels than it leaves room
 	 * for, so the control endpoint and client ports always get fds.
@@ -230,12 +193,12 @@ listeners_open(char *err, size_t errlen)
 			conn_tun_cap = rl.rlim_cur > keep + 16 ?
 			    (size_t)(rl.rlim_cur - keep) : 16;
 	}
-	if (conf.port == conf.ctlport && strcmp(conf.host, conf.ctlhost) == 0)
-		return listen_host(conf.host, conf.port, 1, 1, sw_creds, err,
+	if (sw_conf.port == sw_conf.ctlport && strcmp(sw_conf.host, sw_conf.ctlhost) == 0)
+		return listen_host(sw_conf.host, sw_conf.port, 1, 1, serve_creds, err,
 		    errlen);
-	if (listen_host(conf.host, conf.port, 1, 0, sw_creds, err, errlen) < 0)
+	if (listen_host(sw_conf.host, sw_conf.port, 1, 0, serve_creds, err, errlen) < 0)
 		return -1;
-	return listen_host(conf.ctlhost, conf.ctlport, 0, 1, sw_ctlcreds, err,
+	return listen_host(sw_conf.ctlhost, sw_conf.ctlport, 0, 1, serve_ctlcreds, err,
 	    errlen);
 }
 

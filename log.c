@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -17,7 +16,12 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "defs.h"
+#include "fmt.h"
+#include "log.h"
+#include "logpriv.h"
+#include "util.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #define DEFAULT_FMT	"%(levelname)s:%(name)s:%(message)s"

@@ -1,6 +1,6 @@
 /*
- * logconf.c - --logconf: the logging.config.fileConfig subset of SPEC.md
- * 11.  The file (at most LOG_CONF_MAX bytes) is split in place into
+ * logconf.c - --logconf: the subset of Python's logging.config.fileConfig
+ * that etherws 1.3 users write (etherws.8).  The file (at most LOG_CONF_MAX bytes) is split in place into
  * sections and options as Python's configparser does, the formatters,
  * handlers and loggers are checked in Python's order, and the one
  * handler of the etherws logger is handed to log.c (log_set_handler);
@@ -8,13 +8,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "defs.h"
+#include "fmt.h"
+#include "log.h"
+#include "logpriv.h"
+#include "util.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #define HANDLER_FMT	"%(message)s"	/* Python's handler default */

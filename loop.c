@@ -1,7 +1,8 @@
 /*
  * loop.c - the one event loop: epoll for fds, a binary min-heap for
  * timers, and idle hooks that run once per dispatch round (used to flush
- * batched output, in the manner of redis' beforesleep).
+ * batched output, in the manner of redis' beforesleep), and the one
+ * deferred free (loop_bury) that runs after them.
  *
  * Level-triggered.  A watcher removed during a round has its remaining
  * fetched events cancelled, so owners may be torn down from any
@@ -13,7 +14,8 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
-#include "etherws.h"
+#include "loop.h"
+#include "util.h"
 
 #define LOOP_EVENTS	64
 #define LOOP_IDLE_MAX	8
@@ -26,6 +28,7 @@ static struct ev_timer		**heap;
 static size_t			 heap_len, heap_cap;
 static void			(*idle_fns[LOOP_IDLE_MAX])(void);
 static int			 nidle;
+static struct ev_grave		*graves;
 
 int
 loop_init(void)
@@ -209,16 +212,31 @@ loop_idle(void (*fn)(void))
 		idle_fns[nidle++] = fn;
 }
 
+void
+loop_bury(struct ev_grave *g, void (*fn)(struct ev_grave *))
+{
+	g->fn = fn;
+	g->next = graves;
+	graves = g;
+}
+
+/* Idle hooks first (they may still look at what was buried this round,
+ * and bury more), then the graves, until none is left. */
 static void
 idle_run(void)
 {
 	void (*fns[LOOP_IDLE_MAX])(void);
+	struct ev_grave *g;
 	int i, n = nidle;
 
 	memcpy(fns, idle_fns, sizeof(fns));
 	nidle = 0;
 	for (i = 0; i < n; i++)
 		fns[i]();
+	while ((g = graves) != NULL) {
+		graves = g->next;
+		g->fn(g);
+	}
 }
 
 void

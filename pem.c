@@ -1,5 +1,5 @@
 /*
- * pem.c - TLS certificate files on BearSSL (SPEC.md section 9): PEM
+ * pem.c - TLS certificate files on BearSSL (etherws.8, TLS): PEM
  * files decoded into server credentials (private key and chain, the key
  * checked against the leaf) or into trust anchors.  Keys are deep-copied;
  * buffers that held key material are wiped before they are freed.
@@ -7,13 +7,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "etherws.h"
+#include "defs.h"
+#include "fmt.h"
+#include "tls.h"
+#include "tls_br.h"
+#include "util.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers */
@@ -699,4 +702,58 @@ tls_anchors_free(struct tls_anchors *a)
 		free(a->ta[i].dn.data);
 	free(a->ta);
 	memset(a, 0, sizeof(*a));
+}
+
+/* ------------------------------------------------------------------ */
+/* Allocated forms, for the modules that see these types opaque */
+
+struct tls_creds *
+tls_creds_new(const char *keyfile, const char *certfile, char *err,
+    size_t errlen)
+{
+	struct tls_creds *cr = calloc(1, sizeof(*cr));
+
+	if (cr == NULL) {
+		ew_snprintf(err, errlen, "MemoryError");
+		return NULL;
+	}
+	if (tls_creds_load(cr, keyfile, certfile, err, errlen) < 0) {
+		free(cr);
+		return NULL;
+	}
+	return cr;
+}
+
+void
+tls_creds_destroy(struct tls_creds *cr)
+{
+	if (cr == NULL)
+		return;
+	tls_creds_free(cr);
+	free(cr);
+}
+
+struct tls_anchors *
+tls_anchors_new(const char *file, char *err, size_t errlen)
+{
+	struct tls_anchors *a = calloc(1, sizeof(*a));
+
+	if (a == NULL) {
+		ew_snprintf(err, errlen, "MemoryError");
+		return NULL;
+	}
+	if (tls_anchors_load(a, file, err, errlen) < 0) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void
+tls_anchors_destroy(struct tls_anchors *a)
+{
+	if (a == NULL)
+		return;
+	tls_anchors_free(a);
+	free(a);
 }

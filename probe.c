@@ -18,7 +18,14 @@
  */
 #include <string.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "defs.h"
+#include "fdb.h"
+#include "log.h"
+#include "loop.h"
+#include "port.h"
+#include "probe.h"
+#include "util.h"
 
 #define PROBE_ETHERTYPE		0x88b5	/* IEEE 802 local experimental 1 */
 #define PROBE_LEN		60
@@ -29,6 +36,7 @@
 #define PROBE_TC_FRESH_MS	1000	/* TC: forget entries older than this */
 
 uint64_t		 sw_id;
+static struct fdb	*fdb;		/* the switch's */
 static uint64_t		 nonce;		/* of the current probe round */
 static int		 verifying;	/* a fresh round is out */
 static int		 tc_rounds;	/* topology change still to announce */
@@ -167,7 +175,7 @@ block(struct port *p, uint64_t now)
 		return;
 	p->loop_blocked = 1;
 	p->loop_blocks++;
-	fdb_del_port(&fdb, p->no, NULL);
+	fdb_del_port(fdb, p->no, NULL);
 	/* Other switches learned MACs through the loop; tell them. */
 	tc_rounds = PROBE_TC_ROUNDS;
 	timer_arm(&round_timer, 0);
@@ -227,7 +235,7 @@ probe_input(struct port *p, const uint8_t *f, size_t len)
 		 * point the wrong way.  Keep only what is being refreshed,
 		 * as STP's topology change does with a short ageing. */
 		if (f[39])
-			fdb_forget_older(&fdb, now, PROBE_TC_FRESH_MS);
+			fdb_forget_older(fdb, now, PROBE_TC_FRESH_MS);
 		return 0;
 	}
 	from = (int)ew_be32(f + 27);
@@ -248,8 +256,9 @@ probe_blocked(struct port *p, uint64_t now)
 }
 
 void
-probe_init(void)
+probe_init(struct fdb *f)
 {
+	fdb = f;
 	ew_random(&sw_id, sizeof(sw_id));
 	ew_random(&nonce, sizeof(nonce));
 	timer_init(&round_timer, round_cb);

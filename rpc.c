@@ -1,22 +1,48 @@
 /*
- * rpc.c - the JSON-RPC 2.0 control methods (SPEC.md section 4):
+ * rpc.c - the JSON-RPC 2.0 control methods (docs/api.md):
  * envelope checks, the seven etherws.control methods, and the replies.
  *
  * Replies are built with the bounded writer into a buffer that doubles
  * until the document fits (a listFdb of 8192 entries is ~600 KB).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "client.h"
+#include "fdb.h"
+#include "fmt.h"
+#include "json.h"
+#include "log.h"
+#include "port.h"
+#include "rpc.h"
+#include "switch.h"
+#include "tap.h"
+#include "tapport.h"
+#include "util.h"
 
 #define NS		"etherws.control."
 #define REPLY_MAX	(8 * 1024 * 1024)
 #define ERR_MAX		512
 
+/* Where a reply goes. */
+struct rpc_to {
+	rpc_reply_fn	*fn;		/* NULL: nobody waits any more */
+	void		*ctx;
+};
+
+/* An addPort of a client port, answered when its first attempt ends. */
+struct rpc_wait {
+	struct rpc_to	 to;
+	char		*id;		/* JSON text of the request's id */
+	size_t		 idlen;
+	struct rpc_wait	*next, *prev;
+};
+
+static struct rpc_wait	*waits;
+
 struct req {
-	struct conn	*c;
+	struct rpc_to	 to;
 	const char	*s;		/* body */
 	struct json_tok	*t;
 	int		 params;	/* token index or -1 */
@@ -28,7 +54,7 @@ struct req {
 typedef void emit_fn(struct jw *, void *);
 
 static void
-send_doc(struct conn *c, const char *id, size_t idlen, emit_fn *emit,
+send_doc(const struct rpc_to *to, const char *id, size_t idlen, emit_fn *emit,
     void *arg, const char *errmsg, int code, const char *data)
 {
 	struct jw w;
@@ -64,7 +90,7 @@ send_doc(struct conn *c, const char *id, size_t idlen, emit_fn *emit,
 			jw_raw(&w, "]}}");
 		}
 		if (!w.ovf) {
-			ctl_reply(c, buf, w.len);
+			to->fn(to->ctx, buf, w.len);
 			free(buf);
 			return;
 		}
@@ -73,13 +99,13 @@ send_doc(struct conn *c, const char *id, size_t idlen, emit_fn *emit,
 		cap *= 2;
 	}
 	free(buf);
-	ctl_reply(c, "{\"jsonrpc\": \"2.0\", \"id\": null, \"error\": "
+	to->fn(to->ctx, "{\"jsonrpc\": \"2.0\", \"id\": null, \"error\": "
 	    "{\"code\": -32603, \"message\": \"Internal error\", \"data\": "
 	    "\"MemoryError\"}}", 104);
 }
 
 static void
-send_error(struct conn *c, const char *id, size_t idlen, int code,
+send_error(const struct rpc_to *to, const char *id, size_t idlen, int code,
     const char *data)
 {
 	const char *msg;
@@ -93,7 +119,7 @@ send_error(struct conn *c, const char *id, size_t idlen, int code,
 	}
 	if (code == -32602)
 		log_msg(EW_LOG_ERROR, "%s", data);
-	send_doc(c, id, idlen, NULL, NULL, msg, code, data);
+	send_doc(to, id, idlen, NULL, NULL, msg, code, data);
 }
 
 /* ------------------------------------------------------------------ */
@@ -207,7 +233,7 @@ emit_fdb(struct jw *w, void *arg)
 	size_t i, n;
 
 	(void)arg;
-	n = fdb_list(&fdb, now, &e);
+	n = fdb_list(&sw_fdb, now, &e);
 	for (i = 0; i < n; i++) {
 		ew_snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 		    e[i].mac[0], e[i].mac[1], e[i].mac[2], e[i].mac[3],
@@ -310,6 +336,55 @@ opt_str(struct req *r, int obj, const char *key, char *out, size_t cap,
 /* ------------------------------------------------------------------ */
 /* Methods */
 
+static struct rpc_wait *
+wait_new(struct req *r)
+{
+	struct rpc_wait *w;
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL || (w->id = malloc(r->idlen)) == NULL) {
+		free(w);
+		ew_snprintf(r->err, sizeof(r->err), "MemoryError");
+		return NULL;
+	}
+	memcpy(w->id, r->id, r->idlen);
+	w->idlen = r->idlen;
+	return w;
+}
+
+/* Unlinked (if linked) and freed; NULL is fine. */
+static void
+wait_free(struct rpc_wait *w)
+{
+	if (w == NULL)
+		return;
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else if (waits == w)
+		waits = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	free(w->id);
+	free(w);
+}
+
+
+/* A client port's first attempt ended: answer, if anyone still waits. */
+static void
+addport_done(void *arg, struct port *p, const char *err)
+{
+	struct rpc_wait *w = arg;
+
+	if (w->to.fn != NULL) {
+		if (p != NULL)
+			send_doc(&w->to, w->id, w->idlen, emit_one_port, p,
+			    NULL, 0, NULL);
+		else
+			send_error(&w->to, w->id, w->idlen, -32602, err);
+	}
+	wait_free(w);
+}
+
 static int
 m_addport(struct req *r)
 {
@@ -317,6 +392,7 @@ m_addport(struct req *r)
 	    cacerts[1024], raw[128], pinbuf[128];
 	const char *u, *pw, *ca, *pin;
 	enum port_kind kind;
+	struct rpc_wait *w;
 	struct client *cl;
 	struct port *p;
 	int i, opts, insecure = 0;
@@ -344,10 +420,10 @@ m_addport(struct req *r)
 		return -1;
 	}
 	if (kind != PORT_CLIENT) {
-		p = port_add_dev(kind, target, r->err, sizeof(r->err));
+		p = tapport_add(kind, target, r->err, sizeof(r->err));
 		if (p == NULL)
 			return -1;
-		send_doc(r->c, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+		send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
 		return 0;
 	}
 	opts = param(r, "options");
@@ -360,13 +436,21 @@ m_addport(struct req *r)
 		return -1;
 	if (opts >= 0 && (i = json_obj_get(r->s, r->t, opts, "insecure")) >= 0)
 		insecure = json_truthy(r->s, r->t, i);
-	cl = client_new(target, u, pw, ca, insecure, pin, r->err,
-	    sizeof(r->err));
+	w = wait_new(r);
+	cl = w == NULL ? NULL : client_new(target, u, pw, ca, insecure, pin,
+	    r->err, sizeof(r->err));
 	explicit_bzero(pass, sizeof(pass));
-	if (cl == NULL)
+	if (cl == NULL) {
+		wait_free(w);
 		return -1;
-	/* Answered by rpc_client_done once the first attempt ends. */
-	client_start(cl, r->c, r->id, r->idlen);
+	}
+	/* Answered by addport_done once the first attempt ends. */
+	w->to = r->to;
+	w->next = waits;
+	if (waits != NULL)
+		waits->prev = w;
+	waits = w;
+	client_start(cl, addport_done, w);
 	return 0;
 }
 
@@ -381,7 +465,7 @@ m_setport(struct req *r)
 	i = param(r, "shut");
 	if (i >= 0 && r->t[i].type != JSON_NULL)
 		p->shut = json_truthy(r->s, r->t, i);
-	send_doc(r->c, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+	send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
 	return 0;
 }
 
@@ -394,7 +478,7 @@ m_delport(struct req *r)
 		return -1;
 	port_delete(p, 1000);
 	/* The port's memory lives until the end of this round. */
-	send_doc(r->c, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+	send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
 	return 0;
 }
 
@@ -429,14 +513,14 @@ m_setif(struct req *r)
 	if (ifconf_set(p->ifname, addr, mask, (int)mtu, r->err,
 	    sizeof(r->err)) < 0)
 		return -1;
-	send_doc(r->c, r->id, r->idlen, emit_one_if, p, NULL, 0, NULL);
+	send_doc(&r->to, r->id, r->idlen, emit_one_if, p, NULL, 0, NULL);
 	return 0;
 }
 
 static int
 m_list(struct req *r, emit_fn *emit)
 {
-	send_doc(r->c, r->id, r->idlen, emit, NULL, NULL, 0, NULL);
+	send_doc(&r->to, r->id, r->idlen, emit, NULL, NULL, 0, NULL);
 	return 0;
 }
 
@@ -450,12 +534,12 @@ envelope(struct req *r, char *name, size_t cap)
 	int i, m;
 
 	if (r->t[0].type != JSON_OBJECT) {
-		send_error(r->c, r->id, r->idlen, -32600,
+		send_error(&r->to, r->id, r->idlen, -32600,
 		    "TypeError: request must be an object");
 		return -1;
 	}
 	if ((i = json_obj_get(r->s, r->t, 0, "jsonrpc")) < 0) {
-		send_error(r->c, r->id, r->idlen, -32600,
+		send_error(&r->to, r->id, r->idlen, -32600,
 		    "KeyError: 'jsonrpc'");
 		return -1;
 	}
@@ -464,11 +548,11 @@ envelope(struct req *r, char *name, size_t cap)
 			raw_text(r, i, ver, sizeof(ver));
 		ew_snprintf(r->err, sizeof(r->err),
 		    "ValueError: Invalid JSON-RPC version: %s", ver);
-		send_error(r->c, r->id, r->idlen, -32600, r->err);
+		send_error(&r->to, r->id, r->idlen, -32600, r->err);
 		return -1;
 	}
 	if ((m = json_obj_get(r->s, r->t, 0, "method")) < 0) {
-		send_error(r->c, r->id, r->idlen, -32600, "KeyError: 'method'");
+		send_error(&r->to, r->id, r->idlen, -32600, "KeyError: 'method'");
 		return -1;
 	}
 	if (json_get_str(r->s, r->t, m, method, sizeof(method)) < 0)
@@ -477,7 +561,7 @@ envelope(struct req *r, char *name, size_t cap)
 	    strncmp(method, NS, strlen(NS)) != 0) {
 		ew_snprintf(r->err, sizeof(r->err),
 		    "ValueError: Invalid method namespace: %s", method);
-		send_error(r->c, r->id, r->idlen, -32601, r->err);
+		send_error(&r->to, r->id, r->idlen, -32601, r->err);
 		return -1;
 	}
 	ew_snprintf(name, cap, "%s", method + strlen(NS));
@@ -485,7 +569,7 @@ envelope(struct req *r, char *name, size_t cap)
 }
 
 void
-rpc_request(struct conn *c, const char *body, size_t len)
+rpc_request(const char *body, size_t len, rpc_reply_fn *reply, void *ctx)
 {
 	static struct json_tok toks[JSON_MAX_TOKENS];
 	struct req r;
@@ -494,7 +578,8 @@ rpc_request(struct conn *c, const char *body, size_t len)
 	int n, i, rc;
 
 	memset(&r, 0, sizeof(r));
-	r.c = c;
+	r.to.fn = reply;
+	r.to.ctx = ctx;
 	r.s = body;
 	r.t = toks;
 	r.id = "null";
@@ -503,7 +588,7 @@ rpc_request(struct conn *c, const char *body, size_t len)
 	n = json_parse(body, len, toks, JSON_MAX_TOKENS, JSON_MAX_DEPTH, &perr);
 	if (n < 0) {
 		ew_snprintf(r.err, sizeof(r.err), "ValueError: %s", perr);
-		send_error(c, r.id, r.idlen, -32700, r.err);
+		send_error(&r.to, r.id, r.idlen, -32700, r.err);
 		return;
 	}
 	if (toks[0].type == JSON_OBJECT &&
@@ -524,12 +609,12 @@ rpc_request(struct conn *c, const char *body, size_t len)
 	    strcmp(name, "delPort") != 0 && strcmp(name, "setInterface") != 0) {
 		ew_snprintf(r.err, sizeof(r.err), "ValueError: Unknown method: %s",
 		    name);
-		send_error(c, r.id, r.idlen, -32601, r.err);
+		send_error(&r.to, r.id, r.idlen, -32601, r.err);
 		return;
 	} else {
 		i = json_obj_get(body, toks, 0, "params");
 		if (i >= 0 && toks[i].type != JSON_OBJECT) {
-			send_error(c, r.id, r.idlen, -32602,
+			send_error(&r.to, r.id, r.idlen, -32602,
 			    "TypeError: params must be an object");
 			return;
 		}
@@ -544,15 +629,15 @@ rpc_request(struct conn *c, const char *body, size_t len)
 			rc = m_setif(&r);
 	}
 	if (rc < 0)
-		send_error(c, r.id, r.idlen, -32602, r.err);
+		send_error(&r.to, r.id, r.idlen, -32602, r.err);
 }
 
 void
-rpc_client_done(struct conn *waiter, const char *id, size_t idlen,
-    struct port *p, const char *err)
+rpc_abandon(void *ctx)
 {
-	if (p != NULL)
-		send_doc(waiter, id, idlen, emit_one_port, p, NULL, 0, NULL);
-	else
-		send_error(waiter, id, idlen, -32602, err);
+	struct rpc_wait *w;
+
+	for (w = waits; w != NULL; w = w->next)
+		if (w->to.ctx == ctx)
+			w->to.fn = NULL;
 }

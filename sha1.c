@@ -5,7 +5,9 @@
  */
 #include <string.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "sha1.h"
+#include "util.h"
 
 static inline uint32_t
 sha1_rol(uint32_t x, int n)

@@ -1,16 +1,12 @@
 /*
- * sw.c - the switch daemon: command line, start-up, the port table and
- * the learning switch itself.
- *
- * The switch knows nothing of sockets, TLS or WebSocket: frames come in
- * through switch_input() and leave through port_output(); a tunnel port
- * hands its frames to its connection (conn.c).
+ * sw.c - the sw sub-command: its command line and checks, the daemon's
+ * life (start-up, detaching, pidfile, signals, shutdown) and main.  It
+ * sets the switch up and hands over to the event loop.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,467 +14,24 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
-#include "etherws.h"
+#include "auth.h"
+#include "conn.h"
+#include "fmt.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "serve.h"
+#include "sw.h"
+#include "switch.h"
+#include "tls.h"
+#include "util.h"
 
-struct sw_conf	 conf;
-struct fdb	 fdb;
-struct htpasswd	*sw_auth, *sw_ctlauth;
-struct tls_creds *sw_creds, *sw_ctlcreds;
-
-static struct port	**ptab;		/* ascending port numbers */
-static size_t		 nports, ptab_cap;
-static int		 next_no = 1;
-static struct port	*grave;		/* deleted, freed after the round */
-static struct ev_timer	 sweep_timer;
 static struct ev_timer	 exit_timer, exit_poll_timer;
 static struct ev_watcher sig_w;
 static int		 shutting_down;
 
 /* ------------------------------------------------------------------ */
-/* Port table */
-
-struct port *
-port_at(size_t i)
-{
-	return i < nports ? ptab[i] : NULL;
-}
-
-struct port *
-port_find(int no)
-{
-	size_t lo = 0, hi = nports, mid;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (ptab[mid]->no == no)
-			return ptab[mid];
-		if (ptab[mid]->no < no)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-struct port *
-port_new(enum port_kind kind, const char *target)
-{
-	struct port *p, **n;
-	size_t cap;
-
-	if (nports == ptab_cap) {
-		cap = ptab_cap ? ptab_cap * 2 : 16;
-		n = realloc(ptab, cap * sizeof(*n));
-		if (n == NULL)
-			return NULL;
-		ptab = n;
-		ptab_cap = cap;
-	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		return NULL;
-	p->no = next_no++;
-	p->kind = kind;
-	p->fd = -1;
-	p->w.fd = -1;
-	p->up = 1;
-	p->up_since = p->storm_last = ew_now_ms();
-	p->storm_tokens = (uint64_t)conf.stormlimit * 1000;
-	probe_port_up(p);
-	ew_snprintf(p->target, sizeof(p->target), "%s", target);
-	ptab[nports++] = p;
-	return p;
-}
-
-static void
-port_reap(void)
-{
-	struct port *p;
-
-	while ((p = grave) != NULL) {
-		grave = p->grave_next;
-		free(p);
-	}
-}
-
-static void
-fdb_log(const struct fdb_entry *e, const char *why)
-{
-	log_debug("fdb %s: port:%d; vid:%d; mac:%02x%02x%02x%02x%02x%02x",
-	    why, e->port, e->vid, e->mac[0], e->mac[1], e->mac[2], e->mac[3],
-	    e->mac[4], e->mac[5]);
-}
-
-void
-port_set_up(struct port *p, int up)
-{
-	p->up = up;
-	if (!up)
-		fdb_del_port(&fdb, p->no, fdb_log);
-	else {
-		p->up_since = ew_now_ms();
-		probe_port_up(p);
-	}
-}
-
-void
-port_delete(struct port *p, int close_code)
-{
-	size_t i;
-
-	for (i = 0; i < nports && ptab[i] != p; i++)
-		;
-	if (i == nports)
-		return;
-	memmove(&ptab[i], &ptab[i + 1], (nports - i - 1) * sizeof(*ptab));
-	nports--;
-	fdb_del_port(&fdb, p->no, fdb_log);
-	if (p->fd >= 0) {
-		loop_del(&p->w);
-		close(p->fd);	/* a tap device vanishes with its fd */
-		p->fd = -1;
-		log_msg(EW_LOG_INFO, "disconnected: %s", p->target);
-	}
-	if (p->cl != NULL) {
-		client_free(p->cl);
-		p->cl = NULL;
-	}
-	if (p->conn != NULL) {
-		/* The connection forgets its port here: say it now. */
-		log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s",
-		    p->kind == PORT_SERVER ? p->conn->peerip : p->target);
-		conn_close(p->conn, close_code);
-		p->conn = NULL;
-	}
-	/* Callers may still be inside this port's callback: free later. */
-	p->grave_next = grave;
-	grave = p;
-	loop_idle(port_reap);
-}
-
-/* ------------------------------------------------------------------ */
-/* The switch */
-
-/* One frame as it is, with its metadata to a port that takes it (vh
- * NULL: none); 0, or -1 if not sent. */
-static int
-port_xmit(struct port *q, const uint8_t *frame, size_t len,
-    const struct vnet *vh)
-{
-	if (q->kind == PORT_TAP || q->kind == PORT_NETDEV)
-		return dev_write(q->fd, q->vnet, frame, len, vh);
-	if (q->conn != NULL)
-		return conn_send_frame(q->conn, frame, len, vh);
-	return -1;
-}
-
-int
-port_send(struct port *q, const uint8_t *frame, size_t len)
-{
-	/* A loop probe must not be lost to a queue full of the very
-	 * storm it is there to stop: past --queue, like Pongs. */
-	if (q->conn != NULL)
-		return conn_send_ctrl_frame(q->conn, frame, len);
-	return port_xmit(q, frame, len, NULL);
-}
-
-static void
-port_count(struct port *q, int rc)
-{
-	if (rc == 0)
-		q->tx++;
-	else
-		q->tx_dropped++;
-}
-
-int
-port_offload(const struct port *q)
-{
-	return q->conn != NULL ? q->conn->offload : q->vnet;
-}
-
-/* Can q take (frame, vh) as it is? */
-static int
-takes(const struct port *q, const struct vnet *vh)
-{
-	return port_offload(q) || vnet_plain(vh);
-}
-
-static int
-usable(struct port *q, const struct port *from, uint64_t now)
-{
-	return q != from && !q->shut && q->up && !probe_blocked(q, now);
-}
-
-/* Where gso_segment's ordinary frames go: to one port, or (to NULL)
- * flooded to every usable port that does not take metadata. */
-struct seg_to {
-	struct port	*to, *from;
-	uint64_t	 now;
-};
-/* One segment at a time: gso_segment builds each here before the next. */
-static uint8_t seg_buf[MAX_FRAME];
-
-static void
-seg_out(void *arg, const uint8_t *f, size_t len)
-{
-	struct seg_to *st = arg;
-	struct port *q;
-	size_t i;
-
-	if (st->to != NULL) {
-		port_count(st->to, port_xmit(st->to, f, len, NULL));
-		return;
-	}
-	for (i = 0; i < nports; i++) {
-		q = ptab[i];
-		if (usable(q, st->from, st->now) && !port_offload(q))
-			port_count(q, port_xmit(q, f, len, NULL));
-	}
-}
-
-/* Counted output: a super-frame (or a checksum still to complete) to a
- * port without offload goes out as ordinary frames, each counted. */
-static void
-port_output(struct port *q, const uint8_t *frame, size_t len,
-    const struct vnet *vh)
-{
-	struct seg_to st = { q, NULL, 0 };
-
-	if (takes(q, vh))
-		port_count(q, port_xmit(q, frame, len,
-		    port_offload(q) ? vh : NULL));
-	else if (gso_segment(vh, frame, len, seg_buf, seg_out, &st) < 0)
-		q->tx_dropped++;	/* vnet_check passed: cannot happen */
-}
-
-static void
-log_sent(const char *ports, uint16_t vid, const uint8_t *f)
-{
-	log_debug("sent: port:%s; vid:%d; "
-	    "%02x%02x%02x%02x%02x%02x -> %02x%02x%02x%02x%02x%02x",
-	    ports, vid, f[6], f[7], f[8], f[9], f[10], f[11],
-	    f[0], f[1], f[2], f[3], f[4], f[5]);
-}
-
-/* Flood to every other usable port; probes are not counted (they are
- * the switches' own control traffic, not the users' frames).  Ports
- * without offload get a super-frame's segments after the others got
- * it whole: it is cut once, not once per port. */
-static void
-flood(struct port *from, const uint8_t *frame, size_t len,
-    const struct vnet *vh, uint16_t vid, uint64_t now, int probe)
-{
-	struct seg_to st = { NULL, from, now };
-	char list[256];
-	size_t i, off = 0;
-	struct port *q;
-	int cut = 0;
-
-	list[0] = '\0';
-	for (i = 0; i < nports; i++) {
-		q = ptab[i];
-		if (!usable(q, from, now))
-			continue;
-		if (probe)
-			port_send(q, frame, len);
-		else if (takes(q, vh))
-			port_output(q, frame, len, vh);
-		else
-			cut = 1;
-		if (log_level <= EW_LOG_DEBUG && off < sizeof(list) - 16)
-			off += (size_t)ew_snprintf(list + off, sizeof(list) - off,
-			    "%s%d", off ? "," : "", q->no);
-	}
-	if (cut)
-		(void)gso_segment(vh, frame, len, seg_buf, seg_out, &st);
-	if (log_level <= EW_LOG_DEBUG)
-		log_sent(list, vid, frame);
-}
-
-/* Storm control: a token bucket of flooded frames per input port, in
- * thousandths so that low limits refill smoothly. */
-static int
-storm_exceeded(struct port *p, uint64_t now)
-{
-	uint64_t cap = (uint64_t)conf.stormlimit * 1000;
-
-	if (conf.stormlimit <= 0)
-		return 0;
-	if (now > p->storm_last) {
-		p->storm_tokens += (now - p->storm_last) *
-		    (uint64_t)conf.stormlimit;
-		if (p->storm_tokens > cap)
-			p->storm_tokens = cap;
-		p->storm_last = now;
-	}
-	if (p->storm_tokens < 1000)
-		return 1;
-	p->storm_tokens -= 1000;
-	return 0;
-}
-
-void
-switch_input(struct port *p, const uint8_t *frame, size_t len,
-    const struct vnet *vh)
-{
-	struct vnet v;
-	uint16_t vid = 0;
-	uint64_t now;
-	struct port *q;
-	int dst, tagged;
-	char one[16];
-
-	if (p->shut)
-		return;
-	now = ew_now_ms();
-	if (probe_is(frame, len)) {
-		/* Ours: consumed.  Others': flooded, never learned, and
-		 * never across a blocked port. */
-		if (!probe_input(p, frame, len) && !probe_blocked(p, now))
-			flood(p, frame, len, NULL, 0, now, 1);
-		return;
-	}
-	p->rx++;
-	tagged = len >= 14 && frame[12] == 0x81 && frame[13] == 0x00;
-	if (len < MIN_FRAME || (tagged && len < 18) || len > MAX_FRAME) {
-		p->rx_dropped++;
-		return;
-	}
-	if (vh != NULL) {
-		/* "Checksum known good" is the sender's kernel's business;
-		 * what remains must describe the frame before any port
-		 * (or gso_segment) relies on it. */
-		v = *vh;
-		v.flags &= (uint8_t)~VNET_F_DATA_VALID;
-		if (vnet_check(&v, frame, len) < 0) {
-			p->rx_dropped++;
-			return;
-		}
-		vh = vnet_plain(&v) ? NULL : &v;
-	}
-	if (tagged)
-		vid = ew_be16(frame + 14) & 0x0fff;
-	if (probe_blocked(p, now)) {
-		p->rx_dropped++;	/* the loop's other way round */
-		return;
-	}
-	if (!(frame[6] & 1) && fdb_learn(&fdb, vid, frame + 6, p->no, now) > 0)
-		log_debug("fdb learned: port:%d; vid:%d; "
-		    "mac:%02x%02x%02x%02x%02x%02x", p->no, vid, frame[6],
-		    frame[7], frame[8], frame[9], frame[10], frame[11]);
-	if (frame[0] & 1 || (dst = fdb_lookup(&fdb, vid, frame, now)) == 0) {
-		if (storm_exceeded(p, now)) {
-			p->storm_dropped++;
-			p->rx_dropped++;
-			return;
-		}
-		flood(p, frame, len, vh, vid, now, 0);
-		return;
-	}
-	q = port_find(dst);
-	if (q == NULL || q == p || q->shut || !q->up || probe_blocked(q, now)) {
-		p->rx_dropped++;	/* no hairpin, no shut output */
-		return;
-	}
-	port_output(q, frame, len, vh);
-	if (log_level <= EW_LOG_DEBUG) {
-		ew_snprintf(one, sizeof(one), "%d", q->no);
-		log_sent(one, vid, frame);
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* tap and netdev ports */
-
-static void
-dev_io(struct ev_watcher *w, uint32_t revents)
-{
-	struct port *p = container_of(w, struct port, w);
-	uint8_t buf[MAX_FRAME + 4];
-	struct vnet vh;
-	long n;
-	int i;
-
-	if (!(revents & EPOLLIN))
-		return;
-	for (i = 0; i < RX_BUDGET; i++) {
-		if (p->kind == PORT_TAP)
-			n = tap_read(p->fd, p->vnet, buf, sizeof(buf), &vh);
-		else
-			n = netdev_recv(p->fd, p->vnet, buf, sizeof(buf),
-			    &vh);
-		if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR)
-			return;
-		if (n == -EMSGSIZE) {
-			p->rx++;
-			p->rx_dropped++;
-			continue;
-		}
-		if (n == -ENETDOWN) {
-			log_msg(EW_LOG_WARNING, "%s: network is down",
-			    p->target);
-			return;
-		}
-		if (n < 0) {
-			log_msg(EW_LOG_ERROR, "%s: read: %s", p->target,
-			    ew_strerror((int)-n));
-			port_delete(p, 1000);
-			return;
-		}
-		if (n == 0 && p->kind == PORT_NETDEV)
-			continue;	/* our own transmission */
-		switch_input(p, buf, (size_t)n, p->vnet ? &vh : NULL);
-	}
-}
-
-struct port *
-port_add_dev(enum port_kind kind, const char *target, char *err,
-    size_t errlen)
-{
-	char ifname[IFNAME_MAX];
-	struct port *p;
-	int fd, vnet = !conf.nooffload;
-
-	if (kind == PORT_TAP)
-		fd = tap_open(target, ifname, &vnet, err, errlen);
-	else {
-		fd = netdev_open(target, &vnet, err, errlen);
-		ew_snprintf(ifname, sizeof(ifname), "%s", target);
-	}
-	if (fd < 0)
-		return NULL;
-	p = port_new(kind, ifname);
-	if (p == NULL) {
-		close(fd);
-		ew_snprintf(err, errlen, "OSError: [Errno 12] %s", ew_strerror(ENOMEM));
-		return NULL;
-	}
-	p->fd = fd;
-	p->vnet = vnet;
-	ew_snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
-	p->w.cb = dev_io;
-	if (loop_add(&p->w, fd, EPOLLIN) < 0) {
-		ew_snprintf(err, errlen, "OSError: [Errno %d] %s", errno,
-		    ew_strerror(errno));
-		p->fd = -1;
-		close(fd);
-		port_delete(p, 1000);
-		return NULL;
-	}
-	log_msg(EW_LOG_INFO, "connected: %s", p->target);
-	return p;
-}
-
-/* ------------------------------------------------------------------ */
-/* Signals, sweep, shutdown */
-
-static void
-sweep_cb(struct ev_timer *t)
-{
-	fdb_sweep(&fdb, ew_now_ms(), fdb_log);
-	timer_arm(t, FDB_SWEEP_MS);
-}
+/* Signals and shutdown */
 
 static void
 exit_check(struct ev_timer *t)
@@ -497,10 +50,9 @@ exit_poll(struct ev_timer *t)
 		timer_arm(t, 10);
 }
 
-void
+static void
 sw_shutdown(void)
 {
-	struct port *p;
 
 	if (shutting_down) {
 		loop_stop();
@@ -508,8 +60,7 @@ sw_shutdown(void)
 	}
 	shutting_down = 1;
 	log_msg(EW_LOG_INFO, "shutting down");
-	while ((p = port_at(0)) != NULL)
-		port_delete(p, 1001);
+	port_delete_all(1001);
 	timer_init(&exit_timer, exit_check);
 	timer_arm(&exit_timer, CLOSE_WAIT_MS);
 	timer_init(&exit_poll_timer, exit_poll);
@@ -651,7 +202,7 @@ value_error(const char *fmt, const char *a)
 	char data[512];
 
 	ew_snprintf(data, sizeof(data), fmt, a);
-	ew_print_error("Internal error", -32603, data);
+	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
 	return 2;
 }
 
@@ -686,7 +237,7 @@ file_opt(const char **path, char *store, size_t cap)
 	if (fd < 0) {
 		ew_snprintf(data, sizeof(data), "IOError: [Errno %d] %s: '%s'",
 		    errno, ew_strerror(errno), store);
-		ew_print_error("Internal error", -32603, data);
+		ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
 		return 1;
 	}
 	close(fd);
@@ -700,17 +251,17 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	long long n;
 	int idx = 1, o, rc;
 
-	conf.ageout = 300;
-	conf.stormlimit = STORM_DEFAULT;
-	conf.maxconn = MAX_CONNS;
-	conf.ctlmaxconn = MAX_CTL_CONNS;
-	conf.queue = PORT_QUEUE_MAX;
-	conf.fdbmax = FDB_MAX;
-	conf.keepalive = 30;
-	conf.path = "/";
-	conf.ctlpath = "/ctl";
-	conf.host = "";
-	conf.ctlhost = "127.0.0.1";
+	sw_conf.ageout = 300;
+	sw_conf.stormlimit = STORM_DEFAULT;
+	sw_conf.maxconn = MAX_CONNS;
+	sw_conf.ctlmaxconn = MAX_CTL_CONNS;
+	sw_conf.queue = PORT_QUEUE_MAX;
+	sw_conf.fdbmax = FDB_MAX;
+	sw_conf.keepalive = 30;
+	sw_conf.path = "/";
+	sw_conf.ctlpath = "/ctl";
+	sw_conf.host = "";
+	sw_conf.ctlhost = "127.0.0.1";
 	*port = LLONG_MIN;	/* not given: 80, or 443 with TLS */
 	if (argc > 1 && strcmp(argv[1], "-h") == 0) {
 		ew_puts(1, sw_usage);
@@ -727,44 +278,44 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 			ew_puts(1, sw_usage);
 			ew_puts(1, sw_help);
 			exit(0);
-		case OPT_DEBUG: conf.debug = 1; break;
-		case OPT_LOGCONF: conf.logconf = v; break;
-		case OPT_SYSLOG: conf.syslog = 1; break;
-		case OPT_PIDFILE: conf.pidfile = v; break;
-		case OPT_FOREGROUND: conf.foreground = 1; break;
-		case OPT_AGEOUT: rc = parse_int_opt("ageout", v, &conf.ageout);
+		case OPT_DEBUG: sw_conf.debug = 1; break;
+		case OPT_LOGCONF: sw_conf.logconf = v; break;
+		case OPT_SYSLOG: sw_conf.syslog = 1; break;
+		case OPT_PIDFILE: sw_conf.pidfile = v; break;
+		case OPT_FOREGROUND: sw_conf.foreground = 1; break;
+		case OPT_AGEOUT: rc = parse_int_opt("ageout", v, &sw_conf.ageout);
 			break;
 		case OPT_KEEPALIVE:
-			rc = parse_int_opt("keepalive", v, &conf.keepalive);
+			rc = parse_int_opt("keepalive", v, &sw_conf.keepalive);
 			break;
-		case OPT_PATH: conf.path = v; break;
-		case OPT_HOST: conf.host = v; break;
+		case OPT_PATH: sw_conf.path = v; break;
+		case OPT_HOST: sw_conf.host = v; break;
 		case OPT_PORT: rc = parse_int_opt("port", v, port); break;
-		case OPT_HTPASSWD: conf.htpasswd = v; break;
-		case OPT_SSLKEY: conf.sslkey = v; break;
-		case OPT_SSLCERT: conf.sslcert = v; break;
-		case OPT_CTLPATH: conf.ctlpath = v; break;
-		case OPT_CTLHOST: conf.ctlhost = v; break;
+		case OPT_HTPASSWD: sw_conf.htpasswd = v; break;
+		case OPT_SSLKEY: sw_conf.sslkey = v; break;
+		case OPT_SSLCERT: sw_conf.sslcert = v; break;
+		case OPT_CTLPATH: sw_conf.ctlpath = v; break;
+		case OPT_CTLHOST: sw_conf.ctlhost = v; break;
 		case OPT_CTLPORT: rc = parse_int_opt("ctlport", v, &n);
 			*ctlport = n;
 			break;
-		case OPT_CTLHTPASSWD: conf.ctlhtpasswd = v; break;
-		case OPT_CTLSSLKEY: conf.ctlsslkey = v; break;
-		case OPT_CTLSSLCERT: conf.ctlsslcert = v; break;
+		case OPT_CTLHTPASSWD: sw_conf.ctlhtpasswd = v; break;
+		case OPT_CTLSSLKEY: sw_conf.ctlsslkey = v; break;
+		case OPT_CTLSSLCERT: sw_conf.ctlsslcert = v; break;
 		case OPT_STORMLIMIT:
-			rc = parse_int_opt("stormlimit", v, &conf.stormlimit);
+			rc = parse_int_opt("stormlimit", v, &sw_conf.stormlimit);
 			break;
 		case OPT_MAXCONN:
-			rc = parse_int_opt("maxconn", v, &conf.maxconn);
+			rc = parse_int_opt("maxconn", v, &sw_conf.maxconn);
 			break;
 		case OPT_CTLMAXCONN:
-			rc = parse_int_opt("ctlmaxconn", v, &conf.ctlmaxconn);
+			rc = parse_int_opt("ctlmaxconn", v, &sw_conf.ctlmaxconn);
 			break;
-		case OPT_QUEUE: rc = parse_int_opt("queue", v, &conf.queue);
+		case OPT_QUEUE: rc = parse_int_opt("queue", v, &sw_conf.queue);
 			break;
-		case OPT_FDBMAX: rc = parse_int_opt("fdbmax", v, &conf.fdbmax);
+		case OPT_FDBMAX: rc = parse_int_opt("fdbmax", v, &sw_conf.fdbmax);
 			break;
-		case OPT_NOOFFLOAD: conf.nooffload = 1; break;
+		case OPT_NOOFFLOAD: sw_conf.nooffload = 1; break;
 		}
 		if (rc != 0)
 			return rc;
@@ -786,11 +337,11 @@ range_check(const char *name, long long v, long long lo, long long hi)
 	if (v >= lo && v <= hi)
 		return 0;
 	ew_snprintf(data, sizeof(data), "ValueError: Invalid %s: %lld", name, v);
-	ew_print_error("Internal error", -32603, data);
+	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
 	return 2;
 }
 
-/* Checks in SPEC.md 2.1's order; returns an exit status or 0. */
+/* Checks in etherws 1.3's order; returns an exit status or 0. */
 static int
 sw_check(long long port, long long ctlport)
 {
@@ -799,59 +350,59 @@ sw_check(long long port, long long ctlport)
 	char num[32];
 	int rc;
 
-	ew_snprintf(num, sizeof(num), "%lld", conf.ageout);
-	if (conf.ageout <= 0)
+	ew_snprintf(num, sizeof(num), "%lld", sw_conf.ageout);
+	if (sw_conf.ageout <= 0)
 		return value_error("ValueError: Invalid ageout: %s", num);
-	ew_snprintf(num, sizeof(num), "%lld", conf.keepalive);
-	if (conf.keepalive < 0)
+	ew_snprintf(num, sizeof(num), "%lld", sw_conf.keepalive);
+	if (sw_conf.keepalive < 0)
 		return value_error("ValueError: Invalid keepalive: %s", num);
-	ew_snprintf(num, sizeof(num), "%lld", conf.stormlimit);
-	if (conf.stormlimit < 0 || conf.stormlimit > 100000000)
+	ew_snprintf(num, sizeof(num), "%lld", sw_conf.stormlimit);
+	if (sw_conf.stormlimit < 0 || sw_conf.stormlimit > 100000000)
 		return value_error("ValueError: Invalid stormlimit: %s", num);
-	if ((rc = range_check("maxconn", conf.maxconn, 1, 1000000)) ||
-	    (rc = range_check("ctlmaxconn", conf.ctlmaxconn, 1, 100000)) ||
-	    (rc = range_check("queue", conf.queue, 65536, 1LL << 30)) ||
-	    (rc = range_check("fdbmax", conf.fdbmax, 16, 1 << 22)))
+	if ((rc = range_check("maxconn", sw_conf.maxconn, 1, 1000000)) ||
+	    (rc = range_check("ctlmaxconn", sw_conf.ctlmaxconn, 1, 100000)) ||
+	    (rc = range_check("queue", sw_conf.queue, 65536, 1LL << 30)) ||
+	    (rc = range_check("fdbmax", sw_conf.fdbmax, 16, 1 << 22)))
 		return rc;
-	if (file_opt(&conf.htpasswd, f1, sizeof(f1)) ||
-	    file_opt(&conf.ctlhtpasswd, f2, sizeof(f2)) ||
-	    file_opt(&conf.sslkey, f3, sizeof(f3)) ||
-	    file_opt(&conf.sslcert, f4, sizeof(f4)) ||
-	    file_opt(&conf.ctlsslkey, f5, sizeof(f5)) ||
-	    file_opt(&conf.ctlsslcert, f6, sizeof(f6)) ||
-	    file_opt(&conf.logconf, f7, sizeof(f7)))
+	if (file_opt(&sw_conf.htpasswd, f1, sizeof(f1)) ||
+	    file_opt(&sw_conf.ctlhtpasswd, f2, sizeof(f2)) ||
+	    file_opt(&sw_conf.sslkey, f3, sizeof(f3)) ||
+	    file_opt(&sw_conf.sslcert, f4, sizeof(f4)) ||
+	    file_opt(&sw_conf.ctlsslkey, f5, sizeof(f5)) ||
+	    file_opt(&sw_conf.ctlsslcert, f6, sizeof(f6)) ||
+	    file_opt(&sw_conf.logconf, f7, sizeof(f7)))
 		return 1;
-	if (conf.path[0] != '/')
-		return value_error("ValueError: Invalid path: %s", conf.path);
-	if (conf.ctlpath[0] != '/')
+	if (sw_conf.path[0] != '/')
+		return value_error("ValueError: Invalid path: %s", sw_conf.path);
+	if (sw_conf.ctlpath[0] != '/')
 		return value_error("ValueError: Invalid ctlpath: %s",
-		    conf.ctlpath);
-	if ((conf.sslkey == NULL) != (conf.sslcert == NULL))
+		    sw_conf.ctlpath);
+	if ((sw_conf.sslkey == NULL) != (sw_conf.sslcert == NULL))
 		return value_error("%s",
 		    "ValueError: Both sslkey and sslcert are required");
-	if ((conf.ctlsslkey == NULL) != (conf.ctlsslcert == NULL))
+	if ((sw_conf.ctlsslkey == NULL) != (sw_conf.ctlsslcert == NULL))
 		return value_error("%s",
 		    "ValueError: Both ctlsslkey and ctlsslcert are required");
 	if (port == LLONG_MIN)
-		port = conf.sslkey ? 443 : 80;
+		port = sw_conf.sslkey ? 443 : 80;
 	ew_snprintf(num, sizeof(num), "%lld", port);
 	if (port < 0 || port > 65535)
 		return value_error("ValueError: Invalid port: %s", num);
 	ew_snprintf(num, sizeof(num), "%lld", ctlport);
 	if (ctlport < 0 || ctlport > 65535)
 		return value_error("ValueError: Invalid ctlport: %s", num);
-	conf.port = (int)port;
-	conf.ctlport = (int)ctlport;
-	if (conf.port == conf.ctlport && strcmp(conf.host, conf.ctlhost) == 0) {
-		if (strcmp(conf.path, conf.ctlpath) == 0)
+	sw_conf.port = (int)port;
+	sw_conf.ctlport = (int)ctlport;
+	if (sw_conf.port == sw_conf.ctlport && strcmp(sw_conf.host, sw_conf.ctlhost) == 0) {
+		if (strcmp(sw_conf.path, sw_conf.ctlpath) == 0)
 			return value_error("%s",
 			    "ValueError: Same path/ctlpath on same host");
-		if (!!conf.sslkey != !!conf.ctlsslkey || (conf.sslkey &&
-		    strcmp(conf.sslkey, conf.ctlsslkey) != 0))
+		if (!!sw_conf.sslkey != !!sw_conf.ctlsslkey || (sw_conf.sslkey &&
+		    strcmp(sw_conf.sslkey, sw_conf.ctlsslkey) != 0))
 			return value_error("%s", "ValueError: Different "
 			    "sslkey/ctlsslkey on same host");
-		if (!!conf.sslcert != !!conf.ctlsslcert || (conf.sslcert &&
-		    strcmp(conf.sslcert, conf.ctlsslcert) != 0))
+		if (!!sw_conf.sslcert != !!sw_conf.ctlsslcert || (sw_conf.sslcert &&
+		    strcmp(sw_conf.sslcert, sw_conf.ctlsslcert) != 0))
 			return value_error("%s", "ValueError: Different "
 			    "sslcert/ctlsslcert on same host");
 	}
@@ -867,9 +418,9 @@ write_pidfile(void)
 	char buf[32];
 	int fd, n;
 
-	if (conf.pidfile == NULL)
+	if (sw_conf.pidfile == NULL)
 		return 0;
-	fd = open(conf.pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	fd = open(sw_conf.pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644);
 	if (fd < 0)
 		return -1;
@@ -885,8 +436,8 @@ write_pidfile(void)
  * _Fork (POSIX 2024; glibc 2.34, musl 1.2.3) is fork without the atfork
  * handlers and the thread and stdio locks around it: etherws has no
  * threads and registers no handlers, and musl's fork would bring its
- * lock code (1.6 KB) into the static build.  An older libc without it:
- * CPPFLAGS += -DEW_NO__FORK in config.mk.
+ * lock code (1.6 KB) into the static build.  The build defines
+ * EW_NO__FORK when the libc lacks it (Makefile, build-static.sh).
  */
 #ifdef EW_NO__FORK
 #define _Fork	fork
@@ -927,7 +478,7 @@ daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
-	log_detach();	/* stderr handlers: nowhere (SPEC.md 11) */
+	log_detach();	/* stderr handlers: nowhere, as in 1.3 */
 	if (write_pidfile() < 0) {
 		if (write(pfd[1], &c, 1) < 0)
 			_exit(1);
@@ -947,11 +498,9 @@ load_creds(const char *key, const char *cert, struct tls_creds **out)
 
 	if (key == NULL)
 		return 0;
-	*out = calloc(1, sizeof(**out));
-	if (*out == NULL || tls_creds_load(*out, key, cert, err,
-	    sizeof(err)) < 0) {
-		ew_print_error("Internal error", -32603, *out ? err :
-		    "MemoryError");
+	*out = tls_creds_new(key, cert, err, sizeof(err));
+	if (*out == NULL) {
+		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
 		return -1;
 	}
 	return 0;
@@ -968,48 +517,46 @@ sw_main(int argc, char **argv)
 		return rc;
 	if ((rc = sw_check(port, ctlport)) != 0)
 		return rc;
-	if (conf.htpasswd != NULL &&
-	    (sw_auth = htpasswd_open(conf.htpasswd, err, sizeof(err))) == NULL) {
-		ew_print_error("Internal error", -32603, err);
+	if (sw_conf.htpasswd != NULL &&
+	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL) {
+		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
 		return 1;
 	}
-	if (conf.ctlhtpasswd != NULL && (sw_ctlauth =
-	    htpasswd_open(conf.ctlhtpasswd, err, sizeof(err))) == NULL) {
-		ew_print_error("Internal error", -32603, err);
+	if (sw_conf.ctlhtpasswd != NULL && (serve_ctlauth =
+	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL) {
+		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
 		return 1;
 	}
-	if (load_creds(conf.sslkey, conf.sslcert, &sw_creds) < 0 ||
-	    load_creds(conf.ctlsslkey, conf.ctlsslcert, &sw_ctlcreds) < 0)
+	if (load_creds(sw_conf.sslkey, sw_conf.sslcert, &serve_creds) < 0 ||
+	    load_creds(sw_conf.ctlsslkey, sw_conf.ctlsslcert, &serve_ctlcreds) < 0)
 		return 1;
-	if (conf.logconf != NULL &&
-	    (rc = log_config_file(conf.logconf, err, sizeof(err))) != 0) {
-		ew_print_error("Internal error", -32603, err);
+	if (sw_conf.logconf != NULL &&
+	    (rc = log_config_file(sw_conf.logconf, err, sizeof(err))) != 0) {
+		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
 		return rc;
 	}
-	if (conf.debug)
+	if (sw_conf.debug)
 		log_set_level(EW_LOG_DEBUG);
-	if (conf.syslog)
+	if (sw_conf.syslog)
 		log_open_syslog();
-	if (fdb_init(&fdb, (size_t)conf.fdbmax,
-	    (uint64_t)conf.ageout * 1000) < 0 ||
-	    loop_init() < 0) {
-		ew_print_error("Internal error", -32603,
+	if (loop_init() < 0 || switch_init() < 0) {
+		ew_print_error("Internal error", EW_INTERNAL_ERROR,
 		    "OSError: [Errno 12] Cannot allocate memory");
 		return 1;
 	}
 	if (listeners_open(err, sizeof(err)) < 0) {
-		ew_print_error("Internal error", -32603, err);
+		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
 		return 1;
 	}
-	if (!conf.foreground) {
+	if (!sw_conf.foreground) {
 		if (daemonize() < 0) {
 			ew_dprintf(2, "etherws sw: detach: %s\n", ew_strerror(errno));
 			return 1;
 		}
 	} else if (write_pidfile() < 0) {
 		ew_snprintf(err, sizeof(err), "IOError: [Errno %d] %s: '%s'",
-		    errno, ew_strerror(errno), conf.pidfile);
-		ew_print_error("Internal error", -32603, err);
+		    errno, ew_strerror(errno), sw_conf.pidfile);
+		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
 		return 1;
 	}
 	/* After the detach: the daemon must own the signalfd. */
@@ -1017,11 +564,9 @@ sw_main(int argc, char **argv)
 		log_msg(EW_LOG_ERROR, "signals: %s", ew_strerror(errno));
 		return 1;
 	}
-	probe_init();
-	timer_init(&sweep_timer, sweep_cb);
-	timer_arm(&sweep_timer, FDB_SWEEP_MS);
 	rc = loop_run();
-	if (conf.pidfile != NULL)
-		unlink(conf.pidfile);
+	switch_free();
+	if (sw_conf.pidfile != NULL)
+		unlink(sw_conf.pidfile);
 	return rc < 0 ? 1 : 0;
 }

@@ -19,11 +19,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "defs.h"
+#include "fmt.h"
+#include "gso.h"
+#include "tap.h"
+#include "util.h"
 
 _Static_assert(IFNAME_MAX == IFNAMSIZ, "IFNAME_MAX must equal IFNAMSIZ");
 _Static_assert(VNET_HDR_LEN == sizeof(struct virtio_net_hdr),
@@ -35,7 +39,7 @@ _Static_assert(VNET_HDR_LEN == sizeof(struct virtio_net_hdr),
 #define NETDEV_RCVBUF	(1024 * 1024)	/* asked for, best effort */
 #define NETDEV_DRAIN	4096		/* bound on the post-bind flush */
 
-/* "OSError: [Errno N] <strerror>", SPEC.md section 4. */
+/* "OSError: [Errno N] <strerror>", as etherws 1.3 words it. */
 static void
 os_error(char *err, size_t errlen, int e)
 {

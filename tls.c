@@ -4,7 +4,7 @@
  * reads and writes.  TLS 1.2 only, ECDHE with AES-GCM or
  * ChaCha20-Poly1305, no renegotiation, no client certificates.
  *
- * The engine's four flows (STYLE.md section 3): tls_read() sends pending
+ * The engine's four flows (bearssl_ssl.h): tls_read() sends pending
  * records, receives records and hands out plaintext; tls_write() takes
  * plaintext; tls_flush() seals a record and sends what it can.  Nothing
  * here blocks: -1 with errno EAGAIN means "wait for tls_interest()".
@@ -16,7 +16,9 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
-#include "etherws.h"
+#include "fmt.h"
+#include "tls.h"
+#include "tls_br.h"
 
 struct tls {
 	union {

@@ -7,14 +7,16 @@
 #include <limits.h>
 #include <signal.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "dns.h"
+#include "fmt.h"
+#include "util.h"
 
 int
 ew_strcaseeq(const char *a, size_t alen, const char *b)
@@ -28,15 +30,6 @@ ew_strcaseeq(const char *a, size_t alen, const char *b)
 	return b[i] == '\0';
 }
 
-/*
- * inet_aton's reading, as glibc has it (Python's socket.inet_aton and
- * getaddrinfo's numeric hosts): one to four parts "a", "a.b", "a.b.c",
- * "a.b.c.d", each decimal, octal (leading 0) or hex (0x), the last one
- * filling the bytes left.  With loose, text after white space following
- * the address is ignored, as inet_aton does; getaddrinfo wants it exact.
- * 1 and out (network order), or 0.  libc's pulls strtoul into a static
- * link.
- */
 /* signal(2)'s job by sigaction, which the program links anyway (BSD
  * semantics: restarted system calls, the handler stays). */
 void
@@ -60,6 +53,15 @@ ew_fatal(const char *what)
 	__builtin_trap();
 }
 
+/*
+ * inet_aton's reading, as glibc has it (Python's socket.inet_aton and
+ * getaddrinfo's numeric hosts): one to four parts "a", "a.b", "a.b.c",
+ * "a.b.c.d", each decimal, octal (leading 0) or hex (0x), the last one
+ * filling the bytes left.  With loose, text after white space following
+ * the address is ignored, as inet_aton does; getaddrinfo wants it exact.
+ * 1 and out (network order), or 0.  libc's pulls strtoul into a static
+ * link.
+ */
 int
 ew_inet_aton(const char *s, uint8_t out[4], int loose)
 {
@@ -312,7 +314,7 @@ ew_mask_key(uint8_t key[4])
 }
 
 /*
- * Error texts in glibc's words, whatever the libc: SPEC.md's messages
+ * Error texts in glibc's words, whatever the libc: etherws 1.3's messages
  * ("[Errno 98] Address already in use") are Python's, which are
  * glibc's, and musl words many of them differently.
  */

@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "base64.h"
+#include "sha1.h"
+#include "util.h"
+#include "ws.h"
 
 void
 ws_accept(const char *key, size_t keylen, char out[29])
@@ -319,7 +323,7 @@ rx_fragment(struct ws_rx *rx, uint8_t *buf, size_t len,
 }
 
 /*
- * See etherws.h.  Each call reports at most one event in ev (always
+ * See ws.h.  Each call reports at most one event in ev (always
  * set; WS_EV_NONE if nothing).  WS_EV_ERROR consumes nothing: the
  * caller closes with ev->code.  Once closed (an error, or a Close was
  * reported), every later call consumes nothing and reports WS_EV_ERROR

@@ -1,5 +1,5 @@
 /*
- * x509.c - TLS certificate checks on BearSSL (SPEC.md section 9): the
+ * x509.c - TLS certificate checks on BearSSL (etherws.8, TLS): the
  * X.509 engine of a client connection, the DER walker and name/IP/pin
  * checks it uses on the leaf, and the TLS error strings.  Loading PEM
  * files into credentials and trust anchors is in pem.c.
@@ -7,7 +7,7 @@
  * The client engine wraps br_x509_minimal, which validates the chain
  * (signatures, anchors, dates, usages) with no server name.  The name
  * check is ours, on a captured copy of the leaf certificate, because
- * SPEC.md wants rules BearSSL 0.6 does not follow exactly: its minimal
+ * we follow Python's rules, which BearSSL 0.6 does not follow exactly: its minimal
  * engine accepts the subject CN even when dNSName SANs exist, and it
  * knows no iPAddress SANs.  The optional SHA-256 pin of the leaf's
  * SubjectPublicKeyInfo is checked on the same copy.  "Insecure" skips
@@ -17,12 +17,16 @@
  * that boots in 1970 fails every certificate with BR_ERR_X509_EXPIRED
  * until NTP sets the time; we keep the check rather than guess a date.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "base64.h"
+#include "fmt.h"
+#include "tls.h"
+#include "tls_br.h"
+#include "util.h"
 
 /* ------------------------------------------------------------------ */
 /* A small DER walker for the captured leaf certificate.  Definite

@@ -31,7 +31,7 @@ STRIP=${STRIP:-strip}
 AR=${AR:-$(command -v gcc-ar || echo ar)}
 JOBS=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 
-# Size flags (STYLE.md section 7; dropbear's SMALL.md): -Os, one section
+# Size flags (dropbear's SMALL.md): -Os, one section
 # per function and object so --gc-sections can drop what nothing calls,
 # no unwind tables (C only, nothing unwinds), no PIE; link-time
 # optimisation across etherws and BearSSL (about 8 KB less); switches as
@@ -184,6 +184,13 @@ if [ ! -d "$kinc" ]; then
 	fi
 fi
 
+# _Fork when this libc has it (musl 1.2.3, glibc 2.34), else fork.
+fork_def=""
+printf '#include <unistd.h>\nint main(void) { return _Fork(); }\n' \
+    >"$BUILD/fork.c"
+$MUSL_CC -D_GNU_SOURCE -Werror -o "$BUILD/fork" "$BUILD/fork.c" \
+    2>/dev/null || fork_def="-DEW_NO__FORK"
+
 obj="$BUILD/obj"
 mkdir -p "$obj"
 objs=""
@@ -194,7 +201,7 @@ for c in "$@"; do
 done >"$BUILD/files"
 msg "CC      etherws ($# files, $MUSL_CC)"
 # shellcheck disable=SC2086
-xargs -P "$JOBS" -n 2 sh -c "$MUSL_CC -D_GNU_SOURCE $OPT $WARN -I. -I'$src/inc' -isystem '$kinc' -c -o \"\$2\" \"\$1\" || exit 255" sh \
+xargs -P "$JOBS" -n 2 sh -c "$MUSL_CC -D_GNU_SOURCE $fork_def $OPT $WARN -I. -I'$src/inc' -isystem '$kinc' -c -o \"\$2\" \"\$1\" || exit 255" sh \
     <"$BUILD/files" || fail "compiling etherws failed"
 
 msg "LD      $OUT"

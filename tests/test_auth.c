@@ -11,7 +11,11 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include "etherws.h"
+#include "auth.h"
+#include "base64.h"
+#include "defs.h"
+#include "fmt.h"
+#include "sha1.h"
 #include "t.h"
 
 static char tmpdir[] = "/tmp/ew_test_auth.XXXXXX";

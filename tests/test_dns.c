@@ -25,7 +25,10 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "etherws.h"
+#include "defs.h"
+#include "dns.h"
+#include "loop.h"
+#include "util.h"
 #include "t.h"
 
 

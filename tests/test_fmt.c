@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "etherws.h"
+#include "fmt.h"
 #include "t.h"
 
 /* the truncation cases are the point, not a mistake */

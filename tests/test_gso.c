@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etherws.h"
+#include "defs.h"
+#include "gso.h"
 #include "t.h"
 #include "gso_ref.h"
 

@@ -9,7 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "etherws.h"
+#include "defs.h"
+#include "http.h"
 #include "t.h"
 
 

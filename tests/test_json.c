@@ -11,7 +11,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "etherws.h"
+#include "defs.h"
+#include "json.h"
 #include "t.h"
 
 #define NTOK	256

@@ -13,7 +13,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "defs.h"
+#include "log.h"
+#include "util.h"
 #include "t.h"
 
 static char	 dir[64];

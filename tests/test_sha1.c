@@ -9,7 +9,9 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include "etherws.h"
+#include "base64.h"
+#include "sha1.h"
+#include "ws.h"
 #include "t.h"
 
 static uint8_t *guard_base;

@@ -21,7 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "defs.h"
+#include "fmt.h"
+#include "gso.h"
+#include "tap.h"
+#include "util.h"
 #include "t.h"
 
 #define WAIT_MS		1500	/* every wait is bounded by this */

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "etherws.h"
+#include "dns.h"
+#include "util.h"
 #include "t.h"
 
 static void

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "etherws.h"
+#include "ws.h"
 #include "t.h"
 
 #define BIG	(65536 + WS_HDR_MAX)	/* largest caller buffer used */

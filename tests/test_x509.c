@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "etherws.h"
+#include "tls.h"
+#include "tls_br.h"
 #include "t.h"
 
 static char dir[64];

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "../../dns.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,0 +1,152 @@
+/*
+ * conn.h - tunnel and control connections (conn.c): one non-blocking
+ * socket, its TLS engine, receive buffer and transmit queue, the open
+ * WebSocket (frames in and out, ping/pong, the close handshake) and the
+ * deadlines.
+ *
+ * conn.c knows nothing of ports, clients or HTTP routing: the owner of a
+ * connection (serve.c for accepted ones, client.c for ours) gives it a
+ * table of callbacks (struct conn_ops) and drives the states before the
+ * WebSocket opens; conn.c reports back through the table only.
+ * Shared by conn.c, serve.c, client.c and listen.c.
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "defs.h"
+#include "gso.h"
+#include "loop.h"
+#include "ws.h"
+
+#define IN_MAX_WS	(MAX_FRAME + VNET_HDR_LEN + WS_HDR_MAX + 2)
+#define IN_MAX_CTL	(HTTP_MAX_HEADER + CTL_MAX_BODY)
+
+struct http_msg;
+struct sockaddr;
+struct tls;
+struct conn;
+
+enum conn_state {
+	CS_RESOLVE,	/* client: waiting for the name lookup (dns.c) */
+	CS_CONNECT,	/* client: TCP connect in progress */
+	CS_PROXY,	/* client: CONNECT sent, reading the proxy's answer */
+	CS_HRESP,	/* client: upgrade sent, reading the response */
+	CS_REQ,		/* accepted: reading a request head */
+	CS_BODY,	/* accepted: reading a control request body */
+	CS_RPC,		/* control: a method is still running */
+	CS_WS,		/* WebSocket open */
+	CS_CLOSING,	/* our Close sent: waiting for theirs or EOF */
+	CS_LINGER	/* flushing a last reply, then EOF, then close */
+};
+
+/*
+ * The owner's callbacks.  Any may be NULL where the owner never puts the
+ * connection in the state that needs it.  They may free the connection
+ * (conn_free); conn.c checks c->dead after each.
+ */
+struct conn_ops {
+	/* CS_CONNECT: the socket became writable (connected or failed). */
+	void	(*connected)(struct conn *);
+	/* Bytes arrived in c->in in a state before the WebSocket. */
+	void	(*input)(struct conn *);
+	/* A binary message of the open WebSocket: an Ethernet frame and
+	 * its offload metadata (vh NULL without offload). */
+	void	(*message)(struct conn *, const uint8_t *frame, size_t len,
+		    const struct vnet *vh);
+	/* A message that was dropped: over the size limit, or an offload
+	 * message too short for its header. */
+	void	(*dropped)(struct conn *);
+	/* The attempt (c->attempt) failed: EOF, error or deadline; err
+	 * says why.  The owner frees the connection. */
+	void	(*failed)(struct conn *, const char *err);
+	/* The open WebSocket is gone (error, EOF, Close, keepalive); the
+	 * connection is freed after this returns. */
+	void	(*lost)(struct conn *);
+	/* conn_free: forget every pointer to the connection. */
+	void	(*release)(struct conn *);
+};
+
+struct conn {
+	struct ev_watcher w;
+	const struct conn_ops *ops;
+	void		*owner;		/* the ops' object; NULL: detached */
+	const char	*name;		/* for logs: the owner's, or peer */
+	int		 ctl;		/* counted as a control connection */
+	int		 client;	/* we connected (else accepted) */
+	int		 attempt;	/* a client attempt, not yet open */
+	enum conn_state	 state;
+	int		 ws, ctl_ep;	/* accepted: endpoints served */
+	uint8_t		*in;		/* received, not yet consumed */
+	size_t		 inlen, incap, inmax;
+	uint8_t		*out;		/* to send: out[outoff..outlen) */
+	size_t		 outoff, outlen, outcap;
+	struct ws_rx	 rx;
+	struct tls	*tls;		/* NULL for plain TCP */
+	int		 offload;	/* messages: virtio_net_hdr + frame */
+	struct ev_timer	 tmo;		/* handshake / close deadline */
+	struct ev_timer	 ka;		/* keepalive */
+	uint64_t	 last_rx;
+	int		 ping_out;
+	int		 eof_after;	/* close once out drains (CS_LINGER) */
+	int		 dead;
+	size_t		 head_len, body_len;
+	char		 peer[64];	/* "ip:port" / "[ip]:port" */
+	char		 peerip[48];
+	char		 err[640];	/* why the attempt failed */
+	struct conn	*next, *prev;	/* all live connections */
+	struct conn	*dirty_next;
+	int		 dirty;
+	struct ev_grave	 grave;
+};
+
+/* TCP_NODELAY, keepalives, TCP_USER_TIMEOUT: every tunnel socket. */
+void conn_sock_tune(int fd);
+/* "ip" and "ip:port" / "[ip]:port" of sa. */
+void conn_addr_text(const struct sockaddr *sa, char *ip, size_t iplen,
+    char *full, size_t fulllen);
+/* Accepted tunnel connections at most, besides --maxconn: listen.c
+ * lowers it to fit RLIMIT_NOFILE. */
+extern size_t conn_tun_cap;
+/* A connection on fd (-1: none yet), watched for input.  ctl: counted
+ * against --ctlmaxconn, else --maxconn unless client; NULL at the cap
+ * or out of memory. */
+struct conn *conn_new(int fd, int client, int ctl,
+    const struct conn_ops *ops, void *owner);
+/* Release everything now (ops->release); memory after this round. */
+void conn_free(struct conn *);
+size_t conn_count(void);
+/* Send what is queued; interest from state. */
+void conn_flush(struct conn *);
+void conn_update(struct conn *);
+/* Queue bytes (at most --queue plus the control slack in all): 0, or
+ * -1 when they do not fit.  conn_put: the same with an explicit cap. */
+int out_append(struct conn *, const void *p, size_t len);
+int conn_put(struct conn *, const void *p, size_t len, size_t cap);
+/* Drop the first n received bytes. */
+void in_consume(struct conn *, size_t n);
+/* Orderly end: flush what is queued, send FIN, wait for EOF. */
+void conn_linger(struct conn *);
+/* The WebSocket is open (m: the client's request, or the 101 it got):
+ * offload if m has OFFLOAD_HEADER and we offer it; the receiver sized
+ * for it.  m must still point at its bytes. */
+void conn_ws_open(struct conn *, const struct http_msg *m, int server);
+/* Decode what c->in holds of the open WebSocket. */
+void conn_ws_input(struct conn *);
+/* Ping every --keepalive s; drop the connection when a ping goes
+ * unanswered for as long (0: off). */
+void conn_keepalive(struct conn *);
+/* Queue a frame: 0, or -1 when the queue (--queue) is full or the
+ * WebSocket not open. */
+int conn_send_frame(struct conn *, const uint8_t *frame, size_t len,
+    const struct vnet *vh);
+/* The same for the switches' own control frames (loop probes): into the
+ * OUT_CTRL_SLACK past the queue, as Pongs, so a full queue keeps them. */
+int conn_send_ctrl_frame(struct conn *, const uint8_t *frame, size_t len);
+/* Detach the owner and start the WebSocket close handshake (code 0: no
+ * Close frame); a connection not yet open is freed at once. */
+void conn_close(struct conn *, int code);
+
+#endif /* CONN_H */

@@ -1,0 +1,86 @@
+/*
+ * defs.h - every named limit in one place, and the version.
+ *
+ * Every size a peer, a file or the command line controls is checked
+ * against one of these before anything grows.  No code, no types: any
+ * module may include it without pulling in another.
+ *
+ * Conventions of the whole code base: memory is owned by the caller
+ * unless a comment says otherwise; lengths are explicit (size_t);
+ * parsers return >0 (bytes consumed), 0 (need more input) or <0
+ * (invalid input).
+ */
+#ifndef DEFS_H
+#define DEFS_H
+
+#define ETHERWS_VERSION		"1.3.0-c"
+
+/* Frames and the switch */
+#define MAX_FRAME		65535	/* largest Ethernet frame / WS message */
+#define MIN_FRAME		14	/* dst + src + ethertype */
+#define FDB_MAX			8192	/* FDB entries (--fdbmax) */
+#define FDB_SWEEP_MS		10000	/* FDB sweep period */
+#define RX_BUDGET		64	/* reads per fd per loop iteration */
+#define PROBE_INTERVAL_MS	2000	/* loop-detection probe period */
+#define LOOP_HOLD_MS		10000	/* a blocked port's loop gone this long */
+#define MAC_MOVE_HOLD_MS	2000	/* a learned MAC stays put this long */
+#define STORM_DEFAULT		20000	/* flooded frames/s per port (--stormlimit) */
+#define IFNAME_MAX		16	/* IFNAMSIZ incl. NUL */
+#define GSO_MIN_MSS		88	/* smallest gso_size taken (Linux's
+					 * TCP_MIN_MSS): bounds the segments
+					 * one message can become */
+
+/* HTTP, the control endpoint, connections */
+#define HTTP_MAX_HEADER		8192	/* request/response head, bytes (431) */
+#define HTTP_MAX_HEADERS	64	/* header lines per message (431) */
+#define CTL_MAX_BODY		65536	/* control request body (413) */
+#define CTL_MAX_REPLY		(16 * 1024 * 1024) /* ctl: reply body it accepts */
+#define HTTP_TIMEOUT_MS		10000	/* accept -> complete request head */
+#define CONNECT_TIMEOUT_MS	10000	/* client attempt: resolve..handshake */
+#define CLOSE_WAIT_MS		2000	/* our Close -> peer's Close or EOF */
+#define PORT_QUEUE_MAX		(1024 * 1024) /* tunnel tx queue, bytes (--queue) */
+#define MAX_CONNS		4096	/* tunnel connections (--maxconn) */
+#define MAX_CTL_CONNS		64	/* control connections (--ctlmaxconn) */
+#define IN_START		16384	/* first receive buffer */
+#define OUT_CTRL_SLACK		65536	/* control frames past the tx cap */
+#define URL_MAX			1024	/* client URL / target text */
+#define CRED_MAX		256	/* user or password */
+#define BACKOFF_MAX_S		60	/* client reconnect backoff ceiling */
+#define JSON_MAX_DEPTH		32	/* nesting of arrays/objects */
+#define JSON_MAX_TOKENS		4096	/* tokens in one control request */
+#define CLI_ERRLEN		512	/* ctl: one error text */
+
+/* Name resolution */
+#define DNS_TIMEOUT_MS		7500	/* client lookup (< CONNECT_TIMEOUT_MS) */
+#define DNS_MAX_ADDRS		16	/* addresses tried per lookup */
+#define DNS_MAX_NS		3	/* resolv.conf nameservers used */
+#define DNS_MAX_SEARCH		6	/* resolv.conf search domains used */
+#define DNS_SEARCH_LEN		256	/* their text, bytes incl. NULs */
+#define DNS_NAME_MAX		253	/* a name, text, without a final dot */
+#define DNS_WIRE_MAX		255	/* a name in wire form (RFC 1035 2.3.4) */
+#define DNS_UDP_MAX		512	/* a response (we send no EDNS) */
+#define DNS_LINE_MAX		4096	/* hosts/resolv.conf line; longer: skipped */
+#define DNS_MAX_CNAME		8	/* CNAMEs followed in one answer */
+#define DNS_MAX_PTRS		128	/* compression pointers in one name */
+
+/* Files */
+#define HTPASSWD_MAX_SIZE	(1024 * 1024)	/* file bytes; over = failure */
+#define HTPASSWD_MAX_ENTRIES	16384		/* {SHA} lines; over = failure */
+#define TLS_FILE_MAX		(4 * 1024 * 1024) /* PEM file bytes */
+#define TLS_DN_MAX		4096	/* an anchor's subject DN, bytes */
+#define TLS_LEAF_MAX		16384	/* server leaf certificate, bytes */
+
+/* Logging */
+#define LOG_CONF_MAX		65536	/* --logconf file, bytes */
+#define LOG_CONF_LINE		1024	/* one line (and one value) of it */
+#define LOG_CONF_SECTIONS	64	/* [sections] in it */
+#define LOG_CONF_OPTS		512	/* key = value lines in it */
+#define LOG_FMT_MAX		256	/* format / datefmt, bytes incl. NUL */
+#define LOG_FMT_WIDTH		256	/* largest %(key)Ns width or precision */
+#define LOG_MSG_MAX		1024	/* one message, bytes incl. NUL */
+#define LOG_LINE_MAX		2048	/* one formatted line, bytes */
+#define LOG_RL_SLOTS		64	/* rate-limiter keys remembered */
+#define LOG_RL_MS		1000	/* one line per key per this */
+#define LOG_RL_GLOBAL		20	/* rate-limited lines per second, all keys */
+
+#endif /* DEFS_H */

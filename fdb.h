@@ -1,0 +1,46 @@
+/*
+ * fdb.h - the forwarding database (fdb.c): open addressing keyed
+ * (vid, mac) with a hard cap
+ */
+#ifndef FDB_H
+#define FDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fdb_entry {
+	uint8_t		 mac[6];
+	uint16_t	 vid;
+	int		 port;		/* 0 = empty slot */
+	uint64_t	 seen;		/* ms */
+};
+struct fdb {
+	struct fdb_entry *tab;
+	size_t		 mask;		/* table size - 1 */
+	size_t		 n, max;
+	uint64_t	 ageout;	/* ms */
+	uint64_t	 full_drops;	/* learning refused: table full */
+	uint64_t	 min_seen;	/* <= every entry's seen (sweep sets it) */
+	uint64_t	 move_damped;	/* moves refused: MAC still fresh */
+};
+int fdb_init(struct fdb *, size_t max, uint64_t ageout_ms);
+void fdb_free(struct fdb *);
+/* Port of the live entry for (vid, mac), or 0. */
+int fdb_lookup(struct fdb *, uint16_t vid, const uint8_t mac[6],
+    uint64_t now);
+/* Learn or refresh; returns 1 if new or moved, 0 if refreshed, -1 if
+ * the table is full (even after a sweep). */
+int fdb_learn(struct fdb *, uint16_t vid, const uint8_t mac[6], int port,
+    uint64_t now);
+/* Remove expired entries; cb (may be NULL) sees each one first. */
+void fdb_sweep(struct fdb *, uint64_t now,
+    void (*cb)(const struct fdb_entry *, const char *why));
+/* Remove entries not refreshed in the last ms (topology change). */
+void fdb_forget_older(struct fdb *, uint64_t now, uint64_t ms);
+/* Remove every entry of port. */
+void fdb_del_port(struct fdb *, int port,
+    void (*cb)(const struct fdb_entry *, const char *why));
+/* Copy live entries, sorted by vid then MAC, into a malloc'd array. */
+size_t fdb_list(struct fdb *, uint64_t now, struct fdb_entry **out);
+
+#endif /* FDB_H */

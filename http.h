@@ -1,0 +1,68 @@
+/*
+ * http.h - HTTP/1.1 head parsers and URLs (http.c): zero-copy,
+ * results point into the caller's buffer
+ */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <stddef.h>
+#include "defs.h"
+
+struct http_header {
+	const char	*name;
+	size_t		 name_len;
+	const char	*value;		/* surrounding whitespace trimmed */
+	size_t		 value_len;
+};
+struct http_msg {
+	/* request line */
+	const char	*method;
+	size_t		 method_len;
+	const char	*target;
+	size_t		 target_len;
+	/* status line */
+	int		 status;
+	const char	*reason;
+	size_t		 reason_len;
+	int		 minor;		/* HTTP/1.x */
+	struct http_header headers[HTTP_MAX_HEADERS];
+	size_t		 nheaders;
+};
+#define HTTP_INCOMPLETE		0
+#define HTTP_BAD		(-1)	/* malformed: 400 */
+#define HTTP_TOO_LARGE		(-2)	/* head > maxlen or too many lines: 431 */
+/*
+ * Parse a request (or response) head from (buf, len), considering at most
+ * maxlen bytes.  Returns the head length including the final CRLF CRLF
+ * (> 0), HTTP_INCOMPLETE, HTTP_BAD or HTTP_TOO_LARGE.  Bare LF line ends
+ * are accepted; obsolete line folding is rejected.
+ */
+int http_parse_request(const char *buf, size_t len, size_t maxlen,
+    struct http_msg *m);
+int http_parse_response(const char *buf, size_t len, size_t maxlen,
+    struct http_msg *m);
+/* First header named name (case-insensitive), or NULL. */
+const struct http_header *http_header(const struct http_msg *m,
+    const char *name);
+/* 1 if the comma-separated value contains token tok (case-insensitive). */
+int http_has_token(const char *v, size_t len, const char *tok);
+/* Reason phrase for a status code ("Not Found"). */
+const char *http_reason(int status);
+
+/* URLs: scheme://[user[:pass]@]host[:port][/path][?query][#frag] */
+struct url {
+	char	 scheme[8];		/* lower case: "ws", "wss", "http".. */
+	char	 host[256];		/* without brackets */
+	int	 ipv6;			/* host was a bracketed literal */
+	int	 port;			/* explicit or scheme default */
+	int	 port_given;
+	char	 path[URL_MAX];		/* path + "?query", "/" if empty */
+	char	 user[CRED_MAX];
+	char	 pass[CRED_MAX];
+	int	 has_userinfo;
+};
+/* 0 on success, -1 if malformed (bad port, empty host, too long).
+ * Default ports: http/ws 80, https/wss 443. */
+int url_parse(const char *s, struct url *u);
+
+#endif /* HTTP_H */

@@ -1,0 +1,84 @@
+/*
+ * port.h - a switch port and the port table (port.c).
+ *
+ * Every kind of port meets the switch the same way: the switch hands
+ * frames to the port's ops (output, output_ctrl), and the module that
+ * made the port (tapport.c for taps and netdev sockets, serve.c and
+ * client.c for tunnels) hands received frames to switch_input().  The
+ * switch never calls a port's module by name.
+ */
+#ifndef PORT_H
+#define PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "defs.h"
+
+struct port;
+struct vnet;
+
+enum port_kind { PORT_TAP, PORT_NETDEV, PORT_CLIENT, PORT_SERVER };
+
+/* What differs between kinds: filled in by the module that made the
+ * port, called only by the switch. */
+struct port_ops {
+	/* One frame out, with its offload metadata (vh: only to a port
+	 * whose offload() says 1, else NULL).  0, or -1 when it was not
+	 * sent: the switch counts tx or tx_dropped. */
+	int	(*output)(struct port *, const uint8_t *frame, size_t len,
+		    const struct vnet *vh);
+	/* The switches' own control frame (a loop probe), not counted; it
+	 * must not be lost to a queue full of the users' frames.  0 or
+	 * -1. */
+	int	(*output_ctrl)(struct port *, const uint8_t *frame,
+		    size_t len);
+	/* 1 if the port takes struct vnet metadata and super-frames now:
+	 * a vnet tap or netdev socket, or a tunnel that agreed on it. */
+	int	(*offload)(const struct port *);
+	/* The port leaves the table: release its device or connection
+	 * (code: the WebSocket Close code for a tunnel, 0 for none). */
+	void	(*close)(struct port *, int code);
+};
+
+struct port {
+	int		 no;		/* from 1, never reused */
+	enum port_kind	 kind;
+	char		 target[URL_MAX];
+	char		 ifname[IFNAME_MAX]; /* tap, netdev: the device */
+	int		 shut;
+	int		 up;		/* tunnel connected / device usable */
+	uint64_t	 rx, tx, rx_dropped, tx_dropped;
+	const struct port_ops *ops;
+	void		*priv;		/* the kind's own state */
+	/* loop and storm protection (switch.c, probe.c) */
+	uint64_t	 up_since;	/* ms: last came up */
+	int		 loop_blocked;
+	int		 probe_soon;	/* came up: probe out of it shortly */
+	uint64_t	 loop_seen;	/* ms: our probe last crossed it */
+	uint64_t	 loop_blocks;	/* times blocked */
+	uint64_t	 storm_tokens;	/* flooded frames it may still send */
+	uint64_t	 storm_last;	/* ms: last refill */
+	uint64_t	 storm_dropped;
+};
+
+/* The table, in ascending port numbers.  Iterate with
+ * for (i = 0; (p = port_at(i)) != NULL; i++). */
+struct port *port_at(size_t i);
+size_t port_count(void);
+struct port *port_find(int no);
+/* A new zeroed port with the next number, in the table: NULL when out
+ * of memory.  The switch's port_new() is what modules call. */
+struct port *port_table_add(enum port_kind, const char *target,
+    const struct port_ops *, void *priv);
+/* Out of the table; its memory goes after this dispatch round. */
+void port_table_remove(struct port *);
+
+/* Through the port's ops: */
+int port_xmit(struct port *, const uint8_t *frame, size_t len,
+    const struct vnet *vh);
+/* A control frame (loop probe), not counted: 0, or -1 if not sent. */
+int port_send(struct port *, const uint8_t *frame, size_t len);
+int port_offload(const struct port *);
+
+#endif /* PORT_H */

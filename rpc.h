@@ -1,0 +1,20 @@
+/*
+ * rpc.h - the JSON-RPC 2.0 control methods (rpc.c): the envelope, the
+ * etherws.control methods and their replies.
+ */
+#ifndef RPC_H
+#define RPC_H
+
+#include <stddef.h>
+
+/* Where a reply goes: reply(ctx, body, len), body a complete JSON
+ * document, called once per request (maybe later, from the loop). */
+typedef void rpc_reply_fn(void *ctx, const char *body, size_t len);
+
+/* Run the request in (body, len); the reply goes to reply(ctx, ...). */
+void rpc_request(const char *body, size_t len, rpc_reply_fn *reply,
+    void *ctx);
+/* ctx is going away: a reply still pending for it is dropped. */
+void rpc_abandon(void *ctx);
+
+#endif /* RPC_H */

@@ -1,0 +1,424 @@
+/*
+ * serve.c - accepted connections: one HTTP request, read within
+ * HTTP_TIMEOUT_MS and routed by path.  The tunnel path upgrades to a
+ * WebSocket (Basic auth, Origin and version checks, offload agreed) and
+ * becomes a server port; the control path reads one JSON-RPC body and
+ * hands it to rpc.c, whose reply closes the connection.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "auth.h"
+#include "conn.h"
+#include "fmt.h"
+#include "http.h"
+#include "log.h"
+#include "probe.h"
+#include "rpc.h"
+#include "serve.h"
+#include "switch.h"
+#include "tls.h"
+#include "util.h"
+#include "ws.h"
+
+struct htpasswd		*serve_auth, *serve_ctlauth;
+struct tls_creds	*serve_creds, *serve_ctlcreds;
+
+/* ------------------------------------------------------------------ */
+/* Server ports: a port whose frames go to and come from one accepted
+ * connection (port->priv; NULL once the connection is gone). */
+
+static int
+srv_output(struct port *p, const uint8_t *frame, size_t len,
+    const struct vnet *vh)
+{
+	return p->priv != NULL ? conn_send_frame(p->priv, frame, len, vh) : -1;
+}
+
+static int
+srv_output_ctrl(struct port *p, const uint8_t *frame, size_t len)
+{
+	return p->priv != NULL ? conn_send_ctrl_frame(p->priv, frame, len) :
+	    -1;
+}
+
+static int
+srv_offload(const struct port *p)
+{
+	const struct conn *c = p->priv;
+
+	return c != NULL && c->offload;
+}
+
+static void
+srv_close(struct port *p, int code)
+{
+	struct conn *c = p->priv;
+
+	if (c == NULL)
+		return;
+	/* The connection forgets its port here: say it now. */
+	log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s", c->peerip);
+	p->priv = NULL;
+	conn_close(c, code);
+}
+
+static const struct port_ops server_port_ops = {
+	srv_output, srv_output_ctrl, srv_offload, srv_close
+};
+
+/* ------------------------------------------------------------------ */
+/* The connection's callbacks */
+
+static void
+srv_message(struct conn *c, const uint8_t *frame, size_t len,
+    const struct vnet *vh)
+{
+	switch_input(c->owner, frame, len, vh);
+}
+
+static void
+srv_dropped(struct conn *c)
+{
+	struct port *p = c->owner;
+
+	if (!p->shut) {
+		p->rx++;
+		p->rx_dropped++;
+	}
+}
+
+/* A server port lives as long as its connection. */
+static void
+srv_lost(struct conn *c)
+{
+	struct port *p = c->owner;
+
+	p->priv = NULL;
+	log_msg_rl(EW_LOG_INFO, c->peerip, "disconnected: %s", c->peerip);
+	port_delete(p, 0);
+}
+
+/* A control connection that goes while its addPort still runs. */
+static void
+srv_release(struct conn *c)
+{
+	if (c->state == CS_RPC)
+		rpc_abandon(c);
+}
+
+static void srv_input(struct conn *c);
+
+static const struct conn_ops server_conn_ops = {
+	NULL, srv_input, srv_message, srv_dropped, NULL, srv_lost,
+	srv_release
+};
+
+/* ------------------------------------------------------------------ */
+/* HTTP replies */
+
+static void
+http_error(struct conn *c, int status, const char *extra, const char *body)
+{
+	char buf[512];
+	int n;
+
+	if (body == NULL)
+		body = http_reason(status);
+	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\n%s"
+	    "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", status, http_reason(status),
+	    extra ? extra : "", strlen(body), body);
+	out_append(c, buf, (size_t)n);
+	conn_linger(c);
+}
+
+static void
+http_401(struct conn *c, int ctl)
+{
+	char buf[256];
+	int n;
+
+	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 401 %s\r\nWWW-Authenticate: "
+	    "Basic realm=\"etherws\"\r\nContent-Length: 0\r\n"
+	    "Connection: close\r\n\r\n",
+	    ctl ? "Authorization Required" : "Unauthorized");
+	out_append(c, buf, (size_t)n);
+	/* Rate-limited per peer: a password guesser cannot fill the log. */
+	log_msg_rl(EW_LOG_WARNING, c->peerip, "authentication failed: %s (%s)",
+	    c->peerip, ctl ? "control" : "tunnel");
+	conn_linger(c);
+}
+
+/* rpc.c's answer (ctx: the control connection), however large. */
+static void
+ctl_reply(void *ctx, const char *body, size_t len)
+{
+	struct conn *c = ctx;
+	char head[256];
+	size_t cap;
+	int n;
+
+	if (c->dead)
+		return;
+	n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: "
+	    "application/json; charset=UTF-8\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n", len);
+	cap = c->outlen + (size_t)n + len;
+	if (conn_put(c, head, (size_t)n, cap) < 0 ||
+	    conn_put(c, body, len, cap) < 0) {
+		conn_free(c);
+		return;
+	}
+	conn_linger(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Server side: route and check a request */
+
+static int
+path_is(const struct http_msg *m, const char *path)
+{
+	size_t n = 0;
+
+	while (n < m->target_len && m->target[n] != '?')
+		n++;
+	return strlen(path) == n && memcmp(m->target, path, n) == 0;
+}
+
+/* Without an htpasswd file the Authorization header is ignored. */
+static int
+auth_ok(struct htpasswd *db, const struct http_msg *m)
+{
+	const struct http_header *h;
+
+	if (db == NULL)
+		return 1;
+	h = http_header(m, "Authorization");
+	return h != NULL && htpasswd_check(db, h->value, h->value_len) == 1;
+}
+
+static void
+ctl_start(struct conn *c, const struct http_msg *m)
+{
+	static const char r100[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	const struct http_header *h;
+	long long len;
+	char num[32];
+
+	if (!auth_ok(serve_ctlauth, m)) {
+		http_401(c, 1);
+		return;
+	}
+	if (!ew_strcaseeq(m->method, m->method_len, "POST")) {
+		http_error(c, 405, "Allow: POST\r\n", NULL);
+		return;
+	}
+	h = http_header(m, "Content-Length");
+	if (h == NULL || http_header(m, "Transfer-Encoding") != NULL) {
+		http_error(c, 411, NULL, NULL);
+		return;
+	}
+	if (h->value_len == 0 || h->value_len >= sizeof(num)) {
+		http_error(c, 400, NULL, NULL);
+		return;
+	}
+	memcpy(num, h->value, h->value_len);
+	num[h->value_len] = '\0';
+	if (!ew_isdigit(num[0]) || ew_parse_int(num, &len) < 0) {
+		http_error(c, 400, NULL, NULL);
+		return;
+	}
+	if (len > CTL_MAX_BODY) {
+		http_error(c, 413, NULL, NULL);
+		return;
+	}
+	h = http_header(m, "Expect");
+	if (h != NULL && ew_strcaseeq(h->value, h->value_len, "100-continue"))
+		out_append(c, r100, sizeof(r100) - 1);
+	c->body_len = (size_t)len;
+	c->inmax = IN_MAX_CTL;
+	c->state = CS_BODY;
+}
+
+static int
+origin_ok(const struct http_msg *m)
+{
+	const struct http_header *o, *h;
+	const char *v, *p;
+	size_t n;
+
+	o = http_header(m, "Origin");
+	if (o == NULL)
+		o = http_header(m, "Sec-WebSocket-Origin");
+	if (o == NULL)
+		return 1;
+	h = http_header(m, "Host");
+	v = o->value;
+	n = o->value_len;
+	p = memchr(v, ':', n);		/* skip "scheme://" */
+	if (p != NULL && (size_t)(p - v) + 3 <= n && p[1] == '/' &&
+	    p[2] == '/') {
+		n -= (size_t)(p + 3 - v);
+		v = p + 3;
+	}
+	if (n > 0 && v[n - 1] == '/')
+		n--;
+	if (h == NULL || h->value_len != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (ew_lower((unsigned char)v[i]) !=
+		    ew_lower((unsigned char)h->value[i]))
+			return 0;
+	return 1;
+}
+
+/* A client port of this very switch (its id in X-Etherws-Id). */
+static int
+is_self(const struct http_msg *m)
+{
+	const struct http_header *h = http_header(m, "X-Etherws-Id");
+	char want[17];
+
+	if (h == NULL || h->value_len != 16)
+		return 0;
+	ew_snprintf(want, sizeof(want), "%016llx", (unsigned long long)sw_id);
+	return ew_strcaseeq(h->value, 16, want);
+}
+
+static void
+ws_accepted(struct conn *c, const struct http_msg *m)
+{
+	const struct http_header *h, *k, *hv;
+	char acc[29], buf[256];
+	struct port *p;
+	int n;
+
+	if (!auth_ok(serve_auth, m))
+		return http_401(c, 0);
+	if (!ew_strcaseeq(m->method, m->method_len, "GET"))
+		return http_error(c, 405, "Allow: GET\r\n", NULL);
+	h = http_header(m, "Upgrade");
+	if (h == NULL || !ew_strcaseeq(h->value, h->value_len, "websocket"))
+		return http_error(c, 400, NULL,
+		    "Can \"Upgrade\" only to \"WebSocket\".");
+	h = http_header(m, "Connection");
+	if (h == NULL || !http_has_token(h->value, h->value_len, "upgrade"))
+		return http_error(c, 400, NULL,
+		    "\"Connection\" must be \"Upgrade\".");
+	if (!origin_ok(m))
+		return http_error(c, 403, NULL,
+		    "Cross origin websockets not allowed");
+	h = http_header(m, "Sec-WebSocket-Version");
+	if (h == NULL || !(ew_strcaseeq(h->value, h->value_len, "13") ||
+	    ew_strcaseeq(h->value, h->value_len, "8") ||
+	    ew_strcaseeq(h->value, h->value_len, "7"))) {
+		static const char r426[] = "HTTP/1.1 426 Upgrade Required"
+		    "\r\nSec-WebSocket-Version: 7, 8, 13\r\n\r\n";
+		out_append(c, r426, sizeof(r426) - 1);
+		return conn_linger(c);
+	}
+	hv = http_header(m, "Host");
+	k = http_header(m, "Sec-WebSocket-Key");
+	if (hv == NULL || hv->value_len == 0 || k == NULL || k->value_len == 0)
+		return http_error(c, 400, NULL, NULL);
+	if (is_self(m))
+		return http_error(c, 409, "X-Etherws-Self: 1\r\n",
+		    "Connection to this switch itself refused");
+	ws_accept(k->value, k->value_len, acc);
+	/* Offload only when the client asked (only ours do). */
+	conn_ws_open(c, m, 1);
+	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: %s\r\n%s\r\n", acc,
+	    c->offload ? OFFLOAD_LINE : "");
+	p = port_new(PORT_SERVER, c->peer, &server_port_ops, c);
+	if (p == NULL || out_append(c, buf, (size_t)n) < 0) {
+		if (p != NULL) {
+			p->priv = NULL;		/* not its connection yet */
+			port_delete(p, 0);
+		}
+		return conn_free(c);
+	}
+	c->owner = p;
+	timer_stop(&c->tmo);
+	log_msg_rl(EW_LOG_INFO, c->peerip, "connected: %s", c->peerip);
+}
+
+static void
+req_process(struct conn *c)
+{
+	struct http_msg m;
+	int r;
+
+	r = http_parse_request((const char *)c->in, c->inlen, HTTP_MAX_HEADER,
+	    &m);
+	if (r == HTTP_INCOMPLETE)
+		return;
+	if (r == HTTP_BAD)
+		return http_error(c, 400, NULL, NULL);
+	if (r == HTTP_TOO_LARGE)
+		return http_error(c, 431, NULL, NULL);
+	c->head_len = (size_t)r;
+	if (c->ctl_ep && path_is(&m, sw_conf.ctlpath))
+		ctl_start(c, &m);
+	else if (c->ws && path_is(&m, sw_conf.path)) {
+		ws_accepted(c, &m);
+		if (c->state == CS_WS) {
+			in_consume(c, c->head_len);
+			conn_ws_input(c);
+		}
+	} else
+		http_error(c, 404, NULL, NULL);
+}
+
+static void
+body_process(struct conn *c)
+{
+	if (c->inlen < c->head_len + c->body_len)
+		return;
+	c->state = CS_RPC;
+	timer_stop(&c->tmo);
+	rpc_request((const char *)c->in + c->head_len, c->body_len,
+	    ctl_reply, c);
+	if (!c->dead)
+		conn_update(c);
+}
+
+static void
+srv_input(struct conn *c)
+{
+	if (c->state == CS_REQ)
+		req_process(c);
+	if (!c->dead && c->state == CS_BODY)
+		body_process(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Accepting */
+
+void
+serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
+    const char *peer, const char *peerip)
+{
+	struct conn *c;
+
+	/* A listener serving both paths counts as a tunnel one. */
+	c = conn_new(fd, 0, !ws, &server_conn_ops, NULL);
+	if (c == NULL) {
+		close(fd);	/* over the connection cap */
+		return;
+	}
+	c->ws = ws;
+	c->ctl_ep = ctl;
+	c->state = CS_REQ;
+	if (creds != NULL && (c->tls = tls_server_new(creds)) == NULL) {
+		conn_free(c);
+		return;
+	}
+	c->inmax = IN_MAX_WS > IN_MAX_CTL ? IN_MAX_WS : IN_MAX_CTL;
+	ew_snprintf(c->peerip, sizeof(c->peerip), "%s", peerip);
+	ew_snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	timer_arm(&c->tmo, HTTP_TIMEOUT_MS);
+}

@@ -1,0 +1,19 @@
+/*
+ * tapport.h - tap and netdev ports (tapport.c): a device opened with
+ * tap.h, read on the event loop into switch_input(), written by the
+ * port's ops.
+ */
+#ifndef TAPPORT_H
+#define TAPPORT_H
+
+#include <stddef.h>
+
+#include "port.h"
+
+/* kind PORT_TAP (target: a name template, "" for tap%d) or PORT_NETDEV
+ * (target: an interface): the new port, or NULL with err set
+ * ("OSError: [Errno 16] Device or resource busy", ...). */
+struct port *tapport_add(enum port_kind kind, const char *target,
+    char *err, size_t errlen);
+
+#endif /* TAPPORT_H */
