@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/e2e_cli.sh - the "etherws sw" command line (SPEC.md 1, 2.1):
+# tests/e2e_cli.sh - the "etherws sw" command line:
 # start-up errors with their exact stderr and exit statuses, the check
 # order, option prefixes, help, bind errors, detaching, and one listener
 # shared by the tunnel and control paths.
@@ -12,6 +12,7 @@
 # Background processes are started with "ip netns exec"
 # directly (not nsx) so that $! is the process itself.
 . "$(dirname "$0")/lib.sh"
+need python3
 
 
 ns c

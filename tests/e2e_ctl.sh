@@ -1,50 +1,33 @@
-#!/bin/sh
+#!/bin/bash
 # tests/e2e_ctl.sh - "etherws ctl" against a stub control server
-# (tests/ctl_stub.py): tables byte for byte (SPEC.md 3), the requests it
-# sends (SPEC.md 2.2), exit statuses, client-side checks and prompts.
-# Binary: $ETHERWS (default ./etherws).  Prints ok / not ok lines.
-cd "$(dirname "$0")/.." || exit 2
-ETHERWS=${ETHERWS:-./etherws}
-PY=/usr/bin/python3
-T=$(mktemp -d) || exit 2
-stub=
-fails=0
+# (tests/ctl_stub.py, on 127.0.0.1): tables byte for byte as etherws 1.3
+# prints them, the JSON-RPC requests it sends (the bytes etherws 1.3
+# sends), exit statuses, client-side checks and prompts.
+# Binary: $ETHERWS (default ./etherws).  Harness: lib.sh.
+# Local helpers (not in lib.sh): run_ctl / run_ctl_stdin (capture out,
+# err, rc), expect_file / expect_rc / expect_body / expect_err ...,
+# client_check, usage.
+. "$(dirname "$0")/lib.sh"
+need python3
 
-cleanup() {
-	if [ -n "$stub" ]; then
-		kill "$stub" 2>/dev/null
-		wait "$stub" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; fails=$((fails + 1)); }
-
+T=$TMP
 mkdir "$T/req"
 $PY tests/ctl_stub.py "$T/port" "$T/req" &
-stub=$!
-i=0
-while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -s "$T/port" ] || { notok "stub server started"; exit 1; }
+track_pid $!
+wait_until 10 test -s "$T/port" || die "stub server did not start"
 PORT=$(cat "$T/port")
 BASE=http://127.0.0.1:$PORT
 URL=$BASE/ctl
 
-# ctl ARGS...: run with stdin from /dev/null, into $T/out, $T/err, $rc.
-# Each run starts with an empty request directory.
-ctl() {
+# run_ctl ARGS...: run with stdin from /dev/null, into $T/out, $T/err,
+# $rc.  Each run starts with an empty request directory.
+run_ctl() {
 	rm -f "$T"/req/*
 	timeout 40 "$ETHERWS" ctl "$@" >"$T/out" 2>"$T/err" </dev/null
 	rc=$?
 }
-# ctl_stdin FILE ARGS...: the same without a controlling tty, stdin FILE.
-ctl_stdin() {
+# run_ctl_stdin FILE ARGS...: the same without a controlling tty, stdin FILE.
+run_ctl_stdin() {
 	f=$1
 	shift
 	rm -f "$T"/req/*
@@ -57,7 +40,7 @@ expect_file() {
 	if cmp -s "$T/exp" "$2"; then
 		ok "$1"
 	else
-		notok "$1"
+		not_ok "$1"
 		diff -u "$T/exp" "$2" | sed 's/^/#   /'
 	fi
 }
@@ -65,7 +48,7 @@ expect_rc() {
 	if [ "$rc" -eq "$2" ]; then
 		ok "$1: exit $2"
 	else
-		notok "$1: exit $rc, wanted $2"
+		not_ok "$1: exit $rc, wanted $2"
 		sed 's/^/#   stderr: /' "$T/err"
 	fi
 }
@@ -74,7 +57,7 @@ nreq() { ls "$T/req" | grep -c '\.body$'; }
 # a matching Content-Length.
 expect_body() {
 	if [ "$(nreq)" -ne 1 ]; then
-		notok "$1: $(nreq) requests sent, wanted 1"
+		not_ok "$1: $(nreq) requests sent, wanted 1"
 		return
 	fi
 	printf '%s' "$2" >"$T/exp"
@@ -83,12 +66,12 @@ expect_body() {
 	if grep -qx "Content-Length: $len" "$T"/req/*.head; then
 		ok "$1: Content-Length $len"
 	else
-		notok "$1: Content-Length"
+		not_ok "$1: Content-Length"
 	fi
 }
 expect_nothing_sent() {
 	if [ "$(nreq)" -eq 0 ]; then ok "$1: nothing sent"
-	else notok "$1: a request was sent"; fi
+	else not_ok "$1: a request was sent"; fi
 }
 # expect_err NAME DATA: stderr is exactly the Internal error block.
 expect_err() {
@@ -96,19 +79,19 @@ expect_err() {
 	expect_file "$1: stderr" "$T/err"
 }
 expect_no_stdout() {
-	if [ -s "$T/out" ]; then notok "$1: stdout not empty"
+	if [ -s "$T/out" ]; then not_ok "$1: stdout not empty"
 	else ok "$1: stdout empty"; fi
 }
 has_header() { grep -qx "$2" "$T"/req/*.head && ok "$1: $2" ||
-    notok "$1: no header line '$2'"; }
+    not_ok "$1: no header line '$2'"; }
 lacks_header() { grep -qi "^$2" "$T"/req/*.head &&
-    notok "$1: unexpected $2" || ok "$1: no $2"; }
+    not_ok "$1: unexpected $2" || ok "$1: no $2"; }
 
 PORTHEAD='  Port  Type  State  RX  TX  Target'
 L=etherws.control
 
-# --- listport: the SPEC.md 3 example, request head -------------------
-ctl --ctlurl "$URL" listport
+# --- listport: a table as etherws 1.3 prints it, request head ---------
+run_ctl --ctlurl "$URL" listport
 expect_rc listport 0
 cat >"$T/exp" <<'EOF'
   Port  Type    State  RX  TX  Target         
@@ -126,7 +109,7 @@ has_header listport "Connection: close"
 lacks_header listport "Authorization"
 
 # --- listif, listfdb ---------------------------------------------------
-ctl --ctlurl "$URL" listif
+run_ctl --ctlurl "$URL" listif
 expect_rc listif 0
 cat >"$T/exp" <<'EOF'
   Port  Type    Address     Netmask        MTU   Target
@@ -136,7 +119,7 @@ EOF
 expect_file "listif table" "$T/out"
 expect_body listif '{"jsonrpc": "2.0", "method": "'$L'.listInterface", "id": 0}'
 
-ctl --ctlurl "$URL" listfdb
+run_ctl --ctlurl "$URL" listfdb
 expect_rc listfdb 0
 cat >"$T/exp" <<'EOF'
   Port  VLAN  MAC                Age
@@ -147,7 +130,7 @@ expect_file "listfdb table (MAC lower-cased)" "$T/out"
 expect_body listfdb '{"jsonrpc": "2.0", "method": "'$L'.listFdb", "id": 0}'
 
 for c in listport listif listfdb; do
-	ctl --ctlurl "$BASE/empty" $c
+	run_ctl --ctlurl "$BASE/empty" $c
 	expect_rc "$c empty" 0
 	case $c in
 	listport) echo "$PORTHEAD" ;;
@@ -158,15 +141,15 @@ for c in listport listif listfdb; do
 done
 
 # Prefixes and --x=y forms; reply without Content-Length (read to EOF).
-ctl --ctlur="$BASE/nolength" lis
+run_ctl --ctlur="$BASE/nolength" lis
 expect_rc "prefix --ctlur=, ambiguous command prefix" 2
-ctl --ctlur="$BASE/nolength" listport
+run_ctl --ctlur="$BASE/nolength" listport
 expect_rc "reply without Content-Length" 0
 cp "$T/listport.exp" "$T/exp"
 expect_file "reply without Content-Length: table" "$T/out"
 
 # --- addport ------------------------------------------------------------
-ctl --ctlurl "$URL" addport tap ethws0
+run_ctl --ctlurl "$URL" addport tap ethws0
 expect_rc "addport tap" 0
 expect_body "addport tap" '{"jsonrpc": "2.0", "method": "'$L'.addPort", "id": 0, "params": {"type": "tap", "target": "ethws0", "options": {"user": null, "passwd": null, "cacerts": null, "insecure": null}}}'
 cat >"$T/exp" <<'EOF'
@@ -175,11 +158,11 @@ cat >"$T/exp" <<'EOF'
 EOF
 expect_file "addport tap: table (no state field)" "$T/out"
 
-ctl --ctlurl "$URL" addport netdev eth0
+run_ctl --ctlurl "$URL" addport netdev eth0
 expect_rc "addport netdev" 0
 expect_body "addport netdev" '{"jsonrpc": "2.0", "method": "'$L'.addPort", "id": 0, "params": {"type": "netdev", "target": "eth0", "options": {"user": null, "passwd": null, "cacerts": null, "insecure": null}}}'
 
-ctl --ctlurl "$URL" addport client "wss://[::1]:8443/p?q=1"
+run_ctl --ctlurl "$URL" addport client "wss://[::1]:8443/p?q=1"
 expect_rc "addport client" 0
 expect_body "addport client" '{"jsonrpc": "2.0", "method": "'$L'.addPort", "id": 0, "params": {"type": "client", "target": "wss://[::1]:8443/p?q=1", "options": {"user": null, "passwd": null, "cacerts": null, "insecure": false}}}'
 cat >"$T/exp" <<'EOF'
@@ -188,17 +171,17 @@ cat >"$T/exp" <<'EOF'
 EOF
 expect_file "addport client: table (\\/ unescaped)" "$T/out"
 
-ctl --ctlurl "$URL" addport client --user u --passwd 'p"w' --cacerts ca/x.pem \
+run_ctl --ctlurl "$URL" addport client --user u --passwd 'p"w' --cacerts ca/x.pem \
     --insecure ws://h/
 expect_rc "addport client options" 0
 expect_body "addport client options" '{"jsonrpc": "2.0", "method": "'$L'.addPort", "id": 0, "params": {"type": "client", "target": "ws://h/", "options": {"user": "u", "passwd": "p\"w", "cacerts": "'"$PWD"'/ca/x.pem", "insecure": true}}}'
 
-ctl --ctlurl "$URL" addport client --user '' --passwd '' ws://h/
+run_ctl --ctlurl "$URL" addport client --user '' --passwd '' ws://h/
 expect_rc "addport client, empty user/passwd" 0
 expect_body "addport client, empty user/passwd = absent" '{"jsonrpc": "2.0", "method": "'$L'.addPort", "id": 0, "params": {"type": "client", "target": "ws://h/", "options": {"user": null, "passwd": null, "cacerts": null, "insecure": false}}}'
 
 # --- setport, delport, setif -------------------------------------------
-ctl --ctlurl "$URL" setport --shut 1 3
+run_ctl --ctlurl "$URL" setport --shut 1 3
 expect_rc "setport --shut 1" 0
 expect_body "setport --shut 1" '{"jsonrpc": "2.0", "method": "'$L'.setPort", "id": 0, "params": {"port": 3, "shut": 1}}'
 cat >"$T/exp" <<'EOF'
@@ -207,7 +190,7 @@ cat >"$T/exp" <<'EOF'
 EOF
 expect_file "setport --shut 1: table" "$T/out"
 
-ctl --ctlurl "$URL" setport 3 --shut=0
+run_ctl --ctlurl "$URL" setport 3 --shut=0
 expect_rc "setport, option after port" 0
 expect_body "setport --shut=0" '{"jsonrpc": "2.0", "method": "'$L'.setPort", "id": 0, "params": {"port": 3, "shut": 0}}'
 cat >"$T/exp" <<'EOF'
@@ -216,10 +199,10 @@ cat >"$T/exp" <<'EOF'
 EOF
 expect_file "setport --shut 0: table (state down)" "$T/out"
 
-ctl --ctlurl "$URL" setport 7
+run_ctl --ctlurl "$URL" setport 7
 expect_body "setport without --shut" '{"jsonrpc": "2.0", "method": "'$L'.setPort", "id": 0, "params": {"port": 7}}'
 
-ctl --ctlurl "$URL" delport 2
+run_ctl --ctlurl "$URL" delport 2
 expect_rc delport 0
 expect_body delport '{"jsonrpc": "2.0", "method": "'$L'.delPort", "id": 0, "params": {"port": 2}}'
 cat >"$T/exp" <<'EOF'
@@ -228,7 +211,7 @@ cat >"$T/exp" <<'EOF'
 EOF
 expect_file "delport: table" "$T/out"
 
-ctl --ctlurl "$URL" setif --address 192.0.2.10 --netmask 255.255.255.0 \
+run_ctl --ctlurl "$URL" setif --address 192.0.2.10 --netmask 255.255.255.0 \
     --mtu 1500 1
 expect_rc setif 0
 expect_body setif '{"jsonrpc": "2.0", "method": "'$L'.setInterface", "id": 0, "params": {"port": 1, "address": "192.0.2.10", "netmask": "255.255.255.0", "mtu": 1500}}'
@@ -238,92 +221,92 @@ cat >"$T/exp" <<'EOF'
 EOF
 expect_file "setif: table" "$T/out"
 
-ctl --ctlurl "$URL" setif --address '' --netmask 1.2.3 4
+run_ctl --ctlurl "$URL" setif --address '' --netmask 1.2.3 4
 expect_rc "setif empty address, 1.2.3" 0
 expect_body "setif empty address, 1.2.3" '{"jsonrpc": "2.0", "method": "'$L'.setInterface", "id": 0, "params": {"port": 4, "address": "", "netmask": "1.2.3"}}'
 
 # --- error reply --------------------------------------------------------
-ctl --ctlurl "$URL" setport 99
+run_ctl --ctlurl "$URL" setport 99
 expect_rc "error reply" 1
 printf '  Invalid params (-32602)\n    KeyError: 99\n' >"$T/exp"
 expect_file "error reply: stderr" "$T/err"
 expect_no_stdout "error reply"
 
 # --- authorization ------------------------------------------------------
-ctl --ctlurl "$URL" --ctluser admin --ctlpasswd secret listport
+run_ctl --ctlurl "$URL" --ctluser admin --ctlpasswd secret listport
 expect_rc "--ctluser/--ctlpasswd" 0
 has_header "--ctluser" "Authorization: Basic YWRtaW46c2VjcmV0"
 
-ctl --ctlurl "$URL" --ctlpasswd secret listport
+run_ctl --ctlurl "$URL" --ctlpasswd secret listport
 lacks_header "--ctlpasswd without --ctluser" "Authorization"
 
 printf 'pw\n' >"$T/pw"
-ctl_stdin "$T/pw" --ctlurl "$URL" --ctluser admin listport
+run_ctl_stdin "$T/pw" --ctlurl "$URL" --ctluser admin listport
 expect_rc "Control Password prompt" 0
 has_header "Control Password from stdin" "Authorization: Basic YWRtaW46cHc="
 printf 'Control Password: ' >"$T/exp"
 expect_file "Control Password prompt on stderr" "$T/err"
 
 printf 'cpw\nctlpw' >"$T/pw2"
-ctl_stdin "$T/pw2" --ctlurl "$URL" --ctluser admin --ctlpasswd= \
+run_ctl_stdin "$T/pw2" --ctlurl "$URL" --ctluser admin --ctlpasswd= \
     addport client --user u ws://h/
 expect_rc "Client and Control Password prompts" 0
 has_header "Control Password, last line without newline" \
     "Authorization: Basic YWRtaW46Y3RscHc="
 grep -q '"passwd": "cpw"' "$T"/req/*.body && ok "Client Password sent" ||
-    notok "Client Password sent"
+    not_ok "Client Password sent"
 printf 'Client Password: Control Password: ' >"$T/exp"
 expect_file "prompts in order" "$T/err"
-if grep -q cpw "$T/out" "$T/err"; then notok "password not printed"
+if grep -q cpw "$T/out" "$T/err"; then not_ok "password not printed"
 else ok "password not printed"; fi
 
-ctl_stdin /dev/null --ctlurl "$URL" --ctluser admin listport
+run_ctl_stdin /dev/null --ctlurl "$URL" --ctluser admin listport
 expect_rc "prompt EOF" 1
 expect_nothing_sent "prompt EOF"
 
 # --- transport errors ---------------------------------------------------
 DEAD=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-ctl --ctlurl "http://127.0.0.1:$DEAD/ctl" listport
+run_ctl --ctlurl "http://127.0.0.1:$DEAD/ctl" listport
 expect_rc "connection refused" 1
 expect_err "connection refused" \
     "URLError: <urlopen error [Errno 111] Connection refused>"
 
-ctl --ctlurl "$BASE/e401" listport
+run_ctl --ctlurl "$BASE/e401" listport
 expect_rc "HTTP 401" 1
 expect_err "HTTP 401" "HTTPError: HTTP Error 401: Authorization Required"
 
-ctl --ctlurl "$BASE/nojson" listport
+run_ctl --ctlurl "$BASE/nojson" listport
 expect_rc "not JSON" 1
 expect_err "not JSON" "ValueError: No JSON object could be decoded"
 
-ctl --ctlurl "ftp://127.0.0.1/ctl" listport
+run_ctl --ctlurl "ftp://127.0.0.1/ctl" listport
 expect_rc "ftp URL" 1
-ctl --ctlurl "https://127.0.0.1:$DEAD/ctl" listport
+run_ctl --ctlurl "https://127.0.0.1:$DEAD/ctl" listport
 expect_rc "https URL without a server" 1
 
 # --- client-side checks: exit 2, nothing sent ---------------------------
-check() {
+client_check() {
 	name=$1 data=$2
 	shift 2
-	ctl --ctlurl "$URL" "$@"
+	run_ctl --ctlurl "$URL" "$@"
 	expect_rc "$name" 2
 	expect_err "$name" "$data"
 	expect_nothing_sent "$name"
 }
-check "setport 0" "ValueError: Invalid port: 0" setport 0
-check "setport -1" "ValueError: Invalid port: -1" setport --shut 1 -1
-check "delport 0" "ValueError: Invalid port: 0" delport 0
-check "setif port 0" "ValueError: Invalid port: 0" setif --mtu 1500 0
-check "setif MTU 100" "ValueError: Invalid MTU: 100" setif --mtu 100 1
-check "setif bad address" \
+client_check "setport 0" "ValueError: Invalid port: 0" setport 0
+client_check "setport -1" "ValueError: Invalid port: -1" setport --shut 1 -1
+client_check "delport 0" "ValueError: Invalid port: 0" delport 0
+client_check "setif port 0" "ValueError: Invalid port: 0" setif --mtu 1500 0
+client_check "setif MTU 100" "ValueError: Invalid MTU: 100" setif --mtu 100 1
+client_check "setif bad address" \
     "error: illegal IP address string passed to inet_aton" \
     setif --address 1.2.3.400 1
-check "setif bad netmask" \
+client_check "setif bad netmask" \
     "error: illegal IP address string passed to inet_aton" \
     setif --netmask foo 1
-check "client http URL" "ValueError: Invalid target URL scheme: http://x" \
+client_check "client http URL" "ValueError: Invalid target URL scheme: http://x" \
     addport client http://x
-check "client passwd without user" \
+client_check "client passwd without user" \
     "ValueError: Authentication required but username empty" \
     addport client --passwd p ws://x/
 
@@ -331,13 +314,13 @@ check "client passwd without user" \
 usage() {
 	name=$1
 	shift
-	ctl --ctlurl "$URL" "$@"
+	run_ctl --ctlurl "$URL" "$@"
 	expect_rc "usage: $name" 2
 	if head -n 1 "$T/err" | grep -q '^usage: etherws ctl' &&
 	    tail -n 1 "$T/err" | grep -q '^etherws ctl[a-z ]*: error: '; then
 		ok "usage: $name: message"
 	else
-		notok "usage: $name: message"
+		not_ok "usage: $name: message"
 		sed 's/^/#   /' "$T/err"
 	fi
 	expect_nothing_sent "usage: $name"
@@ -362,18 +345,13 @@ usage "--ctlinsecure=1" --ctlinsecure=1 listport
 # --- help: stdout, exit 0 -----------------------------------------------
 for args in "-h" "--help" "--he" "listport -h" "setport --help" \
     "addport -h" "addport client --help" "setif -h"; do
-	ctl $args
+	run_ctl $args
 	if [ "$rc" -eq 0 ] && head -n 1 "$T/out" | grep -q '^usage: etherws ctl'
 	then
 		ok "help: ctl $args"
 	else
-		notok "help: ctl $args (exit $rc)"
+		not_ok "help: ctl $args (exit $rc)"
 	fi
 done
 
-if [ "$fails" -eq 0 ]; then
-	echo "e2e_ctl: all passed"
-	exit 0
-fi
-echo "e2e_ctl: $fails failed"
-exit 1
+done_testing

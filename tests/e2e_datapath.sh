@@ -26,6 +26,7 @@
 # namespace (packet sockets on the tap, JSON-RPC listPort) and makes its
 # WebSocket socket in p.  kv, expect_kv: lib.sh.
 . "$(dirname "$0")/lib.sh"
+need python3 openssl
 
 N=2000			# frames in bulk/split/batch
 BURST=20000		# frames injected in ovf

@@ -20,8 +20,8 @@
 #    moves to another address (dnsmasq restarted with the new record),
 #    the port comes back up there.
 . "$(dirname "$0")/lib.sh"
+need dnsmasq
 
-command -v dnsmasq >/dev/null || die "dnsmasq not installed (dnsmasq-base)"
 NETNS_ETC=/etc/netns/$PFX-b
 trap 'cleanup; rm -rf "$NETNS_ETC"' EXIT
 DNSPID=""

@@ -22,6 +22,7 @@
 # a peer that never reads, connections closing right after a request
 # that gets an error reply.  Helper: tests/hostile.py (stdlib only).
 . "$(dirname "$0")/lib.sh"
+need python3 py:websockets jq	# soak.py flapserver: websockets
 
 RSS_MAX_KB=65536		# 64 MB: the bound this test promises
 # Under ASan (make check-asan) shadow memory and quarantine inflate RSS
@@ -53,8 +54,6 @@ portstat() {
 fdb_count() { ctl s listfdb | tail -n +2 | wc -l; }
 # ctl_ok NS: "ctl listport" in NS succeeds within 5 s
 ctl_ok() { nsx "$1" timeout 5 "$ETHERWS" ctl listport >/dev/null; }
-
-command -v jq >/dev/null || die "jq missing"
 
 ns s; ns p; ns h1; ns h2
 link s p $WS 10.9.0.2

@@ -4,6 +4,7 @@
 # --queue bounds a tunnel port that never reads.  Past a limit only that
 # connection (or that frame) suffers, and the switch says so once.
 . "$(dirname "$0")/lib.sh"
+need python3
 
 ns s
 nsx s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Logging (SPEC.md 11, D11).
+# Logging, with etherws 1.3's options and line formats (--logconf,
+# --syslog, --debug).
 #  - --logconf refusals at start: an unsupported handler class or format
 #    key exits 2, a FileHandler in a missing directory exits 1, each with
 #    a message naming the part;
@@ -20,6 +21,7 @@
 #    the facility and the level; a syslog daemon that goes away and comes
 #    back gets the lines again.
 . "$(dirname "$0")/lib.sh"
+need python3
 
 # logconf FILE LOGFILE [CLASS] [FORMAT] [ARGS]: write a fileConfig file
 # (ARGS, the handler's args tuple, defaults to "('LOGFILE', 'a')")

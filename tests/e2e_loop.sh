@@ -5,6 +5,7 @@
 # out of themselves only; a broadcast flood is cut to the storm limit
 # without hurting other ports.
 . "$(dirname "$0")/lib.sh"
+need python3
 
 ns a; ns b; ns c
 link a b 10.81.0.1 10.81.0.2

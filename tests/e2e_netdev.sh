@@ -1,5 +1,6 @@
 #!/bin/bash
-# A netdev port (SPEC.md 7, D10): namespace s runs the switch, namespace h
+# A netdev port (a port on an existing network device, as etherws 1.3's
+# "addport netdev"): namespace s runs the switch, namespace h
 # is a plain host; a veth pair joins them.  The veth end in s has no
 # address and is a netdev port of the switch; a tap on the switch has
 # 192.168.88.1/24, h has 192.168.88.2/24.  Ping s-tap <-> h goes through
@@ -9,6 +10,7 @@
 # 100, so tags survive the netdev path (PACKET_AUXDATA re-insertion);
 # where the kernel has 802.1Q, also ping between VLAN devices on both.
 . "$(dirname "$0")/lib.sh"
+need python3
 
 MAC_T=02:00:00:00:03:01		# the switch's tap in s
 MAC_H=02:00:00:00:03:02		# h's veth end
@@ -150,7 +152,7 @@ if nsx h ip link add link "$VH" name hv.100 type vlan id 100 2>/dev/null; then
 	check "listfdb: the tap's MAC on VLAN 100 on port 1" \
 	    grep -qE "^  1 +100 +$MAC_T " <<<"$fdb"
 else
-	ok "ping over VLAN devices # SKIP no 802.1Q support in this kernel"
+	skip "ping over VLAN devices: no 802.1Q support in this kernel"
 fi
 
 if [ "$T_FAIL" -ne 0 ]; then

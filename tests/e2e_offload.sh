@@ -28,6 +28,7 @@
 #     a good broadcast, a 5-segment super-frame and a UDP frame with its
 #     checksum still to complete reach the plain peer as 7 whole frames.
 . "$(dirname "$0")/lib.sh"
+need python3 iperf3
 
 for n in a b c d h; do ns $n; done
 for n in a b c d h; do

@@ -165,7 +165,7 @@ EXPECTED_ARGS="--debug
 7000"
 
 shells="/bin/sh"
-command -v busybox >/dev/null && shells="$shells busybox"
+need_for "the applier under busybox sh" busybox && shells="$shells busybox"
 for sh in $shells; do
 	case $sh in busybox) run="busybox sh" ;; *) run=$sh ;; esac
 	reset_stub

@@ -12,16 +12,13 @@
 # Helpers: tests/peer_ws.py (client/server/raw), tests/peer_ws.js.
 # From lib.sh: kv, expect_kv, bg, wait_exit.
 . "$(dirname "$0")/lib.sh"
+need python3 py:websockets node-ws
 
-NODE=/usr/bin/node
 TAPMAC=02:00:00:00:00:0a
 TAPIP=192.168.77.1
 URL=ws://10.9.0.1:8080/
 
 server_ports() { ctl s listport | awk '$2 == "server"' | wc -l; }
-
-[ -x "$NODE" ] || die "$NODE missing"
-$PY -c 'import websockets' 2>/dev/null || die "python3-websockets missing"
 
 ns s; ns p
 link s p 10.9.0.1 10.9.0.2
@@ -113,7 +110,7 @@ wait_until 10 test -e "$TMP/c.ready" || not_ok "c: python server reached the pin
 expect_kv "$C" req_path "/path?q=1" "c: request target is the URL's path and query"
 expect_kv "$C" req_header_names \
     "Host,Upgrade,Connection,Sec-WebSocket-Key,Sec-WebSocket-Version,X-Etherws-Id,X-Etherws-Offload" \
-    "c: request headers exactly as SPEC 5.2, in order, plus our switch id and offload offer"
+    "c: request headers: the five WebSocket ones in this order, then our switch id and offload offer"
 expect_kv "$C" req_host 10.9.0.2:9000 "c: Host with the non-default port"
 expect_kv "$C" req_upgrade websocket "c: Upgrade: websocket"
 expect_kv "$C" req_connection Upgrade "c: Connection: Upgrade"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# HTTP proxy for client ports (SPEC.md 10): tinyproxy in its own
+# HTTP proxy for client ports (http_proxy, https_proxy and no_proxy from
+# the switch's environment; CONNECT): tinyproxy in its own
 # namespace p between the client switch (namespace c) and the servers
 # (namespace s).  p does not forward IP and c has no route to s's
 # 10.9.2.0/24, so a tunnel to 10.9.2.1 or sw.test exists only through
@@ -11,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TP=${TINYPROXY:-tinyproxy}
-command -v "$TP" >/dev/null || die "tinyproxy not installed"
+need "$TP" openssl
 P=$TMP/pki
 NETNS_ETC=/etc/netns/$PFX-p
 trap 'cleanup; rm -rf "$NETNS_ETC"' EXIT

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Client port reconnection (SPEC.md 7, D5) and keepalive (5.5, D6).
+# Client port reconnection and keepalive (--keepalive: WebSocket Pings).
 # Server switch on a, client switch (--keepalive 1) on b.
 #  - a failed addport client (nothing listening) exits 1, says
 #    "Connection refused", creates no port and uses no port number;
@@ -73,8 +73,8 @@ check_not "no ping while the server is gone" \
     nsx b ping -c 1 -W 1 -q 192.168.77.1
 check "b logs disconnected" grep -q "INFO:etherws:disconnected: $URL" "$TMP/sw-b.log"
 
-# --- restart a: b reconnects by itself at its next retry (SPEC 7: retry n
-# after min(2^(n-1), 60) s x U[0.8, 1.0]; a is back within ~2 s, so the
+# --- restart a: b reconnects by itself at its next retry (the backoff:
+# retry n after min(2^(n-1), 60) s x U[0.8, 1.0]; a is back within ~2 s, so the
 # next retry comes within ~4 s; 15 s leaves room)
 start_a
 t0=$(date +%s)

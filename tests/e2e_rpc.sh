@@ -1,14 +1,16 @@
 #!/bin/bash
 # tests/e2e_rpc.sh - the control endpoint of a real "etherws sw" in a
-# namespace: every ctl command and its table (SPEC.md 2.2, 3), ctl exit
-# statuses, raw JSON-RPC envelopes and error data (4.2, 4.3), the HTTP
-# checks of 4.1, and a deeply nested body.
+# namespace: every ctl command and its table, ctl exit statuses, raw
+# JSON-RPC 2.0 envelopes and error data, the HTTP checks of the control
+# endpoint (path, method, Content-Length, size limits), and a deeply
+# nested body.
 #
 # Local helpers (not in lib.sh): run_ctl
 # (captures out/err/rc), expect_out/expect_err (byte-exact compare
 # against $TMP/exp), and the Python checker $TMP/rpc.py (stdlib only; prints "ok - ..." /
 # "not ok - ..." lines that feed lib.sh's counters through tap_in).
 . "$(dirname "$0")/lib.sh"
+need python3
 
 
 ns a
@@ -125,7 +127,8 @@ check_eq "setport without --shut: unchanged" up \
 # setif on the tap, then listif
 run_ctl setif --address 192.0.2.10 --netmask 255.255.255.0 --mtu 1280 1
 expect_rc "setif --address --netmask --mtu" 0
-# widths: Address 10, Netmask 13, MTU 4 (computed by hand, see SPEC 3)
+# widths: Address 10, Netmask 13, MTU 4 (computed by hand: each column
+# as wide as its widest cell, header included)
 printf '  Port  Type  Address     Netmask        MTU   Target%*s\n  1     tap   192.0.2.10  255.255.255.0  1280  %s\n' \
     $(( ${#TAP0} - 6 )) '' "$TAP0" >"$TMP/exp"
 expect_out "setif: ifstat table"

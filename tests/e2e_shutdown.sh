@@ -1,5 +1,5 @@
 #!/bin/bash
-# Clean shutdown (SPEC.md 11, D11).
+# Clean shutdown on SIGTERM.
 #  - kill -TERM of a foreground sw on a with a tap, a client port (to b's
 #    server) and a server port (a small WebSocket client, wsc.py): exit 0
 #    within 2 s, the tap is gone, b's server port goes away within 2 s,
@@ -9,6 +9,7 @@
 #    the live daemon's pid; TERM removes the pidfile and the tap, and the
 #    daemon exits.
 . "$(dirname "$0")/lib.sh"
+need python3
 
 # alive PID: running (not gone, not a zombie)
 alive() {

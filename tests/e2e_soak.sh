@@ -21,6 +21,7 @@
 # the baseline taken once every port had connected), no child process
 # at any time (names are resolved on the loop, not in children).
 . "$(dirname "$0")/lib.sh"
+need python3 py:websockets
 
 NPORTS=200
 CHURN_S=30
@@ -42,8 +43,6 @@ children() {
 	    awk '{ n++ } /^Z/ { z++ } END { print n + 0, z + 0 }'
 }
 client_ports() { ctl b listport | awk '$2 == "client"' | wc -l; }
-
-$PY -c 'import websockets' 2>/dev/null || die "python3-websockets missing"
 
 ns a; ns b
 link a b 10.9.5.1 10.9.5.2

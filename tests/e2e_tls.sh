@@ -1,10 +1,11 @@
 #!/bin/bash
-# TLS (SPEC.md 9, D13): wss:// tunnels and https control with
+# TLS: wss:// tunnels and https control with
 # certificates made here by openssl (a CA, an intermediate, RSA and EC
 # leaves, expired, wrong-name and foreign-CA ones).  Namespace a runs the
 # TLS switches, b the client switch; b resolves sw.test to 10.9.0.1
 # through /etc/netns/<b>/hosts, which "ip netns exec" mounts on /etc/hosts.
 . "$(dirname "$0")/lib.sh"
+need python3 openssl
 
 P=$TMP/pki
 E=$ETHERWS

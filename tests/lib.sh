@@ -3,11 +3,19 @@
 # Everything a test makes is recorded and removed by the EXIT trap:
 # processes by PID (TERM, then KILL), network namespaces by name.  All
 # addresses live inside namespaces the test made; waits are bounded.
+#
+# Results: "ok - ..." / "not ok - ..." / "ok - # SKIP ..." lines, and
+# done_testing's "NAME: N passed, N failed, N skipped" last.  Exit status
+# 0 = passed, 1 = failed, 77 = the whole test skipped (skip_all; tests/run
+# prints it as SKIP).  A test states the third-party programs it needs at
+# its top with "need ..." (see there): when one is missing the test is
+# skipped in one line, except under CI=true, where it fails.
 
 set -u
 cd "$(dirname "$0")/.." || exit 2
 ETHERWS=${ETHERWS:-$PWD/etherws}
-PY=/usr/bin/python3
+PY=/usr/bin/python3		# Debian's python modules belong to this one
+NODE=/usr/bin/node
 TNAME=$(basename "$0" .sh)
 PFX="ew$$"			# namespace prefix, unique per run
 TMP=$(mktemp -d /tmp/etherws-test.XXXXXX)
@@ -15,6 +23,7 @@ PIDS=""
 NSS=""
 T_PASS=0
 T_FAIL=0
+T_SKIP=0
 
 # ns_pids: PIDs of whatever still runs in our own namespaces (a daemon
 # the test detached, a helper it backgrounded): only what this test made.
@@ -58,11 +67,90 @@ check_eq() {
 		not_ok "$1"; printf '    expected: %s\n    actual:   %s\n' "$2" "$3"
 	fi
 }
+# skip REASON: one check (or group of checks) not made, and why; counted
+# as skipped, never as passed
+skip() { T_SKIP=$((T_SKIP + 1)); echo "ok - # SKIP $*"; }
 done_testing() {
-	echo "$TNAME: $T_PASS passed, $T_FAIL failed"
+	if [ $((T_PASS + T_FAIL + T_SKIP)) -eq 0 ]; then
+		not_ok "$TNAME made no check at all"
+	fi
+	echo "$TNAME: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
 	[ "$T_FAIL" -eq 0 ]
 }
 die() { echo "Bail out! $*"; not_ok "$*"; done_testing; exit 1; }
+# skip_all REASON: the whole test cannot run here: one line, exit 77
+# (tests/run: "SKIP name (REASON)"); a test that already failed a check
+# fails instead
+skip_all() {
+	[ "$T_FAIL" -eq 0 ] || die "skipping ($*) after failed checks"
+	echo "1..0 # SKIP $*"
+	exit 77
+}
+in_ci() { case ${CI:-} in true|1) return 0 ;; esac; return 1; }
+# unmet REASON: a prerequisite of the whole test is missing: skip it, but
+# under CI=true (where everything is installed) fail
+unmet() {
+	in_ci && die "$* (CI=true: a missing prerequisite is a failure)"
+	skip_all "$*"
+}
+
+# have ITEM: the third-party peer ITEM is here.  ITEM is a command name
+# or one of
+#   python3      /usr/bin/python3 (the tests' helpers run with it)
+#   py:MODULE    /usr/bin/python3 can import MODULE (py:websockets)
+#   node-ws      /usr/bin/node with Debian's ws module, as
+#                tests/peer_ws.js loads it (/usr/share/nodejs/ws)
+have() {
+	case $1 in
+	python3) [ -x "$PY" ] ;;
+	py:*) [ -x "$PY" ] && "$PY" -c "import ${1#py:}" >/dev/null 2>&1 ;;
+	node-ws) [ -x "$NODE" ] &&
+	    "$NODE" -e "require('/usr/share/nodejs/ws')" >/dev/null 2>&1 ;;
+	*) command -v "$1" >/dev/null 2>&1 ;;
+	esac
+}
+# debian_pkg ITEM: the Debian package that gives ITEM
+debian_pkg() {
+	case $1 in
+	py:websockets) echo python3-websockets ;;
+	py:*) echo "python3-${1#py:}" ;;
+	node-ws) echo "nodejs node-ws" ;;
+	htpasswd) echo apache2-utils ;;
+	dnsmasq) echo dnsmasq-base ;;
+	musl-gcc) echo musl-tools ;;
+	dpkg-source) echo dpkg-dev ;;
+	readelf|strip) echo binutils ;;
+	*) echo "$1" ;;
+	esac
+}
+# missing ITEM...: prints "missing X, Y (apt-get install P Q)" for the
+# items that are not here; false if none is missing
+missing() {
+	local i miss="" pkgs=""
+	for i; do
+		have "$i" && continue
+		miss="${miss:+$miss, }$i"; pkgs="$pkgs $(debian_pkg "$i")"
+	done
+	[ -n "$miss" ] || return 1
+	echo "missing $miss (apt-get install$pkgs)"
+}
+# need ITEM...: at the top of a test, every third-party peer it needs
+# (see have).  If one is missing: one line and the test is skipped;
+# under CI=true it fails (CI installs every peer: it never skips).
+need() {
+	local m
+	m=$(missing "$@") || return 0
+	unmet "$m"
+}
+# need_for DESCRIPTION ITEM...: for a part of a test only: true if every
+# ITEM is here; otherwise the part is reported skipped (failed under
+# CI=true) and false
+need_for() {
+	local d=$1 m; shift
+	m=$(missing "$@") || return 0
+	if in_ci; then not_ok "$d: $m (CI=true)"; else skip "$d: $m"; fi
+	return 1
+}
 
 track_pid() { PIDS="$PIDS $1"; }
 
