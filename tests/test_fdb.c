@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etherws.h"
+#include "defs.h"
+#include "fdb.h"
 #include "t.h"
 
 #define AGE	5000		/* ageout of most tables here, ms */

@@ -22,7 +22,8 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
-#include "etherws.h"
+#include "loop.h"
+#include "util.h"
 #include "t.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
@@ -459,6 +460,62 @@ test_idle(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* loop_bury: after the round's callbacks and idle work, in one go,
+ * graves buried by graves included. */
+
+struct obj {
+	struct ev_grave	 g;
+	char		 tag;
+	struct obj	*more;		/* buried by this one's fn */
+};
+
+static void
+obj_fn(struct ev_grave *g)
+{
+	struct obj *o = container_of(g, struct obj, g);
+
+	il(o->tag);
+	if (o->more != NULL)
+		loop_bury(&o->more->g, obj_fn);
+	if (o->tag == 'C')
+		loop_stop();
+}
+
+static struct obj ob_a = { .tag = 'A' }, ob_b = { .tag = 'B' },
+    ob_c = { .tag = 'C' };
+static struct ev_timer bury_t;
+
+static void
+idle_bury(void)
+{
+	il('i');
+}
+
+static void
+bury_cb(struct ev_timer *t)
+{
+	(void)t;
+	il('T');
+	loop_bury(&ob_a.g, obj_fn);
+	loop_idle(idle_bury);
+	il('t');		/* still here: nothing freed inside */
+}
+
+static void
+test_bury(void)
+{
+	nilog = 0;
+	ob_a.more = &ob_c;
+	loop_bury(&ob_b.g, obj_fn);	/* before the loop: first round */
+	timer_init(&bury_t, bury_cb);
+	timer_arm(&bury_t, 2);
+	CHECK(run_for(100) == 0);
+	/* B in the first round; then the timer, its idle hook, A, and C
+	 * that A's fn buried, all in the same round. */
+	CHECK(strcmp(ilog, "BTtiAC") == 0);
+}
+
+/* ------------------------------------------------------------------ */
 /* fd watchers. */
 
 static int wcalls, wstop = 1;
@@ -647,6 +704,7 @@ main(void)
 	test_callbacks();
 	test_starve();
 	test_idle();
+	test_bury();
 	test_fd();
 	test_del_in_round();
 	test_stop();

@@ -25,13 +25,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etherws.h"
+#include "bytes.h"
+#include "defs.h"
+#include "fdb.h"
+#include "log.h"
+#include "loop.h"
+#include "port.h"
+#include "probe.h"
+#include "util.h"
 #include "t.h"
 
 /* ------------------------------------------------------------------ */
 /* Stubs. */
 
-struct fdb fdb;
+static struct fdb fdb;	/* the switch's, handed to probe_init */
 
 /* The clock. */
 static uint64_t clk = 5000000;
@@ -311,7 +318,7 @@ test_init(void)
 {
 	rq_push(ID);
 	rq_push(NONCE0);
-	probe_init();
+	probe_init(&fdb);
 	CHECK(sw_id == ID);
 	CHECK(rq_pos == 2);
 	/* One timer armed: the rounds. */
