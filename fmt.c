@@ -11,8 +11,15 @@
  * table did not reach stdout (ew_output_failed).
  *
  * Conversions: d u x s %, flags - and 0, width and precision (digits
- * or *), lengths l ll z: what etherws's messages use.  Anything else is
- * copied through as written (test_fmt checks each against libc).
+ * or *), lengths l ll z on d u x: what etherws's messages use (test_fmt
+ * checks each against libc).  Anything else (%c, %p, %i, %X, h, hh, j,
+ * '+', '#', a '%' at the end ...) is a bug in the call: GCC's format
+ * checking knows libc's printf, not this one, and tests/check_formats.py
+ * finds such literals before run time.  Without NDEBUG (the normal
+ * build, the tests) one writes "etherws: unsupported conversion" and the
+ * format to stderr and traps; with NDEBUG (scripts/build-static.sh) it
+ * comes out as "%?" and formatting stops there, so no later argument is
+ * read as the wrong type.
  */
 #include <errno.h>
 #include <limits.h>
@@ -177,7 +184,7 @@ static void
 fmt_run(struct sink *k, const char *f, va_list *ap)
 {
 	struct spec sp;
-	const char *start;
+	const char *start, *fmt = f;
 	unsigned long long u;
 	long long d;
 	int len, w;
@@ -217,7 +224,10 @@ fmt_run(struct sink *k, const char *f, va_list *ap)
 			len = *++f == 'l' ? (f++, L_LLONG) : L_LONG;
 		else if (*f == 'z')
 			len = (f++, L_SIZE);
-		switch (c = *f++) {
+		c = *f++;
+		if (len != L_INT && c != 'd' && c != 'u' && c != 'x')
+			c = '\0';		/* "%ls", "%z%": not ours */
+		switch (c) {
 		case 'd':
 			d = len == L_LONG ? va_arg(*ap, long) :
 			    len == L_LLONG ? va_arg(*ap, long long) :
@@ -242,11 +252,18 @@ fmt_run(struct sink *k, const char *f, va_list *ap)
 			sink_put(k, "%", 1);
 			break;
 		default:
-			/* not ours: copy it through, and stop at the end */
-			if (c == '\0')
-				f--;
-			sink_put(k, start, (size_t)(f - start));
-			break;
+#ifndef NDEBUG
+			sink_flush(k);		/* what came before it, on an fd */
+			ew_dprintf(2, "etherws: unsupported conversion \"%.*s\" "
+			    "in format \"%s\"\n", (int)(f - start), start, fmt);
+			__builtin_trap();
+#else
+			/* the arguments from here on may not be what the rest
+			 * of fmt expects: read none of them */
+			(void)fmt;
+			sink_put(k, "%?", 2);
+			return;
+#endif
 		}
 	}
 }

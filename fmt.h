@@ -8,8 +8,10 @@
 #include <stddef.h>
 
 /* fmt.c: the printf subset we use (d u x s %, flags - 0, width,
- * precision, l ll z), into a buffer or onto an fd, and a
- * C-locale strftime; no floating point, no stdio.  A failed write to an
+ * precision, l ll z on d u x), into a buffer or onto an fd, and a
+ * C-locale strftime; no floating point, no stdio.  Any other conversion
+ * traps after a line on stderr, or with NDEBUG ends the output at "%?";
+ * tests/check_formats.py checks the literals.  A failed write to an
  * fd is remembered: ew_output_failed(). */
 int ew_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));

@@ -186,22 +186,34 @@ sw_usage_prog(void)
 }
 
 /* Usage errors: exit 2 with "etherws sw: error: ..." */
+static int sw_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static int value_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 static int
-sw_usage_error(const char *fmt, const char *a, const char *b)
+sw_usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	ew_puts(2, sw_usage);
 	ew_dprintf(2, "etherws sw: error: ");
-	ew_dprintf(2, fmt, a, b);
+	va_start(ap, fmt);
+	ew_vdprintf(2, fmt, ap);
+	va_end(ap);
 	ew_puts(2, "\n");
 	return 2;
 }
 
 static int
-value_error(const char *fmt, const char *a)
+value_error(const char *fmt, ...)
 {
 	char data[512];
+	va_list ap;
 
-	ew_snprintf(data, sizeof(data), fmt, a);
+	va_start(ap, fmt);
+	ew_vsnprintf(data, sizeof(data), fmt, ap);
+	va_end(ap);
 	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
 	return 2;
 }
@@ -323,8 +335,7 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	if (o == -2)
 		return 2;
 	if (idx < argc)
-		return sw_usage_error("unrecognized arguments: %s%s", argv[idx],
-		    "");
+		return sw_usage_error("unrecognized arguments: %s", argv[idx]);
 	return 0;
 }
 
@@ -332,13 +343,9 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 static int
 range_check(const char *name, long long v, long long lo, long long hi)
 {
-	char data[128];
-
 	if (v >= lo && v <= hi)
 		return 0;
-	ew_snprintf(data, sizeof(data), "ValueError: Invalid %s: %lld", name, v);
-	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
-	return 2;
+	return value_error("ValueError: Invalid %s: %lld", name, v);
 }
 
 /* Checks in etherws 1.3's order; returns an exit status or 0. */
@@ -347,18 +354,17 @@ sw_check(long long port, long long ctlport)
 {
 	static char f1[PATH_MAX], f2[PATH_MAX], f3[PATH_MAX], f4[PATH_MAX],
 	    f5[PATH_MAX], f6[PATH_MAX], f7[PATH_MAX];
-	char num[32];
 	int rc;
 
-	ew_snprintf(num, sizeof(num), "%lld", sw_conf.ageout);
 	if (sw_conf.ageout <= 0)
-		return value_error("ValueError: Invalid ageout: %s", num);
-	ew_snprintf(num, sizeof(num), "%lld", sw_conf.keepalive);
+		return value_error("ValueError: Invalid ageout: %lld",
+		    sw_conf.ageout);
 	if (sw_conf.keepalive < 0)
-		return value_error("ValueError: Invalid keepalive: %s", num);
-	ew_snprintf(num, sizeof(num), "%lld", sw_conf.stormlimit);
+		return value_error("ValueError: Invalid keepalive: %lld",
+		    sw_conf.keepalive);
 	if (sw_conf.stormlimit < 0 || sw_conf.stormlimit > 100000000)
-		return value_error("ValueError: Invalid stormlimit: %s", num);
+		return value_error("ValueError: Invalid stormlimit: %lld",
+		    sw_conf.stormlimit);
 	if ((rc = range_check("maxconn", sw_conf.maxconn, 1, 1000000)) ||
 	    (rc = range_check("ctlmaxconn", sw_conf.ctlmaxconn, 1, 100000)) ||
 	    (rc = range_check("queue", sw_conf.queue, 65536, 1LL << 30)) ||
@@ -385,12 +391,11 @@ sw_check(long long port, long long ctlport)
 		    "ValueError: Both ctlsslkey and ctlsslcert are required");
 	if (port == LLONG_MIN)
 		port = sw_conf.sslkey ? 443 : 80;
-	ew_snprintf(num, sizeof(num), "%lld", port);
 	if (port < 0 || port > 65535)
-		return value_error("ValueError: Invalid port: %s", num);
-	ew_snprintf(num, sizeof(num), "%lld", ctlport);
+		return value_error("ValueError: Invalid port: %lld", port);
 	if (ctlport < 0 || ctlport > 65535)
-		return value_error("ValueError: Invalid ctlport: %s", num);
+		return value_error("ValueError: Invalid ctlport: %lld",
+		    ctlport);
 	sw_conf.port = (int)port;
 	sw_conf.ctlport = (int)ctlport;
 	if (sw_conf.port == sw_conf.ctlport && strcmp(sw_conf.host, sw_conf.ctlhost) == 0) {

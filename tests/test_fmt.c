@@ -1,11 +1,12 @@
 /*
  * test_fmt - fmt.c against the C library it stands in for: every
- * conversion, flag, width, precision and length we support (what is not
- * supported comes out as written) is formatted
+ * conversion, flag, width, precision and length we support is formatted
  * by ew_snprintf and by libc's snprintf and must come out the same, as
  * must ew_strftime and strftime(3) in the C locale for many dates.  Also
  * truncation (C99 return values), fd output longer than the internal
- * buffer, and the sticky failure flag.
+ * buffer, the sticky failure flag, and that (this being a build without
+ * NDEBUG) a conversion fmt.c lacks traps, with a message naming the
+ * format.  test_fmt_ndebug has what the NDEBUG build does instead.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "fmt.h"
 #include "t.h"
@@ -85,21 +88,64 @@ test_ints(void)
 	}
 }
 
-/* What we do not support is copied through as written (formats held in
- * a variable: the compiler would rightly warn about them as literals) */
+/* What fmt.c lacks traps, in a child, after a line on stderr naming the
+ * conversion and the format, before any argument is read (but a '*'
+ * width's).  Formats held in a table: GCC would rightly warn about them
+ * as literals. */
 static void
-test_unsupported(void)
+test_trap(void)
 {
-	static const char *const f[] = { "a%cb", "%o", "%+d", "%#x", "%X",
-	    "%hhd", "%p", "%q", "100%" };
-	static const char *const want[] = { "a%cb", "%o", "%+d", "%#x", "%X",
-	    "%hhd", "%p", "%q", "100%" };
-	char buf[32];
-	size_t i;
+	static const struct {
+		const char *fmt, *conv;	/* the format, the conversion named */
+	} t[] = { { "a%cb", "%c" }, { "%o", "%o" }, { "%+d", "%+" },
+	    { "% d", "% " }, { "%#x", "%#" }, { "%X", "%X" }, { "%i", "%i" },
+	    { "%hhd", "%h" }, { "%hd", "%h" }, { "%jd", "%j" }, { "%td", "%t" },
+	    { "%Lf", "%L" }, { "%f", "%f" }, { "%g", "%g" }, { "%p", "%p" },
+	    { "%n", "%n" }, { "%q", "%q" }, { "%ls", "%ls" }, { "%zs", "%zs" },
+	    { "%l%", "%l%" }, { "x %-5.2c", "%-5.2c" }, { "%*c", "%*c" },
+	    { "%d and %c", "%c" }, { "%d%c%s", "%c" }, { "100%", "%" },
+	    { "%-", "%-" } };
+	char buf[64], msg[512], want[64];
+	size_t i, n;
+	int p[2], st, r;
+	pid_t pid;
 
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		CHECK(ew_snprintf(buf, sizeof(buf), f[i]) == (int)strlen(want[i]));
-		CHECK(strcmp(buf, want[i]) == 0);
+#ifdef NDEBUG
+	return;		/* make CPPFLAGS=-DNDEBUG: fmt.o has no trap */
+#endif
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		CHECK(pipe(p) == 0);
+		fflush(NULL);
+		if ((pid = fork()) == 0) {
+			struct rlimit no = { 0, 0 };
+
+			setrlimit(RLIMIT_CORE, &no);	/* no core files */
+			dup2(p[1], 2);
+			close(p[0]);
+			/* both sinks, a buffer and an fd */
+			if (i % 2 == 0)
+				ew_snprintf(buf, sizeof(buf), t[i].fmt, 5, 6, 7);
+			else
+				ew_dprintf(p[1], t[i].fmt, 5, 6, 7);
+			_exit(0);			/* it did not trap */
+		}
+		close(p[1]);
+		n = 0;
+		while (n < sizeof(msg) - 1 &&
+		    (r = (int)read(p[0], msg + n, sizeof(msg) - 1 - n)) > 0)
+			n += (size_t)r;
+		msg[n] = '\0';
+		close(p[0]);
+		CHECK(waitpid(pid, &st, 0) == pid);
+		snprintf(want, sizeof(want), "\"%s\" in format \"%s\"\n",
+		    t[i].conv, t[i].fmt);
+		if ((!WIFSIGNALED(st) || strstr(msg, want) == NULL) &&
+		    nfail_shown++ < 20)
+			fprintf(stderr, "%s: status %d, stderr \"%s\"\n",
+			    t[i].fmt, st, msg);
+		CHECK(WIFSIGNALED(st));
+		CHECK(strstr(msg, "etherws: unsupported conversion ") != NULL);
+		CHECK(strstr(msg, want) != NULL);
 	}
 }
 
@@ -326,7 +372,7 @@ main(void)
 	test_pton();
 	test_ntop();
 	test_ints();
-	test_unsupported();
+	test_trap();
 	test_strings();
 	test_truncation();
 	test_fd();
