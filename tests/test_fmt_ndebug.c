@@ -47,7 +47,7 @@ test_buffer(void)
 	/* truncated like anything else; the length it would have had */
 	CHECK(ew_snprintf(buf, 3, t[0].fmt, 'x') == 3);
 	CHECK(strcmp(buf, "a%") == 0);
-	CHECK(ew_snprintf(NULL, 0, t[18].fmt) == 5);	/* "100%" */
+	CHECK(ew_snprintf(NULL, 0, t[18].fmt, 0) == 5);	/* "100%" */
 }
 
 static void

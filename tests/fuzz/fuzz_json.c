@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../../json.c"
+#include "defs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
