@@ -30,7 +30,6 @@
 
 #include "bytes.h"
 #include "fmt.h"
-#include "util.h"
 
 struct sink {
 	char	*buf;

@@ -14,7 +14,6 @@
 #include "bytes.h"
 #include "defs.h"
 #include "gso.h"
-#include "util.h"
 
 #define ETH_VLAN	0x8100
 #define ETH_IPV4	0x0800

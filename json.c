@@ -17,7 +17,6 @@
 #include "bytes.h"
 #include "fmt.h"
 #include "json.h"
-#include "util.h"
 
 /* ------------------------------------------------------------------ */
 /* Reader */

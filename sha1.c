@@ -7,7 +7,6 @@
 
 #include "bytes.h"
 #include "sha1.h"
-#include "util.h"
 
 static inline uint32_t
 sha1_rol(uint32_t x, int n)

@@ -15,7 +15,6 @@
 #include "bytes.h"
 #include "base64.h"
 #include "sha1.h"
-#include "util.h"
 #include "ws.h"
 
 void
