@@ -39,7 +39,7 @@ JOBS=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 OPT="-Os -flto=auto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 -fno-unwind-tables -fno-jump-tables -fno-pie -fno-stack-protector -fno-ident ${STATIC_CFLAGS:-}"
 WARN="-std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
--Wstrict-prototypes -Wpointer-arith"
+-Wstrict-prototypes -Wpointer-arith -Werror"
 # common-page-size=64: the data segment follows the text in the file; ld's
 # default pads the file to the next page so the (tiny) data starts a page
 # of its own in memory, which costs a static binary up to 4 KB of zeros.
