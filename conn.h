@@ -145,6 +145,10 @@ int conn_send_frame(struct conn *, const uint8_t *frame, size_t len,
 /* The same for the switches' own control frames (loop probes): into the
  * OUT_CTRL_SLACK past the queue, as Pongs, so a full queue keeps them. */
 int conn_send_ctrl_frame(struct conn *, const uint8_t *frame, size_t len);
+/* showPort: the connection's ', "peer": ..., "tls": ..., "cipher": ...,
+ * "queue_bytes": ...' members (a port's status op). */
+struct jw;
+void conn_status(const struct conn *, struct jw *);
 /* Detach the owner and start the WebSocket close handshake (code 0: no
  * Close frame); a connection not yet open is freed at once. */
 void conn_close(struct conn *, int code);

@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "fmt.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "probe.h"
 #include "rpc.h"
@@ -64,8 +65,17 @@ srv_close(struct port *p, int code)
 	conn_close(c, code);
 }
 
+static void
+srv_status(const struct port *p, struct jw *w)
+{
+	const struct conn *c = p->priv;
+
+	if (c != NULL)
+		conn_status(c, w);
+}
+
 static const struct port_ops server_port_ops = {
-	srv_output, srv_output_ctrl, srv_offload, srv_close
+	srv_output, srv_output_ctrl, srv_offload, srv_close, srv_status
 };
 
 /* ------------------------------------------------------------------ */
@@ -162,12 +172,17 @@ ctl_reply(void *ctx, const char *body, size_t len)
 
 	if (c->dead)
 		return;
-	n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: "
-	    "application/json; charset=UTF-8\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n", len);
+	/* Notifications only: nothing to say, and HTTP says it so. */
+	if (body == NULL)
+		n = ew_snprintf(head, sizeof(head), "HTTP/1.1 204 No Content\r\n"
+		    "Connection: close\r\n\r\n");
+	else
+		n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
+		    "Content-Type: application/json; charset=UTF-8\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n", len);
 	cap = c->outlen + (size_t)n + len;
 	if (conn_put(c, head, (size_t)n, cap) < 0 ||
-	    conn_put(c, body, len, cap) < 0) {
+	    (len > 0 && conn_put(c, body, len, cap) < 0)) {
 		conn_free(c);
 		return;
 	}

@@ -185,11 +185,13 @@ sw_usage_prog(void)
 	return buf;
 }
 
-/* Usage errors: exit 2 with "etherws sw: error: ..." */
+/* Usage errors: the usage, then "etherws sw: error: ...", exit 2.
+ * sw_fail: one line "etherws sw: error: ..." and the status rc (2 for a
+ * value the user gave, 1 for what went wrong at run time). */
 static int sw_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
-static int value_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+static int sw_fail(int rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 sw_usage_error(const char *fmt, ...)
@@ -206,16 +208,16 @@ sw_usage_error(const char *fmt, ...)
 }
 
 static int
-value_error(const char *fmt, ...)
+sw_fail(int rc, const char *fmt, ...)
 {
-	char data[512];
 	va_list ap;
 
+	ew_dprintf(2, "etherws sw: error: ");
 	va_start(ap, fmt);
-	ew_vsnprintf(data, sizeof(data), fmt, ap);
+	ew_vdprintf(2, fmt, ap);
 	va_end(ap);
-	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
-	return 2;
+	ew_puts(2, "\n");
+	return rc;
 }
 
 static int
@@ -229,9 +231,9 @@ parse_int_opt(const char *name, const char *v, long long *out)
 
 /* Make a file option absolute and check it can be opened. */
 static int
-file_opt(const char **path, char *store, size_t cap)
+file_opt(const char *opt, const char **path, char *store, size_t cap)
 {
-	char cwd[PATH_MAX], data[PATH_MAX + 128];
+	char cwd[PATH_MAX];
 	int fd, n;
 
 	if (*path == NULL)
@@ -246,12 +248,9 @@ file_opt(const char **path, char *store, size_t cap)
 		fd = -1;
 	} else
 		fd = open(store, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ew_snprintf(data, sizeof(data), "IOError: [Errno %d] %s: '%s'",
-		    errno, ew_strerror(errno), store);
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
-		return 1;
-	}
+	if (fd < 0)
+		return sw_fail(1, "cannot open --%s %s: %s", opt, store,
+		    ew_strerror(errno));
 	close(fd);
 	return 0;
 }
@@ -339,13 +338,38 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	return 0;
 }
 
-/* "ValueError: Invalid <name>: <v>" (exit 2) unless lo <= v <= hi. */
+/* "invalid --<name> <v>: must be lo..hi" (exit 2) unless lo <= v <= hi. */
 static int
 range_check(const char *name, long long v, long long lo, long long hi)
 {
 	if (v >= lo && v <= hi)
 		return 0;
-	return value_error("ValueError: Invalid %s: %lld", name, v);
+	return sw_fail(2, "invalid --%s %lld: must be %lld..%lld", name, v,
+	    lo, hi);
+}
+
+/* key and cert both or neither. */
+static int
+pair_check(const char *key, const char *cert, const char *pfx)
+{
+	if (key != NULL && cert == NULL)
+		return sw_fail(2, "--%ssslkey needs --%ssslcert (give both or "
+		    "neither)", pfx, pfx);
+	if (key == NULL && cert != NULL)
+		return sw_fail(2, "--%ssslcert needs --%ssslkey (give both or "
+		    "neither)", pfx, pfx);
+	return 0;
+}
+
+/* One listener serves both paths: the TLS files must be the same. */
+static int
+shared_check(const char *opt, const char *a, const char *b)
+{
+	if (!!a == !!b && (a == NULL || strcmp(a, b) == 0))
+		return 0;
+	return sw_fail(2, "--%s and --ctl%s must be the same when one "
+	    "listener serves both paths (--host and --port equal to "
+	    "--ctlhost and --ctlport)", opt, opt);
 }
 
 /* Checks in etherws 1.3's order; returns an exit status or 0. */
@@ -357,59 +381,52 @@ sw_check(long long port, long long ctlport)
 	int rc;
 
 	if (sw_conf.ageout <= 0)
-		return value_error("ValueError: Invalid ageout: %lld",
-		    sw_conf.ageout);
+		return sw_fail(2, "invalid --ageout %lld: must be 1 or more "
+		    "(seconds)", sw_conf.ageout);
 	if (sw_conf.keepalive < 0)
-		return value_error("ValueError: Invalid keepalive: %lld",
-		    sw_conf.keepalive);
-	if (sw_conf.stormlimit < 0 || sw_conf.stormlimit > 100000000)
-		return value_error("ValueError: Invalid stormlimit: %lld",
-		    sw_conf.stormlimit);
-	if ((rc = range_check("maxconn", sw_conf.maxconn, 1, 1000000)) ||
+		return sw_fail(2, "invalid --keepalive %lld: must be 0 (off) "
+		    "or more (seconds)", sw_conf.keepalive);
+	if ((rc = range_check("stormlimit", sw_conf.stormlimit, 0,
+	    100000000)) ||
+	    (rc = range_check("maxconn", sw_conf.maxconn, 1, 1000000)) ||
 	    (rc = range_check("ctlmaxconn", sw_conf.ctlmaxconn, 1, 100000)) ||
 	    (rc = range_check("queue", sw_conf.queue, 65536, 1LL << 30)) ||
 	    (rc = range_check("fdbmax", sw_conf.fdbmax, 16, 1 << 22)))
 		return rc;
-	if (file_opt(&sw_conf.htpasswd, f1, sizeof(f1)) ||
-	    file_opt(&sw_conf.ctlhtpasswd, f2, sizeof(f2)) ||
-	    file_opt(&sw_conf.sslkey, f3, sizeof(f3)) ||
-	    file_opt(&sw_conf.sslcert, f4, sizeof(f4)) ||
-	    file_opt(&sw_conf.ctlsslkey, f5, sizeof(f5)) ||
-	    file_opt(&sw_conf.ctlsslcert, f6, sizeof(f6)) ||
-	    file_opt(&sw_conf.logconf, f7, sizeof(f7)))
+	if (file_opt("htpasswd", &sw_conf.htpasswd, f1, sizeof(f1)) ||
+	    file_opt("ctlhtpasswd", &sw_conf.ctlhtpasswd, f2, sizeof(f2)) ||
+	    file_opt("sslkey", &sw_conf.sslkey, f3, sizeof(f3)) ||
+	    file_opt("sslcert", &sw_conf.sslcert, f4, sizeof(f4)) ||
+	    file_opt("ctlsslkey", &sw_conf.ctlsslkey, f5, sizeof(f5)) ||
+	    file_opt("ctlsslcert", &sw_conf.ctlsslcert, f6, sizeof(f6)) ||
+	    file_opt("logconf", &sw_conf.logconf, f7, sizeof(f7)))
 		return 1;
 	if (sw_conf.path[0] != '/')
-		return value_error("ValueError: Invalid path: %s", sw_conf.path);
+		return sw_fail(2, "invalid --path %s: must start with /",
+		    sw_conf.path);
 	if (sw_conf.ctlpath[0] != '/')
-		return value_error("ValueError: Invalid ctlpath: %s",
+		return sw_fail(2, "invalid --ctlpath %s: must start with /",
 		    sw_conf.ctlpath);
-	if ((sw_conf.sslkey == NULL) != (sw_conf.sslcert == NULL))
-		return value_error("%s",
-		    "ValueError: Both sslkey and sslcert are required");
-	if ((sw_conf.ctlsslkey == NULL) != (sw_conf.ctlsslcert == NULL))
-		return value_error("%s",
-		    "ValueError: Both ctlsslkey and ctlsslcert are required");
+	if ((rc = pair_check(sw_conf.sslkey, sw_conf.sslcert, "")) ||
+	    (rc = pair_check(sw_conf.ctlsslkey, sw_conf.ctlsslcert, "ctl")))
+		return rc;
 	if (port == LLONG_MIN)
 		port = sw_conf.sslkey ? 443 : 80;
-	if (port < 0 || port > 65535)
-		return value_error("ValueError: Invalid port: %lld", port);
-	if (ctlport < 0 || ctlport > 65535)
-		return value_error("ValueError: Invalid ctlport: %lld",
-		    ctlport);
+	if ((rc = range_check("port", port, 0, 65535)) ||
+	    (rc = range_check("ctlport", ctlport, 0, 65535)))
+		return rc;
 	sw_conf.port = (int)port;
 	sw_conf.ctlport = (int)ctlport;
 	if (sw_conf.port == sw_conf.ctlport && strcmp(sw_conf.host, sw_conf.ctlhost) == 0) {
 		if (strcmp(sw_conf.path, sw_conf.ctlpath) == 0)
-			return value_error("%s",
-			    "ValueError: Same path/ctlpath on same host");
-		if (!!sw_conf.sslkey != !!sw_conf.ctlsslkey || (sw_conf.sslkey &&
-		    strcmp(sw_conf.sslkey, sw_conf.ctlsslkey) != 0))
-			return value_error("%s", "ValueError: Different "
-			    "sslkey/ctlsslkey on same host");
-		if (!!sw_conf.sslcert != !!sw_conf.ctlsslcert || (sw_conf.sslcert &&
-		    strcmp(sw_conf.sslcert, sw_conf.ctlsslcert) != 0))
-			return value_error("%s", "ValueError: Different "
-			    "sslcert/ctlsslcert on same host");
+			return sw_fail(2, "--path and --ctlpath must differ when "
+			    "one listener serves both (--host and --port equal "
+			    "to --ctlhost and --ctlport); both are %s",
+			    sw_conf.path);
+		if ((rc = shared_check("sslkey", sw_conf.sslkey,
+		    sw_conf.ctlsslkey)) || (rc = shared_check("sslcert",
+		    sw_conf.sslcert, sw_conf.ctlsslcert)))
+			return rc;
 	}
 	return 0;
 }
@@ -505,7 +522,7 @@ load_creds(const char *key, const char *cert, struct tls_creds **out)
 		return 0;
 	*out = tls_creds_new(key, cert, err, sizeof(err));
 	if (*out == NULL) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
+		sw_fail(1, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -523,47 +540,33 @@ sw_main(int argc, char **argv)
 	if ((rc = sw_check(port, ctlport)) != 0)
 		return rc;
 	if (sw_conf.htpasswd != NULL &&
-	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
-		return 1;
-	}
+	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL)
+		return sw_fail(1, "--htpasswd: %s", err);
 	if (sw_conf.ctlhtpasswd != NULL && (serve_ctlauth =
-	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
-		return 1;
-	}
+	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL)
+		return sw_fail(1, "--ctlhtpasswd: %s", err);
 	if (load_creds(sw_conf.sslkey, sw_conf.sslcert, &serve_creds) < 0 ||
 	    load_creds(sw_conf.ctlsslkey, sw_conf.ctlsslcert, &serve_ctlcreds) < 0)
 		return 1;
 	if (sw_conf.logconf != NULL &&
-	    (rc = log_config_file(sw_conf.logconf, err, sizeof(err))) != 0) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
-		return rc;
-	}
+	    (rc = log_config_file(sw_conf.logconf, err, sizeof(err))) != 0)
+		return sw_fail(rc, "--logconf %s: %s", sw_conf.logconf, err);
 	if (sw_conf.debug)
 		log_set_level(EW_LOG_DEBUG);
 	if (sw_conf.syslog)
 		log_open_syslog();
-	if (loop_init() < 0 || switch_init() < 0) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR,
-		    "OSError: [Errno 12] Cannot allocate memory");
-		return 1;
-	}
-	if (listeners_open(err, sizeof(err)) < 0) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
-		return 1;
-	}
+	if (loop_init() < 0 || switch_init() < 0)
+		return sw_fail(1, "cannot start: %s", ew_strerror(errno));
+	if (listeners_open(err, sizeof(err)) < 0)
+		return sw_fail(1, "%s", err);
 	if (!sw_conf.foreground) {
 		if (daemonize() < 0) {
 			ew_dprintf(2, "etherws sw: detach: %s\n", ew_strerror(errno));
 			return 1;
 		}
-	} else if (write_pidfile() < 0) {
-		ew_snprintf(err, sizeof(err), "IOError: [Errno %d] %s: '%s'",
-		    errno, ew_strerror(errno), sw_conf.pidfile);
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
-		return 1;
-	}
+	} else if (write_pidfile() < 0)
+		return sw_fail(1, "cannot write --pidfile %s: %s",
+		    sw_conf.pidfile, ew_strerror(errno));
 	/* After the detach: the daemon must own the signalfd. */
 	if (signals_init() < 0) {
 		log_msg(EW_LOG_ERROR, "signals: %s", ew_strerror(errno));

@@ -452,3 +452,18 @@ ew_gai_strerror(int e)
 			return ew_gaitab[i].s;
 	return "Unknown error";		/* glibc's words; no libc resolver */
 }
+
+void
+ew_iso_time(uint64_t ms, char *buf, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+	uint64_t now = ew_now_ms();
+	time_t t;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = ts.tv_sec - (time_t)((now > ms ? now - ms : 0) / 1000);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    ew_strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		ew_snprintf(buf, cap, "?");
+}

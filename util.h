@@ -55,6 +55,10 @@ struct ew_opt {
 int ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
     int ndefs, const char **val, const char *prog);
 
+/* The wall-clock time of monotonic instant ms (ew_now_ms()) as
+ * "2026-12-03T11:30:00Z" (UTC) into buf (at least 21 bytes). */
+void ew_iso_time(uint64_t ms, char *buf, size_t cap);
+
 /* JSON-RPC's "Internal error" code, which etherws 1.3 also prints for
  * the sw command's start-up failures. */
 #define EW_INTERNAL_ERROR	(-32603)
