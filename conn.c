@@ -805,6 +805,8 @@ conn_status(const struct conn *c, struct jw *w)
 	const char *ver, *cipher;
 
 	jw_member_str(w, ", \"peer\": ", c->peer);
+	if (c->via[0] != '\0')
+		jw_member_str(w, ", \"via\": ", c->via);
 	if (c->tls != NULL) {
 		tls_info(c->tls, &ver, &cipher);
 		jw_raw(w, ", \"tls\": ");

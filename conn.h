@@ -95,6 +95,7 @@ struct conn {
 	size_t		 head_len, body_len;
 	char		 peer[64];	/* "ip:port" / "[ip]:port" */
 	char		 peerip[48];
+	char		 via[64];	/* a trusted proxy's "ip:port", or "" */
 	char		 err[640];	/* why the attempt failed */
 	struct conn	*next, *prev;	/* all live connections */
 	struct conn	*dirty_next;

@@ -46,6 +46,8 @@
 #define MAX_CTL_CONNS		64	/* control connections (--ctlmaxconn) */
 #define IN_START		16384	/* first receive buffer */
 #define OUT_CTRL_SLACK		65536	/* control frames past the tx cap */
+#define TRUSTPROXY_MAX		32	/* --trustproxy addresses and blocks */
+#define FORWARDED_MAX		32	/* Forwarded/X-Forwarded-For hops read */
 #define URL_MAX			1024	/* client URL / target text */
 #define CRED_MAX		256	/* user or password */
 #define BACKOFF_MAX_S		60	/* client reconnect backoff ceiling */

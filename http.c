@@ -247,6 +247,84 @@ http_has_token(const char *v, size_t len, const char *tok)
 	}
 }
 
+/* One address of a Forwarded for= or X-Forwarded-For element (s, e):
+ * quotes, brackets and a port removed, into out; "" if it is no
+ * address. */
+static void
+fwd_addr(const char *s, const char *e, char out[HTTP_ADDR_LEN])
+{
+	const char *c;
+
+	out[0] = '\0';
+	if (e - s >= 2 && *s == '"' && e[-1] == '"') {
+		s++;
+		e--;
+	}
+	if (s < e && *s == '[') {		/* [v6] or [v6]:port */
+		c = memchr(s, ']', (size_t)(e - s));
+		if (c == NULL)
+			return;
+		s++;
+		e = c;
+	} else if ((c = memchr(s, ':', (size_t)(e - s))) != NULL &&
+	    memchr(c + 1, ':', (size_t)(e - c - 1)) == NULL)
+		e = c;				/* v4:port */
+	if (e > s && (size_t)(e - s) < HTTP_ADDR_LEN) {
+		memcpy(out, s, (size_t)(e - s));
+		out[e - s] = '\0';
+	}
+}
+
+/* The for= value of one Forwarded element (s, e): pairs split by ';'. */
+static void
+fwd_element(const char *s, const char *e, char out[HTTP_ADDR_LEN])
+{
+	const char *p, *semi, *a, *b;
+
+	out[0] = '\0';
+	for (p = s; p < e; p = semi + 1) {
+		semi = memchr(p, ';', (size_t)(e - p));
+		if (semi == NULL)
+			semi = e;
+		for (a = p; a < semi && is_ows((unsigned char)*a); a++)
+			;
+		for (b = semi; b > a && is_ows((unsigned char)b[-1]); b--)
+			;
+		if (b - a > 4 && ew_strcaseeq(a, 4, "for=")) {
+			fwd_addr(a + 4, b, out);
+			return;
+		}
+		if (semi == e)
+			return;
+	}
+}
+
+void
+http_forwarded(const char *v, size_t len, int xff, char (*out)[HTTP_ADDR_LEN],
+    int *n, int max)
+{
+	const char *p, *end = v + len, *comma, *s, *e;
+
+	for (p = v; *n < max && p <= end; p = comma + 1) {
+		comma = memchr(p, ',', (size_t)(end - p));
+		if (comma == NULL)
+			comma = end;
+		for (s = p; s < comma && is_ows((unsigned char)*s); s++)
+			;
+		for (e = comma; e > s && is_ows((unsigned char)e[-1]); e--)
+			;
+		if (e > s) {
+			if (xff)
+				fwd_addr(s, e, out[*n]);
+			else
+				fwd_element(s, e, out[*n]);
+			(*n)++;
+		}
+		if (comma == end)
+			break;
+	}
+}
+
 const char *
 http_reason(int status)
 {

@@ -46,6 +46,17 @@ const struct http_header *http_header(const struct http_msg *m,
     const char *name);
 /* 1 if the comma-separated value contains token tok (case-insensitive). */
 int http_has_token(const char *v, size_t len, const char *tok);
+/*
+ * The client addresses a reverse proxy put in one header value, left to
+ * right, appended to out[*n..] while *n < max: xff 1 for X-Forwarded-For
+ * ("a, b"), 0 for Forwarded (RFC 7239: the for= of each element).
+ * Quotes, brackets and a port are removed; an element without for=
+ * or too long for a slot gives "".  The texts are not checked: the
+ * caller parses them ("unknown" and "_hidden" are no addresses).
+ */
+#define HTTP_ADDR_LEN	48
+void http_forwarded(const char *v, size_t len, int xff,
+    char (*out)[HTTP_ADDR_LEN], int *n, int max);
 /* Reason phrase for a status code ("Not Found"). */
 const char *http_reason(int status);
 

@@ -112,7 +112,7 @@ enum {
 	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
-	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_HELP
+	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -122,7 +122,7 @@ static const struct ew_opt sw_opts[] = {
 	{ "ctlport", 1 }, { "ctlhtpasswd", 1 }, { "ctlsslkey", 1 },
 	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
 	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
-	{ "nooffload", 0 }, { "help", 0 },
+	{ "nooffload", 0 }, { "trustproxy", 1 }, { "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -135,7 +135,7 @@ static const char sw_usage[] =
 "                  [--ctlhtpasswd CTLHTPASSWD] [--ctlsslkey CTLSSLKEY]\n"
 "                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n"
 "                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
-"                  [--fdbmax N] [--nooffload]\n";
+"                  [--fdbmax N] [--nooffload] [--trustproxy ADDR]\n";
 
 static const char sw_help[] =
 "\n"
@@ -171,7 +171,11 @@ static const char sw_help[] =
 "  --queue BYTES         transmit queue of a tunnel port (default 1048576)\n"
 "  --fdbmax N            FDB entries at most (default 8192)\n"
 "  --nooffload           no TSO/GSO super-frames: taps without\n"
-"                        IFF_VNET_HDR, tunnels without them\n";
+"                        IFF_VNET_HDR, tunnels without them\n"
+"  --trustproxy ADDR     a reverse proxy (address or CIDR block; a comma\n"
+"                        list, or the option again) whose Forwarded or\n"
+"                        X-Forwarded-For header names the peer in logs,\n"
+"                        limits and showport\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
@@ -255,6 +259,37 @@ file_opt(const char *opt, const char **path, char *store, size_t cap)
 	return 0;
 }
 
+/* --trustproxy ADDR[,ADDR...]: into serve_trust. */
+static int
+trust_opt(const char *v)
+{
+	char one[64];
+	const char *p, *e;
+	size_t n;
+	int rc;
+
+	for (p = v;; p = e + 1) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (n < sizeof(one)) {
+			memcpy(one, p, n);
+			one[n] = '\0';
+		}
+		rc = n < sizeof(one) ? serve_trust_add(one) : -1;
+		if (rc == -2)
+			return sw_fail(2, "--trustproxy: %d addresses or blocks "
+			    "at most", TRUSTPROXY_MAX);
+		if (rc < 0)
+			return sw_fail(2, "invalid --trustproxy %.*s: an IPv4 or "
+			    "IPv6 address, or a block such as 10.0.0.0/8",
+			    (int)n, p);
+		if (*e == '\0')
+			return 0;
+	}
+}
+
 static int
 sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 {
@@ -327,6 +362,7 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 		case OPT_FDBMAX: rc = parse_int_opt("fdbmax", v, &sw_conf.fdbmax);
 			break;
 		case OPT_NOOFFLOAD: sw_conf.nooffload = 1; break;
+		case OPT_TRUSTPROXY: rc = trust_opt(v); break;
 		}
 		if (rc != 0)
 			return rc;

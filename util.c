@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include "bytes.h"
 #include "dns.h"
@@ -466,4 +467,55 @@ ew_iso_time(uint64_t ms, char *buf, size_t cap)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    ew_strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		ew_snprintf(buf, cap, "?");
+}
+
+int
+ew_cidr_parse(const char *s, struct ew_cidr *c)
+{
+	char a[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	long long bits;
+	int max;
+
+	if (n == 0 || n >= sizeof(a))
+		return -1;
+	memcpy(a, s, n);
+	a[n] = '\0';
+	memset(c, 0, sizeof(*c));
+	if (ew_pton(AF_INET, a, c->addr) == 1)
+		c->af = AF_INET;
+	else if (ew_pton(AF_INET6, a, c->addr) == 1)
+		c->af = AF_INET6;
+	else
+		return -1;
+	max = c->af == AF_INET ? 32 : 128;
+	bits = max;
+	if (slash != NULL && (!ew_isdigit((unsigned char)slash[1]) ||
+	    ew_parse_int(slash + 1, &bits) < 0 || bits > max))
+		return -1;
+	c->bits = (int)bits;
+	return 0;
+}
+
+int
+ew_cidr_match(const struct ew_cidr *c, int af, const uint8_t *addr)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	int whole, rest;
+
+	if (af == AF_INET6 && c->af == AF_INET &&
+	    memcmp(addr, mapped, sizeof(mapped)) == 0) {
+		af = AF_INET;
+		addr += 12;
+	}
+	if (af != c->af)
+		return 0;
+	whole = c->bits / 8;
+	rest = c->bits % 8;
+	if (memcmp(addr, c->addr, (size_t)whole) != 0)
+		return 0;
+	return rest == 0 || ((addr[whole] ^ c->addr[whole]) &
+	    (0xff << (8 - rest))) == 0;
 }
