@@ -90,6 +90,16 @@ dns_done(void *arg, int rc, const struct dns_addr *a, int n)
 	port = cl->proxy[0] ? cl->proxy_port : cl->u.port;
 	for (i = 0; i < n && i < DNS_MAX_ADDRS; i++)
 		dns_sockaddr(&a[i], port, &cl->addrs[i]);
+	/* ws://[fe80::1%25eth0]/: the link the address is on, looked up
+	 * now (the interface may have come since addPort) */
+	if (cl->u.zone[0] != '\0' && !cl->proxy[0] && n > 0 &&
+	    a[0].family == AF_INET6 && (((struct sockaddr_in6 *)
+	    &cl->addrs[0])->sin6_scope_id = ew_scope_id(cl->u.zone)) == 0) {
+		ew_snprintf(c->err, sizeof(c->err), "no interface %s (the "
+		    "zone of %s)", cl->u.zone, cl->url);
+		client_failed(cl, c->err);
+		return;
+	}
 	cl->naddrs = i;
 	cl->addri = 0;
 	connect_next(cl, c);
@@ -303,7 +313,34 @@ env_nonempty(const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-/* 1 if host:port is excluded by no_proxy / NO_PROXY. */
+/* 1 if the IP address host lies in the no_proxy entry ent, an address
+ * or block ("10.9.3.0/24", "fd00::/8", "[::1]"); 0 otherwise. */
+static int
+no_proxy_cidr(const char *host, const char *ent)
+{
+	const char *rb = strchr(ent, ']');
+	struct ew_cidr c;
+	char e[64];
+	uint8_t a[16];
+
+	/* "[v6]" or "[v6]/bits" as "v6" or "v6/bits" */
+	if (ent[0] == '[' && rb != NULL && (rb[1] == '\0' || rb[1] == '/') &&
+	    strlen(ent) < sizeof(e)) {
+		ew_snprintf(e, sizeof(e), "%.*s%s", (int)(rb - ent - 1),
+		    ent + 1, rb + 1);
+		ent = e;
+	}
+	if (ew_cidr_parse(ent, &c) < 0)
+		return 0;
+	if (ew_pton(AF_INET, host, a) == 1)
+		return ew_cidr_match(&c, AF_INET, a);
+	return ew_pton(AF_INET6, host, a) == 1 &&
+	    ew_cidr_match(&c, AF_INET6, a);
+}
+
+/* 1 if host:port is excluded by no_proxy / NO_PROXY: "*", a name (and
+ * its subdomains), an address, or a block of addresses (CIDR, as curl
+ * takes it), each optionally ":port". */
 static int
 no_proxy_match(const char *host, int port)
 {
@@ -330,6 +367,8 @@ no_proxy_match(const char *host, int port)
 		memcpy(ent, p, n);
 		ent[n] = '\0';
 		if (strcmp(ent, "*") == 0)
+			return 1;
+		if (no_proxy_cidr(host, ent))
 			return 1;
 		colon = strrchr(ent, ':');
 		if (colon != NULL && strchr(ent, ':') == colon &&

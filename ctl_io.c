@@ -273,6 +273,11 @@ cli_tcp_connect(struct cli_io *io, const struct url *u)
 		    u->host, io->url, ew_gai_strerror(n));
 	for (i = 0; i < n && r == -1; i++) {
 		sl = dns_sockaddr(&a[i], u->port, &ss);
+		if (u->zone[0] != '\0' && ss.ss_family == AF_INET6 &&
+		    (((struct sockaddr_in6 *)&ss)->sin6_scope_id =
+		    ew_scope_id(u->zone)) == 0)
+			return cli_fail(io, "no interface %s (the zone of "
+			    "--ctlurl %s)", u->zone, io->url);
 		r = cli_connect_one(io, &ss, sl, &lasterr);
 	}
 	if (r == -2)

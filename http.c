@@ -467,7 +467,36 @@ is_hostchar(int c)
 	    c == '_';
 }
 
-/* host[:port] with host a name, IPv4 or [IPv6]. */
+/* RFC 6874: "fe80::1%25eth0" in (s, *len), the text between the
+ * brackets: the zone ("eth0": unreserved characters) into u->zone and
+ * *len cut to the address.  0, or -1 for "%" not followed by "25" and
+ * a zone, or a zone too long for an interface name. */
+static int
+url_zone(const char *s, size_t *len, struct url *u)
+{
+	const char *pct = memchr(s, '%', *len);
+	size_t zl, i;
+
+	u->zone[0] = '\0';
+	if (pct == NULL)
+		return 0;
+	zl = *len - (size_t)(pct - s);
+	if (zl < 4 || pct[1] != '2' || pct[2] != '5' ||
+	    zl - 3 >= sizeof(u->zone))
+		return -1;
+	for (i = 3; i < zl; i++)
+		if (!ew_isdigit((unsigned char)pct[i]) &&
+		    (ew_lower((unsigned char)pct[i]) < 'a' ||
+		    ew_lower((unsigned char)pct[i]) > 'z') && pct[i] != '-' &&
+		    pct[i] != '.' && pct[i] != '_' && pct[i] != '~')
+			return -1;
+	memcpy(u->zone, pct + 3, zl - 3);
+	u->zone[zl - 3] = '\0';
+	*len = (size_t)(pct - s);
+	return 0;
+}
+
+/* host[:port] with host a name, IPv4 or [IPv6] (with a zone). */
 static int
 url_hostport(const char *s, size_t len, struct url *u)
 {
@@ -480,7 +509,8 @@ url_hostport(const char *s, size_t len, struct url *u)
 		if (p == NULL)
 			return -1;
 		hlen = (size_t)(p - s - 1);
-		if (copy_field(u->host, sizeof(u->host), s + 1, hlen) == -1 ||
+		if (url_zone(s + 1, &hlen, u) == -1 ||
+		    copy_field(u->host, sizeof(u->host), s + 1, hlen) == -1 ||
 		    ew_pton(AF_INET6, u->host, &a6) != 1)
 			return -1;
 		u->ipv6 = 1;

@@ -63,8 +63,10 @@ const char *http_reason(int status);
 /* URLs: scheme://[user[:pass]@]host[:port][/path][?query][#frag] */
 struct url {
 	char	 scheme[8];		/* lower case: "ws", "wss", "http".. */
-	char	 host[256];		/* without brackets */
+	char	 host[256];		/* without brackets (and zone) */
 	int	 ipv6;			/* host was a bracketed literal */
+	char	 zone[IFNAME_MAX];	/* RFC 6874 "[fe80::1%25eth0]": "eth0",
+					 * else "" */
 	int	 port;			/* explicit or scheme default */
 	int	 port_given;
 	char	 path[URL_MAX];		/* path + "?query", "/" if empty */
@@ -72,8 +74,9 @@ struct url {
 	char	 pass[CRED_MAX];
 	int	 has_userinfo;
 };
-/* 0 on success, -1 if malformed (bad port, empty host, too long).
- * Default ports: http/ws 80, https/wss 443. */
+/* 0 on success, -1 if malformed (bad port, empty host, too long, a
+ * zone on what is no IPv6 address).  Default ports: http/ws 80,
+ * https/wss 443. */
 int url_parse(const char *s, struct url *u);
 
 #endif /* HTTP_H */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <net/if.h>
 
 #include "bytes.h"
 #include "dns.h"
@@ -518,4 +519,14 @@ ew_cidr_match(const struct ew_cidr *c, int af, const uint8_t *addr)
 		return 0;
 	return rest == 0 || ((addr[whole] ^ c->addr[whole]) &
 	    (0xff << (8 - rest))) == 0;
+}
+
+uint32_t
+ew_scope_id(const char *zone)
+{
+	long long n;
+
+	if (ew_isdigit((unsigned char)zone[0]) && ew_parse_int(zone, &n) == 0)
+		return n > 0 && n <= 0x7fffffff ? (uint32_t)n : 0;
+	return if_nametoindex(zone);
 }

@@ -68,6 +68,10 @@ int ew_cidr_parse(const char *s, struct ew_cidr *c);
  * IPv4-mapped IPv6 address (::ffff:a.b.c.d) is matched as IPv4. */
 int ew_cidr_match(const struct ew_cidr *c, int af, const uint8_t *addr);
 
+/* An IPv6 zone ("eth0", or an index "3") as a sin6_scope_id; 0 if no
+ * interface has that name. */
+uint32_t ew_scope_id(const char *zone);
+
 /* The wall-clock time of monotonic instant ms (ew_now_ms()) as
  * "2026-12-03T11:30:00Z" (UTC) into buf (at least 21 bytes). */
 void ew_iso_time(uint64_t ms, char *buf, size_t cap);

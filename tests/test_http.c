@@ -521,6 +521,35 @@ test_url(void)
 	CHECK(url(longs, &u) == -1);
 }
 
+/* RFC 6874: IPv6 zone ids in URLs, "%25" then the zone. */
+static void
+test_url_zone(void)
+{
+	static const char *bad[] = {
+		"ws://[fe80::1%eth0]/", "ws://[fe80::1%25]/", "ws://[fe80::1%2]/",
+		"ws://[fe80::1%25eth/0]/", "ws://[fe80::1%25a%20b]/",
+		"ws://[fe80::1%25abcdefghijklmnop]/", "ws://[1.2.3.4%25eth0]/",
+		"ws://[%25eth0]/", "ws://fe80::1%25eth0/", "ws://host%25eth0/",
+	};
+	struct url u;
+	size_t i;
+
+	CHECK(url("ws://[fe80::1%25eth0]:8080/p", &u) == 0);
+	CHECK(strcmp(u.host, "fe80::1") == 0 && strcmp(u.zone, "eth0") == 0);
+	CHECK(u.ipv6 && u.port == 8080 && strcmp(u.path, "/p") == 0);
+	CHECK(url("wss://[FE80::a:b%25ve-th.0_1~]/", &u) == 0);
+	CHECK(strcmp(u.host, "FE80::a:b") == 0 &&
+	    strcmp(u.zone, "ve-th.0_1~") == 0 && u.port == 443);
+	CHECK(url("ws://[fe80::1%253]/", &u) == 0 && strcmp(u.zone, "3") == 0);
+	CHECK(url("ws://[fe80::1%25abcdefghijklmno]/", &u) == 0);
+	CHECK(url("ws://[::1]/", &u) == 0 && u.zone[0] == '\0');
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(url(bad[i], &u) == -1);
+		if (url(bad[i], &u) != -1)
+			fprintf(stderr, "  accepted: %s\n", bad[i]);
+	}
+}
+
 /* Forwarded (RFC 7239 section 7 examples) and X-Forwarded-For. */
 static int
 fwd(const char *v, int xff, const char *want)
@@ -583,6 +612,7 @@ main(void)
 	test_tokens();
 	test_reason();
 	test_url();
+	test_url_zone();
 	test_forwarded();
 	return t_done("test_http");
 }
