@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <net/if.h>
 
 #include "bytes.h"
@@ -521,12 +522,26 @@ ew_cidr_match(const struct ew_cidr *c, int af, const uint8_t *addr)
 	    (0xff << (8 - rest))) == 0;
 }
 
+/* SIOCGIFINDEX rather than if_nametoindex: musl's brings strncpy's
+ * stpncpy into the static build for the same ioctl. */
 uint32_t
 ew_scope_id(const char *zone)
 {
+	struct ifreq ifr;
+	size_t len = strlen(zone);
 	long long n;
+	int s, idx = 0;
 
 	if (ew_isdigit((unsigned char)zone[0]) && ew_parse_int(zone, &n) == 0)
 		return n > 0 && n <= 0x7fffffff ? (uint32_t)n : 0;
-	return if_nametoindex(zone);
+	if (len >= sizeof(ifr.ifr_name))
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, zone, len);
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	if (ioctl(s, SIOCGIFINDEX, &ifr) == 0)
+		idx = ifr.ifr_ifindex;
+	close(s);
+	return idx > 0 ? (uint32_t)idx : 0;
 }
