@@ -664,7 +664,9 @@ open_conn(const struct port *p)
 {
 	const struct client *cl = p->priv;
 
-	return cl->conn != NULL && !cl->conn->attempt ? cl->conn : NULL;
+	/* NULL once deleted: delPort's reply reads the port after close */
+	return cl != NULL && cl->conn != NULL && !cl->conn->attempt ?
+	    cl->conn : NULL;
 }
 
 static int
@@ -706,6 +708,7 @@ cl_close(struct port *p, int code)
 		conn_close(c, code);
 	}
 	client_free(cl);
+	p->priv = NULL;
 }
 
 static const char *
@@ -731,6 +734,8 @@ cl_status(const struct port *p, struct jw *w)
 	uint64_t now = ew_now_ms();
 	char when[32], hp[300];
 
+	if (cl == NULL)
+		return;
 	jw_member_str(w, ", \"phase\": ", phase(cl));
 	if (c != NULL)
 		conn_status(c, w);
