@@ -7,7 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 need python3 ping
 
-R=README.md
+# the source tree's README (make check-asan runs in a tree of links to
+# the sources, without README.md); ./etherws is the build's
+SRC=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+R=$SRC/README.md
 $PY tests/readme.py script $R "$PFX" >"$TMP/walk.sh" ||
     die "no walkthrough block in $R"
 $PY tests/readme.py output $R >"$TMP/shown" || die "no output block in $R"
@@ -33,5 +36,5 @@ check "its clean-up removed both namespaces" \
 cmd=$(sed -n '/^```sh$/,/^```$/p' $R | sed -n 3p)
 check_eq "README's second command" \
     "scripts/install-deps.sh && make check" "$cmd"
-check "and .ci/run runs it" grep -qxF "$cmd" .ci/run
+check "and .ci/run runs it" grep -qxF "$cmd" "$SRC/.ci/run"
 done_testing
