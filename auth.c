@@ -231,11 +231,10 @@ ht_error(char *err, size_t errlen, int e, const char *path)
 	if (err == NULL || errlen == 0)
 		return;
 	if (path != NULL)
-		ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", e,
-		    ew_strerror(e), path);
-	else
-		ew_snprintf(err, errlen, "IOError: [Errno %d] %s", e,
+		ew_snprintf(err, errlen, "cannot read %s: %s", path,
 		    ew_strerror(e));
+	else
+		ew_snprintf(err, errlen, "%s", ew_strerror(e));
 }
 
 /*

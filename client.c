@@ -20,6 +20,7 @@
 #include "dns.h"
 #include "fmt.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "probe.h"
 #include "switch.h"
@@ -47,6 +48,9 @@ struct client {
 	void		(*done)(void *, struct port *, const char *);
 	void		*done_arg;
 	int		 attempt;	/* failures since the last success */
+	uint64_t	 connects;	/* handshakes that succeeded */
+	char		 last_err[256];	/* why it last failed or went down */
+	uint64_t	 last_err_at;	/* ms, 0: never */
 	struct ev_timer	 retry;
 	/* the current attempt */
 	struct dns_req	*dns;		/* the name lookup, or NULL */
@@ -77,14 +81,25 @@ dns_done(void *arg, int rc, const struct dns_addr *a, int n)
 
 	cl->dns = NULL;			/* over: never cancelled now */
 	if (rc < 0) {
-		ew_snprintf(c->err, sizeof(c->err), "gaierror: [Errno %d] %s",
-		    rc, ew_gai_strerror(rc));
+		ew_snprintf(c->err, sizeof(c->err), "cannot resolve %s: %s",
+		    cl->proxy[0] ? cl->proxy_host : cl->u.host,
+		    ew_gai_strerror(rc));
 		client_failed(cl, c->err);
 		return;
 	}
 	port = cl->proxy[0] ? cl->proxy_port : cl->u.port;
 	for (i = 0; i < n && i < DNS_MAX_ADDRS; i++)
 		dns_sockaddr(&a[i], port, &cl->addrs[i]);
+	/* ws://[fe80::1%25eth0]/: the link the address is on, looked up
+	 * now (the interface may have come since addPort) */
+	if (cl->u.zone[0] != '\0' && !cl->proxy[0] && n > 0 &&
+	    a[0].family == AF_INET6 && (((struct sockaddr_in6 *)
+	    &cl->addrs[0])->sin6_scope_id = ew_scope_id(cl->u.zone)) == 0) {
+		ew_snprintf(c->err, sizeof(c->err), "no interface %s (the "
+		    "zone of %s)", cl->u.zone, cl->url);
+		client_failed(cl, c->err);
+		return;
+	}
 	cl->naddrs = i;
 	cl->addri = 0;
 	connect_next(cl, c);
@@ -99,7 +114,7 @@ attempt_start(struct client *cl)
 
 	c = conn_new(-1, 1, 0, &client_conn_ops, cl);
 	if (c == NULL) {
-		client_failed(cl, "OSError: [Errno 24] Too many open files");
+		client_failed(cl, "cannot connect: out of memory");
 		return;
 	}
 	c->attempt = 1;
@@ -123,7 +138,7 @@ request_send(struct conn *c, char *buf, size_t cap, int n,
 {
 	if (n < 0 || (size_t)n >= cap) {	/* buffers are sized for it */
 		explicit_bzero(buf, cap);
-		client_failed(c->owner, "ValueError: request too long");
+		client_failed(c->owner, "request too long");
 		return;
 	}
 	c->state = st;
@@ -204,12 +219,16 @@ connect_next(struct client *cl, struct conn *c)
 		}
 		close(fd);
 next:
-		ew_snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s",
-		    errno, ew_strerror(errno));
+		conn_addr_text((struct sockaddr *)ss, c->peerip,
+		    sizeof(c->peerip), c->peer, sizeof(c->peer));
+		ew_snprintf(c->err, sizeof(c->err), "cannot connect to %s%s: "
+		    "%s", cl->proxy[0] ? "proxy " : "", c->peer,
+		    ew_strerror(errno));
 	}
 	if (cl->naddrs == 0)
-		ew_snprintf(c->err, sizeof(c->err), "gaierror: [Errno -2] "
-		    "Name or service not known");
+		ew_snprintf(c->err, sizeof(c->err), "cannot resolve %s: %s",
+		    cl->proxy[0] ? cl->proxy_host : cl->u.host,
+		    ew_gai_strerror(-2));
 	client_failed(cl, c->err);
 }
 
@@ -222,7 +241,7 @@ tunnel_open(struct conn *c)
 	c->state = CS_HRESP;
 	if (cl->tls && (c->tls = tls_client_new(cl->anchors, cl->u.host,
 	    cl->insecure, cl->has_pin ? cl->pin : NULL)) == NULL) {
-		client_failed(cl, "SSLError: cannot set up TLS");
+		client_failed(cl, "cannot set up TLS: out of memory");
 		return;
 	}
 	upgrade_send(c);
@@ -294,7 +313,34 @@ env_nonempty(const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-/* 1 if host:port is excluded by no_proxy / NO_PROXY. */
+/* 1 if the IP address host lies in the no_proxy entry ent, an address
+ * or block ("10.9.3.0/24", "fd00::/8", "[::1]"); 0 otherwise. */
+static int
+no_proxy_cidr(const char *host, const char *ent)
+{
+	const char *rb = strchr(ent, ']');
+	struct ew_cidr c;
+	char e[64];
+	uint8_t a[16];
+
+	/* "[v6]" or "[v6]/bits" as "v6" or "v6/bits" */
+	if (ent[0] == '[' && rb != NULL && (rb[1] == '\0' || rb[1] == '/') &&
+	    strlen(ent) < sizeof(e)) {
+		ew_snprintf(e, sizeof(e), "%.*s%s", (int)(rb - ent - 1),
+		    ent + 1, rb + 1);
+		ent = e;
+	}
+	if (ew_cidr_parse(ent, &c) < 0)
+		return 0;
+	if (ew_pton(AF_INET, host, a) == 1)
+		return ew_cidr_match(&c, AF_INET, a);
+	return ew_pton(AF_INET6, host, a) == 1 &&
+	    ew_cidr_match(&c, AF_INET6, a);
+}
+
+/* 1 if host:port is excluded by no_proxy / NO_PROXY: "*", a name (and
+ * its subdomains), an address, or a block of addresses (CIDR, as curl
+ * takes it), each optionally ":port". */
 static int
 no_proxy_match(const char *host, int port)
 {
@@ -321,6 +367,8 @@ no_proxy_match(const char *host, int port)
 		memcpy(ent, p, n);
 		ent[n] = '\0';
 		if (strcmp(ent, "*") == 0)
+			return 1;
+		if (no_proxy_cidr(host, ent))
 			return 1;
 		colon = strrchr(ent, ':');
 		if (colon != NULL && strchr(ent, ':') == colon &&
@@ -359,7 +407,8 @@ client_proxy_setup(struct client *cl, char *err, size_t errlen)
 	ew_snprintf(full, sizeof(full), ew_memmem(v, strlen(v), "://", 3) ? "%s" : "http://%s", v);
 	if (url_parse(full, &pu) < 0 || strcmp(pu.scheme, "http") != 0 ||
 	    (strcmp(pu.path, "/") != 0)) {
-		ew_snprintf(err, errlen, "ValueError: Unsupported proxy URL: %s", v);
+		ew_snprintf(err, errlen, "unsupported proxy URL %s (from the "
+		    "switch's environment): only http://HOST[:PORT]", v);
 		return -1;
 	}
 	ew_snprintf(cl->proxy, sizeof(cl->proxy), "%s", v);
@@ -392,12 +441,21 @@ client_connect_done(struct conn *c)
 	loop_del(&c->w);
 	close(fd);
 	errno = e;
-	ew_snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
-	    ew_strerror(e));
+	ew_snprintf(c->err, sizeof(c->err), "cannot connect to %s%s: %s",
+	    cl->proxy[0] ? "proxy " : "", c->peer, ew_strerror(e));
 	if (cl->addri < cl->naddrs)
 		connect_next(cl, c);
 	else
 		client_failed(cl, c->err);
+}
+
+/* A 101 that is not a WebSocket handshake: why, into c->err. */
+static int
+hresp_bad(struct conn *c, const char *why)
+{
+	ew_snprintf(c->err, sizeof(c->err), "%s answered 101 with %s: not a "
+	    "WebSocket handshake", c->peer, why);
+	return -1;
 }
 
 static int
@@ -407,30 +465,31 @@ hresp_check(struct client *cl, struct conn *c, const struct http_msg *m)
 	char acc[29];
 
 	if (m->status == 409 && http_header(m, "X-Etherws-Self") != NULL) {
-		ew_snprintf(c->err, sizeof(c->err), "WebSocketException: "
-		    "Handshake status 409: the URL leads back to this switch");
+		ew_snprintf(c->err, sizeof(c->err), "the URL leads back to "
+		    "this switch (HTTP 409 from %s)", c->peer);
 		return -1;
 	}
 	if (m->status != 101) {
-		ew_snprintf(c->err, sizeof(c->err), "WebSocketException: "
-		    "Handshake status %d", m->status);
+		ew_snprintf(c->err, sizeof(c->err), "%s answered HTTP %d %.*s "
+		    "instead of 101 Switching Protocols%s", c->peer, m->status,
+		    (int)(m->reason_len > 100 ? 100 : m->reason_len),
+		    m->reason, m->status == 401 ? " (--user, --passwd)" :
+		    m->status == 404 ? " (the URL's path?)" : "");
 		return -1;
 	}
-	ew_snprintf(c->err, sizeof(c->err), "WebSocketException: Invalid "
-	    "WebSocket Header");
 	h = http_header(m, "Upgrade");
 	if (h == NULL || !ew_strcaseeq(h->value, h->value_len, "websocket"))
-		return -1;
+		return hresp_bad(c, "no \"Upgrade: websocket\"");
 	h = http_header(m, "Connection");
 	if (h == NULL || !http_has_token(h->value, h->value_len, "upgrade"))
-		return -1;
+		return hresp_bad(c, "no \"Connection: Upgrade\"");
 	ws_accept(cl->key, strlen(cl->key), acc);
 	h = http_header(m, "Sec-WebSocket-Accept");
 	if (h == NULL || h->value_len != 28 || memcmp(h->value, acc, 28) != 0)
-		return -1;
+		return hresp_bad(c, "a wrong Sec-WebSocket-Accept");
 	if (http_header(m, "Sec-WebSocket-Extensions") != NULL ||
 	    http_header(m, "Sec-WebSocket-Protocol") != NULL)
-		return -1;
+		return hresp_bad(c, "an extension or subprotocol");
 	return 0;
 }
 
@@ -448,8 +507,8 @@ client_hresp(struct conn *c)
 		return;
 	if (r < 0 || hresp_check(cl, c, &m) < 0) {
 		if (r < 0)
-			ew_snprintf(c->err, sizeof(c->err), "WebSocketException: "
-			    "Invalid WebSocket Header");
+			ew_snprintf(c->err, sizeof(c->err), "%s did not answer "
+			    "the WebSocket handshake in HTTP", c->peer);
 		client_failed(c->owner, c->err);
 		return;
 	}
@@ -484,8 +543,8 @@ client_tls_setup(struct client *cl, const char *cacerts, int insecure,
 {
 	if (pin != NULL) {
 		if (tls_pin_parse(pin, cl->pin) < 0) {
-			ew_snprintf(err, errlen, "ValueError: Invalid pin: %s",
-			    pin);
+			ew_snprintf(err, errlen, "invalid pin %s: must be "
+			    "sha256//BASE64 (the server key's SHA-256)", pin);
 			return -1;
 		}
 		cl->has_pin = 1;
@@ -512,8 +571,7 @@ client_new(const char *url, const char *user, const char *pass,
 
 	cl = calloc(1, sizeof(*cl));
 	if (cl == NULL) {
-		ew_snprintf(err, errlen, "OSError: [Errno 12] %s",
-		    ew_strerror(ENOMEM));
+		ew_snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (strlen(url) >= sizeof(cl->url) || url_parse(url, &cl->u) < 0 ||
@@ -521,11 +579,12 @@ client_new(const char *url, const char *user, const char *pass,
 	    strcmp(cl->u.scheme, "wss") != 0)) {
 		if (strncmp(url, "ws://", 5) != 0 &&
 		    strncmp(url, "wss://", 6) != 0)
-			ew_snprintf(err, errlen, "ValueError: Invalid target URL "
-			    "scheme: %s", url);
+			ew_snprintf(err, errlen, "invalid URL %s: a client "
+			    "port's URL starts with ws:// or wss://", url);
 		else
-			ew_snprintf(err, errlen, "ValueError: Invalid target URL: "
-			    "%s", url);
+			ew_snprintf(err, errlen, "invalid URL %s%s", url,
+			    cl->u.has_userinfo ? ": no user:password@ (give "
+			    "--user and --passwd)" : "");
 		free(cl);
 		return NULL;
 	}
@@ -605,7 +664,9 @@ open_conn(const struct port *p)
 {
 	const struct client *cl = p->priv;
 
-	return cl->conn != NULL && !cl->conn->attempt ? cl->conn : NULL;
+	/* NULL once deleted: delPort's reply reads the port after close */
+	return cl != NULL && cl->conn != NULL && !cl->conn->attempt ?
+	    cl->conn : NULL;
 }
 
 static int
@@ -647,10 +708,59 @@ cl_close(struct port *p, int code)
 		conn_close(c, code);
 	}
 	client_free(cl);
+	p->priv = NULL;
+}
+
+static const char *
+phase(const struct client *cl)
+{
+	if (cl->conn == NULL)
+		return "waiting to reconnect";
+	switch (cl->conn->state) {
+	case CS_RESOLVE: return "resolving";
+	case CS_CONNECT: return "connecting";
+	case CS_PROXY: return "proxy CONNECT";
+	case CS_HRESP: return "handshake";
+	default: return cl->conn->attempt ? "handshake" : "connected";
+	}
+}
+
+/* showPort: where it is, what went wrong last, when it tries next. */
+static void
+cl_status(const struct port *p, struct jw *w)
+{
+	const struct client *cl = p->priv;
+	const struct conn *c = open_conn(p);
+	uint64_t now = ew_now_ms();
+	char when[32], hp[300];
+
+	if (cl == NULL)
+		return;
+	jw_member_str(w, ", \"phase\": ", phase(cl));
+	if (c != NULL)
+		conn_status(c, w);
+	else if (cl->conn != NULL && cl->conn->peer[0] != '\0')
+		jw_member_str(w, ", \"trying\": ", cl->conn->peer);
+	if (cl->proxy[0]) {
+		ew_snprintf(hp, sizeof(hp), "%s:%d", cl->proxy_host,
+		    cl->proxy_port);
+		jw_member_str(w, ", \"proxy\": ", hp);
+	}
+	jw_member_int(w, ", \"connects\": ", (long long)cl->connects);
+	jw_member_int(w, ", \"failed_attempts\": ", cl->attempt);
+	if (cl->retry.idx >= 0)
+		jw_member_int(w, ", \"next_attempt_in_s\": ", (long long)
+		    ((cl->retry.when > now ? cl->retry.when - now : 0) + 999) /
+		    1000);
+	if (cl->last_err_at != 0) {
+		ew_iso_time(cl->last_err_at, when, sizeof(when));
+		jw_member_str(w, ", \"last_error\": ", cl->last_err);
+		jw_member_str(w, ", \"last_error_at\": ", when);
+	}
 }
 
 static const struct port_ops client_port_ops = {
-	cl_output, cl_output_ctrl, cl_offload, cl_close
+	cl_output, cl_output_ctrl, cl_offload, cl_close, cl_status
 };
 
 static void
@@ -659,11 +769,11 @@ client_connected(struct client *cl, struct conn *c)
 	struct port *p = cl->port;
 
 	cl->attempt = 0;
+	cl->connects++;
 	if (p == NULL) {
 		p = port_new(PORT_CLIENT, cl->url, &client_port_ops, cl);
 		if (p == NULL) {
-			client_failed(cl, "OSError: [Errno 12] Cannot "
-			    "allocate memory");
+			client_failed(cl, "out of memory");
 			return;
 		}
 		cl->port = p;
@@ -698,6 +808,8 @@ client_failed(struct client *cl, const char *err)
 	}
 	log_msg_rl(EW_LOG_WARNING, cl->url, "connect failed: %s: %s", cl->url,
 	    msg);
+	ew_snprintf(cl->last_err, sizeof(cl->last_err), "%s", msg);
+	cl->last_err_at = ew_now_ms();
 	client_schedule(cl);
 }
 
@@ -749,6 +861,9 @@ cl_lost(struct conn *c)
 
 	cl->conn = NULL;
 	log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s", p->target);
+	ew_snprintf(cl->last_err, sizeof(cl->last_err), "%s: connection "
+	    "lost%s%s", c->peer, c->err[0] ? ": " : "", c->err);
+	cl->last_err_at = ew_now_ms();
 	port_set_up(p, 0);
 	client_schedule(cl);
 }

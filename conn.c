@@ -24,6 +24,7 @@
 #include "conn.h"
 #include "fmt.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "switch.h"
 #include "tls.h"
@@ -315,10 +316,10 @@ static void
 tls_err_text(struct conn *c, int e)
 {
 	if (c->tls != NULL && (e == EPROTO || tls_error(c->tls) != 0))
-		ew_snprintf(c->err, sizeof(c->err), "SSLError: %s",
-		    tls_strerror(tls_error(c->tls)));
+		ew_snprintf(c->err, sizeof(c->err), "TLS with %s failed: %s",
+		    c->peer, tls_strerror(tls_error(c->tls)));
 	else
-		ew_snprintf(c->err, sizeof(c->err), "OSError: [Errno %d] %s", e,
+		ew_snprintf(c->err, sizeof(c->err), "%s: %s", c->peer,
 		    ew_strerror(e));
 }
 
@@ -649,9 +650,8 @@ conn_eof(struct conn *c)
 	if (c->attempt) {
 		if (c->err[0] == '\0' || (c->tls != NULL &&
 		    tls_established(c->tls) && tls_error(c->tls) == 0))
-			ew_snprintf(c->err, sizeof(c->err), "%s",
-			    "WebSocketConnectionClosedException: Connection "
-			    "is already closed.");
+			ew_snprintf(c->err, sizeof(c->err), "%s closed the "
+			    "connection before the handshake ended", c->peer);
 		c->ops->failed(c, c->err);
 		return;
 	}
@@ -729,7 +729,10 @@ tmo_cb(struct ev_timer *t)
 	struct conn *c = container_of(t, struct conn, tmo);
 
 	if (c->attempt) {
-		ew_snprintf(c->err, sizeof(c->err), "timeout: timed out");
+		ew_snprintf(c->err, sizeof(c->err), "no answer within %d s "
+		    "(%s)", CONNECT_TIMEOUT_MS / 1000, c->state == CS_RESOLVE ?
+		    "name lookup" : c->state == CS_CONNECT ? "TCP connect" :
+		    "TLS and WebSocket handshake");
 		c->ops->failed(c, c->err);
 		return;
 	}
@@ -794,4 +797,24 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 		conn_flush(c);
 	if (!c->dead)
 		conn_update(c);
+}
+
+void
+conn_status(const struct conn *c, struct jw *w)
+{
+	const char *ver, *cipher;
+
+	jw_member_str(w, ", \"peer\": ", c->peer);
+	if (c->via[0] != '\0')
+		jw_member_str(w, ", \"via\": ", c->via);
+	if (c->tls != NULL) {
+		tls_info(c->tls, &ver, &cipher);
+		jw_raw(w, ", \"tls\": ");
+		jw_cstr(w, ver);
+		jw_raw(w, ", \"cipher\": ");
+		jw_cstr(w, cipher);
+	}
+	jw_member_int(w, ", \"queue_bytes\": ",
+	    (long long)(c->outlen - c->outoff));
+	jw_member_int(w, ", \"queue_max\": ", sw_conf.queue);
 }

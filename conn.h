@@ -95,6 +95,7 @@ struct conn {
 	size_t		 head_len, body_len;
 	char		 peer[64];	/* "ip:port" / "[ip]:port" */
 	char		 peerip[48];
+	char		 via[64];	/* a trusted proxy's "ip:port", or "" */
 	char		 err[640];	/* why the attempt failed */
 	struct conn	*next, *prev;	/* all live connections */
 	struct conn	*dirty_next;
@@ -145,6 +146,10 @@ int conn_send_frame(struct conn *, const uint8_t *frame, size_t len,
 /* The same for the switches' own control frames (loop probes): into the
  * OUT_CTRL_SLACK past the queue, as Pongs, so a full queue keeps them. */
 int conn_send_ctrl_frame(struct conn *, const uint8_t *frame, size_t len);
+/* showPort: the connection's ', "peer": ..., "tls": ..., "cipher": ...,
+ * "queue_bytes": ...' members (a port's status op). */
+struct jw;
+void conn_status(const struct conn *, struct jw *);
 /* Detach the owner and start the WebSocket close handshake (code 0: no
  * Close frame); a connection not yet open is freed at once. */
 void conn_close(struct conn *, int code);

@@ -50,6 +50,7 @@ struct cli_cmd {
 	int			 nsubs;
 	const char		*usage;		/* after "<prog> " */
 	const char		*help;		/* one line */
+	const char		*opthelp;	/* its options, one a line */
 	const struct ew_opt	*opts;		/* opts[0] is "help" */
 	int			 nopts;
 	int			 npos;		/* positionals */
@@ -74,7 +75,8 @@ static int
 cli_usage(const struct cli_parser *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static int
-cli_check(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+cli_check(const struct cli_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* A usage error: the usage line and "<prog>: error: <what>". */
 static int
@@ -91,17 +93,18 @@ cli_usage(const struct cli_parser *p, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
-/* A failed client-side check: nothing is sent. */
+/* A failed client-side check, "<prog>: error: <what>": nothing is
+ * sent, exit 2. */
 static int
-cli_check(const char *fmt, ...)
+cli_check(const struct cli_parser *p, const char *fmt, ...)
 {
-	char data[CLI_ERRLEN];
 	va_list ap;
 
+	ew_dprintf(2, "%s: error: ", p->prog);
 	va_start(ap, fmt);
-	ew_vsnprintf(data, sizeof(data), fmt, ap);
+	ew_vdprintf(2, fmt, ap);
 	va_end(ap);
-	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
+	ew_puts(2, "\n");
 	return CLI_USAGE;
 }
 
@@ -111,7 +114,9 @@ cli_help(const struct cli_parser *p)
 	const struct cli_cmd *c = p->cmd;
 	int i;
 
-	ew_dprintf(1, "usage: %s %s\n\n%s\n", p->prog, c->usage, c->help);
+	ew_dprintf(1, "usage: %s %s\n\n%s\n\noptions:\n"
+	    "  -h, --help            show this help message and exit\n%s",
+	    p->prog, c->usage, c->help, c->opthelp != NULL ? c->opthelp : "");
 	if (c->nsubs > 0)
 		ew_dprintf(1, "\ncommands:\n");
 	for (i = 0; i < c->nsubs; i++)
@@ -381,6 +386,37 @@ cli_print_table(const char *s, const struct json_tok *tok, int entries,
 	return rc;
 }
 
+/* showport: each member of each entry as "  name  value", in the
+ * switch's order, names padded to the longest. */
+static int
+cli_print_kv(const char *s, const struct json_tok *tok, int entries)
+{
+	size_t w = 0, n;
+	char *k, *v;
+	int e, m, rc = 0;
+
+	for (e = entries + 1; e < (int)tok[entries].next; e = (int)tok[e].next)
+		for (m = e + 1; m < (int)tok[e].next; m = (int)tok[m + 1].next)
+			if ((n = tok[m].end - tok[m].start) > w)
+				w = n;
+	for (e = entries + 1; e < (int)tok[entries].next;
+	    e = (int)tok[e].next) {
+		if (e > entries + 1)
+			ew_puts(1, "\n");
+		for (m = e + 1; m < (int)tok[e].next; m = (int)tok[m + 1].next) {
+			k = cli_text(s, tok, m);
+			v = cli_text(s, tok, m + 1);
+			if (k != NULL && v != NULL)
+				ew_dprintf(1, "  %-*s  %s\n", (int)w, k, v);
+			else
+				rc = -1;
+			free(k);
+			free(v);
+		}
+	}
+	return rc;
+}
+
 /* "  <message> (<code>)" and "    <data>" (verbatim) on stderr. */
 static int
 cli_print_rpc_error(const char *s, const struct json_tok *tok, int e)
@@ -407,42 +443,67 @@ cli_print_rpc_error(const char *s, const struct json_tok *tok, int e)
 	return CLI_RUNTIME;
 }
 
+/* "etherws ctl: error: <what>" and the exit status rc. */
+static int cli_err(int rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static int
-cli_reply_error(const char *data)
+cli_err(int rc, const char *fmt, ...)
 {
-	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
-	return CLI_RUNTIME;
+	va_list ap;
+
+	ew_puts(2, "etherws ctl: error: ");
+	va_start(ap, fmt);
+	ew_vdprintf(2, fmt, ap);
+	va_end(ap);
+	ew_puts(2, "\n");
+	return rc;
 }
 
-/* Interpret a parsed reply: the error block or the result table. */
+/* A reply that is not what a control endpoint sends. */
+static int
+cli_reply_error(const char *what)
+{
+	return cli_err(CLI_RUNTIME, "the reply is not a JSON-RPC reply: %s "
+	    "(is --ctlurl an etherws control endpoint?)", what);
+}
+
+/* Interpret a parsed reply: the error block, or the result as a table
+ * (or as the JSON text the switch sent, with --json). */
 static int
 cli_reply_tokens(const char *s, const struct json_tok *tok,
-    const struct cli_table *t)
+    const struct cli_table *t, int json)
 {
 	int i, ent;
 
 	if (tok[0].type != JSON_OBJECT)
-		return cli_reply_error("TypeError: reply must be an object");
+		return cli_reply_error("not an object");
 	i = json_obj_get(s, tok, 0, "error");
 	if (i >= 0 && tok[i].type != JSON_NULL)
 		return cli_print_rpc_error(s, tok, i);
 	if ((i = json_obj_get(s, tok, 0, "result")) < 0)
-		return cli_reply_error("KeyError: 'result'");
+		return cli_reply_error("no \"result\"");
+	if (json) {
+		ew_write_all(1, s + tok[i].start, tok[i].end - tok[i].start);
+		ew_puts(1, "\n");
+		return ew_output_failed() ? CLI_RUNTIME : CLI_OK;
+	}
 	if ((ent = cli_member(s, tok, i, "entries")) < 0)
-		return cli_reply_error("KeyError: 'entries'");
+		return cli_reply_error("no \"entries\" in its result");
 	if (tok[ent].type != JSON_ARRAY)
-		return cli_reply_error("TypeError: entries must be a list");
+		return cli_reply_error("\"entries\" is not an array");
 	for (i = ent + 1; i < (int)tok[ent].next; i = (int)tok[i].next)
 		if (tok[i].type != JSON_OBJECT)
-			return cli_reply_error("TypeError: entries must be "
-			    "objects");
-	if (cli_print_table(s, tok, ent, t) < 0)
-		return cli_reply_error("MemoryError: table");
+			return cli_reply_error("\"entries\" holds a "
+			    "non-object");
+	if ((t != NULL ? cli_print_table(s, tok, ent, t) :
+	    cli_print_kv(s, tok, ent)) < 0)
+		return cli_err(CLI_RUNTIME, "out of memory");
 	return ew_output_failed() ? CLI_RUNTIME : CLI_OK;
 }
 
 static int
-cli_reply(const char *body, size_t len, const struct cli_table *t)
+cli_reply(const char *body, size_t len, const struct cli_table *t, int json)
 {
 	struct json_tok *tok;
 	const char *err;
@@ -450,12 +511,12 @@ cli_reply(const char *body, size_t len, const struct cli_table *t)
 	int r;
 
 	if ((tok = calloc(ntok, sizeof(*tok))) == NULL)
-		return cli_reply_error("MemoryError: reply");
+		return cli_err(CLI_RUNTIME, "out of memory");
 	if (json_parse(body, len, tok, (int)ntok, CLI_JSON_DEPTH, &err) < 0)
-		r = cli_reply_error("ValueError: No JSON object could be "
-		    "decoded");
+		r = cli_err(CLI_RUNTIME, "the reply is not JSON (is --ctlurl "
+		    "an etherws control endpoint?)");
 	else
-		r = cli_reply_tokens(body, tok, t);
+		r = cli_reply_tokens(body, tok, t, json);
 	free(tok);
 	return r;
 }
@@ -472,8 +533,8 @@ cli_call(struct cli_args *a, struct jw *w, const struct cli_table *t)
 
 	jw_raw(w, "}");
 	if (w->ovf)
-		return cli_check("ValueError: Request over %d bytes",
-		    CTL_MAX_BODY);
+		return cli_err(CLI_USAGE, "the request is over %d bytes, the "
+		    "control endpoint's limit", CTL_MAX_BODY);
 	if (a->user != NULL) {
 		if (a->passwd == NULL) {
 			if ((r = cli_prompt("Control Password: ", pw,
@@ -485,15 +546,15 @@ cli_call(struct cli_args *a, struct jw *w, const struct cli_table *t)
 		    a->passwd);
 		explicit_bzero(pw, sizeof(pw));
 		if (r < 0)
-			return cli_check("ValueError: ctluser or ctlpasswd "
-			    "too long");
+			return cli_err(CLI_USAGE, "--ctluser or --ctlpasswd "
+			    "over %d bytes", CRED_MAX);
 		auth = authbuf;
 	}
 	r = cli_exchange(&io, a, auth, w->buf, w->len, &reply, &rlen);
 	explicit_bzero(authbuf, sizeof(authbuf));
 	if (r < 0)
-		return cli_reply_error(io.err);
-	r = cli_reply(reply, rlen, t);
+		return cli_err(CLI_RUNTIME, "%s", io.err);
+	r = cli_reply(reply, rlen, t, a->json);
 	free(reply);
 	return r;
 }
@@ -508,7 +569,8 @@ cli_port(const struct cli_parser *p, long long *port)
 	if (cli_int(p, "port", p->pos[0], port) != 0)
 		return CLI_USAGE;
 	if (*port <= 0)
-		return cli_check("ValueError: Invalid port: %lld", *port);
+		return cli_check(p, "invalid port %lld: port numbers start at 1",
+		    *port);
 	return 0;
 }
 
@@ -567,13 +629,12 @@ cli_params_client(struct cli_parser *p, struct jw *w)
 		    p->val[i + 1] : NULL;
 	if (strncmp(p->pos[0], "ws://", 5) != 0 &&
 	    strncmp(p->pos[0], "wss://", 6) != 0)
-		return cli_check("ValueError: Invalid target URL scheme: %s",
-		    p->pos[0]);
+		return cli_check(p, "invalid URL %s: a client port's URL "
+		    "starts with ws:// or wss://", p->pos[0]);
 	if (o[0] == NULL && o[1] != NULL)
-		return cli_check("ValueError: Authentication required but "
-		    "username empty");
+		return cli_check(p, "--passwd needs --user");
 	if (o[2] != NULL && cli_abspath(o[2], cacerts, sizeof(cacerts)) < 0)
-		return cli_check("ValueError: Invalid cacerts: %s", o[2]);
+		return cli_check(p, "invalid --cacerts %s: path too long", o[2]);
 	if (o[2] != NULL)
 		o[2] = cacerts;
 	if (o[0] != NULL && o[1] == NULL) {
@@ -582,7 +643,8 @@ cli_params_client(struct cli_parser *p, struct jw *w)
 		o[1] = pw;
 	}
 	if (p->val[5] != NULL && strncmp(p->val[5], "sha256//", 8) != 0)
-		return cli_check("ValueError: Invalid pin: %s", p->val[5]);
+		return cli_check(p, "invalid --pin %s: must be sha256//BASE64 "
+		    "(the server key's SHA-256)", p->val[5]);
 	cli_addport_params(w, "client", p->pos[0], o,
 	    p->val[4] != NULL ? "true" : "false", p->val[5]);
 	explicit_bzero(pw, sizeof(pw));
@@ -608,7 +670,18 @@ static const struct cli_cmd cli_iftypes[] = {
 	{ .name = "client", .method = "addPort", .usage = "[-h] [--user USER] "
 	    "[--passwd PASSWD] [--cacerts CACERTS] [--insecure] "
 	    "[--pin sha256//BASE64] target",
-	    .help = "Connect to a ws:// or wss:// URL.",
+	    .help = "Connect to a ws:// or wss:// URL (the switch retries "
+	    "with backoff\nonce it was up; the first attempt's failure fails "
+	    "this command).",
+	    .opthelp =
+	    "  --user USER           Basic auth user for the server\n"
+	    "  --passwd PASSWD       its password (prompted for when --user "
+	    "comes alone)\n"
+	    "  --cacerts CACERTS     CA file to verify a wss:// server (default"
+	    ":\n                        the system bundle)\n"
+	    "  --insecure            do not verify the wss:// server\n"
+	    "  --pin sha256//BASE64  require this SHA-256 of the server's "
+	    "public key\n",
 	    CLI_OPTS(cli_client_opts), .npos = 1, .table = &cli_ports,
 	    .params = cli_params_client }
 };
@@ -648,14 +721,13 @@ cli_params_delport(struct cli_parser *p, struct jw *w)
 
 /* A non-empty setif address or netmask must pass inet_aton(). */
 static int
-cli_inet(const char *s)
+cli_inet(const struct cli_parser *p, const char *opt, const char *s)
 {
 	uint8_t in[4];
 
 	if (s == NULL || *s == '\0' || ew_inet_aton(s, in, 1) != 0)
 		return 0;
-	return cli_check("error: illegal IP address string passed to "
-	    "inet_aton");
+	return cli_check(p, "invalid --%s %s: not an IPv4 address", opt, s);
 }
 
 static int
@@ -666,11 +738,13 @@ cli_params_setif(struct cli_parser *p, struct jw *w)
 
 	if (p->val[3] != NULL && cli_int(p, "--mtu", p->val[3], &mtu))
 		return CLI_USAGE;
-	if ((r = cli_port(p, &port)) != 0 || (r = cli_inet(p->val[1])) ||
-	    (r = cli_inet(p->val[2])))
+	if ((r = cli_port(p, &port)) != 0 ||
+	    (r = cli_inet(p, "address", p->val[1])) ||
+	    (r = cli_inet(p, "netmask", p->val[2])))
 		return r;
-	if (p->val[3] != NULL && mtu < 576)
-		return cli_check("ValueError: Invalid MTU: %lld", mtu);
+	if (p->val[3] != NULL && (mtu < MTU_MIN || mtu > MTU_MAX))
+		return cli_check(p, "invalid --mtu %lld: must be %d..%d", mtu,
+		    MTU_MIN, MTU_MAX);
 	jw_member_int(w, ", \"params\": {\"port\": ", port);
 	if (p->val[1] != NULL)
 		jw_member_str(w, ", \"address\": ", p->val[1]);
@@ -693,7 +767,9 @@ static const struct cli_cmd cli_cmds[] = {
 	    "...", .help = "Add a port.", CLI_OPTS(cli_h), .npos = 1 },
 	{ .name = "setport", .method = "setPort",
 	    .usage = "[-h] [--shut {0,1}] port",
-	    .help = "Shut a port (1) or open it (0).",
+	    .help = "Shut a port (1) or open it (0); without --shut, show it.",
+	    .opthelp = "  --shut {0,1}          1: the port drops every frame; "
+	    "0: it forwards again\n",
 	    CLI_OPTS(cli_shut_opts), .npos = 1, .table = &cli_ports,
 	    .params = cli_params_setport },
 	{ .name = "delport", .method = "delPort", .usage = "[-h] port",
@@ -701,9 +777,19 @@ static const struct cli_cmd cli_cmds[] = {
 	    .table = &cli_ports, .params = cli_params_delport },
 	{ .name = "listport", .method = "listPort", .usage = "[-h]",
 	    .help = "List ports.", CLI_OPTS(cli_h), .table = &cli_ports },
+	{ .name = "showport", .method = "showPort", .usage = "[-h] port",
+	    .help = "Show a port's status: its state and since when, the peer, "
+	    "TLS,\nthe transmit queue, drops, and for a client port its "
+	    "reconnects,\nthe next attempt and the last error (etherws "
+	    "1.3's switch lacks it).", CLI_OPTS(cli_h), .npos = 1,
+	    .table = NULL, .params = cli_params_delport },
 	{ .name = "setif", .method = "setInterface", .usage = "[-h] "
 	    "[--address ADDRESS] [--netmask NETMASK] [--mtu MTU] port",
 	    .help = "Configure the interface of a tap or netdev port.",
+	    .opthelp =
+	    "  --address ADDRESS     IPv4 address (\"\" removes it)\n"
+	    "  --netmask NETMASK     IPv4 netmask\n"
+	    "  --mtu MTU             MTU, 576..65535\n",
 	    CLI_OPTS(cli_setif_opts), .npos = 1, .table = &cli_ifs,
 	    .params = cli_params_setif },
 	{ .name = "listif", .method = "listInterface", .usage = "[-h]",
@@ -727,19 +813,36 @@ cli_globals(const struct cli_parser *p, struct cli_args *a)
 	}
 	a->sslcert = p->val[4];
 	a->insecure = p->val[5] != NULL;
+	a->json = p->val[6] != NULL;
 }
 
 static const struct ew_opt cli_global_opts[] = { { "help", 0 },
     { "ctlurl", 1 }, { "ctluser", 1 }, { "ctlpasswd", 1 },
-    { "ctlsslcert", 1 }, { "ctlinsecure", 0 } };
+    { "ctlsslcert", 1 }, { "ctlinsecure", 0 }, { "json", 0 } };
 
 static const struct cli_cmd cli_top = {
 	.name = "etherws ctl", .subs = cli_cmds, .nsubs = CLI_N(cli_cmds),
 	.usage = "[-h] [--ctlurl CTLURL] [--ctluser CTLUSER] [--ctlpasswd "
-	    "CTLPASSWD] [--ctlsslcert CTLSSLCERT] [--ctlinsecure] {addport,"
-	    "setport,delport,listport,setif,listif,listfdb} ...",
-	.help = "Control a running etherws switch (default --ctlurl "
-	    CLI_DEFAULT_URL ").", CLI_OPTS(cli_global_opts), .npos = 1
+	    "CTLPASSWD] [--ctlsslcert CTLSSLCERT] [--ctlinsecure] [--json] "
+	    "{addport,"
+	    "setport,delport,listport,showport,setif,listif,listfdb} ...",
+	.help = "Control a running etherws switch over its JSON-RPC control "
+	    "endpoint.\nExit status: 0 done, 1 the switch refused or did not "
+	    "answer, 2 usage\nerror.  \"etherws ctl COMMAND -h\" describes "
+	    "COMMAND.",
+	.opthelp =
+	"  --ctlurl CTLURL       the switch's control URL, http:// or https://"
+	"\n                        (default " CLI_DEFAULT_URL ")\n"
+	"  --ctluser CTLUSER     Basic auth user (for sw --ctlhtpasswd)\n"
+	"  --ctlpasswd CTLPASSWD its password (prompted for when --ctluser "
+	"comes\n                        alone)\n"
+	"  --ctlsslcert CTLSSLCERT\n"
+	"                        CA file to verify an https:// switch "
+	"(default:\n                        the system bundle)\n"
+	"  --ctlinsecure         do not verify the https:// switch\n"
+	"  --json                print the switch's result as JSON (one "
+	"line, for\n                        scripts) instead of a table\n",
+	CLI_OPTS(cli_global_opts), .npos = 1
 };
 
 /*

@@ -29,10 +29,12 @@ struct cli_args {
 	const char	*passwd;	/* NULL: prompt */
 	const char	*sslcert;
 	int		 insecure;
+	int		 json;		/* --json: the result as JSON */
 };
 
 /* One connection to the control URL, plain or TLS; its own deadline. */
 struct cli_io {
+	const char	*url;		/* --ctlurl, for messages */
 	int		 fd;
 	uint64_t	 deadline;	/* ew_now_ms() */
 	struct tls	*tls;		/* https: the BearSSL client */
@@ -41,7 +43,7 @@ struct cli_io {
 	long		(*read)(struct cli_io *, void *, size_t);
 	long		(*write)(struct cli_io *, const void *, size_t);
 	void		(*close)(struct cli_io *);
-	char		 err[CLI_ERRLEN];	/* Internal error data */
+	char		 err[CLI_ERRLEN];	/* what went wrong */
 };
 
 /* Prompt for a password into buf (/dev/tty without echo, else a line

@@ -6,7 +6,8 @@
  * One 30 s deadline covers connect and the whole exchange, enforced with
  * poll() on a non-blocking socket.  The transport sits behind struct
  * cli_io so that https can wrap the TCP socket (see cli_open()).
- * Failures leave Python's exception text ("URLError: ...") in io->err.
+ * Failures leave a sentence naming the URL and what went wrong in
+ * io->err.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include "bytes.h"
 #include "ctl.h"
@@ -118,9 +120,12 @@ cli_prompt(const char *prompt, char *buf, size_t cap)
 	}
 	if (r == 0)
 		return 0;
-	ew_print_error("Internal error", EW_INTERNAL_ERROR, r == -1 ?
-	    "EOFError: EOF when reading a line" :
-	    "ValueError: Password too long");
+	if (r == -1)
+		ew_puts(2, "etherws ctl: error: no password: end of input at "
+		    "the prompt\n");
+	else
+		ew_dprintf(2, "etherws ctl: error: password over %zu bytes\n",
+		    cap - 1);
 	return CLI_RUNTIME;
 }
 
@@ -146,9 +151,9 @@ static int
 cli_fail_errno(struct cli_io *io, int e)
 {
 	if (e == ETIMEDOUT)
-		return cli_fail(io, "URLError: <urlopen error timed out>");
-	return cli_fail(io, "URLError: <urlopen error [Errno %d] %s>", e,
-	    ew_strerror(e));
+		return cli_fail(io, "no reply from %s within %d s", io->url,
+		    CLI_TIMEOUT_MS / 1000);
+	return cli_fail(io, "%s: %s", io->url, ew_strerror(e));
 }
 
 /* Wait until io->fd is ready for events; -1 at the deadline. */
@@ -240,6 +245,19 @@ cli_connect_one(struct cli_io *io, const struct sockaddr_storage *ss,
 	return -1;
 }
 
+/* 127.0.0.0/8 or ::1: the address of a loopback interface. */
+static int
+loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return ((const uint8_t *)&sin->sin_addr)[0] == 127;
+	return ss->ss_family == AF_INET6 &&
+	    memcmp(&s6->sin6_addr, &in6addr_loopback, 16) == 0;
+}
+
 /* Try every address of u in turn, as socket.create_connection does. */
 static int
 cli_tcp_connect(struct cli_io *io, const struct url *u)
@@ -251,14 +269,25 @@ cli_tcp_connect(struct cli_io *io, const struct url *u)
 
 	/* Blocking is fine here; the lookup shares the deadline. */
 	if ((n = dns_resolve(u->host, io->deadline, a, DNS_MAX_ADDRS)) < 0)
-		return cli_fail(io, "URLError: <urlopen error [Errno %d] %s>",
-		    n, ew_gai_strerror(n));
+		return cli_fail(io, "cannot resolve %s (--ctlurl %s): %s",
+		    u->host, io->url, ew_gai_strerror(n));
 	for (i = 0; i < n && r == -1; i++) {
 		sl = dns_sockaddr(&a[i], u->port, &ss);
+		if (u->zone[0] != '\0' && ss.ss_family == AF_INET6 &&
+		    (((struct sockaddr_in6 *)&ss)->sin6_scope_id =
+		    ew_scope_id(u->zone)) == 0)
+			return cli_fail(io, "no interface %s (the zone of "
+			    "--ctlurl %s)", u->zone, io->url);
 		r = cli_connect_one(io, &ss, sl, &lasterr);
 	}
-	if (r == -1)
-		return cli_fail_errno(io, lasterr);
+	if (r == -2)
+		lasterr = ETIMEDOUT;
+	if (r < 0)
+		return cli_fail(io, "cannot connect to %s: %s (%s)", io->url,
+		    lasterr == ETIMEDOUT ? "timed out" : ew_strerror(lasterr),
+		    lasterr == ENETUNREACH && loopback(&ss) ? "is the loopback "
+		    "interface up? ip link set lo up" :
+		    "is `etherws sw` running?");
 	return r;
 }
 
@@ -275,7 +304,7 @@ cli_tls_io(struct cli_io *io, void *rbuf, const void *wbuf, size_t len)
 	uint8_t none;
 	uint32_t ev;
 	long n;
-	int hs;
+	int hs, e;
 
 	for (;;) {
 		n = -1;
@@ -288,12 +317,15 @@ cli_tls_io(struct cli_io *io, void *rbuf, const void *wbuf, size_t len)
 			n = tls_read(io->tls, io->fd, rbuf, len);
 		if (n >= 0)
 			return n;
-		if (tls_error(io->tls) != 0)
-			return cli_fail(io, "URLError: <urlopen error SSL: %s>",
-			    tls_strerror(tls_error(io->tls)));
+		if ((e = tls_error(io->tls)) != 0)
+			return cli_fail(io, "TLS with %s failed: %s (%s)",
+			    io->url, tls_strerror(e), e >= 32 && e < 64 ?
+			    "--ctlsslcert names the CA, --ctlinsecure skips "
+			    "the check" : "does the switch serve https there?");
 		if (errno == EPROTO || errno == EPIPE)
-			return cli_fail(io, "URLError: <urlopen error SSL: "
-			    "EOF occurred in violation of protocol>");
+			return cli_fail(io, "TLS with %s failed: the server "
+			    "closed the connection (does the switch serve https "
+			    "there?)", io->url);
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return cli_fail_errno(io, errno);
 		if (hs && tls_established(io->tls))
@@ -341,8 +373,8 @@ cli_open(struct cli_io *io, const struct url *u, const struct cli_args *a)
 	if (strcmp(u->scheme, "http") == 0)
 		return cli_tcp_connect(io, u);
 	if (strcmp(u->scheme, "https") != 0)
-		return cli_fail(io, "URLError: <urlopen error unknown url "
-		    "type: %s>", u->scheme);
+		return cli_fail(io, "invalid --ctlurl %s: must be "
+		    "http[s]://HOST[:PORT]/PATH", io->url);
 	/* --ctlsslcert, else the system bundle; none if insecure.  SNI
 	 * and name check: u->host (tls_client_new). */
 	if (!a->insecure && (io->ta = tls_anchors_new(a->sslcert != NULL ?
@@ -362,7 +394,7 @@ cli_open(struct cli_io *io, const struct url *u, const struct cli_args *a)
 	tls_anchors_destroy(io->ta);
 	io->ta = NULL;
 	cli_tcp_close(io);
-	return cli_fail(io, "URLError: <urlopen error SSL: out of memory>");
+	return cli_fail(io, "TLS with %s: out of memory", io->url);
 }
 
 static int
@@ -393,7 +425,7 @@ cli_send_request(struct cli_io *io, const struct url *u, const char *auth,
 	    len, auth != NULL ? "Authorization: " : "",
 	    auth != NULL ? auth : "", auth != NULL ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(head))
-		return cli_fail(io, "ValueError: Request head too long");
+		return cli_fail(io, "--ctlurl %s is too long", io->url);
 	if (cli_write_all(io, head, (size_t)n) < 0)
 		return -1;
 	return cli_write_all(io, body, len);
@@ -410,6 +442,7 @@ cli_sanitize(char *s)
 static int
 cli_http_error(struct cli_io *io, const struct http_msg *m)
 {
+	const char *hint = "";
 	char reason[256];
 	size_t n;
 
@@ -418,7 +451,12 @@ cli_http_error(struct cli_io *io, const struct http_msg *m)
 	memcpy(reason, m->reason, n);
 	reason[n] = '\0';
 	cli_sanitize(reason);
-	return cli_fail(io, "HTTPError: HTTP Error %d: %s", m->status, reason);
+	if (m->status == 401)
+		hint = " (--ctluser and --ctlpasswd)";
+	else if (m->status == 404)
+		hint = " (is the path the switch's --ctlpath?)";
+	return cli_fail(io, "%s answered HTTP %d %s%s", io->url, m->status,
+	    reason, hint);
 }
 
 /*
@@ -444,15 +482,17 @@ cli_read_head(struct cli_io *io, char *head, size_t *len,
 			return r;
 		if (r == HTTP_TOO_LARGE || (r == HTTP_INCOMPLETE &&
 		    *len == HTTP_MAX_HEADER))
-			return cli_fail(io, "HTTPException: response head "
-			    "over %d bytes", HTTP_MAX_HEADER);
+			return cli_fail(io, "the reply head from %s is over %d "
+			    "bytes", io->url, HTTP_MAX_HEADER);
 		if (r != HTTP_INCOMPLETE)
-			return cli_fail(io, "BadStatusLine: bad response");
+			return cli_fail(io, "%s did not answer in HTTP",
+			    io->url);
 		if ((n = io->read(io, head + *len, HTTP_MAX_HEADER - *len)) < 0)
 			return -1;
 		if (n == 0)
-			return cli_fail(io, "BadStatusLine: %s", *len == 0 ?
-			    "''" : "incomplete response");
+			return cli_fail(io, "%s closed the connection %s",
+			    io->url, *len == 0 ? "without a reply" :
+			    "in the middle of its reply");
 		*len += (size_t)n;
 	}
 }
@@ -494,18 +534,18 @@ cli_read_body(struct cli_io *io, const struct http_msg *m, const char *pre,
 	if ((have_cl = cli_content_length(m, &want) == 0) == 0)
 		want = (size_t)CTL_MAX_REPLY + 1;	/* one over: too long */
 	else if (want > CTL_MAX_REPLY)
-		return cli_fail(io, "ValueError: Reply over %d bytes",
-		    CTL_MAX_REPLY);
+		return cli_fail(io, "the reply from %s is over %d bytes",
+		    io->url, CTL_MAX_REPLY);
 	len = prelen < want ? prelen : want;
 	cap = have_cl ? want : len + 4096;
 	if ((buf = malloc(cap + 1)) == NULL)
-		return cli_fail(io, "MemoryError: reply");
+		return cli_fail(io, "out of memory");
 	memcpy(buf, pre, len);
 	while (len < want && n > 0) {
 		if (len == cap) {
 			cap = cap * 2 < want ? cap * 2 : want;
 			if ((nb = realloc(buf, cap + 1)) == NULL) {
-				n = cli_fail(io, "MemoryError: reply");
+				n = cli_fail(io, "out of memory");
 				break;
 			}
 			buf = nb;
@@ -514,11 +554,11 @@ cli_read_body(struct cli_io *io, const struct http_msg *m, const char *pre,
 			len += (size_t)n;
 	}
 	if (n >= 0 && len > CTL_MAX_REPLY)
-		n = cli_fail(io, "ValueError: Reply over %d bytes",
-		    CTL_MAX_REPLY);
+		n = cli_fail(io, "the reply from %s is over %d bytes",
+		    io->url, CTL_MAX_REPLY);
 	else if (n == 0 && have_cl && len < want)
-		n = cli_fail(io, "IncompleteRead: IncompleteRead(%zu bytes "
-		    "read, %zu more expected)", len, want - len);
+		n = cli_fail(io, "the reply from %s ended after %zu of its %zu "
+		    "bytes", io->url, len, want);
 	if (n < 0) {
 		free(buf);
 		return -1;
@@ -539,11 +579,11 @@ cli_exchange(struct cli_io *io, const struct cli_args *a, const char *auth,
 	size_t hlen = 0;
 	int r;
 
-	if (ew_memmem(a->url, strlen(a->url), "://", 3) == NULL)
-		return cli_fail(io, "ValueError: unknown url type: %s",
-		    a->url);
-	if (url_parse(a->url, &u) < 0)
-		return cli_fail(io, "InvalidURL: %s", a->url);
+	io->url = a->url;
+	if (ew_memmem(a->url, strlen(a->url), "://", 3) == NULL ||
+	    url_parse(a->url, &u) < 0)
+		return cli_fail(io, "invalid --ctlurl %s: must be "
+		    "http[s]://HOST[:PORT]/PATH", a->url);
 	if (cli_open(io, &u, a) < 0)
 		return -1;
 	if ((r = cli_send_request(io, &u, auth, body, len)) == 0)

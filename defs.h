@@ -26,6 +26,8 @@
 #define MAC_MOVE_HOLD_MS	2000	/* a learned MAC stays put this long */
 #define STORM_DEFAULT		20000	/* flooded frames/s per port (--stormlimit) */
 #define IFNAME_MAX		16	/* IFNAMSIZ incl. NUL */
+#define MTU_MIN			576	/* ctl setif --mtu, as etherws 1.3 */
+#define MTU_MAX			65535	/* setif mtu: Linux's largest */
 #define GSO_MIN_MSS		88	/* smallest gso_size taken (Linux's
 					 * TCP_MIN_MSS): bounds the segments
 					 * one message can become */
@@ -34,6 +36,7 @@
 #define HTTP_MAX_HEADER		8192	/* request/response head, bytes (431) */
 #define HTTP_MAX_HEADERS	64	/* header lines per message (431) */
 #define CTL_MAX_BODY		65536	/* control request body (413) */
+#define CTL_MAX_BATCH		256	/* requests in one JSON-RPC batch */
 #define CTL_MAX_REPLY		(16 * 1024 * 1024) /* ctl: reply body it accepts */
 #define HTTP_TIMEOUT_MS		10000	/* accept -> complete request head */
 #define CONNECT_TIMEOUT_MS	10000	/* client attempt: resolve..handshake */
@@ -43,6 +46,8 @@
 #define MAX_CTL_CONNS		64	/* control connections (--ctlmaxconn) */
 #define IN_START		16384	/* first receive buffer */
 #define OUT_CTRL_SLACK		65536	/* control frames past the tx cap */
+#define TRUSTPROXY_MAX		32	/* --trustproxy addresses and blocks */
+#define FORWARDED_MAX		32	/* Forwarded/X-Forwarded-For hops read */
 #define URL_MAX			1024	/* client URL / target text */
 #define CRED_MAX		256	/* user or password */
 #define BACKOFF_MAX_S		60	/* client reconnect backoff ceiling */

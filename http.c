@@ -247,6 +247,84 @@ http_has_token(const char *v, size_t len, const char *tok)
 	}
 }
 
+/* One address of a Forwarded for= or X-Forwarded-For element (s, e):
+ * quotes, brackets and a port removed, into out; "" if it is no
+ * address. */
+static void
+fwd_addr(const char *s, const char *e, char out[HTTP_ADDR_LEN])
+{
+	const char *c;
+
+	out[0] = '\0';
+	if (e - s >= 2 && *s == '"' && e[-1] == '"') {
+		s++;
+		e--;
+	}
+	if (s < e && *s == '[') {		/* [v6] or [v6]:port */
+		c = memchr(s, ']', (size_t)(e - s));
+		if (c == NULL)
+			return;
+		s++;
+		e = c;
+	} else if ((c = memchr(s, ':', (size_t)(e - s))) != NULL &&
+	    memchr(c + 1, ':', (size_t)(e - c - 1)) == NULL)
+		e = c;				/* v4:port */
+	if (e > s && (size_t)(e - s) < HTTP_ADDR_LEN) {
+		memcpy(out, s, (size_t)(e - s));
+		out[e - s] = '\0';
+	}
+}
+
+/* The for= value of one Forwarded element (s, e): pairs split by ';'. */
+static void
+fwd_element(const char *s, const char *e, char out[HTTP_ADDR_LEN])
+{
+	const char *p, *semi, *a, *b;
+
+	out[0] = '\0';
+	for (p = s; p < e; p = semi + 1) {
+		semi = memchr(p, ';', (size_t)(e - p));
+		if (semi == NULL)
+			semi = e;
+		for (a = p; a < semi && is_ows((unsigned char)*a); a++)
+			;
+		for (b = semi; b > a && is_ows((unsigned char)b[-1]); b--)
+			;
+		if (b - a > 4 && ew_strcaseeq(a, 4, "for=")) {
+			fwd_addr(a + 4, b, out);
+			return;
+		}
+		if (semi == e)
+			return;
+	}
+}
+
+void
+http_forwarded(const char *v, size_t len, int xff, char (*out)[HTTP_ADDR_LEN],
+    int *n, int max)
+{
+	const char *p, *end = v + len, *comma, *s, *e;
+
+	for (p = v; *n < max && p <= end; p = comma + 1) {
+		comma = memchr(p, ',', (size_t)(end - p));
+		if (comma == NULL)
+			comma = end;
+		for (s = p; s < comma && is_ows((unsigned char)*s); s++)
+			;
+		for (e = comma; e > s && is_ows((unsigned char)e[-1]); e--)
+			;
+		if (e > s) {
+			if (xff)
+				fwd_addr(s, e, out[*n]);
+			else
+				fwd_element(s, e, out[*n]);
+			(*n)++;
+		}
+		if (comma == end)
+			break;
+	}
+}
+
 const char *
 http_reason(int status)
 {
@@ -389,7 +467,36 @@ is_hostchar(int c)
 	    c == '_';
 }
 
-/* host[:port] with host a name, IPv4 or [IPv6]. */
+/* RFC 6874: "fe80::1%25eth0" in (s, *len), the text between the
+ * brackets: the zone ("eth0": unreserved characters) into u->zone and
+ * *len cut to the address.  0, or -1 for "%" not followed by "25" and
+ * a zone, or a zone too long for an interface name. */
+static int
+url_zone(const char *s, size_t *len, struct url *u)
+{
+	const char *pct = memchr(s, '%', *len);
+	size_t zl, i;
+
+	u->zone[0] = '\0';
+	if (pct == NULL)
+		return 0;
+	zl = *len - (size_t)(pct - s);
+	if (zl < 4 || pct[1] != '2' || pct[2] != '5' ||
+	    zl - 3 >= sizeof(u->zone))
+		return -1;
+	for (i = 3; i < zl; i++)
+		if (!ew_isdigit((unsigned char)pct[i]) &&
+		    (ew_lower((unsigned char)pct[i]) < 'a' ||
+		    ew_lower((unsigned char)pct[i]) > 'z') && pct[i] != '-' &&
+		    pct[i] != '.' && pct[i] != '_' && pct[i] != '~')
+			return -1;
+	memcpy(u->zone, pct + 3, zl - 3);
+	u->zone[zl - 3] = '\0';
+	*len = (size_t)(pct - s);
+	return 0;
+}
+
+/* host[:port] with host a name, IPv4 or [IPv6] (with a zone). */
 static int
 url_hostport(const char *s, size_t len, struct url *u)
 {
@@ -402,7 +509,8 @@ url_hostport(const char *s, size_t len, struct url *u)
 		if (p == NULL)
 			return -1;
 		hlen = (size_t)(p - s - 1);
-		if (copy_field(u->host, sizeof(u->host), s + 1, hlen) == -1 ||
+		if (url_zone(s + 1, &hlen, u) == -1 ||
+		    copy_field(u->host, sizeof(u->host), s + 1, hlen) == -1 ||
 		    ew_pton(AF_INET6, u->host, &a6) != 1)
 			return -1;
 		u->ipv6 = 1;

@@ -46,14 +46,27 @@ const struct http_header *http_header(const struct http_msg *m,
     const char *name);
 /* 1 if the comma-separated value contains token tok (case-insensitive). */
 int http_has_token(const char *v, size_t len, const char *tok);
+/*
+ * The client addresses a reverse proxy put in one header value, left to
+ * right, appended to out[*n..] while *n < max: xff 1 for X-Forwarded-For
+ * ("a, b"), 0 for Forwarded (RFC 7239: the for= of each element).
+ * Quotes, brackets and a port are removed; an element without for=
+ * or too long for a slot gives "".  The texts are not checked: the
+ * caller parses them ("unknown" and "_hidden" are no addresses).
+ */
+#define HTTP_ADDR_LEN	48
+void http_forwarded(const char *v, size_t len, int xff,
+    char (*out)[HTTP_ADDR_LEN], int *n, int max);
 /* Reason phrase for a status code ("Not Found"). */
 const char *http_reason(int status);
 
 /* URLs: scheme://[user[:pass]@]host[:port][/path][?query][#frag] */
 struct url {
 	char	 scheme[8];		/* lower case: "ws", "wss", "http".. */
-	char	 host[256];		/* without brackets */
+	char	 host[256];		/* without brackets (and zone) */
 	int	 ipv6;			/* host was a bracketed literal */
+	char	 zone[IFNAME_MAX];	/* RFC 6874 "[fe80::1%25eth0]": "eth0",
+					 * else "" */
 	int	 port;			/* explicit or scheme default */
 	int	 port_given;
 	char	 path[URL_MAX];		/* path + "?query", "/" if empty */
@@ -61,8 +74,9 @@ struct url {
 	char	 pass[CRED_MAX];
 	int	 has_userinfo;
 };
-/* 0 on success, -1 if malformed (bad port, empty host, too long).
- * Default ports: http/ws 80, https/wss 443. */
+/* 0 on success, -1 if malformed (bad port, empty host, too long, a
+ * zone on what is no IPv6 address).  Default ports: http/ws 80,
+ * https/wss 443. */
 int url_parse(const char *s, struct url *u);
 
 #endif /* HTTP_H */

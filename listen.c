@@ -87,12 +87,23 @@ listener_io(struct ev_watcher *w, uint32_t revents)
 	}
 }
 
+/* What an error names: the endpoint and the options that choose it. */
+static const char *
+endpoint_opts(int ws, int ctl)
+{
+	if (ws && ctl)
+		return "the tunnel and control endpoint: --host, --port";
+	return ctl ? "the control endpoint: --ctlhost, --ctlport" :
+	    "the tunnel endpoint: --host, --port";
+}
+
 static int
 listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
     const struct tls_creds *creds, char *err, size_t errlen)
 {
 	struct listener *ls;
-	int fd, on = 1;
+	char ip[48], full[64];
+	int fd, e, on = 1;
 
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
@@ -119,9 +130,13 @@ listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
 	listeners = ls;
 	return 0;
 fail:
-	ew_snprintf(err, errlen, "error: [Errno %d] %s", errno, ew_strerror(errno));
+	e = errno;
+	conn_addr_text(sa, ip, sizeof(ip), full, sizeof(full));
+	ew_snprintf(err, errlen, "cannot listen on %s: %s (%s)", full,
+	    ew_strerror(e), endpoint_opts(ws, ctl));
 	if (fd >= 0)
 		close(fd);
+	errno = e;
 	return -1;
 }
 
@@ -149,8 +164,9 @@ listen_host(const char *host, int port, int ws, int ctl,
 		static char bare[64];
 		size_t n = strlen(host);
 		if (n < 3 || n - 2 >= sizeof(bare) || host[n - 1] != ']') {
-			ew_snprintf(err, errlen, "ValueError: Invalid host: %s",
-			    host);
+			ew_snprintf(err, errlen, "invalid --%shost %s: an "
+			    "address, [IPv6 address] or name", ctl && !ws ?
+			    "ctl" : "", host);
 			return -1;
 		}
 		memcpy(bare, host + 1, n - 2);
@@ -160,8 +176,8 @@ listen_host(const char *host, int port, int ws, int ctl,
 	/* Start-up: blocking is fine; resolv.conf's tries bound it. */
 	na = dns_resolve(h, 0, a, DNS_MAX_ADDRS);
 	if (na < 0) {
-		ew_snprintf(err, errlen, "gaierror: [Errno %d] %s", na,
-		    ew_gai_strerror(na));
+		ew_snprintf(err, errlen, "cannot resolve --%shost %s: %s",
+		    ctl && !ws ? "ctl" : "", h, ew_gai_strerror(na));
 		return -1;
 	}
 	for (i = 0; i < na; i++) {

@@ -61,7 +61,7 @@ cerr(struct lcfg *c, const char *fmt, ...)
 	return 2;
 }
 
-/* cerr for the content of a line: "ValueError: logconf line N: ...". */
+/* cerr for the content of a line: "line N: ...". */
 static int
 lerr(struct lcfg *c, int line, const char *fmt, ...)
 {
@@ -69,7 +69,7 @@ lerr(struct lcfg *c, int line, const char *fmt, ...)
 	size_t n;
 
 	n = (size_t)ew_snprintf(c->err, c->errlen,
-	    "ValueError: logconf line %d: ", line);
+	    "line %d: ", line);
 	if (n >= c->errlen)
 		return 2;
 	va_start(ap, fmt);
@@ -96,7 +96,7 @@ ini_parse(struct lcfg *c, size_t len)
 	int lineno = 0, cur = -1, last = -1, last_indent = 0, indent, i;
 
 	if (memchr(c->buf, '\0', len) != NULL)
-		return cerr(c, "ValueError: logconf: NUL byte in the file");
+		return cerr(c, "NUL byte in the file");
 	while (p < end) {
 		line = p;
 		e = memchr(p, '\n', (size_t)(end - p));
@@ -203,7 +203,7 @@ static int
 need_sect(struct lcfg *c, const char *prefix, const char *name, int *out)
 {
 	if ((*out = ini_sect(c, prefix, name)) < 0)
-		return cerr(c, "ValueError: logconf: no section [%s%s]",
+		return cerr(c, "no section [%s%s]",
 		    prefix, name);
 	return 0;
 }
@@ -249,7 +249,7 @@ need_opt(struct lcfg *c, int sect, const char *key, char *out, size_t cap)
 	int rc = ini_get(c, sect, key, 0, out, cap);
 
 	if (rc == 0)
-		return cerr(c, "ValueError: logconf: no option '%s' in [%s]",
+		return cerr(c, "no option '%s' in [%s]",
 		    key, c->sect[sect].name);
 	return rc == 1 ? 0 : rc;
 }
@@ -313,7 +313,7 @@ parse_level(struct lcfg *c, const char *s, int *out)
 		*out = (int)n;
 		return 0;
 	}
-	return cerr(c, "ValueError: Unknown level: '%s'", s);
+	return cerr(c, "Unknown level: '%s'", s);
 }
 
 /* Optional "level" of a section into *out (unchanged when absent). */
@@ -348,18 +348,18 @@ fmt_check(struct lcfg *c, const char *fmt)
 				;
 			if (*e != '\0')
 				e++;
-			return cerr(c, "ValueError: Unsupported format "
+			return cerr(c, "Unsupported format "
 			    "directive: %.*s", (int)(e - f), f);
 		}
 		if ((n = log_fmt_dir(f, &d)) == 0)
-			return cerr(c, "ValueError: Unsupported format "
+			return cerr(c, "Unsupported format "
 			    "directive: %.32s", f);
 		if (d.key < 0)
-			return cerr(c, "ValueError: Unsupported format key: "
+			return cerr(c, "Unsupported format key: "
 			    "%.*s", (int)n, f);
 		if (d.conv != 's' || d.width > LOG_FMT_WIDTH ||
 		    d.prec > LOG_FMT_WIDTH)
-			return cerr(c, "ValueError: Unsupported format "
+			return cerr(c, "Unsupported format "
 			    "directive: %.*s", (int)n, f);
 		f += n - 1;
 	}
@@ -380,26 +380,26 @@ fmt_load(struct lcfg *c, const char *name, struct log_handler *h)
 		return rc;
 	if (rc == 1 && strcmp(v, "logging.Formatter") != 0 &&
 	    strcmp(v, "Formatter") != 0)
-		return cerr(c, "ValueError: Unsupported formatter class: %s",
+		return cerr(c, "Unsupported formatter class: %s",
 		    v);
 	rc = ini_get(c, s, "style", 1, v, sizeof(v));
 	if (rc == 2)
 		return rc;
 	if (rc == 1 && strcmp(v, "%") != 0)
-		return cerr(c, "ValueError: Unsupported formatter style: %s",
+		return cerr(c, "Unsupported formatter style: %s",
 		    v);
 	if ((rc = ini_get(c, s, "defaults", 1, v, sizeof(v))) != 0)
-		return rc == 1 ? cerr(c, "ValueError: Unsupported formatter "
+		return rc == 1 ? cerr(c, "Unsupported formatter "
 		    "option: defaults") : rc;
 	rc = ini_get(c, s, "format", 1, h->fmt, sizeof(h->fmt));
 	if (rc == 2)
-		return cerr(c, "ValueError: logconf: format longer than %d "
+		return cerr(c, "format longer than %d "
 		    "bytes in [formatter_%s]", LOG_FMT_MAX - 1, name);
 	if (rc == 0 || h->fmt[0] == '\0')
 		ew_snprintf(h->fmt, sizeof(h->fmt), "%s", HANDLER_FMT);
 	rc = ini_get(c, s, "datefmt", 1, h->datefmt, sizeof(h->datefmt));
 	if (rc == 2)
-		return cerr(c, "ValueError: logconf: datefmt longer than %d "
+		return cerr(c, "datefmt longer than %d "
 		    "bytes in [formatter_%s]", LOG_FMT_MAX - 1, name);
 	if (rc == 0)
 		h->datefmt[0] = '\0';
@@ -641,7 +641,7 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 	    strcmp(cls, "logging.handlers.SysLogHandler") == 0)
 		h->kind = LH_SYSLOG;
 	else
-		return cerr(c, "ValueError: Unsupported handler class: %s",
+		return cerr(c, "Unsupported handler class: %s",
 		    cls);
 	rc = ini_get(c, s, "args", 0, args, sizeof(args));
 	if (rc == 2)
@@ -652,7 +652,7 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 	if (rc == 2)
 		return rc;
 	if (rc == 1 && strcmp(v, "{}") != 0)
-		return cerr(c, "ValueError: Unsupported handler kwargs: %s", v);
+		return cerr(c, "Unsupported handler kwargs: %s", v);
 	if (py_tuple(args, strlen(args), it, (int)nitems(it), &n) < 0)
 		goto badargs;
 	switch (h->kind) {
@@ -678,12 +678,12 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 			rc = ew_snprintf(h->path, sizeof(h->path), "%s/%s", cwd,
 			    file);
 		else {
-			cerr(c, "IOError: [Errno %d] %s: '.'", errno,
+			cerr(c, "cannot find the current directory: %s",
 			    ew_strerror(errno));
 			return 1;
 		}
 		if (rc < 0 || (size_t)rc >= sizeof(h->path))
-			return cerr(c, "ValueError: logconf: file name too "
+			return cerr(c, "file name too "
 			    "long: %s", file);
 		break;
 	case LH_SYSLOG:
@@ -699,7 +699,7 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 		return rc;
 	if (rc == 1 && v[0] != '\0') {
 		if (!list_has(flist, v))
-			return cerr(c, "ValueError: logconf: formatter '%s' of "
+			return cerr(c, "formatter '%s' of "
 			    "[handler_%s] is not in [formatters] keys", v,
 			    name);
 		if ((rc = fmt_load(c, v, h)) != 0)
@@ -707,13 +707,13 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 	}
 	if (do_open && h->kind == LH_FILE &&
 	    (h->fd = log_open_file(h->path, trunc)) < 0) {
-		cerr(c, "IOError: [Errno %d] %s: '%s'", errno,
-		    ew_strerror(errno), h->path);
+		cerr(c, "cannot open %s: %s", h->path,
+		    ew_strerror(errno));
 		return 1;
 	}
 	return 0;
 badargs:
-	return cerr(c, "ValueError: Unsupported %s args: %s", cls, args);
+	return cerr(c, "Unsupported %s args: %s", cls, args);
 }
 
 struct lg {
@@ -744,7 +744,7 @@ logger_load(struct lcfg *c, const char *key, const char *hlist,
 		return rc;
 	for (p = l.handlers; list_next(&p, item, sizeof(item)); )
 		if (!list_has(hlist, item))
-			return cerr(c, "ValueError: logconf: handler '%s' of "
+			return cerr(c, "handler '%s' of "
 			    "[logger_%s] is not in [handlers] keys", item, key);
 	if (isroot)
 		to = root;
@@ -758,7 +758,7 @@ logger_load(struct lcfg *c, const char *key, const char *hlist,
 			return rc;
 		if (rc == 1) {
 			if (ew_parse_int(v, &n) < 0)
-				return cerr(c, "ValueError: logconf: bad "
+				return cerr(c, "bad "
 				    "propagate in [logger_%s]: '%s'", key, v);
 			l.propagate = n != 0;
 		}
@@ -766,7 +766,7 @@ logger_load(struct lcfg *c, const char *key, const char *hlist,
 	if (to == NULL)
 		return 0;		/* another logger: not ours */
 	if (to->seen)
-		return cerr(c, "ValueError: logconf: logger %s configured "
+		return cerr(c, "logger %s configured "
 		    "twice", isroot ? "root" : "etherws");
 	*to = l;
 	to->seen = 1;
@@ -826,7 +826,7 @@ log_conf(struct lcfg *c, struct log_handler *out, int *level)
 	    (rc = need_opt(c, s, "keys", llist, sizeof(llist))) != 0)
 		return rc;
 	if (!list_has(llist, "root"))
-		return cerr(c, "ValueError: logconf: [loggers] keys must "
+		return cerr(c, "[loggers] keys must "
 		    "include root");
 	memset(&root, 0, sizeof(root));
 	memset(&ew, 0, sizeof(ew));
@@ -844,7 +844,7 @@ log_conf(struct lcfg *c, struct log_handler *out, int *level)
 	if (!ew.seen || ew.propagate)
 		add_handlers(root.handlers, names, sizeof(names), &n);
 	if (n > 1)
-		return cerr(c, "ValueError: Unsupported: more than one handler "
+		return cerr(c, "Unsupported: more than one handler "
 		    "for logger etherws (%s)", names);
 	if (n == 0) {
 		memset(out, 0, sizeof(*out));
@@ -867,13 +867,13 @@ log_config_file(const char *path, char *err, size_t errlen)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
-		    ew_strerror(errno), path);
+		ew_snprintf(err, errlen, "cannot open %s: %s", path,
+		    ew_strerror(errno));
 		return 1;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
-		ew_snprintf(err, errlen, "MemoryError");
+		ew_snprintf(err, errlen, "out of memory");
 		return 1;
 	}
 	c->err = err;
@@ -887,11 +887,11 @@ log_config_file(const char *path, char *err, size_t errlen)
 		len += (size_t)r;
 	}
 	if (r < 0) {
-		ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
-		    ew_strerror(errno), path);
+		ew_snprintf(err, errlen, "cannot read %s: %s", path,
+		    ew_strerror(errno));
 		rc = 1;
 	} else if (len > LOG_CONF_MAX)
-		rc = cerr(c, "ValueError: logconf: larger than %d bytes: '%s'",
+		rc = cerr(c, "larger than %d bytes: '%s'",
 		    LOG_CONF_MAX, path);
 	else {
 		c->buf[len] = '\0';

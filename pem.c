@@ -33,7 +33,7 @@ wipe(void *p, size_t n)
 static void
 set_err(char *err, size_t errlen, const char *what, const char *file)
 {
-	ew_snprintf(err, errlen, "SSLError: %s: %s", what, file);
+	ew_snprintf(err, errlen, "%s: %s", file, what);
 }
 
 /* Equal as unsigned big-endian integers (leading zero bytes ignored). */
@@ -175,8 +175,8 @@ ioerr_close:
 	}
 	errno = e;
 ioerr:
-	ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
-	    ew_strerror(errno), path);
+	ew_snprintf(err, errlen, "cannot open %s: %s", path,
+		    ew_strerror(errno));
 	return NULL;
 }
 
@@ -254,7 +254,7 @@ pem_load(const char *path, struct pem_file *pf, char *err, size_t errlen)
 	wipe(&pc, sizeof(pc));
 	return 0;
 fail:
-	ew_snprintf(err, errlen, "MemoryError: %s", path);
+	ew_snprintf(err, errlen, "%s: out of memory", path);
 fail_set:
 	wipe(buf, len);
 	free(buf);
@@ -714,7 +714,7 @@ tls_creds_new(const char *keyfile, const char *certfile, char *err,
 	struct tls_creds *cr = calloc(1, sizeof(*cr));
 
 	if (cr == NULL) {
-		ew_snprintf(err, errlen, "MemoryError");
+		ew_snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (tls_creds_load(cr, keyfile, certfile, err, errlen) < 0) {
@@ -739,7 +739,7 @@ tls_anchors_new(const char *file, char *err, size_t errlen)
 	struct tls_anchors *a = calloc(1, sizeof(*a));
 
 	if (a == NULL) {
-		ew_snprintf(err, errlen, "MemoryError");
+		ew_snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (tls_anchors_load(a, file, err, errlen) < 0) {

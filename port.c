@@ -117,3 +117,10 @@ port_offload(const struct port *q)
 {
 	return q->ops->offload(q);
 }
+
+void
+port_status(const struct port *p, struct jw *w)
+{
+	if (p->ops->status != NULL)
+		p->ops->status(p, w);
+}

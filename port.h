@@ -15,6 +15,7 @@
 
 #include "defs.h"
 
+struct jw;
 struct port;
 struct vnet;
 
@@ -39,6 +40,10 @@ struct port_ops {
 	/* The port leaves the table: release its device or connection
 	 * (code: the WebSocket Close code for a tunnel, 0 for none). */
 	void	(*close)(struct port *, int code);
+	/* showPort: append the kind's own status members to w, each as
+	 * ', "name": value' (peer, TLS, queue, reconnects...).  NULL:
+	 * none. */
+	void	(*status)(const struct port *, struct jw *w);
 };
 
 struct port {
@@ -49,6 +54,8 @@ struct port {
 	int		 shut;
 	int		 up;		/* tunnel connected / device usable */
 	uint64_t	 rx, tx, rx_dropped, tx_dropped;
+	uint64_t	 since;		/* ms: made, or last went up, down,
+					 * shut or open */
 	const struct port_ops *ops;
 	void		*priv;		/* the kind's own state */
 	/* loop and storm protection (switch.c, probe.c) */
@@ -80,5 +87,7 @@ int port_xmit(struct port *, const uint8_t *frame, size_t len,
 /* A control frame (loop probe), not counted: 0, or -1 if not sent. */
 int port_send(struct port *, const uint8_t *frame, size_t len);
 int port_offload(const struct port *);
+/* Its kind's status members for showPort (port_ops status). */
+void port_status(const struct port *, struct jw *);
 
 #endif /* PORT_H */

@@ -1,6 +1,7 @@
 /*
  * rpc.c - the JSON-RPC 2.0 control methods (docs/api.md):
- * envelope checks, the seven etherws.control methods, and the replies.
+ * envelope checks, batches and notifications, the etherws.control
+ * methods, and the replies.
  *
  * Replies are built with the bounded writer into a buffer that doubles
  * until the document fits (a listFdb of 8192 entries is ~600 KB).
@@ -41,10 +42,28 @@ struct rpc_wait {
 
 static struct rpc_wait	*waits;
 
+/* A batch: its replies collected in request order, sent as one array
+ * once the last one came (an addPort may answer later). */
+struct rpc_part {
+	struct rpc_batch *b;
+	char		*reply;		/* NULL: none (yet, or a notification) */
+	size_t		 len;
+};
+struct rpc_batch {
+	struct rpc_to	 to;		/* the HTTP reply; fn NULL: gone */
+	int		 pending;	/* replies still to come */
+	size_t		 n;
+	struct rpc_batch *next, *prev;	/* live batches (rpc_abandon) */
+	struct rpc_part	 part[];
+};
+
+static struct rpc_batch	*batches;
+
 struct req {
 	struct rpc_to	 to;
 	const char	*s;		/* body */
 	struct json_tok	*t;
+	int		 obj;		/* the request object's token */
 	int		 params;	/* token index or -1 */
 	const char	*id;		/* raw JSON text of the id */
 	size_t		 idlen;
@@ -57,11 +76,16 @@ static void
 send_doc(const struct rpc_to *to, const char *id, size_t idlen, emit_fn *emit,
     void *arg, const char *errmsg, int code, const char *data)
 {
+	static const char oom[] = "{\"jsonrpc\": \"2.0\", \"id\": null, "
+	    "\"error\": {\"code\": -32603, \"message\": \"Internal error\", "
+	    "\"data\": \"out of memory\"}}";
 	struct jw w;
 	char *buf = NULL, *n;
 	size_t cap = 4096;
 	char idbuf[64];
 
+	if (to->fn == NULL)
+		return;		/* a notification, or nobody waits */
 	for (;;) {
 		n = realloc(buf, cap);
 		if (n == NULL)
@@ -99,9 +123,7 @@ send_doc(const struct rpc_to *to, const char *id, size_t idlen, emit_fn *emit,
 		cap *= 2;
 	}
 	free(buf);
-	to->fn(to->ctx, "{\"jsonrpc\": \"2.0\", \"id\": null, \"error\": "
-	    "{\"code\": -32603, \"message\": \"Internal error\", \"data\": "
-	    "\"MemoryError\"}}", 104);
+	to->fn(to->ctx, oom, sizeof(oom) - 1);
 }
 
 static void
@@ -145,8 +167,9 @@ emit_port_head(struct jw *w, const struct port *p)
 	jw_member_str(w, ", \"target\": ", p->target);
 }
 
+/* portstat's members, without the closing brace. */
 static void
-emit_portstat(struct jw *w, const struct port *p)
+emit_portstat_members(struct jw *w, const struct port *p)
 {
 	emit_port_head(w, p);
 	jw_member_int(w, ", \"rx\": ", (long long)p->rx);
@@ -160,8 +183,32 @@ emit_portstat(struct jw *w, const struct port *p)
 	jw_member_int(w, ", \"loop_blocks\": ", (long long)p->loop_blocks);
 	/* Takes super-frames and their header: a vnet tap or netdev
 	 * socket, or a tunnel that agreed on it in its handshake. */
-	jw_raw(w, p->up && port_offload(p) ? ", \"offload\": true}" :
-	    ", \"offload\": false}");
+	jw_raw(w, p->up && port_offload(p) ? ", \"offload\": true" :
+	    ", \"offload\": false");
+}
+
+static void
+emit_portstat(struct jw *w, const struct port *p)
+{
+	emit_portstat_members(w, p);
+	jw_raw(w, "}");
+}
+
+/* showPort: portstat, since when the port is in its state, and its
+ * kind's own status (peer, TLS, queue, reconnects, last error). */
+static void
+emit_showport(struct jw *w, void *arg)
+{
+	const struct port *p = arg;
+	char when[32];
+
+	emit_portstat_members(w, p);
+	ew_iso_time(p->since, when, sizeof(when));
+	jw_member_str(w, ", \"since\": ", when);
+	jw_member_int(w, ", \"since_s\": ",
+	    (long long)((ew_now_ms() - p->since) / 1000));
+	port_status(p, w);
+	jw_raw(w, "}");
 }
 
 static void
@@ -280,7 +327,8 @@ need(struct req *r, const char *key)
 	int i = param(r, key);
 
 	if (i < 0)
-		ew_snprintf(r->err, sizeof(r->err), "KeyError: '%s'", key);
+		ew_snprintf(r->err, sizeof(r->err), "missing param \"%s\"",
+		    key);
 	return i;
 }
 
@@ -303,13 +351,13 @@ get_port(struct req *r)
 		no = -1;
 	if (no <= 0 || no > 0x7fffffff) {
 		raw_text(r, i, raw, sizeof(raw));
-		ew_snprintf(r->err, sizeof(r->err), "ValueError: Invalid port: %s",
-		    raw);
+		ew_snprintf(r->err, sizeof(r->err), "invalid port %s: a port "
+		    "number, 1 or more", raw);
 		return NULL;
 	}
 	p = port_find((int)no);
 	if (p == NULL)
-		ew_snprintf(r->err, sizeof(r->err), "KeyError: %lld", no);
+		ew_snprintf(r->err, sizeof(r->err), "no port %lld", no);
 	return p;
 }
 
@@ -326,7 +374,8 @@ opt_str(struct req *r, int obj, const char *key, char *out, size_t cap,
 		return 0;
 	if (r->t[i].type != JSON_STRING ||
 	    json_get_str(r->s, r->t, i, out, cap) < 0) {
-		ew_snprintf(r->err, sizeof(r->err), "ValueError: Invalid %s", key);
+		ew_snprintf(r->err, sizeof(r->err), "invalid \"%s\": must be "
+		    "a string (or null) of %zu bytes at most", key, cap - 1);
 		return -1;
 	}
 	*res = out;
@@ -344,7 +393,7 @@ wait_new(struct req *r)
 	w = calloc(1, sizeof(*w));
 	if (w == NULL || (w->id = malloc(r->idlen)) == NULL) {
 		free(w);
-		ew_snprintf(r->err, sizeof(r->err), "MemoryError");
+		ew_snprintf(r->err, sizeof(r->err), "out of memory");
 		return NULL;
 	}
 	memcpy(w->id, r->id, r->idlen);
@@ -409,14 +458,16 @@ m_addport(struct req *r)
 		kind = PORT_CLIENT;
 	else {
 		raw_text(r, i, raw, sizeof(raw));
-		ew_snprintf(r->err, sizeof(r->err), "ValueError: Invalid port "
-		    "type: %s", r->t[i].type == JSON_STRING ? type : raw);
+		ew_snprintf(r->err, sizeof(r->err), "invalid port type %s: "
+		    "tap, netdev or client", r->t[i].type == JSON_STRING ?
+		    type : raw);
 		return -1;
 	}
 	if ((i = need(r, "target")) < 0)
 		return -1;
 	if (json_get_str(r->s, r->t, i, target, sizeof(target)) < 0) {
-		ew_snprintf(r->err, sizeof(r->err), "ValueError: Invalid target");
+		ew_snprintf(r->err, sizeof(r->err), "invalid \"target\": "
+		    "must be a string of %d bytes at most", URL_MAX - 1);
 		return -1;
 	}
 	if (kind != PORT_CLIENT) {
@@ -463,9 +514,23 @@ m_setport(struct req *r)
 	if (p == NULL)
 		return -1;
 	i = param(r, "shut");
-	if (i >= 0 && r->t[i].type != JSON_NULL)
-		p->shut = json_truthy(r->s, r->t, i);
+	if (i >= 0 && r->t[i].type != JSON_NULL &&
+	    p->shut != json_truthy(r->s, r->t, i)) {
+		p->shut = !p->shut;
+		p->since = ew_now_ms();
+	}
 	send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+	return 0;
+}
+
+static int
+m_showport(struct req *r)
+{
+	struct port *p = get_port(r);
+
+	if (p == NULL)
+		return -1;
+	send_doc(&r->to, r->id, r->idlen, emit_showport, p, NULL, 0, NULL);
 	return 0;
 }
 
@@ -494,20 +559,21 @@ m_setif(struct req *r)
 	if (p == NULL)
 		return -1;
 	if (p->kind != PORT_TAP && p->kind != PORT_NETDEV) {
-		ew_snprintf(r->err, sizeof(r->err), "ValueError: Port %d has "
-		    "unsupported interface: %s", p->no, kind_name(p->kind));
+		ew_snprintf(r->err, sizeof(r->err), "port %d is a %s port: "
+		    "only tap and netdev ports have an interface", p->no,
+		    kind_name(p->kind));
 		return -1;
 	}
 	if (opt_str(r, r->params, "address", abuf, sizeof(abuf), &addr) < 0 ||
-	    opt_str(r, r->params, "netmask", mbuf, sizeof(mbuf), &mask) < 0) {
-		ew_snprintf(r->err, sizeof(r->err), "ValueError: Bad IP address");
+	    opt_str(r, r->params, "netmask", mbuf, sizeof(mbuf), &mask) < 0)
 		return -1;
-	}
 	i = param(r, "mtu");
 	if (i >= 0 && r->t[i].type != JSON_NULL &&
 	    (json_get_int(r->s, r->t, i, &mtu) < 0 || mtu <= 0 ||
-	    mtu > 0x7fffffff)) {
-		ew_snprintf(r->err, sizeof(r->err), "ValueError: Invalid MTU");
+	    mtu > MTU_MAX)) {
+		raw_text(r, i, abuf, sizeof(abuf));
+		ew_snprintf(r->err, sizeof(r->err), "invalid mtu %s: must be "
+		    "1..%d", abuf, MTU_MAX);
 		return -1;
 	}
 	if (ifconf_set(p->ifname, addr, mask, (int)mtu, r->err,
@@ -533,34 +599,37 @@ envelope(struct req *r, char *name, size_t cap)
 	char method[256], ver[64];
 	int i, m;
 
-	if (r->t[0].type != JSON_OBJECT) {
-		send_error(&r->to, r->id, r->idlen, -32600,
-		    "TypeError: request must be an object");
+	if (r->t[r->obj].type != JSON_OBJECT) {
+		send_error(&r->to, r->id, r->idlen, -32600, r->obj == 0 ?
+		    "a request must be a JSON object (or a non-empty array of "
+		    "them: a batch)" : "a request in a batch must be a JSON "
+		    "object");
 		return -1;
 	}
-	if ((i = json_obj_get(r->s, r->t, 0, "jsonrpc")) < 0) {
+	if ((i = json_obj_get(r->s, r->t, r->obj, "jsonrpc")) < 0) {
 		send_error(&r->to, r->id, r->idlen, -32600,
-		    "KeyError: 'jsonrpc'");
+		    "missing \"jsonrpc\": \"2.0\"");
 		return -1;
 	}
 	if (!json_str_eq(r->s, r->t, i, "2.0")) {
 		if (json_get_str(r->s, r->t, i, ver, sizeof(ver)) < 0)
 			raw_text(r, i, ver, sizeof(ver));
 		ew_snprintf(r->err, sizeof(r->err),
-		    "ValueError: Invalid JSON-RPC version: %s", ver);
+		    "unsupported \"jsonrpc\": %s (must be \"2.0\")", ver);
 		send_error(&r->to, r->id, r->idlen, -32600, r->err);
 		return -1;
 	}
-	if ((m = json_obj_get(r->s, r->t, 0, "method")) < 0) {
-		send_error(&r->to, r->id, r->idlen, -32600, "KeyError: 'method'");
+	if ((m = json_obj_get(r->s, r->t, r->obj, "method")) < 0) {
+		send_error(&r->to, r->id, r->idlen, -32600,
+		    "missing \"method\"");
 		return -1;
 	}
 	if (json_get_str(r->s, r->t, m, method, sizeof(method)) < 0)
 		raw_text(r, m, method, sizeof(method));
 	if (r->t[m].type != JSON_STRING ||
 	    strncmp(method, NS, strlen(NS)) != 0) {
-		ew_snprintf(r->err, sizeof(r->err),
-		    "ValueError: Invalid method namespace: %s", method);
+		ew_snprintf(r->err, sizeof(r->err), "unknown method %s "
+		    "(methods are named " NS "NAME)", method);
 		send_error(&r->to, r->id, r->idlen, -32601, r->err);
 		return -1;
 	}
@@ -568,76 +637,222 @@ envelope(struct req *r, char *name, size_t cap)
 	return 0;
 }
 
-void
-rpc_request(const char *body, size_t len, rpc_reply_fn *reply, void *ctx)
+/* Run the method of r (its envelope checked). */
+static void
+dispatch(struct req *r, const char *name)
 {
-	static struct json_tok toks[JSON_MAX_TOKENS];
+	int i, rc;
+
+	if (strcmp(name, "listPort") == 0)
+		rc = m_list(r, emit_ports);
+	else if (strcmp(name, "listInterface") == 0)
+		rc = m_list(r, emit_ifs);
+	else if (strcmp(name, "listFdb") == 0)
+		rc = m_list(r, emit_fdb);
+	else if (strcmp(name, "addPort") != 0 && strcmp(name, "setPort") != 0 &&
+	    strcmp(name, "delPort") != 0 && strcmp(name, "setInterface") != 0 &&
+	    strcmp(name, "showPort") != 0) {
+		ew_snprintf(r->err, sizeof(r->err), "unknown method " NS "%s",
+		    name);
+		send_error(&r->to, r->id, r->idlen, -32601, r->err);
+		return;
+	} else {
+		i = json_obj_get(r->s, r->t, r->obj, "params");
+		if (i >= 0 && r->t[i].type != JSON_OBJECT) {
+			send_error(&r->to, r->id, r->idlen, -32602,
+			    "\"params\" must be an object");
+			return;
+		}
+		r->params = i;
+		if (strcmp(name, "addPort") == 0)
+			rc = m_addport(r);
+		else if (strcmp(name, "setPort") == 0)
+			rc = m_setport(r);
+		else if (strcmp(name, "delPort") == 0)
+			rc = m_delport(r);
+		else if (strcmp(name, "showPort") == 0)
+			rc = m_showport(r);
+		else
+			rc = m_setif(r);
+	}
+	if (rc < 0)
+		send_error(&r->to, r->id, r->idlen, -32602, r->err);
+}
+
+/*
+ * The request at token obj: its reply goes to *to, now or later.  A
+ * notification (a valid request without "id") runs and gets no reply,
+ * not even an error; an invalid request always gets one (id null).
+ * Returns 1 if a reply comes, 0 if none.
+ */
+static int
+rpc_one(const struct rpc_to *to, const char *body, struct json_tok *toks,
+    int obj)
+{
 	struct req r;
-	const char *perr;
 	char name[256];
-	int n, i, rc;
+	int i, notify;
 
 	memset(&r, 0, sizeof(r));
-	r.to.fn = reply;
-	r.to.ctx = ctx;
+	r.to = *to;
 	r.s = body;
 	r.t = toks;
+	r.obj = obj;
 	r.id = "null";
 	r.idlen = 4;
 	r.params = -1;
-	n = json_parse(body, len, toks, JSON_MAX_TOKENS, JSON_MAX_DEPTH, &perr);
-	if (n < 0) {
-		ew_snprintf(r.err, sizeof(r.err), "ValueError: %s", perr);
-		send_error(&r.to, r.id, r.idlen, -32700, r.err);
-		return;
-	}
-	if (toks[0].type == JSON_OBJECT &&
-	    (i = json_obj_get(body, toks, 0, "id")) >= 0) {
+	i = toks[obj].type == JSON_OBJECT ?
+	    json_obj_get(body, toks, obj, "id") : -1;
+	if (i >= 0) {
 		r.id = body + toks[i].start - (toks[i].type == JSON_STRING);
 		r.idlen = toks[i].end - toks[i].start +
 		    (toks[i].type == JSON_STRING ? 2 : 0);
 	}
+	notify = i < 0;
 	if (envelope(&r, name, sizeof(name)) < 0)
+		return 1;
+	if (notify)
+		r.to.fn = NULL;
+	dispatch(&r, name);
+	return !notify;
+}
+
+static void
+batch_free(struct rpc_batch *b)
+{
+	size_t k;
+
+	if (b->prev != NULL)
+		b->prev->next = b->next;
+	else
+		batches = b->next;
+	if (b->next != NULL)
+		b->next->prev = b->prev;
+	for (k = 0; k < b->n; k++)
+		free(b->part[k].reply);
+	free(b);
+}
+
+/* One reply less to wait for; the last one sends the array: "[r1, r2]",
+ * or no body at all when every request was a notification. */
+static void
+batch_done(struct rpc_batch *b)
+{
+	size_t k, len = 2;
+	char *out;
+
+	if (--b->pending > 0)
 		return;
-	if (strcmp(name, "listPort") == 0)
-		rc = m_list(&r, emit_ports);
-	else if (strcmp(name, "listInterface") == 0)
-		rc = m_list(&r, emit_ifs);
-	else if (strcmp(name, "listFdb") == 0)
-		rc = m_list(&r, emit_fdb);
-	else if (strcmp(name, "addPort") != 0 && strcmp(name, "setPort") != 0 &&
-	    strcmp(name, "delPort") != 0 && strcmp(name, "setInterface") != 0) {
-		ew_snprintf(r.err, sizeof(r.err), "ValueError: Unknown method: %s",
-		    name);
-		send_error(&r.to, r.id, r.idlen, -32601, r.err);
-		return;
-	} else {
-		i = json_obj_get(body, toks, 0, "params");
-		if (i >= 0 && toks[i].type != JSON_OBJECT) {
-			send_error(&r.to, r.id, r.idlen, -32602,
-			    "TypeError: params must be an object");
-			return;
+	for (k = 0; k < b->n; k++)
+		if (b->part[k].reply != NULL)
+			len += b->part[k].len + 2;
+	if (b->to.fn != NULL && len == 2)
+		b->to.fn(b->to.ctx, NULL, 0);
+	else if (b->to.fn != NULL && (out = malloc(len)) != NULL) {
+		len = 0;
+		out[len++] = '[';
+		for (k = 0; k < b->n; k++) {
+			if (b->part[k].reply == NULL)
+				continue;
+			if (len > 1) {
+				memcpy(out + len, ", ", 2);
+				len += 2;
+			}
+			memcpy(out + len, b->part[k].reply, b->part[k].len);
+			len += b->part[k].len;
 		}
-		r.params = i;
-		if (strcmp(name, "addPort") == 0)
-			rc = m_addport(&r);
-		else if (strcmp(name, "setPort") == 0)
-			rc = m_setport(&r);
-		else if (strcmp(name, "delPort") == 0)
-			rc = m_delport(&r);
-		else
-			rc = m_setif(&r);
+		out[len++] = ']';
+		b->to.fn(b->to.ctx, out, len);
+		free(out);
+	} else if (b->to.fn != NULL)
+		send_error(&b->to, "null", 4, -32603, "out of memory");
+	batch_free(b);
+}
+
+/* rpc_reply_fn of one request of a batch. */
+static void
+batch_part(void *ctx, const char *body, size_t len)
+{
+	struct rpc_part *pt = ctx;
+
+	if ((pt->reply = malloc(len > 0 ? len : 1)) != NULL) {
+		memcpy(pt->reply, body, len);
+		pt->len = len;
 	}
-	if (rc < 0)
-		send_error(&r.to, r.id, r.idlen, -32602, r.err);
+	batch_done(pt->b);
+}
+
+static void
+batch_run(const struct rpc_to *to, const char *body, struct json_tok *toks)
+{
+	struct rpc_batch *b;
+	struct rpc_to pto;
+	size_t k, n = toks[0].size;
+	int i;
+
+	if (n > CTL_MAX_BATCH) {
+		char err[ERR_MAX];
+
+		ew_snprintf(err, sizeof(err), "a batch of %zu requests: %d at "
+		    "most", n, CTL_MAX_BATCH);
+		send_error(to, "null", 4, -32600, err);
+		return;
+	}
+	if ((b = calloc(1, sizeof(*b) + n * sizeof(b->part[0]))) == NULL) {
+		send_error(to, "null", 4, -32603, "out of memory");
+		return;
+	}
+	b->to = *to;
+	b->n = n;
+	b->pending = 1;		/* held until every request has run */
+	b->next = batches;
+	if (batches != NULL)
+		batches->prev = b;
+	batches = b;
+	pto.fn = batch_part;
+	for (k = 0, i = 1; k < n; k++, i = (int)toks[i].next) {
+		b->part[k].b = b;
+		pto.ctx = &b->part[k];
+		b->pending++;
+		if (!rpc_one(&pto, body, toks, i))
+			b->pending--;
+	}
+	batch_done(b);
+}
+
+void
+rpc_request(const char *body, size_t len, rpc_reply_fn *reply, void *ctx)
+{
+	static struct json_tok toks[JSON_MAX_TOKENS];
+	struct rpc_to to = { reply, ctx };
+	const char *perr;
+	char err[ERR_MAX];
+
+	if (json_parse(body, len, toks, JSON_MAX_TOKENS, JSON_MAX_DEPTH,
+	    &perr) < 0) {
+		ew_snprintf(err, sizeof(err), "not JSON: %s", perr);
+		send_error(&to, "null", 4, -32700, err);
+		return;
+	}
+	if (toks[0].type == JSON_ARRAY && toks[0].size == 0)
+		send_error(&to, "null", 4, -32600, "an empty batch: a batch "
+		    "is an array of one request or more");
+	else if (toks[0].type == JSON_ARRAY)
+		batch_run(&to, body, toks);
+	else if (!rpc_one(&to, body, toks, 0))
+		reply(ctx, NULL, 0);
 }
 
 void
 rpc_abandon(void *ctx)
 {
 	struct rpc_wait *w;
+	struct rpc_batch *b;
 
 	for (w = waits; w != NULL; w = w->next)
 		if (w->to.ctx == ctx)
 			w->to.fn = NULL;
+	for (b = batches; b != NULL; b = b->next)
+		if (b->to.ctx == ctx)
+			b->to.fn = NULL;
 }

@@ -8,10 +8,12 @@
 #include <stddef.h>
 
 /* Where a reply goes: reply(ctx, body, len), body a complete JSON
- * document, called once per request (maybe later, from the loop). */
+ * document, called once per request (maybe later, from the loop); body
+ * NULL (len 0): no reply document (notifications only). */
 typedef void rpc_reply_fn(void *ctx, const char *body, size_t len);
 
-/* Run the request in (body, len); the reply goes to reply(ctx, ...). */
+/* Run the request in (body, len), a JSON-RPC 2.0 request, notification
+ * or batch; the reply goes to reply(ctx, ...). */
 void rpc_request(const char *body, size_t len, rpc_reply_fn *reply,
     void *ctx);
 /* ctx is going away: a reply still pending for it is dropped. */

@@ -7,12 +7,14 @@
  */
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "bytes.h"
 #include "auth.h"
 #include "conn.h"
 #include "fmt.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "probe.h"
 #include "rpc.h"
@@ -24,6 +26,8 @@
 
 struct htpasswd		*serve_auth, *serve_ctlauth;
 struct tls_creds	*serve_creds, *serve_ctlcreds;
+static struct ew_cidr	 serve_trust[TRUSTPROXY_MAX];
+static int		 serve_ntrust;
 
 /* ------------------------------------------------------------------ */
 /* Server ports: a port whose frames go to and come from one accepted
@@ -64,8 +68,17 @@ srv_close(struct port *p, int code)
 	conn_close(c, code);
 }
 
+static void
+srv_status(const struct port *p, struct jw *w)
+{
+	const struct conn *c = p->priv;
+
+	if (c != NULL)
+		conn_status(c, w);
+}
+
 static const struct port_ops server_port_ops = {
-	srv_output, srv_output_ctrl, srv_offload, srv_close
+	srv_output, srv_output_ctrl, srv_offload, srv_close, srv_status
 };
 
 /* ------------------------------------------------------------------ */
@@ -162,12 +175,17 @@ ctl_reply(void *ctx, const char *body, size_t len)
 
 	if (c->dead)
 		return;
-	n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: "
-	    "application/json; charset=UTF-8\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n", len);
+	/* Notifications only: nothing to say, and HTTP says it so. */
+	if (body == NULL)
+		n = ew_snprintf(head, sizeof(head), "HTTP/1.1 204 No Content\r\n"
+		    "Connection: close\r\n\r\n");
+	else
+		n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
+		    "Content-Type: application/json; charset=UTF-8\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n", len);
 	cap = c->outlen + (size_t)n + len;
 	if (conn_put(c, head, (size_t)n, cap) < 0 ||
-	    conn_put(c, body, len, cap) < 0) {
+	    (len > 0 && conn_put(c, body, len, cap) < 0)) {
 		conn_free(c);
 		return;
 	}
@@ -346,6 +364,86 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	log_msg_rl(EW_LOG_INFO, c->peerip, "connected: %s", c->peerip);
 }
 
+int
+serve_trust_add(const char *addr)
+{
+	if (serve_ntrust == TRUSTPROXY_MAX)
+		return -2;
+	if (ew_cidr_parse(addr, &serve_trust[serve_ntrust]) < 0)
+		return -1;
+	serve_ntrust++;
+	return 0;
+}
+
+/* Address text s into (af, a): 1, or 0 if s is no IP address. */
+static int
+ip_parse(const char *s, int *af, uint8_t a[16])
+{
+	if (ew_pton(AF_INET, s, a) == 1)
+		*af = AF_INET;
+	else if (ew_pton(AF_INET6, s, a) == 1)
+		*af = AF_INET6;
+	else
+		return 0;
+	return 1;
+}
+
+static int
+trusted(const char *ip)
+{
+	uint8_t a[16];
+	int af, i;
+
+	if (!ip_parse(ip, &af, a))
+		return 0;
+	for (i = 0; i < serve_ntrust; i++)
+		if (ew_cidr_match(&serve_trust[i], af, a))
+			return 1;
+	return 0;
+}
+
+/*
+ * Behind a trusted reverse proxy the peer is the client the proxy
+ * names: Forwarded (RFC 7239), else X-Forwarded-For.  From the right,
+ * each hop a trusted proxy added is believed, up to the first address
+ * no trusted proxy sent (what a client claims beyond that is its own
+ * word); a hop that is no address stops the walk.  Logs, rate limits,
+ * the server port's target and showport then name that client; showport
+ * keeps the proxy as "via".  A peer not in --trustproxy: headers
+ * ignored.
+ */
+static void
+real_peer(struct conn *c, const struct http_msg *m)
+{
+	char hop[FORWARDED_MAX][HTTP_ADDR_LEN], txt[HTTP_ADDR_LEN];
+	const char *name = "Forwarded", *pick = NULL;
+	uint8_t a[16];
+	size_t k;
+	int n = 0, i, af;
+
+	if (serve_ntrust == 0 || !trusted(c->peerip))
+		return;
+	if (http_header(m, name) == NULL)
+		name = "X-Forwarded-For";
+	for (k = 0; k < m->nheaders; k++)	/* every line, in order */
+		if (ew_strcaseeq(m->headers[k].name, m->headers[k].name_len,
+		    name))
+			http_forwarded(m->headers[k].value,
+			    m->headers[k].value_len, name[0] == 'X', hop, &n,
+			    FORWARDED_MAX);
+	for (i = n - 1; i >= 0 && ip_parse(hop[i], &af, a); i--) {
+		pick = hop[i];
+		if (!trusted(pick))
+			break;
+	}
+	if (pick == NULL || !ip_parse(pick, &af, a))
+		return;
+	ew_ntop(af, a, txt, sizeof(txt));	/* its canonical form */
+	ew_snprintf(c->via, sizeof(c->via), "%s", c->peer);
+	ew_snprintf(c->peerip, sizeof(c->peerip), "%s", txt);
+	ew_snprintf(c->peer, sizeof(c->peer), "%s", txt);
+}
+
 static void
 req_process(struct conn *c)
 {
@@ -361,6 +459,7 @@ req_process(struct conn *c)
 	if (r == HTTP_TOO_LARGE)
 		return http_error(c, 431, NULL, NULL);
 	c->head_len = (size_t)r;
+	real_peer(c, &m);
 	if (c->ctl_ep && path_is(&m, sw_conf.ctlpath))
 		ctl_start(c, &m);
 	else if (c->ws && path_is(&m, sw_conf.path)) {

@@ -112,7 +112,7 @@ enum {
 	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
-	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_HELP
+	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -122,7 +122,7 @@ static const struct ew_opt sw_opts[] = {
 	{ "ctlport", 1 }, { "ctlhtpasswd", 1 }, { "ctlsslkey", 1 },
 	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
 	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
-	{ "nooffload", 0 }, { "help", 0 },
+	{ "nooffload", 0 }, { "trustproxy", 1 }, { "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -135,7 +135,7 @@ static const char sw_usage[] =
 "                  [--ctlhtpasswd CTLHTPASSWD] [--ctlsslkey CTLSSLKEY]\n"
 "                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n"
 "                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
-"                  [--fdbmax N] [--nooffload]\n";
+"                  [--fdbmax N] [--nooffload] [--trustproxy ADDR]\n";
 
 static const char sw_help[] =
 "\n"
@@ -151,13 +151,16 @@ static const char sw_help[] =
 "  --ageout AGEOUT       FDB ageing time, s (default 300)\n"
 "  --keepalive KEEPALIVE client ping interval, s; 0 = off (default 30)\n"
 "  --path PATH           WebSocket path (default /)\n"
-"  --host HOST           WebSocket listen address (default all)\n"
+"  --host HOST           WebSocket listen address: an address, [IPv6] or\n"
+"                        name; '' (default) every IPv4 and IPv6 address;\n"
+"                        :: IPv6 only (as etherws 1.3), 0.0.0.0 IPv4 only\n"
 "  --port PORT           WebSocket port (default 80, 443 with TLS)\n"
 "  --htpasswd HTPASSWD   Basic auth file for tunnels\n"
 "  --sslkey SSLKEY       TLS private key for tunnels\n"
 "  --sslcert SSLCERT     TLS certificate chain for tunnels\n"
 "  --ctlpath CTLPATH     control path (default /ctl)\n"
-"  --ctlhost CTLHOST     control listen address (default 127.0.0.1)\n"
+"  --ctlhost CTLHOST     control listen address, as --host (default\n"
+"                        127.0.0.1)\n"
 "  --ctlport CTLPORT     control port (default 7867)\n"
 "  --ctlhtpasswd CTLHTPASSWD\n"
 "                        Basic auth file for control\n"
@@ -171,7 +174,11 @@ static const char sw_help[] =
 "  --queue BYTES         transmit queue of a tunnel port (default 1048576)\n"
 "  --fdbmax N            FDB entries at most (default 8192)\n"
 "  --nooffload           no TSO/GSO super-frames: taps without\n"
-"                        IFF_VNET_HDR, tunnels without them\n";
+"                        IFF_VNET_HDR, tunnels without them\n"
+"  --trustproxy ADDR     a reverse proxy (address or CIDR block; a comma\n"
+"                        list, or the option again) whose Forwarded or\n"
+"                        X-Forwarded-For header names the peer in logs,\n"
+"                        limits and showport\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
@@ -185,11 +192,13 @@ sw_usage_prog(void)
 	return buf;
 }
 
-/* Usage errors: exit 2 with "etherws sw: error: ..." */
+/* Usage errors: the usage, then "etherws sw: error: ...", exit 2.
+ * sw_fail: one line "etherws sw: error: ..." and the status rc (2 for a
+ * value the user gave, 1 for what went wrong at run time). */
 static int sw_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
-static int value_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+static int sw_fail(int rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 sw_usage_error(const char *fmt, ...)
@@ -206,16 +215,16 @@ sw_usage_error(const char *fmt, ...)
 }
 
 static int
-value_error(const char *fmt, ...)
+sw_fail(int rc, const char *fmt, ...)
 {
-	char data[512];
 	va_list ap;
 
+	ew_dprintf(2, "etherws sw: error: ");
 	va_start(ap, fmt);
-	ew_vsnprintf(data, sizeof(data), fmt, ap);
+	ew_vdprintf(2, fmt, ap);
 	va_end(ap);
-	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
-	return 2;
+	ew_puts(2, "\n");
+	return rc;
 }
 
 static int
@@ -229,9 +238,9 @@ parse_int_opt(const char *name, const char *v, long long *out)
 
 /* Make a file option absolute and check it can be opened. */
 static int
-file_opt(const char **path, char *store, size_t cap)
+file_opt(const char *opt, const char **path, char *store, size_t cap)
 {
-	char cwd[PATH_MAX], data[PATH_MAX + 128];
+	char cwd[PATH_MAX];
 	int fd, n;
 
 	if (*path == NULL)
@@ -246,14 +255,42 @@ file_opt(const char **path, char *store, size_t cap)
 		fd = -1;
 	} else
 		fd = open(store, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ew_snprintf(data, sizeof(data), "IOError: [Errno %d] %s: '%s'",
-		    errno, ew_strerror(errno), store);
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
-		return 1;
-	}
+	if (fd < 0)
+		return sw_fail(1, "cannot open --%s %s: %s", opt, store,
+		    ew_strerror(errno));
 	close(fd);
 	return 0;
+}
+
+/* --trustproxy ADDR[,ADDR...]: into serve_trust. */
+static int
+trust_opt(const char *v)
+{
+	char one[64];
+	const char *p, *e;
+	size_t n;
+	int rc;
+
+	for (p = v;; p = e + 1) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (n < sizeof(one)) {
+			memcpy(one, p, n);
+			one[n] = '\0';
+		}
+		rc = n < sizeof(one) ? serve_trust_add(one) : -1;
+		if (rc == -2)
+			return sw_fail(2, "--trustproxy: %d addresses or blocks "
+			    "at most", TRUSTPROXY_MAX);
+		if (rc < 0)
+			return sw_fail(2, "invalid --trustproxy %.*s: an IPv4 or "
+			    "IPv6 address, or a block such as 10.0.0.0/8",
+			    (int)n, p);
+		if (*e == '\0')
+			return 0;
+	}
 }
 
 static int
@@ -328,6 +365,7 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 		case OPT_FDBMAX: rc = parse_int_opt("fdbmax", v, &sw_conf.fdbmax);
 			break;
 		case OPT_NOOFFLOAD: sw_conf.nooffload = 1; break;
+		case OPT_TRUSTPROXY: rc = trust_opt(v); break;
 		}
 		if (rc != 0)
 			return rc;
@@ -339,13 +377,38 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	return 0;
 }
 
-/* "ValueError: Invalid <name>: <v>" (exit 2) unless lo <= v <= hi. */
+/* "invalid --<name> <v>: must be lo..hi" (exit 2) unless lo <= v <= hi. */
 static int
 range_check(const char *name, long long v, long long lo, long long hi)
 {
 	if (v >= lo && v <= hi)
 		return 0;
-	return value_error("ValueError: Invalid %s: %lld", name, v);
+	return sw_fail(2, "invalid --%s %lld: must be %lld..%lld", name, v,
+	    lo, hi);
+}
+
+/* key and cert both or neither. */
+static int
+pair_check(const char *key, const char *cert, const char *pfx)
+{
+	if (key != NULL && cert == NULL)
+		return sw_fail(2, "--%ssslkey needs --%ssslcert (give both or "
+		    "neither)", pfx, pfx);
+	if (key == NULL && cert != NULL)
+		return sw_fail(2, "--%ssslcert needs --%ssslkey (give both or "
+		    "neither)", pfx, pfx);
+	return 0;
+}
+
+/* One listener serves both paths: the TLS files must be the same. */
+static int
+shared_check(const char *opt, const char *a, const char *b)
+{
+	if (!!a == !!b && (a == NULL || strcmp(a, b) == 0))
+		return 0;
+	return sw_fail(2, "--%s and --ctl%s must be the same when one "
+	    "listener serves both paths (--host and --port equal to "
+	    "--ctlhost and --ctlport)", opt, opt);
 }
 
 /* Checks in etherws 1.3's order; returns an exit status or 0. */
@@ -357,59 +420,52 @@ sw_check(long long port, long long ctlport)
 	int rc;
 
 	if (sw_conf.ageout <= 0)
-		return value_error("ValueError: Invalid ageout: %lld",
-		    sw_conf.ageout);
+		return sw_fail(2, "invalid --ageout %lld: must be 1 or more "
+		    "(seconds)", sw_conf.ageout);
 	if (sw_conf.keepalive < 0)
-		return value_error("ValueError: Invalid keepalive: %lld",
-		    sw_conf.keepalive);
-	if (sw_conf.stormlimit < 0 || sw_conf.stormlimit > 100000000)
-		return value_error("ValueError: Invalid stormlimit: %lld",
-		    sw_conf.stormlimit);
-	if ((rc = range_check("maxconn", sw_conf.maxconn, 1, 1000000)) ||
+		return sw_fail(2, "invalid --keepalive %lld: must be 0 (off) "
+		    "or more (seconds)", sw_conf.keepalive);
+	if ((rc = range_check("stormlimit", sw_conf.stormlimit, 0,
+	    100000000)) ||
+	    (rc = range_check("maxconn", sw_conf.maxconn, 1, 1000000)) ||
 	    (rc = range_check("ctlmaxconn", sw_conf.ctlmaxconn, 1, 100000)) ||
 	    (rc = range_check("queue", sw_conf.queue, 65536, 1LL << 30)) ||
 	    (rc = range_check("fdbmax", sw_conf.fdbmax, 16, 1 << 22)))
 		return rc;
-	if (file_opt(&sw_conf.htpasswd, f1, sizeof(f1)) ||
-	    file_opt(&sw_conf.ctlhtpasswd, f2, sizeof(f2)) ||
-	    file_opt(&sw_conf.sslkey, f3, sizeof(f3)) ||
-	    file_opt(&sw_conf.sslcert, f4, sizeof(f4)) ||
-	    file_opt(&sw_conf.ctlsslkey, f5, sizeof(f5)) ||
-	    file_opt(&sw_conf.ctlsslcert, f6, sizeof(f6)) ||
-	    file_opt(&sw_conf.logconf, f7, sizeof(f7)))
+	if (file_opt("htpasswd", &sw_conf.htpasswd, f1, sizeof(f1)) ||
+	    file_opt("ctlhtpasswd", &sw_conf.ctlhtpasswd, f2, sizeof(f2)) ||
+	    file_opt("sslkey", &sw_conf.sslkey, f3, sizeof(f3)) ||
+	    file_opt("sslcert", &sw_conf.sslcert, f4, sizeof(f4)) ||
+	    file_opt("ctlsslkey", &sw_conf.ctlsslkey, f5, sizeof(f5)) ||
+	    file_opt("ctlsslcert", &sw_conf.ctlsslcert, f6, sizeof(f6)) ||
+	    file_opt("logconf", &sw_conf.logconf, f7, sizeof(f7)))
 		return 1;
 	if (sw_conf.path[0] != '/')
-		return value_error("ValueError: Invalid path: %s", sw_conf.path);
+		return sw_fail(2, "invalid --path %s: must start with /",
+		    sw_conf.path);
 	if (sw_conf.ctlpath[0] != '/')
-		return value_error("ValueError: Invalid ctlpath: %s",
+		return sw_fail(2, "invalid --ctlpath %s: must start with /",
 		    sw_conf.ctlpath);
-	if ((sw_conf.sslkey == NULL) != (sw_conf.sslcert == NULL))
-		return value_error("%s",
-		    "ValueError: Both sslkey and sslcert are required");
-	if ((sw_conf.ctlsslkey == NULL) != (sw_conf.ctlsslcert == NULL))
-		return value_error("%s",
-		    "ValueError: Both ctlsslkey and ctlsslcert are required");
+	if ((rc = pair_check(sw_conf.sslkey, sw_conf.sslcert, "")) ||
+	    (rc = pair_check(sw_conf.ctlsslkey, sw_conf.ctlsslcert, "ctl")))
+		return rc;
 	if (port == LLONG_MIN)
 		port = sw_conf.sslkey ? 443 : 80;
-	if (port < 0 || port > 65535)
-		return value_error("ValueError: Invalid port: %lld", port);
-	if (ctlport < 0 || ctlport > 65535)
-		return value_error("ValueError: Invalid ctlport: %lld",
-		    ctlport);
+	if ((rc = range_check("port", port, 0, 65535)) ||
+	    (rc = range_check("ctlport", ctlport, 0, 65535)))
+		return rc;
 	sw_conf.port = (int)port;
 	sw_conf.ctlport = (int)ctlport;
 	if (sw_conf.port == sw_conf.ctlport && strcmp(sw_conf.host, sw_conf.ctlhost) == 0) {
 		if (strcmp(sw_conf.path, sw_conf.ctlpath) == 0)
-			return value_error("%s",
-			    "ValueError: Same path/ctlpath on same host");
-		if (!!sw_conf.sslkey != !!sw_conf.ctlsslkey || (sw_conf.sslkey &&
-		    strcmp(sw_conf.sslkey, sw_conf.ctlsslkey) != 0))
-			return value_error("%s", "ValueError: Different "
-			    "sslkey/ctlsslkey on same host");
-		if (!!sw_conf.sslcert != !!sw_conf.ctlsslcert || (sw_conf.sslcert &&
-		    strcmp(sw_conf.sslcert, sw_conf.ctlsslcert) != 0))
-			return value_error("%s", "ValueError: Different "
-			    "sslcert/ctlsslcert on same host");
+			return sw_fail(2, "--path and --ctlpath must differ when "
+			    "one listener serves both (--host and --port equal "
+			    "to --ctlhost and --ctlport); both are %s",
+			    sw_conf.path);
+		if ((rc = shared_check("sslkey", sw_conf.sslkey,
+		    sw_conf.ctlsslkey)) || (rc = shared_check("sslcert",
+		    sw_conf.sslcert, sw_conf.ctlsslcert)))
+			return rc;
 	}
 	return 0;
 }
@@ -505,7 +561,7 @@ load_creds(const char *key, const char *cert, struct tls_creds **out)
 		return 0;
 	*out = tls_creds_new(key, cert, err, sizeof(err));
 	if (*out == NULL) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
+		sw_fail(1, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -523,47 +579,33 @@ sw_main(int argc, char **argv)
 	if ((rc = sw_check(port, ctlport)) != 0)
 		return rc;
 	if (sw_conf.htpasswd != NULL &&
-	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
-		return 1;
-	}
+	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL)
+		return sw_fail(1, "--htpasswd: %s", err);
 	if (sw_conf.ctlhtpasswd != NULL && (serve_ctlauth =
-	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
-		return 1;
-	}
+	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL)
+		return sw_fail(1, "--ctlhtpasswd: %s", err);
 	if (load_creds(sw_conf.sslkey, sw_conf.sslcert, &serve_creds) < 0 ||
 	    load_creds(sw_conf.ctlsslkey, sw_conf.ctlsslcert, &serve_ctlcreds) < 0)
 		return 1;
 	if (sw_conf.logconf != NULL &&
-	    (rc = log_config_file(sw_conf.logconf, err, sizeof(err))) != 0) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
-		return rc;
-	}
+	    (rc = log_config_file(sw_conf.logconf, err, sizeof(err))) != 0)
+		return sw_fail(rc, "--logconf %s: %s", sw_conf.logconf, err);
 	if (sw_conf.debug)
 		log_set_level(EW_LOG_DEBUG);
 	if (sw_conf.syslog)
 		log_open_syslog();
-	if (loop_init() < 0 || switch_init() < 0) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR,
-		    "OSError: [Errno 12] Cannot allocate memory");
-		return 1;
-	}
-	if (listeners_open(err, sizeof(err)) < 0) {
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
-		return 1;
-	}
+	if (loop_init() < 0 || switch_init() < 0)
+		return sw_fail(1, "cannot start: %s", ew_strerror(errno));
+	if (listeners_open(err, sizeof(err)) < 0)
+		return sw_fail(1, "%s", err);
 	if (!sw_conf.foreground) {
 		if (daemonize() < 0) {
 			ew_dprintf(2, "etherws sw: detach: %s\n", ew_strerror(errno));
 			return 1;
 		}
-	} else if (write_pidfile() < 0) {
-		ew_snprintf(err, sizeof(err), "IOError: [Errno %d] %s: '%s'",
-		    errno, ew_strerror(errno), sw_conf.pidfile);
-		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
-		return 1;
-	}
+	} else if (write_pidfile() < 0)
+		return sw_fail(1, "cannot write --pidfile %s: %s",
+		    sw_conf.pidfile, ew_strerror(errno));
 	/* After the detach: the daemon must own the signalfd. */
 	if (signals_init() < 0) {
 		log_msg(EW_LOG_ERROR, "signals: %s", ew_strerror(errno));

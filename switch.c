@@ -36,6 +36,7 @@ void
 port_set_up(struct port *p, int up)
 {
 	p->up = up;
+	p->since = ew_now_ms();
 	if (!up)
 		fdb_del_port(&sw_fdb, p->no, fdb_log);
 	else {
@@ -261,7 +262,7 @@ port_new(enum port_kind kind, const char *target, const struct port_ops *ops,
 	if (p == NULL)
 		return NULL;
 	p->up = 1;
-	p->up_since = p->storm_last = ew_now_ms();
+	p->up_since = p->storm_last = p->since = ew_now_ms();
 	p->storm_tokens = (uint64_t)sw_conf.stormlimit * 1000;
 	probe_port_up(p);
 	return p;

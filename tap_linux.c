@@ -39,12 +39,13 @@ _Static_assert(VNET_HDR_LEN == sizeof(struct virtio_net_hdr),
 #define NETDEV_RCVBUF	(1024 * 1024)	/* asked for, best effort */
 #define NETDEV_DRAIN	4096		/* bound on the post-bind flush */
 
-/* "OSError: [Errno N] <strerror>", as etherws 1.3 words it. */
+/* "<what> <name>: <strerror>": what failed, on which device, why. */
 static void
-os_error(char *err, size_t errlen, int e)
+os_error(char *err, size_t errlen, const char *what, const char *name,
+    int e)
 {
 	if (err != NULL && errlen > 0)
-		ew_snprintf(err, errlen, "OSError: [Errno %d] %s", e,
+		ew_snprintf(err, errlen, "%s %s: %s", what, name,
 		    ew_strerror(e));
 }
 
@@ -140,8 +141,8 @@ tap_open(const char *name, char ifname[IFNAME_MAX], int *vnet, char *err,
 	if (name == NULL || *name == '\0')
 		name = "tap%d";
 	if (ifr_init(&ifr, name) == -1) {
-		set_error(err, errlen, "ValueError: Invalid device name: %s",
-		    name);
+		set_error(err, errlen, "invalid tap name %s: %d bytes at most",
+		    name, IFNAME_MAX - 1);
 		return -EINVAL;
 	}
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
@@ -150,7 +151,7 @@ tap_open(const char *name, char ifname[IFNAME_MAX], int *vnet, char *err,
 
 	if ((fd = open(TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		e = errno;
-		os_error(err, errlen, e);
+		os_error(err, errlen, "cannot create tap", name, e);
 		return -e;
 	}
 	/* Not persistent: the device goes away with the last close. */
@@ -171,7 +172,7 @@ tap_open(const char *name, char ifname[IFNAME_MAX], int *vnet, char *err,
 
 fail:
 	close(fd);
-	os_error(err, errlen, e);
+	os_error(err, errlen, "cannot create tap", name, e);
 	return -e;
 }
 
@@ -237,7 +238,7 @@ netdev_open(const char *name, int *vnet, char *err, size_t errlen)
 	    htons(ETH_P_ALL));
 	if (fd == -1) {
 		e = errno;
-		os_error(err, errlen, e);
+		os_error(err, errlen, "cannot attach netdev", name, e);
 		return -e;
 	}
 
@@ -307,7 +308,7 @@ netdev_open(const char *name, int *vnet, char *err, size_t errlen)
 
 fail:
 	close(fd);
-	os_error(err, errlen, e);
+	os_error(err, errlen, "cannot attach netdev", name, e);
 	return -e;
 }
 
@@ -406,8 +407,11 @@ set_inaddr(int s, const char *ifname, unsigned long req, const char *text,
 	struct ifreq ifr;
 	struct in_addr a;
 
+	const char *what = req == SIOCSIFADDR ? "address" : "netmask";
+
 	if (*text == '\0' || ew_inet_aton(text, (uint8_t *)&a, 1) == 0) {
-		set_error(err, errlen, "ValueError: Bad IP address");
+		set_error(err, errlen, "invalid %s \"%s\": not an IPv4 "
+		    "address", what, text);
 		return -1;
 	}
 	(void)ifr_init(&ifr, ifname);		/* checked by the caller */
@@ -416,7 +420,8 @@ set_inaddr(int s, const char *ifname, unsigned long req, const char *text,
 	sin.sin_addr = a;
 	memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
 	if (ioctl(s, req, &ifr) == -1) {
-		os_error(err, errlen, errno);
+		set_error(err, errlen, "cannot set the %s of %s to %s: %s",
+		    what, ifname, text, ew_strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -430,11 +435,11 @@ ifconf_set(const char *ifname, const char *address, const char *netmask,
 	int s, rc = -1;
 
 	if (ifr_init(&ifr, ifname) == -1) {
-		os_error(err, errlen, ENODEV);
+		os_error(err, errlen, "cannot configure", ifname, ENODEV);
 		return -1;
 	}
 	if ((s = inet_ioctl_socket()) == -1) {
-		os_error(err, errlen, errno);
+		os_error(err, errlen, "cannot configure", ifname, errno);
 		return -1;
 	}
 	/* In order; the first failure stops, earlier changes stay. */
@@ -447,7 +452,10 @@ ifconf_set(const char *ifname, const char *address, const char *netmask,
 	if (mtu != 0) {
 		ifr.ifr_mtu = mtu;
 		if (ioctl(s, SIOCSIFMTU, &ifr) == -1) {
-			os_error(err, errlen, errno);
+			set_error(err, errlen, "cannot set the MTU of %s to %d: "
+			    "%s%s", ifname, mtu, ew_strerror(errno),
+			    errno == EINVAL ? " (outside what the device "
+			    "takes)" : "");
 			goto out;
 		}
 	}

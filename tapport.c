@@ -10,6 +10,7 @@
 
 #include "fmt.h"
 #include "gso.h"
+#include "json.h"
 #include "log.h"
 #include "loop.h"
 #include "switch.h"
@@ -105,8 +106,18 @@ tap_close(struct port *p, int code)
 	loop_bury(&t->grave, tap_reap);	/* dev_io may be below us */
 }
 
+static void
+tap_status(const struct port *p, struct jw *w)
+{
+	const struct tapport *t = p->priv;
+
+	jw_member_str(w, ", \"device\": ", p->ifname);
+	/* 2: the kernel takes super-frames; 1: the header only */
+	jw_member_int(w, ", \"vnet\": ", t->vnet);
+}
+
 static const struct port_ops tap_ops = {
-	tap_output, NULL, tap_offload, tap_close
+	tap_output, NULL, tap_offload, tap_close, tap_status
 };
 
 struct port *
@@ -120,8 +131,7 @@ tapport_add(enum port_kind kind, const char *target, char *err,
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
-		ew_snprintf(err, errlen, "OSError: [Errno 12] %s",
-		    ew_strerror(ENOMEM));
+		ew_snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	t->w.fd = -1;
@@ -139,8 +149,7 @@ tapport_add(enum port_kind kind, const char *target, char *err,
 	if (p == NULL) {
 		close(fd);
 		free(t);
-		ew_snprintf(err, errlen, "OSError: [Errno 12] %s",
-		    ew_strerror(ENOMEM));
+		ew_snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	t->port = p;
@@ -148,7 +157,7 @@ tapport_add(enum port_kind kind, const char *target, char *err,
 	ew_snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
 	t->w.cb = dev_io;
 	if (loop_add(&t->w, fd, EPOLLIN) < 0) {
-		ew_snprintf(err, errlen, "OSError: [Errno %d] %s", errno,
+		ew_snprintf(err, errlen, "cannot watch %s: %s", target,
 		    ew_strerror(errno));
 		close(fd);
 		port_delete(p, 1000);

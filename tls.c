@@ -366,3 +366,37 @@ tls_close(struct tls *t, int fd)
 	br_ssl_engine_close(t->eng);
 	tls_flush(t, fd);
 }
+
+void
+tls_info(const struct tls *t, const char **version, const char **cipher)
+{
+	static const struct {
+		uint16_t	 id;
+		const char	*name;
+	} suites[] = {
+		{ BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		    "ECDHE-RSA-AES128-GCM-SHA256" },
+		{ BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		    "ECDHE-RSA-AES256-GCM-SHA384" },
+		{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		    "ECDHE-ECDSA-AES128-GCM-SHA256" },
+		{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		    "ECDHE-ECDSA-AES256-GCM-SHA384" },
+		{ BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		    "ECDHE-RSA-CHACHA20-POLY1305" },
+		{ BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		    "ECDHE-ECDSA-CHACHA20-POLY1305" },
+	};
+	br_ssl_session_parameters sp;
+	size_t i;
+
+	*version = *cipher = NULL;
+	if (t == NULL || !t->up)
+		return;
+	if (br_ssl_engine_get_version(t->eng) == BR_TLS12)
+		*version = "TLS 1.2";
+	br_ssl_engine_get_session_parameters(t->eng, &sp);
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (suites[i].id == sp.cipher_suite)
+			*cipher = suites[i].name;
+}

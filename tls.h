@@ -62,5 +62,10 @@ void tls_anchors_destroy(struct tls_anchors *);
 const char *tls_strerror(int err);
 /* Parse "sha256//<44 base64 chars>" into out: 0, or -1. */
 int tls_pin_parse(const char *s, uint8_t out[32]);
+/* Once the handshake is done: the protocol ("TLS 1.2") and the cipher
+ * suite in OpenSSL's words ("ECDHE-RSA-AES128-GCM-SHA256"); NULL
+ * before, or for what we do not know. */
+void tls_info(const struct tls *, const char **version,
+    const char **cipher);
 
 #endif /* TLS_H */

@@ -12,6 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
 
 #include "bytes.h"
 #include "dns.h"
@@ -451,4 +454,94 @@ ew_gai_strerror(int e)
 		if (ew_gaitab[i].e == e)
 			return ew_gaitab[i].s;
 	return "Unknown error";		/* glibc's words; no libc resolver */
+}
+
+void
+ew_iso_time(uint64_t ms, char *buf, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+	uint64_t now = ew_now_ms();
+	time_t t;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = ts.tv_sec - (time_t)((now > ms ? now - ms : 0) / 1000);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    ew_strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		ew_snprintf(buf, cap, "?");
+}
+
+int
+ew_cidr_parse(const char *s, struct ew_cidr *c)
+{
+	char a[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	long long bits;
+	int max;
+
+	if (n == 0 || n >= sizeof(a))
+		return -1;
+	memcpy(a, s, n);
+	a[n] = '\0';
+	memset(c, 0, sizeof(*c));
+	if (ew_pton(AF_INET, a, c->addr) == 1)
+		c->af = AF_INET;
+	else if (ew_pton(AF_INET6, a, c->addr) == 1)
+		c->af = AF_INET6;
+	else
+		return -1;
+	max = c->af == AF_INET ? 32 : 128;
+	bits = max;
+	if (slash != NULL && (!ew_isdigit((unsigned char)slash[1]) ||
+	    ew_parse_int(slash + 1, &bits) < 0 || bits > max))
+		return -1;
+	c->bits = (int)bits;
+	return 0;
+}
+
+int
+ew_cidr_match(const struct ew_cidr *c, int af, const uint8_t *addr)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	int whole, rest;
+
+	if (af == AF_INET6 && c->af == AF_INET &&
+	    memcmp(addr, mapped, sizeof(mapped)) == 0) {
+		af = AF_INET;
+		addr += 12;
+	}
+	if (af != c->af)
+		return 0;
+	whole = c->bits / 8;
+	rest = c->bits % 8;
+	if (memcmp(addr, c->addr, (size_t)whole) != 0)
+		return 0;
+	return rest == 0 || ((addr[whole] ^ c->addr[whole]) &
+	    (0xff << (8 - rest))) == 0;
+}
+
+/* SIOCGIFINDEX rather than if_nametoindex: musl's brings strncpy's
+ * stpncpy into the static build for the same ioctl. */
+uint32_t
+ew_scope_id(const char *zone)
+{
+	struct ifreq ifr;
+	size_t len = strlen(zone);
+	long long n;
+	int s, idx = 0;
+
+	if (ew_isdigit((unsigned char)zone[0]) && ew_parse_int(zone, &n) == 0)
+		return n > 0 && n <= 0x7fffffff ? (uint32_t)n : 0;
+	if (len >= sizeof(ifr.ifr_name))
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, zone, len);
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	if (ioctl(s, SIOCGIFINDEX, &ifr) == 0)
+		idx = ifr.ifr_ifindex;
+	close(s);
+	return idx > 0 ? (uint32_t)idx : 0;
 }

@@ -15,6 +15,7 @@ picks a behaviour:
   /nolength   reply without Content-Length, body ends at EOF
   /e401       the original's 401 (no Content-Length, unquoted realm)
   /nojson     200 with a body that is not JSON
+  /nosuchpath 404, as our switch answers a wrong path
 """
 import json
 import os
@@ -46,7 +47,7 @@ LISTFDB = (
     ' "jsonrpc": "2.0"}')
 
 ERR99 = ('{"jsonrpc": "2.0", "id": 0, "error": {"code": -32602,'
-         ' "message": "Invalid params", "data": "KeyError: 99"}}')
+         ' "message": "Invalid params", "data": "no port 99"}}')
 
 seq_lock = threading.Lock()
 seq = [0]
@@ -136,6 +137,11 @@ class Handler(socketserver.StreamRequestHandler):
 
     def reply(self, path, body):
         w = self.wfile
+        if path == "/nosuchpath":
+            w.write(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+                    b"Content-Length: 9\r\nConnection: close\r\n\r\n"
+                    b"Not Found")
+            return
         if path == "/e401":
             w.write(b"HTTP/1.1 401 Authorization Required\r\n"
                     b"WWW-Authenticate: Basic realm=etherws\r\n"

@@ -62,13 +62,13 @@ echo "$out" >>"$OUT"
 check "ping through the authenticated tunnel" \
     nsx a ping -c 3 -i 0.2 -W 2 -q 192.168.77.2
 na=$(count a server); nb=$(count b client)
-check "wrong user: 401" rc_has 1 "Handshake status 401" \
+check "wrong user: 401" rc_has 1 "answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
     ctl b addport client --user mallory --passwd "$PW" ws://10.9.0.1:8080/
-check "wrong password: 401" rc_has 1 "Handshake status 401" \
+check "wrong password: 401" rc_has 1 "answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
     ctl b addport client --user alice --passwd "x$PW" ws://10.9.0.1:8080/
-check "no user at all: 401" rc_has 1 "Handshake status 401" \
+check "no user at all: 401" rc_has 1 "answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
     ctl b addport client ws://10.9.0.1:8080/
-check "bcrypt entry is not accepted: 401" rc_has 1 "Handshake status 401" \
+check "bcrypt entry is not accepted: 401" rc_has 1 "answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
     ctl b addport client --user bob --passwd "$PW" ws://10.9.0.1:8080/
 check "auth failures are logged, naming the peer" \
     grep -q "WARNING:etherws:authentication failed: 10.9.0.2 (tunnel)" "$TMP/sw-a.log"
@@ -114,13 +114,13 @@ check "Authorization ignored without --htpasswd: 101" eval 'raw 8081 \
     "Authorization: Basic $(b64 "x:y")\r\n"; head -c 12 "$TMP/raw" | grep -q "HTTP/1.1 101"'
 
 # the file is re-read when it changes (same second as the last check too)
-check "unknown user before the edit" rc_has 1 "Handshake status 401" \
+check "unknown user before the edit" rc_has 1 "answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
     ctl b addport client --user carol --passwd "$PW" ws://10.9.0.1:8080/
 q htpasswd -b -s "$HT" carol "$PW"
 check "user added to the file: accepted without restart" \
     add_ok --user carol --passwd "$PW" ws://10.9.0.1:8080/
 q htpasswd -D "$HT" carol
-check "user removed from the file: 401" rc_has 1 "Handshake status 401" \
+check "user removed from the file: 401" rc_has 1 "answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
     ctl b addport client --user carol --passwd "$PW" ws://10.9.0.1:8080/
 cp "$HT" "$TMP/ht.new" && htpasswd -b -s "$TMP/ht.new" dave "$PW" 2>/dev/null &&
     mv "$TMP/ht.new" "$HT"
@@ -135,13 +135,13 @@ echo "$out" >>"$OUT"; cat "$TMP/prompt" >>"$OUT"
 check_eq "client prompt text" "Client Password: " "$(cat "$TMP/prompt")"
 p=$(awk 'NR == 2 { print $1 }' <<<"$out")
 [ -n "$p" ] && ctl b delport "$p" >>"$OUT"
-check "prompt EOF: exit 1" rc_has 1 "EOFError" setsid -w ip netns exec \
+check "prompt EOF: exit 1" rc_has 1 "etherws ctl: error: no password: end of input at the prompt" setsid -w ip netns exec \
     "$PFX-b" "$E" ctl addport client --user alice ws://10.9.0.1:8080/ </dev/null
 
 # wss + auth
 check "wss + right credentials" add_ok --user alice --passwd "$PW" \
     --cacerts "$TMP/sw.crt" wss://10.9.0.1:8443/
-check "wss + wrong password: 401" rc_has 1 "Handshake status 401" \
+check "wss + wrong password: 401" rc_has 1 "answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
     ctl b addport client --user alice --passwd nope --cacerts "$TMP/sw.crt" \
     wss://10.9.0.1:8443/
 
@@ -150,7 +150,7 @@ cu=http://127.0.0.1:7868/ctl
 out=$(ctl a --ctlurl $cu --ctluser admin --ctlpasswd "$CPW" listport)
 check "ctl with the right credentials" [ $? -eq 0 ]
 check_eq "ctl output" "  Port  Type  State  RX  TX  Target" "$out"
-E401="HTTPError: HTTP Error 401: Authorization Required"
+E401="etherws ctl: error: http://127.0.0.1:7868/ctl answered HTTP 401 Authorization Required (--ctluser and --ctlpasswd)"
 check "ctl bad password: 401" rc_has 1 "$E401" \
     ctl a --ctlurl $cu --ctluser admin --ctlpasswd nope listport
 check "ctl unknown user: 401" rc_has 1 "$E401" \

@@ -31,11 +31,11 @@ expect_rc() {
 		not_ok "$1: exit $rc, wanted $2"; sed 's/^/#   stderr: /' "$TMP/err"
 	fi
 }
-# expect_err DESC STATUS DATA: exit STATUS, stderr exactly the Internal
-# error block with DATA, nothing on stdout
+# expect_err DESC STATUS TEXT: exit STATUS, stderr exactly the line
+# "etherws sw: error: TEXT", nothing on stdout
 expect_err() {
 	expect_rc "$1" "$2"
-	printf '  Internal error (-32603)\n    %s\n' "$3" >"$TMP/exp"
+	printf 'etherws sw: error: %s\n' "$3" >"$TMP/exp"
 	if cmp -s "$TMP/exp" "$TMP/err"; then ok "$1: stderr"; else
 		not_ok "$1: stderr"; diff -u "$TMP/exp" "$TMP/err" | sed 's/^/#   /'
 	fi
@@ -70,63 +70,63 @@ touch "$TMP/k" "$TMP/c"
 
 # --- value errors: exit 2 ---------------------------------------------
 run sw --ageout 0
-expect_err "--ageout 0" 2 "ValueError: Invalid ageout: 0"
+expect_err "--ageout 0" 2 "invalid --ageout 0: must be 1 or more (seconds)"
 run sw --ageout=-5
-expect_err "--ageout=-5" 2 "ValueError: Invalid ageout: -5"
+expect_err "--ageout=-5" 2 "invalid --ageout -5: must be 1 or more (seconds)"
 run sw --keepalive -1
-expect_err "--keepalive -1" 2 "ValueError: Invalid keepalive: -1"
+expect_err "--keepalive -1" 2 "invalid --keepalive -1: must be 0 (off) or more (seconds)"
 run sw --path x
-expect_err "--path x" 2 "ValueError: Invalid path: x"
+expect_err "--path x" 2 "invalid --path x: must start with /"
 run sw --ctlpath ctl
-expect_err "--ctlpath ctl" 2 "ValueError: Invalid ctlpath: ctl"
+expect_err "--ctlpath ctl" 2 "invalid --ctlpath ctl: must start with /"
 run sw --port 70000
-expect_err "--port 70000" 2 "ValueError: Invalid port: 70000"
+expect_err "--port 70000" 2 "invalid --port 70000: must be 0..65535"
 run sw --port=65536
-expect_err "--port=65536" 2 "ValueError: Invalid port: 65536"
+expect_err "--port=65536" 2 "invalid --port 65536: must be 0..65535"
 run sw --port -1
-expect_err "--port -1" 2 "ValueError: Invalid port: -1"
+expect_err "--port -1" 2 "invalid --port -1: must be 0..65535"
 run sw --ctlport 99999
-expect_err "--ctlport 99999" 2 "ValueError: Invalid ctlport: 99999"
+expect_err "--ctlport 99999" 2 "invalid --ctlport 99999: must be 0..65535"
 run sw --sslkey "$TMP/k"
-expect_err "--sslkey alone" 2 "ValueError: Both sslkey and sslcert are required"
+expect_err "--sslkey alone" 2 "--sslkey needs --sslcert (give both or neither)"
 run sw --sslcert "$TMP/c"
-expect_err "--sslcert alone" 2 "ValueError: Both sslkey and sslcert are required"
+expect_err "--sslcert alone" 2 "--sslcert needs --sslkey (give both or neither)"
 run sw --ctlsslcert "$TMP/c"
 expect_err "--ctlsslcert alone" 2 \
-    "ValueError: Both ctlsslkey and ctlsslcert are required"
+    "--ctlsslcert needs --ctlsslkey (give both or neither)"
 run sw --port 8000 --ctlport 8000 --host 127.0.0.1 --ctlhost 127.0.0.1 \
     --path /ctl
 expect_err "same port, host and path" 2 \
-    "ValueError: Same path/ctlpath on same host"
+    "--path and --ctlpath must differ when one listener serves both (--host and --port equal to --ctlhost and --ctlport); both are /ctl"
 run sw --port 8000 --ctlport 8000 --host 127.0.0.1 --ctlhost 127.0.0.1 \
     --sslkey "$TMP/k" --sslcert "$TMP/c"
 expect_err "shared listener, TLS on one side only" 2 \
-    "ValueError: Different sslkey/ctlsslkey on same host"
+    "--sslkey and --ctlsslkey must be the same when one listener serves both paths (--host and --port equal to --ctlhost and --ctlport)"
 
 # --- file errors: exit 1 ----------------------------------------------
 run sw --htpasswd /nonexistent
 expect_err "--htpasswd /nonexistent" 1 \
-    "IOError: [Errno 2] No such file or directory: '/nonexistent'"
+    "cannot open --htpasswd /nonexistent: No such file or directory"
 run sw --ctlhtpasswd nosuch
 expect_err "relative --ctlhtpasswd made absolute" 1 \
-    "IOError: [Errno 2] No such file or directory: '$TMP/cwd/nosuch'"
+    "cannot open --ctlhtpasswd $TMP/cwd/nosuch: No such file or directory"
 run sw --sslkey "$TMP/k" --sslcert /nonexistent/c
 expect_err "--sslcert missing" 1 \
-    "IOError: [Errno 2] No such file or directory: '/nonexistent/c'"
+    "cannot open --sslcert /nonexistent/c: No such file or directory"
 
 # --- check order: syntax, ageout, keepalive, files, paths, TLS, ports ---
 run sw --keepalive -1 --ageout 0
-expect_err "ageout before keepalive" 2 "ValueError: Invalid ageout: 0"
+expect_err "ageout before keepalive" 2 "invalid --ageout 0: must be 1 or more (seconds)"
 run sw --htpasswd /nonexistent --keepalive -1
-expect_err "keepalive before files" 2 "ValueError: Invalid keepalive: -1"
+expect_err "keepalive before files" 2 "invalid --keepalive -1: must be 0 (off) or more (seconds)"
 run sw --path x --htpasswd /nonexistent
 expect_err "files before paths" 1 \
-    "IOError: [Errno 2] No such file or directory: '/nonexistent'"
+    "cannot open --htpasswd /nonexistent: No such file or directory"
 run sw --port 70000 --sslkey "$TMP/k" --path x
-expect_err "paths before TLS pairs and ports" 2 "ValueError: Invalid path: x"
+expect_err "paths before TLS pairs and ports" 2 "invalid --path x: must start with /"
 run sw --port 70000 --sslkey "$TMP/k"
 expect_err "TLS pairs before ports" 2 \
-    "ValueError: Both sslkey and sslcert are required"
+    "--sslkey needs --sslcert (give both or neither)"
 run sw --ageout x --path x
 expect_usage "syntax errors first" "etherws sw"
 
@@ -170,10 +170,10 @@ check "--fore: still running in the foreground (same PID)" kill -0 $FPID
 # --- bind errors: exit 1 ----------------------------------------------
 run sw --foreground --host 127.0.0.1 --port 8010 --ctlport 7871
 expect_err "second switch on the same tunnel port" 1 \
-    "error: [Errno 98] Address already in use"
+    "cannot listen on 127.0.0.1:8010: Address already in use (the tunnel endpoint: --host, --port)"
 run sw --foreground --host 127.0.0.1 --port 8011 --ctlport 7870
 expect_err "second switch on the same control port" 1 \
-    "error: [Errno 98] Address already in use"
+    "cannot listen on 127.0.0.1:7870: Address already in use (the control endpoint: --ctlhost, --ctlport)"
 check "the first switch is unharmed" \
     q nsx c "$ETHERWS" ctl --ctlurl http://127.0.0.1:7870/ctl listport
 kill -TERM $FPID
@@ -277,4 +277,51 @@ grep -qx 'ok - shared.py ran to the end' "$TMP/shared.out" ||
     not_ok "shared.py stopped early"
 check "shared port: control still answers" \
     q nsx c "$ETHERWS" ctl --ctlurl $SH listport
+# --- range checks name the limit -------------------------------------
+run sw --queue 100
+expect_err "--queue 100" 2 "invalid --queue 100: must be 65536..1073741824"
+run sw --maxconn 0
+expect_err "--maxconn 0" 2 "invalid --maxconn 0: must be 1..1000000"
+
+# --- an address the namespace lacks; a loopback that is down ----------
+run sw --foreground --ctlhost 10.1.2.3
+expect_err "--ctlhost not on this host" 1 \
+    "cannot listen on 10.1.2.3:7867: Cannot assign requested address (the control endpoint: --ctlhost, --ctlport)"
+ip netns add "$PFX-d" || die "ip netns add $PFX-d"
+NSS="$NSS $PFX-d"
+timeout 5 ip netns exec "$PFX-d" "$ETHERWS" ctl listport >"$TMP/out" \
+    2>"$TMP/err" </dev/null
+rc=$?
+expect_rc "ctl, loopback down" 1
+printf '%s\n' 'etherws ctl: error: cannot connect to http://127.0.0.1:7867/ctl: Network is unreachable (is the loopback interface up? ip link set lo up)' >"$TMP/exp"
+check "ctl, loopback down: says so" cmp -s "$TMP/exp" "$TMP/err"
+
+# --- help describes every option --------------------------------------
+run sw -h
+for o in debug logconf syslog pidfile foreground ageout keepalive path \
+    host port htpasswd sslkey sslcert ctlpath ctlhost ctlport ctlhtpasswd \
+    ctlsslkey ctlsslcert stormlimit maxconn ctlmaxconn queue fdbmax \
+    nooffload; do
+	check "sw -h describes --$o" eval "grep -qE '^  --$o( [A-Z]+)? +[A-Za-z(]' \
+	    '$TMP/out' || grep -A1 -E '^  --$o( [A-Z]+)?\$' '$TMP/out' |
+	    grep -qE '^ {20,}[A-Za-z(]'"
+done
+run ctl -h
+for o in ctlurl ctluser ctlpasswd ctlsslcert ctlinsecure; do
+	check "ctl -h describes --$o" \
+	    grep -qE "^  --$o( [A-Z]+)? *([A-Za-z(]|\$)" "$TMP/out"
+done
+run ctl addport client -h
+for o in user passwd cacerts insecure pin; do
+	check "ctl addport client -h describes --$o" \
+	    grep -qE "^  --$o( [A-Za-z0-9/]+)?  +[a-zA-Z]" "$TMP/out"
+done
+run ctl setif -h
+for o in address netmask mtu; do
+	check "ctl setif -h describes --$o" \
+	    grep -qE "^  --$o [A-Z]+  +[a-zA-Z]" "$TMP/out"
+done
+run ctl setport -h
+check "ctl setport -h describes --shut" \
+    grep -qE "^  --shut \{0,1\}  +[0-9a-zA-Z]" "$TMP/out"
 done_testing

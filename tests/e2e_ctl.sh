@@ -73,9 +73,15 @@ expect_nothing_sent() {
 	if [ "$(nreq)" -eq 0 ]; then ok "$1: nothing sent"
 	else not_ok "$1: a request was sent"; fi
 }
-# expect_err NAME DATA: stderr is exactly the Internal error block.
+# expect_err NAME TEXT: stderr is exactly "etherws ctl: error: TEXT".
+# expect_check NAME PROG TEXT: exactly "PROG: error: TEXT" (a failed
+# client-side check of sub-command PROG).
 expect_err() {
-	printf '  Internal error (-32603)\n    %s\n' "$2" >"$T/exp"
+	printf 'etherws ctl: error: %s\n' "$2" >"$T/exp"
+	expect_file "$1: stderr" "$T/err"
+}
+expect_check() {
+	printf '%s: error: %s\n' "$2" "$3" >"$T/exp"
 	expect_file "$1: stderr" "$T/err"
 }
 expect_no_stdout() {
@@ -228,7 +234,7 @@ expect_body "setif empty address, 1.2.3" '{"jsonrpc": "2.0", "method": "'$L'.set
 # --- error reply --------------------------------------------------------
 run_ctl --ctlurl "$URL" setport 99
 expect_rc "error reply" 1
-printf '  Invalid params (-32602)\n    KeyError: 99\n' >"$T/exp"
+printf '  Invalid params (-32602)\n    no port 99\n' >"$T/exp"
 expect_file "error reply: stderr" "$T/err"
 expect_no_stdout "error reply"
 
@@ -269,46 +275,62 @@ DEAD=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); pri
 run_ctl --ctlurl "http://127.0.0.1:$DEAD/ctl" listport
 expect_rc "connection refused" 1
 expect_err "connection refused" \
-    "URLError: <urlopen error [Errno 111] Connection refused>"
+    "cannot connect to http://127.0.0.1:$DEAD/ctl: Connection refused (is \`etherws sw\` running?)"
 
 run_ctl --ctlurl "$BASE/e401" listport
 expect_rc "HTTP 401" 1
-expect_err "HTTP 401" "HTTPError: HTTP Error 401: Authorization Required"
+expect_err "HTTP 401" "$BASE/e401 answered HTTP 401 Authorization Required (--ctluser and --ctlpasswd)"
 
 run_ctl --ctlurl "$BASE/nojson" listport
 expect_rc "not JSON" 1
-expect_err "not JSON" "ValueError: No JSON object could be decoded"
+expect_err "not JSON" "the reply is not JSON (is --ctlurl an etherws control endpoint?)"
 
 run_ctl --ctlurl "ftp://127.0.0.1/ctl" listport
 expect_rc "ftp URL" 1
+expect_err "ftp URL" "invalid --ctlurl ftp://127.0.0.1/ctl: must be http[s]://HOST[:PORT]/PATH"
 run_ctl --ctlurl "https://127.0.0.1:$DEAD/ctl" listport
 expect_rc "https URL without a server" 1
+expect_err "https URL without a server" \
+    "cannot connect to https://127.0.0.1:$DEAD/ctl: Connection refused (is \`etherws sw\` running?)"
+run_ctl --ctlurl "$BASE/nosuchpath" listport
+expect_rc "HTTP 404" 1
+expect_err "HTTP 404" "$BASE/nosuchpath answered HTTP 404 Not Found (is the path the switch's --ctlpath?)"
 
 # --- client-side checks: exit 2, nothing sent ---------------------------
 client_check() {
-	name=$1 data=$2
-	shift 2
+	name=$1 prog=$2 text=$3
+	shift 3
 	run_ctl --ctlurl "$URL" "$@"
 	expect_rc "$name" 2
-	expect_err "$name" "$data"
+	expect_check "$name" "etherws ctl $prog" "$text"
 	expect_nothing_sent "$name"
+	expect_no_stdout "$name"
 }
-client_check "setport 0" "ValueError: Invalid port: 0" setport 0
-client_check "setport -1" "ValueError: Invalid port: -1" setport --shut 1 -1
-client_check "delport 0" "ValueError: Invalid port: 0" delport 0
-client_check "setif port 0" "ValueError: Invalid port: 0" setif --mtu 1500 0
-client_check "setif MTU 100" "ValueError: Invalid MTU: 100" setif --mtu 100 1
-client_check "setif bad address" \
-    "error: illegal IP address string passed to inet_aton" \
+client_check "setport 0" setport "invalid port 0: port numbers start at 1" \
+    setport 0
+client_check "setport -1" setport "invalid port -1: port numbers start at 1" \
+    setport --shut 1 -1
+client_check "delport 0" delport "invalid port 0: port numbers start at 1" \
+    delport 0
+client_check "setif port 0" setif "invalid port 0: port numbers start at 1" \
+    setif --mtu 1500 0
+client_check "setif MTU 100" setif "invalid --mtu 100: must be 576..65535" \
+    setif --mtu 100 1
+client_check "setif MTU 100000" setif \
+    "invalid --mtu 100000: must be 576..65535" setif --mtu 100000 1
+client_check "setif bad address" setif \
+    "invalid --address 1.2.3.400: not an IPv4 address" \
     setif --address 1.2.3.400 1
-client_check "setif bad netmask" \
-    "error: illegal IP address string passed to inet_aton" \
-    setif --netmask foo 1
-client_check "client http URL" "ValueError: Invalid target URL scheme: http://x" \
+client_check "setif bad netmask" setif \
+    "invalid --netmask foo: not an IPv4 address" setif --netmask foo 1
+client_check "client http URL" "addport client" \
+    "invalid URL http://x: a client port's URL starts with ws:// or wss://" \
     addport client http://x
-client_check "client passwd without user" \
-    "ValueError: Authentication required but username empty" \
-    addport client --passwd p ws://x/
+client_check "client passwd without user" "addport client" \
+    "--passwd needs --user" addport client --passwd p ws://x/
+client_check "client bad pin" "addport client" \
+    "invalid --pin md5//x: must be sha256//BASE64 (the server key's SHA-256)" \
+    addport client --pin md5//x ws://x/
 
 # --- usage errors: exit 2, usage + error on stderr ----------------------
 usage() {

@@ -71,20 +71,20 @@ logconf "$TMP/bad.conf" "$TMP/bad.log" handlers.RotatingFileHandler
 start_refused bad
 check_eq "unsupported handler class: exit 2" 2 "$RC"
 check_eq "unsupported handler class: the message names it" \
-    "$(printf '  Internal error (-32603)\n    ValueError: Unsupported handler class: handlers.RotatingFileHandler')" \
+    "etherws sw: error: --logconf $TMP/bad.conf: Unsupported handler class: handlers.RotatingFileHandler" \
     "$OUT"
 logconf "$TMP/badkey.conf" "$TMP/bad.log" FileHandler \
     '%(asctime)s %(process)d %(message)s'
 start_refused badkey
 check_eq "unsupported format key: exit 2" 2 "$RC"
 check "unsupported format key: the message names it" \
-    grep -qxF '    ValueError: Unsupported format key: %(process)d' <<<"$OUT"
+    grep -qxF "etherws sw: error: --logconf $TMP/badkey.conf: Unsupported format key: %(process)d" <<<"$OUT"
 check_not "a refused logconf makes no log file" test -e "$TMP/bad.log"
 logconf "$TMP/nodir.conf" "$TMP/nodir/x.log"
 start_refused nodir
 check_eq "FileHandler in a missing directory: exit 1" 1 "$RC"
-check "FileHandler in a missing directory: IOError naming the file" \
-    grep -qxF "    IOError: [Errno 2] No such file or directory: '$TMP/nodir/x.log'" \
+check "FileHandler in a missing directory: the message names the file" \
+    grep -qxF "etherws sw: error: --logconf $TMP/nodir.conf: cannot open $TMP/nodir/x.log: No such file or directory" \
     <<<"$OUT"
 
 logconf "$TMP/b.conf" "$TMP/b.log"

@@ -237,10 +237,10 @@ check "no credentials: 407" refused "407 Proxy Authentication Required (proxy $P
 # ---- (f) unsupported proxy URLs ----------------------------------------
 swc http_proxy=socks5://$PX:1080
 check "socks5 proxy: Unsupported proxy URL" refused \
-    "ValueError: Unsupported proxy URL: socks5://$PX:1080" ws://10.9.2.1:8080/
+    "unsupported proxy URL socks5://$PX:1080 (from the switch's environment): only http://HOST[:PORT]" ws://10.9.2.1:8080/
 swc https_proxy=https://$PX:8888
 check "https:// proxy for wss: Unsupported proxy URL" refused \
-    "Unsupported proxy URL: https://$PX:8888" --cacerts "$P/ca.crt" \
+    "unsupported proxy URL https://$PX:8888 (from the switch's environment): only http://HOST[:PORT]" --cacerts "$P/ca.crt" \
     wss://sw.test:8443/
 check_eq "no client port after unsupported proxies" 0 "$(nclients)"
 done_testing

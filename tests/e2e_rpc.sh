@@ -93,7 +93,7 @@ expect_out "addport netdev: table"
 
 run_ctl addport netdev ewnosuch0
 expect_rc "addport netdev, no such device" 1
-printf '  Invalid params (-32602)\n    OSError: [Errno 19] No such device\n' \
+printf '  Invalid params (-32602)\n    cannot attach netdev ewnosuch0: No such device\n' \
     >"$TMP/exp"
 expect_err "addport netdev, no such device"
 
@@ -155,21 +155,21 @@ check "address alone: classful mask 255.0.0.0" \
 # ctl exit statuses and error text
 run_ctl delport 99
 expect_rc "delport 99" 1
-printf '  Invalid params (-32602)\n    KeyError: 99\n' >"$TMP/exp"
+printf '  Invalid params (-32602)\n    no port 99\n' >"$TMP/exp"
 expect_err "delport 99"
 check "delport 99: nothing on stdout" test ! -s "$TMP/out"
 
 run_ctl setport 0
 expect_rc "setport 0" 2
-printf '  Internal error (-32603)\n    ValueError: Invalid port: 0\n' >"$TMP/exp"
+printf 'etherws ctl setport: error: invalid port 0: port numbers start at 1\n' >"$TMP/exp"
 expect_err "setport 0"
 run_ctl setif --mtu 100 1
 expect_rc "setif --mtu 100" 2
-printf '  Internal error (-32603)\n    ValueError: Invalid MTU: 100\n' >"$TMP/exp"
+printf 'etherws ctl setif: error: invalid --mtu 100: must be 576..65535\n' >"$TMP/exp"
 expect_err "setif --mtu 100"
 run_ctl addport client http://127.0.0.1:1/
 expect_rc "addport client http://" 2
-printf '  Internal error (-32603)\n    ValueError: Invalid target URL scheme: http://127.0.0.1:1/\n' >"$TMP/exp"
+printf "etherws ctl addport client: error: invalid URL http://127.0.0.1:1/: a client port's URL starts with ws:// or wss://\\n" >"$TMP/exp"
 expect_err "addport client http://"
 run_ctl bogus
 expect_rc "unknown command" 2
@@ -239,7 +239,7 @@ track_pid $!
 wait_until 5 grep -q listening "$TMP/wss.out"
 run_ctl setif --mtu 1500 3
 expect_rc "setif on a server port" 1
-printf '  Invalid params (-32602)\n    ValueError: Port 3 has unsupported interface: server\n' >"$TMP/exp"
+printf '  Invalid params (-32602)\n    port 3 is a server port: only tap and netdev ports have an interface\n' >"$TMP/exp"
 expect_err "setif on a server port"
 
 run_ctl addport client ws://127.0.0.1:9001/
@@ -249,14 +249,14 @@ printf '%s\n' '  Port  Type    State  RX  TX  Target              ' \
 expect_out "addport client: table"
 run_ctl setif --address 192.0.2.1 4
 expect_rc "setif on a client port" 1
-printf '  Invalid params (-32602)\n    ValueError: Port 4 has unsupported interface: client\n' >"$TMP/exp"
+printf '  Invalid params (-32602)\n    port 4 is a client port: only tap and netdev ports have an interface\n' >"$TMP/exp"
 expect_err "setif on a client port"
 check "listif lists only tap and netdev" \
     sh -c "ip netns exec $A $ETHERWS ctl listif | awk 'NR > 1 { print \$1 }' | tr '\n' ' ' | grep -qx '1 2 '"
 
 run_ctl addport client ws://127.0.0.1:1/
 expect_rc "addport client, connection refused" 1
-printf '  Invalid params (-32602)\n    OSError: [Errno 111] Connection refused\n' >"$TMP/exp"
+printf '  Invalid params (-32602)\n    cannot connect to 127.0.0.1:1: Connection refused\n' >"$TMP/exp"
 expect_err "addport client, connection refused"
 
 # ---------------------------------------------------------------------
@@ -274,7 +274,7 @@ expect_out "delport 2: prints the port's row"
 check "port 2 gone from listport" [ -z "$(port_field a 2 1)" ]
 run_ctl delport 2
 expect_rc "delport 2 again" 1
-printf '  Invalid params (-32602)\n    KeyError: 2\n' >"$TMP/exp"
+printf '  Invalid params (-32602)\n    no port 2\n' >"$TMP/exp"
 expect_err "delport 2 again"
 run_ctl delport 1
 expect_rc "delport 1 (tap)" 0
@@ -383,34 +383,39 @@ slow_thread = threading.Thread(target=slow_client)
 slow_thread.start()
 
 # --- -32700 / -32600 / -32601 ----------------------------------------
-expect_error("body '{'", "{", -32700, prefix="ValueError: ", id_=None)
-expect_error("empty body", "", -32700, prefix="ValueError: ", id_=None)
+expect_error("body '{'", "{", -32700, prefix="not JSON: ", id_=None)
+expect_error("empty body", "", -32700, prefix="not JSON: ", id_=None)
 expect_error("trailing garbage", '{"jsonrpc": "2.0"} x', -32700,
-             prefix="ValueError: ", id_=None)
-for b in ("[]", '"x"', "1", "null", '[{"jsonrpc": "2.0", "method": "%slistPort", "id": 1}]' % NS):
+             prefix="not JSON: ", id_=None)
+for b in ('"x"', "1", "null"):
     expect_error("request %s" % b[:20], b, -32600,
-                 "TypeError: request must be an object", id_=None)
+                 "a request must be a JSON object (or a non-empty array "
+                 "of them: a batch)", id_=None)
+expect_error("empty batch []", "[]", -32600, "an empty batch: a batch is "
+             "an array of one request or more", id_=None)
 expect_error("missing jsonrpc", '{"method": "%slistPort", "id": 7}' % NS,
-             -32600, "KeyError: 'jsonrpc'", id_=7)
+             -32600, 'missing "jsonrpc": "2.0"', id_=7)
 expect_error("jsonrpc 1.0", req(NS + "listPort", jsonrpc="1.0"), -32600,
-             "ValueError: Invalid JSON-RPC version: 1.0")
+             'unsupported "jsonrpc": 1.0 (must be "2.0")')
 expect_error("missing method", '{"jsonrpc": "2.0", "id": 0}', -32600,
-             "KeyError: 'method'")
+             'missing "method"')
 expect_error("method without namespace", req("listPort"), -32601,
-             "ValueError: Invalid method namespace: listPort")
+             "unknown method listPort (methods are named "
+             "etherws.control.NAME)")
 expect_error("unknown method", req(NS + "foo"), -32601,
-             "ValueError: Unknown method: foo")
+             "unknown method etherws.control.foo")
 expect_error("method names are case-sensitive", req(NS + "listport"),
-             -32601, "ValueError: Unknown method: listport")
+             -32601, "unknown method etherws.control.listport")
 expect_error("method with quote and non-ASCII", req('li"st\u00e9\\'),
-             -32601, 'ValueError: Invalid method namespace: li"st\u00e9\\')
+             -32601, 'unknown method li"st\u00e9\\ (methods are named '
+             'etherws.control.NAME)')
 expect_error("unknown method with escapes", req(NS + 'a"b\u00e9'),
-             -32601, 'ValueError: Unknown method: a"b\u00e9')
+             -32601, 'unknown method etherws.control.a"b\u00e9')
 expect_error("jsonrpc 2.0 as a number", '{"jsonrpc": 2.0, "method": '
              '"%slistPort", "id": 0}' % NS, -32600,
-             "ValueError: Invalid JSON-RPC version: 2.0")
+             'unsupported "jsonrpc": 2.0 (must be "2.0")')
 expect_error("invalid UTF-8 in a string", b'{"jsonrpc": "2.0", "method": '
-             b'"etherws.control.\xff", "id": 0}', -32700, prefix="ValueError: ",
+             b'"etherws.control.\xff", "id": 0}', -32700, prefix="not JSON: ",
              id_=None)
 body = req(NS + "listPort")
 body += " " * (65536 - len(body))
@@ -418,38 +423,44 @@ e = expect_result("body of exactly 65536 bytes", body)
 
 # --- -32602 -------------------------------------------------------------
 expect_error("params a list", req(NS + "setPort", [1]), -32602,
-             "TypeError: params must be an object")
+             '"params" must be an object')
 expect_error("params a string", req(NS + "delPort", "1"), -32602,
-             "TypeError: params must be an object")
+             '"params" must be an object')
 expect_error("setPort without port", req(NS + "setPort", {"shut": 1}),
-             -32602, "KeyError: 'port'")
+             -32602, 'missing param "port"')
 expect_error("setPort without params", req(NS + "setPort"), -32602,
-             "KeyError: 'port'")
+             'missing param "port"')
 expect_error('port "abc"', req(NS + "setPort", {"port": "abc"}), -32602,
-             'ValueError: Invalid port: "abc"')
+             'invalid port "abc": a port number, 1 or more')
 expect_error("port 0", req(NS + "setPort", {"port": 0}), -32602,
-             "ValueError: Invalid port: 0")
+             "invalid port 0: a port number, 1 or more")
 expect_error("port 1.5", req(NS + "setPort", {"port": 1.5}), -32602,
-             "ValueError: Invalid port: 1.5")
+             "invalid port 1.5: a port number, 1 or more")
 expect_error("delPort 99", req(NS + "delPort", {"port": 99}), -32602,
-             "KeyError: 99")
+             "no port 99")
 expect_error("type server", req(NS + "addPort", {"type": "server",
              "target": "x", "options": {}}), -32602,
-             "ValueError: Invalid port type: server")
+             "invalid port type server: tap, netdev or client")
 expect_error("addPort without type", req(NS + "addPort", {"target": "x"}),
-             -32602, "KeyError: 'type'")
+             -32602, 'missing param "type"')
+expect_error("setInterface mtu 100000", req(NS + "setInterface",
+             {"port": 5, "mtu": 100000}), -32602,
+             "invalid mtu 100000: must be 1..65535")
 expect_error("addPort client http://", req(NS + "addPort", {
              "type": "client", "target": "http://127.0.0.1:1/",
              "options": {"user": None, "passwd": None, "cacerts": None,
                          "insecure": False}}), -32602,
-             "ValueError: Invalid target URL scheme: http://127.0.0.1:1/")
+             "invalid URL http://127.0.0.1:1/: a client port's URL "
+             "starts with ws:// or wss://")
 expect_error("addPort client ftp://", req(NS + "addPort", {
              "type": "client", "target": "ftp://x/", "options": {}}),
-             -32602, "ValueError: Invalid target URL scheme: ftp://x/")
+             -32602, "invalid URL ftp://x/: a client port's URL starts "
+             "with ws:// or wss://")
 expect_error("addPort client with userinfo", req(NS + "addPort", {
              "type": "client", "target": "ws://u:p@127.0.0.1:1/",
              "options": {}}), -32602,
-             "ValueError: Invalid target URL: ws://u:p@127.0.0.1:1/")
+             "invalid URL ws://u:p@127.0.0.1:1/: no user:password@ (give "
+             "--user and --passwd)")
 after = expect_result("listPort after failed addPorts", req(NS + "listPort"))
 ok([p["port"] for p in after] == [3, 5],
    "failed addPorts created no port", [p["port"] for p in after])
@@ -499,15 +510,85 @@ for idtxt in (longid, "[1, {\"k\": null}]", "123456789012345678901234567890"):
     ok(('"id": %s' % idtxt).encode() in data and
        json.loads(data.decode()).get("id") == json.loads(idtxt),
        "id %s... echoed verbatim" % idtxt[:20], data[:400])
-r, data = post('{"jsonrpc": "2.0", "method": "%slistFdb"}' % NS)
-d = json.loads(data.decode())
-ok("id" in d and d["id"] is None and "result" in d,
-   "no id: answered, id null", data)
-d = expect_error("no id, error", '{"jsonrpc": "2.0", "method": "x"}',
-                 -32601, "ValueError: Invalid method namespace: x", id_=None)
 d = expect_error("string id on error", '{"jsonrpc": "2.0", "id": "q", '
                  '"method": "%sfoo"}' % NS, -32601,
-                 "ValueError: Unknown method: foo", id_="q")
+                 "unknown method etherws.control.foo", id_="q")
+
+# --- notifications and batches (JSON-RPC 2.0 sections 4.1 and 6) -------
+def post_status(desc, body):
+    r, data = post(body)
+    return r, data
+
+r, data = post('{"jsonrpc": "2.0", "method": "%ssetPort", "params": '
+               '{"port": 5, "shut": 1}}' % NS)
+ok(r.status == 204 and r.reason == "No Content" and data == b"" and
+   r.getheader("Content-Type") is None,
+   "notification: HTTP 204 No Content, no body", (r.status, data))
+e = expect_result("listPort after the setPort notification",
+                  req(NS + "listPort"))
+ok([p.get("shut") for p in e if p.get("port") == 5] == [True],
+   "the notification ran: port 5 shut", e)
+r, data = post('{"jsonrpc": "2.0", "method": "%sfoo"}' % NS)
+ok(r.status == 204 and data == b"",
+   "notification of an unknown method: no reply either", data)
+r, data = post('{"jsonrpc": "2.0", "method": "%sdelPort", '
+               '"params": {"port": 99}}' % NS)
+ok(r.status == 204 and data == b"",
+   "notification whose method fails: no reply", data)
+expect_error("no id, not a valid request: answered", '{"jsonrpc": "2.0"}',
+             -32600, 'missing "method"', id_=None)
+batch = ('[{"jsonrpc": "2.0", "method": "%slistInterface", "id": 1},'
+         ' {"jsonrpc": "2.0", "method": "%ssetPort", "params": {"port": 5,'
+         ' "shut": 0}},'
+         ' {"jsonrpc": "2.0", "method": "%sdelPort", "params": {"port": 99},'
+         ' "id": "x"},'
+         ' 5,'
+         ' {"jsonrpc": "2.0", "method": "%slistPort", "id": [3]}]'
+         % (NS, NS, NS, NS))
+r, data = post(batch)
+envelope_ok("batch", r, data)
+try:
+    d = json.loads(data.decode())
+except ValueError:
+    d = None
+ok(isinstance(d, list) and len(d) == 4, "batch of 5 with 1 notification: "
+   "an array of 4 replies", d)
+if isinstance(d, list) and len(d) == 4:
+    ok(d[0].get("id") == 1 and len(d[0]["result"]["entries"]) == 1,
+       "batch reply 1: listInterface, id 1", d[0])
+    ok(d[1].get("id") == "x" and d[1].get("error") == {
+       "code": -32602, "message": "Invalid params", "data": "no port 99"},
+       "batch reply 2: delPort 99's error, id \"x\"", d[1])
+    ok(d[2].get("id") is None and d[2].get("error", {}).get("code") ==
+       -32600 and d[2]["error"].get("data") == "a request in a batch must "
+       "be a JSON object", "batch reply 3: the non-object, -32600", d[2])
+    ok(d[3].get("id") == [3] and [p.get("shut") for p in
+       d[3]["result"]["entries"] if p["port"] == 5] == [False],
+       "batch reply 4: listPort after the notification opened port 5", d[3])
+r, data = post('[{"jsonrpc": "2.0", "method": "%slistPort"},'
+               ' {"jsonrpc": "2.0", "method": "%slistFdb"}]' % (NS, NS))
+ok(r.status == 204 and data == b"",
+   "batch of notifications only: HTTP 204, no body", (r.status, data))
+many = "[" + ", ".join(['{"jsonrpc": "2.0", "method": "%slistFdb", '
+                        '"id": %d}' % (NS, i) for i in range(257)]) + "]"
+expect_error("batch of 257", many, -32600,
+             "a batch of 257 requests: 256 at most", id_=None)
+many = "[" + ", ".join(['{"jsonrpc": "2.0", "method": "%slistFdb", '
+                        '"id": %d}' % (NS, i) for i in range(256)]) + "]"
+r, data = post(many)
+d = json.loads(data.decode())
+ok(isinstance(d, list) and [x.get("id") for x in d] == list(range(256)),
+   "batch of 256: 256 replies in order", data[:200])
+r, data = post('[{"jsonrpc": "2.0", "method": "%saddPort", "params": '
+               '{"type": "client", "target": "ws://127.0.0.1:1/"}, "id": 1},'
+               ' {"jsonrpc": "2.0", "method": "%slistFdb", "id": 2}]'
+               % (NS, NS))
+d = json.loads(data.decode())
+ok(isinstance(d, list) and len(d) == 2 and d[0].get("id") == 1 and
+   d[0].get("error", {}).get("data") ==
+   "cannot connect to 127.0.0.1:1: Connection refused" and
+   d[1].get("id") == 2 and "result" in d[1],
+   "batch with an addPort that answers later: replies in request order", d)
 
 # --- HTTP level (raw sockets) ------------------------------------------
 def raw(data, wait_eof=True, t=10, chunks=None):
@@ -643,12 +724,12 @@ ok(status(out) == "HTTP/1.1 200 OK" and
 
 # --- deep nesting -------------------------------------------------------
 deep = "[" * 10000 + "]" * 10000
-expect_error("array nested 10000 deep", deep, -32700, prefix="ValueError: ", id_=None)
+expect_error("array nested 10000 deep", deep, -32700, prefix="not JSON: ", id_=None)
 deep = '{"a":' * 10000 + "1" + "}" * 10000
-expect_error("object nested 10000 deep", deep, -32700, prefix="ValueError: ", id_=None)
+expect_error("object nested 10000 deep", deep, -32700, prefix="not JSON: ", id_=None)
 deep = ('{"jsonrpc": "2.0", "method": "%slistPort", "id": 0, "params": %s}'
         % (NS, "[" * 10000 + "]" * 10000))
-expect_error("params nested 10000 deep", deep, -32700, prefix="ValueError: ", id_=None)
+expect_error("params nested 10000 deep", deep, -32700, prefix="not JSON: ", id_=None)
 e = expect_result("listPort after the deep documents", req(NS + "listPort"))
 ok(len(e) == 2, "switch still answers with its ports", e)
 
@@ -662,6 +743,41 @@ EOF
 RPC_DONE=0
 tap_in < <(nsx a timeout 60 $PY "$TMP/rpc.py" 2>&1)
 [ $RPC_DONE -eq 1 ] || not_ok "rpc.py stopped early (see above)"
+
+# ---------------------------------------------------------------------
+# The same with curl, as docs/api.md shows it; ctl --json
+if need_for "batch and notification with curl" curl; then
+	CURL="nsx a curl -s -i -H Content-Type:application/json http://127.0.0.1:7867/ctl"
+	$CURL -d '{"jsonrpc": "2.0", "method": "etherws.control.setPort", "params": {"port": 5, "shut": 1}}' |
+	    tr -d '\r' >"$TMP/curl.out"
+	printf 'HTTP/1.1 204 No Content\nConnection: close\n\n' >"$TMP/exp"
+	check "curl: a notification gets 204 and nothing else" \
+	    cmp -s "$TMP/exp" "$TMP/curl.out"
+	check_eq "curl: the notification ran" shut "$(port_field a 5 3)"
+	$CURL -d '[{"jsonrpc": "2.0", "method": "etherws.control.setPort", "params": {"port": 5, "shut": 0}, "id": 1}, {"jsonrpc": "2.0", "method": "etherws.control.delPort", "params": {"port": 7}, "id": 2}]' |
+	    tr -d '\r' | sed -n '$p' >"$TMP/curl.out"; echo >>"$TMP/curl.out"
+	printf '%s\n' '[{"jsonrpc": "2.0", "id": 1, "result": {"entries": [{"port": 5, "type": "tap", "target": "'"$TAP0"'", "rx": 0, "tx": 0, "shut": false, "state": "up", "rx_dropped": 0, "tx_dropped": 0, "storm_dropped": 0, "loop_blocks": 0, "offload": true}]}}, {"jsonrpc": "2.0", "id": 2, "error": {"code": -32602, "message": "Invalid params", "data": "no port 7"}}]' >"$TMP/exp"
+	sed -i 's/"rx": [0-9]*, "tx": [0-9]*/"rx": 0, "tx": 0/; s/"offload": false/"offload": true/' "$TMP/curl.out"
+	check "curl: a batch of two gets both replies in order" \
+	    cmp -s "$TMP/exp" "$TMP/curl.out"
+	$CURL -d '[]' | tr -d '\r' | sed -n '$p' >"$TMP/curl.out"
+	echo >>"$TMP/curl.out"
+	printf '%s\n' '{"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": "Invalid Request", "data": "an empty batch: a batch is an array of one request or more"}}' >"$TMP/exp"
+	check "curl: [] gets one -32600 error" cmp -s "$TMP/exp" "$TMP/curl.out"
+fi
+run_ctl --json listport
+expect_rc "ctl --json listport" 0
+check "ctl --json listport: one line of JSON, the result" $PY -c '
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+r = json.loads(lines[0])
+assert lines[1:] == [""] and sorted(r) == ["entries"]
+assert [p["port"] for p in r["entries"]] == [3, 5], r' "$TMP/out"
+run_ctl --json delport 99
+expect_rc "ctl --json delport 99" 1
+printf '  Invalid params (-32602)\n    no port 99\n' >"$TMP/exp"
+expect_err "ctl --json delport 99: the error as ever"
+check "ctl --json delport 99: nothing on stdout" test ! -s "$TMP/out"
 
 # ---------------------------------------------------------------------
 # listfdb with entries: a new server port (6) sends an untagged and a
@@ -708,7 +824,7 @@ check "delport server prints its row (rx 2)" \
 run_ctl listfdb
 echo "$FH" >"$TMP/exp"; expect_out "listfdb: a deleted port's entries go"
 
-check "-32602 errors logged at ERROR" grep -qx "ERROR:etherws:KeyError: 99" "$TMP/sw-a.log"
+check "-32602 errors logged at ERROR" grep -qx "ERROR:etherws:no port 99" "$TMP/sw-a.log"
 check "INFO connected: tap logged" grep -qx "INFO:etherws:connected: $TAP0" "$TMP/sw-a.log"
 check "sw still running" kill -0 "$SWPID_a"
 run_ctl listport

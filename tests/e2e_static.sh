@@ -19,10 +19,14 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (197,352
-# today): a change that grows it past the budget fails here.  Hardening
-# may raise the budget to 210 KB: deliberately, here.
-STATIC_BUDGET=200000
+# The size budget of the stripped static binary, in bytes (209,768
+# today): a change that grows it past the budget fails here.  Raised
+# from 200,000 (198,216 then) deliberately for the operator's features
+# of issue 17, +11.5 KB: messages that name the address, option and
+# limit, ctl help for every option, JSON-RPC batches and notifications,
+# showPort (port status op, TLS info), --trustproxy (Forwarded parsing,
+# CIDR), IPv6 zones.  Hardening may raise it further: deliberately, here.
+STATIC_BUDGET=212000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
@@ -81,7 +85,9 @@ check "sw -h in the empty root" grep -q -- '--ctlport' <<<"$("$W" sw -h)"
 check "ctl -h in the empty root" grep -q 'listfdb' <<<"$("$W" ctl -h)"
 "$W" sw --ageout 0 >/dev/null 2>"$TMP/err"; rc=$?
 check_eq "sw --ageout 0 exits 2" 2 "$rc"
-check "sw --ageout 0 message" grep -q 'Invalid ageout: 0' "$TMP/err"
+check_eq "sw --ageout 0 message" \
+    "etherws sw: error: invalid --ageout 0: must be 1 or more (seconds)" \
+    "$(cat "$TMP/err")"
 
 # one switch in the empty root: sw, ctl, a tap with an address, clean exit
 ETHERWS=$W

@@ -521,6 +521,85 @@ test_url(void)
 	CHECK(url(longs, &u) == -1);
 }
 
+/* RFC 6874: IPv6 zone ids in URLs, "%25" then the zone. */
+static void
+test_url_zone(void)
+{
+	static const char *bad[] = {
+		"ws://[fe80::1%eth0]/", "ws://[fe80::1%25]/", "ws://[fe80::1%2]/",
+		"ws://[fe80::1%25eth/0]/", "ws://[fe80::1%25a%20b]/",
+		"ws://[fe80::1%25abcdefghijklmnop]/", "ws://[1.2.3.4%25eth0]/",
+		"ws://[%25eth0]/", "ws://fe80::1%25eth0/", "ws://host%25eth0/",
+	};
+	struct url u;
+	size_t i;
+
+	CHECK(url("ws://[fe80::1%25eth0]:8080/p", &u) == 0);
+	CHECK(strcmp(u.host, "fe80::1") == 0 && strcmp(u.zone, "eth0") == 0);
+	CHECK(u.ipv6 && u.port == 8080 && strcmp(u.path, "/p") == 0);
+	CHECK(url("wss://[FE80::a:b%25ve-th.0_1~]/", &u) == 0);
+	CHECK(strcmp(u.host, "FE80::a:b") == 0 &&
+	    strcmp(u.zone, "ve-th.0_1~") == 0 && u.port == 443);
+	CHECK(url("ws://[fe80::1%253]/", &u) == 0 && strcmp(u.zone, "3") == 0);
+	CHECK(url("ws://[fe80::1%25abcdefghijklmno]/", &u) == 0);
+	CHECK(url("ws://[::1]/", &u) == 0 && u.zone[0] == '\0');
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(url(bad[i], &u) == -1);
+		if (url(bad[i], &u) != -1)
+			fprintf(stderr, "  accepted: %s\n", bad[i]);
+	}
+}
+
+/* Forwarded (RFC 7239 section 7 examples) and X-Forwarded-For. */
+static int
+fwd(const char *v, int xff, const char *want)
+{
+	char out[8][HTTP_ADDR_LEN], got[8 * HTTP_ADDR_LEN + 8];
+	size_t len = 0;
+	int n = 0, i;
+
+	http_forwarded(v, strlen(v), xff, out, &n, 8);
+	got[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s",
+		    i ? "|" : "", out[i]);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "  forwarded %s: got %s, want %s\n", v, got,
+		    want);
+	return strcmp(got, want) == 0;
+}
+
+static void
+test_forwarded(void)
+{
+	char out[2][HTTP_ADDR_LEN];
+	int n;
+
+	CHECK(fwd("for=\"_gazonk\"", 0, "_gazonk"));
+	CHECK(fwd("For=\"[2001:db8:cafe::17]:4711\"", 0, "2001:db8:cafe::17"));
+	CHECK(fwd("for=192.0.2.60;proto=http;by=203.0.113.43", 0,
+	    "192.0.2.60"));
+	CHECK(fwd("for=192.0.2.43, for=198.51.100.17", 0,
+	    "192.0.2.43|198.51.100.17"));
+	CHECK(fwd("proto=https;for=\"192.0.2.7:80\" ,for=unknown", 0,
+	    "192.0.2.7|unknown"));
+	CHECK(fwd("by=10.0.0.1, for=10.0.0.2", 0, "|10.0.0.2"));
+	CHECK(fwd("for=\"[::1\"", 0, ""));
+	CHECK(fwd(" , ,", 0, ""));
+	CHECK(fwd("203.0.113.195, 70.41.3.18, 150.172.238.178", 1,
+	    "203.0.113.195|70.41.3.18|150.172.238.178"));
+	CHECK(fwd("2001:db8:85a3:8d3:1319:8a2e:370:7348", 1,
+	    "2001:db8:85a3:8d3:1319:8a2e:370:7348"));
+	CHECK(fwd("[2001:db8::1]:443,192.0.2.1:5000", 1,
+	    "2001:db8::1|192.0.2.1"));
+	/* at most max; a slot too small gives "" */
+	n = 0;
+	http_forwarded("1.1.1.1, 2.2.2.2, 3.3.3.3", 24, 1, out, &n, 2);
+	CHECK(n == 2 && strcmp(out[1], "2.2.2.2") == 0);
+	CHECK(fwd("1111111111111111111111111111111111111111111111111111", 1,
+	    ""));
+}
+
 int
 main(void)
 {
@@ -533,5 +612,7 @@ main(void)
 	test_tokens();
 	test_reason();
 	test_url();
+	test_url_zone();
+	test_forwarded();
 	return t_done("test_http");
 }

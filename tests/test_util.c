@@ -149,10 +149,53 @@ test_inet_aton(void)
 	CHECK(ew_inet_aton("0x7f000001", a, 0) == 1 && a[0] == 127);
 }
 
+static void
+test_cidr(void)
+{
+	static const char *const bad[] = { "", "/8", "10.0.0.0/", "10.0.0.0/33",
+	    "::/129", "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0/8", "x/8",
+	    "10.0.0.0/8/8", "fe80::1%eth0" };
+	struct ew_cidr c;
+	uint8_t a4[4], a6[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(ew_cidr_parse(bad[i], &c) == -1);
+	CHECK(ew_cidr_parse("10.9.3.0/24", &c) == 0 && c.bits == 24);
+	inet_pton(AF_INET, "10.9.3.77", a4);
+	CHECK(ew_cidr_match(&c, AF_INET, a4));
+	inet_pton(AF_INET, "10.9.4.1", a4);
+	CHECK(!ew_cidr_match(&c, AF_INET, a4));
+	inet_pton(AF_INET6, "::ffff:10.9.3.5", a6);
+	CHECK(ew_cidr_match(&c, AF_INET6, a6));
+	CHECK(ew_cidr_parse("10.9.3.1", &c) == 0 && c.bits == 32);
+	inet_pton(AF_INET, "10.9.3.1", a4);
+	CHECK(ew_cidr_match(&c, AF_INET, a4));
+	inet_pton(AF_INET, "10.9.3.2", a4);
+	CHECK(!ew_cidr_match(&c, AF_INET, a4));
+	CHECK(ew_cidr_parse("10.9.3.0/23", &c) == 0);
+	inet_pton(AF_INET, "10.9.2.255", a4);
+	CHECK(ew_cidr_match(&c, AF_INET, a4));
+	inet_pton(AF_INET, "10.9.4.0", a4);
+	CHECK(!ew_cidr_match(&c, AF_INET, a4));
+	CHECK(ew_cidr_parse("0.0.0.0/0", &c) == 0);
+	CHECK(ew_cidr_match(&c, AF_INET, a4));
+	CHECK(ew_cidr_parse("fe80::/10", &c) == 0 && c.af == AF_INET6);
+	inet_pton(AF_INET6, "febf::1", a6);
+	CHECK(ew_cidr_match(&c, AF_INET6, a6));
+	inet_pton(AF_INET6, "fec0::1", a6);
+	CHECK(!ew_cidr_match(&c, AF_INET6, a6));
+	CHECK(!ew_cidr_match(&c, AF_INET, a4));
+	CHECK(ew_cidr_parse("::1", &c) == 0 && c.bits == 128);
+	inet_pton(AF_INET6, "::1", a6);
+	CHECK(ew_cidr_match(&c, AF_INET6, a6));
+}
+
 int
 main(void)
 {
 	test_inet_aton();
+	test_cidr();
 	test_parse_int();
 	test_memmem();
 	test_strerror();

@@ -239,33 +239,33 @@ test_creds(void)
 	/* refusals */
 	CHECK(tls_creds_load(&cr, path("enc8.key"), path("srv.pem"), err,
 	    sizeof(err)) < 0);
-	CHECK(has(err, "SSLError: encrypted private key not supported: ") &&
+	CHECK(has(err, ": encrypted private key not supported") &&
 	    has(err, "enc8.key"));
 	CHECK(cr.chain == NULL && cr.key_type == 0);
 	CHECK(tls_creds_load(&cr, path("enctrad.key"), path("srv.pem"), err,
 	    sizeof(err)) < 0);
-	CHECK(has(err, "SSLError: encrypted private key not supported"));
+	CHECK(has(err, "encrypted private key not supported"));
 	CHECK(tls_creds_load(&cr, path("srv.key"), path("srv.key"), err,
 	    sizeof(err)) < 0);
-	CHECK(has(err, "SSLError: no certificate: ") && has(err, "srv.key"));
+	CHECK(has(err, ": no certificate") && has(err, "srv.key"));
 	CHECK(tls_creds_load(&cr, path("srv.pem"), path("srv.pem"), err,
 	    sizeof(err)) < 0);
-	CHECK(has(err, "SSLError: no private key: "));
+	CHECK(has(err, ": no private key"));
 	CHECK(tls_creds_load(&cr, path("ec.key"), path("srv.pem"), err,
 	    sizeof(err)) < 0);
-	CHECK(has(err, "SSLError: private key does not match certificate"));
+	CHECK(has(err, "private key does not match certificate"));
 	CHECK(tls_creds_load(&cr, path("ca.key"), path("srv.pem"), err,
 	    sizeof(err)) < 0);
 	CHECK(has(err, "does not match"));
 	CHECK(tls_creds_load(&cr, path("srv.key"), path("trunc.pem"), err,
 	    sizeof(err)) < 0);
-	CHECK(has(err, "SSLError: bad PEM"));
+	CHECK(has(err, "bad PEM"));
 	CHECK(tls_creds_load(&cr, path("srv.key"), path("big.pem"), err,
 	    sizeof(err)) < 0);
-	CHECK(has(err, "SSLError: file too large"));
+	CHECK(has(err, "file too large"));
 	CHECK(tls_creds_load(&cr, path("nope.key"), path("srv.pem"), err,
 	    sizeof(err)) < 0);
-	CHECK(has(err, "IOError: [Errno 2] No such file or directory: '"));
+	CHECK(has(err, ": No such file or directory"));
 }
 
 static void
@@ -285,9 +285,9 @@ test_anchors(void)
 	CHECK(a.n == 2);
 	tls_anchors_free(&a);
 	CHECK(tls_anchors_load(&a, path("srv.key"), err, sizeof(err)) < 0);
-	CHECK(has(err, "SSLError: no certificate: "));
+	CHECK(has(err, ": no certificate"));
 	CHECK(tls_anchors_load(&a, path("trunc.pem"), err, sizeof(err)) < 0);
-	CHECK(has(err, "SSLError: bad PEM"));
+	CHECK(has(err, "bad PEM"));
 	CHECK(a.ta == NULL && a.n == 0);
 	if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0) {
 		CHECK(tls_anchors_load(&a, "/etc/ssl/certs/ca-certificates.crt",

@@ -1,0 +1,98 @@
+#!/bin/bash
+# tests/e2e_trustproxy.sh - behind trusted reverse proxies
+# (--trustproxy 127.0.0.2 --trustproxy 127.0.0.4,127.0.5.0/24): the peer
+# in the log, the rate limiter, the server port's target and showport is
+# the client Forwarded / X-Forwarded-For names, never what an untrusted
+# peer claims.  Each WebSocket client below connects from its own
+# loopback address (127.0.0.2: a trusted proxy, 127.0.0.3: not trusted)
+# and stays until the test ends.
+. "$(dirname "$0")/lib.sh"
+need python3
+
+ns a
+sw a --host 127.0.0.1 --port 8080 --trustproxy 127.0.0.2 \
+    --trustproxy 127.0.0.4,127.0.5.0/24
+cat >"$TMP/up.py" <<'PY'
+import socket, sys, time
+src, hdr = sys.argv[1], sys.argv[2]
+s = socket.socket()
+s.bind((src, 0))
+s.connect(("127.0.0.1", 8080))
+s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUpgrade: websocket\r\n"
+          b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          b"Sec-WebSocket-Version: 13\r\n" + hdr.encode().replace(b"|", b"\r\n")
+          + b"\r\n\r\n")
+r = s.recv(4096)
+print("port=%d" % s.getsockname()[1])
+print(r.split(b"\r\n")[0].decode(), flush=True)
+time.sleep(60)
+PY
+# up SRC HEADERS: a tunnel from SRC with HEADERS ("A: b|C: d"); prints
+# its source port once the switch answered 101
+up() {
+	bg a $PY "$TMP/up.py" "$1" "$2" >"$TMP/up.$n" 2>&1
+	wait_until 5 grep -q "101 Switching" "$TMP/up.$n" ||
+	    not_ok "tunnel $n from $1 not up: $(cat "$TMP/up.$n")"
+	sport=$(kv "$TMP/up.$n" port)
+}
+# target N: the server port N's target in listport
+target() { port_field a "$1" 6; }
+show() { ctl a showport "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
+
+n=1; up 127.0.0.2 "X-Forwarded-For: 192.0.2.7"
+check_eq "trusted proxy, X-Forwarded-For: target" 192.0.2.7 "$(target 1)"
+check_eq "trusted proxy: showport peer" 192.0.2.7 "$(show 1 peer)"
+check_eq "trusted proxy: showport via the proxy" "127.0.0.2:$sport" \
+    "$(show 1 via)"
+check "trusted proxy: the log names the client" wait_until 2 \
+    grep -qx "INFO:etherws:connected: 192.0.2.7" "$TMP/sw-a.log"
+
+n=2; up 127.0.0.3 "X-Forwarded-For: 192.0.2.8"
+check_eq "untrusted peer: its own address, the header ignored" \
+    "127.0.0.3:$sport" "$(target 2)"
+check_eq "untrusted peer: no via" "" "$(show 2 via)"
+check_not "untrusted peer: the claimed address is nowhere" \
+    grep -q "192.0.2.8" "$TMP/sw-a.log"
+
+# what a client claims ahead of the proxy's own entry is not believed
+n=3; up 127.0.0.2 "X-Forwarded-For: 10.66.66.66, 192.0.2.9"
+check_eq "spoofed hop before the proxy's: the rightmost untrusted one" \
+    192.0.2.9 "$(target 3)"
+# Forwarded (RFC 7239) wins over X-Forwarded-For; a chain of trusted
+# proxies is walked; IPv6 in brackets with a port
+n=4; up 127.0.0.2 'X-Forwarded-For: 192.0.2.99|Forwarded: for="[2001:db8:cafe::17]:4711";proto=https, for=127.0.5.9|Forwarded: for=127.0.0.4'
+check_eq "Forwarded, two trusted hops: the client" 2001:db8:cafe::17 \
+    "$(target 4)"
+n=5; up 127.0.0.2 "Forwarded: for=unknown, for=198.51.100.3"
+check_eq "Forwarded: hop after an unknown one" 198.51.100.3 "$(target 5)"
+n=6; up 127.0.0.2 "Forwarded: for=198.51.100.4, for=unknown"
+check_eq "Forwarded: an unknown last hop stops the walk at the proxy" \
+    "127.0.0.2:$sport" "$(target 6)"
+n=7; up 127.0.0.2 "Forwarded: by=10.0.0.1"
+check_eq "Forwarded without for=: the proxy itself" "127.0.0.2:$sport" \
+    "$(target 7)"
+
+# the rate limiter keys on the client: three clients behind one proxy
+# within a second are three lines, not one line and "suppressed"
+for i in 11 12 13; do n=$i; up 127.0.0.2 "X-Forwarded-For: 203.0.113.$i"; done
+for i in 11 12 13; do
+	check "client 203.0.113.$i logged on its own" \
+	    grep -qx "INFO:etherws:connected: 203.0.113.$i" "$TMP/sw-a.log"
+done
+# the same from one untrusted peer: one peer, so its lines are limited
+for i in 21 22 23; do n=$i; up 127.0.0.3 "X-Forwarded-For: 203.0.113.$i"; done
+check_not "untrusted: no claimed address in the log" \
+    grep -q "203.0.113.2[123]" "$TMP/sw-a.log"
+
+# bad --trustproxy values
+out=$(ip netns exec "$PFX-a" "$ETHERWS" sw --trustproxy 10.0.0.0/33 2>&1)
+check_eq "--trustproxy 10.0.0.0/33: exit 2" 2 $?
+check_eq "--trustproxy 10.0.0.0/33: says why" \
+    "etherws sw: error: invalid --trustproxy 10.0.0.0/33: an IPv4 or IPv6 address, or a block such as 10.0.0.0/8" \
+    "$out"
+out=$(ip netns exec "$PFX-a" "$ETHERWS" sw --trustproxy 127.0.0.1,proxy.example 2>&1)
+check_eq "--trustproxy with a name: exit 2" 2 $?
+check_eq "--trustproxy with a name: says why" \
+    "etherws sw: error: invalid --trustproxy proxy.example: an IPv4 or IPv6 address, or a block such as 10.0.0.0/8" \
+    "$out"
+done_testing
