@@ -139,8 +139,11 @@ touch "$TMP/capd.stop"; wait_exit 5 $capd
 ge "B sent D ordinary frames (at least 20 MB / 1514)" \
     $(( $(jport b 4 tx) - txd0 )) $((BYTES / 1514))
 le "longest frame D's switch wrote on ewd0" "$(kv "$TMP/capd" max)" 1514
+# The capture is a sample (a packet socket drops under load: 5,000 of
+# 13,800 seen on a busy machine); it needs enough frames for the size and
+# checksum checks to mean something, not all of them.
 ge "TCP frames seen on ewd0 (a capture may miss some)" \
-    "$(kv "$TMP/capd" l4)" $((BYTES / 1514 / 2))
+    "$(kv "$TMP/capd" l4)" $((BYTES / 1514 / 8))
 expect_kv "$TMP/capd" bad 0 "every TCP frame on ewd0 has right checksums"
 check_eq "D's tunnel port dropped nothing" "0" "$(jport d 2 rx_dropped)"
 
