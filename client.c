@@ -279,7 +279,17 @@ client_proxy_reply(struct conn *c)
 		client_failed(c->owner, c->err);
 		return;
 	}
-	/* Nothing may follow the proxy's answer before our upgrade. */
+	/* Nothing may follow the proxy's answer before our upgrade: the
+	 * server speaks only after it, and (wss) only inside TLS.  Bytes
+	 * here are the proxy's own, which must not pass for the server's
+	 * 101 (a forged X-Etherws-Offload, say). */
+	if (c->inlen > (size_t)r) {
+		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
+		    "bytes after the CONNECT response (proxy %s:%d)",
+		    cl->proxy_host, cl->proxy_port);
+		client_failed(c->owner, c->err);
+		return;
+	}
 	in_consume(c, (size_t)r);
 	tunnel_open(c);
 }
