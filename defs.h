@@ -25,6 +25,8 @@
 #define LOOP_HOLD_MS		10000	/* a blocked port's loop gone this long */
 #define MAC_MOVE_HOLD_MS	2000	/* a learned MAC stays put this long */
 #define STORM_DEFAULT		20000	/* flooded frames/s per port (--stormlimit) */
+#define AGEOUT_MAX_S		31536000 /* --ageout at most: a year */
+#define KEEPALIVE_MAX_S		86400	/* --keepalive at most: a day */
 #define IFNAME_MAX		16	/* IFNAMSIZ incl. NUL */
 #define GSO_MIN_MSS		88	/* smallest gso_size taken (Linux's
 					 * TCP_MIN_MSS): bounds the segments
@@ -66,6 +68,10 @@
 /* Files */
 #define HTPASSWD_MAX_SIZE	(1024 * 1024)	/* file bytes; over = failure */
 #define HTPASSWD_MAX_ENTRIES	16384		/* {SHA} lines; over = failure */
+#define HTPASSWD_RACY_MS	2000	/* read this soon after a change:
+					 * read again (timestamp ticks) */
+#define HTPASSWD_LOCK_MS	1000	/* a changed file locked by a writer
+					 * (flock): the old table this long */
 #define TLS_FILE_MAX		(4 * 1024 * 1024) /* PEM file bytes */
 #define TLS_DN_MAX		4096	/* an anchor's subject DN, bytes */
 #define TLS_LEAF_MAX		16384	/* server leaf certificate, bytes */

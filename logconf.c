@@ -7,7 +7,6 @@
  * a refused file changes nothing.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -862,43 +861,26 @@ log_config_file(const char *path, char *err, size_t errlen)
 	struct log_handler h;
 	struct lcfg *c;
 	size_t len = 0;
-	ssize_t r = 0;
-	int fd, rc, level = EW_LOG_WARNING;
+	int rc, level = EW_LOG_WARNING;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
-		    ew_strerror(errno), path);
-		return 1;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		close(fd);
 		ew_snprintf(err, errlen, "MemoryError");
 		return 1;
 	}
 	c->err = err;
 	c->errlen = errlen;
-	while (len <= LOG_CONF_MAX) {
-		r = read(fd, c->buf + len, LOG_CONF_MAX + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	if (r < 0) {
-		ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", errno,
-		    ew_strerror(errno), path);
-		rc = 1;
-	} else if (len > LOG_CONF_MAX)
+	rc = ew_file_read(path, c->buf, LOG_CONF_MAX, &len);
+	if (rc == EW_FILE_TOOBIG)
 		rc = cerr(c, "ValueError: logconf: larger than %d bytes: '%s'",
 		    LOG_CONF_MAX, path);
-	else {
+	else if (rc < 0) {
+		ew_file_error(rc, path, LOG_CONF_MAX, err, errlen);
+		rc = 1;
+	} else {
 		c->buf[len] = '\0';
 		if ((rc = ini_parse(c, len)) == 0)
 			rc = log_conf(c, &h, &level);
 	}
-	close(fd);
 	free(c);
 	if (rc != 0)
 		return rc;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,15 +228,13 @@ parse_int_opt(const char *name, const char *v, long long *out)
 	return 0;
 }
 
-/* Make a file option absolute and check it can be opened. */
+/* *path made absolute (into store) against the cwd: 0, or -1. */
 static int
-file_opt(const char **path, char *store, size_t cap)
+abs_path(const char **path, char *store, size_t cap)
 {
-	char cwd[PATH_MAX], data[PATH_MAX + 128];
-	int fd, n;
+	char cwd[PATH_MAX];
+	int n;
 
-	if (*path == NULL)
-		return 0;
 	if ((*path)[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
 		n = ew_snprintf(store, cap, "%s/%s", cwd, *path);
 	else
@@ -243,12 +242,40 @@ file_opt(const char **path, char *store, size_t cap)
 	*path = store;
 	if (n < 0 || (size_t)n >= cap) {
 		errno = ENAMETOOLONG;
-		fd = -1;
-	} else
-		fd = open(store, O_RDONLY | O_CLOEXEC);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+file_error(int e, const char *path)
+{
+	char data[PATH_MAX + 128];
+
+	ew_snprintf(data, sizeof(data), "IOError: [Errno %d] %s: '%s'", e,
+	    ew_strerror(e), path);
+	ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
+	return 1;
+}
+
+/* Make a file option absolute and check it is a regular file that can
+ * be opened (without blocking: util.h's ew_file_open). */
+static int
+file_opt(const char **path, char *store, size_t cap)
+{
+	char data[PATH_MAX + 128];
+	size_t size;
+	int fd;
+
+	if (*path == NULL)
+		return 0;
+	if (abs_path(path, store, cap) < 0)
+		return file_error(errno, store);
+	fd = ew_file_open(store, SIZE_MAX, &size);
+	if (fd == -1)
+		return file_error(errno, store);
 	if (fd < 0) {
-		ew_snprintf(data, sizeof(data), "IOError: [Errno %d] %s: '%s'",
-		    errno, ew_strerror(errno), store);
+		ew_file_error(fd, store, SIZE_MAX, data, sizeof(data));
 		ew_print_error("Internal error", EW_INTERNAL_ERROR, data);
 		return 1;
 	}
@@ -353,15 +380,15 @@ static int
 sw_check(long long port, long long ctlport)
 {
 	static char f1[PATH_MAX], f2[PATH_MAX], f3[PATH_MAX], f4[PATH_MAX],
-	    f5[PATH_MAX], f6[PATH_MAX], f7[PATH_MAX];
+	    f5[PATH_MAX], f6[PATH_MAX], f7[PATH_MAX], f8[PATH_MAX];
 	int rc;
 
-	if (sw_conf.ageout <= 0)
-		return value_error("ValueError: Invalid ageout: %lld",
-		    sw_conf.ageout);
-	if (sw_conf.keepalive < 0)
-		return value_error("ValueError: Invalid keepalive: %lld",
-		    sw_conf.keepalive);
+	/* Seconds become milliseconds in a uint64_t: bounded well below
+	 * where that wraps (--ageout 18446744073709552 was 384 ms). */
+	if ((rc = range_check("ageout", sw_conf.ageout, 1, AGEOUT_MAX_S)) ||
+	    (rc = range_check("keepalive", sw_conf.keepalive, 0,
+	    KEEPALIVE_MAX_S)))
+		return rc;
 	if (sw_conf.stormlimit < 0 || sw_conf.stormlimit > 100000000)
 		return value_error("ValueError: Invalid stormlimit: %lld",
 		    sw_conf.stormlimit);
@@ -378,6 +405,10 @@ sw_check(long long port, long long ctlport)
 	    file_opt(&sw_conf.ctlsslcert, f6, sizeof(f6)) ||
 	    file_opt(&sw_conf.logconf, f7, sizeof(f7)))
 		return 1;
+	/* The daemon writes it after chdir("/"). */
+	if (sw_conf.pidfile != NULL &&
+	    abs_path(&sw_conf.pidfile, f8, sizeof(f8)) < 0)
+		return file_error(errno, f8);
 	if (sw_conf.path[0] != '/')
 		return value_error("ValueError: Invalid path: %s", sw_conf.path);
 	if (sw_conf.ctlpath[0] != '/')
@@ -417,24 +448,48 @@ sw_check(long long port, long long ctlport)
 /* ------------------------------------------------------------------ */
 /* Detaching: the first process exits only once the daemon is ready. */
 
+/*
+ * Root writes the pid file, often in a directory others can write to:
+ * a symbolic link planted there is refused (O_NOFOLLOW), and so is a
+ * FIFO, a device or a second hard link to some other file; the file is
+ * truncated only once it is known to be ours.  0, or -1 with err set.
+ */
 static int
-write_pidfile(void)
+write_pidfile(char *err, size_t errlen)
 {
+	struct stat st;
 	char buf[32];
-	int fd, n;
+	int fd, n, e;
 
 	if (sw_conf.pidfile == NULL)
 		return 0;
-	fd = open(sw_conf.pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644);
+	fd = open(sw_conf.pidfile, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |
+	    O_NOFOLLOW | O_NONBLOCK, 0644);
 	if (fd < 0)
-		return -1;
-	n = ew_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
+		goto fail;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		close(fd);
+		ew_snprintf(err, errlen, "IOError: not a regular file with "
+		    "one link: '%s'", sw_conf.pidfile);
 		return -1;
 	}
-	return close(fd);
+	n = ew_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	ew_snprintf(err, errlen, "IOError: [Errno %d] %s: '%s'", e,
+	    ew_strerror(e), sw_conf.pidfile);
+	return -1;
 }
 
 /*
@@ -447,11 +502,54 @@ write_pidfile(void)
 #ifdef EW_NO__FORK
 #define _Fork	fork
 #endif
+
+/* The first process: the daemon's status byte (0: ready) and, when it
+ * failed, its error text; prints that and exits. */
+static void
+daemon_wait(int fd)
+{
+	char buf[1 + 512];
+	ssize_t r;
+	size_t n = 0;
+
+	while (n < sizeof(buf) - 1) {
+		r = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > 0 && buf[0] == 0)
+		_exit(0);
+	buf[n] = '\0';
+	ew_print_error("Internal error", EW_INTERNAL_ERROR, n > 1 ? buf + 1 :
+	    "OSError: the daemon exited while starting");
+	_exit(1);
+}
+
+/* The daemon failed to start: tell the first process why, and go. */
+static void
+daemon_fail(int fd, const char *err)
+{
+	char buf[1 + 512];
+	int n;
+
+	buf[0] = 1;
+	n = ew_snprintf(buf + 1, sizeof(buf) - 1, "%s", err);
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	if (write(fd, buf, (size_t)n + 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
 static int
 daemonize(void)
 {
+	char err[PATH_MAX + 128];
 	int pfd[2], fd;
-	char c = 1;
+	char c = 0;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -461,9 +559,7 @@ daemonize(void)
 		return -1;
 	if (pid > 0) {
 		close(pfd[1]);
-		if (read(pfd[0], &c, 1) != 1)
-			c = 1;
-		_exit(c == 0 ? 0 : 1);
+		daemon_wait(pfd[0]);
 	}
 	close(pfd[0]);
 	setsid();
@@ -484,12 +580,8 @@ daemonize(void)
 			close(fd);
 	}
 	log_detach();	/* stderr handlers: nowhere, as in 1.3 */
-	if (write_pidfile() < 0) {
-		if (write(pfd[1], &c, 1) < 0)
-			_exit(1);
-		_exit(1);
-	}
-	c = 0;
+	if (write_pidfile(err, sizeof(err)) < 0)
+		daemon_fail(pfd[1], err);
 	if (write(pfd[1], &c, 1) < 0)
 		_exit(1);
 	close(pfd[1]);
@@ -558,9 +650,7 @@ sw_main(int argc, char **argv)
 			ew_dprintf(2, "etherws sw: detach: %s\n", ew_strerror(errno));
 			return 1;
 		}
-	} else if (write_pidfile() < 0) {
-		ew_snprintf(err, sizeof(err), "IOError: [Errno %d] %s: '%s'",
-		    errno, ew_strerror(errno), sw_conf.pidfile);
+	} else if (write_pidfile(err, sizeof(err)) < 0) {
 		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
 		return 1;
 	}

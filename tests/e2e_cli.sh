@@ -75,6 +75,18 @@ run sw --ageout=-5
 expect_err "--ageout=-5" 2 "ValueError: Invalid ageout: -5"
 run sw --keepalive -1
 expect_err "--keepalive -1" 2 "ValueError: Invalid keepalive: -1"
+# The attack: seconds whose milliseconds wrap a uint64_t (this one
+# became an ageout of 384 ms), and the bounds just past the maxima.
+run sw --ageout 18446744073709552
+expect_err "--ageout 18446744073709552 (ms wrap)" 2 \
+    "ValueError: Invalid ageout: 18446744073709552"
+run sw --keepalive 18446744073709552
+expect_err "--keepalive 18446744073709552 (ms wrap)" 2 \
+    "ValueError: Invalid keepalive: 18446744073709552"
+run sw --ageout 31536001
+expect_err "--ageout over a year" 2 "ValueError: Invalid ageout: 31536001"
+run sw --keepalive 86401
+expect_err "--keepalive over a day" 2 "ValueError: Invalid keepalive: 86401"
 run sw --path x
 expect_err "--path x" 2 "ValueError: Invalid path: x"
 run sw --ctlpath ctl
@@ -113,6 +125,11 @@ expect_err "relative --ctlhtpasswd made absolute" 1 \
 run sw --sslkey "$TMP/k" --sslcert /nonexistent/c
 expect_err "--sslcert missing" 1 \
     "IOError: [Errno 2] No such file or directory: '/nonexistent/c'"
+# A FIFO as a file option: refused at once (the open used to block).
+mkfifo "$TMP/fifo"
+run sw --htpasswd "$TMP/fifo"
+expect_err "--htpasswd FIFO: refused, not opened" 1 \
+    "IOError: not a regular file: '$TMP/fifo'"
 
 # --- check order: syntax, ageout, keepalive, files, paths, TLS, ports ---
 run sw --keepalive -1 --ageout 0
@@ -197,7 +214,46 @@ check "detached daemon exits on SIGTERM" wait_until 4 \
     sh -c "! kill -0 ${DPID:-0} 2>/dev/null"
 check "pidfile removed on clean exit" wait_until 1 test ! -e "$TMP/sw.pid"
 run sw --host 127.0.0.1 --port 8013 --ctlport 7873 --pidfile /nonexistent/x.pid
-expect_rc "unwritable pidfile" 1
+expect_err "unwritable pidfile, detached: the error, exit 1" 1 \
+    "IOError: [Errno 2] No such file or directory: '/nonexistent/x.pid'"
+run sw --foreground --host 127.0.0.1 --port 8013 --ctlport 7873 \
+    --pidfile /nonexistent/x.pid
+expect_err "unwritable pidfile, foreground: the error, exit 1" 1 \
+    "IOError: [Errno 2] No such file or directory: '/nonexistent/x.pid'"
+
+# The attack: a symbolic link planted as the pidfile, pointing at a file
+# root must not overwrite; and a second hard link to such a file.
+echo precious >"$TMP/victim"
+ln -s "$TMP/victim" "$TMP/link.pid"
+run sw --host 127.0.0.1 --port 8013 --ctlport 7873 --pidfile "$TMP/link.pid"
+expect_err "pidfile is a symlink: refused" 1 \
+    "IOError: [Errno 40] Too many levels of symbolic links: '$TMP/link.pid'"
+check_eq "pidfile symlink: its target is untouched" precious \
+    "$(cat "$TMP/victim")"
+ln "$TMP/victim" "$TMP/hard.pid"
+run sw --host 127.0.0.1 --port 8013 --ctlport 7873 --pidfile "$TMP/hard.pid"
+expect_err "pidfile is a second hard link: refused" 1 \
+    "IOError: not a regular file with one link: '$TMP/hard.pid'"
+check_eq "pidfile hard link: the file is untouched" precious \
+    "$(cat "$TMP/victim")"
+rm -f "$TMP/hard.pid"
+
+# A relative --pidfile is taken from the working directory at start
+# (the daemon's is /), and removed from there at exit.
+run sw --host 127.0.0.1 --port 8014 --ctlport 7874 --pidfile rel.pid
+expect_rc "detached start, relative pidfile" 0
+DPID=$(cat "$TMP/cwd/rel.pid" 2>/dev/null)
+[ -n "$DPID" ] && track_pid "$DPID"
+check "relative pidfile lands in the start directory" \
+    eval '[ -n "$DPID" ] && kill -0 "$DPID"'
+check_not "nothing written to /rel.pid" test -e /rel.pid
+# (a daemon that did write there: its pid, tracked; the file removed)
+if [ -f /rel.pid ] && ip netns pids "$C" | grep -qx "$(cat /rel.pid)"; then
+	DPID=$(cat /rel.pid); track_pid "$DPID"; rm -f /rel.pid
+fi
+[ -n "$DPID" ] && kill -TERM "$DPID"
+check "relative pidfile removed on clean exit" wait_until 4 \
+    test ! -e "$TMP/cwd/rel.pid"
 
 # --- one listener for both paths ---------------------------------------
 ip netns exec "$C" "$ETHERWS" sw --foreground --port 8000 --ctlport 8000 \

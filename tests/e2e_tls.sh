@@ -184,6 +184,21 @@ check "wrong name with --insecure" accepted --insecure wss://sw.test:8446/
 check "IP literal matches the IP SAN" accepted --cacerts "$P/ca.crt" wss://10.9.0.1:8443/
 check "IP not in SANs with --insecure" accepted --insecure wss://10.9.0.3:8443/
 
+# ---- (c2) the attack: a FIFO as --cacerts --------------------------------
+# The switch used to block in open() until someone wrote to the FIFO, all
+# of it: every port and the control endpoint.  Now refused at once, and
+# a missing file gets words that tell nothing more about it.
+mkfifo "$TMP/ca.fifo"
+check "addport --cacerts FIFO: refused at once" eval \
+    'timeout 10 ip netns exec "$PFX-b" "$ETHERWS" ctl addport client --cacerts "$TMP/ca.fifo" \
+    wss://sw.test:8443/ 2>&1 | grep -qF "IOError: not a regular file: '"'"'$TMP/ca.fifo'"'"'"'
+check "the switch still answers after it" eval \
+    'timeout 10 ip netns exec "$PFX-b" "$ETHERWS" ctl listport >/dev/null'
+check "addport --cacerts missing file: 'cannot read', no errno" refused \
+    "IOError: cannot read '/nonexistent/ca.pem' (missing, unreadable or over" \
+    --cacerts /nonexistent/ca.pem wss://sw.test:8443/
+check_eq "no port made by them" "$n0" "$(nclients)"
+
 # ---- (d) SPKI pin through raw JSON-RPC -------------------------------
 rpc_add() {	# TARGET CACERTS(json) INSECURE PIN
 	nsx b "$PY" tests/rawio.py rpc 7867 "{\"jsonrpc\": \"2.0\", \
@@ -269,6 +284,6 @@ check "https ctl to a plain port fails" ctl_refused "URLError" 127.0.0.1:7867 \
     --ctlinsecure listport
 check "http ctl to the https port fails" eval \
     '! ctl a --ctlurl http://127.0.0.1:7872/ctl listport >/dev/null 2>&1'
-check "missing --ctlsslcert file: exit 1" ctl_refused "No such file" \
+check "missing --ctlsslcert file: exit 1" ctl_refused "cannot read" \
     127.0.0.1:7872 --ctlsslcert "$P/nonexistent" listport
 done_testing

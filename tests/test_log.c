@@ -600,12 +600,45 @@ test_refusals(void)
 
 	/* I/O errors: exit status 1. */
 	CHECK(log_config_file("/nonexistent/log.conf", err, sizeof(err)) == 1);
-	CHECK(strcmp(err, "IOError: [Errno 2] No such file or directory: "
-	    "'/nonexistent/log.conf'") == 0);
+	CHECK(strcmp(err, "IOError: cannot read '/nonexistent/log.conf' "
+	    "(missing, unreadable or over 65536 bytes)") == 0);
 	CHECK(lconf1("INFO", "FileHandler", "('/nonexistent/x.log',)", "",
 	    "%(message)s", "") == 1);
 	CHECK(strcmp(err, "IOError: [Errno 2] No such file or directory: "
 	    "'/nonexistent/x.log'") == 0);
+	/* A FIFO as the configuration: refused at once, not read. */
+	CHECK(mkfifo(path_of("fifo.conf"), 0600) == 0);
+	alarm(20);
+	CHECK(log_config_file(path_of("fifo.conf"), err, sizeof(err)) == 1);
+	alarm(0);
+	CHECK(strncmp(err, "IOError: not a regular file: '", 30) == 0);
+}
+
+/*
+ * The attacks on the log file root writes: a symbolic link planted in
+ * its place (root would append to whatever it points at), and a new
+ * file under umask 000 (Python's 0666 would be world-writable).
+ */
+static void
+test_file_safety(void)
+{
+	char args[256];
+	struct stat st;
+	mode_t old;
+
+	put_file(path_of("victim"), "precious\n");
+	CHECK(symlink(path_of("victim"), path_of("link.log")) == 0);
+	snprintf(args, sizeof(args), "('%s',)", path_of("link.log"));
+	CHECK(lconf1("INFO", "FileHandler", args, "", "%(message)s", "") == 1);
+	CHECK(strstr(err, "IOError: [Errno 40] ") == err);
+	CHECK(strcmp(slurp(path_of("victim")), "precious\n") == 0);
+
+	old = umask(0);
+	snprintf(args, sizeof(args), "('%s',)", path_of("new.log"));
+	CHECK(lconf1("INFO", "FileHandler", args, "", "%(message)s", "") == 0);
+	umask(old);
+	CHECK(stat(path_of("new.log"), &st) == 0 &&
+	    (st.st_mode & 07777) == 0644);
 }
 
 static void
@@ -735,6 +768,7 @@ main(void)
 	test_render_formats();
 	test_stream();
 	test_file();
+	test_file_safety();
 	test_reopen();
 	test_levels();
 	test_syntax();
