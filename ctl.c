@@ -476,7 +476,8 @@ cli_call(struct cli_args *a, struct jw *w, const struct cli_table *t)
 		    CTL_MAX_BODY);
 	if (a->user != NULL) {
 		if (a->passwd == NULL) {
-			if ((r = cli_prompt("Control Password: ", pw,
+			if ((r = a->pwfile != NULL ? cli_pwfile(a->pwfile, pw,
+			    sizeof(pw)) : cli_prompt("Control Password: ", pw,
 			    sizeof(pw))) != 0)
 				return r;
 			a->passwd = pw;
@@ -562,14 +563,20 @@ cli_params_client(struct cli_parser *p, struct jw *w)
 	const char *o[3];
 	int i, r;
 
+	const char *pwfile = p->val[6] != NULL && *p->val[6] != '\0' ?
+	    p->val[6] : NULL;
+
 	for (i = 0; i < 3; i++)		/* empty counts as absent */
 		o[i] = p->val[i + 1] != NULL && *p->val[i + 1] != '\0' ?
 		    p->val[i + 1] : NULL;
+	if (o[1] != NULL && pwfile != NULL)
+		return cli_usage(p, "argument --pwfile: not allowed with "
+		    "argument --passwd");
 	if (strncmp(p->pos[0], "ws://", 5) != 0 &&
 	    strncmp(p->pos[0], "wss://", 6) != 0)
 		return cli_check("ValueError: Invalid target URL scheme: %s",
 		    p->pos[0]);
-	if (o[0] == NULL && o[1] != NULL)
+	if (o[0] == NULL && (o[1] != NULL || pwfile != NULL))
 		return cli_check("ValueError: Authentication required but "
 		    "username empty");
 	if (o[2] != NULL && cli_abspath(o[2], cacerts, sizeof(cacerts)) < 0)
@@ -577,7 +584,8 @@ cli_params_client(struct cli_parser *p, struct jw *w)
 	if (o[2] != NULL)
 		o[2] = cacerts;
 	if (o[0] != NULL && o[1] == NULL) {
-		if ((r = cli_prompt("Client Password: ", pw, sizeof(pw))) != 0)
+		if ((r = pwfile != NULL ? cli_pwfile(pwfile, pw, sizeof(pw)) :
+		    cli_prompt("Client Password: ", pw, sizeof(pw))) != 0)
 			return r;
 		o[1] = pw;
 	}
@@ -592,7 +600,7 @@ cli_params_client(struct cli_parser *p, struct jw *w)
 static const struct ew_opt cli_h[] = { { "help", 0 } };
 static const struct ew_opt cli_client_opts[] = { { "help", 0 },
     { "user", 1 }, { "passwd", 1 }, { "cacerts", 1 }, { "insecure", 0 },
-    { "pin", 1 } };
+    { "pin", 1 }, { "pwfile", 1 } };
 
 #define CLI_N(a)	(int)(sizeof(a) / sizeof(a[0]))
 #define CLI_OPTS(a)	.opts = a, .nopts = CLI_N(a)
@@ -606,7 +614,7 @@ static const struct cli_cmd cli_iftypes[] = {
 	    CLI_OPTS(cli_h), .npos = 1, .table = &cli_ports,
 	    .params = cli_params_dev },
 	{ .name = "client", .method = "addPort", .usage = "[-h] [--user USER] "
-	    "[--passwd PASSWD] [--cacerts CACERTS] [--insecure] "
+	    "[--passwd PASSWD | --pwfile FILE] [--cacerts CACERTS] [--insecure] "
 	    "[--pin sha256//BASE64] target",
 	    .help = "Connect to a ws:// or wss:// URL.",
 	    CLI_OPTS(cli_client_opts), .npos = 1, .table = &cli_ports,
@@ -714,8 +722,9 @@ static const struct cli_cmd cli_cmds[] = {
 	    .table = &cli_fdb }
 };
 
-/* Global options: empty --ctluser or --ctlpasswd counts as absent. */
-static void
+/* Global options: empty --ctluser, --ctlpasswd or --ctlpwfile counts
+ * as absent; a password both given and in a file is refused. */
+static int
 cli_globals(const struct cli_parser *p, struct cli_args *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -724,19 +733,26 @@ cli_globals(const struct cli_parser *p, struct cli_args *a)
 		a->user = p->val[2];
 		if (p->val[3] != NULL && *p->val[3] != '\0')
 			a->passwd = p->val[3];
+		if (p->val[6] != NULL && *p->val[6] != '\0')
+			a->pwfile = p->val[6];
 	}
 	a->sslcert = p->val[4];
 	a->insecure = p->val[5] != NULL;
+	if (a->passwd != NULL && a->pwfile != NULL)
+		return cli_usage(p, "argument --ctlpwfile: not allowed with "
+		    "argument --ctlpasswd");
+	return CLI_GO;
 }
 
 static const struct ew_opt cli_global_opts[] = { { "help", 0 },
     { "ctlurl", 1 }, { "ctluser", 1 }, { "ctlpasswd", 1 },
-    { "ctlsslcert", 1 }, { "ctlinsecure", 0 } };
+    { "ctlsslcert", 1 }, { "ctlinsecure", 0 }, { "ctlpwfile", 1 } };
 
 static const struct cli_cmd cli_top = {
 	.name = "etherws ctl", .subs = cli_cmds, .nsubs = CLI_N(cli_cmds),
 	.usage = "[-h] [--ctlurl CTLURL] [--ctluser CTLUSER] [--ctlpasswd "
-	    "CTLPASSWD] [--ctlsslcert CTLSSLCERT] [--ctlinsecure] {addport,"
+	    "CTLPASSWD] [--ctlpwfile FILE] [--ctlsslcert CTLSSLCERT] "
+	    "[--ctlinsecure] {addport,"
 	    "setport,delport,listport,setif,listif,listfdb} ...",
 	.help = "Control a running etherws switch (default --ctlurl "
 	    CLI_DEFAULT_URL ").", CLI_OPTS(cli_global_opts), .npos = 1
@@ -765,8 +781,8 @@ cli_run(const struct cli_cmd *c, const char *prog, char **argv, int argc,
 	p.idx = idx;
 	if ((r = cli_parse(&p)) != CLI_GO)
 		return r;
-	if (c == &cli_top)
-		cli_globals(&p, a);
+	if (c == &cli_top && (r = cli_globals(&p, a)) != CLI_GO)
+		return r;
 	if (c->nsubs > 0) {
 		if ((sub = cli_choose(&p, c == &cli_top ? "command" :
 		    "iftype")) == NULL)

@@ -124,6 +124,36 @@ cli_prompt(const char *prompt, char *buf, size_t cap)
 	return CLI_RUNTIME;
 }
 
+int
+cli_pwfile(const char *path, char *buf, size_t cap)
+{
+	char file[CRED_FILE_MAX + 1], err[CLI_ERRLEN];
+	size_t len, n;
+	int rc;
+
+	rc = ew_file_read(path, file, CRED_FILE_MAX, &len);
+	if (rc < 0) {
+		ew_file_error(rc, path, CRED_FILE_MAX, err, sizeof(err));
+		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
+		return CLI_RUNTIME;
+	}
+	for (n = 0; n < len && file[n] != '\n'; n++)
+		continue;
+	if (n > 0 && file[n - 1] == '\r')
+		n--;
+	rc = n < cap;
+	if (rc) {
+		memcpy(buf, file, n);
+		buf[n] = '\0';
+	}
+	explicit_bzero(file, sizeof(file));
+	if (rc)
+		return 0;
+	ew_print_error("Internal error", EW_INTERNAL_ERROR,
+	    "ValueError: Password too long");
+	return CLI_RUNTIME;
+}
+
 /* ------------------------------------------------------------------ */
 /* Transport */
 

@@ -47,10 +47,14 @@
 #define OUT_CTRL_SLACK		65536	/* control frames past the tx cap */
 #define URL_MAX			1024	/* client URL / target text */
 #define CRED_MAX		256	/* user or password */
+#define CRED_FILE_MAX		4096	/* ctl --ctlpwfile/--pwfile, bytes */
 #define BACKOFF_MAX_S		60	/* client reconnect backoff ceiling */
 #define JSON_MAX_DEPTH		32	/* nesting of arrays/objects */
 #define JSON_MAX_TOKENS		4096	/* tokens in one control request */
 #define CLI_ERRLEN		512	/* ctl: one error text */
+#define CTLALLOW_MAX		1024	/* uids --ctlallow may stand for */
+#define ACCOUNTS_FILE_MAX	(4 * 1024 * 1024) /* /etc/passwd, /etc/group
+					 * (--ctlallow names), bytes */
 
 /* Name resolution */
 #define DNS_TIMEOUT_MS		7500	/* client lookup (< CONNECT_TIMEOUT_MS) */

@@ -17,6 +17,7 @@
 
 #include "auth.h"
 #include "conn.h"
+#include "ctlallow.h"
 #include "fmt.h"
 #include "listen.h"
 #include "log.h"
@@ -113,7 +114,7 @@ enum {
 	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
-	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_HELP
+	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_CTLALLOW, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -123,7 +124,7 @@ static const struct ew_opt sw_opts[] = {
 	{ "ctlport", 1 }, { "ctlhtpasswd", 1 }, { "ctlsslkey", 1 },
 	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
 	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
-	{ "nooffload", 0 }, { "help", 0 },
+	{ "nooffload", 0 }, { "ctlallow", 1 }, { "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -136,7 +137,8 @@ static const char sw_usage[] =
 "                  [--ctlhtpasswd CTLHTPASSWD] [--ctlsslkey CTLSSLKEY]\n"
 "                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n"
 "                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
-"                  [--fdbmax N] [--nooffload]\n";
+"                  [--fdbmax N] [--nooffload]\n"
+"                  [--ctlallow USER|@GROUP,...]\n";
 
 static const char sw_help[] =
 "\n"
@@ -172,7 +174,10 @@ static const char sw_help[] =
 "  --queue BYTES         transmit queue of a tunnel port (default 1048576)\n"
 "  --fdbmax N            FDB entries at most (default 8192)\n"
 "  --nooffload           no TSO/GSO super-frames: taps without\n"
-"                        IFF_VNET_HDR, tunnels without them\n";
+"                        IFF_VNET_HDR, tunnels without them\n"
+"  --ctlallow USER|@GROUP,...\n"
+"                        local users besides root and the switch's own\n"
+"                        who may use the control endpoint\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
@@ -355,6 +360,7 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 		case OPT_FDBMAX: rc = parse_int_opt("fdbmax", v, &sw_conf.fdbmax);
 			break;
 		case OPT_NOOFFLOAD: sw_conf.nooffload = 1; break;
+		case OPT_CTLALLOW: sw_conf.ctlallow = v; break;
 		}
 		if (rc != 0)
 			return rc;
@@ -623,6 +629,10 @@ sw_main(int argc, char **argv)
 	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL) {
 		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
 		return 1;
+	}
+	if ((rc = ctlallow_init(sw_conf.ctlallow, err, sizeof(err))) != 0) {
+		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
+		return rc;
 	}
 	if (load_creds(sw_conf.sslkey, sw_conf.sslcert, &serve_creds) < 0 ||
 	    load_creds(sw_conf.ctlsslkey, sw_conf.ctlsslcert, &serve_ctlcreds) < 0)

@@ -164,8 +164,34 @@ check "--ctluser alone: prompt and succeed" [ $? -eq 0 ]
 check_eq "ctl prompt output" "  Port  Type  State  RX  TX  Target" "$out"
 check_eq "control prompt text" "Control Password: " "$(cat "$TMP/prompt")"
 cat "$TMP/prompt" >>"$OUT"
+# Passwords from files (--ctlpwfile, --pwfile): out of argv, where every
+# local user sees them in ps.  The first line counts, its line end not.
+umask 077
+printf '%s\n' "$CPW" >"$TMP/ctl.pw"
+printf '%s\r\nsecond line\n' "$PW" >"$TMP/alice.pw"
+printf 'nope\n' >"$TMP/bad.pw"
+umask 022
+check "ctl --ctlpwfile: served" eval \
+    'ctl a --ctlurl $cu --ctluser admin --ctlpwfile "$TMP/ctl.pw" listport >/dev/null'
+check "ctl --ctlpwfile, wrong password: 401" rc_has 1 "$E401" \
+    ctl a --ctlurl $cu --ctluser admin --ctlpwfile "$TMP/bad.pw" listport
+check "ctl --ctlpwfile missing: exit 1, cannot read" rc_has 1 \
+    "IOError: cannot read '$TMP/none.pw'" \
+    ctl a --ctlurl $cu --ctluser admin --ctlpwfile "$TMP/none.pw" listport
+check "--ctlpasswd with --ctlpwfile: usage error" rc_has 2 \
+    "argument --ctlpwfile: not allowed with argument --ctlpasswd" \
+    ctl a --ctlurl $cu --ctluser admin --ctlpasswd x --ctlpwfile \
+    "$TMP/ctl.pw" listport
+check "addport client --pwfile (CRLF, second line ignored)" \
+    add_ok --user alice --pwfile "$TMP/alice.pw" ws://10.9.0.1:8080/
+check "addport client --pwfile, wrong password: 401" rc_has 1 \
+    "Handshake status 401" ctl b addport client --user alice --pwfile \
+    "$TMP/bad.pw" ws://10.9.0.1:8080/
+check "--pwfile without --user" rc_has 2 \
+    "Authentication required but username empty" ctl b addport client \
+    --pwfile "$TMP/alice.pw" ws://10.9.0.1:8080/
 CTL401='HTTP/1.1 401 Authorization Required\r\nWWW-Authenticate: Basic realm="etherws"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
-nsx a "$PY" tests/rawio.py send 127.0.0.1 7868 'POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}' 5 >"$TMP/raw"
+nsx a "$PY" tests/rawio.py send 127.0.0.1 7868 'POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7868\r\nContent-Length: 2\r\n\r\n{}' 5 >"$TMP/raw"
 check "control: exact 401 reply" same "$CTL401"
 check "control auth does not guard the tunnel port" \
     add_ok ws://10.9.0.1:8081/

@@ -298,7 +298,7 @@ sys.stdout.flush()
 # hold the tunnel while the shell looks at listport
 sys.stdin.readline()
 s.close()
-_, r = exchange(b"GET /ctl HTTP/1.1\r\nHost: x\r\n\r\n")
+_, r = exchange(b"GET /ctl HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n")
 ok(r.startswith(b"HTTP/1.1 405 ") and b"\r\nAllow: POST\r\n" in r,
    "shared port: GET /ctl -> 405 Allow: POST", r)
 _, r = exchange(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
