@@ -243,7 +243,7 @@ sockaddr_ip(const struct sockaddr_storage *ss, uint8_t ip[16], int *port)
 
 /*
  * Host (v, n) names the address the connection came to: that address
- * (an IPv6 one in brackets), localhost, or --ctlhost as written, with
+ * (an IPv6 one in brackets), localhost, or --ctlhost if it is a name, with
  * the port it came to, which may be left out only where it is the
  * scheme's default.  After DNS rebinding a page's requests carry the
  * attacker's name here.
@@ -278,8 +278,12 @@ host_ok(const struct conn *c, const char *v, size_t n)
 		return 0;
 	memcpy(host, v, hn);
 	host[hn] = '\0';
+	/* --ctlhost as a name; an address is compared as one below (and
+	 * a wildcard, 0.0.0.0 or ::, must not pass for a name). */
 	if (ew_strcaseeq(host, hn, "localhost") ||
-	    (sw_conf.ctlhost[0] != '\0' &&
+	    (sw_conf.ctlhost[0] != '\0' && sw_conf.ctlhost[0] != '[' &&
+	    ew_pton(AF_INET, sw_conf.ctlhost, got) != 1 &&
+	    ew_pton(AF_INET6, sw_conf.ctlhost, got) != 1 &&
 	    ew_strcaseeq(host, hn, sw_conf.ctlhost)))
 		return 1;
 	if (af == AF_INET6 && host[0] == '[' && host[hn - 1] == ']') {

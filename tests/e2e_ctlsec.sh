@@ -124,6 +124,13 @@ done
 restart --ctlallow daemon
 check "--ctlallow daemon: uid nobody still refused" eval \
     '! as_nobody "$ETHERWS" ctl listport >/dev/null 2>&1'
+# "0.0.0.0 day": browsers reach local services at http://0.0.0.0:PORT/;
+# a wildcard --ctlhost is no name a Host may carry
+restart --ctlhost 0.0.0.0
+check_eq "--ctlhost 0.0.0.0: Host 0.0.0.0:7867 refused" \
+    "HTTP/1.1 403 Forbidden" "$(post "$body_list" 'Host: 0.0.0.0:7867\r\n' | status)"
+check_eq "--ctlhost 0.0.0.0: Host 127.0.0.1:7867 served" "HTTP/1.1 200 OK" \
+    "$(post "$body_list" 'Host: 127.0.0.1:7867\r\n' | status)"
 out=$(nsx a "$ETHERWS" sw --foreground --ctlport 7999 --port 8999 \
     --ctlallow nosuchuser 2>&1); rc=$?
 check_eq "--ctlallow nosuchuser: exit 2" 2 "$rc"
@@ -137,14 +144,14 @@ check_eq "--ctlallow @nosuchgroup: exit 2" 2 "$rc"
 kill -TERM "$SWPID_a"
 wait_until 5 eval '! kill -0 $SWPID_a' || die "old sw in a"
 ip netns exec "$PFX-a" "$ETHERWS" sw --foreground --ctlhost ::1 \
-    >>"$TMP/sw-a.log" 2>&1 &
+    >"$TMP/sw-v6.log" 2>&1 &
 track_pid $!
 check "ctl --ctlurl http://[::1]:7867/ctl" wait_until 5 \
     ctl a --ctlurl "http://[::1]:7867/ctl" listport
 check "uid nobody over ::1: refused" eval \
     '! as_nobody "$ETHERWS" ctl --ctlurl "http://[::1]:7867/ctl" listport >/dev/null 2>&1'
 check_not "no warning for a loopback control listener" \
-    grep -q "without --ctlhtpasswd" "$TMP/sw-a.log"
+    grep -q "without --ctlhtpasswd" "$TMP/sw-v6.log"
 ip -n "$PFX-a" link add ewv0 type veth peer name ewv1
 ip -n "$PFX-a" addr add 10.9.9.1/24 dev ewv0
 ip -n "$PFX-a" link set ewv0 up
