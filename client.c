@@ -610,12 +610,16 @@ client_answer(struct client *cl, struct port *p, const char *err)
 /* ------------------------------------------------------------------ */
 /* The client port: its frames go to and come from cl->conn while open */
 
+/* NULL once the port is closed (its client freed, p->priv NULL): the
+ * port itself lives to the end of the round, and delPort still reports
+ * it. */
 static struct conn *
 open_conn(const struct port *p)
 {
 	const struct client *cl = p->priv;
 
-	return cl->conn != NULL && !cl->conn->attempt ? cl->conn : NULL;
+	return cl != NULL && cl->conn != NULL && !cl->conn->attempt ?
+	    cl->conn : NULL;
 }
 
 static int
@@ -657,6 +661,7 @@ cl_close(struct port *p, int code)
 		conn_close(c, code);
 	}
 	client_free(cl);
+	p->priv = NULL;
 }
 
 static const struct port_ops client_port_ops = {
