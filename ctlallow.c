@@ -156,8 +156,8 @@ add_user(const char *name, size_t n, char *err, size_t errlen)
 static int
 add_group(const char *name, size_t n, char *err, size_t errlen)
 {
-	const char *l, *f, *m, *e;
-	size_t ln, fn, pos = 0;
+	const char *l, *f, *m, *e, *u;
+	size_t ln, fn, un, pos = 0;
 	uint32_t gid = 0, uid;
 	int rc, found, numeric = parse_id(name, n, &gid) == 0;
 
@@ -171,12 +171,15 @@ add_group(const char *name, size_t n, char *err, size_t errlen)
 		    "group '%.*s' in /etc/group", (int)n, name);
 		return 2;
 	}
+	/* Members by name; one /etc/passwd no longer knows is skipped. */
 	if (found && field(l, ln, 3, &m, &fn))
 		for (e = m + fn; m < e; m = f + 1) {
 			if ((f = memchr(m, ',', (size_t)(e - m))) == NULL)
 				f = e;
-			if (f > m && (rc = add_user(m, (size_t)(f - m), err,
-			    errlen)) != 0)
+			if (f > m && db_find(&passwd_db, m, (size_t)(f - m), 0,
+			    &u, &un) && field(u, un, 2, &u, &un) &&
+			    parse_id(u, un, &uid) == 0 &&
+			    (rc = add_uid(uid, err, errlen)) != 0)
 				return rc;
 		}
 	while (db_line(&passwd_db, &pos, &l, &ln))

@@ -153,7 +153,9 @@ peeruid_get(int fd, uint32_t *uid, int *loopback)
 	struct inet_diag_req_v2 r;
 	const void *la, *pa;
 	uint16_t lport, pport;
-	uint8_t buf[512] __attribute__((aligned(NLMSG_ALIGNTO)));
+	/* The message and the attributes newer kernels add unasked
+	 * (shutdown, cgroup, sockopt...); a page is plenty. */
+	uint8_t buf[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
 	size_t alen;
 	ssize_t n;
 

@@ -20,10 +20,12 @@
 need python3 setpriv
 
 ns a
+NETNS_ETC=/etc/netns/$PFX-a
+trap 'cleanup; rm -rf "$NETNS_ETC"' EXIT
 RAW="$PY tests/rawio.py"
 # as_nobody COMMAND...: in namespace a as uid/gid nobody, no groups
 as_nobody() {
-	ip netns exec "$PFX-a" setpriv --reuid=nobody --regid=nogroup \
+	ip netns exec "$PFX-a" setpriv --reuid=65534 --regid=65534 \
 	    --clear-groups "$@"
 }
 # post [HEADERS]: a listPort/addPort body with these extra header lines
@@ -124,6 +126,14 @@ done
 restart --ctlallow daemon
 check "--ctlallow daemon: uid nobody still refused" eval \
     '! as_nobody "$ETHERWS" ctl listport >/dev/null 2>&1'
+# a group of /etc/group (ip netns exec mounts /etc/netns/<ns>/group over
+# it for the switch): its members count, one /etc/passwd lacks is skipped
+mkdir -p "$NETNS_ETC" && printf 'root:x:0:\newctl:x:4242:ghostuser,nobody\n' \
+    >"$NETNS_ETC/group" || die "group file"
+restart --ctlallow @ewctl
+check "--ctlallow @ewctl (nobody a member, a stale member): served" eval \
+    'as_nobody "$ETHERWS" ctl listport >/dev/null'
+rm -rf "$NETNS_ETC"
 # "0.0.0.0 day": browsers reach local services at http://0.0.0.0:PORT/;
 # a wildcard --ctlhost is no name a Host may carry
 restart --ctlhost 0.0.0.0

@@ -9,7 +9,8 @@
 #  - a client port to ws://tunnel.test:8080/ comes up (the query is in
 #    dnsmasq's log) and pings pass;
 #  - a name only in b's hosts file works, without asking the server;
-#  - ctl --ctlurl with a name from the hosts file, and one from DNS;
+#  - ctl --ctlurl with a name from the hosts file (--ctlhost), and one
+#    from DNS (reaches the switch, which refuses a Host it does not know);
 #  - an NXDOMAIN name fails addport with gaierror -2, and "sw --host"
 #    with such a name fails at start-up with the same text;
 #  - with the server gone (dnsmasq killed: nothing answers on 53),
@@ -72,7 +73,8 @@ check "b sees its own resolv.conf" \
 
 dns_up --host-record=tunnel.test,10.9.6.1 --host-record=ctl.dns.test,127.0.0.1
 start_a 10.9.6.1
-sw b
+# the control endpoint answers a Host naming it only by --ctlhost's name
+sw b --ctlhost ctl.test
 ctl b addport tap 'ewb%d' >/dev/null || die "addport tap b"
 nsx b ip link set ewb0 address 02:00:00:00:06:0b
 nsx b ip addr add 192.168.86.2/24 dev ewb0
@@ -101,11 +103,14 @@ check_not "dnsmasq was not asked for hostsonly.test" \
     grep -q 'hostsonly' "$TMP/dnsmasq.log"
 ctl b delport 3 >/dev/null
 
-# --- ctl with a name
+# --- ctl with a name: ctl.test is --ctlhost (resolved from the hosts
+# file by the switch and by ctl); ctl.dns.test resolves (from DNS) to the
+# same address, reaches the switch, and is refused there: a Host it does
+# not know, as a browser's would be after DNS rebinding
 check "ctl --ctlurl http://ctl.test:7867/ctl (hosts) works" \
     sh -c "ip netns exec $PFX-b $ETHERWS ctl --ctlurl http://ctl.test:7867/ctl listport | grep -q ' client '"
-check "ctl --ctlurl http://ctl.dns.test:7867/ctl (DNS) works" \
-    sh -c "ip netns exec $PFX-b $ETHERWS ctl --ctlurl http://ctl.dns.test:7867/ctl listport | grep -q ' client '"
+check "ctl --ctlurl http://ctl.dns.test:7867/ctl (DNS) reaches the switch: 403" \
+    sh -c "ip netns exec $PFX-b $ETHERWS ctl --ctlurl http://ctl.dns.test:7867/ctl listport 2>&1 | grep -q 'HTTP Error 403: Forbidden'"
 ctl b --ctlurl http://nx.test:7867/ctl listport >/dev/null 2>"$TMP/err"
 check "ctl --ctlurl with an NXDOMAIN name: urlopen error -2" \
     grep -q 'URLError: <urlopen error \[Errno -2\] Name or service not known>' \
