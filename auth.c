@@ -1,8 +1,13 @@
 /*
  * auth.c - HTTP Basic auth against an Apache htpasswd file, as
  * etherws 1.3 reads it.  Only {SHA} entries count: base64(SHA-1(password)), as
- * written by "htpasswd -s".  The file is re-read whenever its identity
- * or mtime changes, so an operator can edit it while we run.
+ * written by "htpasswd -s".  The file is re-read whenever it changes, so
+ * an operator can edit it while we run: a change shows in its identity,
+ * size, mtime or ctime (the ctime, which no one can set back, catches
+ * an in-place edit whose mtime was restored).  A file read within
+ * HTPASSWD_RACY_MS of its last change is read again at the next check,
+ * since a second change in the same timestamp tick would look the same
+ * (git's "racy clean" problem).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +17,7 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "auth.h"
 #include "base64.h"
@@ -36,10 +42,10 @@ struct ht_table {
 
 struct htpasswd {
 	char		*path;
-	int		 loaded;	/* tab and the stat fields are valid */
-	dev_t		 dev;
-	ino_t		 ino;
-	struct timespec	 mtime;
+	int		 loaded;	/* tab and seen are valid */
+	struct stat	 seen;		/* the file tab was read from */
+	int		 racy;		/* read soon after a change: again */
+	uint64_t	 locked_since;	/* ms: a change waits for a lock */
 	struct ht_table	 tab;
 };
 
@@ -158,83 +164,94 @@ ht_parse(const char *buf, size_t len, struct ht_table *t)
 	return 0;
 }
 
-/* Read the whole regular file fd of size st->st_size into *bufp. */
-static int
-ht_read(int fd, const struct stat *st, char **bufp, size_t *lenp)
+static void
+ht_error(char *err, size_t errlen, int e, const char *path)
 {
-	size_t size, len = 0;
-	ssize_t r;
-	char *buf;
+	if (err == NULL || errlen == 0)
+		return;
+	ew_snprintf(err, errlen, "cannot read %s: %s", path, ew_strerror(e));
+}
 
-	if (S_ISDIR(st->st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st->st_mode))
-		return -EINVAL;
-	if (st->st_size > HTPASSWD_MAX_SIZE)
-		return -EFBIG;
-	size = (size_t)st->st_size;
-	if ((buf = malloc(size + 1)) == NULL)
-		return -ENOMEM;
-	/* Bytes appended since fstat are ignored: the next check sees them. */
-	while (len < size) {
-		r = read(fd, buf + len, size - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(buf);
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	*bufp = buf;
-	*lenp = len;
-	return 0;
+static int
+ts_eq(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
 static int
 ht_same_file(const struct htpasswd *h, const struct stat *st)
 {
-	return h->loaded && h->dev == st->st_dev && h->ino == st->st_ino &&
-	    h->mtime.tv_sec == st->st_mtim.tv_sec &&
-	    h->mtime.tv_nsec == st->st_mtim.tv_nsec;
+	const struct stat *o = &h->seen;
+
+	return h->loaded && !h->racy && o->st_dev == st->st_dev &&
+	    o->st_ino == st->st_ino && o->st_size == st->st_size &&
+	    ts_eq(&o->st_mtim, &st->st_mtim) && ts_eq(&o->st_ctim, &st->st_ctim);
 }
 
-/* Replace h's table with the contents of the locked file fd. */
+/* st changed less than HTPASSWD_RACY_MS ago (or in the future). */
 static int
-ht_reload(struct htpasswd *h, int fd, const struct stat *st)
+ht_is_racy(const struct stat *st)
+{
+	struct timespec now;
+	const struct timespec *t = &st->st_ctim;
+	int64_t ms;
+
+	if (st->st_mtim.tv_sec > t->tv_sec || (st->st_mtim.tv_sec ==
+	    t->tv_sec && st->st_mtim.tv_nsec > t->tv_nsec))
+		t = &st->st_mtim;
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return 1;
+	ms = ((int64_t)now.tv_sec - (int64_t)t->tv_sec) * 1000 +
+	    ((int64_t)now.tv_nsec - (int64_t)t->tv_nsec) / 1000000;
+	return ms < HTPASSWD_RACY_MS;
+}
+
+/* Replace h's table with the contents of fd (fstat'ed as st). */
+static int
+ht_reload(struct htpasswd *h, int fd, const struct stat *st, char *err,
+    size_t errlen)
 {
 	struct ht_table t;
 	size_t len = 0;
 	char *buf = NULL;
 	int rc;
 
-	if ((rc = ht_read(fd, st, &buf, &len)) < 0)
-		return rc;
+	if (ew_file_load_fd(fd, (size_t)st->st_size, &buf, &len) < 0) {
+		ht_error(err, errlen, errno, h->path);
+		return -1;
+	}
 	rc = ht_parse(buf, len, &t);
 	free(buf);
-	if (rc < 0)
-		return rc;
+	if (rc < 0) {
+		ht_error(err, errlen, -rc, h->path);
+		return -1;
+	}
 	ht_table_free(&h->tab);
 	h->tab = t;
-	h->dev = st->st_dev;
-	h->ino = st->st_ino;
-	h->mtime = st->st_mtim;
+	h->seen = *st;
+	h->racy = ht_is_racy(st);
 	h->loaded = 1;
 	return 0;
 }
 
-static void
-ht_error(char *err, size_t errlen, int e, const char *path)
+/*
+ * A writer that locks the file (flock LOCK_EX) is given up to
+ * HTPASSWD_LOCK_MS to finish, meanwhile the last good table serves.
+ * No longer: a local reader holding the lock must neither fail every
+ * login nor keep a revoked user valid.  1: wait, keep the table.
+ */
+static int
+ht_wait_lock(struct htpasswd *h, int fd)
 {
-	if (err == NULL || errlen == 0)
-		return;
-	if (path != NULL)
-		ew_snprintf(err, errlen, "cannot read %s: %s", path,
-		    ew_strerror(e));
-	else
-		ew_snprintf(err, errlen, "%s", ew_strerror(e));
+	uint64_t now;
+
+	if (!h->loaded || flock(fd, LOCK_SH | LOCK_NB) == 0 ||
+	    errno != EWOULDBLOCK)
+		return 0;
+	now = ew_now_ms();
+	if (h->locked_since == 0)
+		h->locked_since = now;
+	return now - h->locked_since < HTPASSWD_LOCK_MS;
 }
 
 /*
@@ -246,22 +263,26 @@ static int
 ht_refresh(struct htpasswd *h, char *err, size_t errlen)
 {
 	struct stat st;
+	size_t size;
 	int fd, rc = 0;
 
-	/* O_NONBLOCK: a FIFO put in the file's place must not hang us. */
-	fd = open(h->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = ew_file_open(h->path, HTPASSWD_MAX_SIZE, &size);
 	if (fd < 0) {
-		ht_error(err, errlen, errno, h->path);
-		rc = -1;
-	} else if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
-		ht_error(err, errlen, errno, NULL);
+		if (err != NULL)
+			ew_file_why(fd, h->path, HTPASSWD_MAX_SIZE, err,
+			    errlen);
 		rc = -1;
 	} else if (fstat(fd, &st) < 0) {
 		ht_error(err, errlen, errno, h->path);
 		rc = -1;
-	} else if (!ht_same_file(h, &st) && (rc = ht_reload(h, fd, &st)) < 0) {
-		ht_error(err, errlen, -rc, h->path);
+	} else if (st.st_size > HTPASSWD_MAX_SIZE) {	/* grew since */
+		if (err != NULL)
+			ew_file_why(EW_FILE_TOOBIG, h->path,
+			    HTPASSWD_MAX_SIZE, err, errlen);
 		rc = -1;
+	} else if (!ht_same_file(h, &st) && !ht_wait_lock(h, fd)) {
+		h->locked_since = 0;
+		rc = ht_reload(h, fd, &st, err, errlen);
 	}
 	if (fd >= 0)
 		close(fd);	/* also drops the lock */

@@ -8,9 +8,9 @@
 
 struct htpasswd;	/* opaque */
 /*
- * Load path (made absolute by the caller; copied).  Returns NULL with
- * err filled ("IOError: [Errno 2] No such file or directory: '/x'") if
- * it cannot be opened, locked or read.  Free with htpasswd_free.
+ * Load path (made absolute by the caller; copied): a regular file of at
+ * most HTPASSWD_MAX_SIZE bytes.  Returns NULL with err filled (util.h's
+ * ew_file_error words) if it cannot be read.  Free with htpasswd_free.
  */
 struct htpasswd *htpasswd_open(const char *path, char *err, size_t errlen);
 void htpasswd_free(struct htpasswd *);
@@ -19,9 +19,12 @@ void htpasswd_free(struct htpasswd *);
  * scheme case-insensitive.  Returns 1 if user:password matches a {SHA}
  * entry, 0 otherwise (missing/bad header, unknown user, wrong password,
  * user or password of CRED_MAX bytes or more, or the file could not be
- * re-read).  Re-reads the file first when its inode, device or mtime
- * changed, under flock(LOCK_SH|LOCK_NB); a lock or read failure fails
- * this check.  value need not be NUL-terminated.
+ * re-read).  Re-reads the file first when it changed (identity, size,
+ * mtime or ctime; or it was read within HTPASSWD_RACY_MS of a change);
+ * a read failure fails this check.  A changed file that a writer holds
+ * flock()ed is read once the lock is gone, or after HTPASSWD_LOCK_MS
+ * regardless; meanwhile the last table serves.  Never blocks.  value
+ * need not be NUL-terminated.
  */
 int htpasswd_check(struct htpasswd *, const char *value, size_t len);
 /* Build "Basic base64(user:pass)" into out (NUL-terminated); returns the

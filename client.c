@@ -298,7 +298,17 @@ client_proxy_reply(struct conn *c)
 		client_failed(c->owner, c->err);
 		return;
 	}
-	/* Nothing may follow the proxy's answer before our upgrade. */
+	/* Nothing may follow the proxy's answer before our upgrade: the
+	 * server speaks only after it, and (wss) only inside TLS.  Bytes
+	 * here are the proxy's own, which must not pass for the server's
+	 * 101 (a forged X-Etherws-Offload, say). */
+	if (c->inlen > (size_t)r) {
+		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
+		    "bytes after the CONNECT response (proxy %s:%d)",
+		    cl->proxy_host, cl->proxy_port);
+		client_failed(c->owner, c->err);
+		return;
+	}
 	in_consume(c, (size_t)r);
 	tunnel_open(c);
 }
@@ -659,12 +669,14 @@ client_answer(struct client *cl, struct port *p, const char *err)
 /* ------------------------------------------------------------------ */
 /* The client port: its frames go to and come from cl->conn while open */
 
+/* NULL once the port is closed (its client freed, p->priv NULL): the
+ * port itself lives to the end of the round, and delPort still reports
+ * it. */
 static struct conn *
 open_conn(const struct port *p)
 {
 	const struct client *cl = p->priv;
 
-	/* NULL once deleted: delPort's reply reads the port after close */
 	return cl != NULL && cl->conn != NULL && !cl->conn->attempt ?
 	    cl->conn : NULL;
 }

@@ -537,7 +537,8 @@ cli_call(struct cli_args *a, struct jw *w, const struct cli_table *t)
 		    "control endpoint's limit", CTL_MAX_BODY);
 	if (a->user != NULL) {
 		if (a->passwd == NULL) {
-			if ((r = cli_prompt("Control Password: ", pw,
+			if ((r = a->pwfile != NULL ? cli_pwfile("ctlpwfile",
+			    a->pwfile, pw, sizeof(pw)) : cli_prompt("Control Password: ", pw,
 			    sizeof(pw))) != 0)
 				return r;
 			a->passwd = pw;
@@ -621,24 +622,32 @@ static int
 cli_params_client(struct cli_parser *p, struct jw *w)
 {
 	char pw[CRED_MAX], cacerts[PATH_MAX];
-	const char *o[3];
+	const char *o[3], *pwfile;
 	int i, r;
 
+	pwfile = p->val[6] != NULL && *p->val[6] != '\0' ? p->val[6] : NULL;
 	for (i = 0; i < 3; i++)		/* empty counts as absent */
 		o[i] = p->val[i + 1] != NULL && *p->val[i + 1] != '\0' ?
 		    p->val[i + 1] : NULL;
+	if (o[1] != NULL && pwfile != NULL)
+		return cli_usage(p, "argument --pwfile: not allowed with "
+		    "argument --passwd");
 	if (strncmp(p->pos[0], "ws://", 5) != 0 &&
 	    strncmp(p->pos[0], "wss://", 6) != 0)
 		return cli_check(p, "invalid URL %s: a client port's URL "
 		    "starts with ws:// or wss://", p->pos[0]);
 	if (o[0] == NULL && o[1] != NULL)
 		return cli_check(p, "--passwd needs --user");
+	if (o[0] == NULL && pwfile != NULL)
+		return cli_check(p, "--pwfile needs --user");
 	if (o[2] != NULL && cli_abspath(o[2], cacerts, sizeof(cacerts)) < 0)
 		return cli_check(p, "invalid --cacerts %s: path too long", o[2]);
 	if (o[2] != NULL)
 		o[2] = cacerts;
 	if (o[0] != NULL && o[1] == NULL) {
-		if ((r = cli_prompt("Client Password: ", pw, sizeof(pw))) != 0)
+		if ((r = pwfile != NULL ? cli_pwfile("pwfile", pwfile, pw,
+		    sizeof(pw)) :
+		    cli_prompt("Client Password: ", pw, sizeof(pw))) != 0)
 			return r;
 		o[1] = pw;
 	}
@@ -654,7 +663,7 @@ cli_params_client(struct cli_parser *p, struct jw *w)
 static const struct ew_opt cli_h[] = { { "help", 0 } };
 static const struct ew_opt cli_client_opts[] = { { "help", 0 },
     { "user", 1 }, { "passwd", 1 }, { "cacerts", 1 }, { "insecure", 0 },
-    { "pin", 1 } };
+    { "pin", 1 }, { "pwfile", 1 } };
 
 #define CLI_N(a)	(int)(sizeof(a) / sizeof(a[0]))
 #define CLI_OPTS(a)	.opts = a, .nopts = CLI_N(a)
@@ -668,7 +677,7 @@ static const struct cli_cmd cli_iftypes[] = {
 	    CLI_OPTS(cli_h), .npos = 1, .table = &cli_ports,
 	    .params = cli_params_dev },
 	{ .name = "client", .method = "addPort", .usage = "[-h] [--user USER] "
-	    "[--passwd PASSWD] [--cacerts CACERTS] [--insecure] "
+	    "[--passwd PASSWD | --pwfile FILE] [--cacerts CACERTS] [--insecure] "
 	    "[--pin sha256//BASE64] target",
 	    .help = "Connect to a ws:// or wss:// URL (the switch retries "
 	    "with backoff\nonce it was up; the first attempt's failure fails "
@@ -677,6 +686,8 @@ static const struct cli_cmd cli_iftypes[] = {
 	    "  --user USER           Basic auth user for the server\n"
 	    "  --passwd PASSWD       its password (prompted for when --user "
 	    "comes alone)\n"
+	    "  --pwfile FILE         read that password from the first line of "
+	    "FILE\n"
 	    "  --cacerts CACERTS     CA file to verify a wss:// server (default"
 	    ":\n                        the system bundle)\n"
 	    "  --insecure            do not verify the wss:// server\n"
@@ -800,8 +811,9 @@ static const struct cli_cmd cli_cmds[] = {
 	    .table = &cli_fdb }
 };
 
-/* Global options: empty --ctluser or --ctlpasswd counts as absent. */
-static void
+/* Global options: empty --ctluser, --ctlpasswd or --ctlpwfile counts
+ * as absent; a password both given and in a file is refused. */
+static int
 cli_globals(const struct cli_parser *p, struct cli_args *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -810,21 +822,28 @@ cli_globals(const struct cli_parser *p, struct cli_args *a)
 		a->user = p->val[2];
 		if (p->val[3] != NULL && *p->val[3] != '\0')
 			a->passwd = p->val[3];
+		if (p->val[7] != NULL && *p->val[7] != '\0')
+			a->pwfile = p->val[7];
 	}
 	a->sslcert = p->val[4];
 	a->insecure = p->val[5] != NULL;
 	a->json = p->val[6] != NULL;
+	if (a->passwd != NULL && a->pwfile != NULL)
+		return cli_usage(p, "argument --ctlpwfile: not allowed with "
+		    "argument --ctlpasswd");
+	return CLI_GO;
 }
 
 static const struct ew_opt cli_global_opts[] = { { "help", 0 },
     { "ctlurl", 1 }, { "ctluser", 1 }, { "ctlpasswd", 1 },
-    { "ctlsslcert", 1 }, { "ctlinsecure", 0 }, { "json", 0 } };
+    { "ctlsslcert", 1 }, { "ctlinsecure", 0 }, { "json", 0 },
+    { "ctlpwfile", 1 } };
 
 static const struct cli_cmd cli_top = {
 	.name = "etherws ctl", .subs = cli_cmds, .nsubs = CLI_N(cli_cmds),
 	.usage = "[-h] [--ctlurl CTLURL] [--ctluser CTLUSER] [--ctlpasswd "
-	    "CTLPASSWD] [--ctlsslcert CTLSSLCERT] [--ctlinsecure] [--json] "
-	    "{addport,"
+	    "CTLPASSWD] [--ctlpwfile FILE] [--ctlsslcert CTLSSLCERT] "
+	    "[--ctlinsecure] [--json] {addport,"
 	    "setport,delport,listport,showport,setif,listif,listfdb} ...",
 	.help = "Control a running etherws switch over its JSON-RPC control "
 	    "endpoint.\nExit status: 0 done, 1 the switch refused or did not "
@@ -836,6 +855,8 @@ static const struct cli_cmd cli_top = {
 	"  --ctluser CTLUSER     Basic auth user (for sw --ctlhtpasswd)\n"
 	"  --ctlpasswd CTLPASSWD its password (prompted for when --ctluser "
 	"comes\n                        alone)\n"
+	"  --ctlpwfile FILE      read that password from the first line of "
+	"FILE\n                        (keeps it out of the command line)\n"
 	"  --ctlsslcert CTLSSLCERT\n"
 	"                        CA file to verify an https:// switch "
 	"(default:\n                        the system bundle)\n"
@@ -868,8 +889,8 @@ cli_run(const struct cli_cmd *c, const char *prog, char **argv, int argc,
 	p.idx = idx;
 	if ((r = cli_parse(&p)) != CLI_GO)
 		return r;
-	if (c == &cli_top)
-		cli_globals(&p, a);
+	if (c == &cli_top && (r = cli_globals(&p, a)) != CLI_GO)
+		return r;
 	if (c->nsubs > 0) {
 		if ((sub = cli_choose(&p, c == &cli_top ? "command" :
 		    "iftype")) == NULL)

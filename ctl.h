@@ -26,7 +26,8 @@ struct tls_anchors;
 struct cli_args {
 	const char	*url;
 	const char	*user;		/* NULL: no Authorization */
-	const char	*passwd;	/* NULL: prompt */
+	const char	*passwd;	/* NULL: pwfile, else prompt */
+	const char	*pwfile;	/* --ctlpwfile */
 	const char	*sslcert;
 	int		 insecure;
 	int		 json;		/* --json: the result as JSON */
@@ -49,6 +50,11 @@ struct cli_io {
 /* Prompt for a password into buf (/dev/tty without echo, else a line
  * from stdin): 0, or an exit status after printing why. */
 int cli_prompt(const char *prompt, char *buf, size_t cap);
+/* The first line of the file path (at most CRED_FILE_MAX bytes, a
+ * regular file), its line end dropped, as a password into buf: 0, or an
+ * exit status after printing why ("etherws ctl: error: --<opt> ...").
+ * Keeps passwords out of argv. */
+int cli_pwfile(const char *opt, const char *path, char *buf, size_t cap);
 /* Replace control characters, which a server should never send. */
 void cli_sanitize(char *s);
 /* One request/response exchange with a->url (auth: an Authorization

@@ -129,6 +129,37 @@ cli_prompt(const char *prompt, char *buf, size_t cap)
 	return CLI_RUNTIME;
 }
 
+int
+cli_pwfile(const char *opt, const char *path, char *buf, size_t cap)
+{
+	char file[CRED_FILE_MAX + 1], err[CLI_ERRLEN];
+	size_t len, n;
+	int rc;
+
+	/* The operator's own file: why it cannot be read is told. */
+	rc = ew_file_read(path, file, CRED_FILE_MAX, &len);
+	if (rc < 0) {
+		ew_file_why(rc, path, CRED_FILE_MAX, err, sizeof(err));
+		ew_dprintf(2, "etherws ctl: error: --%s: %s\n", opt, err);
+		return CLI_RUNTIME;
+	}
+	for (n = 0; n < len && file[n] != '\n'; n++)
+		continue;
+	if (n > 0 && file[n - 1] == '\r')
+		n--;
+	rc = n < cap;
+	if (rc) {
+		memcpy(buf, file, n);
+		buf[n] = '\0';
+	}
+	explicit_bzero(file, sizeof(file));
+	if (rc)
+		return 0;
+	ew_dprintf(2, "etherws ctl: error: --%s: the password in %s (its "
+	    "first line) is over %zu bytes\n", opt, path, cap - 1);
+	return CLI_RUNTIME;
+}
+
 /* ------------------------------------------------------------------ */
 /* Transport */
 
@@ -360,6 +391,25 @@ cli_tls_close(struct cli_io *io)
 }
 
 /* Connect io to the control URL.  0, or -1 with io->err set. */
+/* A file option ctl reads: 0, or -1 with io->err saying why not. */
+static int
+cli_file_check(struct cli_io *io, const char *opt, const char *path)
+{
+	size_t size;
+	int fd, n, e;
+
+	if ((fd = ew_file_open(path, TLS_FILE_MAX, &size)) >= 0) {
+		close(fd);
+		return 0;
+	}
+	e = errno;
+	n = ew_snprintf(io->err, sizeof(io->err), "--%s: ", opt);
+	errno = e;
+	ew_file_why(fd, path, TLS_FILE_MAX, io->err + n,
+	    sizeof(io->err) - (size_t)n);
+	return -1;
+}
+
 static int
 cli_open(struct cli_io *io, const struct url *u, const struct cli_args *a)
 {
@@ -376,7 +426,11 @@ cli_open(struct cli_io *io, const struct url *u, const struct cli_args *a)
 		return cli_fail(io, "invalid --ctlurl %s: must be "
 		    "http[s]://HOST[:PORT]/PATH", io->url);
 	/* --ctlsslcert, else the system bundle; none if insecure.  SNI
-	 * and name check: u->host (tls_client_new). */
+	 * and name check: u->host (tls_client_new).  The operator's own
+	 * file: why it cannot be read is told (pem.c says less). */
+	if (!a->insecure && a->sslcert != NULL && cli_file_check(io,
+	    "ctlsslcert", a->sslcert) < 0)
+		return -1;
 	if (!a->insecure && (io->ta = tls_anchors_new(a->sslcert != NULL ?
 	    a->sslcert : TLS_SYSTEM_CA, io->err, sizeof(io->err))) == NULL)
 		return -1;
@@ -455,6 +509,10 @@ cli_http_error(struct cli_io *io, const struct http_msg *m)
 		hint = " (--ctluser and --ctlpasswd)";
 	else if (m->status == 404)
 		hint = " (is the path the switch's --ctlpath?)";
+	else if (m->status == 403)
+		hint = " (the switch serves root, its own user and those sw "
+		    "--ctlallow names, with a Host of its address, localhost or "
+		    "--ctlhost)";
 	return cli_fail(io, "%s answered HTTP %d %s%s", io->url, m->status,
 	    reason, hint);
 }

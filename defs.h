@@ -25,6 +25,8 @@
 #define LOOP_HOLD_MS		10000	/* a blocked port's loop gone this long */
 #define MAC_MOVE_HOLD_MS	2000	/* a learned MAC stays put this long */
 #define STORM_DEFAULT		20000	/* flooded frames/s per port (--stormlimit) */
+#define AGEOUT_MAX_S		31536000 /* --ageout at most: a year */
+#define KEEPALIVE_MAX_S		86400	/* --keepalive at most: a day */
 #define IFNAME_MAX		16	/* IFNAMSIZ incl. NUL */
 #define MTU_MIN			576	/* ctl setif --mtu, as etherws 1.3 */
 #define MTU_MAX			65535	/* setif mtu: Linux's largest */
@@ -50,10 +52,14 @@
 #define FORWARDED_MAX		32	/* Forwarded/X-Forwarded-For hops read */
 #define URL_MAX			1024	/* client URL / target text */
 #define CRED_MAX		256	/* user or password */
+#define CRED_FILE_MAX		4096	/* ctl --ctlpwfile/--pwfile, bytes */
 #define BACKOFF_MAX_S		60	/* client reconnect backoff ceiling */
 #define JSON_MAX_DEPTH		32	/* nesting of arrays/objects */
 #define JSON_MAX_TOKENS		4096	/* tokens in one control request */
 #define CLI_ERRLEN		512	/* ctl: one error text */
+#define CTLALLOW_MAX		1024	/* uids --ctlallow may stand for */
+#define ACCOUNTS_FILE_MAX	(4 * 1024 * 1024) /* /etc/passwd, /etc/group
+					 * (--ctlallow names), bytes */
 
 /* Name resolution */
 #define DNS_TIMEOUT_MS		7500	/* client lookup (< CONNECT_TIMEOUT_MS) */
@@ -71,6 +77,10 @@
 /* Files */
 #define HTPASSWD_MAX_SIZE	(1024 * 1024)	/* file bytes; over = failure */
 #define HTPASSWD_MAX_ENTRIES	16384		/* {SHA} lines; over = failure */
+#define HTPASSWD_RACY_MS	2000	/* read this soon after a change:
+					 * read again (timestamp ticks) */
+#define HTPASSWD_LOCK_MS	1000	/* a changed file locked by a writer
+					 * (flock): the old table this long */
 #define TLS_FILE_MAX		(4 * 1024 * 1024) /* PEM file bytes */
 #define TLS_DN_MAX		4096	/* an anchor's subject DN, bytes */
 #define TLS_LEAF_MAX		16384	/* server leaf certificate, bytes */

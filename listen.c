@@ -25,6 +25,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "peeruid.h"
 #include "serve.h"
 #include "switch.h"
 #include "util.h"
@@ -128,6 +129,12 @@ listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
 	}
 	ls->next = listeners;
 	listeners = ls;
+	if (ctl && serve_ctlauth == NULL && !peeruid_loopback(sa)) {
+		conn_addr_text(sa, ip, sizeof(ip), full, sizeof(full));
+		log_msg(EW_LOG_WARNING, "control endpoint on %s without "
+		    "--ctlhtpasswd: whoever reaches it there drives the switch",
+		    full);
+	}
 	return 0;
 fail:
 	e = errno;

@@ -191,13 +191,19 @@ log_prio(int level)
 	return LOG_DEBUG;
 }
 
+/*
+ * Root writes here: a symbolic link planted in the file's place is
+ * refused (O_NOFOLLOW), a FIFO does not stall the open or the writes
+ * (O_NONBLOCK), and a new file is 0644 whatever the umask (Python's
+ * 0666 would be world-writable under umask 000).
+ */
 int
 log_open_file(const char *path, int trunc)
 {
 	int fd, fd2;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY |
-	    (trunc ? O_TRUNC : 0), 0666);
+	    O_NOFOLLOW | O_NONBLOCK | (trunc ? O_TRUNC : 0), 0644);
 	if (fd >= 0 && fd <= 2) {
 		fd2 = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		close(fd);

@@ -33,8 +33,9 @@ extern uint64_t (*log_now_ms)(void);
  * Reads the fileConfig subset (etherws.8) from path and makes it the
  * configuration (a FileHandler's file is opened, relative names taken
  * from the current directory).  Returns 0, 1 on an I/O error (err:
- * "IOError: [Errno N] ...") or 2 when the content is refused (err:
- * "ValueError: ..." naming the part); on error nothing changes.
+ * "cannot read <path>: <why>", "cannot open <log file>: <why>") or 2
+ * when the content is refused (err: "line N: ...", "no section [x]",
+ * naming the part); on error nothing changes.
  */
 int log_config_file(const char *path, char *err, size_t errlen);
 /* Sets the etherws logger's level (--debug); a handler level still

@@ -7,7 +7,6 @@
  * a refused file changes nothing.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -708,7 +707,7 @@ handler_load(struct lcfg *c, const char *name, const char *flist,
 	if (do_open && h->kind == LH_FILE &&
 	    (h->fd = log_open_file(h->path, trunc)) < 0) {
 		cerr(c, "cannot open %s: %s", h->path,
-		    ew_strerror(errno));
+		    ew_nofollow_strerror(errno));
 		return 1;
 	}
 	return 0;
@@ -862,43 +861,26 @@ log_config_file(const char *path, char *err, size_t errlen)
 	struct log_handler h;
 	struct lcfg *c;
 	size_t len = 0;
-	ssize_t r = 0;
-	int fd, rc, level = EW_LOG_WARNING;
+	int rc, level = EW_LOG_WARNING;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ew_snprintf(err, errlen, "cannot open %s: %s", path,
-		    ew_strerror(errno));
-		return 1;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		close(fd);
 		ew_snprintf(err, errlen, "out of memory");
 		return 1;
 	}
 	c->err = err;
 	c->errlen = errlen;
-	while (len <= LOG_CONF_MAX) {
-		r = read(fd, c->buf + len, LOG_CONF_MAX + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	if (r < 0) {
-		ew_snprintf(err, errlen, "cannot read %s: %s", path,
-		    ew_strerror(errno));
-		rc = 1;
-	} else if (len > LOG_CONF_MAX)
+	rc = ew_file_read(path, c->buf, LOG_CONF_MAX, &len);
+	if (rc == EW_FILE_TOOBIG)
 		rc = cerr(c, "larger than %d bytes: '%s'",
 		    LOG_CONF_MAX, path);
-	else {
+	else if (rc < 0) {
+		ew_file_why(rc, path, LOG_CONF_MAX, err, errlen);
+		rc = 1;
+	} else {
 		c->buf[len] = '\0';
 		if ((rc = ini_parse(c, len)) == 0)
 			rc = log_conf(c, &h, &level);
 	}
-	close(fd);
 	free(c);
 	if (rc != 0)
 		return rc;

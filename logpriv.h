@@ -39,8 +39,9 @@ struct log_fmt_dir {
 /* Parses the directive at f (f[0] == '%', f[1] == '('): returns its
  * length, or 0 when it is malformed. */
 size_t log_fmt_dir(const char *f, struct log_fmt_dir *d);
-/* Opens a log file for appending; never as fd 0-2, which the daemon
- * points at /dev/null when it detaches.  The fd, or -1. */
+/* Opens a log file for appending (never through a symbolic link, new
+ * files 0644); never as fd 0-2, which the daemon points at /dev/null
+ * when it detaches.  The fd, or -1 (errno). */
 int log_open_file(const char *path, int trunc);
 /* Installs *h (copied; a FileHandler's file already open) as the one
  * handler and level as the etherws logger's level; closes the previous

@@ -5,12 +5,8 @@
  * buffers that held key material are wiped before they are freed.
  * The certificate checks of a client connection are in x509.c.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include "defs.h"
 #include "fmt.h"
@@ -118,66 +114,14 @@ pem_append(void *ctx, const void *src, size_t len)
 static uint8_t *
 read_file(const char *path, size_t *lenp, char *err, size_t errlen)
 {
-	uint8_t *buf = NULL, *nb;
-	size_t len = 0, cap = 0;
-	ssize_t r;
-	int fd, e;
+	char *buf;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto ioerr;
-	for (;;) {
-		if (len == cap) {
-			if (cap > TLS_FILE_MAX) {
-				close(fd);
-				wipe(buf, len);
-				free(buf);
-				set_err(err, errlen, "file too large", path);
-				return NULL;
-			}
-			cap = cap ? cap * 2 : 65536;
-			nb = malloc(cap);
-			if (nb == NULL) {
-				errno = ENOMEM;
-				goto ioerr_close;
-			}
-			if (buf != NULL) {
-				memcpy(nb, buf, len);
-				wipe(buf, len);
-				free(buf);
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto ioerr_close;
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (len > TLS_FILE_MAX) {
-		wipe(buf, len);
-		free(buf);
-		set_err(err, errlen, "file too large", path);
+	if ((rc = ew_file_load(path, TLS_FILE_MAX, &buf, lenp)) < 0) {
+		ew_file_error(rc, path, TLS_FILE_MAX, err, errlen);
 		return NULL;
 	}
-	*lenp = len;
-	return buf;
-ioerr_close:
-	e = errno;
-	close(fd);
-	if (buf != NULL) {
-		wipe(buf, len);
-		free(buf);
-	}
-	errno = e;
-ioerr:
-	ew_snprintf(err, errlen, "cannot open %s: %s", path,
-		    ew_strerror(errno));
-	return NULL;
+	return (uint8_t *)buf;
 }
 
 /*
@@ -192,15 +136,16 @@ pem_load(const char *path, struct pem_file *pf, char *err, size_t errlen)
 {
 	br_pem_decoder_context pc;
 	uint8_t *buf;
-	size_t len, i, j, off, k;
+	size_t len, got, i, j, off, k;
 	int inobj = 0, pass, ev;
 	const uint8_t *p;
 	struct pem_obj *no;
 
 	memset(pf, 0, sizeof(*pf));
-	buf = read_file(path, &len, err, errlen);
+	buf = read_file(path, &got, err, errlen);
 	if (buf == NULL)
 		return -1;
+	len = got;	/* wiped whole at the end, CRs dropped or not */
 	for (i = j = 0; i < len; i++)
 		if (buf[i] != '\r')
 			buf[j++] = buf[i];
@@ -249,14 +194,14 @@ pem_load(const char *path, struct pem_file *pf, char *err, size_t errlen)
 		set_err(err, errlen, "bad PEM (unterminated object)", path);
 		goto fail_set;
 	}
-	wipe(buf, len);
+	wipe(buf, got);
 	free(buf);
 	wipe(&pc, sizeof(pc));
 	return 0;
 fail:
 	ew_snprintf(err, errlen, "%s: out of memory", path);
 fail_set:
-	wipe(buf, len);
+	wipe(buf, got);
 	free(buf);
 	wipe(&pc, sizeof(pc));
 	pem_file_free(pf);

@@ -5,17 +5,22 @@
  * becomes a server port; the control path reads one JSON-RPC body and
  * hands it to rpc.c, whose reply closes the connection.
  */
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "bytes.h"
 #include "auth.h"
 #include "conn.h"
+#include "ctlallow.h"
 #include "fmt.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "peeruid.h"
 #include "probe.h"
 #include "rpc.h"
 #include "serve.h"
@@ -217,6 +222,146 @@ auth_ok(struct htpasswd *db, const struct http_msg *m)
 	return h != NULL && htpasswd_check(db, h->value, h->value_len) == 1;
 }
 
+/* Sec-Fetch-* (Fetch Metadata): browsers add them to every request and
+ * scripts cannot remove them; no etherws peer or ctl sends one. */
+static int
+has_sec_fetch(const struct http_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nheaders; i++)
+		if (m->headers[i].name_len >= 10 &&
+		    ew_strcaseeq(m->headers[i].name, 10, "Sec-Fetch-"))
+			return 1;
+	return 0;
+}
+
+/* The address bytes of ss into ip (4 or 16, returned) and its port. */
+static size_t
+sockaddr_ip(const struct sockaddr_storage *ss, uint8_t ip[16], int *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		memcpy(ip, &s4->sin_addr, 4);
+		*port = ntohs(s4->sin_port);
+		return 4;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		memcpy(ip, &s6->sin6_addr, 16);
+		*port = ntohs(s6->sin6_port);
+		return 16;
+	}
+	*port = -1;
+	return 0;
+}
+
+/*
+ * Host (v, n) names the address the connection came to: that address
+ * (an IPv6 one in brackets), localhost, or --ctlhost if it is a name, with
+ * the port it came to, which may be left out only where it is the
+ * scheme's default.  After DNS rebinding a page's requests carry the
+ * attacker's name here.
+ */
+static int
+host_ok(const struct conn *c, const char *v, size_t n)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	uint8_t want[16], got[16];
+	char host[256];
+	const char *colon;
+	size_t hn = n, alen;
+	long long port = c->tls != NULL ? 443 : 80;
+	int af, lport;
+
+	if (getsockname(c->w.fd, (struct sockaddr *)&ss, &sl) < 0)
+		return 0;
+	af = ss.ss_family;
+	alen = sockaddr_ip(&ss, want, &lport);
+	colon = memrchr(v, ':', n);
+	if (colon != NULL && (v[0] != '[' || colon[-1] == ']')) {
+		hn = (size_t)(colon - v);
+		if (n - hn - 1 == 0 || n - hn - 1 > 5)
+			return 0;
+		memcpy(host, colon + 1, n - hn - 1);
+		host[n - hn - 1] = '\0';
+		if (!ew_isdigit(host[0]) || ew_parse_int(host, &port) < 0)
+			return 0;
+	}
+	if (port != lport || hn == 0 || hn >= sizeof(host))
+		return 0;
+	memcpy(host, v, hn);
+	host[hn] = '\0';
+	/* --ctlhost as a name; an address is compared as one below (and
+	 * a wildcard, 0.0.0.0 or ::, must not pass for a name). */
+	if (ew_strcaseeq(host, hn, "localhost") ||
+	    (sw_conf.ctlhost[0] != '\0' && sw_conf.ctlhost[0] != '[' &&
+	    ew_pton(AF_INET, sw_conf.ctlhost, got) != 1 &&
+	    ew_pton(AF_INET6, sw_conf.ctlhost, got) != 1 &&
+	    ew_strcaseeq(host, hn, sw_conf.ctlhost)))
+		return 1;
+	if (af == AF_INET6 && host[0] == '[' && host[hn - 1] == ']') {
+		host[hn - 1] = '\0';
+		return ew_pton(AF_INET6, host + 1, got) == 1 &&
+		    memcmp(got, want, alen) == 0;
+	}
+	return af == AF_INET && ew_pton(AF_INET, host, got) == 1 &&
+	    memcmp(got, want, alen) == 0;
+}
+
+/*
+ * A request a browser made: it has an Origin, a Sec-Fetch-* header, or
+ * a Host naming something else than where it came (a page's form
+ * posting text/plain cross-origin needs no preflight; DNS rebinding
+ * makes the attacker's name reach us).  The original etherws ctl sends
+ * "Host: 127.0.0.1:7867" and neither of the others.
+ */
+static int
+from_browser(const struct conn *c, const struct http_msg *m)
+{
+	const struct http_header *h;
+	size_t i;
+
+	if (http_header(m, "Origin") != NULL || has_sec_fetch(m))
+		return 1;
+	for (i = 0; i < m->nheaders; i++) {
+		h = &m->headers[i];
+		if (ew_strcaseeq(h->name, h->name_len, "Host") &&
+		    !host_ok(c, h->value, h->value_len))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A local user other than root, the switch's own and --ctlallow's is
+ * refused, as is a local peer that cannot be named; on a loopback
+ * address a peer the kernel does not find is local all the same.
+ */
+static int
+user_ok(struct conn *c)
+{
+	uint32_t uid;
+	int lo, r;
+
+	r = peeruid_get(c->w.fd, &uid, &lo);
+	if (r == 1 && ctlallow_uid(uid))
+		return 1;
+	if (r == 0 && !lo)
+		return 1;	/* remote: --ctlhtpasswd is the guard */
+	if (r == 1)
+		log_msg_rl(EW_LOG_WARNING, c->peerip, "control refused: %s "
+		    "is uid %u", c->peer, (unsigned)uid);
+	else
+		log_msg_rl(EW_LOG_WARNING, c->peerip, "control refused: "
+		    "cannot tell the user at %s (%s)", c->peer, r == 0 ?
+		    "no such socket; inet_diag missing?" : ew_strerror(errno));
+	return 0;
+}
+
 static void
 ctl_start(struct conn *c, const struct http_msg *m)
 {
@@ -225,6 +370,17 @@ ctl_start(struct conn *c, const struct http_msg *m)
 	long long len;
 	char num[32];
 
+	if (from_browser(c, m)) {
+		log_msg_rl(EW_LOG_WARNING, c->peerip, "control refused: a "
+		    "browser's request (Origin, Sec-Fetch-* or Host) from %s",
+		    c->peerip);
+		http_error(c, 403, NULL, "Browser requests refused");
+		return;
+	}
+	if (!user_ok(c)) {
+		http_error(c, 403, NULL, "Local user not allowed");
+		return;
+	}
 	if (!auth_ok(serve_ctlauth, m)) {
 		http_401(c, 1);
 		return;
@@ -313,6 +469,11 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	struct port *p;
 	int n;
 
+	/* No page joins a tunnel: after DNS rebinding, Origin and Host
+	 * name the same attacker's host, but the browser's own headers
+	 * still tell (and a 401 would only bring up its password box). */
+	if (has_sec_fetch(m))
+		return http_error(c, 403, NULL, "Browser requests refused");
 	if (!auth_ok(serve_auth, m))
 		return http_401(c, 0);
 	if (!ew_strcaseeq(m->method, m->method_len, "GET"))

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "auth.h"
 #include "conn.h"
+#include "ctlallow.h"
 #include "fmt.h"
 #include "listen.h"
 #include "log.h"
@@ -112,7 +114,7 @@ enum {
 	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
-	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_HELP
+	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_CTLALLOW, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -122,7 +124,8 @@ static const struct ew_opt sw_opts[] = {
 	{ "ctlport", 1 }, { "ctlhtpasswd", 1 }, { "ctlsslkey", 1 },
 	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
 	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
-	{ "nooffload", 0 }, { "trustproxy", 1 }, { "help", 0 },
+	{ "nooffload", 0 }, { "trustproxy", 1 }, { "ctlallow", 1 },
+	{ "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -135,7 +138,8 @@ static const char sw_usage[] =
 "                  [--ctlhtpasswd CTLHTPASSWD] [--ctlsslkey CTLSSLKEY]\n"
 "                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n"
 "                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
-"                  [--fdbmax N] [--nooffload] [--trustproxy ADDR]\n";
+"                  [--fdbmax N] [--nooffload] [--trustproxy ADDR]\n"
+"                  [--ctlallow USER|@GROUP,...]\n";
 
 static const char sw_help[] =
 "\n"
@@ -178,7 +182,10 @@ static const char sw_help[] =
 "  --trustproxy ADDR     a reverse proxy (address or CIDR block; a comma\n"
 "                        list, or the option again) whose Forwarded or\n"
 "                        X-Forwarded-For header names the peer in logs,\n"
-"                        limits and showport\n";
+"                        limits and showport\n"
+"  --ctlallow USER|@GROUP,...\n"
+"                        local users besides root and the switch's own\n"
+"                        who may use the control endpoint\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
@@ -236,15 +243,13 @@ parse_int_opt(const char *name, const char *v, long long *out)
 	return 0;
 }
 
-/* Make a file option absolute and check it can be opened. */
+/* *path made absolute (into store) against the cwd: 0, or -1. */
 static int
-file_opt(const char *opt, const char **path, char *store, size_t cap)
+abs_path(const char **path, char *store, size_t cap)
 {
 	char cwd[PATH_MAX];
-	int fd, n;
+	int n;
 
-	if (*path == NULL)
-		return 0;
 	if ((*path)[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
 		n = ew_snprintf(store, cap, "%s/%s", cwd, *path);
 	else
@@ -252,9 +257,26 @@ file_opt(const char *opt, const char **path, char *store, size_t cap)
 	*path = store;
 	if (n < 0 || (size_t)n >= cap) {
 		errno = ENAMETOOLONG;
-		fd = -1;
-	} else
-		fd = open(store, O_RDONLY | O_CLOEXEC);
+		return -1;
+	}
+	return 0;
+}
+
+/* Make a file option absolute and check it is a regular file that can
+ * be opened (without blocking: util.h's ew_file_open). */
+static int
+file_opt(const char *opt, const char **path, char *store, size_t cap)
+{
+	size_t size;
+	int fd;
+
+	if (*path == NULL)
+		return 0;
+	fd = abs_path(path, store, cap) < 0 ? -1 :
+	    ew_file_open(store, SIZE_MAX, &size);
+	if (fd == EW_FILE_NOTREG)
+		return sw_fail(1, "cannot open --%s %s: not a regular file",
+		    opt, store);
 	if (fd < 0)
 		return sw_fail(1, "cannot open --%s %s: %s", opt, store,
 		    ew_strerror(errno));
@@ -366,6 +388,7 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 			break;
 		case OPT_NOOFFLOAD: sw_conf.nooffload = 1; break;
 		case OPT_TRUSTPROXY: rc = trust_opt(v); break;
+		case OPT_CTLALLOW: sw_conf.ctlallow = v; break;
 		}
 		if (rc != 0)
 			return rc;
@@ -416,15 +439,17 @@ static int
 sw_check(long long port, long long ctlport)
 {
 	static char f1[PATH_MAX], f2[PATH_MAX], f3[PATH_MAX], f4[PATH_MAX],
-	    f5[PATH_MAX], f6[PATH_MAX], f7[PATH_MAX];
+	    f5[PATH_MAX], f6[PATH_MAX], f7[PATH_MAX], f8[PATH_MAX];
 	int rc;
 
-	if (sw_conf.ageout <= 0)
-		return sw_fail(2, "invalid --ageout %lld: must be 1 or more "
-		    "(seconds)", sw_conf.ageout);
-	if (sw_conf.keepalive < 0)
-		return sw_fail(2, "invalid --keepalive %lld: must be 0 (off) "
-		    "or more (seconds)", sw_conf.keepalive);
+	/* Seconds become milliseconds in a uint64_t: bounded well below
+	 * where that wraps (--ageout 18446744073709552 was 384 ms). */
+	if (sw_conf.ageout < 1 || sw_conf.ageout > AGEOUT_MAX_S)
+		return sw_fail(2, "invalid --ageout %lld: must be 1..%d "
+		    "(seconds)", sw_conf.ageout, AGEOUT_MAX_S);
+	if (sw_conf.keepalive < 0 || sw_conf.keepalive > KEEPALIVE_MAX_S)
+		return sw_fail(2, "invalid --keepalive %lld: must be 0..%d "
+		    "(seconds; 0 is off)", sw_conf.keepalive, KEEPALIVE_MAX_S);
 	if ((rc = range_check("stormlimit", sw_conf.stormlimit, 0,
 	    100000000)) ||
 	    (rc = range_check("maxconn", sw_conf.maxconn, 1, 1000000)) ||
@@ -440,6 +465,11 @@ sw_check(long long port, long long ctlport)
 	    file_opt("ctlsslcert", &sw_conf.ctlsslcert, f6, sizeof(f6)) ||
 	    file_opt("logconf", &sw_conf.logconf, f7, sizeof(f7)))
 		return 1;
+	/* The daemon writes it after chdir("/"). */
+	if (sw_conf.pidfile != NULL &&
+	    abs_path(&sw_conf.pidfile, f8, sizeof(f8)) < 0)
+		return sw_fail(1, "cannot write --pidfile %s: %s", f8,
+		    ew_strerror(errno));
 	if (sw_conf.path[0] != '/')
 		return sw_fail(2, "invalid --path %s: must start with /",
 		    sw_conf.path);
@@ -473,24 +503,49 @@ sw_check(long long port, long long ctlport)
 /* ------------------------------------------------------------------ */
 /* Detaching: the first process exits only once the daemon is ready. */
 
+/*
+ * Root writes the pid file, often in a directory others can write to:
+ * a symbolic link planted there is refused (O_NOFOLLOW), and so is a
+ * FIFO, a device or a second hard link to some other file; the file is
+ * truncated only once it is known to be ours.  0, or -1 with err set.
+ */
 static int
-write_pidfile(void)
+write_pidfile(char *err, size_t errlen)
 {
+	struct stat st;
 	char buf[32];
-	int fd, n;
+	int fd, n, e;
 
 	if (sw_conf.pidfile == NULL)
 		return 0;
-	fd = open(sw_conf.pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644);
+	fd = open(sw_conf.pidfile, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |
+	    O_NOFOLLOW | O_NONBLOCK, 0644);
 	if (fd < 0)
-		return -1;
-	n = ew_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
+		goto fail;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		close(fd);
+		ew_snprintf(err, errlen, "cannot write --pidfile %s: not a "
+		    "regular file with one link (refused: remove it)",
+		    sw_conf.pidfile);
 		return -1;
 	}
-	return close(fd);
+	n = ew_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	ew_snprintf(err, errlen, "cannot write --pidfile %s: %s",
+	    sw_conf.pidfile, ew_nofollow_strerror(e));
+	return -1;
 }
 
 /*
@@ -503,11 +558,54 @@ write_pidfile(void)
 #ifdef EW_NO__FORK
 #define _Fork	fork
 #endif
+
+/* The first process: the daemon's status byte (0: ready) and, when it
+ * failed, its error text; prints that and exits. */
+static void
+daemon_wait(int fd)
+{
+	char buf[1 + 512];
+	ssize_t r;
+	size_t n = 0;
+
+	while (n < sizeof(buf) - 1) {
+		r = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > 0 && buf[0] == 0)
+		_exit(0);
+	buf[n] = '\0';
+	sw_fail(1, "%s", n > 1 ? buf + 1 : "the daemon exited while "
+	    "starting (see its log)");
+	_exit(1);
+}
+
+/* The daemon failed to start: tell the first process why, and go. */
+static void
+daemon_fail(int fd, const char *err)
+{
+	char buf[1 + 512];
+	int n;
+
+	buf[0] = 1;
+	n = ew_snprintf(buf + 1, sizeof(buf) - 1, "%s", err);
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	if (write(fd, buf, (size_t)n + 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
 static int
 daemonize(void)
 {
+	char err[PATH_MAX + 128];
 	int pfd[2], fd;
-	char c = 1;
+	char c = 0;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -517,9 +615,7 @@ daemonize(void)
 		return -1;
 	if (pid > 0) {
 		close(pfd[1]);
-		if (read(pfd[0], &c, 1) != 1)
-			c = 1;
-		_exit(c == 0 ? 0 : 1);
+		daemon_wait(pfd[0]);
 	}
 	close(pfd[0]);
 	setsid();
@@ -540,12 +636,8 @@ daemonize(void)
 			close(fd);
 	}
 	log_detach();	/* stderr handlers: nowhere, as in 1.3 */
-	if (write_pidfile() < 0) {
-		if (write(pfd[1], &c, 1) < 0)
-			_exit(1);
-		_exit(1);
-	}
-	c = 0;
+	if (write_pidfile(err, sizeof(err)) < 0)
+		daemon_fail(pfd[1], err);
 	if (write(pfd[1], &c, 1) < 0)
 		_exit(1);
 	close(pfd[1]);
@@ -584,6 +676,8 @@ sw_main(int argc, char **argv)
 	if (sw_conf.ctlhtpasswd != NULL && (serve_ctlauth =
 	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL)
 		return sw_fail(1, "--ctlhtpasswd: %s", err);
+	if ((rc = ctlallow_init(sw_conf.ctlallow, err, sizeof(err))) != 0)
+		return sw_fail(rc, "%s", err);
 	if (load_creds(sw_conf.sslkey, sw_conf.sslcert, &serve_creds) < 0 ||
 	    load_creds(sw_conf.ctlsslkey, sw_conf.ctlsslcert, &serve_ctlcreds) < 0)
 		return 1;
@@ -603,9 +697,8 @@ sw_main(int argc, char **argv)
 			ew_dprintf(2, "etherws sw: detach: %s\n", ew_strerror(errno));
 			return 1;
 		}
-	} else if (write_pidfile() < 0)
-		return sw_fail(1, "cannot write --pidfile %s: %s",
-		    sw_conf.pidfile, ew_strerror(errno));
+	} else if (write_pidfile(err, sizeof(err)) < 0)
+		return sw_fail(1, "%s", err);
 	/* After the detach: the daemon must own the signalfd. */
 	if (signals_init() < 0) {
 		log_msg(EW_LOG_ERROR, "signals: %s", ew_strerror(errno));

@@ -24,6 +24,7 @@ struct sw_conf {
 	const char	*host, *ctlhost;
 	int		 port, ctlport;
 	const char	*htpasswd, *ctlhtpasswd;
+	const char	*ctlallow;		/* more local users (ctlallow.h) */
 	const char	*sslkey, *sslcert, *ctlsslkey, *ctlsslcert;
 	const char	*logconf, *pidfile;
 	int		 syslog;

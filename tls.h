@@ -42,8 +42,8 @@ void tls_close(struct tls *, int fd);
 /*
  * Server credentials from a PEM private key (RSA, EC or PKCS#8) and a
  * PEM chain, leaf first (see tls_creds_load in tls_br.h): a new object,
- * or NULL with err set ("SSLError: ...: <file>", "IOError: [Errno N]
- * ...: '<file>'", "MemoryError").  Free with tls_creds_destroy.
+ * or NULL with err set ("<file>: <what>", "cannot read <file>: ...",
+ * "out of memory").  Free with tls_creds_destroy.
  */
 struct tls_creds *tls_creds_new(const char *keyfile, const char *certfile,
     char *err, size_t errlen);

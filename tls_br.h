@@ -47,9 +47,11 @@ struct tls_creds {
  * PEM chain (every CERTIFICATE in order, leaf first).  keyfile and
  * certfile may be the same file; other blocks are skipped; CRLF and a
  * missing final newline are fine.  The key must match the leaf.
- * 0, or -1 with err: "SSLError: <what>: <file>" (no private key,
- * encrypted private key not supported, no certificate, bad PEM, private
- * key does not match certificate...) or "IOError: [Errno N] ...: '<file>'".
+ * 0, or -1 with err: "<file>: <what>" (no private key, encrypted
+ * private key not supported, no certificate, bad PEM, private key does
+ * not match certificate...) or util.h's ew_file_error ("cannot read
+ * <file>: not a regular file", "...: missing, unreadable or over N
+ * bytes").
  */
 int tls_creds_load(struct tls_creds *, const char *keyfile,
     const char *certfile, char *err, size_t errlen);

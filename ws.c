@@ -239,8 +239,59 @@ rx_stream_start(struct ws_rx *rx, uint8_t *buf, size_t len,
 	return h->hlen + rx_stream(rx, buf + h->hlen, len - h->hlen, ev);
 }
 
+/* A status code a peer may send in a Close (RFC 6455 7.4.1, 7.4.2 and
+ * IANA's registry, which added 1012-1014): 1005, 1006 and 1015 are for
+ * APIs only, 1004 and 1016-2999 are reserved, below 1000 unused. */
+static int
+close_code_ok(int code)
+{
+	return (code >= 1000 && code <= 1003) ||
+	    (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+/* Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates,
+ * nothing past U+10FFFF): a Close reason must be (RFC 6455 5.5.1). */
+static int
+utf8_ok(const uint8_t *p, size_t n)
+{
+	size_t i = 0, k;
+	uint8_t lo, hi;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			k = 1;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef) {
+			k = 2;
+			if (p[i] == 0xe0)
+				lo = 0xa0;
+			else if (p[i] == 0xed)
+				hi = 0x9f;
+		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
+			k = 3;
+			if (p[i] == 0xf0)
+				lo = 0x90;
+			else if (p[i] == 0xf4)
+				hi = 0x8f;
+		} else
+			return 0;
+		if (n - i <= k || p[i + 1] < lo || p[i + 1] > hi)
+			return 0;
+		for (i += 2; --k > 0; i++)
+			if (p[i] < 0x80 || p[i] > 0xbf)
+				return 0;
+	}
+	return 1;
+}
+
 /* Ping, Pong, Close: small, so wait for the whole frame and report it
- * in place. */
+ * in place.  A Close whose code may not be sent fails with 1002, one
+ * whose reason is not UTF-8 with 1007 (RFC 6455 7.4.1, 8.1). */
 static size_t
 rx_control(struct ws_rx *rx, uint8_t *buf, size_t len,
     const struct ws_hdr *h, struct ws_event *ev)
@@ -266,6 +317,10 @@ rx_control(struct ws_rx *rx, uint8_t *buf, size_t len,
 			ev->code = ew_be16(p);
 			ev->data = p + 2;
 			ev->len = plen - 2;
+			if (!close_code_ok(ev->code))
+				return rx_error(rx, 1002, ev);
+			if (!utf8_ok(ev->data, ev->len))
+				return rx_error(rx, 1007, ev);
 		}
 		/* Nothing may follow a Close (RFC 6455 5.5.1). */
 		rx->closed = 1;

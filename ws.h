@@ -32,7 +32,8 @@ enum ws_ev_type {
 	WS_EV_PING,	/* data, len: answer with a Pong */
 	WS_EV_PONG,
 	WS_EV_CLOSE,	/* code (0 if none), data/len = reason */
-	WS_EV_ERROR	/* protocol error: close with code (1002/1003) */
+	WS_EV_ERROR	/* protocol error: close with code (1002/1003/
+			 * 1007) */
 };
 struct ws_event {
 	enum ws_ev_type	 type;
@@ -64,7 +65,8 @@ struct ws_rx {
 	int		 closed;	/* sticky: error or close seen; then
 					 * feed consumes nothing and reports
 					 * WS_EV_ERROR with err again */
-	int		 err;		/* 1002/1003; 1002 after a Close */
+	int		 err;		/* 1002/1003/1007; 1002 after a
+					 * Close */
 };
 void ws_rx_init(struct ws_rx *, int expect_mask, size_t max);
 void ws_rx_free(struct ws_rx *);

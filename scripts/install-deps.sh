@@ -9,7 +9,7 @@
 # check-valgrind (.ci/extra).
 set -eu
 PKGS="build-essential clang libbearssl-dev
-	iproute2 iputils-ping iperf3 procps psmisc kmod
+	iproute2 iputils-ping iperf3 procps psmisc kmod util-linux
 	python3 python3-websockets nodejs node-ws
 	openssl apache2-utils tinyproxy dnsmasq-base ca-certificates curl
 	valgrind musl-tools dpkg-dev file busybox jq libclang-rt-14-dev"

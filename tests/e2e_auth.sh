@@ -47,6 +47,13 @@ rc_has() {
 	[ $r -eq "$rc" ] && grep -qF -- "$what" <<<"$out" && return 0
 	echo "    rc=$r: $out"; return 1
 }
+# rc_is STATUS TEXT CMD...: CMD exits STATUS, its stderr exactly TEXT
+rc_is() {
+	local rc=$1 what=$2 out r; shift 2
+	out=$("$@" 2>&1 >>"$OUT"); r=$?; echo "$out" >>"$OUT"
+	[ $r -eq "$rc" ] && [ "$out" = "$what" ] && return 0
+	echo "    rc=$r: $out"; return 1
+}
 # add_ok ARGS...: addport client on b succeeds; the port is deleted after
 add_ok() {
 	local p
@@ -164,8 +171,40 @@ check "--ctluser alone: prompt and succeed" [ $? -eq 0 ]
 check_eq "ctl prompt output" "  Port  Type  State  RX  TX  Target" "$out"
 check_eq "control prompt text" "Control Password: " "$(cat "$TMP/prompt")"
 cat "$TMP/prompt" >>"$OUT"
+# Passwords from files (--ctlpwfile, --pwfile): out of argv, where every
+# local user sees them in ps.  The first line counts, its line end not.
+umask 077
+printf '%s\n' "$CPW" >"$TMP/ctl.pw"
+printf '%s\r\nsecond line\n' "$PW" >"$TMP/alice.pw"
+printf 'nope\n' >"$TMP/bad.pw"
+umask 022
+check "ctl --ctlpwfile: served" eval \
+    'ctl a --ctlurl $cu --ctluser admin --ctlpwfile "$TMP/ctl.pw" listport >/dev/null'
+check "ctl --ctlpwfile, wrong password: 401" rc_has 1 "$E401" \
+    ctl a --ctlurl $cu --ctluser admin --ctlpwfile "$TMP/bad.pw" listport
+check "ctl --ctlpwfile missing: exit 1, cannot read" rc_is 1 \
+    "etherws ctl: error: --ctlpwfile: cannot read $TMP/none.pw: No such file or directory" \
+    ctl a --ctlurl $cu --ctluser admin --ctlpwfile "$TMP/none.pw" listport
+head -c 300 /dev/zero | tr '\0' x >"$TMP/long.pw"
+check "ctl --ctlpwfile, password over 255 bytes: exit 1" rc_is 1 \
+    "etherws ctl: error: --ctlpwfile: the password in $TMP/long.pw (its first line) is over 255 bytes" \
+    ctl a --ctlurl $cu --ctluser admin --ctlpwfile "$TMP/long.pw" listport
+check "--ctlpasswd with --ctlpwfile: usage error" rc_has 2 \
+    "argument --ctlpwfile: not allowed with argument --ctlpasswd" \
+    ctl a --ctlurl $cu --ctluser admin --ctlpasswd x --ctlpwfile \
+    "$TMP/ctl.pw" listport
+check "addport client --pwfile (CRLF, second line ignored)" \
+    add_ok --user alice --pwfile "$TMP/alice.pw" ws://10.9.0.1:8080/
+check "addport client --pwfile, wrong password: 401" rc_is 1 \
+    "  Invalid params (-32602)
+    10.9.0.1:8080 answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
+    ctl b addport client --user alice --pwfile "$TMP/bad.pw" \
+    ws://10.9.0.1:8080/
+check "--pwfile without --user" rc_is 2 \
+    "etherws ctl addport client: error: --pwfile needs --user" \
+    ctl b addport client --pwfile "$TMP/alice.pw" ws://10.9.0.1:8080/
 CTL401='HTTP/1.1 401 Authorization Required\r\nWWW-Authenticate: Basic realm="etherws"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
-nsx a "$PY" tests/rawio.py send 127.0.0.1 7868 'POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}' 5 >"$TMP/raw"
+nsx a "$PY" tests/rawio.py send 127.0.0.1 7868 'POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7868\r\nContent-Length: 2\r\n\r\n{}' 5 >"$TMP/raw"
 check "control: exact 401 reply" same "$CTL401"
 check "control auth does not guard the tunnel port" \
     add_ok ws://10.9.0.1:8081/

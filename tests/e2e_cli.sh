@@ -70,11 +70,25 @@ touch "$TMP/k" "$TMP/c"
 
 # --- value errors: exit 2 ---------------------------------------------
 run sw --ageout 0
-expect_err "--ageout 0" 2 "invalid --ageout 0: must be 1 or more (seconds)"
+expect_err "--ageout 0" 2 "invalid --ageout 0: must be 1..31536000 (seconds)"
 run sw --ageout=-5
-expect_err "--ageout=-5" 2 "invalid --ageout -5: must be 1 or more (seconds)"
+expect_err "--ageout=-5" 2 "invalid --ageout -5: must be 1..31536000 (seconds)"
 run sw --keepalive -1
-expect_err "--keepalive -1" 2 "invalid --keepalive -1: must be 0 (off) or more (seconds)"
+expect_err "--keepalive -1" 2 "invalid --keepalive -1: must be 0..86400 (seconds; 0 is off)"
+# The attack: seconds whose milliseconds wrap a uint64_t (this one
+# became an ageout of 384 ms), and the bounds just past the maxima.
+run sw --ageout 18446744073709552
+expect_err "--ageout 18446744073709552 (ms wrap)" 2 \
+    "invalid --ageout 18446744073709552: must be 1..31536000 (seconds)"
+run sw --keepalive 18446744073709552
+expect_err "--keepalive 18446744073709552 (ms wrap)" 2 \
+    "invalid --keepalive 18446744073709552: must be 0..86400 (seconds; 0 is off)"
+run sw --ageout 31536001
+expect_err "--ageout over a year" 2 \
+    "invalid --ageout 31536001: must be 1..31536000 (seconds)"
+run sw --keepalive 86401
+expect_err "--keepalive over a day" 2 \
+    "invalid --keepalive 86401: must be 0..86400 (seconds; 0 is off)"
 run sw --path x
 expect_err "--path x" 2 "invalid --path x: must start with /"
 run sw --ctlpath ctl
@@ -113,12 +127,17 @@ expect_err "relative --ctlhtpasswd made absolute" 1 \
 run sw --sslkey "$TMP/k" --sslcert /nonexistent/c
 expect_err "--sslcert missing" 1 \
     "cannot open --sslcert /nonexistent/c: No such file or directory"
+# A FIFO as a file option: refused at once (the open used to block).
+mkfifo "$TMP/fifo"
+run sw --htpasswd "$TMP/fifo"
+expect_err "--htpasswd FIFO: refused, not opened" 1 \
+    "cannot open --htpasswd $TMP/fifo: not a regular file"
 
 # --- check order: syntax, ageout, keepalive, files, paths, TLS, ports ---
 run sw --keepalive -1 --ageout 0
-expect_err "ageout before keepalive" 2 "invalid --ageout 0: must be 1 or more (seconds)"
+expect_err "ageout before keepalive" 2 "invalid --ageout 0: must be 1..31536000 (seconds)"
 run sw --htpasswd /nonexistent --keepalive -1
-expect_err "keepalive before files" 2 "invalid --keepalive -1: must be 0 (off) or more (seconds)"
+expect_err "keepalive before files" 2 "invalid --keepalive -1: must be 0..86400 (seconds; 0 is off)"
 run sw --path x --htpasswd /nonexistent
 expect_err "files before paths" 1 \
     "cannot open --htpasswd /nonexistent: No such file or directory"
@@ -197,7 +216,46 @@ check "detached daemon exits on SIGTERM" wait_until 4 \
     sh -c "! kill -0 ${DPID:-0} 2>/dev/null"
 check "pidfile removed on clean exit" wait_until 1 test ! -e "$TMP/sw.pid"
 run sw --host 127.0.0.1 --port 8013 --ctlport 7873 --pidfile /nonexistent/x.pid
-expect_rc "unwritable pidfile" 1
+expect_err "unwritable pidfile, detached: the error, exit 1" 1 \
+    "cannot write --pidfile /nonexistent/x.pid: No such file or directory"
+run sw --foreground --host 127.0.0.1 --port 8013 --ctlport 7873 \
+    --pidfile /nonexistent/x.pid
+expect_err "unwritable pidfile, foreground: the error, exit 1" 1 \
+    "cannot write --pidfile /nonexistent/x.pid: No such file or directory"
+
+# The attack: a symbolic link planted as the pidfile, pointing at a file
+# root must not overwrite; and a second hard link to such a file.
+echo precious >"$TMP/victim"
+ln -s "$TMP/victim" "$TMP/link.pid"
+run sw --host 127.0.0.1 --port 8013 --ctlport 7873 --pidfile "$TMP/link.pid"
+expect_err "pidfile is a symlink: refused" 1 \
+    "cannot write --pidfile $TMP/link.pid: a symbolic link (refused: name the file itself)"
+check_eq "pidfile symlink: its target is untouched" precious \
+    "$(cat "$TMP/victim")"
+ln "$TMP/victim" "$TMP/hard.pid"
+run sw --host 127.0.0.1 --port 8013 --ctlport 7873 --pidfile "$TMP/hard.pid"
+expect_err "pidfile is a second hard link: refused" 1 \
+    "cannot write --pidfile $TMP/hard.pid: not a regular file with one link (refused: remove it)"
+check_eq "pidfile hard link: the file is untouched" precious \
+    "$(cat "$TMP/victim")"
+rm -f "$TMP/hard.pid"
+
+# A relative --pidfile is taken from the working directory at start
+# (the daemon's is /), and removed from there at exit.
+run sw --host 127.0.0.1 --port 8014 --ctlport 7874 --pidfile rel.pid
+expect_rc "detached start, relative pidfile" 0
+DPID=$(cat "$TMP/cwd/rel.pid" 2>/dev/null)
+[ -n "$DPID" ] && track_pid "$DPID"
+check "relative pidfile lands in the start directory" \
+    eval '[ -n "$DPID" ] && kill -0 "$DPID"'
+check_not "nothing written to /rel.pid" test -e /rel.pid
+# (a daemon that did write there: its pid, tracked; the file removed)
+if [ -f /rel.pid ] && ip netns pids "$C" | grep -qx "$(cat /rel.pid)"; then
+	DPID=$(cat /rel.pid); track_pid "$DPID"; rm -f /rel.pid
+fi
+[ -n "$DPID" ] && kill -TERM "$DPID"
+check "relative pidfile removed on clean exit" wait_until 4 \
+    test ! -e "$TMP/cwd/rel.pid"
 
 # --- one listener for both paths ---------------------------------------
 ip netns exec "$C" "$ETHERWS" sw --foreground --port 8000 --ctlport 8000 \
@@ -242,7 +300,7 @@ sys.stdout.flush()
 # hold the tunnel while the shell looks at listport
 sys.stdin.readline()
 s.close()
-_, r = exchange(b"GET /ctl HTTP/1.1\r\nHost: x\r\n\r\n")
+_, r = exchange(b"GET /ctl HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n")
 ok(r.startswith(b"HTTP/1.1 405 ") and b"\r\nAllow: POST\r\n" in r,
    "shared port: GET /ctl -> 405 Allow: POST", r)
 _, r = exchange(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")

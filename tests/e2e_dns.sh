@@ -9,7 +9,8 @@
 #  - a client port to ws://tunnel.test:8080/ comes up (the query is in
 #    dnsmasq's log) and pings pass;
 #  - a name only in b's hosts file works, without asking the server;
-#  - ctl --ctlurl with a name from the hosts file, and one from DNS;
+#  - ctl --ctlurl with a name from the hosts file (--ctlhost), and one
+#    from DNS (reaches the switch, which refuses a Host it does not know);
 #  - an NXDOMAIN name fails addport ("cannot resolve nx.test: Name or
 #    service not known"), and "sw --host"
 #    with such a name fails at start-up with the same text;
@@ -74,7 +75,8 @@ check "b sees its own resolv.conf" \
 
 dns_up --host-record=tunnel.test,10.9.6.1 --host-record=ctl.dns.test,127.0.0.1
 start_a 10.9.6.1
-sw b
+# the control endpoint answers a Host naming it only by --ctlhost's name
+sw b --ctlhost ctl.test
 ctl b addport tap 'ewb%d' >/dev/null || die "addport tap b"
 nsx b ip link set ewb0 address 02:00:00:00:06:0b
 nsx b ip addr add 192.168.86.2/24 dev ewb0
@@ -103,11 +105,15 @@ check_not "dnsmasq was not asked for hostsonly.test" \
     grep -q 'hostsonly' "$TMP/dnsmasq.log"
 ctl b delport 3 >/dev/null
 
-# --- ctl with a name
+# --- ctl with a name: ctl.test is --ctlhost (resolved from the hosts
+# file by the switch and by ctl); ctl.dns.test resolves (from DNS) to the
+# same address, reaches the switch, and is refused there: a Host it does
+# not know, as a browser's would be after DNS rebinding
 check "ctl --ctlurl http://ctl.test:7867/ctl (hosts) works" \
     sh -c "ip netns exec $PFX-b $ETHERWS ctl --ctlurl http://ctl.test:7867/ctl listport | grep -q ' client '"
-check "ctl --ctlurl http://ctl.dns.test:7867/ctl (DNS) works" \
-    sh -c "ip netns exec $PFX-b $ETHERWS ctl --ctlurl http://ctl.dns.test:7867/ctl listport | grep -q ' client '"
+check_eq "ctl --ctlurl http://ctl.dns.test:7867/ctl (DNS) reaches the switch: 403" \
+    "etherws ctl: error: http://ctl.dns.test:7867/ctl answered HTTP 403 Forbidden (the switch serves root, its own user and those sw --ctlallow names, with a Host of its address, localhost or --ctlhost)" \
+    "$(ip netns exec $PFX-b $ETHERWS ctl --ctlurl http://ctl.dns.test:7867/ctl listport 2>&1)"
 ctl b --ctlurl http://nx.test:7867/ctl listport >/dev/null 2>"$TMP/err"
 check_eq "ctl --ctlurl with an NXDOMAIN name: names the host and the URL" \
     "etherws ctl: error: cannot resolve nx.test (--ctlurl http://nx.test:7867/ctl): Name or service not known" \

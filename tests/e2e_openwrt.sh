@@ -29,9 +29,20 @@ EOF
 # stand-in etherws: records its arguments; ctl prints a port table.
 # STUB_FAIL_URL: "addport client <that url>" fails while STUB_FAILS > 0
 # (a counter file).  sw: records and sleeps STUB_SW_SLEEP seconds.
+# A password file (--ctlpwfile, --pwfile) is recorded as @MODE:CONTENT and
+# its path in $STUB_PWFILES, so that the calls can be compared exactly.
 cat >"$BIN/etherws" <<'EOF'
 #!/bin/bash
-printf '%q ' "$@" | sed 's/ $//' >>"$STUB_CALLS"
+args=() pw=0
+for a in "$@"; do
+	if [ $pw = 1 ]; then
+		echo "$a" >>"$STUB_PWFILES"
+		a="@$(stat -c %a "$a"):$(cat "$a")"
+	fi
+	case $a in --ctlpwfile|--pwfile) pw=1 ;; *) pw=0 ;; esac
+	args+=("$a")
+done
+printf '%q ' "${args[@]}" | sed 's/ $//' >>"$STUB_CALLS"
 echo >>"$STUB_CALLS"
 case $1 in
 sw) sleep "${STUB_SW_SLEEP:-0}"; exit 0 ;;
@@ -41,7 +52,7 @@ esac
 shift
 while [ $# -gt 0 ]; do
 	case $1 in
-	--ctlurl|--ctluser|--ctlpasswd|--ctlsslcert) shift 2 ;;
+	--ctlurl|--ctluser|--ctlpasswd|--ctlpwfile|--ctlsslcert) shift 2 ;;
 	--ctlinsecure) shift ;;
 	*) break ;;
 	esac
@@ -72,6 +83,7 @@ EOF
 chmod +x "$BIN/uci" "$BIN/etherws"
 
 export STUB_CALLS=$TMP/calls STUB_PORTS=$TMP/ports STUB_FAILS=$TMP/fails
+export STUB_PWFILES=$TMP/pwfiles
 export UCI_SHOW=$TMP/uci-show
 export PATH="$BIN:$PATH"
 # the script must find the stand-in; lib.sh's ctl keeps the real binary
@@ -79,7 +91,16 @@ REAL_ETHERWS=$ETHERWS
 export -n ETHERWS
 unset UCI ETHERWS_CONFIG STUB_FAIL_URL STUB_SW_SLEEP
 
-reset_stub() { rm -f "$STUB_CALLS" "$STUB_PORTS" "$STUB_FAILS"; : >"$STUB_CALLS"; }
+# has_secret: after removing the password files' recorded contents, no
+# call holds a password or a password option (true if one does)
+has_secret() {
+	sed -E 's/@600:([^ \\]|\\.)*//g' "$STUB_CALLS" |
+	    grep -qE -- '--(ctl)?passwd|p\\ w|secret'
+}
+reset_stub() {
+	rm -f "$STUB_CALLS" "$STUB_PORTS" "$STUB_FAILS" "$STUB_PWFILES"
+	: >"$STUB_CALLS"; : >"$STUB_PWFILES"
+}
 
 # The sample configuration, as "uci show etherws" prints it (file order;
 # values single-quoted, ' as '\'').
@@ -128,12 +149,12 @@ etherws.@netdev[1].name='eth9'
 etherws.@netdev[1].mtu='9000'
 EOF
 
-G='ctl --ctlurl http://127.0.0.1:7000/ctl --ctluser admin --ctlpasswd p\ w'
+G='ctl --ctlurl http://127.0.0.1:7000/ctl --ctluser admin --ctlpwfile @600:p\ w'
 EXPECTED_PORTS="$G listport
 $G addport tap ethws%d
 $G setif --address 192.168.77.1 --netmask 255.255.255.0 --mtu 1400 1
 $G addport netdev lan2
-$G addport client --user alice --passwd it\\'s\\ a\\ secret --cacerts /etc/etherws/ca.pem --insecure wss://sw.example.org/
+$G addport client --user alice --pwfile @600:it\\'s\\ a\\ secret --cacerts /etc/etherws/ca.pem --insecure wss://sw.example.org/
 $G addport client ws://10.0.0.2/
 $G addport tap t2
 $G setport --shut 1 5
@@ -173,6 +194,13 @@ for sh in $shells; do
 	check_eq "[$sh] ports: exit 0" 0 "$rc"
 	check_eq "[$sh] ports: the exact ctl calls" "$EXPECTED_PORTS" \
 	    "$(cat "$STUB_CALLS")"
+	# the attack: passwords on ctl's command line, read by any local
+	# user in ps; now in files of a private directory, gone at the end
+	check_not "[$sh] ports: no password in any argv" has_secret
+	check "[$sh] ports: the password files are gone" eval \
+	    '[ -s "$STUB_PWFILES" ] && ! cat "$STUB_PWFILES" | xargs ls -d 2>/dev/null | grep -q .'
+	check "[$sh] ports: their directory is gone" eval \
+	    '! ls -d "$(dirname "$(head -n 1 "$STUB_PWFILES")")" 2>/dev/null'
 	check "[$sh] ports: logged the port numbers" \
 	    grep -q 'etherws-apply: port 3: client wss://sw.example.org/' \
 	    "$TMP/err"

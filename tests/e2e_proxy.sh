@@ -8,7 +8,8 @@
 # case.  Only p resolves sw.test (/etc/netns/<p>/hosts), so a wss tunnel
 # to sw.test works only when the proxy resolves it.  The client switch
 # takes its proxy variables from its own environment, so it is restarted
-# (by PID) for each set of variables.
+# (by PID) for each set of variables.  Last, a hostile proxy
+# (tests/inject_proxy.py) that appends a forged 101 to its 200.
 . "$(dirname "$0")/lib.sh"
 
 TP=${TINYPROXY:-tinyproxy}
@@ -243,4 +244,24 @@ check "https:// proxy for wss: Unsupported proxy URL" refused \
     "unsupported proxy URL https://$PX:8888 (from the switch's environment): only http://HOST[:PORT]" --cacerts "$P/ca.crt" \
     wss://sw.test:8443/
 check_eq "no client port after unsupported proxies" 0 "$(nclients)"
+
+# ---- (g) the attack: a proxy appends a forged 101 to its 200 -----------
+# tests/inject_proxy.py writes "200" and the start of a 101 (with
+# X-Etherws-Offload: off) in one go; read as the server's answer, the
+# real 101 from inside TLS would complete it and the port would come up
+# with client and server disagreeing on the framing.  Bytes after a
+# proxy's 2xx are a protocol error: the attempt fails.
+bg p "$PY" tests/inject_proxy.py "$PX" 8890
+wait_until 5 listening p 8890 || die "inject_proxy.py in p"
+swc https_proxy=http://$PX:8890
+INJ="  Invalid params (-32602)
+    WebSocketProxyException: bytes after the CONNECT response (proxy $PX:8890)"
+out=$(ctl c addport client --cacerts "$P/ca.crt" wss://sw.test:8443/ 2>&1)
+check_eq "wss: bytes after the proxy's 200 fail the attempt, exit 1" \
+    "1 $INJ" "$? $out"
+swc http_proxy=http://$PX:8890
+out=$(ctl c addport client ws://10.9.2.1:8080/ 2>&1)
+check_eq "ws: bytes after the proxy's 200 fail the attempt, exit 1" \
+    "1 $INJ" "$? $out"
+check_eq "no client port after the injecting proxy" 0 "$(nclients)"
 done_testing

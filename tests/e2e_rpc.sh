@@ -366,7 +366,7 @@ slow = {}
 def slow_client():
     s = socket.create_connection((HOST, PORT), 20)
     t0 = time.monotonic()
-    s.sendall(b"POST /ctl HTTP/1.1\r\nHost: x\r\n")
+    s.sendall(b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7867\r\n")
     got = b""
     try:
         while True:
@@ -630,7 +630,7 @@ def expect_status(desc, data, line, extra_header=None, **kw):
 
 lp = ('{"jsonrpc": "2.0", "method": "%slistPort", "id": 0}' % NS).encode()
 def post_head(path=PATH, extra=b"", method=b"POST", cl=True):
-    h = method + b" " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+    h = method + b" " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1:7867\r\n"
     if cl:
         h += b"Content-Length: %d\r\n" % len(lp)
     return h + extra + b"\r\n"
@@ -655,10 +655,10 @@ expect_status("Content-Length and Transfer-Encoding",
               post_head(extra=b"Transfer-Encoding: chunked\r\n") + lp,
               "HTTP/1.1 411 Length Required")
 expect_status("Content-Length 70000",
-              b"POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n",
+              b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7867\r\nContent-Length: 70000\r\n\r\n",
               "HTTP/1.1 413 Payload Too Large")
 expect_status("Content-Length 65537",
-              b"POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Length: 65537\r\n\r\n",
+              b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7867\r\nContent-Length: 65537\r\n\r\n",
               "HTTP/1.1 413 Payload Too Large")
 big = b"X-Filler: " + b"a" * 9000 + b"\r\n"
 expect_status("headers over 8192 bytes", post_head(extra=big) + lp,
@@ -671,7 +671,7 @@ expect_status("garbage request line", b"garbage\r\n\r\n",
 expect_status("binary garbage", b"\x00\x01\x02 / \xff\r\n\r\n",
               "HTTP/1.1 400 Bad Request")
 expect_status("Content-Length x",
-              b"POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n",
+              b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7867\r\nContent-Length: x\r\n\r\n",
               "HTTP/1.1 400 Bad Request")
 # Order: 404 before 405 and 411
 expect_status("GET on /other", post_head("/other", method=b"GET", cl=False),

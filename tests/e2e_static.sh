@@ -19,14 +19,25 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (209,768
+# The size budget of the stripped static binary, in bytes (217,888
 # today): a change that grows it past the budget fails here.  Raised
-# from 200,000 (198,216 then) deliberately for the operator's features
-# of issue 17, +11.5 KB: messages that name the address, option and
-# limit, ctl help for every option, JSON-RPC batches and notifications,
-# showPort (port status op, TLS info), --trustproxy (Forwarded parsing,
-# CIDR), IPv6 zones.  Hardening may raise it further: deliberately, here.
-STATIC_BUDGET=212000
+# from 200,000 (198,216 then) deliberately, each set measured on its
+# own over 198,216:
+#  - the operator's features of issue 17, +11.6 KB (11,616 bytes):
+#    messages that name the address, option and limit, ctl help for
+#    every option, JSON-RPC batches and notifications, showPort (port
+#    status op, TLS info), --trustproxy (Forwarded parsing, CIDR), IPv6
+#    zones;
+#  - the control endpoint that serves only its operator and the file and
+#    protocol checks of the second security round (issue 15), +6.9 KB
+#    (6,936 bytes): sock_diag, --ctlallow's passwd/group reader, browser
+#    checks, the bounded file reader, pidfile and start-up error paths,
+#    Close codes and UTF-8, password files;
+#  - the merge of the two, 1.1 KB more than their sum (both sets of code
+#    together, the security round's errors reworded in the operator's
+#    style, ctl's 403 hint, why an operator's own file cannot be read).
+# Hardening may raise it further: deliberately, here.
+STATIC_BUDGET=218000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
@@ -86,7 +97,7 @@ check "ctl -h in the empty root" grep -q 'listfdb' <<<"$("$W" ctl -h)"
 "$W" sw --ageout 0 >/dev/null 2>"$TMP/err"; rc=$?
 check_eq "sw --ageout 0 exits 2" 2 "$rc"
 check_eq "sw --ageout 0 message" \
-    "etherws sw: error: invalid --ageout 0: must be 1 or more (seconds)" \
+    "etherws sw: error: invalid --ageout 0: must be 1..31536000 (seconds)" \
     "$(cat "$TMP/err")"
 
 # one switch in the empty root: sw, ctl, a tap with an address, clean exit

@@ -184,6 +184,25 @@ check "wrong name with --insecure" accepted --insecure wss://sw.test:8446/
 check "IP literal matches the IP SAN" accepted --cacerts "$P/ca.crt" wss://10.9.0.1:8443/
 check "IP not in SANs with --insecure" accepted --insecure wss://10.9.0.3:8443/
 
+# ---- (c2) the attack: a FIFO as --cacerts --------------------------------
+# The switch used to block in open() until someone wrote to the FIFO, all
+# of it: every port and the control endpoint.  Now refused at once, and
+# a missing file gets words that tell nothing more about it.
+mkfifo "$TMP/ca.fifo"
+out=$(timeout 10 ip netns exec "$PFX-b" "$ETHERWS" ctl addport client \
+    --cacerts "$TMP/ca.fifo" wss://sw.test:8443/ 2>&1); rc=$?
+check_eq "addport --cacerts FIFO: refused at once, exit 1" "1   Invalid params (-32602)
+    cannot read $TMP/ca.fifo: not a regular file" "$rc $out"
+check "the switch still answers after it" eval \
+    'timeout 10 ip netns exec "$PFX-b" "$ETHERWS" ctl listport >/dev/null'
+out=$(ctl b addport client --cacerts /nonexistent/ca.pem \
+    wss://sw.test:8443/ 2>&1); rc=$?
+check_eq "addport --cacerts missing file: 'cannot read', no errno" \
+    "1   Invalid params (-32602)
+    cannot read /nonexistent/ca.pem: missing, unreadable or over 4194304 bytes" \
+    "$rc $out"
+check_eq "no port made by them" "$n0" "$(nclients)"
+
 # ---- (d) SPKI pin through raw JSON-RPC -------------------------------
 rpc_add() {	# TARGET CACERTS(json) INSECURE PIN
 	nsx b "$PY" tests/rawio.py rpc 7867 "{\"jsonrpc\": \"2.0\", \
@@ -270,6 +289,8 @@ check "https ctl to a plain port fails" ctl_refused \
     --ctlinsecure listport
 check "http ctl to the https port fails" eval \
     '! ctl a --ctlurl http://127.0.0.1:7872/ctl listport >/dev/null 2>&1'
-check "missing --ctlsslcert file: exit 1" ctl_refused "No such file" \
-    127.0.0.1:7872 --ctlsslcert "$P/nonexistent" listport
+out=$(ctls 127.0.0.1:7872 --ctlsslcert "$P/nonexistent" listport 2>&1); rc=$?
+check_eq "missing --ctlsslcert file: exit 1, why" \
+    "1 etherws ctl: error: --ctlsslcert: cannot read $P/nonexistent: No such file or directory" \
+    "$rc $out"
 done_testing

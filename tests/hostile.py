@@ -102,7 +102,8 @@ def rpc(host, port, method, params=None, timeout=10):
 
 def post(host, port, body, timeout=10):
     """POST body to /ctl; the decoded JSON reply, or {'http': status}."""
-    data, _, _ = exchange(host, port, b"POST /ctl HTTP/1.1\r\nHost: x\r\n"
+    data, _, _ = exchange(host, port, b"POST /ctl HTTP/1.1\r\nHost: %s:%d\r\n"
+                          % (host.encode(), port) +
                           b"Content-Type: application/json\r\nContent-Length:"
                           b" %d\r\n\r\n" % len(body) + body, timeout, timeout)
     head, _, rest = data.partition(b"\r\n\r\n")
@@ -207,7 +208,8 @@ def mode_http(a, out):
 def mode_ctlslow(a, out):
     host, port = a[0], int(a[1])
     try:
-        data, end, el = exchange(host, port, b"POST /ctl HTTP/1.1\r\nHost: x"
+        data, end, el = exchange(host, port, b"POST /ctl HTTP/1.1\r\nHost: %s:%d"
+                                 % (host.encode(), port) +
                                  b"\r\nContent-Length: 60000\r\n\r\n"
                                  b"{\"jsonrpc\": ", 14)
     except OSError as e:

@@ -120,6 +120,7 @@ debian_pkg() {
 	musl-gcc) echo musl-tools ;;
 	dpkg-source) echo dpkg-dev ;;
 	readelf|strip) echo binutils ;;
+	setpriv) echo util-linux ;;
 	*) echo "$1" ;;
 	esac
 }

@@ -29,8 +29,8 @@ from wsraw import rpc_body  # noqa: E402
 def rpc(host, port, method, params=None, timeout=15):
     body = rpc_body(method, params)
     s = socket.create_connection((host, port), timeout=timeout)
-    s.sendall(b"POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
-              % len(body) + body)
+    s.sendall(b"POST /ctl HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: %d"
+              b"\r\n\r\n" % (host.encode(), port, len(body)) + body)
     data = b""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

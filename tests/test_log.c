@@ -431,7 +431,7 @@ test_syslog_conf(void)
 static void
 test_refusals(void)
 {
-	char text[LOG_CONF_MAX + 256], args[256];
+	char text[LOG_CONF_MAX + 256], args[256], want[300];
 	size_t n;
 	int i;
 
@@ -600,12 +600,49 @@ test_refusals(void)
 
 	/* I/O errors: exit status 1. */
 	CHECK(log_config_file("/nonexistent/log.conf", err, sizeof(err)) == 1);
-	CHECK(strcmp(err, "cannot open /nonexistent/log.conf: No such file "
+	CHECK(strcmp(err, "cannot read /nonexistent/log.conf: No such file "
 	    "or directory") == 0);
 	CHECK(lconf1("INFO", "FileHandler", "('/nonexistent/x.log',)", "",
 	    "%(message)s", "") == 1);
 	CHECK(strcmp(err, "cannot open /nonexistent/x.log: No such file or "
 	    "directory") == 0);
+	/* A FIFO as the configuration: refused at once, not read. */
+	CHECK(mkfifo(path_of("fifo.conf"), 0600) == 0);
+	alarm(20);
+	CHECK(log_config_file(path_of("fifo.conf"), err, sizeof(err)) == 1);
+	alarm(0);
+	snprintf(want, sizeof(want), "cannot read %s: not a regular file",
+	    path_of("fifo.conf"));
+	CHECK(strcmp(err, want) == 0);
+}
+
+/*
+ * The attacks on the log file root writes: a symbolic link planted in
+ * its place (root would append to whatever it points at), and a new
+ * file under umask 000 (Python's 0666 would be world-writable).
+ */
+static void
+test_file_safety(void)
+{
+	char args[256], want[300];
+	struct stat st;
+	mode_t old;
+
+	put_file(path_of("victim"), "precious\n");
+	CHECK(symlink(path_of("victim"), path_of("link.log")) == 0);
+	snprintf(args, sizeof(args), "('%s',)", path_of("link.log"));
+	CHECK(lconf1("INFO", "FileHandler", args, "", "%(message)s", "") == 1);
+	snprintf(want, sizeof(want), "cannot open %s: a symbolic link "
+	    "(refused: name the file itself)", path_of("link.log"));
+	CHECK(strcmp(err, want) == 0);
+	CHECK(strcmp(slurp(path_of("victim")), "precious\n") == 0);
+
+	old = umask(0);
+	snprintf(args, sizeof(args), "('%s',)", path_of("new.log"));
+	CHECK(lconf1("INFO", "FileHandler", args, "", "%(message)s", "") == 0);
+	umask(old);
+	CHECK(stat(path_of("new.log"), &st) == 0 &&
+	    (st.st_mode & 07777) == 0644);
 }
 
 static void
@@ -735,6 +772,7 @@ main(void)
 	test_render_formats();
 	test_stream();
 	test_file();
+	test_file_safety();
 	test_reopen();
 	test_levels();
 	test_syntax();

@@ -8,7 +8,8 @@
  * is fed to a receiver as a caller would (appending each chunk to the
  * unconsumed tail, feeding until it needs more), once whole and once in
  * the chunks; both runs must report the same events.  Every call must
- * consume at most what it was given, report sane events, and never
+ * consume at most what it was given, report sane events (a Close only
+ * with a code a peer may send and a reason in UTF-8), and never
  * stall with more than max(max, 125) + WS_HDR_MAX bytes pending.
  * Then: a frame built with ws_frame_header/ws_mask from the stream must
  * come back intact, ws_mask must match a byte-wise reference, and
@@ -110,13 +111,17 @@ run(struct run *out, const uint8_t *s, size_t len, const size_t *chunks,
 				assert(ev.len <= 125);
 				assert(ev.len == 0 || (ev.data >= tmp &&
 				    ev.data + ev.len <= tmp + n));
+				/* Only codes a peer may send, and a
+				 * reason in UTF-8, are reported. */
 				if (ev.type == WS_EV_CLOSE)
-					assert(ev.code >= 0 &&
-					    ev.code <= 65535);
+					assert(ev.code == 0 ||
+					    (close_code_ok(ev.code) &&
+					    utf8_ok(ev.data, ev.len)));
 				break;
 			case WS_EV_ERROR:
 				assert(n == 0);
-				assert(ev.code == 1002 || ev.code == 1003);
+				assert(ev.code == 1002 || ev.code == 1003 ||
+				    ev.code == 1007);
 				assert(rx.closed);
 				break;
 			default:
