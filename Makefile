@@ -238,10 +238,20 @@ static-cross: $(STATIC_SRCS) $(wildcard *.h) scripts/build-static.sh
 check-cross-e2e: etherws static-cross
 	tests/cross_e2e.sh $(CROSS_TARGETS)
 
+# etherws on a real big-endian kernel: Debian's s390x kernel and busybox
+# under qemu-system-s390x with the static s390x build in an initramfs
+# (tests/bigendian.sh; Debian 12: gcc-s390x-linux-gnu qemu-system-misc
+# cpio busybox, and dpkg's s390x architecture, which
+# scripts/s390x-guest.sh adds).
+check-bigendian: etherws
+	sh scripts/cross.sh static s390x
+	tests/bigendian.sh
+
 print-static-srcs:
 	@echo $(STATIC_SRCS)
 
 clean-cross:
 	rm -rf build-cross
 
-.PHONY: cross check-cross static-cross check-cross-e2e print-static-srcs clean-cross
+.PHONY: cross check-cross static-cross check-cross-e2e check-bigendian \
+	print-static-srcs clean-cross
