@@ -127,6 +127,7 @@ musl_one() {
 		msrc=$(srcpkg_tree musl "$CROSS/src/musl")
 		msg "MUSL    $1 ($TRIPLET-gcc $OWRT_CFLAGS)" >&2
 		rm -rf "$m" "$CROSS/$1/musl-build"
+		mkdir -p "$CROSS/$1"
 		cp -a "$msrc" "$CROSS/$1/musl-build"
 		(cd "$CROSS/$1/musl-build" &&
 		    ./configure --target="$TRIPLET" CROSS_COMPILE="$TRIPLET-" \
@@ -146,11 +147,25 @@ static_one() {
 	msg "STATIC  $1: $WHAT"
 	# the make static build, with the target's compiler, headers and
 	# flags; its BearSSL in $CROSS/$1/static/bearssl
+	# shellcheck disable=SC2046
 	BUILD="$CROSS/$1/static" OUT="$CROSS/etherws-static-$1" \
 	    MUSL_CC="$mcc" AR="$TRIPLET-gcc-ar" STRIP="$TRIPLET-strip" \
 	    KERNEL_HEADERS="/usr/$TRIPLET/include" BEARSSL_TREE="$bsrc" \
 	    STATIC_CFLAGS="$OWRT_CFLAGS" WERROR=1 \
-	    sh scripts/build-static.sh $(static_srcs)
+	    sh scripts/build-static.sh $(static_srcs) >"$CROSS/$1/static.log" 2>&1 ||
+	    { cat "$CROSS/$1/static.log"; fail "static build for $1 failed"; }
+	# Debian has no soft-float libgcc: ld says its integer helpers are
+	# tagged hard-float.  They use no FPU, and neither may anything else.
+	grep -v 'uses -msoft-float (set by .*uses -mhard-float' \
+	    "$CROSS/$1/static.log" || true
+	case $OWRT_CFLAGS in
+	*-msoft-float*)
+		n=$("$TRIPLET-objdump" -d "$CROSS/$1/static/etherws" | grep -cE \
+		    '[[:space:]](l[wd]c1|s[wd]c1|m[tf]h?c1|[ct]fc1|bc1[tf]|(add|sub|mul|div|mov|neg|abs|sqrt|cvt|c)\.[a-z.]+)[[:space:]]' || true)
+		[ "$n" -eq 0 ] ||
+		    fail "$1: $n FPU instructions in a soft-float build"
+		msg "OK      $1: no FPU instruction (soft-float)" ;;
+	esac
 }
 
 # The sources of the static binary, as the Makefile lists them.

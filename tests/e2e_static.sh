@@ -19,7 +19,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (197,352
+# The size budget of the stripped static binary, in bytes (198,312
 # today): a change that grows it past the budget fails here.  Hardening
 # may raise the budget to 210 KB: deliberately, here.
 STATIC_BUDGET=200000
