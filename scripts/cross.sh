@@ -129,11 +129,14 @@ musl_one() {
 		rm -rf "$m" "$CROSS/$1/musl-build"
 		mkdir -p "$CROSS/$1"
 		cp -a "$msrc" "$CROSS/$1/musl-build"
+		# musl's own warnings (gcc 12 on its getcwd) are not ours:
+		# its output goes to musl.log, shown if the build fails
 		(cd "$CROSS/$1/musl-build" &&
 		    ./configure --target="$TRIPLET" CROSS_COMPILE="$TRIPLET-" \
-		    --prefix="$m" --disable-shared CFLAGS="$OWRT_CFLAGS" \
-		    >/dev/null && make -j"$JOBS" >/dev/null &&
-		    make install >/dev/null) >&2 || fail "building musl for $1 failed"
+		    --prefix="$m" --disable-shared CFLAGS="$OWRT_CFLAGS" &&
+		    make -j"$JOBS" && make install) >"$CROSS/$1/musl.log" 2>&1 ||
+		    { tail -n 40 "$CROSS/$1/musl.log" >&2
+		      fail "building musl for $1 failed ($CROSS/$1/musl.log)"; }
 		rm -rf "$CROSS/$1/musl-build"
 		echo "$OWRT_CFLAGS" >"$m/stamp"
 	fi
