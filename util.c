@@ -548,10 +548,19 @@ ew_mask_key(uint8_t key[4])
 	X(ECANCELED, "Operation canceled") \
 	X(EDQUOT, "Disk quota exceeded")
 
-/* The numbers, and their texts back to back (NUL after each): a byte and
- * the words per entry, where pointers would take 16 bytes more. */
+/*
+ * The numbers, and their texts back to back (NUL after each): two bytes
+ * and the words per entry, where pointers would take 16 bytes more.
+ * Two, not one: the numbers are the architecture's, and MIPS has them
+ * up to 1133 (EDQUOT); a byte would wrap 1133 to 109 and give errno 109
+ * the text of EDQUOT.  Each number is checked to fit at compile time.
+ */
+#define X(e, s)	_Static_assert((e) >= 0 && (e) <= UINT16_MAX, \
+    #e " does not fit the errno table's uint16_t");
+ERRTAB
+#undef X
 #define X(e, s)	e,
-static const uint8_t ew_errnos[] = { ERRTAB };
+static const uint16_t ew_errnos[] = { ERRTAB };
 #undef X
 #define X(e, s)	s "\0"
 static const char ew_errtexts[] = ERRTAB;
@@ -572,11 +581,13 @@ const char *
 ew_strerror(int e)
 {
 	static char other[32];
-	const char *t = ew_code_text(ew_errnos, sizeof(ew_errnos),
-	    ew_errtexts, e);
+	const char *t = ew_errtexts;
+	size_t i;
 
-	if (t != NULL)
-		return t;
+	for (i = 0; i < sizeof(ew_errnos) / sizeof(ew_errnos[0]);
+	    i++, t += strlen(t) + 1)
+		if (ew_errnos[i] == e)
+			return t;
 	/* glibc's words for an errno it has no text for; we keep texts
 	 * only for those a switch can meet (libc's table is kilobytes) */
 	ew_snprintf(other, sizeof(other), "Unknown error %d", e);

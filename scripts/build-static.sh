@@ -20,7 +20,13 @@
 #   BEARSSL_SRC=dir  an unpacked BearSSL tree to use instead of apt-get source
 #   MUSL_CC=cc       the musl compiler driver (default musl-gcc)
 #   STRIP=strip      strip program            (default strip)
-#   STATIC_CFLAGS=.. extra compiler flags (e.g. -flto; delete BUILD to rebuild BearSSL)
+#   AR=ar            archiver for libbearssl.a (default gcc-ar: LTO objects)
+#   STATIC_CFLAGS=.. extra compiler flags, for BearSSL and etherws (e.g. a
+#                    router CPU's, from scripts/cross.sh)
+#   WERROR=1         etherws's warnings are errors
+#   KERNEL_HEADERS=d the target's kernel headers: d/linux, d/asm, d/asm-generic
+#                    (default: this machine's)
+#   BEARSSL_TREE=d   where scripts/srcpkg.sh unpacked BearSSL already
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -38,8 +44,9 @@ JOBS=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 # a few compares instead of tables of 8-byte addresses (600 bytes less).
 OPT="-Os -flto=auto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 -fno-unwind-tables -fno-jump-tables -fno-pie -fno-stack-protector -fno-ident ${STATIC_CFLAGS:-}"
+WERROR=${WERROR-1}
 WARN="-std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
--Wstrict-prototypes -Wpointer-arith -Werror"
+-Wstrict-prototypes -Wpointer-arith${WERROR:+ -Werror}"
 # common-page-size=64: the data segment follows the text in the file; ld's
 # default pads the file to the next page so the (tiny) data starts a page
 # of its own in memory, which costs a static binary up to 4 KB of zeros.
@@ -58,129 +65,45 @@ command -v "$MUSL_CC" >/dev/null 2>&1 ||
 command -v "$STRIP" >/dev/null 2>&1 || fail "$STRIP not found: apt-get install binutils"
 mkdir -p "$BUILD"
 
-# ---- BearSSL source ------------------------------------------------------
+# ---- BearSSL: source and libbearssl.a with musl -------------------------
 
-# deb-src for the suite the machine runs, mirroring its deb entries for that
-# suite (one-line .list files and deb822 .sources files alike).
-add_deb_src() {
-	local_suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	[ -n "$local_suite" ] || fail "cannot tell the Debian suite (/etc/os-release)"
-	list=/etc/apt/sources.list.d/etherws-src.list
-	msg "APT     adding deb-src lines for $local_suite to $list"
-	{
-		echo "# added by etherws scripts/build-static.sh for apt-get source bearssl"
-		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-			[ -f "$f" ] || continue
-			[ "$f" = "$list" ] && continue
-			awk -v s="$local_suite" '
-			    $1 == "deb" {
-				i = 2; opt = ""
-				if ($2 ~ /^\[/) {
-					while (i <= NF && $i !~ /\]$/) { opt = opt $i " "; i++ }
-					opt = opt $i " "; i++
-				}
-				if ($(i + 1) != s) next
-				line = "deb-src " opt $i " " s
-				for (j = i + 2; j <= NF && $j !~ /^#/; j++) line = line " " $j
-				print line
-			    }' "$f"
-		done
-		for f in /etc/apt/sources.list.d/*.sources; do
-			[ -f "$f" ] || continue
-			# deb822 stanzas: Types/URIs/Suites/Components/Signed-By
-			awk -v s="$local_suite" '
-			    function flush() {
-				if (types ~ /(^| )deb( |$)/ && enabled != "no" &&
-				    (" " suites " ") ~ (" " s " "))
-					for (k = 1; k <= nu; k++)
-						print "deb-src " (sb != "" ? "[signed-by=" sb "] " : "") \
-						    u[k] " " s " " comps
-				types = suites = comps = sb = enabled = ""; nu = 0
-			    }
-			    /^[ \t]*#/ { next }
-			    /^[ \t]*$/ { flush(); next }
-			    {
-				key = tolower($1); sub(/:$/, "", key)
-				val = $0; sub(/^[^:]*:[ \t]*/, "", val)
-				if (key == "types") types = val
-				else if (key == "uris") nu = split(val, u, /[ \t]+/)
-				else if (key == "suites") suites = val
-				else if (key == "components") comps = val
-				else if (key == "signed-by") sb = val
-				else if (key == "enabled") enabled = tolower(val)
-			    }
-			    END { flush() }' "$f"
-		done
-	} >"$list.tmp"
-	if ! grep -q '^deb-src' "$list.tmp"; then
-		rm -f "$list.tmp"
-		fail "no deb line for suite $local_suite to mirror; add a deb-src line by hand"
-	fi
-	mv "$list.tmp" "$list"
-	apt-get update -qq || fail "apt-get update failed"
-}
-
-fetch_bearssl() {
-	command -v dpkg-source >/dev/null 2>&1 ||
-	    fail "dpkg-source not found (apt-get source needs it): apt-get install dpkg-dev"
-	if ! apt-get source --print-uris bearssl >/dev/null 2>&1; then
-		add_deb_src
-	fi
-	msg "APT     apt-get source bearssl (into $BUILD/src)"
-	rm -rf "$BUILD/src"
-	mkdir -p "$BUILD/src"
-	(cd "$BUILD/src" && apt-get source -qq bearssl) ||
-	    fail "apt-get source bearssl failed"
-}
-
+# shellcheck source=scripts/srcpkg.sh
+. scripts/srcpkg.sh
 if [ -n "${BEARSSL_SRC:-}" ]; then
 	src=$BEARSSL_SRC
+elif [ -f "${BEARSSL_TREE:-}/inc/bearssl.h" ]; then
+	src=$BEARSSL_TREE
 else
-	src=$(ls -d "$BUILD"/src/bearssl-*/ 2>/dev/null | head -n 1 || true)
-	if [ -z "$src" ] || [ ! -f "$src/inc/bearssl.h" ]; then
-		fetch_bearssl
-		src=$(ls -d "$BUILD"/src/bearssl-*/ 2>/dev/null | head -n 1 || true)
-	fi
-	src=${src%/}
+	src=$(srcpkg_tree bearssl "$BUILD/src")
 fi
 [ -f "$src/inc/bearssl.h" ] || fail "no BearSSL source tree at '$src'"
-
-# ---- libbearssl.a with musl ----------------------------------------------
-
 lib="$BUILD/bearssl/libbearssl.a"
-stamp="$src $MUSL_CC $OPT"
-if [ ! -f "$lib" ] || [ "$(cat "$BUILD/bearssl/stamp" 2>/dev/null)" != "$stamp" ] ||
-    [ -n "$(find "$src/src" "$src/inc" -newer "$lib" -name '*.[ch]' | head -n 1)" ]; then
-	msg "CC      BearSSL ($(find "$src/src" -name '*.c' | wc -l) files) from $src"
-	rm -rf "$BUILD/bearssl"
-	mkdir -p "$BUILD/bearssl/obj"
-	# one object per source file, named after its path under src/
-	find "$src/src" -name '*.c' | sort | while read -r c; do
-		rel=${c#"$src"/src/}
-		echo "$c $BUILD/bearssl/obj/$(echo "$rel" | tr / _ | sed 's/\.c$/.o/')"
-	done >"$BUILD/bearssl/files"
-	# shellcheck disable=SC2086
-	xargs -P "$JOBS" -n 2 sh -c "$MUSL_CC $OPT -I'$src/inc' -I'$src/src' -c -o \"\$2\" \"\$1\" || exit 255" sh \
-	    <"$BUILD/bearssl/files" || fail "compiling BearSSL failed"
-	$AR rcs "$lib.tmp" "$BUILD"/bearssl/obj/*.o
-	mv "$lib.tmp" "$lib"
-	echo "$stamp" >"$BUILD/bearssl/stamp"
-fi
+bearssl_lib "$src" "$MUSL_CC" "$AR" "$OPT" "$BUILD/bearssl"
 
 # ---- etherws with musl ---------------------------------------------------
 
 # musl-gcc sees only musl's headers; tap_linux.c needs the kernel's
-# <linux/...> and <asm/...> (linux-libc-dev), so give it exactly those.
+# <linux/...> and <asm/...> (linux-libc-dev, or a cross compiler's
+# linux-libc-dev-ARCH-cross: KERNEL_HEADERS=/usr/TRIPLET/include), so
+# give it exactly those.
 kinc="$BUILD/kinc"
 if [ ! -d "$kinc" ]; then
-	march=$(gcc -print-multiarch 2>/dev/null || true)
 	mkdir -p "$kinc"
-	ln -s /usr/include/linux "$kinc/linux"
-	ln -s /usr/include/asm-generic "$kinc/asm-generic"
-	if [ -n "$march" ] && [ -d "/usr/include/$march/asm" ]; then
-		ln -s "/usr/include/$march/asm" "$kinc/asm"
+	if [ -n "${KERNEL_HEADERS:-}" ]; then
+		for d in linux asm asm-generic; do
+			[ -d "$KERNEL_HEADERS/$d" ] ||
+			    fail "no $KERNEL_HEADERS/$d (KERNEL_HEADERS)"
+			ln -s "$(cd "$KERNEL_HEADERS/$d" && pwd)" "$kinc/$d"
+		done
 	else
-		ln -s /usr/include/asm "$kinc/asm"
+		march=$(gcc -print-multiarch 2>/dev/null || true)
+		ln -s /usr/include/linux "$kinc/linux"
+		ln -s /usr/include/asm-generic "$kinc/asm-generic"
+		if [ -n "$march" ] && [ -d "/usr/include/$march/asm" ]; then
+			ln -s "/usr/include/$march/asm" "$kinc/asm"
+		else
+			ln -s /usr/include/asm "$kinc/asm"
+		fi
 	fi
 fi
 

@@ -182,6 +182,16 @@ test_render_formats(void)
 	    "%(asctime)s %(levelname)s %(name)s %(message)s", "") == 0);
 	log_render(buf, sizeof(buf), EW_LOG_WARNING, "m", t, 7);
 	CHECK(strcmp(buf, "1971-01-01 01:01:01,007 WARNING etherws m") == 0);
+	/* Past 2038: a 32-bit time_t (glibc on 32-bit CPUs without
+	 * _TIME_BITS=64) wraps this to 1904. */
+	{
+		long long y2041 = 2240611200LL;	/* 2041-01-01 00:00:00 UTC */
+
+		log_render(buf, sizeof(buf), EW_LOG_WARNING, "m",
+		    (time_t)y2041, 0);
+		CHECK(strcmp(buf, "2041-01-01 00:00:00,000 WARNING etherws m")
+		    == 0);
+	}
 
 	CHECK(lconf1("INFO", "StreamHandler", "()", "",
 	    "%(asctime)-20s|%(message)s", "datefmt=%d/%m/%Y %H.%M\n") == 0);

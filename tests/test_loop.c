@@ -148,10 +148,12 @@ test_arm_stop(void)
 	CHECK(ew_now_ms() >= t0 + 30);
 	CHECK(early == 0);
 
-	/* A stopped timer's slot is reused: stop the only one, arm two. */
+	/* A stopped timer's slot is reused: stop the only one, arm two
+	 * (far enough apart that a slow, emulated CPU taking a millisecond
+	 * between the two calls cannot tie them). */
 	timer_arm(a, 1);
 	timer_stop(a);
-	timer_arm(b, 2);
+	timer_arm(b, 20);
 	timer_arm(c, 1);
 	log_reset(2);
 	CHECK(run_for(500) == 0);

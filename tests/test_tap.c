@@ -444,6 +444,51 @@ test_tap_io(void)
 }
 
 /*
+ * Under qemu-user (EW_QEMU_USER, set by scripts/cross.sh) the kernel is
+ * the host's: on a big-endian CPU it still writes and reads the
+ * virtio_net_hdr of taps and packet sockets in its own little-endian
+ * order, which no real kernel does to a big-endian program.  The 16-bit
+ * header fields cannot be checked there (make check-bigendian checks
+ * them on a real big-endian kernel); NULL when they can.
+ */
+static const char *
+qemu_vnet_order(void)
+{
+	const uint16_t one = 1;
+
+	if (getenv("EW_QEMU_USER") == NULL || *(const uint8_t *)&one == 1)
+		return NULL;
+	return "qemu-user: the host's little-endian kernel gives this "
+	    "big-endian CPU virtio_net_hdr fields in the wrong byte order";
+}
+
+/*
+ * Under qemu-user (Debian 12's 7.2), setsockopt(SOL_PACKET,
+ * PACKET_ADD_MEMBERSHIP) is not passed to the kernel (ENOPROTOOPT), so
+ * no netdev port opens there: 1 if that is the case.
+ */
+static int
+qemu_no_packet_mreq(void)
+{
+	struct packet_mreq mr;
+	int s, missing;
+
+	if (getenv("EW_QEMU_USER") == NULL)
+		return 0;
+	if ((s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = 1;		/* lo */
+	mr.mr_type = PACKET_MR_PROMISC;
+	missing = setsockopt(s, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+	    sizeof(mr)) == -1 && errno == ENOPROTOOPT;
+	close(s);
+	return missing;
+}
+#define QEMU_NO_MREQ	"qemu-user does not pass setsockopt(SOL_PACKET, " \
+	"PACKET_ADD_MEMBERSHIP) to the kernel (ENOPROTOOPT)"
+
+/*
  * tap_read on a vnet tap (netdev_recv on a vnet socket if nd) until a
  * frame of ethertype et at off (and IPv4 protocol proto, if not 0)
  * arrives: its length, or -1 after WAIT_MS.
@@ -529,7 +574,10 @@ test_tap_vnet(void)
 	r = vnet_expect(fd, 0, 12, 0x0800, 17, &in);
 	CHECK(r == 14 + 20 + 8 + 100);
 	CHECK(in.flags & VNET_F_NEEDS_CSUM);
-	CHECK(in.csum_start == 34 && in.csum_offset == 6);
+	if (qemu_vnet_order() != NULL)
+		t_skipped("tap csum_start 34, csum_offset 6", qemu_vnet_order());
+	else
+		CHECK(in.csum_start == 34 && in.csum_offset == 6);
 	CHECK(in.gso_type == VNET_GSO_NONE);
 
 	if (us >= 0)
@@ -583,6 +631,10 @@ test_netdev_vnet(void)
 	    != 0) {
 		fprintf(stderr, "cannot make the veth pair\n");
 		CHECK(0);
+		return;
+	}
+	if (qemu_no_packet_mreq()) {
+		t_skipped("netdev ports with virtio_net_hdr", QEMU_NO_MREQ);
 		return;
 	}
 	nd = netdev_open("ewv5", &vnet, err, sizeof(err));
@@ -651,6 +703,10 @@ test_netdev(void)
 	    "ip link set ewv0 up && ip link set ewv1 up") != 0) {
 		fprintf(stderr, "cannot make the veth pair\n");
 		CHECK(0);
+		return;
+	}
+	if (qemu_no_packet_mreq()) {
+		t_skipped("netdev ports", QEMU_NO_MREQ);
 		return;
 	}
 	tx = raw_open("ewv0");
