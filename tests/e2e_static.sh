@@ -19,7 +19,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (217,888
+# The size budget of the stripped static binary, in bytes (218,016
 # today): a change that grows it past the budget fails here.  Raised
 # from 200,000 (198,216 then) deliberately, each set measured on its
 # own over 198,216:
@@ -33,11 +33,13 @@ STATIC=$ROOT/etherws-static
 #    (6,936 bytes): sock_diag, --ctlallow's passwd/group reader, browser
 #    checks, the bounded file reader, pidfile and start-up error paths,
 #    Close codes and UTF-8, password files;
+#  - router CPUs (issue 16): the errno table of uint16_t (MIPS
+#    numbers pass 255), 64-bit time_t: +128 bytes;
 #  - the merge of the two, 1.1 KB more than their sum (both sets of code
 #    together, the security round's errors reworded in the operator's
 #    style, ctl's 403 hint, why an operator's own file cannot be read).
 # Hardening may raise it further: deliberately, here.
-STATIC_BUDGET=218000
+STATIC_BUDGET=220000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
