@@ -117,3 +117,9 @@ port_offload(const struct port *q)
 {
 	return q->ops->offload(q);
 }
+
+unsigned
+port_rtt(const struct port *q)
+{
+	return q->ops->rtt != NULL ? q->ops->rtt(q) : 0;
+}

@@ -145,6 +145,26 @@ emit_port_head(struct jw *w, const struct port *p)
 	jw_member_str(w, ", \"target\": ", p->target);
 }
 
+/* shut, down, then what loop detection says (probe.c) */
+static const char *
+port_state(const struct port *p)
+{
+	if (p->shut)
+		return "shut";
+	if (!p->up)
+		return "down";
+	switch (p->fwd) {
+	case PORT_PROBING:
+		return "probing";
+	case PORT_LOOP:
+		return "loop";
+	case PORT_SILENT:
+		return "silent";
+	default:
+		return "up";
+	}
+}
+
 static void
 emit_portstat(struct jw *w, const struct port *p)
 {
@@ -152,8 +172,7 @@ emit_portstat(struct jw *w, const struct port *p)
 	jw_member_int(w, ", \"rx\": ", (long long)p->rx);
 	jw_member_int(w, ", \"tx\": ", (long long)p->tx);
 	jw_raw(w, p->shut ? ", \"shut\": true" : ", \"shut\": false");
-	jw_member_str(w, ", \"state\": ", p->shut ? "shut" :
-	    !p->up ? "down" : p->loop_blocked ? "loop" : "up");
+	jw_member_str(w, ", \"state\": ", port_state(p));
 	jw_member_int(w, ", \"rx_dropped\": ", (long long)p->rx_dropped);
 	jw_member_int(w, ", \"tx_dropped\": ", (long long)p->tx_dropped);
 	jw_member_int(w, ", \"storm_dropped\": ", (long long)p->storm_dropped);
@@ -464,7 +483,7 @@ m_setport(struct req *r)
 		return -1;
 	i = param(r, "shut");
 	if (i >= 0 && r->t[i].type != JSON_NULL)
-		p->shut = json_truthy(r->s, r->t, i);
+		port_set_shut(p, json_truthy(r->s, r->t, i));
 	send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
 	return 0;
 }

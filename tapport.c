@@ -106,7 +106,7 @@ tap_close(struct port *p, int code)
 }
 
 static const struct port_ops tap_ops = {
-	tap_output, NULL, tap_offload, tap_close
+	tap_output, NULL, tap_offload, tap_close, NULL
 };
 
 struct port *
