@@ -57,7 +57,7 @@ tests/test_http: http.o util.o fmt.o
 tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
 tests/test_fdb: fdb.o
 tests/test_loop: loop.o util.o fmt.o
-tests/test_probe: probe.o fdb.o
+tests/test_probe: probe.o fdb.o sha1.o
 tests/test_tap: tap_linux.o util.o fmt.o
 tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
 tests/test_log: log.o logconf.o util.o fmt.o

@@ -75,7 +75,8 @@ static int		 verifying;	/* a fresh round is out */
 static uint64_t		 verify_round;	/* its number */
 static uint64_t		 tc_until;	/* ms: our probes say TC until */
 static uint64_t		 lower_seen;	/* ms: a lower id said probing */
-static uint64_t		 loop_rtt;	/* ms: our probes' longest trip */
+static uint64_t		 loop_rtt;	/* ms: our probes' longest trip
+					 * lately */
 static struct ev_timer	 round_timer, tick_timer, fast_timer, decide_timer,
 			 verify_timer;
 static const uint8_t	 probe_dst[6] = { 0x03, 'e', 't', 'h', 'w', 's' };
@@ -637,6 +638,7 @@ tick_cb(struct ev_timer *t)
 	struct port *q;
 	size_t i;
 
+	loop_rtt = loop_rtt * 7 / 8;	/* trips seen lately count */
 	for (i = 0; (q = port_at(i)) != NULL; i++) {
 		if (!q->up || q->shut)
 			continue;
