@@ -11,8 +11,9 @@ decides pass/fail.  Run under "ip netns exec" as root (AF_PACKET).
       counts those frames arriving on IFACE for SECONDS; every 0.1 s
       rewrites OUT with "frames=N", "unique=N" and "dups=N" lines (the
       shell reads them whenever its window ends).
-  probes IFACE SECONDS OUT
-      the same for loop probes (EtherType 0x88b5, "EWLP"): "probes=N".
+  probes IFACE SECONDS OUT [ID]
+      the same for loop probes (EtherType 0x88b5, "EWLP"), only those of
+      switch id ID (16 hex digits) if given: "probes=N".
 """
 import os
 import socket
@@ -51,7 +52,7 @@ def write(out, kv):
     os.rename(tmp, out)
 
 
-def count(iface, secs, out, probes=False):
+def count(iface, secs, out, probes=False, pid=None):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                       socket.htons(ETH_P_ALL))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -71,7 +72,8 @@ def count(iface, secs, out, probes=False):
             f = None
         if f is not None and addr[2] != socket.PACKET_OUTGOING:
             if probes and f[12:14] == b"\x88\xb5" and f[14:18] == b"EWLP":
-                frames += 1
+                if pid is None or f[19:27] == pid:
+                    frames += 1
             elif not probes and f[12:14] == b"\x88\xb6" and \
                     f[14:18] == b"EWBC":
                 frames += 1
@@ -93,7 +95,8 @@ def main(a):
     if a[0] == "count":
         return count(a[1], float(a[2]), a[3])
     if a[0] == "probes":
-        return count(a[1], float(a[2]), a[3], probes=True)
+        return count(a[1], float(a[2]), a[3], probes=True,
+                     pid=bytes.fromhex(a[4]) if len(a) > 4 else None)
     return 2
 
 
