@@ -29,6 +29,7 @@
 #define PROBE_WAIT_MIN_MS	200	/* a probing port waits this + 4 RTT */
 #define PROBE_WAIT_MAX_MS	1000	/* but no longer */
 #define PROBE_BURST		3	/* probes out of it per window */
+#define PROBE_FIRST_MS		20	/* the first of them after this */
 #define PROBE_DEFER_MAX		3	/* windows it yields to a lower id */
 #define PROBE_RETURN_MS		1000	/* our probe counts if back by then */
 #define PROBE_ROUNDS_KEPT	64	/* rounds remembered for that */

@@ -383,10 +383,11 @@ window_start(struct port *p, uint64_t now)
 	p->fwd = PORT_PROBING;
 	p->pr_start = now;
 	p->pr_end = now + wait_ms(p);
-	p->pr_next = now;
+	/* Soon, not now: a new tunnel's 101 may still be on its way. */
+	p->pr_next = now + PROBE_FIRST_MS;
 	p->pr_left = PROBE_BURST;
 	p->pr_hit = p->pr_back = p->pr_ext = 0;
-	timer_arm(&fast_timer, 0);
+	timer_arm(&fast_timer, PROBE_FIRST_MS);
 }
 
 /* The window is over: forward, block, yield to a lower id, or wait for

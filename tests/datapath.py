@@ -415,14 +415,17 @@ def rpc_ports():
 
 
 def port_of(a, ws=None, kind=None):
-    """The listPort entry of the tap (kind='tap') or of WS's port."""
+    """The listPort entry of the tap (kind='tap') or of WS's port, once
+    it forwards (a new port probes for loops first)."""
     deadline = time.monotonic() + 3
     while True:
         for p in rpc_ports():
             if kind == "tap" and p["type"] == "tap":
                 return p
             if ws is not None and p["type"] == "server" and \
-                    p["target"] == "%s:%d" % (a.peer_ip, ws.local_port):
+                    p["target"] == "%s:%d" % (a.peer_ip, ws.local_port) \
+                    and (p.get("state") == "up" or
+                         time.monotonic() > deadline):
                 return p
         if time.monotonic() > deadline:
             return None

@@ -429,10 +429,12 @@ test_probing(void)
 	n = port_add(2, clk);
 	probe_port_up(n);
 	CHECK(n->fwd == PORT_PROBING && !probe_forwarding(n));
-	advance(0);
+	advance(PROBE_FIRST_MS - 1);
+	CHECK(nsent == 0);
+	advance(1);
 	CHECK(nsent == 1 && nsent_on(2) == 1);
 	CHECK(sent_on(2) != NULL && sent_on(2)[39] == 0x02);	/* probing */
-	advance(PROBE_WAIT_MIN_MS - 1);
+	advance(PROBE_WAIT_MIN_MS - PROBE_FIRST_MS - 1);
 	CHECK(nsent_on(2) == 3 && nsent_on(1) == 0);
 	CHECK(n->fwd == PORT_PROBING);
 	advance(1);
@@ -469,11 +471,11 @@ test_probing_loop(void)
 	settle();
 	n = port_add(2, clk);
 	probe_port_up(n);
-	advance(0);
+	advance(PROBE_FIRST_MS);
 	nsent = 0;
 	CHECK(bounce(2, a) == -1);		/* nothing since */
 	probe_port_up(n);
-	advance(0);
+	advance(PROBE_FIRST_MS);
 	CHECK(bounce(2, a) == 1);
 	CHECK(n->pr_back == 1 && a->fwd == PORT_FORWARDING);
 	advance(0);
@@ -486,7 +488,7 @@ test_probing_loop(void)
 	/* ... and when a's verification does come back on n: n blocked. */
 	n->fwd = PORT_PROBING;
 	probe_port_up(n);
-	advance(0);
+	advance(PROBE_FIRST_MS);
 	CHECK(bounce(2, a) == 1);
 	advance(0);
 	CHECK(bounce(1, n) == 1);
