@@ -37,7 +37,7 @@ ctl c addport client ws://10.95.0.1:8080/ >/dev/null || die "c -> b"
 # the direct one is the one that probes into a loop
 fwd() { [ "$(port_field b 2 3)/$(port_field c 2 3)" = up/up ]; }
 wait_until 3 fwd || die "the first two links do not forward"
-ctl a addport ws://10.96.0.1:8080/ >/dev/null || die "a -> c"
+ctl a addport client ws://10.96.0.1:8080/ >/dev/null || die "a -> c"
 check "the ring settles with one port in loop" wait_until 10 one_loop
 sleep 1
 # the block is on the direct link: a's client port 3 or c's server port 3
