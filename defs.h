@@ -36,6 +36,8 @@
 #define PROBE_TC_MS		2000	/* our probes announce a change */
 #define PROBE_TC_GAP_MS		500	/* a neighbour's flushes, per port */
 #define PROBE_TC_FRESH_MS	1000	/* a flush keeps entries this fresh */
+#define RPC_SETTLE_MAX_MS	2000	/* addPort/setPort wait for probing
+					 * to end at most this long */
 #define MAC_MOVE_HOLD_MS	2000	/* a learned MAC stays put this long */
 #define STORM_DEFAULT		20000	/* flooded frames/s per port (--stormlimit) */
 #define IFNAME_MAX		16	/* IFNAMSIZ incl. NUL */

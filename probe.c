@@ -80,6 +80,7 @@ static uint64_t		 loop_rtt;	/* ms: our probes' longest trip
 static struct ev_timer	 round_timer, tick_timer, fast_timer, decide_timer,
 			 verify_timer;
 static const uint8_t	 probe_dst[6] = { 0x03, 'e', 't', 'h', 'w', 's' };
+static void		(*settled_fn)(struct port *); /* probe_on_settled */
 
 static void window_start(struct port *p, uint64_t now);
 
@@ -261,6 +262,21 @@ probe_round(uint64_t now)
 		probe_out(q, r, fl);
 }
 
+/* p stopped probing (forwarding, blocked, silent, down, shut, deleted):
+ * whoever waits for that is told. */
+static void
+settled(struct port *p)
+{
+	if (settled_fn != NULL)
+		settled_fn(p);
+}
+
+void
+probe_on_settled(void (*fn)(struct port *))
+{
+	settled_fn = fn;
+}
+
 /* ------------------------------------------------------------------ */
 /* Topology changes */
 
@@ -322,6 +338,7 @@ enter_forwarding(struct port *p, uint64_t now)
 		flush_stale(p, now);
 		announce(now);
 	}
+	settled(p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -337,6 +354,7 @@ block(struct port *p, uint64_t now)
 	p->pr_defers = 0;
 	log_msg(EW_LOG_WARNING, "loop detected: port %d (%s) blocked",
 	    p->no, p->target);
+	settled(p);
 }
 
 /* A probing port closes a loop: blocked.  The other probing ports'
@@ -486,6 +504,7 @@ probe_port_down(struct port *p)
 	for (i = 0; (q = port_at(i)) != NULL; i++)
 		if (q != p && q->fwd == PORT_LOOP && q->up && !q->shut)
 			release(q, now, " (a port went down)");
+	settled(p);
 }
 
 void
@@ -649,6 +668,7 @@ tick_cb(struct ev_timer *t)
 			q->fwd = PORT_SILENT;
 			log_msg(EW_LOG_WARNING, "neighbour silent: port %d (%s)",
 			    q->no, q->target);
+			settled(q);
 		} else if (q->fwd == PORT_LOOP &&
 		    now - q->loop_seen > LOOP_HOLD_MS)
 			release(q, now, "");

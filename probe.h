@@ -43,6 +43,10 @@ probe_forwarding(const struct port *p)
 {
 	return p->fwd == PORT_FORWARDING;
 }
+/* fn(p) each time p stops probing: it forwards, is blocked, its
+ * neighbour went silent, or it went down, was shut or deleted (fn must
+ * not add or delete ports).  NULL: nobody is told. */
+void probe_on_settled(void (*fn)(struct port *));
 /* 16 hex digits (X-Etherws-Id): 0 and *id, or -1. */
 int probe_id_parse(const char *s, size_t n, uint64_t *id);
 

@@ -11,6 +11,9 @@
  * document, called once per request (maybe later, from the loop). */
 typedef void rpc_reply_fn(void *ctx, const char *body, size_t len);
 
+/* addPort and setPort answer once their port has stopped probing (at
+ * most RPC_SETTLE_MAX_MS later): after switch_init. */
+void rpc_init(void);
 /* Run the request in (body, len); the reply goes to reply(ctx, ...). */
 void rpc_request(const char *body, size_t len, rpc_reply_fn *reply,
     void *ctx);

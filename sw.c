@@ -20,6 +20,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "rpc.h"
 #include "serve.h"
 #include "sw.h"
 #include "switch.h"
@@ -549,6 +550,7 @@ sw_main(int argc, char **argv)
 		    "OSError: [Errno 12] Cannot allocate memory");
 		return 1;
 	}
+	rpc_init();
 	if (listeners_open(err, sizeof(err)) < 0) {
 		ew_print_error("Internal error", EW_INTERNAL_ERROR, err);
 		return 1;

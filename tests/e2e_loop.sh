@@ -58,7 +58,9 @@ sw d --host 10.84.0.1 --port 8080
 sw e
 ctl e addport tap 'lpe%d' >/dev/null
 ctl e addport client ws://10.84.0.1:8080/ >/dev/null || die "e -> d 1"
-ctl e addport client ws://10.84.0.1:8080/ >/dev/null || die "e -> d 2"
+out=$(ctl e addport client ws://10.84.0.1:8080/) || die "e -> d 2"
+# answered once the new port has probed: up, or loop if it is the one cut
+second=$(sed -n 2p <<<"$out" | awk '{ print $3 }')
 # Both switches see the loop; whichever acts first blocks its newer port.
 de_loops() { { ctl d listport; ctl e listport; } | grep -c ' loop '; }
 check "two client ports to one server: one is blocked" wait_until 10 \
@@ -66,6 +68,9 @@ check "two client ports to one server: one is blocked" wait_until 10 \
     ip netns exec $PFX-e $ETHERWS ctl listport; } | grep -q ' loop '"
 sleep 2
 check_eq "exactly one of the four tunnel ends is blocked" 1 "$(de_loops)"
+check "addport of the second link printed up or loop ($second)" \
+    grep -qxE 'up|loop' <<<"$second"
+check_eq "as listport says now" "$second" "$(port_field e 3 3)"
 if [ "$(port_field e 3 3)" = loop ] || [ "$(port_field e 2 3)" = loop ]; then
 	check_eq "on e, the newer client port (3) is the blocked one" loop \
 	    "$(port_field e 3 3)"

@@ -227,7 +227,8 @@ EOF
 # The tunnel listener is on port 80 on all addresses by default.
 ip netns exec "$A" $PY "$TMP/wsopen.py" 80 120 >"$TMP/ws.out" 2>&1 &
 track_pid $!
-wait_until 5 sh -c "ip netns exec $A $ETHERWS ctl listport | grep -q server"
+# a new port probes for loops (state "probing") before it forwards
+wait_until 5 sh -c "ip netns exec $A $ETHERWS ctl listport | grep -qE ' server +up '"
 check_eq "WebSocket handshake on the tunnel endpoint" \
     "HTTP/1.1 101 Switching Protocols" "$(head -n 1 "$TMP/ws.out")"
 SP=$(ctl a listport | awk '$2 == "server" { print $1 }')
@@ -685,6 +686,11 @@ def frame(payload):
 bc = b"\xff" * 6
 f1 = bc + bytes.fromhex("0200000000AA") + b"\x08\x00" + b"\0" * 46
 f2 = bc + bytes.fromhex("0200000000BB") + b"\x81\x00\x00\x64\x08\x00" + b"\0" * 46
+# a new port drops the users' frames until it has probed for loops
+sys.dont_write_bytecode = True
+sys.path.insert(0, "tests")	# lib.sh: run from the tree's top
+import wsraw
+wsraw.wait_forwarding(s)
 s.sendall(frame(f1) + frame(f2))
 print("sent", flush=True)
 time.sleep(float(sys.argv[1]))

@@ -20,7 +20,9 @@
  * after; a neighbour of ours going silent and coming back; topology
  * changes: flush of the stale entries on other non-edge ports, the TC
  * flag for PROBE_TC_MS, and a neighbour's TC honoured only from one of
- * ours, forwarding, at most once per PROBE_TC_GAP_MS.
+ * ours, forwarding, at most once per PROBE_TC_GAP_MS; the settled hook
+ * (addPort's answer) told once a probing port forwards, is blocked or
+ * goes down, never before.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -733,6 +735,55 @@ test_tc(void)
 		fdb_del_port(&fdb, i + 1, NULL);
 }
 
+/* probe_on_settled: told once each time a port stops probing -- it
+ * forwards, is blocked, goes down -- and never while it probes. */
+static int nsettled, last_settled;
+
+static void
+on_settled(struct port *p)
+{
+	nsettled++;
+	last_settled = p->no;
+}
+
+static void
+test_settled(void)
+{
+	struct port *a, *n;
+
+	nports = 0;
+	a = port_add(1, 100);
+	settle();
+	probe_on_settled(on_settled);
+	nsettled = 0;
+	n = port_add(2, clk);
+	probe_port_up(n);
+	advance(PROBE_WAIT_MIN_MS - 1);
+	CHECK(nsettled == 0);
+	advance(1);
+	CHECK(n->fwd == PORT_FORWARDING && nsettled == 1 && last_settled == 2);
+	/* into a loop: told when blocked */
+	after_round();
+	nsettled = 0;
+	probe_port_up(n);
+	CHECK(bounce(1, n) == 1);
+	advance(PROBE_WAIT_MIN_MS - 1);
+	CHECK(nsettled == 0);
+	advance(1);
+	CHECK(n->fwd == PORT_LOOP && nsettled == 1 && last_settled == 2);
+	/* down while probing: told */
+	probe_port_up(n);
+	nsettled = 0;
+	n->up = 0;
+	probe_port_down(n);
+	CHECK(nsettled == 1 && last_settled == 2);
+	n->up = 1;
+	probe_on_settled(NULL);
+	probe_port_up(n);
+	settle();
+	(void)a;
+}
+
 int
 main(void)
 {
@@ -748,6 +799,7 @@ main(void)
 	test_established();
 	test_silent();
 	test_tc();
+	test_settled();
 	fdb_free(&fdb);
 	return t_done("test_probe");
 }
