@@ -714,6 +714,19 @@ check "delport server prints its row (rx 2)" \
 run_ctl listfdb
 echo "$FH" >"$TMP/exp"; expect_out "listfdb: a deleted port's entries go"
 
+# addPort answers once the new port has probed (~200 ms): a control
+# connection that goes before that gets nothing, and the switch lives.
+nsx a $PY -c '
+import socket
+b = b"{\"jsonrpc\": \"2.0\", \"id\": 9, \"method\": \"etherws.control.addPort\", \"params\": {\"type\": \"tap\", \"target\": \"gone%d\"}}"
+s = socket.create_connection(("127.0.0.1", 7867), 5)
+s.sendall(b"POST /ctl HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(b) + b)
+s.close()
+'
+check "addPort whose caller left: the port is made and forwards" wait_until 3 \
+    sh -c "ip netns exec $A $ETHERWS ctl listport | grep -qE ' tap +up .* gone0 *\$'"
+check "and the switch still answers" kill -0 "$SWPID_a"
+
 check "-32602 errors logged at ERROR" grep -qx "ERROR:etherws:KeyError: 99" "$TMP/sw-a.log"
 check "INFO connected: tap logged" grep -qx "INFO:etherws:connected: $TAP0" "$TMP/sw-a.log"
 check "sw still running" kill -0 "$SWPID_a"
