@@ -227,7 +227,8 @@ EOF
 # The tunnel listener is on port 80 on all addresses by default.
 ip netns exec "$A" $PY "$TMP/wsopen.py" 80 120 >"$TMP/ws.out" 2>&1 &
 track_pid $!
-wait_until 5 sh -c "ip netns exec $A $ETHERWS ctl listport | grep -q server"
+# a new port probes for loops (state "probing") before it forwards
+wait_until 5 sh -c "ip netns exec $A $ETHERWS ctl listport | grep -qE ' server +up '"
 check_eq "WebSocket handshake on the tunnel endpoint" \
     "HTTP/1.1 101 Switching Protocols" "$(head -n 1 "$TMP/ws.out")"
 SP=$(ctl a listport | awk '$2 == "server" { print $1 }')
@@ -801,6 +802,11 @@ def frame(payload):
 bc = b"\xff" * 6
 f1 = bc + bytes.fromhex("0200000000AA") + b"\x08\x00" + b"\0" * 46
 f2 = bc + bytes.fromhex("0200000000BB") + b"\x81\x00\x00\x64\x08\x00" + b"\0" * 46
+# a new port drops the users' frames until it has probed for loops
+sys.dont_write_bytecode = True
+sys.path.insert(0, "tests")	# lib.sh: run from the tree's top
+import wsraw
+wsraw.wait_forwarding(s)
 s.sendall(frame(f1) + frame(f2))
 print("sent", flush=True)
 time.sleep(float(sys.argv[1]))
@@ -823,6 +829,19 @@ check "delport server prints its row (rx 2)" \
     grep -qE '^  6     server  up     2   0   127\.0\.0\.1:[0-9]+ *$' "$TMP/out"
 run_ctl listfdb
 echo "$FH" >"$TMP/exp"; expect_out "listfdb: a deleted port's entries go"
+
+# addPort answers once the new port has probed (~200 ms): a control
+# connection that goes before that gets nothing, and the switch lives.
+nsx a $PY -c '
+import socket
+b = b"{\"jsonrpc\": \"2.0\", \"id\": 9, \"method\": \"etherws.control.addPort\", \"params\": {\"type\": \"tap\", \"target\": \"gone%d\"}}"
+s = socket.create_connection(("127.0.0.1", 7867), 5)
+s.sendall(b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7867\r\nContent-Length: %d\r\n\r\n" % len(b) + b)
+s.close()
+'
+check "addPort whose caller left: the port is made and forwards" wait_until 3 \
+    sh -c "ip netns exec $A $ETHERWS ctl listport | grep -qE ' tap +up .* gone0 *\$'"
+check "and the switch still answers" kill -0 "$SWPID_a"
 
 check "-32602 errors logged at ERROR" grep -qx "ERROR:etherws:no port 99" "$TMP/sw-a.log"
 check "INFO connected: tap logged" grep -qx "INFO:etherws:connected: $TAP0" "$TMP/sw-a.log"
