@@ -246,9 +246,12 @@ def list_ports(host="127.0.0.1", port=7867, timeout=5):
     any failure)."""
     body = rpc_body("listPort")
     try:
-        data, _, _ = exchange(host, port, b"POST /ctl HTTP/1.1\r\nHost: x\r\n"
-                              b"Content-Length: %d\r\n\r\n" % len(body) +
-                              body, timeout, timeout)
+        # the Host the control endpoint takes from a non-browser
+        hp = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+        data, _, _ = exchange(host, port, b"POST /ctl HTTP/1.1\r\nHost: " +
+                              hp.encode() + b"\r\nContent-Length: %d"
+                              b"\r\n\r\n" % len(body) + body, timeout,
+                              timeout)
         return json.loads(data.partition(b"\r\n\r\n")[2])["result"]["entries"]
     except (OSError, ValueError, KeyError, TypeError):
         return []
