@@ -590,6 +590,19 @@ ok(isinstance(d, list) and len(d) == 2 and d[0].get("id") == 1 and
    "cannot connect to 127.0.0.1:1: Connection refused" and
    d[1].get("id") == 2 and "result" in d[1],
    "batch with an addPort that answers later: replies in request order", d)
+# a setPort that opens a port answers once it has probed: its slot in
+# the batch waits, and the array keeps request order
+r, data = post('[{"jsonrpc": "2.0", "method": "%ssetPort", "params": '
+               '{"port": 5, "shut": 1}, "id": 1},'
+               ' {"jsonrpc": "2.0", "method": "%ssetPort", "params": '
+               '{"port": 5, "shut": 0}, "id": 2},'
+               ' {"jsonrpc": "2.0", "method": "%slistFdb", "id": 3}]'
+               % (NS, NS, NS))
+d = json.loads(data.decode())
+ok(isinstance(d, list) and [x.get("id") for x in d] == [1, 2, 3] and
+   d[0]["result"]["entries"][0].get("state") == "shut" and
+   d[1]["result"]["entries"][0].get("state") == "up",
+   "batch with a setPort that waits for probing: in order, 'up'", d)
 
 # --- HTTP level (raw sockets) ------------------------------------------
 def raw(data, wait_eof=True, t=10, chunks=None):
@@ -832,11 +845,21 @@ echo "$FH" >"$TMP/exp"; expect_out "listfdb: a deleted port's entries go"
 
 # addPort answers once the new port has probed (~200 ms): a control
 # connection that goes before that gets nothing, and the switch lives.
+# The caller stays until its port exists (one gone before its request
+# is read cannot be named as a local user, and is refused), then resets.
 nsx a $PY -c '
-import socket
+import socket, struct, sys, time
+sys.path.insert(0, "tests")	# lib.sh: run from the tree top
+from wsraw import list_ports
 b = b"{\"jsonrpc\": \"2.0\", \"id\": 9, \"method\": \"etherws.control.addPort\", \"params\": {\"type\": \"tap\", \"target\": \"gone%d\"}}"
 s = socket.create_connection(("127.0.0.1", 7867), 5)
 s.sendall(b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7867\r\nContent-Length: %d\r\n\r\n" % len(b) + b)
+deadline, seen = time.monotonic() + 3, []
+while not seen and time.monotonic() < deadline:
+    seen = [e.get("state") for e in list_ports() if e.get("target") == "gone0"]
+    time.sleep(0.01)
+print("# gone0 seen as %s, caller leaves" % seen, file=sys.stderr)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()
 '
 check "addPort whose caller left: the port is made and forwards" wait_until 3 \

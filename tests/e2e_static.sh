@@ -19,7 +19,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (217,888
+# The size budget of the stripped static binary, in bytes (221,984
 # today): a change that grows it past the budget fails here.  Raised
 # from 200,000 (198,216 then) deliberately, each set measured on its
 # own over 198,216:
@@ -35,9 +35,14 @@ STATIC=$ROOT/etherws-static
 #    Close codes and UTF-8, password files;
 #  - the merge of the two, 1.1 KB more than their sum (both sets of code
 #    together, the security round's errors reworded in the operator's
-#    style, ctl's 403 hint, why an operator's own file cannot be read).
+#    style, ctl's 403 hint, why an operator's own file cannot be read);
+#  - loop prevention of issue 14, +4.1 KB (4,064 bytes): ports probe
+#    before they forward, authenticated probes v2, topology changes,
+#    silent neighbours, server ports pinging our peers, the TCP round
+#    trip, addPort/setPort answering once probed; merged with the above,
+#    32 bytes more (showPort's since following the probe states).
 # Hardening may raise it further: deliberately, here.
-STATIC_BUDGET=218000
+STATIC_BUDGET=222000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
