@@ -254,11 +254,14 @@ check_eq "no client port after unsupported proxies" 0 "$(nclients)"
 bg p "$PY" tests/inject_proxy.py "$PX" 8890
 wait_until 5 listening p 8890 || die "inject_proxy.py in p"
 swc https_proxy=http://$PX:8890
-check "wss: bytes after the proxy's 200 fail the attempt" refused \
-    "bytes after the CONNECT response (proxy $PX:8890)" --cacerts \
-    "$P/ca.crt" wss://sw.test:8443/
+INJ="  Invalid params (-32602)
+    WebSocketProxyException: bytes after the CONNECT response (proxy $PX:8890)"
+out=$(ctl c addport client --cacerts "$P/ca.crt" wss://sw.test:8443/ 2>&1)
+check_eq "wss: bytes after the proxy's 200 fail the attempt, exit 1" \
+    "1 $INJ" "$? $out"
 swc http_proxy=http://$PX:8890
-check "ws: bytes after the proxy's 200 fail the attempt" refused \
-    "bytes after the CONNECT response (proxy $PX:8890)" ws://10.9.2.1:8080/
+out=$(ctl c addport client ws://10.9.2.1:8080/ 2>&1)
+check_eq "ws: bytes after the proxy's 200 fail the attempt, exit 1" \
+    "1 $INJ" "$? $out"
 check_eq "no client port after the injecting proxy" 0 "$(nclients)"
 done_testing
