@@ -466,7 +466,7 @@ wait_answer(struct rpc_wait *w, struct port *p)
 	char *id = w->id;
 	size_t idlen = w->idlen;
 	int no = w->port;
-	char err[32];
+	char err[64];
 
 	/* Out of the list before the reply, which may free the control
 	 * connection (and so call rpc_abandon). */
@@ -475,7 +475,8 @@ wait_answer(struct rpc_wait *w, struct port *p)
 	if (to.fn != NULL && p != NULL)
 		send_doc(&to, id, idlen, emit_one_port, p, NULL, 0, NULL);
 	else if (to.fn != NULL) {
-		ew_snprintf(err, sizeof(err), "KeyError: %d", no);
+		ew_snprintf(err, sizeof(err), "no port %d: deleted while it "
+		    "probed", no);
 		send_error(&to, id, idlen, -32602, err);
 	}
 	free(id);
