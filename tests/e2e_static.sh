@@ -19,7 +19,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (221,984
+# The size budget of the stripped static binary, in bytes (222,016
 # today): a change that grows it past the budget fails here.  Raised
 # from 200,000 (198,216 then) deliberately, each set measured on its
 # own over 198,216:
@@ -40,9 +40,10 @@ STATIC=$ROOT/etherws-static
 #    before they forward, authenticated probes v2, topology changes,
 #    silent neighbours, server ports pinging our peers, the TCP round
 #    trip, addPort/setPort answering once probed; merged with the above,
-#    32 bytes more (showPort's since following the probe states).
+#    64 bytes more (showPort's since following the probe states, the
+#    error of a port deleted while it probed in the operator's words).
 # Hardening may raise it further: deliberately, here.
-STATIC_BUDGET=222000
+STATIC_BUDGET=224000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
