@@ -60,7 +60,7 @@ tests/test_http: http.o util.o fmt.o
 tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
 tests/test_fdb: fdb.o
 tests/test_loop: loop.o util.o fmt.o
-tests/test_probe: probe.o fdb.o
+tests/test_probe: probe.o fdb.o sha1.o
 tests/test_tap: tap_linux.o util.o fmt.o
 tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
 tests/test_log: log.o logconf.o util.o fmt.o
@@ -98,7 +98,7 @@ clean:
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS	 = http url ws json htpasswd base64 pem dns gso
+FUZZ_TARGETS	 = http url ws json htpasswd base64 pem dns gso probe
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%)
 FUZZ_OBJ	 = tests/fuzz/obj
 FUZZ_SECONDS	?= 20
@@ -115,6 +115,7 @@ tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
     $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_gso: gso.c tests/gso_ref.h $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
+tests/fuzz/fuzz_probe: probe.c $(FUZZ_OBJ)/fdb.o $(FUZZ_OBJ)/sha1.o
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c defs.h
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \

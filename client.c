@@ -57,6 +57,7 @@ struct client {
 	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
 	int		 naddrs, addri;
 	char		 key[32];	/* our Sec-WebSocket-Key */
+	uint64_t	 peer_id;	/* the server's X-Etherws-Id, or 0 */
 };
 
 static void connect_next(struct client *cl, struct conn *c);
@@ -508,6 +509,7 @@ static void
 client_hresp(struct conn *c)
 {
 	struct client *cl = c->owner;
+	const struct http_header *h;
 	struct http_msg m;
 	int r;
 
@@ -523,8 +525,13 @@ client_hresp(struct conn *c)
 		return;
 	}
 	/* Offload: we asked, so the answer can only say yes.  Before
-	 * in_consume, which moves the bytes m points into. */
+	 * in_consume, which moves the bytes m points into.  A server of
+	 * ours says its id. */
 	conn_ws_open(c, &m, 0);
+	h = http_header(&m, "X-Etherws-Id");
+	if (h == NULL || probe_id_parse(h->value, h->value_len,
+	    &cl->peer_id) < 0)
+		cl->peer_id = 0;
 	in_consume(c, (size_t)r);
 	timer_stop(&c->tmo);
 	c->attempt = 0;
@@ -670,8 +677,8 @@ client_answer(struct client *cl, struct port *p, const char *err)
 /* The client port: its frames go to and come from cl->conn while open */
 
 /* NULL once the port is closed (its client freed, p->priv NULL): the
- * port itself lives to the end of the round, and delPort still reports
- * it. */
+ * port itself lives to the end of the round.  delPort reports it before
+ * closing it; this keeps any later reader off the freed client. */
 static struct conn *
 open_conn(const struct port *p)
 {
@@ -771,8 +778,14 @@ cl_status(const struct port *p, struct jw *w)
 	}
 }
 
+static unsigned
+cl_rtt(const struct port *p)
+{
+	return conn_rtt_ms(open_conn(p));
+}
+
 static const struct port_ops client_port_ops = {
-	cl_output, cl_output_ctrl, cl_offload, cl_close, cl_status
+	cl_output, cl_output_ctrl, cl_offload, cl_close, cl_status, cl_rtt
 };
 
 static void
@@ -789,9 +802,11 @@ client_connected(struct client *cl, struct conn *c)
 			return;
 		}
 		cl->port = p;
+		p->peer_id = cl->peer_id;
 		log_msg_rl(EW_LOG_INFO, cl->url, "connected: %s", cl->url);
 		client_answer(cl, p, NULL);
 	} else {
+		p->peer_id = cl->peer_id;
 		port_set_up(p, 1);
 		log_msg_rl(EW_LOG_INFO, cl->url, "connected: %s", cl->url);
 	}

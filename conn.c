@@ -11,6 +11,7 @@
  * after the dispatch round (loop_bury), never inside their callback.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +60,27 @@ conn_sock_tune(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
 	v = 3;
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
-	v = 60000;
+	/* Unacknowledged data waits as long as a silent peer would be
+	 * kept by the keepalive (2 x --keepalive), within bounds. */
+	v = TCP_USER_TIMEOUT_MAX_MS;
+	if (sw_conf.keepalive > 0 && sw_conf.keepalive * 2000 < v)
+		v = (int)sw_conf.keepalive * 2000;
+	if (v < TCP_USER_TIMEOUT_MIN_MS)
+		v = TCP_USER_TIMEOUT_MIN_MS;
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v));
+}
+
+unsigned
+conn_rtt_ms(const struct conn *c)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof(ti);
+
+	if (c == NULL || c->w.fd < 0 || getsockopt(c->w.fd, IPPROTO_TCP,
+	    TCP_INFO, &ti, &l) < 0 || l < offsetof(struct tcp_info,
+	    tcpi_rttvar))
+		return 0;
+	return (ti.tcpi_rtt + 999) / 1000;	/* us */
 }
 
 void

@@ -105,6 +105,9 @@ struct conn {
 
 /* TCP_NODELAY, keepalives, TCP_USER_TIMEOUT: every tunnel socket. */
 void conn_sock_tune(int fd);
+/* The kernel's round-trip estimate of the connection's TCP, ms (0:
+ * none yet, or c NULL). */
+unsigned conn_rtt_ms(const struct conn *c);
 /* "ip" and "ip:port" / "[ip]:port" of sa. */
 void conn_addr_text(const struct sockaddr *sa, char *ip, size_t iplen,
     char *full, size_t fulllen);

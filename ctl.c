@@ -277,23 +277,29 @@ cli_text(const char *s, const struct json_tok *tok, int i)
 }
 
 /* Cell of column c for entry obj: State is "shut" if shut is truthy,
- * else "down" or "loop" if state says so, else "up"; MACs lower-cased. */
+ * else "down", "loop", "probing" or "silent" if state says so, else
+ * "up" (as etherws 1.3 prints, which knows only shut and up); MACs
+ * lower-cased. */
 static char *
 cli_cell(const char *s, const struct json_tok *tok, int obj,
     const struct cli_table *t, int c)
 {
+	/* down; blocked by loop detection, probing before forwarding, its
+	 * neighbour switch gone quiet */
+	static const char *const states[] = { "down", "loop", "probing",
+	    "silent" };
 	char *out;
-	int i;
+	int i, k;
 
 	if (t->key[c] == NULL) {
 		i = cli_member(s, tok, obj, "shut");
 		if (i >= 0 && json_truthy(s, tok, i))
 			return strdup("shut");
 		i = cli_member(s, tok, obj, "state");
-		if (i >= 0 && json_str_eq(s, tok, i, "loop"))
-			return strdup("loop");	/* blocked by loop detection */
-		return strdup(i >= 0 && json_str_eq(s, tok, i, "down") ?
-		    "down" : "up");
+		for (k = 0; i >= 0 && k < 4; k++)
+			if (json_str_eq(s, tok, i, states[k]))
+				return strdup(states[k]);
+		return strdup("up");
 	}
 	out = cli_text(s, tok, cli_member(s, tok, obj, t->key[c]));
 	if (out != NULL && strcmp(t->key[c], "mac") == 0)

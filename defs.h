@@ -21,8 +21,23 @@
 #define FDB_MAX			8192	/* FDB entries (--fdbmax) */
 #define FDB_SWEEP_MS		10000	/* FDB sweep period */
 #define RX_BUDGET		64	/* reads per fd per loop iteration */
-#define PROBE_INTERVAL_MS	2000	/* loop-detection probe period */
-#define LOOP_HOLD_MS		10000	/* a blocked port's loop gone this long */
+#define PROBE_INTERVAL_MS	1000	/* loop-detection probe period */
+#define LOOP_HOLD_MS		3000	/* a blocked port's loop gone this long */
+#define PROBE_SILENT_MS		3000	/* a neighbour switch of ours heard
+					 * from no longer ago, or silent */
+#define PROBE_TICK_MS		250	/* holds and silences checked */
+#define PROBE_WAIT_MIN_MS	200	/* a probing port waits this + 4 RTT */
+#define PROBE_WAIT_MAX_MS	1000	/* but no longer */
+#define PROBE_BURST		3	/* probes out of it per window */
+#define PROBE_FIRST_MS		20	/* the first of them after this */
+#define PROBE_DEFER_MAX		3	/* windows it yields to a lower id */
+#define PROBE_RETURN_MS		1000	/* our probe counts if back by then */
+#define PROBE_ROUNDS_KEPT	64	/* rounds remembered for that */
+#define PROBE_TC_MS		2000	/* our probes announce a change */
+#define PROBE_TC_GAP_MS		500	/* a neighbour's flushes, per port */
+#define PROBE_TC_FRESH_MS	1000	/* a flush keeps entries this fresh */
+#define RPC_SETTLE_MAX_MS	2000	/* addPort/setPort wait for probing
+					 * to end at most this long */
 #define MAC_MOVE_HOLD_MS	2000	/* a learned MAC stays put this long */
 #define STORM_DEFAULT		20000	/* flooded frames/s per port (--stormlimit) */
 #define AGEOUT_MAX_S		31536000 /* --ageout at most: a year */
@@ -43,6 +58,8 @@
 #define HTTP_TIMEOUT_MS		10000	/* accept -> complete request head */
 #define CONNECT_TIMEOUT_MS	10000	/* client attempt: resolve..handshake */
 #define CLOSE_WAIT_MS		2000	/* our Close -> peer's Close or EOF */
+#define TCP_USER_TIMEOUT_MAX_MS	60000	/* unacknowledged data, at most */
+#define TCP_USER_TIMEOUT_MIN_MS	5000	/* and at least (2 x --keepalive) */
 #define PORT_QUEUE_MAX		(1024 * 1024) /* tunnel tx queue, bytes (--queue) */
 #define MAX_CONNS		4096	/* tunnel connections (--maxconn) */
 #define MAX_CTL_CONNS		64	/* control connections (--ctlmaxconn) */

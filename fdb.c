@@ -149,24 +149,39 @@ fdb_learn(struct fdb *f, uint16_t vid, const uint8_t mac[6], int port,
 	return 1;
 }
 
+/* What fdb_filter removes: every entry of port (port != 0), else every
+ * entry not refreshed within ms (ms: the ageing time for a sweep) whose
+ * port spare() does not keep. */
+struct fdb_sel {
+	int		 port;
+	uint64_t	 ms;
+	int		(*spare)(int port, void *arg);
+	void		*arg;
+};
+
+static int
+fdb_hit(const struct fdb_sel *s, const struct fdb_entry *e, uint64_t now)
+{
+	if (s->port)
+		return e->port == s->port;
+	if (now - e->seen <= s->ms)
+		return 0;
+	return s->spare == NULL || !s->spare(e->port, s->arg);
+}
+
 /* Remove every entry matching; restart a slot after a backward shift. */
 static void
-fdb_filter(struct fdb *f, uint64_t now, int port,
+fdb_filter(struct fdb *f, uint64_t now, const struct fdb_sel *s,
     void (*cb)(const struct fdb_entry *, const char *why))
 {
 	size_t i;
-	int hit;
 
 	for (i = 0; i <= f->mask; i++) {
 		for (;;) {
-			if (f->tab[i].port == 0)
-				break;
-			hit = port ? f->tab[i].port == port :
-			    fdb_expired(f, &f->tab[i], now);
-			if (!hit)
+			if (f->tab[i].port == 0 || !fdb_hit(s, &f->tab[i], now))
 				break;
 			if (cb != NULL)
-				cb(&f->tab[i], port ? "deleted" : "aged out");
+				cb(&f->tab[i], s->port ? "deleted" : "aged out");
 			fdb_remove(f, i);
 		}
 	}
@@ -176,9 +191,10 @@ void
 fdb_sweep(struct fdb *f, uint64_t now,
     void (*cb)(const struct fdb_entry *, const char *why))
 {
+	struct fdb_sel s = { 0, f->ageout, NULL, NULL };
 	size_t i;
 
-	fdb_filter(f, now, 0, cb);
+	fdb_filter(f, now, &s, cb);
 	f->min_seen = now;
 	for (i = 0; i <= f->mask; i++)
 		if (f->tab[i].port != 0 && f->tab[i].seen < f->min_seen)
@@ -188,20 +204,26 @@ fdb_sweep(struct fdb *f, uint64_t now,
 void
 fdb_forget_older(struct fdb *f, uint64_t now, uint64_t ms)
 {
-	uint64_t keep = f->ageout;
+	fdb_forget_stale(f, now, ms, NULL, NULL);
+}
 
-	/* A sweep with a short ageing, then the usual one again. */
-	f->ageout = ms;
-	fdb_filter(f, now, 0, NULL);
-	f->ageout = keep;
+void
+fdb_forget_stale(struct fdb *f, uint64_t now, uint64_t ms,
+    int (*spare)(int port, void *arg), void *arg)
+{
+	struct fdb_sel s = { 0, ms, spare, arg };
+
+	fdb_filter(f, now, &s, NULL);
 }
 
 void
 fdb_del_port(struct fdb *f, int port,
     void (*cb)(const struct fdb_entry *, const char *why))
 {
+	struct fdb_sel s = { port, 0, NULL, NULL };
+
 	if (port != 0)
-		fdb_filter(f, 0, port, cb);
+		fdb_filter(f, 0, &s, cb);
 }
 
 static int

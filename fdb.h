@@ -37,6 +37,9 @@ void fdb_sweep(struct fdb *, uint64_t now,
     void (*cb)(const struct fdb_entry *, const char *why));
 /* Remove entries not refreshed in the last ms (topology change). */
 void fdb_forget_older(struct fdb *, uint64_t now, uint64_t ms);
+/* The same, but entries whose port spare(port, arg) keeps stay. */
+void fdb_forget_stale(struct fdb *, uint64_t now, uint64_t ms,
+    int (*spare)(int port, void *arg), void *arg);
 /* Remove every entry of port. */
 void fdb_del_port(struct fdb *, int port,
     void (*cb)(const struct fdb_entry *, const char *why));

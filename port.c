@@ -124,3 +124,9 @@ port_status(const struct port *p, struct jw *w)
 	if (p->ops->status != NULL)
 		p->ops->status(p, w);
 }
+
+unsigned
+port_rtt(const struct port *q)
+{
+	return q->ops->rtt != NULL ? q->ops->rtt(q) : 0;
+}

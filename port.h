@@ -21,6 +21,17 @@ struct vnet;
 
 enum port_kind { PORT_TAP, PORT_NETDEV, PORT_CLIENT, PORT_SERVER };
 
+/* What a port that is up and not shut does with the users' frames
+ * (probe.c decides; RSTP's discarding and forwarding, with our probes
+ * in place of BPDUs).  Probes cross every state but loop and silent. */
+enum port_fwd {
+	PORT_PROBING,		/* new, back up or released: probes only,
+				 * until they show it closes no loop */
+	PORT_FORWARDING,
+	PORT_LOOP,		/* blocked: it closes a loop */
+	PORT_SILENT		/* a neighbour switch of ours went quiet */
+};
+
 /* What differs between kinds: filled in by the module that made the
  * port, called only by the switch. */
 struct port_ops {
@@ -44,6 +55,9 @@ struct port_ops {
 	 * ', "name": value' (peer, TLS, queue, reconnects...).  NULL:
 	 * none. */
 	void	(*status)(const struct port *, struct jw *w);
+	/* Round-trip time to the peer in ms (the TCP estimate), 0 if
+	 * unknown or none (NULL: a device, none). */
+	unsigned (*rtt)(const struct port *);
 };
 
 struct port {
@@ -59,11 +73,26 @@ struct port {
 	const struct port_ops *ops;
 	void		*priv;		/* the kind's own state */
 	/* loop and storm protection (switch.c, probe.c) */
+	uint64_t	 peer_id;	/* the peer's switch id, if it said in
+					 * its handshake that it is one of
+					 * ours (X-Etherws-Id); else 0 */
+	enum port_fwd	 fwd;
 	uint64_t	 up_since;	/* ms: last came up */
-	int		 loop_blocked;
-	int		 probe_soon;	/* came up: probe out of it shortly */
+	uint64_t	 heard;		/* ms: last frame received */
+	int		 bridged;	/* another switch's probe came in
+					 * since it came up: not an edge */
 	uint64_t	 loop_seen;	/* ms: our probe last crossed it */
 	uint64_t	 loop_blocks;	/* times blocked */
+	uint64_t	 tc_last;	/* ms: last flush its neighbour asked */
+	/* probing (probe.c): the current window */
+	uint64_t	 pr_start, pr_end, pr_next; /* ms */
+	int		 pr_left;	/* probes still to send in it */
+	int		 pr_hit;	/* ours from a forwarding (or older)
+					 * port came back on it: a loop */
+	int		 pr_back;	/* ours from it came back elsewhere */
+	int		 pr_ext;	/* window extended for pr_back */
+	int		 pr_defers;	/* windows yielded to a lower id */
+	int		 pr_verify;	/* send one of ours out of it soon */
 	uint64_t	 storm_tokens;	/* flooded frames it may still send */
 	uint64_t	 storm_last;	/* ms: last refill */
 	uint64_t	 storm_dropped;
@@ -89,5 +118,7 @@ int port_send(struct port *, const uint8_t *frame, size_t len);
 int port_offload(const struct port *);
 /* Its kind's status members for showPort (port_ops status). */
 void port_status(const struct port *, struct jw *);
+/* The peer's round-trip time, ms; 0 if unknown. */
+unsigned port_rtt(const struct port *);
 
 #endif /* PORT_H */

@@ -1,20 +1,43 @@
 /*
- * probe.c - loop detection.  Every PROBE_INTERVAL_MS the switch sends a
- * small probe frame out of every port, and out of a port that comes up:
- * a locally administered multicast destination, the IEEE local
- * experimental EtherType, our random 64-bit id and the port it left by.
- * Any switch, ours or the original etherws, floods it like any other
- * multicast.  Our own probe coming back on a different port than it left
- * by means those two ports are joined by a loop.
+ * probe.c - loop detection and the ports' forwarding states.
  *
- * Every switch on a loop sees its own probes return, and blocking one
- * port on each would cut the loop into pieces.  So a switch that sees a
- * loop waits a random time, then sends a fresh round of probes (a new
- * nonce) and blocks only if one of those comes back too: the first
- * switch to act breaks the loop and the others' fresh probes no longer
- * return.  A blocked port carries none of the others' frames (and none
- * of their probes) but still our own probes, so the block stays while
- * the loop does and ends LOOP_HOLD_MS after our probes stop returning.
+ * Every switch sends small probe frames out of its ports: a locally
+ * administered multicast destination, the IEEE local experimental
+ * EtherType, our random 64-bit id, the port it left by, a round number
+ * and flags, keyed with a secret only this switch knows (HMAC-SHA-1).
+ * Any switch, ours or the original etherws, floods another switch's
+ * probe like any other multicast.  Our own probe coming back on a port
+ * other than the one it left by means the two are joined by a loop.
+ *
+ * A port does not carry the users' frames until it is known to close
+ * no loop (RSTP's discarding and forwarding states, with probes in
+ * place of BPDUs): a port that is new, comes back up, is released from
+ * a block or hears again from a neighbour that had gone quiet is
+ * PROBING.  It sends a few probes at once, passes probes but no data,
+ * and forwards only if none of ours came back on it within a wait
+ * scaled to the round-trip time; if one did, it is blocked (LOOP).
+ *
+ * Returning probes are evidence against the port they arrive on, and
+ * only that one: a peer that reflects or replays our probes gets no
+ * port blocked but one its frames come in by.  Only probes with our
+ * MAC, from a round sent in the last PROBE_RETURN_MS, count.
+ *
+ * Both ends of a new link that closes a loop probe at once and would
+ * both block.  So a probing port that found a loop yields for a window
+ * (at most PROBE_DEFER_MAX times) when a switch with a lower id says in
+ * its probes that it is probing too: that one blocks, and then our
+ * probes no longer come back.
+ *
+ * A loop between forwarding ports (made elsewhere, by a bridge of
+ * taps, by a switch that does not probe) is cut as before: after a
+ * random delay, a fresh round; the newer port of a pair blocks when a
+ * fresh probe comes back on it.  A block ends LOOP_HOLD_MS after our
+ * probes stopped crossing the port, through PROBING again.
+ *
+ * Whenever a port that is not an edge (a neighbour switch is behind it)
+ * starts or stops forwarding, entries that may now point the wrong way
+ * go and our probes carry the topology-change flag for PROBE_TC_MS; a
+ * neighbour of ours that sees it flushes too.
  */
 #include <string.h>
 
@@ -25,23 +48,44 @@
 #include "loop.h"
 #include "port.h"
 #include "probe.h"
+#include "sha1.h"
 #include "util.h"
 
 #define PROBE_ETHERTYPE		0x88b5	/* IEEE 802 local experimental 1 */
 #define PROBE_LEN		60
 #define PROBE_MAGIC		"EWLP"
+#define PROBE_VERSION		2
+#define PROBE_AUTH_OFF		19	/* id, port, round, flags: */
+#define PROBE_AUTH_LEN		21	/* what the MAC covers */
+#define PROBE_MAC_OFF		40
+#define PROBE_MAC_LEN		12	/* HMAC-SHA-1, truncated */
+#define PROBE_F_TC		0x01	/* topology change: flush */
+#define PROBE_F_PROBING		0x02	/* the sender has a port probing */
 #define PROBE_VERIFY_MS		500	/* fresh probes must return by then */
 #define PROBE_JITTER_MS		1500	/* spread of the decision delay */
-#define PROBE_TC_ROUNDS		3	/* rounds that announce a new block */
-#define PROBE_TC_FRESH_MS	1000	/* TC: forget entries older than this */
 
 uint64_t		 sw_id;
 static struct fdb	*fdb;		/* the switch's */
-static uint64_t		 nonce;		/* of the current probe round */
+static struct sha1_ctx	 mac_in, mac_out; /* HMAC key, padded, hashed */
+static uint64_t		 round_no;	/* of the last probes sent */
+static struct {
+	uint64_t	 no, at;	/* round, ms sent */
+} rounds[PROBE_ROUNDS_KEPT];
 static int		 verifying;	/* a fresh round is out */
-static int		 tc_rounds;	/* topology change still to announce */
-static struct ev_timer	 round_timer, decide_timer, verify_timer, soon_timer;
+static uint64_t		 verify_round;	/* its number */
+static uint64_t		 tc_until;	/* ms: our probes say TC until */
+static uint64_t		 lower_seen;	/* ms: a lower id said probing */
+static uint64_t		 loop_rtt;	/* ms: our probes' longest trip
+					 * lately */
+static struct ev_timer	 round_timer, tick_timer, fast_timer, decide_timer,
+			 verify_timer;
 static const uint8_t	 probe_dst[6] = { 0x03, 'e', 't', 'h', 'w', 's' };
+static void		(*settled_fn)(struct port *); /* probe_on_settled */
+
+static void window_start(struct port *p, uint64_t now);
+
+/* ------------------------------------------------------------------ */
+/* The frame */
 
 static void
 put64(uint8_t *p, uint64_t v)
@@ -63,10 +107,46 @@ get64(const uint8_t *p)
 	return v;
 }
 
-/* dst, src (locally administered, from our id), type, magic, id, port,
- * nonce; zero padding to the minimum frame size. */
+/* HMAC-SHA-1 (RFC 2104) of the authenticated fields, with the key's
+ * two padded blocks hashed once at start-up. */
 static void
-probe_build(uint8_t f[PROBE_LEN], int port)
+probe_mac(const uint8_t *f, uint8_t out[PROBE_MAC_LEN])
+{
+	struct sha1_ctx c;
+	uint8_t h[20];
+
+	c = mac_in;
+	sha1_update(&c, f + PROBE_AUTH_OFF, PROBE_AUTH_LEN);
+	sha1_final(&c, h);
+	c = mac_out;
+	sha1_update(&c, h, sizeof(h));
+	sha1_final(&c, h);
+	memcpy(out, h, PROBE_MAC_LEN);
+}
+
+static void
+probe_key(void)
+{
+	uint8_t key[20], pad[64];
+	size_t i;
+
+	ew_random(key, sizeof(key));
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] = (uint8_t)((i < sizeof(key) ? key[i] : 0) ^ 0x36);
+	sha1_init(&mac_in);
+	sha1_update(&mac_in, pad, sizeof(pad));
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	sha1_init(&mac_out);
+	sha1_update(&mac_out, pad, sizeof(pad));
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(pad, sizeof(pad));
+}
+
+/* dst, src (locally administered, from our id), type, magic, version,
+ * id, port, round, flags, MAC; zero padding to the minimum frame. */
+static void
+probe_build(uint8_t f[PROBE_LEN], int port, uint64_t rnd, int flags)
 {
 	memset(f, 0, PROBE_LEN);
 	memcpy(f, probe_dst, 6);
@@ -78,11 +158,12 @@ probe_build(uint8_t f[PROBE_LEN], int port)
 	f[11] = (uint8_t)sw_id;
 	ew_put_be16(f + 12, PROBE_ETHERTYPE);
 	memcpy(f + 14, PROBE_MAGIC, 4);
-	f[18] = 1;			/* version */
+	f[18] = PROBE_VERSION;
 	put64(f + 19, sw_id);
 	ew_put_be32(f + 27, (uint32_t)port);
-	put64(f + 31, nonce);
-	f[39] = tc_rounds > 0;		/* topology change */
+	put64(f + 31, rnd);
+	f[39] = (uint8_t)flags;
+	probe_mac(f, f + PROBE_MAC_OFF);
 }
 
 int
@@ -93,70 +174,380 @@ probe_is(const uint8_t *f, size_t len)
 	    memcmp(f + 14, PROBE_MAGIC, 4) == 0;
 }
 
+int
+probe_id_parse(const char *s, size_t n, uint64_t *id)
+{
+	uint64_t v = 0;
+	size_t i;
+	int d;
+
+	if (n != 16)
+		return -1;
+	for (i = 0; i < n; i++) {
+		d = ew_isdigit(s[i]) ? s[i] - '0' :
+		    ew_lower((unsigned char)s[i]) >= 'a' &&
+		    ew_lower((unsigned char)s[i]) <= 'f' ?
+		    ew_lower((unsigned char)s[i]) - 'a' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	*id = v;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rounds: every callback that sends probes numbers them anew; a probe
+ * that comes back counts only if its round was sent lately. */
+
+static uint64_t
+round_new(uint64_t now)
+{
+	size_t i;
+
+	round_no++;
+	i = (size_t)(round_no % PROBE_ROUNDS_KEPT);
+	rounds[i].no = round_no;
+	rounds[i].at = now;
+	return round_no;
+}
+
+/* 0 and the trip's ms if round r is one of ours, sent lately. */
+static int
+round_age(uint64_t r, uint64_t now, uint64_t *age)
+{
+	size_t i = (size_t)(r % PROBE_ROUNDS_KEPT);
+
+	if (rounds[i].no != r || r == 0 || now - rounds[i].at > PROBE_RETURN_MS)
+		return -1;
+	*age = now - rounds[i].at;
+	return 0;
+}
+
+/* Flags for the probes sent now. */
+static int
+round_flags(uint64_t now)
+{
+	struct port *q;
+	size_t i;
+	int fl = now < tc_until ? PROBE_F_TC : 0;
+
+	for (i = 0; (q = port_at(i)) != NULL; i++)
+		if (q->fwd == PORT_PROBING && q->up && !q->shut)
+			return fl | PROBE_F_PROBING;
+	return fl;
+}
+
 /* One probe out of q, if it carries frames at all (not counted: control). */
 static void
-probe_out(struct port *q)
+probe_out(struct port *q, uint64_t rnd, int flags)
 {
 	uint8_t f[PROBE_LEN];
 
 	if (q->shut || !q->up)
 		return;
-	probe_build(f, q->no);
+	probe_build(f, q->no, rnd, flags);
 	port_send(q, f, sizeof(f));
 }
 
 static void
-probe_round(void)
+probe_round(uint64_t now)
 {
+	uint64_t r = round_new(now);
+	int fl = round_flags(now);
 	struct port *q;
 	size_t i;
 
 	for (i = 0; (q = port_at(i)) != NULL; i++)
-		probe_out(q);
-	if (tc_rounds > 0)
-		tc_rounds--;
+		probe_out(q, r, fl);
 }
 
+/* p stopped probing (forwarding, blocked, silent, down, shut, deleted):
+ * whoever waits for that is told. */
 static void
-round_cb(struct ev_timer *t)
+settled(struct port *p)
 {
-	probe_round();
-	timer_arm(t, PROBE_INTERVAL_MS);
+	if (settled_fn != NULL)
+		settled_fn(p);
 }
 
-/* Ports that came up get a probe of their own: a loop the new port
- * closes brings it back on another port.  Only out of them -- a round
- * out of every port for each new one made 1,000 ports coming up one by
- * one cost half a million probes. */
+void
+probe_on_settled(void (*fn)(struct port *))
+{
+	settled_fn = fn;
+}
+
+/* ------------------------------------------------------------------ */
+/* Topology changes */
+
+/* An edge port has no switch behind it: nothing learned elsewhere can
+ * move to it, and nothing learned on it can move. */
+static int
+is_edge(const struct port *p)
+{
+	return p->peer_id == 0 && !p->bridged;
+}
+
+static int
+spare(int no, void *arg)
+{
+	const struct port *except = arg, *q = port_find(no);
+
+	return q == NULL || q == except || is_edge(q);
+}
+
+/* Entries on the other non-edge ports not refreshed lately may now be
+ * reachable through a new path: forget them (RSTP flushes them all; a
+ * MAC still being heard on its port stays). */
 static void
-soon_cb(struct ev_timer *t)
+flush_stale(struct port *except, uint64_t now)
+{
+	fdb_forget_stale(fdb, now, PROBE_TC_FRESH_MS, spare, except);
+}
+
+/* Tell the neighbours, for PROBE_TC_MS: a round at once if it is news. */
+static void
+announce(uint64_t now)
+{
+	int news = now >= tc_until;
+
+	tc_until = now + PROBE_TC_MS;
+	if (news)
+		timer_arm(&round_timer, 0);
+}
+
+/* showPort's "since" follows the state listPort shows. */
+static void
+fwd_set(struct port *p, enum port_fwd fwd, uint64_t now)
+{
+	if (p->fwd != fwd)
+		p->since = now;
+	p->fwd = fwd;
+}
+
+/* p stops carrying frames (blocked, silent, down, shut, deleted). */
+static void
+leave_forwarding(struct port *p, uint64_t now)
+{
+	if (p->fwd != PORT_FORWARDING)
+		return;
+	fwd_set(p, PORT_PROBING, now);
+	fdb_del_port(fdb, p->no, NULL);
+	if (!is_edge(p))
+		announce(now);
+}
+
+static void
+enter_forwarding(struct port *p, uint64_t now)
+{
+	fwd_set(p, PORT_FORWARDING, now);
+	p->pr_defers = 0;
+	log_debug("port %d (%s) forwarding", p->no, p->target);
+	if (!is_edge(p)) {
+		flush_stale(p, now);
+		announce(now);
+	}
+	settled(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocks */
+
+static void
+block(struct port *p, uint64_t now)
+{
+	leave_forwarding(p, now);
+	fwd_set(p, PORT_LOOP, now);
+	p->loop_seen = now;
+	p->loop_blocks++;
+	p->pr_defers = 0;
+	log_msg(EW_LOG_WARNING, "loop detected: port %d (%s) blocked",
+	    p->no, p->target);
+	settled(p);
+}
+
+/* A probing port closes a loop: blocked.  The other probing ports'
+ * evidence may have come through it: they look again. */
+static void
+block_probing(struct port *p, uint64_t now)
 {
 	struct port *q;
 	size_t i;
 
-	(void)t;
+	block(p, now);
 	for (i = 0; (q = port_at(i)) != NULL; i++)
-		if (q->probe_soon) {
-			q->probe_soon = 0;
-			probe_out(q);
+		if (q->fwd == PORT_PROBING && q->up && !q->shut)
+			window_start(q, now);
+}
+
+static void
+release(struct port *p, uint64_t now, const char *why)
+{
+	log_msg(EW_LOG_INFO, "loop gone: port %d (%s) unblocked%s", p->no,
+	    p->target, why);
+	window_start(p, now);
+}
+
+/* ------------------------------------------------------------------ */
+/* Probing */
+
+/* How long a probing port waits for its probes: scaled to the trip to
+ * its peer and to the longest trip our probes made lately. */
+static uint64_t
+wait_ms(const struct port *p)
+{
+	uint64_t r = port_rtt(p), w;
+
+	if (loop_rtt > r)
+		r = loop_rtt;
+	w = PROBE_WAIT_MIN_MS + 4 * r;
+	return w > PROBE_WAIT_MAX_MS ? PROBE_WAIT_MAX_MS : w;
+}
+
+static void
+window_start(struct port *p, uint64_t now)
+{
+	fwd_set(p, PORT_PROBING, now);
+	p->pr_start = now;
+	p->pr_end = now + wait_ms(p);
+	/* Soon, not now: a new tunnel's 101 may still be on its way. */
+	p->pr_next = now + PROBE_FIRST_MS;
+	p->pr_left = PROBE_BURST;
+	p->pr_hit = p->pr_back = p->pr_ext = 0;
+	timer_arm(&fast_timer, PROBE_FIRST_MS);
+}
+
+/* The window is over: forward, block, yield to a lower id, or wait for
+ * the verification still out. */
+static void
+window_close(struct port *p, uint64_t now)
+{
+	if (p->pr_hit) {
+		if (lower_seen >= p->pr_start &&
+		    p->pr_defers < PROBE_DEFER_MAX) {
+			p->pr_defers++;
+			window_start(p, now);
+		} else
+			block_probing(p, now);
+		return;
+	}
+	if (p->pr_back && !p->pr_ext) {
+		p->pr_ext = 1;
+		p->pr_end = now + wait_ms(p);
+		return;
+	}
+	enter_forwarding(p, now);
+}
+
+static int
+probing(const struct port *q)
+{
+	return q->fwd == PORT_PROBING && q->up && !q->shut;
+}
+
+/* Probing ports' bursts and windows, and verifications asked for. */
+static void
+fast_cb(struct ev_timer *t)
+{
+	uint64_t now = ew_now_ms(), next = UINT64_MAX, r = 0;
+	struct port *q;
+	size_t i;
+	int fl = 0;
+
+	for (i = 0; (q = port_at(i)) != NULL; i++) {
+		if (!(q->pr_verify || (probing(q) && q->pr_left > 0 &&
+		    now >= q->pr_next)))
+			continue;
+		if (r == 0) {
+			r = round_new(now);
+			fl = round_flags(now);
 		}
+		if (probing(q) && q->pr_left > 0 && now >= q->pr_next) {
+			q->pr_left--;
+			q->pr_next = now + (q->pr_end - q->pr_start) /
+			    (PROBE_BURST + 1);
+		}
+		q->pr_verify = 0;
+		probe_out(q, r, fl);
+	}
+	for (i = 0; (q = port_at(i)) != NULL; i++)
+		if (probing(q) && now >= q->pr_end)
+			window_close(q, now);
+	for (i = 0; (q = port_at(i)) != NULL; i++) {
+		if (!probing(q))
+			continue;
+		if (q->pr_left > 0 && q->pr_next < next)
+			next = q->pr_next;
+		if (q->pr_end < next)
+			next = q->pr_end;
+	}
+	if (next != UINT64_MAX)
+		timer_arm(t, next > now ? next - now : 0);
 }
+
+/* ------------------------------------------------------------------ */
+/* Ports coming and going */
 
 void
 probe_port_up(struct port *p)
 {
-	/* Soon, not now: the port's connection may still be opening. */
-	p->probe_soon = 1;
-	timer_arm(&soon_timer, 20);
+	uint64_t now = ew_now_ms();
+
+	p->heard = now;
+	p->bridged = 0;
+	p->pr_defers = 0;
+	window_start(p, now);
 }
 
+void
+probe_port_down(struct port *p)
+{
+	uint64_t now = ew_now_ms();
+	struct port *q;
+	size_t i;
+
+	leave_forwarding(p, now);
+	fwd_set(p, PORT_PROBING, now);
+	/* A loop may have gone with it: blocked ports look again (a
+	 * probing port forwards nothing, so this costs no storm). */
+	for (i = 0; (q = port_at(i)) != NULL; i++)
+		if (q != p && q->fwd == PORT_LOOP && q->up && !q->shut)
+			release(q, now, " (a port went down)");
+	settled(p);
+}
+
+void
+probe_heard(struct port *p, uint64_t now)
+{
+	p->heard = now;
+	if (p->fwd == PORT_SILENT) {
+		log_msg(EW_LOG_INFO, "neighbour back: port %d (%s)", p->no,
+		    p->target);
+		window_start(p, now);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Returning probes */
+
+/* a came up before b (or at once, with a lower number). */
+static int
+older(const struct port *a, const struct port *b)
+{
+	return a->up_since < b->up_since ||
+	    (a->up_since == b->up_since && a->no < b->no);
+}
+
+/* Loops between forwarding ports: after a random delay, a fresh round. */
 static void
 decide_cb(struct ev_timer *t)
 {
+	uint64_t now = ew_now_ms();
+
 	(void)t;
-	ew_random(&nonce, sizeof(nonce));
 	verifying = 1;
-	probe_round();
+	probe_round(now);
+	verify_round = round_no;
 	timer_arm(&verify_timer, PROBE_VERIFY_MS);
 }
 
@@ -167,92 +558,131 @@ verify_cb(struct ev_timer *t)
 	verifying = 0;		/* the loop is gone: someone else broke it */
 }
 
+/* Our own probe, sent from port `from` in round r, came back on p. */
 static void
-block(struct port *p, uint64_t now)
-{
-	p->loop_seen = now;
-	if (p->loop_blocked)
-		return;
-	p->loop_blocked = 1;
-	p->loop_blocks++;
-	fdb_del_port(fdb, p->no, NULL);
-	/* Other switches learned MACs through the loop; tell them. */
-	tc_rounds = PROBE_TC_ROUNDS;
-	timer_arm(&round_timer, 0);
-	log_msg(EW_LOG_WARNING, "loop detected: port %d (%s) blocked",
-	    p->no, p->target);
-}
-
-/* Our own probe, sent from port `from`, came back on p. */
-static void
-probe_own(struct port *p, int from, uint64_t n, uint64_t now)
+probe_own(struct port *p, int from, uint64_t r, uint64_t age, uint64_t now)
 {
 	struct port *x = port_find(from);
+	uint32_t j;
 
 	if (x == NULL || x == p)
 		return;		/* a loop elsewhere: not ours to cut */
-	if (x->loop_blocked || p->loop_blocked) {
+	loop_rtt = age > loop_rtt ? age : loop_rtt - loop_rtt / 8;
+	if (x->fwd == PORT_LOOP || p->fwd == PORT_LOOP) {
 		/* The known loop, still there: keep the block. */
-		if (x->loop_blocked)
+		if (x->fwd == PORT_LOOP)
 			x->loop_seen = now;
-		if (p->loop_blocked)
+		if (p->fwd == PORT_LOOP)
 			p->loop_seen = now;
 		return;
 	}
-	if (verifying && n == nonce) {
-		/* The newer of the two ports goes.  The window stays open
-		 * until verify_cb: with many parallel links every returning
-		 * probe cuts one more, and pairs with a blocked port are
-		 * skipped above, so the oldest link of the bundle stays. */
-		if (p->up_since > x->up_since ||
-		    (p->up_since == x->up_since && p->no > x->no))
+	if (x->fwd == PORT_SILENT || p->fwd == PORT_SILENT)
+		return;
+	/* Evidence against p, where it came in, only. */
+	if (p->fwd == PORT_PROBING &&
+	    (x->fwd == PORT_FORWARDING || older(x, p)))
+		p->pr_hit = 1;
+	if (x->fwd == PORT_PROBING) {
+		/* x's probe came back on p: one of p's, the other way
+		 * round, will come back on x if it is a loop. */
+		if (!x->pr_back) {
+			x->pr_back = 1;
+			p->pr_verify = 1;
+			timer_arm(&fast_timer, 0);
+		}
+		return;
+	}
+	if (p->fwd == PORT_PROBING)
+		return;
+	if (verifying && r >= verify_round) {
+		/* Each returning fresh probe cuts the newer port of its
+		 * pair, where it came in; with many parallel links the
+		 * oldest stays (pairs with a blocked port are skipped). */
+		if (older(x, p))
 			block(p, now);
-		else
-			block(x, now);
 		return;
 	}
 	if (!verifying && decide_timer.idx < 0) {
-		uint32_t r;
-
-		ew_random(&r, sizeof(r));
-		timer_arm(&decide_timer, r % PROBE_JITTER_MS);
+		ew_random(&j, sizeof(j));
+		timer_arm(&decide_timer, j % PROBE_JITTER_MS);
 	}
 }
 
-/*
- * A probe arrived on p.  Returns 1 if it was ours (consumed), 0 if it is
- * another switch's (the caller floods it without learning).
- */
 int
-probe_input(struct port *p, const uint8_t *f, size_t len)
+probe_input(struct port *p, const uint8_t *f, size_t len, uint64_t now)
 {
-	uint64_t id = get64(f + 19), now = ew_now_ms();
-	int from;
+	uint8_t mac[PROBE_MAC_LEN];
+	uint64_t age, r;
 
-	(void)len;
-	if (id != sw_id) {
-		/* Another switch cut a loop: entries learned through it may
-		 * point the wrong way.  Keep only what is being refreshed,
-		 * as STP's topology change does with a short ageing. */
-		if (f[39])
-			fdb_forget_older(fdb, now, PROBE_TC_FRESH_MS);
+	if (get64(f + 19) != sw_id)
 		return 0;
-	}
-	from = (int)ew_be32(f + 27);
-	probe_own(p, from, get64(f + 31), now);
+	/* Ours, or a forgery or an old replay: consumed either way. */
+	if (len < PROBE_MAC_OFF + PROBE_MAC_LEN || f[18] != PROBE_VERSION)
+		return 1;
+	probe_mac(f, mac);
+	r = get64(f + 31);
+	if (!ew_ct_eq(mac, f + PROBE_MAC_OFF, PROBE_MAC_LEN) ||
+	    round_age(r, now, &age) < 0)
+		return 1;
+	probe_own(p, (int)ew_be32(f + 27), r, age, now);
 	return 1;
 }
 
-/* Unblock ports whose loop has been gone for LOOP_HOLD_MS. */
 int
-probe_blocked(struct port *p, uint64_t now)
+probe_foreign(struct port *p, const uint8_t *f, size_t len, uint64_t now)
 {
-	if (p->loop_blocked && now - p->loop_seen > LOOP_HOLD_MS) {
-		p->loop_blocked = 0;
-		log_msg(EW_LOG_INFO, "loop gone: port %d (%s) unblocked",
-		    p->no, p->target);
+	int fl = len > 39 ? f[39] : 0;
+
+	p->bridged = 1;
+	if (p->fwd == PORT_LOOP || p->fwd == PORT_SILENT)
+		return 0;	/* the loop's other way round */
+	if (f[18] >= PROBE_VERSION && (fl & PROBE_F_PROBING) &&
+	    get64(f + 19) < sw_id)
+		lower_seen = now;
+	/* A topology change: only a neighbour of ours may ask, on a port
+	 * that carries frames, once per PROBE_TC_GAP_MS. */
+	if ((fl & PROBE_F_TC) && p->peer_id != 0 &&
+	    p->fwd == PORT_FORWARDING && now - p->tc_last >= PROBE_TC_GAP_MS) {
+		p->tc_last = now;
+		flush_stale(p, now);
 	}
-	return p->loop_blocked;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers */
+
+static void
+round_cb(struct ev_timer *t)
+{
+	probe_round(ew_now_ms());
+	timer_arm(t, PROBE_INTERVAL_MS);
+}
+
+/* Blocks whose loop is gone; neighbours of ours that went quiet. */
+static void
+tick_cb(struct ev_timer *t)
+{
+	uint64_t now = ew_now_ms();
+	struct port *q;
+	size_t i;
+
+	loop_rtt = loop_rtt * 7 / 8;	/* trips seen lately count */
+	for (i = 0; (q = port_at(i)) != NULL; i++) {
+		if (!q->up || q->shut)
+			continue;
+		if (q->peer_id != 0 && q->fwd != PORT_SILENT &&
+		    now - q->heard > PROBE_SILENT_MS) {
+			leave_forwarding(q, now);
+			fwd_set(q, PORT_SILENT, now);
+			log_msg(EW_LOG_WARNING, "neighbour silent: port %d (%s)",
+			    q->no, q->target);
+			settled(q);
+		} else if (q->fwd == PORT_LOOP &&
+		    now - q->loop_seen > LOOP_HOLD_MS)
+			release(q, now, "");
+	}
+	timer_arm(t, PROBE_TICK_MS);
 }
 
 void
@@ -260,10 +690,14 @@ probe_init(struct fdb *f)
 {
 	fdb = f;
 	ew_random(&sw_id, sizeof(sw_id));
-	ew_random(&nonce, sizeof(nonce));
+	ew_random(&round_no, sizeof(round_no));
+	round_no >>= 16;		/* never wraps */
+	probe_key();
 	timer_init(&round_timer, round_cb);
+	timer_init(&tick_timer, tick_cb);
+	timer_init(&fast_timer, fast_cb);
 	timer_init(&decide_timer, decide_cb);
 	timer_init(&verify_timer, verify_cb);
-	timer_init(&soon_timer, soon_cb);
 	timer_arm(&round_timer, PROBE_INTERVAL_MS);
+	timer_arm(&tick_timer, PROBE_TICK_MS);
 }

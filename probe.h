@@ -1,6 +1,8 @@
 /*
  * probe.h - loop detection (probe.c): probe frames out of every port,
- * and the port that closes a loop blocked.  Called by the switch core.
+ * the ports' forwarding states (port.h: enum port_fwd), the port that
+ * closes a loop blocked, topology changes announced and acted on.
+ * Called by the switch core.
  */
 #ifndef PROBE_H
 #define PROBE_H
@@ -8,22 +10,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct port;
+#include "port.h"
+
 struct fdb;
 
 /* This switch's random id: in probes, and in X-Etherws-Id so that a
- * server can refuse a client port of its own switch. */
+ * server can refuse a client port of its own switch and both ends of a
+ * tunnel know the other is one of ours. */
 extern uint64_t sw_id;
 
-/* The id, the timers; fdb: the switch's, flushed on loops. */
+/* The id, the key, the timers; fdb: the switch's, flushed on changes. */
 void probe_init(struct fdb *fdb);
-/* p came up (or is new): probe out of it shortly. */
+/* p is new, came back up or was un-shut: it probes before it forwards. */
 void probe_port_up(struct port *p);
-/* 1 if (frame, len) is a loop probe, ours or another switch's. */
+/* p went down, was shut or deleted: it no longer forwards. */
+void probe_port_down(struct port *p);
+/* A frame came in on p (a neighbour that had gone quiet is back). */
+void probe_heard(struct port *p, uint64_t now);
+/* 1 if (frame, len) is shaped as a loop probe, ours or another's. */
 int probe_is(const uint8_t *frame, size_t len);
-/* 1 if the probe was ours (consumed), 0 to flood it without learning. */
-int probe_input(struct port *p, const uint8_t *frame, size_t len);
-/* 1 while the port is blocked by a loop (unblocks after the hold). */
-int probe_blocked(struct port *p, uint64_t now);
+/* A probe came in on p: 1 if it carries our id (consumed: acted on if
+ * it is authentic and recent), 0 if it is another switch's. */
+int probe_input(struct port *p, const uint8_t *frame, size_t len,
+    uint64_t now);
+/* Another switch's probe that passed storm control: 1 if it is to be
+ * flooded (not through a blocked port); its flags acted on. */
+int probe_foreign(struct port *p, const uint8_t *frame, size_t len,
+    uint64_t now);
+/* 1 if p carries the users' frames now. */
+static inline int
+probe_forwarding(const struct port *p)
+{
+	return p->fwd == PORT_FORWARDING;
+}
+/* fn(p) each time p stops probing: it forwards, is blocked, its
+ * neighbour went silent, or it went down, was shut or deleted (fn must
+ * not add or delete ports).  NULL: nobody is told. */
+void probe_on_settled(void (*fn)(struct port *));
+/* 16 hex digits (X-Etherws-Id): 0 and *id, or -1. */
+int probe_id_parse(const char *s, size_t n, uint64_t *id);
 
 #endif /* PROBE_H */

@@ -13,9 +13,12 @@
 #include "client.h"
 #include "fdb.h"
 #include "fmt.h"
+#include "defs.h"
 #include "json.h"
 #include "log.h"
+#include "loop.h"
 #include "port.h"
+#include "probe.h"
 #include "rpc.h"
 #include "switch.h"
 #include "tap.h"
@@ -32,11 +35,16 @@ struct rpc_to {
 	void		*ctx;
 };
 
-/* An addPort of a client port, answered when its first attempt ends. */
+/* A reply that waits: an addPort of a client port until its first
+ * attempt ends (the client holds it), then, like an addPort or setPort
+ * whose port is probing, until the port has settled (probe.c tells
+ * rpc_settled) or RPC_SETTLE_MAX_MS passed. */
 struct rpc_wait {
 	struct rpc_to	 to;
 	char		*id;		/* JSON text of the request's id */
 	size_t		 idlen;
+	int		 port;		/* settling: its number; else 0 */
+	struct ev_timer	 tmo;		/* settling: the limit */
 	struct rpc_wait	*next, *prev;
 };
 
@@ -167,6 +175,26 @@ emit_port_head(struct jw *w, const struct port *p)
 	jw_member_str(w, ", \"target\": ", p->target);
 }
 
+/* shut, down, then what loop detection says (probe.c) */
+static const char *
+port_state(const struct port *p)
+{
+	if (p->shut)
+		return "shut";
+	if (!p->up)
+		return "down";
+	switch (p->fwd) {
+	case PORT_PROBING:
+		return "probing";
+	case PORT_LOOP:
+		return "loop";
+	case PORT_SILENT:
+		return "silent";
+	default:
+		return "up";
+	}
+}
+
 /* portstat's members, without the closing brace. */
 static void
 emit_portstat_members(struct jw *w, const struct port *p)
@@ -175,8 +203,7 @@ emit_portstat_members(struct jw *w, const struct port *p)
 	jw_member_int(w, ", \"rx\": ", (long long)p->rx);
 	jw_member_int(w, ", \"tx\": ", (long long)p->tx);
 	jw_raw(w, p->shut ? ", \"shut\": true" : ", \"shut\": false");
-	jw_member_str(w, ", \"state\": ", p->shut ? "shut" :
-	    !p->up ? "down" : p->loop_blocked ? "loop" : "up");
+	jw_member_str(w, ", \"state\": ", port_state(p));
 	jw_member_int(w, ", \"rx_dropped\": ", (long long)p->rx_dropped);
 	jw_member_int(w, ", \"tx_dropped\": ", (long long)p->tx_dropped);
 	jw_member_int(w, ", \"storm_dropped\": ", (long long)p->storm_dropped);
@@ -385,6 +412,8 @@ opt_str(struct req *r, int obj, const char *key, char *out, size_t cap,
 /* ------------------------------------------------------------------ */
 /* Methods */
 
+static void settle_timeout(struct ev_timer *);
+
 static struct rpc_wait *
 wait_new(struct req *r)
 {
@@ -398,6 +427,7 @@ wait_new(struct req *r)
 	}
 	memcpy(w->id, r->id, r->idlen);
 	w->idlen = r->idlen;
+	timer_init(&w->tmo, settle_timeout);
 	return w;
 }
 
@@ -413,24 +443,117 @@ wait_free(struct rpc_wait *w)
 		waits = w->next;
 	if (w->next != NULL)
 		w->next->prev = w->prev;
+	timer_stop(&w->tmo);
 	free(w->id);
 	free(w);
 }
 
+static void
+wait_link(struct rpc_wait *w)
+{
+	w->prev = NULL;
+	w->next = waits;
+	if (waits != NULL)
+		waits->prev = w;
+	waits = w;
+}
 
-/* A client port's first attempt ended: answer, if anyone still waits. */
+/* The port as it is now, to whoever still waits; w freed. */
+static void
+wait_answer(struct rpc_wait *w, struct port *p)
+{
+	struct rpc_to to = w->to;
+	char *id = w->id;
+	size_t idlen = w->idlen;
+	int no = w->port;
+	char err[64];
+
+	/* Out of the list before the reply, which may free the control
+	 * connection (and so call rpc_abandon). */
+	w->id = NULL;
+	wait_free(w);
+	if (to.fn != NULL && p != NULL)
+		send_doc(&to, id, idlen, emit_one_port, p, NULL, 0, NULL);
+	else if (to.fn != NULL) {
+		ew_snprintf(err, sizeof(err), "no port %d: deleted while it "
+		    "probed", no);
+		send_error(&to, id, idlen, -32602, err);
+	}
+	free(id);
+}
+
+static int
+probing(const struct port *p)
+{
+	return p->up && !p->shut && p->fwd == PORT_PROBING;
+}
+
+/* Probing took longer than it should: the port as it is. */
+static void
+settle_timeout(struct ev_timer *t)
+{
+	struct rpc_wait *w = container_of(t, struct rpc_wait, tmo);
+
+	wait_answer(w, port_find(w->port));
+}
+
+/* Reply with p once it has settled: w (linked or not) waits for it, or
+ * is answered now. */
+static void
+settle_wait(struct rpc_wait *w, struct port *p)
+{
+	if (!probing(p)) {
+		wait_answer(w, p);
+		return;
+	}
+	if (w->prev == NULL && waits != w)
+		wait_link(w);
+	w->port = p->no;
+	timer_arm(&w->tmo, RPC_SETTLE_MAX_MS);
+}
+
+/* Reply to r with p, now or once it has settled. */
+static void
+reply_settled(struct req *r, struct port *p)
+{
+	struct rpc_wait *w;
+
+	if (r->to.fn != NULL && probing(p) && (w = wait_new(r)) != NULL) {
+		w->to = r->to;
+		settle_wait(w, p);
+	} else
+		send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0,
+		    NULL);
+}
+
+/* probe.c: p stopped probing; its waiting replies go. */
+static void
+rpc_settled(struct port *p)
+{
+	struct rpc_wait *w;
+
+again:
+	for (w = waits; w != NULL; w = w->next)
+		if (w->port == p->no) {
+			wait_answer(w, p);
+			goto again;	/* the list may have changed */
+		}
+}
+
+
+/* A client port's first attempt ended: answered once the new port has
+ * settled, or now with the error, if anyone still waits. */
 static void
 addport_done(void *arg, struct port *p, const char *err)
 {
 	struct rpc_wait *w = arg;
 
-	if (w->to.fn != NULL) {
-		if (p != NULL)
-			send_doc(&w->to, w->id, w->idlen, emit_one_port, p,
-			    NULL, 0, NULL);
-		else
-			send_error(&w->to, w->id, w->idlen, -32602, err);
+	if (w->to.fn != NULL && p != NULL) {
+		settle_wait(w, p);
+		return;
 	}
+	if (w->to.fn != NULL)
+		send_error(&w->to, w->id, w->idlen, -32602, err);
 	wait_free(w);
 }
 
@@ -474,7 +597,7 @@ m_addport(struct req *r)
 		p = tapport_add(kind, target, r->err, sizeof(r->err));
 		if (p == NULL)
 			return -1;
-		send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+		reply_settled(r, p);
 		return 0;
 	}
 	opts = param(r, "options");
@@ -497,10 +620,7 @@ m_addport(struct req *r)
 	}
 	/* Answered by addport_done once the first attempt ends. */
 	w->to = r->to;
-	w->next = waits;
-	if (waits != NULL)
-		waits->prev = w;
-	waits = w;
+	wait_link(w);
 	client_start(cl, addport_done, w);
 	return 0;
 }
@@ -514,12 +634,9 @@ m_setport(struct req *r)
 	if (p == NULL)
 		return -1;
 	i = param(r, "shut");
-	if (i >= 0 && r->t[i].type != JSON_NULL &&
-	    p->shut != json_truthy(r->s, r->t, i)) {
-		p->shut = !p->shut;
-		p->since = ew_now_ms();
-	}
-	send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+	if (i >= 0 && r->t[i].type != JSON_NULL)
+		port_set_shut(p, json_truthy(r->s, r->t, i));
+	reply_settled(r, p);
 	return 0;
 }
 
@@ -541,9 +658,10 @@ m_delport(struct req *r)
 
 	if (p == NULL)
 		return -1;
-	port_delete(p, 1000);
-	/* The port's memory lives until the end of this round. */
+	/* The port as it was, before it closes: once deleted it no
+	 * longer forwards, and its kind's state (a client's) is gone. */
 	send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+	port_delete(p, 1000);
 	return 0;
 }
 
@@ -844,14 +962,28 @@ rpc_request(const char *body, size_t len, rpc_reply_fn *reply, void *ctx)
 }
 
 void
+rpc_init(void)
+{
+	probe_on_settled(rpc_settled);
+}
+
+void
 rpc_abandon(void *ctx)
 {
-	struct rpc_wait *w;
+	struct rpc_wait *w, *next;
 	struct rpc_batch *b;
 
-	for (w = waits; w != NULL; w = w->next)
-		if (w->to.ctx == ctx)
-			w->to.fn = NULL;
+	/* A settling reply goes now; one a client holds, when it ends.  A
+	 * batch's requests reply to the batch, which lives until the last
+	 * one has (each bounded), and then sends nothing. */
+	for (w = waits; w != NULL; w = next) {
+		next = w->next;
+		if (w->to.ctx != ctx)
+			continue;
+		w->to.fn = NULL;
+		if (w->port != 0)
+			wait_free(w);
+	}
 	for (b = batches; b != NULL; b = b->next)
 		if (b->to.ctx == ctx)
 			b->to.fn = NULL;

@@ -12,6 +12,9 @@
  * NULL (len 0): no reply document (notifications only). */
 typedef void rpc_reply_fn(void *ctx, const char *body, size_t len);
 
+/* addPort and setPort answer once their port has stopped probing (at
+ * most RPC_SETTLE_MAX_MS later): after switch_init. */
+void rpc_init(void);
 /* Run the request in (body, len), a JSON-RPC 2.0 request, notification
  * or batch; the reply goes to reply(ctx, ...). */
 void rpc_request(const char *body, size_t len, rpc_reply_fn *reply,

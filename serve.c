@@ -82,8 +82,15 @@ srv_status(const struct port *p, struct jw *w)
 		conn_status(c, w);
 }
 
+static unsigned
+srv_rtt(const struct port *p)
+{
+	return conn_rtt_ms(p->priv);
+}
+
 static const struct port_ops server_port_ops = {
-	srv_output, srv_output_ctrl, srv_offload, srv_close, srv_status
+	srv_output, srv_output_ctrl, srv_offload, srv_close, srv_status,
+	srv_rtt
 };
 
 /* ------------------------------------------------------------------ */
@@ -461,11 +468,24 @@ is_self(const struct http_msg *m)
 	return ew_strcaseeq(h->value, 16, want);
 }
 
+/* The peer's switch id, if it says it is one of ours; else 0. */
+static uint64_t
+peer_id(const struct http_msg *m)
+{
+	const struct http_header *h = http_header(m, "X-Etherws-Id");
+	uint64_t id;
+
+	if (h == NULL || probe_id_parse(h->value, h->value_len, &id) < 0)
+		return 0;
+	return id;
+}
+
 static void
 ws_accepted(struct conn *c, const struct http_msg *m)
 {
 	const struct http_header *h, *k, *hv;
-	char acc[29], buf[256];
+	char acc[29], buf[256], idline[48];
+	uint64_t peer;
 	struct port *p;
 	int n;
 
@@ -506,12 +526,18 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 		return http_error(c, 409, "X-Etherws-Self: 1\r\n",
 		    "Connection to this switch itself refused");
 	ws_accept(k->value, k->value_len, acc);
-	/* Offload only when the client asked (only ours do). */
+	/* Offload only when the client asked (only ours do); our id only
+	 * to a switch of ours. */
 	conn_ws_open(c, m, 1);
+	peer = peer_id(m);
+	idline[0] = '\0';
+	if (peer != 0)
+		ew_snprintf(idline, sizeof(idline), "X-Etherws-Id: %016llx\r\n",
+		    (unsigned long long)sw_id);
 	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Accept: %s\r\n%s\r\n", acc,
-	    c->offload ? OFFLOAD_LINE : "");
+	    "Sec-WebSocket-Accept: %s\r\n%s%s\r\n", acc,
+	    c->offload ? OFFLOAD_LINE : "", idline);
 	p = port_new(PORT_SERVER, c->peer, &server_port_ops, c);
 	if (p == NULL || out_append(c, buf, (size_t)n) < 0) {
 		if (p != NULL) {
@@ -522,6 +548,11 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	}
 	c->owner = p;
 	timer_stop(&c->tmo);
+	/* One of ours: pinged like a client port pings (never the
+	 * original, whose whole switch freezes on a Ping). */
+	p->peer_id = peer;
+	if (peer != 0)
+		conn_keepalive(c);
 	log_msg_rl(EW_LOG_INFO, c->peerip, "connected: %s", c->peerip);
 }
 

@@ -22,6 +22,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "rpc.h"
 #include "serve.h"
 #include "sw.h"
 #include "switch.h"
@@ -690,6 +691,7 @@ sw_main(int argc, char **argv)
 		log_open_syslog();
 	if (loop_init() < 0 || switch_init() < 0)
 		return sw_fail(1, "cannot start: %s", ew_strerror(errno));
+	rpc_init();
 	if (listeners_open(err, sizeof(err)) < 0)
 		return sw_fail(1, "%s", err);
 	if (!sw_conf.foreground) {

@@ -35,14 +35,31 @@ fdb_log(const struct fdb_entry *e, const char *why)
 void
 port_set_up(struct port *p, int up)
 {
+	if (up == p->up)
+		return;
 	p->up = up;
 	p->since = ew_now_ms();
-	if (!up)
+	if (!up) {
 		fdb_del_port(&sw_fdb, p->no, fdb_log);
-	else {
+		probe_port_down(p);
+	} else {
 		p->up_since = ew_now_ms();
 		probe_port_up(p);
 	}
+}
+
+void
+port_set_shut(struct port *p, int shut)
+{
+	if (shut == p->shut)
+		return;
+	p->shut = shut;
+	p->since = ew_now_ms();
+	if (shut) {
+		fdb_del_port(&sw_fdb, p->no, fdb_log);
+		probe_port_down(p);
+	} else if (p->up)
+		probe_port_up(p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -64,10 +81,13 @@ takes(const struct port *q, const struct vnet *vh)
 	return port_offload(q) || vnet_plain(vh);
 }
 
+/* Can q take the users' frames (probe: another switch's probe)? */
 static int
-usable(struct port *q, const struct port *from, uint64_t now)
+usable(const struct port *q, const struct port *from, int probe)
 {
-	return q != from && !q->shut && q->up && !probe_blocked(q, now);
+	if (q == from || q->shut || !q->up)
+		return 0;
+	return probe_forwarding(q) || (probe && q->fwd == PORT_PROBING);
 }
 
 /* Where gso_segment's ordinary frames go: to one port, or (to NULL)
@@ -91,7 +111,7 @@ seg_out(void *arg, const uint8_t *f, size_t len)
 		return;
 	}
 	for (i = 0; (q = port_at(i)) != NULL; i++) {
-		if (usable(q, st->from, st->now) && !port_offload(q))
+		if (usable(q, st->from, 0) && !port_offload(q))
 			tx_count(q, port_xmit(q, f, len, NULL));
 	}
 }
@@ -136,7 +156,7 @@ flood(struct port *from, const uint8_t *frame, size_t len,
 
 	list[0] = '\0';
 	for (i = 0; (q = port_at(i)) != NULL; i++) {
-		if (!usable(q, from, now))
+		if (!usable(q, from, probe))
 			continue;
 		if (probe)
 			port_send(q, frame, len);
@@ -176,6 +196,23 @@ storm_exceeded(struct port *p, uint64_t now)
 	return 0;
 }
 
+/* A probe: ours is consumed; another switch's is flooded (never
+ * learned) within storm control, like any flooded frame. */
+static void
+probe_in(struct port *p, const uint8_t *frame, size_t len, uint64_t now)
+{
+	if (probe_input(p, frame, len, now))
+		return;
+	if (storm_exceeded(p, now)) {
+		p->rx++;
+		p->storm_dropped++;
+		p->rx_dropped++;
+		return;
+	}
+	if (probe_foreign(p, frame, len, now))
+		flood(p, frame, len, NULL, 0, now, 1);
+}
+
 void
 switch_input(struct port *p, const uint8_t *frame, size_t len,
     const struct vnet *vh)
@@ -190,11 +227,9 @@ switch_input(struct port *p, const uint8_t *frame, size_t len,
 	if (p->shut)
 		return;
 	now = ew_now_ms();
+	probe_heard(p, now);
 	if (probe_is(frame, len)) {
-		/* Ours: consumed.  Others': flooded, never learned, and
-		 * never across a blocked port. */
-		if (!probe_input(p, frame, len) && !probe_blocked(p, now))
-			flood(p, frame, len, NULL, 0, now, 1);
+		probe_in(p, frame, len, now);
 		return;
 	}
 	p->rx++;
@@ -217,8 +252,8 @@ switch_input(struct port *p, const uint8_t *frame, size_t len,
 	}
 	if (tagged)
 		vid = ew_be16(frame + 14) & 0x0fff;
-	if (probe_blocked(p, now)) {
-		p->rx_dropped++;	/* the loop's other way round */
+	if (!probe_forwarding(p)) {
+		p->rx_dropped++;	/* probing, or the loop's other way */
 		return;
 	}
 	if (!(frame[6] & 1) && fdb_learn(&sw_fdb, vid, frame + 6, p->no, now) > 0)
@@ -235,7 +270,7 @@ switch_input(struct port *p, const uint8_t *frame, size_t len,
 		return;
 	}
 	q = port_find(dst);
-	if (q == NULL || q == p || q->shut || !q->up || probe_blocked(q, now)) {
+	if (q == NULL || q == p || q->shut || !q->up || !probe_forwarding(q)) {
 		p->rx_dropped++;	/* no hairpin, no shut output */
 		return;
 	}
@@ -275,6 +310,7 @@ port_delete(struct port *p, int close_code)
 		return;
 	port_table_remove(p);
 	fdb_del_port(&sw_fdb, p->no, fdb_log);
+	probe_port_down(p);
 	p->ops->close(p, close_code);
 }
 

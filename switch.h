@@ -51,8 +51,10 @@ struct port *port_new(enum port_kind kind, const char *target,
 /* Out of the table: its FDB entries go, ops->close(p, close_code)
  * releases what it holds; freed after this dispatch round. */
 void port_delete(struct port *, int close_code);
-/* Down: its FDB entries go; up: probed before long. */
+/* Down: its FDB entries go; up: it probes before it forwards. */
 void port_set_up(struct port *, int up);
+/* setPort: shut, as down; un-shut, as up. */
+void port_set_shut(struct port *, int shut);
 /* Every port, as port_delete(p, close_code). */
 void port_delete_all(int close_code);
 /* A frame received on p (vh: its offload metadata, or NULL). */

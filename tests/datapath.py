@@ -10,7 +10,9 @@ socket; wss:// runs ssl.SSLObject over memory BIOs, so the raw TCP bytes
 (TLS records) are under our control in both directions.
 
 Every scenario appends "key=value" lines to OUT (flushed at once); the
-shell test decides pass/fail.  Every wait is bounded.
+shell test decides pass/fail.  Every wait is bounded.  Each connection
+first waits (at most 3 s) until its server port forwards: a new port
+probes for loops and drops the users' frames meanwhile.
 
   bulk   N frames (60..1514 bytes, a few 9000-byte jumbos, 7 oversize
          65536+ messages the switch must drop, pings in between) as
@@ -325,6 +327,10 @@ class WS:
         self.p = Parser()
         self.early = self.p.feed(rest)
         self.eof = False
+        # A new port probes for loops before it forwards: frames sent
+        # meanwhile would be dropped.
+        p = port_of(a, self)
+        self.state = p.get("state") if p else None
 
     def read(self, timeout):
         """[(frames completed in one piece), ...] for one recv."""
@@ -415,14 +421,17 @@ def rpc_ports():
 
 
 def port_of(a, ws=None, kind=None):
-    """The listPort entry of the tap (kind='tap') or of WS's port."""
+    """The listPort entry of the tap (kind='tap') or of WS's port, once
+    it forwards (a new port probes for loops first)."""
     deadline = time.monotonic() + 3
     while True:
         for p in rpc_ports():
             if kind == "tap" and p["type"] == "tap":
                 return p
             if ws is not None and p["type"] == "server" and \
-                    p["target"] == "%s:%d" % (a.peer_ip, ws.local_port):
+                    p["target"] == "%s:%d" % (a.peer_ip, ws.local_port) \
+                    and (p.get("state") == "up" or
+                         time.monotonic() > deadline):
                 return p
         if time.monotonic() > deadline:
             return None

@@ -85,6 +85,7 @@ nsx b ip addr add 192.168.86.2/24 dev ewb0
 URL=ws://tunnel.test:8080/
 out=$(ctl b addport client $URL 2>"$TMP/err")
 check "addport client $URL succeeds" [ $? -eq 0 ]
+# answered once the new port has probed for loops: it forwards
 check_eq "client port 2 up" "client up $URL" \
     "$(port_field b 2 2) $(port_field b 2 3) $(port_field b 2 6)"
 check "dnsmasq was asked for tunnel.test (A)" \

@@ -244,6 +244,7 @@ wait_until 5 test -e "$TMP/sniff.out.ready" || not_ok "sniffer on h1 started"
 nsx p timeout 30 $PY $H oversize $WS $WSP $WS $CTLP $MARK "$O"
 expect_kv "$O" oversize done "oversize: ran"
 expect_kv "$O" oversize_error "" "oversize: no socket error"
+expect_kv "$O" fwd up "oversize: its port forwards (probed) before it sends"
 expect_kv "$O" pongs "a:mid,a:alive" \
     "oversize: Pings (one inside the fragmented message) answered"
 expect_kv "$O" me_state up "oversize: the port is still up"
@@ -275,6 +276,7 @@ macpid=$BGPID
 wait_until 30 test -e "$TMP/mac.ready" || not_ok "macflood: 20,000 frames sent"
 sleep 0.5
 echo "# macflood: 20000 frames in $(kv "$O" flood_secs) s"
+expect_kv "$O" fwd up "macflood: its port forwards (probed) before the flood"
 lp=$(kv "$O" local_port)
 nfdb=$(fdb_count)
 le "macflood: listfdb has at most 8192 entries" "$nfdb" 8192
@@ -294,7 +296,9 @@ healthy "after MAC flood"
 O=$TMP/mac2.out
 bg p $PY $H macflood $WS $WSP 150000 "$O" "$TMP/mac2"
 macpid=$BGPID
-sleep 0.5
+# its port probes first; the flood starts once it forwards
+wait_until 5 grep -q '^fwd=' "$O"
+sleep 0.1
 pr=$(nsx h1 ping -c 10 -i 0.2 -W 3 -q 192.168.90.2 | tail -n 2)
 wait_until 30 test -e "$TMP/mac2.ready" || not_ok "macflood 2: 150,000 frames sent"
 echo "# sustained MAC flood: 150000 frames in $(kv "$O" flood_secs) s; h1->h2 ping meanwhile:"
@@ -321,6 +325,7 @@ ge "noread: the non-reader's tx_dropped grows" "${txd:-0}" 1000
 # 1 MiB of 1400-byte frames is ~750; the socket buffers take some more.
 le "noread: tx (queued) stays near the 1 MiB bound" "${tx:-999999}" 6000
 expect_kv "$O" noread_open 1 "noread: connection open"
+expect_kv "$O" fwd up "noread: its port forwards (probed)"
 healthy "a peer that never reads"
 touch "$TMP/noread.go"
 check "noread: hostile.py finished" wait_exit 10 $nrpid

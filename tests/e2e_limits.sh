@@ -12,6 +12,9 @@ sw s --host 127.0.0.1 --port 8080 --maxconn 3 --ctlmaxconn 2 --fdbmax 16 \
     --queue 65536
 cat >"$TMP/lim.py" <<'PY'
 import base64, os, socket, struct, sys, time
+sys.dont_write_bytecode = True
+sys.path.insert(0, "tests")	# lib.sh: run from the tree's top
+from wsraw import wait_forwarding	# a new port probes before it forwards
 
 def ws(port=8080):
     s = socket.create_connection(("127.0.0.1", port), timeout=3)
@@ -57,6 +60,7 @@ elif cmd == "ctlhold":
         print("closed")
 elif cmd == "macs":
     s, h = ws()
+    print("fwd=%s" % wait_forwarding(s)); sys.stdout.flush()
     for i in range(200):
         src = bytes([2, 0, 0, 0, i >> 8, i & 255])
         s.sendall(frame(b"\xff" * 6 + src + b"\x08\x00" + b"\x00" * 46))
@@ -65,7 +69,7 @@ elif cmd == "macs":
 elif cmd == "noread":
     s, h = ws()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    print("ready"); sys.stdout.flush()
+    print("fwd=%s" % wait_forwarding(s)); sys.stdout.flush()
     time.sleep(float(sys.argv[2]))
 PY
 out=$(nsx s $PY "$TMP/lim.py" maxconn 3 & sleep 1; nsx s $ETHERWS ctl listport >"$TMP/lp" 2>&1; echo "ctl=$?" >>"$TMP/lp"; wait)
@@ -77,7 +81,8 @@ check_eq "--ctlmaxconn 2: a 3rd control connection is closed" closed \
 check "control works again once they are gone" wait_until 3 nsx s $ETHERWS ctl listport
 nsx s $PY "$TMP/lim.py" macs 3 >"$TMP/macs" &
 track_pid $!
-wait_until 3 grep -q sent "$TMP/macs"
+wait_until 5 grep -q sent "$TMP/macs"
+check "the MAC sender's port forwards (probed) before it sends" grep -qx fwd=up "$TMP/macs"
 sleep 0.3
 n=$(ctl s listfdb | tail -n +2 | wc -l)
 check "--fdbmax 16: the FDB holds at most 16 entries ($n)" [ "$n" -le 16 -a "$n" -ge 1 ]
@@ -87,9 +92,10 @@ check "--fdbmax 16: the FDB holds at most 16 entries ($n)" [ "$n" -le 16 -a "$n"
 sleep 3.5	# the MAC sender is gone, and its port with it
 ctl s addport tap 'lim%d' >/dev/null
 nsx s ip link set lim0 up
-nsx s $PY "$TMP/lim.py" noread 6 >/dev/null &
+nsx s $PY "$TMP/lim.py" noread 6 >"$TMP/noread" &
 track_pid $!
-wait_until 3 sh -c "ip netns exec $PFX-s $ETHERWS ctl listport | grep -q server"
+wait_until 5 grep -q fwd= "$TMP/noread"
+check_eq "the non-reader's port forwards (probed)" fwd=up "$(cat "$TMP/noread")"
 p=$(ctl s listport | awk '$2 == "server" { print $1 }' | tail -1)
 cat >"$TMP/bc.py" <<'PY'
 import socket, sys

@@ -35,6 +35,7 @@ nsx s ip link set ewt0 address $MAC_T
 nsx s ip addr add 192.168.88.1/24 dev ewt0
 out=$(ctl s addport netdev "$VS")
 check "addport netdev exits 0" [ $? -eq 0 ]
+# a new port probes for loops before it forwards; addport answers after
 check "addport netdev prints port 2, netdev, up" \
     grep -qE "^  2 +netdev +up +[0-9]+ +[0-9]+ +$VS *\$" <<<"$(sed -n 2p <<<"$out")"
 check_not "the netdev keeps no address" \

@@ -19,6 +19,17 @@ TAPIP=192.168.77.1
 URL=ws://10.9.0.1:8080/
 
 server_ports() { ctl s listport | awk '$2 == "server"' | wc -l; }
+# fwd_sync OUT SYNC: once the peer writing OUT is connected and its server
+# port forwards (a new port probes for loops first, dropping frames),
+# tell it so (SYNC.fwd)
+fwd_sync() {
+	local lp
+	wait_until 10 grep -q '^local_port=' "$1" || return 1
+	lp=$(kv "$1" local_port)
+	wait_until 5 sh -c "ip netns exec $PFX-s $ETHERWS ctl listport |
+	    grep -qE ' server +up .* 10\.9\.0\.2:$lp *\$'"
+	touch "$2.fwd"
+}
 
 ns s; ns p
 link s p 10.9.0.1 10.9.0.2
@@ -51,6 +62,7 @@ A=$TMP/a.out
 bg p $PY tests/peer_ws.py client $URL "$A" "$TMP/a" \
     --mac 02:00:00:00:aa:01 --ip 192.168.77.50 --tap-ip $TAPIP
 apid=$BGPID
+check "a: the peer's server port forwards" fwd_sync "$A" "$TMP/a"
 wait_until 10 test -e "$TMP/a.ready" || not_ok "a: python client reached the ARP stage"
 expect_kv "$A" connect ok "a: python client connected"
 expect_kv "$A" resp_extensions none "a: 101 accepts no extension (permessage-deflate offered)"
@@ -78,6 +90,7 @@ check_not "a: the peer's MAC left the FDB with its port" \
 B=$TMP/b.out
 bg p $NODE tests/peer_ws.js $URL "$B" "$TMP/b" 02:00:00:00:aa:02 192.168.77.51 $TAPIP
 bpid=$BGPID
+check "b: the peer's server port forwards" fwd_sync "$B" "$TMP/b"
 wait_until 10 test -e "$TMP/b.ready" || not_ok "b: node client reached the ARP stage"
 expect_kv "$B" connect ok "b: node client connected"
 expect_kv "$B" resp_extensions none "b: 101 accepts no extension"
@@ -104,6 +117,7 @@ cpid=$BGPID
 wait_until 10 test -e "$TMP/c.listening" || die "c: python server did not start"
 out=$(ctl s addport client ws://10.9.0.2:9000/path?q=1)
 check "c: addport client to the python server succeeds" [ $? -eq 0 ]
+touch "$TMP/c.fwd"	# addport answers once the port has probed
 check_eq "c: addport prints the new client port 4" \
     "  4     client  up     0   0   ws://10.9.0.2:9000/path?q=1" "$(sed -n 2p <<<"$out")"
 wait_until 10 test -e "$TMP/c.ready" || not_ok "c: python server reached the ping stage"

@@ -7,7 +7,10 @@
 #    FDB entries go; a restarted switch on a brings it back "up" by
 #    itself within the backoff, same number, and ping works again;
 #  - freezing a's switch (SIGSTOP) makes b's port go down by keepalive
-#    timeout; SIGCONT brings it back up.
+#    timeout; SIGCONT brings it back up;
+#  - freezing b's switch (SIGSTOP) makes a's server port go away: a pings
+#    a peer that said it is one of ours (a runs with --keepalive 1: gone
+#    within 4 x keepalive).
 . "$(dirname "$0")/lib.sh"
 
 MAC_A=02:00:00:00:02:0a
@@ -24,7 +27,7 @@ trap '[ -n "$STOPPED" ] && kill -CONT $STOPPED 2>/dev/null; cleanup' EXIT
 no_fdb_on() { ! ctl "$1" listfdb | awk -v p="$2" 'NR > 1 && $1 == p' | grep -q .; }
 state_is() { [ "$(port_field "$1" "$2" 3)" = "$3" ]; }
 start_a() {
-	sw a --host 10.9.0.1 --port 8080
+	sw a --host 10.9.0.1 --port 8080 --keepalive 1
 	ctl a addport tap 'ewa%d' >/dev/null || die "addport tap a"
 	nsx a ip link set ewa0 address $MAC_A
 	nsx a ip addr add 192.168.77.1/24 dev ewa0
@@ -53,6 +56,7 @@ check_eq "listport unchanged after failed addport" "$before" "$(ports b)"
 
 ctl b addport client $URL >/dev/null
 check "addport client to a succeeds" [ $? -eq 0 ]
+# answered once the new port has probed for loops: it forwards
 check_eq "client port got number 2 (failure used none)" \
     "client up $URL" "$(port_field b 2 2) $(port_field b 2 3) $(port_field b 2 6)"
 check "ping works" nsx b ping -c 3 -i 0.2 -W 2 -q 192.168.77.1
@@ -109,6 +113,21 @@ check "after SIGCONT the client port comes back up within 15 s" \
 check_eq "same port number 2" "2 client" \
     "$(ctl b listport | awk '$2 == "client" { print $1, $2 }')"
 check "ping works after the freeze" nsx b ping -c 3 -i 0.2 -W 2 -q 192.168.77.1
+
+# --- a server port towards a frozen switch of ours goes away
+server_gone() { ! ctl a listport | grep -q ' server '; }
+check_not "a has a server port" server_gone
+kill -STOP "$SWPID_b"; STOPPED=$SWPID_b
+t0=$(date +%s)
+check "frozen client switch: a's server port gone within 4 s (keepalive 1)" \
+    wait_until 4 server_gone
+echo "    (gone after $(( $(date +%s) - t0 )) s)"
+check "a logs keepalive timeout" \
+    grep -q "WARNING:etherws:keepalive timeout: 10.9.0.2:" "$TMP/sw-a.log"
+kill -CONT "$SWPID_b"; STOPPED=""
+check "after SIGCONT b's client port comes back up within 15 s" \
+    wait_until 15 state_is b 2 up
+check "ping works again" nsx b ping -c 3 -i 0.2 -W 2 -q 192.168.77.1
 
 [ "$T_FAIL" -ne 0 ] && logs
 done_testing

@@ -227,7 +227,8 @@ EOF
 # The tunnel listener is on port 80 on all addresses by default.
 ip netns exec "$A" $PY "$TMP/wsopen.py" 80 120 >"$TMP/ws.out" 2>&1 &
 track_pid $!
-wait_until 5 sh -c "ip netns exec $A $ETHERWS ctl listport | grep -q server"
+# a new port probes for loops (state "probing") before it forwards
+wait_until 5 sh -c "ip netns exec $A $ETHERWS ctl listport | grep -qE ' server +up '"
 check_eq "WebSocket handshake on the tunnel endpoint" \
     "HTTP/1.1 101 Switching Protocols" "$(head -n 1 "$TMP/ws.out")"
 SP=$(ctl a listport | awk '$2 == "server" { print $1 }')
@@ -589,6 +590,19 @@ ok(isinstance(d, list) and len(d) == 2 and d[0].get("id") == 1 and
    "cannot connect to 127.0.0.1:1: Connection refused" and
    d[1].get("id") == 2 and "result" in d[1],
    "batch with an addPort that answers later: replies in request order", d)
+# a setPort that opens a port answers once it has probed: its slot in
+# the batch waits, and the array keeps request order
+r, data = post('[{"jsonrpc": "2.0", "method": "%ssetPort", "params": '
+               '{"port": 5, "shut": 1}, "id": 1},'
+               ' {"jsonrpc": "2.0", "method": "%ssetPort", "params": '
+               '{"port": 5, "shut": 0}, "id": 2},'
+               ' {"jsonrpc": "2.0", "method": "%slistFdb", "id": 3}]'
+               % (NS, NS, NS))
+d = json.loads(data.decode())
+ok(isinstance(d, list) and [x.get("id") for x in d] == [1, 2, 3] and
+   d[0]["result"]["entries"][0].get("state") == "shut" and
+   d[1]["result"]["entries"][0].get("state") == "up",
+   "batch with a setPort that waits for probing: in order, 'up'", d)
 
 # --- HTTP level (raw sockets) ------------------------------------------
 def raw(data, wait_eof=True, t=10, chunks=None):
@@ -801,6 +815,11 @@ def frame(payload):
 bc = b"\xff" * 6
 f1 = bc + bytes.fromhex("0200000000AA") + b"\x08\x00" + b"\0" * 46
 f2 = bc + bytes.fromhex("0200000000BB") + b"\x81\x00\x00\x64\x08\x00" + b"\0" * 46
+# a new port drops the users' frames until it has probed for loops
+sys.dont_write_bytecode = True
+sys.path.insert(0, "tests")	# lib.sh: run from the tree's top
+import wsraw
+wsraw.wait_forwarding(s)
 s.sendall(frame(f1) + frame(f2))
 print("sent", flush=True)
 time.sleep(float(sys.argv[1]))
@@ -823,6 +842,29 @@ check "delport server prints its row (rx 2)" \
     grep -qE '^  6     server  up     2   0   127\.0\.0\.1:[0-9]+ *$' "$TMP/out"
 run_ctl listfdb
 echo "$FH" >"$TMP/exp"; expect_out "listfdb: a deleted port's entries go"
+
+# addPort answers once the new port has probed (~200 ms): a control
+# connection that goes before that gets nothing, and the switch lives.
+# The caller stays until its port exists (one gone before its request
+# is read cannot be named as a local user, and is refused), then resets.
+nsx a $PY -c '
+import socket, struct, sys, time
+sys.path.insert(0, "tests")	# lib.sh: run from the tree top
+from wsraw import list_ports
+b = b"{\"jsonrpc\": \"2.0\", \"id\": 9, \"method\": \"etherws.control.addPort\", \"params\": {\"type\": \"tap\", \"target\": \"gone%d\"}}"
+s = socket.create_connection(("127.0.0.1", 7867), 5)
+s.sendall(b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7867\r\nContent-Length: %d\r\n\r\n" % len(b) + b)
+deadline, seen = time.monotonic() + 3, []
+while not seen and time.monotonic() < deadline:
+    seen = [e.get("state") for e in list_ports() if e.get("target") == "gone0"]
+    time.sleep(0.01)
+print("# gone0 seen as %s, caller leaves" % seen, file=sys.stderr)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+'
+check "addPort whose caller left: the port is made and forwards" wait_until 3 \
+    sh -c "ip netns exec $A $ETHERWS ctl listport | grep -qE ' tap +up .* gone0 *\$'"
+check "and the switch still answers" kill -0 "$SWPID_a"
 
 check "-32602 errors logged at ERROR" grep -qx "ERROR:etherws:no port 99" "$TMP/sw-a.log"
 check "INFO connected: tap logged" grep -qx "INFO:etherws:connected: $TAP0" "$TMP/sw-a.log"

@@ -19,7 +19,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (218,016
+# The size budget of the stripped static binary, in bytes (222,016
 # today): a change that grows it past the budget fails here.  Raised
 # from 200,000 (198,216 then) deliberately, each set measured on its
 # own over 198,216:
@@ -37,9 +37,15 @@ STATIC=$ROOT/etherws-static
 #    numbers pass 255), 64-bit time_t: +128 bytes;
 #  - the merge of the two, 1.1 KB more than their sum (both sets of code
 #    together, the security round's errors reworded in the operator's
-#    style, ctl's 403 hint, why an operator's own file cannot be read).
+#    style, ctl's 403 hint, why an operator's own file cannot be read);
+#  - loop prevention of issue 14, +4.1 KB (4,064 bytes): ports probe
+#    before they forward, authenticated probes v2, topology changes,
+#    silent neighbours, server ports pinging our peers, the TCP round
+#    trip, addPort/setPort answering once probed; merged with the above,
+#    64 bytes more (showPort's since following the probe states, the
+#    error of a port deleted while it probed in the operator's words).
 # Hardening may raise it further: deliberately, here.
-STATIC_BUDGET=220000
+STATIC_BUDGET=224000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
@@ -105,9 +111,13 @@ check_eq "sw --ageout 0 message" \
 # one switch in the empty root: sw, ctl, a tap with an address, clean exit
 ETHERWS=$W
 ns s
+# a quiet tap (no IPv6 chatter): addport answers once the new port has
+# probed for loops, ~200 ms later, with its counters still 0
+nsx s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+    net.ipv6.conf.default.disable_ipv6=1
 sw s --port 8080
 out=$(ctl s addport tap 'ews%d')
-check_eq "addport tap in the empty root" \
+check_eq "addport tap in the empty root, forwarding" \
     "  1     tap   up     0   0   ews0  " "$(sed -n 2p <<<"$out")"
 ctl s setif --address 192.168.78.1 --netmask 255.255.255.0 --mtu 1400 1 \
     >/dev/null

@@ -14,9 +14,12 @@ nsx a ip addr add 192.168.77.1/24 dev ewa0; nsx a ip link set ewa0 address 02:00
 nsx b ip addr add 192.168.77.2/24 dev ewb0; nsx b ip link set ewb0 address 02:00:00:00:00:0b
 out=$(ctl b addport client ws://10.9.0.1:8080/)
 check "addport client succeeds" [ $? -eq 0 ]
+# answered once the new port has probed for loops: forwarding
 check_eq "addport client prints the new port" \
     "  2     client  up     0   0   ws://10.9.0.1:8080/" "$(echo "$out" | sed -n 2p)"
-
+# a's server port probes too: when b's answer came, it was finishing
+a_fwd() { [ "$(port_field a 2 3)" = up ]; }
+check "a's server port forwards within 2 s" wait_until 2 a_fwd
 check "ping across the tunnel, no loss" nsx a ping -c 5 -i 0.2 -W 2 -q 192.168.77.2
 check "listport on a shows the server port up" \
     [ "$(port_field a 2 3)" = up ]

@@ -45,6 +45,12 @@ unless a case says otherwise.
       Pings (125-byte payload) as fast as possible for SECS, never read.
   rpc HOST PORT METHOD [PARAMS]
       print the JSON-RPC reply (for the shell, with jq).
+
+A peer whose frames must reach the switch's other ports (oversize,
+macflood) or that must get frames (noread) first waits until its server
+port forwards: a new port probes for loops and drops frames meanwhile.
+The control endpoint is asked on HOST:CTL_PORT (e2e_hostile runs it on
+every address of the switch), or on CTLHOST CTLPORT where given.
 """
 import json
 import os
@@ -59,8 +65,10 @@ import time
 sys.dont_write_bytecode = True		# no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wsraw import (Out, connect, esc, exchange, frame,  # noqa: E402
-                   open_ws, read_frame, read_to_eof, rpc_body)
+                   open_ws, read_frame, read_to_eof, rpc_body,
+                   wait_forwarding)
 
+CTL_PORT = 7867
 ETH_P_ALL = 0x0003
 ETHERTYPE = b"\x88\xb5"		# IEEE local experimental
 
@@ -456,6 +464,7 @@ def mode_oversize(a, out):
         s, _ = open_ws(host, port)
         lport = s.getsockname()[1]
         out("local_port", lport)
+        out("fwd", wait_forwarding(s, (chost, cport)))
         s.sendall(frame(0x2, big))			# one frame
         parts = [big[i:i + 10000] for i in range(0, 70000, 10000)]
         for i, p in enumerate(parts):			# 7 fragments
@@ -585,6 +594,7 @@ def mode_macflood(a, out):
         out("flood_error", str(e))
         return
     out("local_port", s.getsockname()[1])
+    out("fwd", wait_forwarding(s, (host, CTL_PORT)))
     s.settimeout(60)	# the switch may lag behind the flood
     stop = threading.Event()
     th = threading.Thread(target=drain, args=(s, stop), daemon=True)
@@ -623,6 +633,8 @@ def mode_noread(a, out):
         except OSError as e:
             out("noread_error", str(e))
     out("noread_open", len(socks))
+    for s in socks:
+        out("fwd", wait_forwarding(s, (host, CTL_PORT)))
     if socks:
         out("local_port", socks[0].getsockname()[1])
     touch(sync + ".ready")

@@ -24,13 +24,20 @@ test decides pass/fail.  Every wait is bounded.
       with a zero header, a TCPv4 super-frame of 5 x 1000 bytes, and a
       UDP frame whose checksum is still to complete.  The plain client
       must get 7 ordinary frames: frames= max= l4= bad= as capture.
+      Both wait until their ports forward (fwd=up/up; a new port probes
+      for loops first), asking the switch's control on 127.0.0.1:7867.
   server PORT OUT
       A WebSocket server on 127.0.0.1:PORT for one client of ours: it
       agrees to offload and sends, in the same TCP segment as the 101,
       one message (zero header + MARK, a ~1 KB broadcast: longer than
       the head, so it overwrites all of it once moved up) -- the client
-      must read its head before the bytes after it move.  Stays until
-      OUT.stop exists (bounded).  capture counts MARK frames as marked=.
+      must read its head before the bytes after it move.  That message
+      comes while the new port probes for loops, so the switch parses
+      and counts it but drops it; once OUT.go exists (the port
+      forwards) the same message again, which must reach the tap whole:
+      only if both ends agreed on the framing (offload) in the 101.
+      Stays until OUT.stop exists (bounded).  capture counts MARK
+      frames as marked=.
 """
 import os
 import select
@@ -181,6 +188,9 @@ def hostile(host, port, out):
     head = wsraw.read_head(s)
     o("status", head[9:12].decode(errors="replace"))
     o("offered", int(b"\r\nx-etherws-offload: vnet1\r\n" in head.lower()))
+    # Both new ports probe for loops before they forward (the switch's
+    # control endpoint is on 127.0.0.1:7867 where it runs).
+    o("fwd", "%s/%s" % (wsraw.wait_forwarding(ls), wsraw.wait_forwarding(s)))
     arp = b"\xff" * 6 + b"\x02\0\0\0\0\x30" + b"\x08\x06" + bytes(28)
     n4 = tcp4(bytes(5 * 1000))
     bad = [
@@ -240,6 +250,10 @@ def server(port, out):
               wsraw.frame(2, msg, masked=False))
     o("sent", 1)
     deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not os.path.exists(out + ".go"):
+        time.sleep(0.05)
+    c.sendall(wsraw.frame(2, msg, masked=False))
+    o("sent", 2)
     while time.monotonic() < deadline and not os.path.exists(out + ".stop"):
         time.sleep(0.1)
     c.close()

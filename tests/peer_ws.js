@@ -3,7 +3,9 @@
 //
 //   node peer_ws.js URL OUT SYNC MAC IP TAP_IP
 //
-// Connects to URL, sends a broadcast ARP request for TAP_IP (source
+// Connects to URL, waits <= 10 s for SYNC.fwd (the shell's word that the
+// switch's new port has probed for loops and forwards), sends a broadcast
+// ARP request for TAP_IP (source
 // MAC/IP) as a binary message, waits <= 5 s for the unicast ARP reply,
 // touches SYNC.ready, waits <= 15 s for SYNC.go, pings (payload checked
 // on the Pong), closes with 1000.  Results: "key=value" lines appended
@@ -48,8 +50,16 @@ ws.on('upgrade', (res) => {
 ws.on('open', () => {
 	put('connect', 'ok');
 	put('local_port', ws._socket.localPort);
-	ws.send(arpRequest(), { binary: true });
-	arpTimer = setTimeout(() => { put('reply', 'timeout'); afterArp(); }, 5000);
+	const deadline = Date.now() + 10000;
+	const iv = setInterval(() => {
+		const fwd = fs.existsSync(sync + '.fwd');
+		if (!fwd && Date.now() < deadline)
+			return;
+		clearInterval(iv);
+		put('fwd', fwd ? 'go' : 'timeout');
+		ws.send(arpRequest(), { binary: true });
+		arpTimer = setTimeout(() => { put('reply', 'timeout'); afterArp(); }, 5000);
+	}, 50);
 });
 ws.on('message', (data, isBinary) => {
 	if (state !== 'arp')

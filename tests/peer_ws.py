@@ -6,13 +6,14 @@ appends "key=value" lines to OUT, flushed at once, and the shell test
 checks them; nothing here decides pass/fail.  Every wait is bounded.
 
   client URL OUT SYNC --mac M --ip I --tap-ip T
-      python3-websockets client: ARP request for T (broadcast, source
-      M/I), wait for the unicast ARP reply; touch SYNC.ready, wait for
-      SYNC.go; Ping/Pong; Close 1000.
+      python3-websockets client: wait for SYNC.fwd (the shell's word that
+      the switch's new port has probed for loops and forwards); ARP
+      request for T (broadcast, source M/I), wait for the unicast ARP
+      reply; touch SYNC.ready, wait for SYNC.go; Ping/Pong; Close 1000.
   server HOST PORT OUT SYNC --mac M --ip I --tap-ip T
       python3-websockets server for one connection: record the request
-      head, send the ARP request, wait for the reply, Ping; touch
-      SYNC.ready; wait for the peer's Close.
+      head, wait for SYNC.fwd, send the ARP request, wait for the reply,
+      Ping; touch SYNC.ready; wait for the peer's Close.
   raw HOST PORT OUT
       stdlib sockets: malformed and negative handshakes, protocol errors.
 """
@@ -92,6 +93,18 @@ async def arp_exchange(out, ws, a):
     out("other_frames", other)
 
 
+async def wait_fwd(out, sync, timeout=10):
+    """Until SYNC.fwd exists: the switch's port for this connection
+    probes for loops before it forwards, and drops what comes meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(sync + ".fwd"):
+        if time.monotonic() > deadline:
+            out("fwd", "timeout")
+            return
+        await asyncio.sleep(0.05)
+    out("fwd", "go")
+
+
 async def touch_and_wait(sync, timeout):
     open(sync + ".ready", "w").close()
     deadline = time.monotonic() + timeout
@@ -133,6 +146,7 @@ async def client(a, out):
         ws.response_headers.get("Sec-WebSocket-Extensions", "none"))
     out("resp_protocol",
         ws.response_headers.get("Sec-WebSocket-Protocol", "none"))
+    await wait_fwd(out, a.sync)
     await arp_exchange(out, ws, a)
     out("sync", "go" if await touch_and_wait(a.sync, 15) else "timeout")
     await ping(out, ws)
@@ -168,6 +182,7 @@ async def server(a, out):
 
     async def handler(ws, path=None):
         try:
+            await wait_fwd(out, a.sync)
             await arp_exchange(out, ws, a)
             # websockets' server side rejects unmasked frames (1002), so
             # having received the reply at all proves it came masked.

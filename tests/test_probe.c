@@ -1,23 +1,28 @@
 /*
- * test_probe - probe.c's loop detection, linked with fdb.c and with
- * stubs here for what sw.c, loop.c, util.c and log.c would give it: a
- * port table, port_send capturing the frames, a clock the test moves
- * (ew_now_ms), timers that fire when the test advances that clock,
- * scripted random numbers (switch id, nonces, the decision delay) and
- * a log_msg that keeps the last line.
+ * test_probe - probe.c's loop detection and port states, linked with
+ * fdb.c and sha1.c and with stubs here for what the rest of the daemon
+ * would give it: a port table, port_send capturing the frames, a clock
+ * the test moves (ew_now_ms), timers that fire when the test advances
+ * that clock, scripted random numbers (switch id, round, key, decision
+ * delay) and a log_msg that keeps the last line.
  *
- * Checked: the probe's bytes against the layout written out here;
- * probe_is on ours, on others' and on near misses (length, destination,
- * EtherType, magic); rounds out of the usable ports only; a returning
- * probe arming the randomised decision but not blocking; the fresh
- * round then blocking the newer port of the two (by up_since, then by
- * number) whichever way the probe went, deleting its FDB entries and
- * announcing a topology change for three rounds; a bundle of links
- * keeping its oldest; no block after the verification window; the
- * block kept while our probes return and released LOOP_HOLD_MS after
- * they stop; another switch's probe not consumed, and its topology
- * change flushing entries not refreshed for a second; probe_port_up
- * probing only the ports that came up, shortly after.
+ * Checked: the probe's bytes against the layout written out here, its
+ * HMAC-SHA-1 computed here from the scripted key; probe_is; a new port
+ * probing (three probes out of it alone, no data) and forwarding after
+ * the wait; a loop found while probing blocking the probing port, and
+ * only when our probe came back ON it (a probe of the new port coming
+ * back elsewhere asks for a verification the other way round; none
+ * coming, it forwards); yielding to a lower id that is probing too, at
+ * most PROBE_DEFER_MAX times; forged MACs, other versions, unknown and
+ * stale rounds ignored; the periodic decision between forwarding ports
+ * blocking the newer one where the fresh probe came in; blocks held
+ * while our probes cross and released through probing LOOP_HOLD_MS
+ * after; a neighbour of ours going silent and coming back; topology
+ * changes: flush of the stale entries on other non-edge ports, the TC
+ * flag for PROBE_TC_MS, and a neighbour's TC honoured only from one of
+ * ours, forwarding, at most once per PROBE_TC_GAP_MS; the settled hook
+ * (addPort's answer) told once a probing port forwards, is blocked or
+ * goes down, never before.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -32,15 +37,15 @@
 #include "loop.h"
 #include "port.h"
 #include "probe.h"
+#include "sha1.h"
 #include "util.h"
 #include "t.h"
 
 /* ------------------------------------------------------------------ */
 /* Stubs. */
 
+int log_level = EW_LOG_INFO;
 static struct fdb fdb;	/* the switch's, handed to probe_init */
-
-/* The clock. */
 static uint64_t clk = 5000000;
 
 uint64_t
@@ -49,9 +54,10 @@ ew_now_ms(void)
 	return clk;
 }
 
-/* Random numbers: scripted values first, then a fixed sequence. */
+/* Random numbers: scripted values first, then a fixed sequence; a
+ * buffer of another size is filled with the value's low byte. */
 static uint64_t rq[16], rstate = 0x853c49e6748fea9bULL;
-static int rq_n, rq_pos, nrandom;
+static int rq_n, rq_pos;
 
 static void
 rq_push(uint64_t v)
@@ -66,7 +72,6 @@ ew_random(void *buf, size_t len)
 	uint64_t v;
 	uint32_t w;
 
-	nrandom++;
 	if (rq_pos < rq_n)
 		v = rq[rq_pos++];
 	else {
@@ -84,25 +89,16 @@ ew_random(void *buf, size_t len)
 		memset(buf, (int)(v & 0xff), len);
 }
 
-/* Timers: armed ones fire in deadline order as advance() moves the
- * clock; every arming is logged (which timer, what delay). */
+int
+ew_ct_eq(const void *a, const void *b, size_t len)
+{
+	return memcmp(a, b, len) == 0;
+}
+
+/* Timers fire in deadline order as advance() moves the clock. */
 #define MAXT	8
 static struct ev_timer *tims[MAXT];
 static int ntims;
-static struct { struct ev_timer *t; uint64_t delay; } arms[1024];
-static int narms;
-
-static void
-track(struct ev_timer *t)
-{
-	int i;
-
-	for (i = 0; i < ntims; i++)
-		if (tims[i] == t)
-			return;
-	if (ntims < MAXT)
-		tims[ntims++] = t;
-}
 
 void
 timer_init(struct ev_timer *t, void (*cb)(struct ev_timer *))
@@ -110,7 +106,8 @@ timer_init(struct ev_timer *t, void (*cb)(struct ev_timer *))
 	t->when = 0;
 	t->idx = -1;
 	t->cb = cb;
-	track(t);
+	if (ntims < MAXT)
+		tims[ntims++] = t;
 }
 
 void
@@ -118,12 +115,6 @@ timer_arm(struct ev_timer *t, uint64_t delay_ms)
 {
 	t->when = clk + delay_ms;
 	t->idx = 0;
-	track(t);
-	if (narms < 1024) {
-		arms[narms].t = t;
-		arms[narms].delay = delay_ms;
-	}
-	narms++;
 }
 
 static void
@@ -149,19 +140,18 @@ advance(uint64_t ms)
 	clk = end;
 }
 
-/* The log. */
 static char lastlog[512];
-static int lastlevel, nlogs;
+static int nlogs;
 
 void
 log_msg(int level, const char *fmt, ...)
 {
 	va_list ap;
 
+	(void)level;
 	va_start(ap, fmt);
 	vsnprintf(lastlog, sizeof(lastlog), fmt, ap);
 	va_end(ap);
-	lastlevel = level;
 	nlogs++;
 }
 
@@ -179,6 +169,8 @@ port_add(int no, uint64_t up_since)
 	p->no = no;
 	p->up = 1;
 	p->up_since = up_since;
+	p->fwd = PORT_FORWARDING;
+	p->heard = clk;
 	snprintf(p->target, sizeof(p->target), "peer-%d", no);
 	return p;
 }
@@ -200,24 +192,30 @@ port_find(int no)
 	return NULL;
 }
 
+unsigned
+port_rtt(const struct port *q)
+{
+	(void)q;
+	return 0;
+}
+
 /* Frames sent. */
-#define MAXS	256
-static struct { int port; size_t len; uint8_t f[64]; } sent[MAXS];
+#define MAXS	512
+static struct { int port; uint8_t f[60]; } sent[MAXS];
 static size_t nsent;
 
 int
 port_send(struct port *q, const uint8_t *frame, size_t len)
 {
-	if (nsent < MAXS) {
+	if (nsent < MAXS && len == 60) {
 		sent[nsent].port = q->no;
-		sent[nsent].len = len;
-		memcpy(sent[nsent].f, frame, len < 64 ? len : 64);
+		memcpy(sent[nsent].f, frame, 60);
 	}
 	nsent++;
 	return 0;
 }
 
-/* The last frame sent out of port no, or NULL. */
+/* The last probe sent out of port no, or NULL. */
 static const uint8_t *
 sent_on(int no)
 {
@@ -243,20 +241,40 @@ nsent_on(int no)
 /* ------------------------------------------------------------------ */
 
 #define ID	0x1122334455667788ULL
-#define NONCE0	0x0102030405060708ULL
+#define ROUND0	0x0000010203040506ULL	/* scripted, >> 16 by probe_init */
+#define KEYB	0x5c			/* the key: 20 bytes of this */
 
-static struct ev_timer *round_t;	/* found by its first arming */
-
-/* The probe as the layout says: 03:65:74:68:77:73 (locally
- * administered multicast "\3ethws"), source 02 and the low 40 bits of
- * the id, EtherType 0x88b5, "EWLP", version 1, id (8 bytes, big
- * endian), port (4), nonce (8), topology change (1), zeros up to 60. */
 static void
-probe_frame(uint8_t f[60], uint64_t id, uint32_t port, uint64_t nonce,
-    int tc)
+hmac(const uint8_t *msg, size_t len, uint8_t out[20])
+{
+	uint8_t pad[64];
+	struct sha1_ctx c;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		pad[i] = (uint8_t)((i < 20 ? KEYB : 0) ^ 0x36);
+	sha1_init(&c);
+	sha1_update(&c, pad, 64);
+	sha1_update(&c, msg, len);
+	sha1_final(&c, out);
+	for (i = 0; i < 64; i++)
+		pad[i] = (uint8_t)((i < 20 ? KEYB : 0) ^ 0x5c);
+	sha1_init(&c);
+	sha1_update(&c, pad, 64);
+	sha1_update(&c, out, 20);
+	sha1_final(&c, out);
+}
+
+/* The probe as the layout says: 03:65:74:68:77:73, source 02 and the
+ * low 40 bits of the id, 0x88b5, "EWLP", version 2, id, port, round,
+ * flags, HMAC-SHA-1 of id..flags truncated to 12 bytes, zeros to 60. */
+static void
+probe_frame(uint8_t f[60], uint64_t id, uint32_t port, uint64_t rnd,
+    int flags)
 {
 	static const uint8_t head[] = { 0x03, 0x65, 0x74, 0x68, 0x77, 0x73,
-	    0x02, 0, 0, 0, 0, 0, 0x88, 0xb5, 'E', 'W', 'L', 'P', 1 };
+	    0x02, 0, 0, 0, 0, 0, 0x88, 0xb5, 'E', 'W', 'L', 'P', 2 };
+	uint8_t h[20];
 	int i;
 
 	memset(f, 0, 60);
@@ -268,64 +286,73 @@ probe_frame(uint8_t f[60], uint64_t id, uint32_t port, uint64_t nonce,
 	for (i = 0; i < 4; i++)
 		f[27 + i] = (uint8_t)(port >> (24 - 8 * i));
 	for (i = 0; i < 8; i++)
-		f[31 + i] = (uint8_t)(nonce >> (56 - 8 * i));
-	f[39] = (uint8_t)tc;
+		f[31 + i] = (uint8_t)(rnd >> (56 - 8 * i));
+	f[39] = (uint8_t)flags;
+	hmac(f + 19, 21, h);
+	memcpy(f + 40, h, 12);
 }
 
-/* Arming of t since arming number from, or -1: its delay. */
-static long long
-armed_since(int from, const struct ev_timer *t)
+static uint64_t
+round_of(const uint8_t *f)
 {
+	uint64_t v = 0;
 	int i;
-	long long d = -1;
 
-	for (i = from; i < narms && i < 1024; i++)
-		if (arms[i].t == t)
-			d = (long long)arms[i].delay;
-	return d;
+	for (i = 0; i < 8; i++)
+		v = v << 8 | f[31 + i];
+	return v;
 }
 
-/* Let every pending decision, verification and topology change
- * announcement run out; forget what was sent. */
-static void
-settle(void)
+/* Feed the last probe sent out of port `from` in on port p. */
+static int
+bounce(int from, struct port *p)
 {
-	advance(LOOP_HOLD_MS + PROBE_INTERVAL_MS);
-	nsent = 0;
+	uint8_t f[60];
+	const uint8_t *s = sent_on(from);
+
+	if (s == NULL)
+		return -1;
+	memcpy(f, s, 60);
+	return probe_input(p, f, 60, clk);
 }
 
-/* Just after a round: the next one PROBE_INTERVAL_MS away. */
+/* Just after a periodic round (the first timer probe_init made): its
+ * probes come back at once. */
 static void
 after_round(void)
 {
-	advance(round_t->when - clk);
-	nsent = 0;
+	advance(tims[0]->when - clk);
 }
 
-/* Armings since number from of timers other than the rounds'. */
-static int
-armed_other(int from)
+/* Every port forwarding, nothing pending, nothing sent; neighbours
+ * heard from meanwhile. */
+static void
+settle(void)
 {
-	int i, n = 0;
+	size_t i;
+	int k;
 
-	for (i = from; i < narms && i < 1024; i++)
-		n += arms[i].t != round_t;
-	return n;
+	for (k = 0; k < 20; k++) {
+		for (i = 0; i < nports; i++)
+			probe_heard(&ports[i], clk);
+		advance((LOOP_HOLD_MS + PROBE_TC_MS + 2 * PROBE_WAIT_MAX_MS) /
+		    20);
+	}
+	for (i = 0; i < nports; i++)
+		probe_heard(&ports[i], clk);
+	nsent = 0;
+	nlogs = 0;
 }
 
 static void
 test_init(void)
 {
 	rq_push(ID);
-	rq_push(NONCE0);
+	rq_push(ROUND0 << 16);
+	rq_push(KEYB);
 	probe_init(&fdb);
 	CHECK(sw_id == ID);
-	CHECK(rq_pos == 2);
-	/* One timer armed: the rounds. */
-	CHECK(narms == 1);
-	CHECK(narms == 1 && arms[0].delay == PROBE_INTERVAL_MS);
-	round_t = arms[0].t;
-	CHECK(round_t->idx >= 0);
+	CHECK(rq_pos == 3);
 	CHECK(nsent == 0);
 }
 
@@ -334,38 +361,31 @@ test_layout(void)
 {
 	uint8_t want[60];
 	struct port *p;
-	int mark;
 
 	nports = 0;
 	port_add(1, 100);
-	port_add(2, 100);
 	p = port_add(3, 100);
 	p->up = 0;			/* down: no probe */
 	p = port_add(4, 100);
 	p->shut = 1;			/* shut: no probe */
 	port_add(0x01020304, 100);
 	nsent = 0;
-	mark = narms;
-	advance(PROBE_INTERVAL_MS - 1);
-	CHECK(nsent == 0);
-	advance(1);
-	CHECK(nsent == 3);
-	CHECK(sent[0].port == 1 && sent[1].port == 2 &&
-	    sent[2].port == 0x01020304);
-	CHECK(sent[0].len == 60 && sent[1].len == 60 && sent[2].len == 60);
-	probe_frame(want, ID, 1, NONCE0, 0);
-	CHECK(memcmp(sent[0].f, want, 60) == 0);
-	probe_frame(want, ID, 2, NONCE0, 0);
-	CHECK(memcmp(sent[1].f, want, 60) == 0);
-	probe_frame(want, ID, 0x01020304, NONCE0, 0);
-	CHECK(memcmp(sent[2].f, want, 60) == 0);
-	/* Spelled out once: source 02:44:55:66:77:88, port 01020304. */
-	CHECK(memcmp(sent[2].f + 6, "\x02\x44\x55\x66\x77\x88", 6) == 0);
-	CHECK(memcmp(sent[2].f + 27, "\x01\x02\x03\x04", 4) == 0);
-	/* And the next round PROBE_INTERVAL_MS later. */
-	CHECK(armed_since(mark, round_t) == PROBE_INTERVAL_MS);
 	advance(PROBE_INTERVAL_MS);
-	CHECK(nsent == 6);
+	CHECK(nsent == 2);
+	CHECK(sent[0].port == 1 && sent[1].port == 0x01020304);
+	CHECK(round_of(sent[0].f) > ROUND0 && round_of(sent[0].f) ==
+	    round_of(sent[1].f));
+	probe_frame(want, ID, 1, round_of(sent[0].f), 0);
+	CHECK(memcmp(sent[0].f, want, 60) == 0);
+	probe_frame(want, ID, 0x01020304, round_of(sent[0].f), 0);
+	CHECK(memcmp(sent[1].f, want, 60) == 0);
+	CHECK(memcmp(sent[1].f + 6, "\x02\x44\x55\x66\x77\x88", 6) == 0);
+	CHECK(memcmp(sent[1].f + 27, "\x01\x02\x03\x04", 4) == 0);
+	/* The next round a new number, PROBE_INTERVAL_MS later. */
+	advance(PROBE_INTERVAL_MS);
+	CHECK(nsent == 4 && round_of(sent[2].f) > round_of(sent[0].f));
+	/* Our own probe back on the port it left by: nothing. */
+	CHECK(bounce(1, &ports[0]) == 1);
 	CHECK(nlogs == 0);
 }
 
@@ -373,383 +393,395 @@ static void
 test_is(void)
 {
 	uint8_t f[60], g[60];
+	uint64_t id;
 	int i;
 
 	probe_frame(f, ID, 7, 99, 0);
 	CHECK(probe_is(f, 60) == 1);
-	CHECK(probe_is(t_guard(f, 60), 60) == 1);
-	CHECK(probe_is(t_guard(f, 40), 40) == 1);	/* up to the TC byte */
+	CHECK(probe_is(t_guard(f, 40), 40) == 1);	/* up to the flags */
 	CHECK(probe_is(t_guard(f, 39), 39) == 0);
-	CHECK(probe_is(t_guard(f, 14), 14) == 0);
 	CHECK(probe_is(t_guard(f, 0), 0) == 0);
-	/* Another switch's: a probe too. */
-	probe_frame(g, 0xdeadbeefcafef00dULL, 1, 2, 1);
-	CHECK(probe_is(g, 60) == 1);
-	/* Near misses. */
 	for (i = 0; i < 6; i++) {
 		memcpy(g, f, 60);
 		g[i] ^= 0x01;
 		CHECK(probe_is(g, 60) == 0);
 	}
 	memcpy(g, f, 60);
-	memset(g, 0xff, 6);			/* broadcast */
+	g[13] = 0xb6;
 	CHECK(probe_is(g, 60) == 0);
 	memcpy(g, f, 60);
-	g[13] = 0xb6;				/* 0x88b6 */
+	g[17] = 'Q';
 	CHECK(probe_is(g, 60) == 0);
-	memcpy(g, f, 60);
-	g[12] = 0x08;				/* 0x08b5 */
-	CHECK(probe_is(g, 60) == 0);
-	memcpy(g, f, 60);
-	g[12] = 0x81;				/* 802.1Q tagged */
-	g[13] = 0x00;
-	CHECK(probe_is(g, 60) == 0);
-	memcpy(g, f, 60);
-	g[17] = 'Q';				/* "EWLQ" */
-	CHECK(probe_is(g, 60) == 0);
-	memcpy(g, f, 60);
-	g[14] = 'e';
-	CHECK(probe_is(g, 60) == 0);
+	CHECK(probe_id_parse("27a54b327B00a4c3", 16, &id) == 0 &&
+	    id == 0x27a54b327b00a4c3ULL);
+	CHECK(probe_id_parse("27a54b327b00a4c", 15, &id) < 0);
+	CHECK(probe_id_parse("27a54b327b00a4cg", 16, &id) < 0);
 }
 
-/* The decision step: our probe fB (out of b) comes back on a.  Arms the
- * decision with the scripted delay; the decision sends a fresh round
- * (nonce) and arms the verification.  Returns 0 if all went so. */
-static int
-decide(struct port *a, struct port *b, uint64_t nonce)
-{
-	uint8_t f[60], w[60];
-	int mark, ok = 1;
-	long long d;
-	size_t i;
-
-	after_round();
-	mark = narms;
-	probe_frame(f, ID, (uint32_t)b->no, NONCE0 ^ 0x5a5a, 0);
-	rq_push(0x12345);		/* 74565 % PROBE_JITTER_MS: 1065 */
-	ok &= probe_input(a, f, 60) == 1;
-	ok &= narms == mark + 1;	/* the decision, only */
-	d = narms > mark ? (long long)arms[mark].delay : -1;
-	ok &= d == 0x12345 % 1500;
-	ok &= narms > mark && arms[mark].t != round_t;
-	ok &= !a->loop_blocked && !b->loop_blocked;
-	/* More of them, either way, before the decision: nothing more. */
-	ok &= probe_input(a, f, 60) == 1;
-	probe_frame(w, ID, (uint32_t)a->no, NONCE0 ^ 0x5a5a, 0);
-	ok &= probe_input(b, w, 60) == 1;
-	ok &= narms == mark + 1;
-	ok &= !a->loop_blocked && !b->loop_blocked;
-	rq_push(nonce);
-	nsent = 0;
-	advance((uint64_t)(d < 0 ? 0 : d));
-	ok &= rq_pos == rq_n;		/* jitter and nonce used */
-	/* The fresh round: every port (all usable here), the new nonce. */
-	ok &= nsent == nports;
-	for (i = 0; i < nsent && i < MAXS; i++) {
-		probe_frame(w, ID, (uint32_t)sent[i].port, nonce, 0);
-		ok &= memcmp(sent[i].f, w, 60) == 0;
-	}
-	/* Then the verification window. */
-	ok &= narms == mark + 2;
-	ok &= narms == mark + 2 && arms[mark + 1].delay == 500 &&
-	    arms[mark + 1].t != round_t && arms[mark + 1].t != arms[mark].t;
-	if (!ok)
-		fprintf(stderr, "decide: port %d from %d: not as expected\n",
-		    a->no, b->no);
-	return ok ? 0 : -1;
-}
-
+/* A new port probes: three probes out of it alone, no data, then it
+ * forwards after PROBE_WAIT_MIN_MS; a tap (edge) announces nothing. */
 static void
-test_block(void)
+test_probing(void)
 {
-	struct port *a, *b;
-	uint8_t f[60], m1[6] = { 2, 0, 0, 0, 0, 1 }, m2[6] = { 2, 0, 0, 0,
-	    0, 2 };
-	const uint64_t n1 = 0xa1a2a3a4a5a6a7a8ULL;
-	uint64_t t1;
-	int mark, i;
+	struct port *a, *n;
 
 	nports = 0;
-	a = port_add(1, 100);		/* the older */
-	b = port_add(2, 500);
+	a = port_add(1, 100);
 	settle();
-	/* Our probe back on the port it left by, or from a port we do not
-	 * have: no loop of ours. */
-	mark = narms;
-	probe_frame(f, ID, 1, NONCE0, 0);
-	CHECK(probe_input(a, f, 60) == 1);
-	probe_frame(f, ID, 77, NONCE0, 0);
-	CHECK(probe_input(a, f, 60) == 1);
-	CHECK(narms == mark);
+	n = port_add(2, clk);
+	probe_port_up(n);
+	CHECK(n->fwd == PORT_PROBING && !probe_forwarding(n));
+	advance(PROBE_FIRST_MS - 1);
+	CHECK(nsent == 0);
+	advance(1);
+	CHECK(nsent == 1 && nsent_on(2) == 1);
+	CHECK(sent_on(2) != NULL && sent_on(2)[39] == 0x02);	/* probing */
+	advance(PROBE_WAIT_MIN_MS - PROBE_FIRST_MS - 1);
+	CHECK(nsent_on(2) == 3 && nsent_on(1) == 0);
+	CHECK(n->fwd == PORT_PROBING);
+	advance(1);
+	CHECK(n->fwd == PORT_FORWARDING && probe_forwarding(n));
+	CHECK(a->fwd == PORT_FORWARDING);
+	CHECK(nsent == 3);		/* an edge: no topology change */
+}
 
-	CHECK(decide(a, b, n1) == 0);
-	/* Verifying: the old nonce does not block. */
-	mark = narms;
-	probe_frame(f, ID, 2, NONCE0, 0);
-	CHECK(probe_input(a, f, 60) == 1);
-	CHECK(!a->loop_blocked && !b->loop_blocked);
-	CHECK(narms == mark);
+/* A new port closing a loop with a forwarding one. */
+static void
+test_probing_loop(void)
+{
+	struct port *a, *n;
 
-	/* Entries learned on both. */
-	fdb_learn(&fdb, 0, m1, 1, clk);
-	fdb_learn(&fdb, 0, m2, 2, clk);
-	/* The fresh one, left by b, back on a: b is the newer. */
-	nlogs = 0;
-	probe_frame(f, ID, 2, n1, 0);
-	CHECK(probe_input(a, f, 60) == 1);
-	CHECK(b->loop_blocked == 1 && b->loop_blocks == 1);
-	CHECK(b->loop_seen == clk);
-	CHECK(a->loop_blocked == 0 && a->loop_blocks == 0);
-	CHECK(probe_blocked(b, clk) == 1);
-	CHECK(probe_blocked(a, clk) == 0);
-	CHECK(fdb_lookup(&fdb, 0, m2, clk) == 0);	/* b's: gone */
-	CHECK(fdb_lookup(&fdb, 0, m1, clk) == 1);
-	CHECK(nlogs == 1 && lastlevel == EW_LOG_WARNING);
-	CHECK(strstr(lastlog, "loop detected") != NULL &&
-	    strstr(lastlog, "port 2 (peer-2)") != NULL);
-	/* A round at once, announcing the change. */
-	CHECK(armed_since(mark, round_t) == 0);
+	nports = 0;
+	a = port_add(1, 100);
+	settle();
+	after_round();			/* a's probe of this round */
+	n = port_add(2, clk);
+	probe_port_up(n);
+	/* a's probe back on n: evidence against n, blocked at the end. */
+	CHECK(bounce(1, n) == 1);
+	CHECK(n->pr_hit == 1 && n->fwd == PORT_PROBING);
+	advance(PROBE_WAIT_MIN_MS);
+	CHECK(n->fwd == PORT_LOOP && n->loop_blocks == 1);
+	CHECK(a->fwd == PORT_FORWARDING && a->loop_blocks == 0);
+	CHECK(strstr(lastlog, "loop detected: port 2 (peer-2) blocked") !=
+	    NULL);
+
+	/* n's probe back on a: never a block of a; a verification goes
+	 * out of a, and none coming back, n forwards. */
+	nports = 0;
+	a = port_add(1, 100);
+	settle();
+	n = port_add(2, clk);
+	probe_port_up(n);
+	advance(PROBE_FIRST_MS);
 	nsent = 0;
+	CHECK(bounce(2, a) == -1);		/* nothing since */
+	probe_port_up(n);
+	advance(PROBE_FIRST_MS);
+	CHECK(bounce(2, a) == 1);
+	CHECK(n->pr_back == 1 && a->fwd == PORT_FORWARDING);
 	advance(0);
-	CHECK(nsent == 2);
-	/* b still sends our probes (they keep the block); all say TC. */
-	CHECK(nsent_on(1) == 1 && nsent_on(2) == 1);
-	CHECK(sent_on(2) != NULL && sent_on(2)[39] == 1);
-	CHECK(sent_on(1) != NULL && sent_on(1)[39] == 1);
-	CHECK(sent_on(1) != NULL && memcmp(sent_on(1) + 31,
-	    "\xa1\xa2\xa3\xa4\xa5\xa6\xa7\xa8", 8) == 0);
-	/* Three rounds in all say TC, then no more. */
-	for (i = 0; i < 3; i++) {
-		nsent = 0;
-		advance(PROBE_INTERVAL_MS);
-		CHECK(nsent == 2);
-		CHECK(sent_on(1) != NULL && sent_on(1)[39] == (i < 2));
+	CHECK(nsent_on(1) == 1);		/* the verification */
+	advance(PROBE_WAIT_MIN_MS);
+	CHECK(n->fwd == PORT_PROBING && n->pr_ext == 1);	/* extended */
+	advance(PROBE_WAIT_MIN_MS);
+	CHECK(n->fwd == PORT_FORWARDING && a->fwd == PORT_FORWARDING);
+
+	/* ... and when a's verification does come back on n: n blocked. */
+	n->fwd = PORT_PROBING;
+	probe_port_up(n);
+	advance(PROBE_FIRST_MS);
+	CHECK(bounce(2, a) == 1);
+	advance(0);
+	CHECK(bounce(1, n) == 1);
+	advance(2 * PROBE_WAIT_MIN_MS);
+	CHECK(n->fwd == PORT_LOOP && a->fwd == PORT_FORWARDING);
+}
+
+/* Both ends of a new link probe: the higher id yields. */
+static void
+test_defer(void)
+{
+	struct port *a, *n;
+	uint8_t f[60];
+	int i;
+
+	nports = 0;
+	a = port_add(1, 100);
+	settle();
+	n = port_add(2, clk);
+	for (i = 0; i <= PROBE_DEFER_MAX; i++) {
+		after_round();
+		probe_port_up(n);
+		n->pr_defers = i;
+		/* a lower id says it probes too; ours came back on n */
+		probe_frame(f, ID - 1, 9, 1, 0x02);
+		CHECK(probe_input(n, f, 60, clk) == 0);
+		CHECK(probe_foreign(n, f, 60, clk) == 1);
+		CHECK(bounce(1, n) == 1);
+		advance(PROBE_WAIT_MIN_MS);
+		if (i < PROBE_DEFER_MAX)
+			CHECK(n->fwd == PORT_PROBING && n->pr_defers == i + 1);
+		else
+			CHECK(n->fwd == PORT_LOOP);	/* no more */
+		advance(PROBE_WAIT_MIN_MS);
+		CHECK(i == PROBE_DEFER_MAX || n->fwd == PORT_FORWARDING);
 	}
-	CHECK(probe_blocked(b, clk) == 1);	/* 6 s: within the hold */
+	CHECK(a->fwd == PORT_FORWARDING);
+	/* A higher id probing: no yielding. */
+	nports = 0;
+	port_add(1, 100);
+	settle();
+	after_round();
+	n = port_add(2, clk);
+	probe_port_up(n);
+	probe_frame(f, ID + 1, 9, 1, 0x02);
+	CHECK(probe_foreign(n, f, 60, clk) == 1);
+	CHECK(bounce(1, n) == 1);
+	advance(PROBE_WAIT_MIN_MS);
+	CHECK(n->fwd == PORT_LOOP && n->pr_defers == 0);
+}
 
-	/* Our probes still come round: the block stays, whichever way
-	 * they go; no new decision. */
-	mark = narms;
-	probe_frame(f, ID, 1, n1, 0);
-	CHECK(probe_input(b, f, 60) == 1);	/* a -> b */
+/* Forgeries and replays count for nothing. */
+static void
+test_forged(void)
+{
+	struct port *a, *n;
+	uint8_t f[60];
+
+	nports = 0;
+	a = port_add(1, 100);
+	settle();
+	after_round();
+	n = port_add(2, clk);
+	probe_port_up(n);
+	memcpy(f, sent_on(1), 60);
+	f[45] ^= 1;				/* MAC */
+	CHECK(probe_input(n, f, 60, clk) == 1);
+	memcpy(f, sent_on(1), 60);
+	f[30] = 3;				/* port, under the MAC */
+	CHECK(probe_input(n, f, 60, clk) == 1);
+	probe_frame(f, ID, 1, round_of(sent_on(1)) + 5, 0); /* not sent */
+	CHECK(probe_input(n, f, 60, clk) == 1);
+	memcpy(f, sent_on(1), 60);
+	f[18] = 1;				/* version 1 */
+	CHECK(probe_input(n, f, 60, clk) == 1);
+	CHECK(probe_input(n, sent_on(1), 51, clk) == 1); /* no room: MAC */
+	CHECK(n->pr_hit == 0);
+	/* The authentic one, but older than PROBE_RETURN_MS. */
+	memcpy(f, sent_on(1), 60);
+	advance(PROBE_RETURN_MS + 1);
+	probe_port_up(n);
+	CHECK(probe_input(n, f, 60, clk) == 1);
+	CHECK(n->pr_hit == 0);
+	advance(PROBE_WAIT_MAX_MS);
+	CHECK(n->fwd == PORT_FORWARDING && a->fwd == PORT_FORWARDING);
+}
+
+/* Forwarding ports joined by a loop made elsewhere: the randomised
+ * decision, then the newer port blocked where a fresh probe came in. */
+static void
+test_established(void)
+{
+	struct port *a, *b;
+	uint8_t f[60];
+
+	nports = 0;
+	a = port_add(1, 100);
+	b = port_add(2, 500);
+	settle();
+	after_round();
+	rq_push(700);			/* the decision's delay */
+	CHECK(bounce(1, b) == 1);
+	CHECK(b->fwd == PORT_FORWARDING);
+	advance(699);
+	CHECK(b->fwd == PORT_FORWARDING);
+	memcpy(f, sent_on(2), 60);	/* an old round's probe of b */
+	nsent = 0;
+	advance(1);
+	CHECK(nsent == 2);		/* the fresh round */
+	CHECK(probe_input(a, f, 60, clk) == 1);	/* old round: nothing */
+	CHECK(a->fwd == PORT_FORWARDING && b->fwd == PORT_FORWARDING);
+	CHECK(bounce(2, a) == 1);	/* b -> a: a is older: no */
+	CHECK(a->fwd == PORT_FORWARDING);
+	CHECK(bounce(1, b) == 1);	/* a -> b: b blocked */
+	CHECK(b->fwd == PORT_LOOP && a->fwd == PORT_FORWARDING);
 	CHECK(b->loop_seen == clk);
-	t1 = clk;
-	advance(3000);
-	probe_frame(f, ID, 2, n1, 0);
-	CHECK(probe_input(a, f, 60) == 1);	/* b -> a */
-	CHECK(b->loop_seen == clk);
-	CHECK(a->loop_seen == 0 && !a->loop_blocked);
-	CHECK(armed_other(mark) == 0);
-	t1 = clk;
-	CHECK(probe_blocked(b, t1 + LOOP_HOLD_MS) == 1);
-	CHECK(b->loop_blocked == 1);
+
+	/* The block holds while our probes cross it ... */
+	after_round();
+	CHECK(bounce(1, b) == 1 && b->loop_seen == clk);
+	advance(LOOP_HOLD_MS - 1);
+	CHECK(b->fwd == PORT_LOOP);
+	/* ... and goes through probing once they stop. */
 	nlogs = 0;
-	CHECK(probe_blocked(b, t1 + LOOP_HOLD_MS + 1) == 0);
-	CHECK(b->loop_blocked == 0 && b->loop_blocks == 1);
-	CHECK(nlogs == 1 && lastlevel == EW_LOG_INFO &&
-	    strstr(lastlog, "loop gone: port 2 (peer-2) unblocked") != NULL);
-	CHECK(probe_blocked(b, t1 + LOOP_HOLD_MS + 2) == 0);
-	CHECK(nlogs == 1);
-	CHECK(probe_blocked(a, t1 + LOOP_HOLD_MS + 2) == 0);
-	CHECK(nlogs == 1);
-	settle();
+	advance(PROBE_TICK_MS + 1);
+	CHECK(b->fwd == PORT_PROBING);
+	CHECK(strstr(lastlog, "loop gone: port 2 (peer-2) unblocked") != NULL);
+	advance(PROBE_WAIT_MAX_MS);
+	CHECK(b->fwd == PORT_FORWARDING);
 }
 
-/* The other direction, and equal up_since: the higher number goes. */
+/* A neighbour of ours that goes quiet, and comes back. */
 static void
-test_rule(void)
-{
-	struct port *a, *b, *c, *d;
-	uint8_t f[60];
-	const uint64_t n2 = 0xb1b2b3b4b5b6b7b8ULL, n3 = 0xc1ULL;
-
-	/* Left by the older, back on the newer: the newer (p) goes. */
-	nports = 0;
-	a = port_add(1, 100);
-	b = port_add(2, 500);
-	settle();
-	CHECK(decide(b, a, n2) == 0);
-	probe_frame(f, ID, 1, n2, 0);
-	CHECK(probe_input(b, f, 60) == 1);
-	CHECK(b->loop_blocked == 1 && a->loop_blocked == 0);
-	settle();
-	CHECK(probe_blocked(b, clk) == 0);
-
-	/* Same up_since: the higher number, both ways. */
-	nports = 0;
-	c = port_add(5, 700);
-	d = port_add(6, 700);
-	settle();
-	CHECK(decide(c, d, n3) == 0);
-	probe_frame(f, ID, 6, n3, 0);		/* d -> c */
-	CHECK(probe_input(c, f, 60) == 1);
-	CHECK(d->loop_blocked == 1 && c->loop_blocked == 0);
-	settle();
-	CHECK(probe_blocked(d, clk) == 0);
-	CHECK(decide(d, c, n3 + 1) == 0);
-	probe_frame(f, ID, 5, n3 + 1, 0);	/* c -> d */
-	CHECK(probe_input(d, f, 60) == 1);
-	CHECK(d->loop_blocked == 1 && c->loop_blocked == 0);
-	settle();
-	CHECK(probe_blocked(d, clk) == 0);
-}
-
-/* Three parallel links: every returning fresh probe cuts one more, but
- * the oldest link stays. */
-static void
-test_bundle(void)
-{
-	struct port *e, *f, *g;
-	uint8_t fr[60];
-	const uint64_t n = 0xd00dULL;
-
-	nports = 0;
-	e = port_add(7, 100);
-	f = port_add(8, 200);
-	g = port_add(9, 300);
-	settle();
-	CHECK(decide(f, e, n) == 0);
-	probe_frame(fr, ID, 7, n, 0);
-	CHECK(probe_input(f, fr, 60) == 1);	/* e -> f: f */
-	CHECK(probe_input(g, fr, 60) == 1);	/* e -> g: g */
-	probe_frame(fr, ID, 8, n, 0);
-	CHECK(probe_input(g, fr, 60) == 1);	/* f -> g: both blocked */
-	CHECK(probe_input(e, fr, 60) == 1);	/* f -> e */
-	probe_frame(fr, ID, 9, n, 0);
-	CHECK(probe_input(e, fr, 60) == 1);	/* g -> e */
-	CHECK(e->loop_blocked == 0 && e->loop_blocks == 0);
-	CHECK(f->loop_blocked == 1 && f->loop_blocks == 1);
-	CHECK(g->loop_blocked == 1 && g->loop_blocks == 1);
-	settle();
-	CHECK(probe_blocked(f, clk + LOOP_HOLD_MS) == 0);
-	CHECK(probe_blocked(g, clk + LOOP_HOLD_MS) == 0);
-}
-
-/* The fresh probe back after the verification window: someone else
- * broke the loop meanwhile; no block, a new decision instead. */
-static void
-test_late(void)
+test_silent(void)
 {
 	struct port *a, *b;
-	uint8_t f[60];
-	const uint64_t n = 0xe1e2ULL;
-	int mark;
+	uint8_t m[6] = { 2, 0, 0, 0, 0, 9 };
 
 	nports = 0;
 	a = port_add(1, 100);
-	b = port_add(2, 500);
+	b = port_add(2, 100);
+	b->peer_id = 0x42;
 	settle();
-	CHECK(decide(a, b, n) == 0);
-	advance(499);
-	probe_frame(f, ID, 2, n, 0);
-	mark = narms;
-	advance(1);			/* the window closes */
-	rq_push(7);
-	CHECK(probe_input(a, f, 60) == 1);
-	CHECK(!a->loop_blocked && !b->loop_blocked);
-	CHECK(narms == mark + 1 && arms[mark].delay == 7);
-	CHECK(rq_pos == rq_n);
-	settle();
-	CHECK(!a->loop_blocked && !b->loop_blocked);
+	fdb_learn(&fdb, 0, m, 2, clk);
+	advance(PROBE_SILENT_MS);
+	CHECK(b->fwd == PORT_FORWARDING);
+	advance(PROBE_TICK_MS + 1);
+	CHECK(b->fwd == PORT_SILENT && !probe_forwarding(b));
+	CHECK(strstr(lastlog, "neighbour silent: port 2") != NULL);
+	CHECK(fdb_lookup(&fdb, 0, m, clk) == 0);
+	CHECK(a->fwd == PORT_FORWARDING);	/* no peer id: never silent */
+	probe_heard(b, clk);
+	CHECK(b->fwd == PORT_PROBING);
+	advance(PROBE_WAIT_MAX_MS);
+	CHECK(b->fwd == PORT_FORWARDING);
 }
 
-/* Another switch's probes: not consumed; a topology change in one
- * flushes what was not refreshed in the last second. */
+/* Topology changes, made and heard. */
 static void
-test_foreign(void)
+test_tc(void)
 {
-	struct port *a, *b;
-	uint8_t f[60], m[4][6];
-	/* Another id with our low 40 bits (so our source MAC): the id
-	 * decides, not the MAC. */
-	const uint64_t other = 0xff22334455667788ULL;
-	int i, mark;
+	struct port *a, *b, *t, *n;
+	uint8_t m[4][6], f[60];
+	int i;
 
 	nports = 0;
 	a = port_add(1, 100);
-	b = port_add(2, 500);
+	a->peer_id = 0x42;		/* a neighbour of ours */
+	b = port_add(2, 100);
+	b->bridged = 1;			/* switches behind it */
+	t = port_add(3, 100);		/* a tap: an edge */
 	settle();
-	fdb_del_port(&fdb, 1, NULL);
-	fdb_del_port(&fdb, 2, NULL);
 	for (i = 0; i < 4; i++) {
 		memcpy(m[i], "\x02\x00\x00\x00\x01\x00", 6);
 		m[i][5] = (uint8_t)i;
 	}
-	fdb_learn(&fdb, 0, m[0], 1, clk - 3000);
-	fdb_learn(&fdb, 0, m[1], 2, clk - 1001);
-	fdb_learn(&fdb, 0, m[2], 1, clk - 1000);
-	fdb_learn(&fdb, 0, m[3], 2, clk - 10);
-	mark = narms;
-	probe_frame(f, other, 1, NONCE0, 0);
-	CHECK(probe_input(b, f, 60) == 0);
-	probe_frame(f, other, 2, NONCE0, 0);	/* its port 2, not ours */
-	CHECK(probe_input(a, f, 60) == 0);
-	CHECK(narms == mark && nsent == 0);
-	CHECK(!a->loop_blocked && !b->loop_blocked);
-	CHECK(fdb.n == 4);
-	/* With TC set. */
-	probe_frame(f, other, 1, NONCE0, 1);
-	CHECK(probe_input(b, f, 60) == 0);
-	CHECK(fdb.n == 2);
+	fdb_learn(&fdb, 0, m[0], 1, clk - 3000);	/* stale, on a */
+	fdb_learn(&fdb, 0, m[1], 2, clk - 3000);	/* stale, on b */
+	fdb_learn(&fdb, 0, m[2], 3, clk - 3000);	/* stale, on the tap */
+	fdb_learn(&fdb, 0, m[3], 2, clk - 10);		/* fresh, on b */
+	/* A non-edge port starts forwarding: stale entries elsewhere go,
+	 * but not the tap's; a TC round at once. */
+	n = port_add(4, clk);
+	n->peer_id = 0x43;
+	nsent = 0;
+	probe_port_up(n);
+	advance(PROBE_WAIT_MIN_MS);
+	CHECK(n->fwd == PORT_FORWARDING);
+	/* n's three probes, then a round at once saying TC */
+	CHECK(nsent == 3 + 4 && nsent_on(1) == 1);
+	CHECK(sent_on(1) != NULL && sent_on(1)[39] == 0x01);
 	CHECK(fdb_lookup(&fdb, 0, m[0], clk) == 0);
 	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 0);
-	CHECK(fdb_lookup(&fdb, 0, m[2], clk) == 1);	/* edge: kept */
+	CHECK(fdb_lookup(&fdb, 0, m[2], clk) == 3);
 	CHECK(fdb_lookup(&fdb, 0, m[3], clk) == 2);
-	CHECK(fdb.ageout == 300000);
-	CHECK(narms == mark && nsent == 0);
-	/* Our id in a foreign-looking frame (another version byte) is
-	 * still ours. */
-	probe_frame(f, ID, 1, NONCE0, 0);
-	f[18] = 2;
-	CHECK(probe_input(a, f, 60) == 1);
-	fdb_del_port(&fdb, 1, NULL);
-	fdb_del_port(&fdb, 2, NULL);
+	advance(PROBE_TC_MS - 1);
+	CHECK(sent_on(1) != NULL && sent_on(1)[39] == 0x01);
+	probe_heard(a, clk);		/* neighbours still talking */
+	probe_heard(n, clk);
+	advance(PROBE_INTERVAL_MS);
+	CHECK(sent_on(1) != NULL && sent_on(1)[39] == 0);
+	probe_heard(a, clk);
+	probe_heard(n, clk);
+
+	/* A neighbour's TC: only from one of ours, at most every
+	 * PROBE_TC_GAP_MS per port; the arrival port and edges kept. */
+	fdb_learn(&fdb, 0, m[0], 1, clk - 3000);
+	fdb_learn(&fdb, 0, m[1], 2, clk - 3000);
+	probe_frame(f, 0x77, 5, 1, 0x01);
+	CHECK(probe_foreign(b, f, 60, clk) == 1);	/* b: not ours */
+	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 2);
+	CHECK(probe_foreign(a, f, 60, clk) == 1);
+	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 0);
+	CHECK(fdb_lookup(&fdb, 0, m[0], clk) == 1);	/* arrival port */
+	CHECK(fdb_lookup(&fdb, 0, m[2], clk) == 3);	/* edge */
+	fdb_learn(&fdb, 0, m[1], 2, clk - 3000);
+	advance(PROBE_TC_GAP_MS - 1);
+	CHECK(probe_foreign(a, f, 60, clk) == 1);
+	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 2);	/* too soon */
+	advance(1);
+	CHECK(probe_foreign(a, f, 60, clk) == 1);
+	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 0);
+	/* Not through a blocked port, and not flooded out of it. */
+	a->fwd = PORT_LOOP;
+	CHECK(probe_foreign(a, f, 60, clk) == 0);
+	a->fwd = PORT_FORWARDING;
+	/* A port going down announces it and re-probes blocked ports. */
+	advance(PROBE_TC_MS);
+	probe_heard(a, clk);
+	probe_heard(n, clk);
+	b->fwd = PORT_LOOP;
+	b->loop_seen = clk;
+	nsent = 0;
+	n->up = 0;
+	probe_port_down(n);
+	CHECK(b->fwd == PORT_PROBING);
+	advance(0);
+	CHECK(sent_on(1) != NULL && sent_on(1)[39] & 0x01);
+	(void)t;
+	settle();
+	for (i = 0; i < 4; i++)
+		fdb_del_port(&fdb, i + 1, NULL);
 }
 
-/* Ports coming up get a probe of their own, shortly. */
+/* probe_on_settled: told once each time a port stops probing -- it
+ * forwards, is blocked, goes down -- and never while it probes. */
+static int nsettled, last_settled;
+
 static void
-test_port_up(void)
+on_settled(struct port *p)
 {
-	struct port *a, *h, *i, *j, *k;
-	uint8_t want[60];
-	int mark;
+	nsettled++;
+	last_settled = p->no;
+}
+
+static void
+test_settled(void)
+{
+	struct port *a, *n;
 
 	nports = 0;
 	a = port_add(1, 100);
-	h = port_add(10, 100);
-	i = port_add(11, 100);
-	j = port_add(12, 100);
-	k = port_add(13, 100);
 	settle();
+	probe_on_settled(on_settled);
+	nsettled = 0;
+	n = port_add(2, clk);
+	probe_port_up(n);
+	advance(PROBE_WAIT_MIN_MS - 1);
+	CHECK(nsettled == 0);
+	advance(1);
+	CHECK(n->fwd == PORT_FORWARDING && nsettled == 1 && last_settled == 2);
+	/* into a loop: told when blocked */
 	after_round();
-	mark = narms;
-	probe_port_up(h);
-	CHECK(h->probe_soon == 1);
-	CHECK(narms == mark + 1 && arms[mark].delay == 20);
-	CHECK(nsent == 0);
-	advance(5);
-	probe_port_up(i);
-	probe_port_up(j);
-	j->shut = 1;			/* shut before it goes */
-	probe_port_up(k);
-	k->up = 0;			/* and k down again */
-	advance(19);
-	CHECK(nsent == 0);
+	nsettled = 0;
+	probe_port_up(n);
+	CHECK(bounce(1, n) == 1);
+	advance(PROBE_WAIT_MIN_MS - 1);
+	CHECK(nsettled == 0);
 	advance(1);
-	CHECK(nsent == 2);
-	CHECK(nsent_on(10) == 1 && nsent_on(11) == 1);
-	CHECK(nsent_on(1) == 0 && nsent_on(12) == 0 && nsent_on(13) == 0);
-	probe_frame(want, ID, 11, 0, 0);
-	CHECK(sent_on(11) != NULL && memcmp(sent_on(11), want, 31) == 0);
-	CHECK(!h->probe_soon && !i->probe_soon && !j->probe_soon &&
-	    !k->probe_soon);
-	CHECK(a->probe_soon == 0);
-	/* Nothing more until the next round. */
-	nsent = 0;
-	advance(round_t->when - clk - 1);
-	CHECK(nsent == 0);
-	advance(1);
-	CHECK(nsent == 3);		/* 1, 10, 11 */
+	CHECK(n->fwd == PORT_LOOP && nsettled == 1 && last_settled == 2);
+	/* down while probing: told */
+	probe_port_up(n);
+	nsettled = 0;
+	n->up = 0;
+	probe_port_down(n);
+	CHECK(nsettled == 1 && last_settled == 2);
+	n->up = 1;
+	probe_on_settled(NULL);
+	probe_port_up(n);
+	settle();
+	(void)a;
 }
 
 int
@@ -760,12 +792,14 @@ main(void)
 	test_init();
 	test_layout();
 	test_is();
-	test_block();
-	test_rule();
-	test_bundle();
-	test_late();
-	test_foreign();
-	test_port_up();
+	test_probing();
+	test_probing_loop();
+	test_defer();
+	test_forged();
+	test_established();
+	test_silent();
+	test_tc();
+	test_settled();
 	fdb_free(&fdb);
 	return t_done("test_probe");
 }

@@ -239,3 +239,37 @@ def rpc_body(method, params=None):
     if params is not None:
         body["params"] = params
     return json.dumps(body).encode()
+
+
+def list_ports(host="127.0.0.1", port=7867, timeout=5):
+    """listPort's entries from the control endpoint at HOST:PORT ([] on
+    any failure)."""
+    body = rpc_body("listPort")
+    try:
+        # the Host the control endpoint takes from a non-browser
+        hp = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+        data, _, _ = exchange(host, port, b"POST /ctl HTTP/1.1\r\nHost: " +
+                              hp.encode() + b"\r\nContent-Length: %d"
+                              b"\r\n\r\n" % len(body) + body, timeout,
+                              timeout)
+        return json.loads(data.partition(b"\r\n\r\n")[2])["result"]["entries"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def wait_forwarding(sock, ctl=("127.0.0.1", 7867), timeout=3):
+    """Wait (at most TIMEOUT s) until the switch's server port for SOCK, a
+    connection to it (its target is SOCK's own address), forwards: a new
+    port probes for loops first and drops the users' frames meanwhile.
+    CTL: the switch's control endpoint.  The port's last state, or None
+    if it never showed up."""
+    me = "%s:%d" % sock.getsockname()[:2]
+    deadline = time.monotonic() + timeout
+    state = None
+    while True:
+        for e in list_ports(*ctl):
+            if e.get("type") == "server" and e.get("target") == me:
+                state = e.get("state")
+        if state == "up" or time.monotonic() > deadline:
+            return state
+        time.sleep(0.05)
