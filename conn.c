@@ -782,6 +782,14 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 			c->ops->connected(c);
 		return;
 	}
+	/* A control request still running reads nothing, but epoll reports
+	 * a reset or hang-up whatever the interest: level-triggered, it
+	 * would fire again at once, forever.  Nobody can take the reply:
+	 * free the connection (its owner abandons the request). */
+	if (c->state == CS_RPC && (revents & (EPOLLERR | EPOLLHUP))) {
+		conn_free(c);
+		return;
+	}
 	if ((revents & EPOLLOUT) && (c->outoff < c->outlen || c->tls)) {
 		conn_flush(c);
 		if (c->dead)
