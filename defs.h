@@ -39,9 +39,18 @@
 #define CONNECT_TIMEOUT_MS	10000	/* client attempt: resolve..handshake */
 #define CLOSE_WAIT_MS		2000	/* our Close -> peer's Close or EOF */
 #define PORT_QUEUE_MAX		(1024 * 1024) /* tunnel tx queue, bytes (--queue) */
+#define MAXMEM_DEFAULT		(32 * 1024 * 1024) /* buffers of all
+					 * connections, bytes (--maxmem): a
+					 * router's spare RAM; 30 full queues */
+#define MAXMEM_MIN		(1024 * 1024)	/* --maxmem at least */
+#define SRC_MAX_PENDING		32	/* accepted connections of one source
+					 * address (IPv6: /64) not yet upgraded
+					 * or past their control request */
 #define MAX_CONNS		4096	/* tunnel connections (--maxconn) */
 #define MAX_CTL_CONNS		64	/* control connections (--ctlmaxconn) */
-#define IN_START		16384	/* first receive buffer */
+#define IN_OWN_MIN		1024	/* a connection's own receive buffer
+					 * (what a read left unparsed) at
+					 * least; reads go to a shared one */
 #define OUT_CTRL_SLACK		65536	/* control frames past the tx cap */
 #define URL_MAX			1024	/* client URL / target text */
 #define CRED_MAX		256	/* user or password */

@@ -5,8 +5,10 @@
  * becomes a server port; the control path reads one JSON-RPC body and
  * hands it to rpc.c, whose reply closes the connection.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "bytes.h"
 #include "auth.h"
@@ -17,6 +19,7 @@
 #include "probe.h"
 #include "rpc.h"
 #include "serve.h"
+#include "siphash.h"
 #include "switch.h"
 #include "tls.h"
 #include "util.h"
@@ -24,6 +27,92 @@
 
 struct htpasswd		*serve_auth, *serve_ctlauth;
 struct tls_creds	*serve_creds, *serve_ctlcreds;
+
+/* ------------------------------------------------------------------ */
+/* Per-source counts: accepted connections from one address (one /64
+ * for IPv6, which a single host may fill) that have not yet upgraded or
+ * reached their control request -- at most SRC_MAX_PENDING, so that no
+ * address can hold every --maxconn or --ctlmaxconn slot with requests
+ * it never finishes.  A keyed hash: no one picks addresses that share a
+ * chain. */
+
+#define SRC_BUCKETS	1024
+
+struct srcent {
+	uint8_t		 key[16];	/* ::ffff:IPv4, or an IPv6 /64 */
+	unsigned	 n;
+	struct srcent	*next;
+};
+
+static struct srcent	*srctab[SRC_BUCKETS];
+static struct sipkey	 srckey;
+static int		 srckeyed;
+
+static int
+src_key(const char *ip, uint8_t key[16])
+{
+	memset(key, 0, 16);
+	if (ew_pton(AF_INET, ip, key + 12) == 1) {
+		key[10] = key[11] = 0xff;
+		return 0;
+	}
+	if (ew_pton(AF_INET6, ip, key) != 1)
+		return -1;
+	memset(key + 8, 0, 8);
+	return 0;
+}
+
+/* The entry of ip with one more connection, or NULL: at the cap. */
+static struct srcent *
+src_take(const char *ip)
+{
+	struct srcent *e, **b;
+	uint8_t key[16];
+
+	if (!srckeyed) {
+		sip_key_random(&srckey);
+		srckeyed = 1;
+	}
+	if (src_key(ip, key) < 0)
+		return NULL;
+	b = &srctab[sip_hash(&srckey, key, sizeof(key)) & (SRC_BUCKETS - 1)];
+	for (e = *b; e != NULL; e = e->next)
+		if (memcmp(e->key, key, sizeof(key)) == 0)
+			break;
+	if (e == NULL) {
+		if ((e = calloc(1, sizeof(*e))) == NULL)
+			return NULL;
+		memcpy(e->key, key, sizeof(key));
+		e->next = *b;
+		*b = e;
+	}
+	if (e->n >= SRC_MAX_PENDING)
+		return NULL;
+	e->n++;
+	return e;
+}
+
+/* One connection less for *ep (upgraded, past its request, or gone);
+ * *ep becomes NULL. */
+static void
+src_put(struct srcent **ep)
+{
+	struct srcent *e = *ep, **pp;
+
+	if (e == NULL)
+		return;
+	*ep = NULL;
+	if (--e->n > 0)
+		return;
+	pp = &srctab[sip_hash(&srckey, e->key, sizeof(e->key)) &
+	    (SRC_BUCKETS - 1)];
+	for (; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	free(e);
+}
 
 /* ------------------------------------------------------------------ */
 /* Server ports: a port whose frames go to and come from one accepted
@@ -104,6 +193,7 @@ srv_lost(struct conn *c)
 static void
 srv_release(struct conn *c)
 {
+	src_put(&c->src);
 	if (c->state == CS_RPC)
 		rpc_abandon(c);
 }
@@ -343,6 +433,7 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	}
 	c->owner = p;
 	timer_stop(&c->tmo);
+	src_put(&c->src);
 	log_msg_rl(EW_LOG_INFO, c->peerip, "connected: %s", c->peerip);
 }
 
@@ -380,6 +471,7 @@ body_process(struct conn *c)
 		return;
 	c->state = CS_RPC;
 	timer_stop(&c->tmo);
+	src_put(&c->src);
 	rpc_request((const char *)c->in + c->head_len, c->body_len,
 	    ctl_reply, c);
 	if (!c->dead)
@@ -402,14 +494,23 @@ void
 serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
     const char *peer, const char *peerip)
 {
+	struct srcent *e;
 	struct conn *c;
 
+	if ((e = src_take(peerip)) == NULL) {
+		log_msg_rl(EW_LOG_WARNING, peerip, "connection refused: %s "
+		    "has %d unfinished requests", peerip, SRC_MAX_PENDING);
+		close(fd);
+		return;
+	}
 	/* A listener serving both paths counts as a tunnel one. */
 	c = conn_new(fd, 0, !ws, &server_conn_ops, NULL);
 	if (c == NULL) {
 		close(fd);	/* over the connection cap */
+		src_put(&e);
 		return;
 	}
+	c->src = e;
 	c->ws = ws;
 	c->ctl_ep = ctl;
 	c->state = CS_REQ;
@@ -417,7 +518,7 @@ serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
 		conn_free(c);
 		return;
 	}
-	c->inmax = IN_MAX_WS > IN_MAX_CTL ? IN_MAX_WS : IN_MAX_CTL;
+	c->inmax = IN_MAX;
 	ew_snprintf(c->peerip, sizeof(c->peerip), "%s", peerip);
 	ew_snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	timer_arm(&c->tmo, HTTP_TIMEOUT_MS);

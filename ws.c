@@ -171,7 +171,7 @@ hdr_parse(const struct ws_rx *rx, const uint8_t *b, size_t len,
 		for (h->plen = 0, i = 2; i < 10; i++)
 			h->plen = h->plen << 8 | b[i];
 	}
-	if ((h->op & 0x08) != 0 && h->plen > 125)
+	if ((h->op & 0x08) != 0 && h->plen > WS_CTRL_MAX)
 		return -1002;
 	h->mask = rx->expect_mask ? b + n : NULL;
 	return (int)h->hlen;
