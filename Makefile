@@ -183,8 +183,9 @@ MANDIR		?= $(PREFIX)/share/man
 
 static: $(STATIC)
 
-# malloc.c, the allocator of the static build only (musl's is ~8 KB).
-STATIC_SRCS	 = $(OBJS:.o=.c) malloc.c
+# malloc.c, the allocator of the static build only (musl's is ~8 KB);
+# relro.c, its RELRO (musl's static start-up does not apply it).
+STATIC_SRCS	 = $(OBJS:.o=.c) malloc.c relro.c
 $(STATIC): $(STATIC_SRCS) $(wildcard *.h) scripts/build-static.sh
 	$(Q)BUILD=$(STATIC_DIR) OUT=$@ sh scripts/build-static.sh $(STATIC_SRCS)
 
