@@ -605,6 +605,9 @@ open_conn(const struct port *p)
 {
 	const struct client *cl = p->priv;
 
+	/* NULL: deleted (its reply still describes it this round) */
+	if (cl == NULL)
+		return NULL;
 	return cl->conn != NULL && !cl->conn->attempt ? cl->conn : NULL;
 }
 
@@ -647,6 +650,7 @@ cl_close(struct port *p, int code)
 		conn_close(c, code);
 	}
 	client_free(cl);
+	p->priv = NULL;
 }
 
 static const struct port_ops client_port_ops = {
