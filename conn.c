@@ -212,6 +212,39 @@ mem_room(struct conn *c, size_t grow)
 	return 0;
 }
 
+/*
+ * Every CONN_TRIM_MS: a connection that neither read nor sent since the
+ * last time gives back the buffers it holds empty.  A busy one keeps
+ * them, so that its reads and sends allocate nothing.
+ */
+static struct ev_timer	 trim_timer;
+
+static void
+conn_trim(struct ev_timer *t)
+{
+	struct conn *c;
+
+	for (c = conns; c != NULL; c = c->next) {
+		if (c->busy || c->dead || c->doomed) {
+			c->busy = 0;
+			continue;
+		}
+		if (c->in != NULL && c->inlen == 0 && !c->in_shared) {
+			free(c->in);
+			c->in = NULL;
+			c->incap = 0;
+		}
+		if (c->out != NULL && c->outoff == c->outlen) {
+			free(c->out);
+			c->out = NULL;
+			c->outcap = c->outoff = c->outlen = 0;
+		}
+		mem_update(c);
+	}
+	if (conns != NULL)
+		timer_arm(t, CONN_TRIM_MS);
+}
+
 /* ------------------------------------------------------------------ */
 /* Buffers */
 
@@ -307,8 +340,9 @@ in_consume(struct conn *c, size_t n)
  * Reads go to one buffer shared by every connection (conn_read is never
  * nested); what a read leaves unparsed -- the start of a message or of
  * a request head -- moves to a buffer of the connection's own, as large
- * as it needs, and that one goes once drained.  So an idle connection,
- * or one sending a head byte by byte, holds next to nothing.
+ * as it needs, kept while the connection is busy (its reads go there)
+ * and freed by conn_trim once it is idle and drained.  So an idle
+ * connection, or one sending a head byte by byte, holds next to nothing.
  */
 static uint8_t	 in_shared_buf[IN_MAX];
 
@@ -333,15 +367,8 @@ in_return(struct conn *c)
 
 	if (c->state == CS_RPC)	/* the request was handed over */
 		c->inlen = 0;
-	if (!c->in_shared) {
-		if (c->inlen == 0 && c->in != NULL && !c->dead) {
-			free(c->in);
-			c->in = NULL;
-			c->incap = 0;
-			mem_update(c);
-		}
-		return 0;
-	}
+	if (!c->in_shared)	/* an own buffer, drained or not, stays */
+		return 0;	/* while the connection is busy (conn_trim) */
 	c->in_shared = 0;
 	size = c->dead || c->doomed ? 0 : c->inlen;
 	c->in = NULL;
@@ -350,8 +377,10 @@ in_return(struct conn *c)
 		c->inlen = 0;
 		return 0;
 	}
-	for (size = IN_OWN_MIN; size < c->inlen; size *= 2)
-		;
+	/* a head needs little more; a WebSocket's next read, room */
+	size = c->state == CS_WS ? IN_OWN_WS : IN_OWN_MIN;
+	while (size < c->inlen)
+		size *= 2;
 	if (size > c->inmax)
 		size = c->inmax;
 	if (mem_room(c, size) < 0 || (own = malloc(size)) == NULL) {
@@ -411,6 +440,10 @@ conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
 	if (conns != NULL)
 		conns->prev = c;
 	conns = c;
+	if (trim_timer.cb == NULL)
+		timer_init(&trim_timer, conn_trim);
+	if (trim_timer.idx < 0)
+		timer_arm(&trim_timer, CONN_TRIM_MS);
 	nconns++;
 	nctl += ctl != 0;
 	ntun += !ctl && !client;
@@ -560,6 +593,7 @@ conn_flush(struct conn *c)
 			}
 			c->outoff += (size_t)n;
 			c->sent += (uint64_t)n;
+			c->busy = 1;
 		}
 	} while (pong_late(c));	/* its Pong gone, the kept Ping's */
 	if (c->tls != NULL && tls_flush(c->tls, c->w.fd) < 0 &&
@@ -570,7 +604,7 @@ conn_flush(struct conn *c)
 	}
 	if (c->outoff == c->outlen) {
 		c->outoff = c->outlen = 0;
-		if (c->out != NULL) {	/* an idle connection holds nothing */
+		if (c->outcap > OUT_KEEP) {	/* give a burst's back */
 			free(c->out);
 			c->out = NULL;
 			c->outcap = 0;
@@ -951,6 +985,7 @@ conn_read_some(struct conn *c)
 			return;
 		}
 		c->inlen += (size_t)n;
+		c->busy = 1;
 		c->last_rx = ew_now_ms();
 		c->ping_out = 0;
 		conn_input(c);

@@ -109,6 +109,7 @@ struct conn {
 	 * it holds the most. */
 	size_t		 held;
 	int		 doomed;
+	int		 busy;		/* read or sent since the last trim */
 	struct conn	*cut_next;
 	uint64_t	 queued, sent;	/* bytes ever queued, ever sent */
 	uint64_t	 pong_end;	/* queued after our last Pong */

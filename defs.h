@@ -51,6 +51,12 @@
 #define IN_OWN_MIN		1024	/* a connection's own receive buffer
 					 * (what a read left unparsed) at
 					 * least; reads go to a shared one */
+#define IN_OWN_WS		16384	/* the same for an open WebSocket,
+					 * whose next read goes there */
+#define OUT_KEEP		65536	/* a drained tx queue kept up to this
+					 * while the connection is busy */
+#define CONN_TRIM_MS		1000	/* buffers of connections idle this
+					 * long (and drained) are freed */
 #define OUT_CTRL_SLACK		65536	/* control frames past the tx cap */
 #define URL_MAX			1024	/* client URL / target text */
 #define CRED_MAX		256	/* user or password */

@@ -29,12 +29,12 @@ static int		 fdb_keyed;
 static size_t
 fdb_hash(const struct fdb *f, uint16_t vid, const uint8_t mac[6])
 {
-	uint8_t k[8];
+	uint64_t m = (uint64_t)vid << 48;
+	int i;
 
-	memcpy(k, mac, 6);
-	k[6] = (uint8_t)vid;
-	k[7] = (uint8_t)(vid >> 8);
-	return (size_t)sip_hash(&fdb_key, k, sizeof(k)) & f->mask;
+	for (i = 0; i < 6; i++)
+		m |= (uint64_t)mac[i] << (8 * i);
+	return (size_t)sip_hash8(&fdb_key, m) & f->mask;
 }
 
 int

@@ -46,25 +46,21 @@ struct sipstate {
 	uint64_t	 v0, v1, v2, v3;
 };
 
+#define SIPROUND(s) do { \
+	(s)->v0 += (s)->v1; (s)->v1 = ROTL((s)->v1, 13); \
+	(s)->v1 ^= (s)->v0; (s)->v0 = ROTL((s)->v0, 32); \
+	(s)->v2 += (s)->v3; (s)->v3 = ROTL((s)->v3, 16); \
+	(s)->v3 ^= (s)->v2; (s)->v0 += (s)->v3; \
+	(s)->v3 = ROTL((s)->v3, 21); (s)->v3 ^= (s)->v0; \
+	(s)->v2 += (s)->v1; (s)->v1 = ROTL((s)->v1, 17); \
+	(s)->v1 ^= (s)->v2; (s)->v2 = ROTL((s)->v2, 32); \
+} while (0)
+
 static void
 sip_rounds(struct sipstate *s, int n)
 {
-	while (n-- > 0) {
-		s->v0 += s->v1;
-		s->v1 = ROTL(s->v1, 13);
-		s->v1 ^= s->v0;
-		s->v0 = ROTL(s->v0, 32);
-		s->v2 += s->v3;
-		s->v3 = ROTL(s->v3, 16);
-		s->v3 ^= s->v2;
-		s->v0 += s->v3;
-		s->v3 = ROTL(s->v3, 21);
-		s->v3 ^= s->v0;
-		s->v2 += s->v1;
-		s->v1 = ROTL(s->v1, 17);
-		s->v1 ^= s->v2;
-		s->v2 = ROTL(s->v2, 32);
-	}
+	while (n-- > 0)
+		SIPROUND(s);
 }
 
 static void
@@ -73,6 +69,32 @@ sip_word(struct sipstate *s, uint64_t m)
 	s->v3 ^= m;
 	sip_rounds(s, 2);
 	s->v0 ^= m;
+}
+
+/* The same for exactly 8 bytes, given as their little-endian word:
+ * unrolled, for a lookup per frame. */
+uint64_t
+sip_hash8(const struct sipkey *k, uint64_t m)
+{
+	struct sipstate s;
+
+	s.v0 = k->k0 ^ 0x736f6d6570736575ULL;
+	s.v1 = k->k1 ^ 0x646f72616e646f6dULL;
+	s.v2 = k->k0 ^ 0x6c7967656e657261ULL;
+	s.v3 = k->k1 ^ 0x7465646279746573ULL ^ m;
+	SIPROUND(&s);
+	SIPROUND(&s);
+	s.v0 ^= m;
+	s.v3 ^= 8ULL << 56;
+	SIPROUND(&s);
+	SIPROUND(&s);
+	s.v0 ^= 8ULL << 56;
+	s.v2 ^= 0xff;
+	SIPROUND(&s);
+	SIPROUND(&s);
+	SIPROUND(&s);
+	SIPROUND(&s);
+	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
 uint64_t

@@ -17,5 +17,7 @@ void sip_key(struct sipkey *, const uint8_t bytes[16]);
 void sip_key_random(struct sipkey *);
 /* SipHash-2-4 of (p, len) under key. */
 uint64_t sip_hash(const struct sipkey *, const void *p, size_t len);
+/* The same of the 8 bytes whose little-endian word is m. */
+uint64_t sip_hash8(const struct sipkey *, uint64_t m);
 
 #endif /* SIPHASH_H */
