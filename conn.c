@@ -316,6 +316,10 @@ in_grow(struct conn *c)
 	size = c->incap ? c->incap * 2 : IN_OWN_MIN;
 	if (size > c->inmax)
 		size = c->inmax;
+	if (c->in_shared) {	/* room there already */
+		c->incap = size;
+		return 0;
+	}
 	if (mem_room(c, size - c->incap) < 0)
 		return -1;
 	n = realloc(c->in, size);
@@ -352,13 +356,13 @@ in_borrow(struct conn *c)
 	if (c->in != NULL)
 		return;
 	c->in = in_shared_buf;
-	c->incap = c->inmax < IN_MAX ? c->inmax : IN_MAX;
+	c->incap = c->inmax < IN_READ ? c->inmax : IN_READ;
 	c->in_shared = 1;
 }
 
-/* After the reads: the shared buffer is given back, what is left moves
- * to an own buffer; a drained own buffer is freed.  0, or -1 when there
- * is no room for what is left (over --maxmem: c may have been cut). */
+/* After the reads: the shared buffer is given back, and what is left in
+ * it moves to an own buffer.  0, or -1 when there is no room for that
+ * (over --maxmem: c may have been cut). */
 static int
 in_return(struct conn *c)
 {
@@ -378,7 +382,7 @@ in_return(struct conn *c)
 		return 0;
 	}
 	/* a head needs little more; a WebSocket's next read, room */
-	size = c->state == CS_WS ? IN_OWN_WS : IN_OWN_MIN;
+	size = c->state == CS_WS ? IN_READ : IN_OWN_MIN;
 	while (size < c->inlen)
 		size *= 2;
 	if (size > c->inmax)

@@ -120,6 +120,7 @@ struct conn {
 	int		 late;
 	struct srcent	*src;		/* serve.c: the per-source count this
 					 * connection is in, or NULL */
+	int		 src_open;	/* in it as an open tunnel */
 	struct ev_grave	 grave;
 };
 

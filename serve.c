@@ -29,18 +29,18 @@ struct htpasswd		*serve_auth, *serve_ctlauth;
 struct tls_creds	*serve_creds, *serve_ctlcreds;
 
 /* ------------------------------------------------------------------ */
-/* Per-source counts: accepted connections from one address (one /64
- * for IPv6, which a single host may fill) that have not yet upgraded or
- * reached their control request -- at most SRC_MAX_PENDING, so that no
- * address can hold every --maxconn or --ctlmaxconn slot with requests
- * it never finishes.  A keyed hash: no one picks addresses that share a
- * chain. */
+/* Per-source counts, so that one address (one /64 for IPv6, which a
+ * single host may fill) cannot hold every slot: accepted connections
+ * that have not yet upgraded or reached their control request, at most
+ * SRC_MAX_PENDING; and without --htpasswd, open tunnels (nobody vouched
+ * for them), at most all but a 1/SRC_OPEN_SHARE of --maxconn.  A keyed
+ * hash: no one picks addresses that share a chain. */
 
 #define SRC_BUCKETS	1024
 
 struct srcent {
 	uint8_t		 key[16];	/* ::ffff:IPv4, or an IPv6 /64 */
-	unsigned	 n;
+	unsigned	 pending, open;
 	struct srcent	*next;
 };
 
@@ -62,7 +62,14 @@ src_key(const char *ip, uint8_t key[16])
 	return 0;
 }
 
-/* The entry of ip with one more connection, or NULL: at the cap. */
+static struct srcent **
+src_bucket(const uint8_t key[16])
+{
+	return &srctab[sip_hash(&srckey, key, 16) & (SRC_BUCKETS - 1)];
+}
+
+/* The entry of ip with one more pending connection, or NULL: at the
+ * cap. */
 static struct srcent *
 src_take(const char *ip)
 {
@@ -75,7 +82,7 @@ src_take(const char *ip)
 	}
 	if (src_key(ip, key) < 0)
 		return NULL;
-	b = &srctab[sip_hash(&srckey, key, sizeof(key)) & (SRC_BUCKETS - 1)];
+	b = src_bucket(key);
 	for (e = *b; e != NULL; e = e->next)
 		if (memcmp(e->key, key, sizeof(key)) == 0)
 			break;
@@ -86,32 +93,55 @@ src_take(const char *ip)
 		e->next = *b;
 		*b = e;
 	}
-	if (e->n >= SRC_MAX_PENDING)
+	if (e->pending >= SRC_MAX_PENDING)
 		return NULL;
-	e->n++;
+	e->pending++;
 	return e;
 }
 
-/* One connection less for *ep (upgraded, past its request, or gone);
- * *ep becomes NULL. */
+/* One connection less for *ep, pending or open (upgraded, past its
+ * request, or gone); *ep becomes NULL. */
 static void
-src_put(struct srcent **ep)
+src_put(struct srcent **ep, int open)
 {
 	struct srcent *e = *ep, **pp;
 
 	if (e == NULL)
 		return;
 	*ep = NULL;
-	if (--e->n > 0)
+	if (open)
+		e->open--;
+	else
+		e->pending--;
+	if (e->pending > 0 || e->open > 0)
 		return;
-	pp = &srctab[sip_hash(&srckey, e->key, sizeof(e->key)) &
-	    (SRC_BUCKETS - 1)];
-	for (; *pp != NULL; pp = &(*pp)->next)
+	for (pp = src_bucket(e->key); *pp != NULL; pp = &(*pp)->next)
 		if (*pp == e) {
 			*pp = e->next;
 			break;
 		}
 	free(e);
+}
+
+/* c upgrades: with --htpasswd it no longer counts, without it counts as
+ * an open tunnel.  0, or -1: its address holds its share already. */
+static int
+src_upgrade(struct conn *c)
+{
+	struct srcent *e = c->src;
+	size_t cap = (size_t)sw_conf.maxconn -
+	    (size_t)sw_conf.maxconn / SRC_OPEN_SHARE;
+
+	if (e == NULL || serve_auth != NULL) {
+		src_put(&c->src, 0);
+		return 0;
+	}
+	if (e->open >= cap)
+		return -1;
+	e->pending--;
+	e->open++;
+	c->src_open = 1;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -193,7 +223,7 @@ srv_lost(struct conn *c)
 static void
 srv_release(struct conn *c)
 {
-	src_put(&c->src);
+	src_put(&c->src, c->src_open);
 	if (c->state == CS_RPC)
 		rpc_abandon(c);
 }
@@ -416,6 +446,12 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	if (is_self(m))
 		return http_error(c, 409, "X-Etherws-Self: 1\r\n",
 		    "Connection to this switch itself refused");
+	if (src_upgrade(c) < 0) {
+		log_msg_rl(EW_LOG_WARNING, c->peerip, "connection refused: "
+		    "%s holds its share of --maxconn", c->peerip);
+		return http_error(c, 503, NULL,
+		    "Too many tunnels from this address");
+	}
 	ws_accept(k->value, k->value_len, acc);
 	/* Offload only when the client asked (only ours do). */
 	conn_ws_open(c, m, 1);
@@ -433,7 +469,6 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	}
 	c->owner = p;
 	timer_stop(&c->tmo);
-	src_put(&c->src);
 	log_msg_rl(EW_LOG_INFO, c->peerip, "connected: %s", c->peerip);
 }
 
@@ -471,7 +506,7 @@ body_process(struct conn *c)
 		return;
 	c->state = CS_RPC;
 	timer_stop(&c->tmo);
-	src_put(&c->src);
+	src_put(&c->src, 0);
 	rpc_request((const char *)c->in + c->head_len, c->body_len,
 	    ctl_reply, c);
 	if (!c->dead)
@@ -507,7 +542,7 @@ serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
 	c = conn_new(fd, 0, !ws, &server_conn_ops, NULL);
 	if (c == NULL) {
 		close(fd);	/* over the connection cap */
-		src_put(&e);
+		src_put(&e, 0);
 		return;
 	}
 	c->src = e;

@@ -18,7 +18,9 @@
 #  3. Per-source caps: a switch q with --maxconn 40; 100 unfinished
 #     requests from one address hold at most SRC_MAX_PENDING (32) slots,
 #     and an honest peer from another address still upgrades (the old
-#     code let the one address fill all 40).
+#     code let the one address fill all 40); 40 WebSockets from one
+#     address (no --htpasswd) get 30 (the old code: 40), and the honest
+#     peer again gets in.
 . "$(dirname "$0")/lib.sh"
 need python3
 
@@ -142,6 +144,20 @@ check_eq "an honest peer from another address still upgrades" \
     "$(nsx p $PY "$TMP/honest.py" "$PWD/tests")"
 check "q is alive" kill -0 "$SWPID_q"
 kill "$hpid" 2>/dev/null
+wait_exit 5 "$hpid"
+# open tunnels (no --htpasswd): one address gets at most all but a
+# quarter of --maxconn (30 of 40), the rest a 503
+O=$TMP/open.out
+bg p $PY $H noread 10.9.1.1 8080 "$O" "$TMP/open" 40
+opid=$BGPID
+wait_until 30 test -e "$TMP/open.ready" || not_ok "40 tunnels: tried"
+expect_kv "$O" noread_open 30 "one address gets 30 open tunnels of --maxconn 40"
+check "the others got a 503" grep -q "noread_error=no 101: b'HTTP/1.1 503 " "$O"
+check_eq "an honest peer from another address still upgrades beside them" \
+    "honest=HTTP/1.1 101 Switching Protocols" \
+    "$(nsx p $PY "$TMP/honest.py" "$PWD/tests")"
+touch "$TMP/open.go"
+wait_exit 10 "$opid"
 
 # ---- the option ----------------------------------------------------------
 "$ETHERWS" sw --maxmem 1048575 >/dev/null 2>"$TMP/err"; rc=$?
