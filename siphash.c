@@ -71,8 +71,8 @@ sip_word(struct sipstate *s, uint64_t m)
 	s->v0 ^= m;
 }
 
-/* The same for exactly 8 bytes, given as their little-endian word:
- * unrolled, for a lookup per frame. */
+/* The same for exactly 8 bytes, given as their little-endian word: no
+ * byte loads, for a lookup per frame. */
 uint64_t
 sip_hash8(const struct sipkey *k, uint64_t m)
 {
@@ -81,19 +81,11 @@ sip_hash8(const struct sipkey *k, uint64_t m)
 	s.v0 = k->k0 ^ 0x736f6d6570736575ULL;
 	s.v1 = k->k1 ^ 0x646f72616e646f6dULL;
 	s.v2 = k->k0 ^ 0x6c7967656e657261ULL;
-	s.v3 = k->k1 ^ 0x7465646279746573ULL ^ m;
-	SIPROUND(&s);
-	SIPROUND(&s);
-	s.v0 ^= m;
-	s.v3 ^= 8ULL << 56;
-	SIPROUND(&s);
-	SIPROUND(&s);
-	s.v0 ^= 8ULL << 56;
+	s.v3 = k->k1 ^ 0x7465646279746573ULL;
+	sip_word(&s, m);
+	sip_word(&s, 8ULL << 56);
 	s.v2 ^= 0xff;
-	SIPROUND(&s);
-	SIPROUND(&s);
-	SIPROUND(&s);
-	SIPROUND(&s);
+	sip_rounds(&s, 4);
 	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
