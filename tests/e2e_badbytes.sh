@@ -93,7 +93,7 @@ body = json.dumps({"jsonrpc": "2.0", "id": 1,
                    "params": {"type": "client",
                               "target": "ws://10.9.9.9:8080/"}}).encode()
 s = socket.create_connection(("127.0.0.1", 7867), timeout=5)
-s.sendall(b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+s.sendall(b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7867\r\nContent-Type: "
           b"application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
 d = b""
 while True:
@@ -121,9 +121,9 @@ check "it is closed, and its reconnection gets the 403 (logged)" \
     wait_until 10 grep -q 'connect failed: ws://10.9.9.9:8080/' "$TMP/sw-c.log"
 line=$(grep -a 'connect failed: ws://10.9.9.9:8080/' "$TMP/sw-c.log" | head -n 1)
 echo "# log: $line"
-check "the log line holds \\xNN escapes for the invalid bytes" grep -qF \
-    "403 Forbidd\\xff\\xfe\\x80en $(printf '\303\251') (proxy 127.0.0.1:3128)" \
-    <<<"$line"
+check_eq "the log line holds \\xNN escapes for the invalid bytes (whole line)" \
+    "WARNING:etherws:connect failed: ws://10.9.9.9:8080/: WebSocketProxyException: CONNECT failed: 403 Forbidd\\xff\\xfe\\x80en $(printf '\303\251') (proxy 127.0.0.1:3128)" \
+    "$line"
 check "the switch's log is valid UTF-8 throughout" $PY -c \
     'import sys; open(sys.argv[1], "rb").read().decode("utf-8", "strict")' \
     "$TMP/sw-c.log"

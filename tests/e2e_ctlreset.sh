@@ -33,7 +33,7 @@ body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "etherws.control.addPort
                    "params": {"type": "client",
                               "target": "ws://10.77.0.2:8080/"}}).encode()
 s = socket.create_connection(("127.0.0.1", 7867), timeout=3)
-s.sendall(b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+s.sendall(b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7867\r\nContent-Type: "
           b"application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
 time.sleep(0.5)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
