@@ -28,7 +28,7 @@ endif
 LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
 	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c gso.c port.c \
-	   switch.c tapport.c serve.c peeruid.c ctlallow.c
+	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
@@ -58,9 +58,10 @@ tests/test_auth: auth.o sha1.o base64.o util.o fmt.o
 tests/test_json: json.o util.o fmt.o
 tests/test_http: http.o util.o fmt.o
 tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
-tests/test_fdb: fdb.o
+tests/test_fdb: fdb.o siphash.o util.o fmt.o
+tests/test_siphash: siphash.o util.o fmt.o
 tests/test_loop: loop.o util.o fmt.o
-tests/test_probe: probe.o fdb.o sha1.o
+tests/test_probe: probe.o fdb.o sha1.o siphash.o
 tests/test_tap: tap_linux.o util.o fmt.o
 tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
 tests/test_log: log.o logconf.o util.o fmt.o
@@ -186,8 +187,9 @@ MANDIR		?= $(PREFIX)/share/man
 
 static: $(STATIC)
 
-# malloc.c, the allocator of the static build only (musl's is ~8 KB).
-STATIC_SRCS	 = $(OBJS:.o=.c) malloc.c
+# malloc.c, the allocator of the static build only (musl's is ~8 KB);
+# relro.c, its RELRO (musl's static start-up does not apply it).
+STATIC_SRCS	 = $(OBJS:.o=.c) malloc.c relro.c
 $(STATIC): $(STATIC_SRCS) $(wildcard *.h) scripts/build-static.sh
 	$(Q)BUILD=$(STATIC_DIR) OUT=$@ sh scripts/build-static.sh $(STATIC_SRCS)
 

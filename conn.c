@@ -105,6 +105,169 @@ conn_addr_text(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
 }
 
 /* ------------------------------------------------------------------ */
+/* Memory: one bound for the buffers of all connections together */
+
+size_t			 conn_mem;
+uint64_t		 conn_mem_cuts;
+static struct conn	*cut_head;
+static struct ev_timer	 cut_timer;	/* the count, a second after a cut */
+static uint64_t		 cuts_told;
+
+static void conn_fail(struct conn *c);
+static int pong_late(struct conn *c);
+
+/* c's buffers changed size: conn_mem follows. */
+static void
+mem_update(struct conn *c)
+{
+	size_t now;
+
+	if (c->doomed)
+		return;
+	now = (c->in_shared ? 0 : c->incap) + c->outcap +
+	    (c->rx.frag != NULL ? c->rx.max : 0);
+	conn_mem = conn_mem - c->held + now;
+	c->held = now;
+}
+
+/* The cut connections, closed once the round's callbacks are over (a
+ * cut can happen deep inside another connection's input). */
+static void
+cut_run(void)
+{
+	struct conn *c;
+
+	while ((c = cut_head) != NULL) {
+		cut_head = c->cut_next;
+		c->cut_next = NULL;
+		ew_snprintf(c->err, sizeof(c->err), "%s",
+		    "MemoryError: --maxmem reached");
+		conn_fail(c);
+	}
+}
+
+static void
+cut_unlink(struct conn *c)
+{
+	struct conn **pp;
+
+	for (pp = &cut_head; *pp != NULL; pp = &(*pp)->cut_next)
+		if (*pp == c) {
+			*pp = c->cut_next;
+			break;
+		}
+}
+
+/* The count, once a burst of cuts is over: a line a second at most, and
+ * always one with the final count. */
+static void
+cut_tell(struct ev_timer *t)
+{
+	(void)t;
+	if (cuts_told == conn_mem_cuts)
+		return;
+	cuts_told = conn_mem_cuts;
+	log_msg(EW_LOG_WARNING, "memory bound (--maxmem %lld): %llu "
+	    "connections cut so far, %zu bytes held now", sw_conf.maxmem,
+	    (unsigned long long)conn_mem_cuts, conn_mem);
+}
+
+/* Cut v, which holds (or would hold) most: what it queued goes now,
+ * the connection at the round's end. */
+static void
+mem_cut(struct conn *v, size_t most)
+{
+	const char *who = v->name != NULL ? v->name : v->peer;
+
+	conn_mem_cuts++;
+	log_msg_rl(EW_LOG_WARNING, "maxmem", "memory bound reached (%zu of "
+	    "%lld bytes): %s cut, holding %zu bytes (%llu cut so far; "
+	    "raise --maxmem if the peers are honest)",
+	    conn_mem, sw_conf.maxmem, who, most,
+	    (unsigned long long)conn_mem_cuts);
+	if (cut_timer.cb == NULL)
+		timer_init(&cut_timer, cut_tell);
+	if (cut_timer.idx < 0)
+		timer_arm(&cut_timer, 1000);
+	v->doomed = 1;
+	free(v->out);
+	v->out = NULL;
+	v->outcap = v->outoff = v->outlen = 0;
+	v->sent = v->queued;
+	conn_mem -= v->held;
+	v->held = 0;
+	v->cut_next = cut_head;
+	cut_head = v;
+	loop_idle(cut_run);
+}
+
+/*
+ * Room for c to hold grow more bytes within --maxmem: while it is not
+ * there, the tunnel connection that would hold the most (c included,
+ * with the growth) is cut.  0, or -1 when c itself was cut or nothing is
+ * left to cut (control connections are never cut: the operator's).
+ */
+static int
+mem_room(struct conn *c, size_t grow)
+{
+	struct conn *v, *big;
+	size_t max = (size_t)sw_conf.maxmem, h, bigh;
+
+	while (conn_mem + grow > max) {
+		big = NULL;
+		bigh = 0;
+		for (v = conns; v != NULL; v = v->next) {
+			if (v->dead || v->doomed || v->ctl)
+				continue;
+			h = v == c ? v->held + grow : v->held;
+			if (h > bigh) {
+				big = v;
+				bigh = h;
+			}
+		}
+		if (big == NULL)
+			return -1;
+		mem_cut(big, bigh);
+		if (big == c)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Every CONN_TRIM_MS: a connection that neither read nor sent since the
+ * last time gives back the buffers it holds empty.  A busy one keeps
+ * them, so that its reads and sends allocate nothing.
+ */
+static struct ev_timer	 trim_timer;
+
+static void
+conn_trim(struct ev_timer *t)
+{
+	struct conn *c;
+
+	for (c = conns; c != NULL; c = c->next) {
+		if (c->busy || c->dead || c->doomed) {
+			c->busy = 0;
+			continue;
+		}
+		if (c->in != NULL && c->inlen == 0 && !c->in_shared) {
+			free(c->in);
+			c->in = NULL;
+			c->incap = 0;
+		}
+		if (c->out != NULL && c->outoff == c->outlen) {
+			free(c->out);
+			c->out = NULL;
+			c->outcap = c->outoff = c->outlen = 0;
+		}
+		mem_update(c);
+	}
+	if (conns != NULL)
+		timer_arm(t, CONN_TRIM_MS);
+}
+
+/* ------------------------------------------------------------------ */
 /* Buffers */
 
 /* Room for need more bytes in out, which may not pass cap in all. */
@@ -114,6 +277,8 @@ out_reserve(struct conn *c, size_t need, size_t cap)
 	uint8_t *n;
 	size_t size;
 
+	if (c->doomed)
+		return -1;
 	if (c->outcap - c->outlen >= need)
 		return 0;
 	if (c->outoff > 0) {	/* compact before growing */
@@ -130,11 +295,14 @@ out_reserve(struct conn *c, size_t need, size_t cap)
 		size *= 2;
 	if (size > cap)
 		size = cap;
+	if (mem_room(c, size - c->outcap) < 0)
+		return -1;
 	n = realloc(c->out, size);
 	if (n == NULL)
 		return -1;
 	c->out = n;
 	c->outcap = size;
+	mem_update(c);
 	return 0;
 }
 
@@ -148,6 +316,7 @@ conn_put(struct conn *c, const void *p, size_t len, size_t cap)
 		return -1;
 	memcpy(c->out + c->outlen, p, len);
 	c->outlen += len;
+	c->queued += len;
 	mark_dirty(c);
 	return 0;
 }
@@ -164,24 +333,91 @@ in_grow(struct conn *c)
 	uint8_t *n;
 	size_t size;
 
-	if (c->incap >= c->inmax)
+	if (c->incap >= c->inmax || c->doomed)
 		return -1;
-	size = c->incap ? c->incap * 2 : IN_START;
+	size = c->incap ? c->incap * 2 : IN_OWN_MIN;
 	if (size > c->inmax)
 		size = c->inmax;
+	if (c->in_shared) {	/* room there already */
+		c->incap = size;
+		return 0;
+	}
+	if (mem_room(c, size - c->incap) < 0)
+		return -1;
 	n = realloc(c->in, size);
 	if (n == NULL)
 		return -1;
 	c->in = n;
 	c->incap = size;
+	mem_update(c);
 	return 0;
 }
 
 void
 in_consume(struct conn *c, size_t n)
 {
+	if (n == 0)
+		return;
 	memmove(c->in, c->in + n, c->inlen - n);
 	c->inlen -= n;
+}
+
+/*
+ * Reads go to one buffer shared by every connection (conn_read is never
+ * nested); what a read leaves unparsed -- the start of a message or of
+ * a request head -- moves to a buffer of the connection's own, as large
+ * as it needs, kept while the connection is busy (its reads go there)
+ * and freed by conn_trim once it is idle and drained.  So an idle
+ * connection, or one sending a head byte by byte, holds next to nothing.
+ */
+static uint8_t	 in_shared_buf[IN_MAX];
+
+static void
+in_borrow(struct conn *c)
+{
+	if (c->in != NULL)
+		return;
+	c->in = in_shared_buf;
+	c->incap = c->inmax < IN_READ ? c->inmax : IN_READ;
+	c->in_shared = 1;
+}
+
+/* After the reads: the shared buffer is given back, and what is left in
+ * it moves to an own buffer.  0, or -1 when there is no room for that
+ * (over --maxmem: c may have been cut). */
+static int
+in_return(struct conn *c)
+{
+	uint8_t *own;
+	size_t size;
+
+	if (c->state == CS_RPC)	/* the request was handed over */
+		c->inlen = 0;
+	if (!c->in_shared)	/* an own buffer, drained or not, stays */
+		return 0;	/* while the connection is busy (conn_trim) */
+	c->in_shared = 0;
+	size = c->dead || c->doomed ? 0 : c->inlen;
+	c->in = NULL;
+	c->incap = 0;
+	if (size == 0) {
+		c->inlen = 0;
+		return 0;
+	}
+	/* a head needs little more; a WebSocket's next read, room */
+	size = c->state == CS_WS ? IN_READ : IN_OWN_MIN;
+	while (size < c->inlen)
+		size *= 2;
+	if (size > c->inmax)
+		size = c->inmax;
+	if (mem_room(c, size) < 0 || (own = malloc(size)) == NULL) {
+		c->inlen = 0;
+		return -1;
+	}
+	memcpy(own, in_shared_buf, c->inlen);
+	c->in = own;
+	c->incap = size;
+	mem_update(c);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -230,6 +466,10 @@ conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
 	if (conns != NULL)
 		conns->prev = c;
 	conns = c;
+	if (trim_timer.cb == NULL)
+		timer_init(&trim_timer, conn_trim);
+	if (trim_timer.idx < 0)
+		timer_arm(&trim_timer, CONN_TRIM_MS);
 	nconns++;
 	nctl += ctl != 0;
 	ntun += !ctl && !client;
@@ -246,6 +486,7 @@ conn_reap(struct ev_grave *g)
 	/* The dirty list may still hold it (dead, skipped): drain the list
 	 * before the memory goes. */
 	flush_dirty();
+	conn_mem -= c->held;
 	ws_rx_free(&c->rx);
 	tls_free(c->tls);
 	free(c->in);
@@ -262,6 +503,8 @@ conn_free(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = 1;
+	if (c->doomed)
+		cut_unlink(c);
 	if (fd >= 0) {
 		loop_del(&c->w);
 		close(fd);
@@ -360,20 +603,25 @@ conn_flush(struct conn *c)
 {
 	ssize_t n;
 
-	while (c->outoff < c->outlen) {
-		n = xp_send(c, c->out + c->outoff, c->outlen - c->outoff);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			tls_err_text(c, errno);
-			c->outoff = c->outlen = 0;
-			conn_fail(c);
-			return;
+	do {
+		while (c->outoff < c->outlen) {
+			n = xp_send(c, c->out + c->outoff,
+			    c->outlen - c->outoff);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					break;
+				if (errno == EINTR)
+					continue;
+				tls_err_text(c, errno);
+				c->outoff = c->outlen = 0;
+				conn_fail(c);
+				return;
+			}
+			c->outoff += (size_t)n;
+			c->sent += (uint64_t)n;
+			c->busy = 1;
 		}
-		c->outoff += (size_t)n;
-	}
+	} while (pong_late(c));	/* its Pong gone, the kept Ping's */
 	if (c->tls != NULL && tls_flush(c->tls, c->w.fd) < 0 &&
 	    errno != EAGAIN && errno != EWOULDBLOCK) {
 		tls_err_text(c, errno);
@@ -382,10 +630,11 @@ conn_flush(struct conn *c)
 	}
 	if (c->outoff == c->outlen) {
 		c->outoff = c->outlen = 0;
-		if (c->outcap > 4 * IN_START) {	/* give memory back */
+		if (c->outcap > OUT_KEEP) {	/* give a burst's back */
 			free(c->out);
 			c->out = NULL;
 			c->outcap = 0;
+			mem_update(c);
 		}
 		if (c->eof_after == 1) {
 			if (c->tls != NULL)
@@ -475,6 +724,7 @@ ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
 	if (c->client)
 		ws_mask(d + h, prelen + len, key, 0);
 	c->outlen += h + prelen + len;
+	c->queued += h + prelen + len;
 	mark_dirty(c);
 	return 0;
 }
@@ -522,6 +772,26 @@ int
 conn_send_ctrl_frame(struct conn *c, const uint8_t *frame, size_t len)
 {
 	return send_frame(c, frame, len, NULL, 1);
+}
+
+static void
+pong(struct conn *c, const uint8_t *p, size_t len)
+{
+	if (ws_send(c, WS_OP_PONG, p, len,
+	    (size_t)sw_conf.queue + OUT_CTRL_SLACK) == 0)
+		c->pong_end = c->queued;
+}
+
+/* Our last Pong has left: answer the Ping kept meanwhile.  1 if that
+ * queued something. */
+static int
+pong_late(struct conn *c)
+{
+	if (!c->late || c->sent < c->pong_end || c->state != CS_WS)
+		return 0;
+	c->late = 0;
+	pong(c, c->late_ping, c->late_len);
+	return c->outoff < c->outlen;
 }
 
 static void
@@ -589,9 +859,18 @@ ws_event(struct conn *c, struct ws_event *ev)
 			c->ops->dropped(c);
 		break;
 	case WS_EV_PING:
-		if (c->state == CS_WS)
-			ws_send(c, WS_OP_PONG, ev->data, ev->len,
-			    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
+		if (c->state != CS_WS)
+			break;
+		/* While our last Pong is still queued, only the latest
+		 * Ping is kept, answered once that Pong has left (RFC 6455
+		 * 5.5.3): a peer that pings and never reads cannot pile
+		 * Pongs up. */
+		if (c->sent < c->pong_end) {
+			memcpy(c->late_ping, ev->data, ev->len);
+			c->late_len = ev->len;
+			c->late = 1;
+		} else
+			pong(c, ev->data, ev->len);
 		break;
 	case WS_EV_CLOSE:
 		if (c->state == CS_WS) {
@@ -621,10 +900,18 @@ conn_ws_input(struct conn *c)
 {
 	struct ws_event ev;
 	size_t off = 0, n;
+	uint8_t *frag;
 
-	while (off < c->inlen && !c->dead &&
+	while (off < c->inlen && !c->dead && !c->doomed &&
 	    (c->state == CS_WS || c->state == CS_CLOSING)) {
+		frag = c->rx.frag;
 		n = ws_rx_feed(&c->rx, c->in + off, c->inlen - off, &ev);
+		if (c->rx.frag != frag) {
+			/* the receiver took its buffer for fragments */
+			mem_update(c);
+			if (mem_room(c, 0) < 0)
+				break;
+		}
 		if (n == 0 && ev.type != WS_EV_ERROR)
 			break;
 		off += n;
@@ -635,7 +922,7 @@ conn_ws_input(struct conn *c)
 			break;
 		}
 	}
-	if (!c->dead) {
+	if (!c->dead && !c->doomed) {
 		if (c->state == CS_LINGER)
 			off = c->inlen;
 		in_consume(c, off);
@@ -680,13 +967,13 @@ conn_eof(struct conn *c)
 }
 
 static void
-conn_read(struct conn *c)
+conn_read_some(struct conn *c)
 {
 	size_t want;
 	ssize_t n;
 	int i;
 
-	for (i = 0; !c->dead; i++) {
+	for (i = 0; !c->dead && !c->doomed; i++) {
 		if (c->state == CS_RPC)
 			return;
 		/* Past the budget, only what TLS has already decrypted (at
@@ -699,7 +986,10 @@ conn_read(struct conn *c)
 				c->inlen = 0;
 				continue;
 			}
-			/* Cannot happen for a correct parser; be safe. */
+			if (c->doomed)	/* cut for memory: closed soon */
+				return;
+			/* Over --maxmem with nothing to cut, or a parser that
+			 * wants more than inmax (cannot happen). */
 			conn_lost(c);
 			conn_free(c);
 			return;
@@ -720,6 +1010,7 @@ conn_read(struct conn *c)
 			return;
 		}
 		c->inlen += (size_t)n;
+		c->busy = 1;
 		c->last_rx = ew_now_ms();
 		c->ping_out = 0;
 		conn_input(c);
@@ -729,6 +1020,17 @@ conn_read(struct conn *c)
 		 * socket no longer shows, so it reads on. */
 		if (c->tls == NULL && (size_t)n < want)
 			return;
+	}
+}
+
+static void
+conn_read(struct conn *c)
+{
+	in_borrow(c);
+	conn_read_some(c);
+	if (in_return(c) < 0 && !c->doomed) {
+		conn_lost(c);	/* over --maxmem, nothing else to cut */
+		conn_free(c);
 	}
 }
 
@@ -800,9 +1102,19 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 {
 	struct conn *c = container_of(w, struct conn, w);
 
+	if (c->doomed)		/* cut for memory: closed this round */
+		return;
 	if (c->state == CS_CONNECT) {
 		if (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			c->ops->connected(c);
+		return;
+	}
+	/* A control request still running reads nothing, but epoll reports
+	 * a reset or hang-up whatever the interest: level-triggered, it
+	 * would fire again at once, forever.  Nobody can take the reply:
+	 * free the connection (its owner abandons the request). */
+	if (c->state == CS_RPC && (revents & (EPOLLERR | EPOLLHUP))) {
+		conn_free(c);
 		return;
 	}
 	if ((revents & EPOLLOUT) && (c->outoff < c->outlen || c->tls)) {

@@ -23,9 +23,11 @@
 
 #define IN_MAX_WS	(MAX_FRAME + VNET_HDR_LEN + WS_HDR_MAX + 2)
 #define IN_MAX_CTL	(HTTP_MAX_HEADER + CTL_MAX_BODY)
+#define IN_MAX		(IN_MAX_WS > IN_MAX_CTL ? IN_MAX_WS : IN_MAX_CTL)
 
 struct http_msg;
 struct sockaddr;
+struct srcent;
 struct tls;
 struct conn;
 
@@ -81,6 +83,8 @@ struct conn {
 	int		 ws, ctl_ep;	/* accepted: endpoints served */
 	uint8_t		*in;		/* received, not yet consumed */
 	size_t		 inlen, incap, inmax;
+	int		 in_shared;	/* in is the shared read buffer
+					 * (during conn_read only) */
 	uint8_t		*out;		/* to send: out[outoff..outlen) */
 	size_t		 outoff, outlen, outcap;
 	struct ws_rx	 rx;
@@ -100,6 +104,24 @@ struct conn {
 	struct conn	*next, *prev;	/* all live connections */
 	struct conn	*dirty_next;
 	int		 dirty;
+	/* Memory: the bytes of its buffers (in, out, the WebSocket
+	 * receiver's fragments) counted in conn_mem; cut (out dropped,
+	 * closed at the end of the round) when --maxmem is reached and
+	 * it holds the most. */
+	size_t		 held;
+	int		 doomed;
+	int		 busy;		/* read or sent since the last trim */
+	struct conn	*cut_next;
+	uint64_t	 queued, sent;	/* bytes ever queued, ever sent */
+	uint64_t	 pong_end;	/* queued after our last Pong */
+	uint8_t		 late_ping[WS_CTRL_MAX]; /* the latest Ping that came
+					 * while our Pong waited: answered
+					 * once it has left */
+	size_t		 late_len;
+	int		 late;
+	struct srcent	*src;		/* serve.c: the per-source count this
+					 * connection is in, or NULL */
+	int		 src_open;	/* in it as an open tunnel */
 	struct ev_grave	 grave;
 };
 
@@ -114,6 +136,10 @@ void conn_addr_text(const struct sockaddr *sa, char *ip, size_t iplen,
 /* Accepted tunnel connections at most, besides --maxconn: listen.c
  * lowers it to fit RLIMIT_NOFILE. */
 extern size_t conn_tun_cap;
+/* Buffer bytes of every connection together (at most --maxmem), and
+ * the connections cut so far to keep it there. */
+extern size_t conn_mem;
+extern uint64_t conn_mem_cuts;
 /* A connection on fd (-1: none yet), watched for input.  ctl: counted
  * against --ctlmaxconn, else --maxconn unless client; NULL at the cap
  * or out of memory. */

@@ -61,9 +61,30 @@
 #define TCP_USER_TIMEOUT_MAX_MS	60000	/* unacknowledged data, at most */
 #define TCP_USER_TIMEOUT_MIN_MS	5000	/* and at least (2 x --keepalive) */
 #define PORT_QUEUE_MAX		(1024 * 1024) /* tunnel tx queue, bytes (--queue) */
+#define MAXMEM_DEFAULT		(32 * 1024 * 1024) /* buffers of all
+					 * connections, bytes (--maxmem): a
+					 * router's spare RAM; 30 full queues */
+#define MAXMEM_MIN		(1024 * 1024)	/* --maxmem at least */
+#define SRC_MAX_PENDING		32	/* accepted connections of one source
+					 * address (IPv6: /64) not yet upgraded
+					 * or past their control request */
+#define SRC_OPEN_SHARE		4	/* without --htpasswd, one address
+					 * holds at most all but 1/4 of
+					 * --maxconn in open tunnels */
 #define MAX_CONNS		4096	/* tunnel connections (--maxconn) */
 #define MAX_CTL_CONNS		64	/* control connections (--ctlmaxconn) */
-#define IN_START		16384	/* first receive buffer */
+#define IN_OWN_MIN		1024	/* a connection's own receive buffer
+					 * (what a read left unparsed) at
+					 * least; reads go to a shared one */
+#define IN_READ			16384	/* what one read takes (more only as
+					 * a longer message needs): a flood on
+					 * one connection yields to the others
+					 * every RX_BUDGET reads; an open
+					 * WebSocket's own buffer this at least */
+#define OUT_KEEP		65536	/* a drained tx queue kept up to this
+					 * while the connection is busy */
+#define CONN_TRIM_MS		1000	/* buffers of connections idle this
+					 * long (and drained) are freed */
 #define OUT_CTRL_SLACK		65536	/* control frames past the tx cap */
 #define TRUSTPROXY_MAX		32	/* --trustproxy addresses and blocks */
 #define FORWARDED_MAX		32	/* Forwarded/X-Forwarded-For hops read */

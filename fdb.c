@@ -2,7 +2,9 @@
  * fdb.c - the forwarding database: (vid, mac) -> (port, last seen).
  *
  * Open addressing with linear probing and backward-shift deletion (no
- * tombstones), sized to twice the hard cap so probes stay short.  The
+ * tombstones), sized to twice the hard cap so probes stay short; the
+ * hash is keyed (SipHash, a random key per process) so that a peer
+ * cannot choose MACs that pile up in one probe run.  The
  * table is allocated once; a MAC flood can fill it but never grow it.
  * Expired entries are invisible to lookups and go on the next sweep.
  */
@@ -11,18 +13,28 @@
 
 #include "defs.h"
 #include "fdb.h"
+#include "siphash.h"
 
+/* One random key per process: a table of the same size hashes the same
+ * way (tests rely on it), and no peer can know where its MACs land. */
+static struct sipkey	 fdb_key;
+static int		 fdb_keyed;
+
+/*
+ * SipHash-2-4 of (mac, vid), keyed: with an unkeyed hash (FNV-1a before)
+ * a peer could send MACs computed offline to share one home slot, and
+ * every learn and lookup would walk the whole run of them (~95 times the
+ * CPU per frame at 8192 entries).
+ */
 static size_t
 fdb_hash(const struct fdb *f, uint16_t vid, const uint8_t mac[6])
 {
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	uint64_t m = (uint64_t)vid << 48;
 	int i;
 
 	for (i = 0; i < 6; i++)
-		h = (h ^ mac[i]) * 0x100000001b3ULL;
-	h = (h ^ (vid & 0xff)) * 0x100000001b3ULL;
-	h = (h ^ (vid >> 8)) * 0x100000001b3ULL;
-	return (size_t)(h ^ (h >> 29)) & f->mask;
+		m |= (uint64_t)mac[i] << (8 * i);
+	return (size_t)sip_hash8(&fdb_key, m) & f->mask;
 }
 
 int
@@ -30,6 +42,10 @@ fdb_init(struct fdb *f, size_t max, uint64_t ageout_ms)
 {
 	size_t size = 16;
 
+	if (!fdb_keyed) {
+		sip_key_random(&fdb_key);
+		fdb_keyed = 1;
+	}
 	while (size < 2 * max)
 		size *= 2;
 	memset(f, 0, sizeof(*f));

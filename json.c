@@ -17,6 +17,7 @@
 #include "bytes.h"
 #include "fmt.h"
 #include "json.h"
+#include "util.h"
 
 /* ------------------------------------------------------------------ */
 /* Reader */
@@ -148,41 +149,6 @@ hex4(const char *s, size_t i, size_t len)
 }
 
 /*
- * Length of the well-formed UTF-8 sequence at p (avail bytes left), or
- * 0.  The second-byte ranges exclude overlongs (E0, F0), UTF-16
- * surrogates (ED) and code points above U+10FFFF (F4), per RFC 3629.
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t avail)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, k;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (avail < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (k = 2; k < n; k++)
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/*
  * Check the escape whose backslash is at i (string opened at q).  Returns
  * the offset past it, or -1.  A \u high surrogate must be followed by a
  * \u low one: a lone half cannot be turned into UTF-8.
@@ -239,7 +205,7 @@ jp_string(struct jp *p)
 			return jp_fail(p, "Invalid control character at", i);
 		else if (c < 0x80)
 			i++;
-		else if ((n = utf8_seq((const unsigned char *)p->s + i,
+		else if ((n = ew_utf8_seq((const unsigned char *)p->s + i,
 		    p->len - i)) == 0)
 			return jp_fail(p, "Invalid UTF-8", i);
 		else
@@ -824,15 +790,19 @@ jw_raw(struct jw *w, const char *s)
 }
 
 /*
- * The escape for s[i] into esc, or 0 if the byte goes as is.  "</"
- * becomes "<\/" so that the output can sit inside an HTML <script>.
+ * The escape for s[i] into esc, or 0 if the byte goes as is; *adv: the
+ * bytes it stands for.  "</" becomes "<\/" so that the output can sit
+ * inside an HTML <script>.  Well-formed UTF-8 goes as is; any other byte
+ * >= 0x80 becomes U+FFFD, escaped: whatever a peer sent (a proxy's
+ * reason phrase, a name), the reply is valid JSON, in UTF-8.
  */
 static size_t
-jw_esc(const char *s, size_t i, char esc[8])
+jw_esc(const char *s, size_t len, size_t i, char esc[8], size_t *adv)
 {
 	unsigned char c = (unsigned char)s[i];
 	const char *e;
 
+	*adv = 1;
 	switch (c) {
 	case '"': e = "\\\""; break;
 	case '\\': e = "\\\\"; break;
@@ -847,6 +817,15 @@ jw_esc(const char *s, size_t i, char esc[8])
 		e = "\\/";
 		break;
 	default:
+		if (c >= 0x80) {
+			*adv = ew_utf8_seq((const unsigned char *)s + i,
+			    len - i);
+			if (*adv > 0)
+				return 0;
+			*adv = 1;
+			memcpy(esc, "\\ufffd", 6);
+			return 6;
+		}
 		if (c >= 0x20)
 			return 0;
 		ew_snprintf(esc, 8, "\\u%04x", c);
@@ -859,17 +838,17 @@ jw_esc(const char *s, size_t i, char esc[8])
 void
 jw_str(struct jw *w, const char *s, size_t len)
 {
-	size_t mark = w->len, run = 0, i, n;
+	size_t mark = w->len, run = 0, i, n, adv;
 	int was = w->ovf;
 	char esc[8];
 
 	jw_put(w, "\"", 1);
-	for (i = 0; i < len; i++) {
-		if ((n = jw_esc(s, i, esc)) == 0)
+	for (i = 0; i < len; i += adv) {
+		if ((n = jw_esc(s, len, i, esc, &adv)) == 0)
 			continue;
 		jw_put(w, s + run, i - run);
 		jw_put(w, esc, n);
-		run = i + 1;
+		run = i + adv;
 	}
 	jw_put(w, s + run, len - run);
 	jw_put(w, "\"", 1);

@@ -55,7 +55,9 @@ struct jw {
 };
 void jw_init(struct jw *, char *buf, size_t cap);
 void jw_raw(struct jw *, const char *s);		/* verbatim */
-void jw_str(struct jw *, const char *s, size_t len);	/* "quoted" */
+/* "quoted": valid JSON in UTF-8 whatever s holds (control bytes escaped,
+ * each byte of invalid UTF-8 as \ufffd) */
+void jw_str(struct jw *, const char *s, size_t len);
 void jw_cstr(struct jw *, const char *s);		/* "quoted" or null */
 void jw_int(struct jw *, long long v);
 /* jw_raw(pre), then the value: for members, pre is `, "name": ` */

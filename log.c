@@ -390,27 +390,51 @@ log_emit(int level, const char *msg)
 	log_write(fd, line, n);
 }
 
-/* A peer's text must not forge lines: control bytes become '?'. */
+/*
+ * A peer's text must not forge lines nor put bytes in them that are not
+ * UTF-8 (a proxy's reason phrase, a name): control bytes and every byte
+ * of an invalid sequence become "\xNN"; tabs and well-formed UTF-8 stay.
+ * Cut at a whole unit when out (cap > 0 bytes) is full.
+ */
 static void
-log_clean(char *s)
+log_clean(const char *in, char *out, size_t cap)
 {
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
-			*s = '?';
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0, n, len = strlen(in);
+
+	for (; *s != '\0'; s += n, len -= n) {
+		if (*s >= 0x80)
+			n = ew_utf8_seq(s, len);
+		else
+			n = (*s >= 0x20 && *s != 0x7f) || *s == '\t';
+		if (n > 0) {
+			if (o + n >= cap)
+				break;
+			memcpy(out + o, s, n);
+			o += n;
+			continue;
+		}
+		n = 1;
+		if (o + 4 >= cap)
+			break;
+		ew_snprintf(out + o, 5, "\\x%02x", *s);
+		o += 4;
+	}
+	out[o] = '\0';
 }
 
 void
 log_msg(int level, const char *fmt, ...)
 {
-	char msg[LOG_MSG_MAX];
+	char raw[LOG_MSG_MAX], msg[LOG_MSG_MAX];
 	va_list ap;
 
 	if (level < log_level)
 		return;
 	va_start(ap, fmt);
-	ew_vsnprintf(msg, sizeof(msg), fmt, ap);
+	ew_vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	log_clean(msg);
+	log_clean(raw, msg, sizeof(msg));
 	log_emit(level, msg);
 }
 
@@ -484,7 +508,7 @@ rl_slot(uint64_t h, uint64_t now)
 void
 log_msg_rl(int level, const char *key, const char *fmt, ...)
 {
-	char msg[LOG_MSG_MAX], note[64];
+	char raw[LOG_MSG_MAX], msg[LOG_MSG_MAX], note[64];
 	struct rl_slot *s;
 	uint64_t now;
 	uint32_t lost;
@@ -517,8 +541,9 @@ log_msg_rl(int level, const char *key, const char *fmt, ...)
 		log_emit(EW_LOG_WARNING, note);
 	}
 	va_start(ap, fmt);
-	ew_vsnprintf(msg, sizeof(msg) - sizeof(note), fmt, ap);
+	ew_vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	log_clean(raw, msg, sizeof(msg) - sizeof(note));
 	if (s->suppressed > 0) {
 		n = strlen(msg);
 		ew_snprintf(msg + n, sizeof(msg) - n, " (%lu similar message%s "
@@ -528,6 +553,5 @@ log_msg_rl(int level, const char *key, const char *fmt, ...)
 	s->written = 1;
 	s->last = now;
 	s->suppressed = 0;
-	log_clean(msg);
 	log_emit(level, msg);
 }

@@ -1,19 +1,28 @@
 /*
  * malloc.c - the allocator of the static (musl) build: musl's mallocng
  * is a tenth of that binary's libc share, for generality a one-threaded
- * switch that allocates at connection set-up, not per frame, does not
- * need.  The glibc build does not compile this file.
+ * switch that allocates at connection set-up and per burst, not per
+ * frame, does not need.  The glibc build does not compile this file.
  *
- * Two kinds of block, each after a 16-byte header giving its class:
- *  - small (payload <= SMALL_MAX): classes of power-of-two payloads from
- *    16 bytes (so a 4 KiB buffer takes 4 KiB and the header, not 8 KiB),
- *    cut from 256 KiB chunks taken with mmap and kept on per-class free
- *    lists.  A freed small block is never given back to the kernel:
- *    small blocks are port structs, names, token arrays and the queues
- *    of busy ports, bounded by the number of ports, not by traffic;
+ * Two kinds of block, each after a 16-byte header:
+ *  - small (payload <= SMALL_MAX): power-of-two classes from 16 bytes,
+ *    cut from 256 KiB chunks (mmap, aligned to their size), each chunk
+ *    of one class with its own free list.  Blocks are cut as they are
+ *    needed, so pages never used stay out of the RSS.  A chunk whose
+ *    last block is freed goes back to the kernel unless it is its
+ *    class's only chunk with room: a burst of connections leaves no
+ *    footprint;
  *  - large: one mmap each, rounded to the page, unmapped on free and
- *    grown in place (mremap) by realloc, so a drained tx queue or a
- *    closed connection's buffers go straight back to the kernel.
+ *    grown in place (mremap) by realloc.
+ *
+ * free and realloc trust nothing they are given: the header carries a
+ * check word keyed with two secrets drawn at start (getrandom), over the
+ * block's address and its state, so a pointer that is not a live block
+ * of ours (a double free, an interior or foreign pointer) or a header a
+ * heap overflow rewrote is detected, and so is a free list whose link a
+ * use after free rewrote (links are stored masked and checked against
+ * their chunk).  Any of these stops the program (a trap, after one line
+ * on stderr): a corrupt heap must not become an arbitrary write.
  * Not thread-safe; etherws has no threads.  Exhausted memory is NULL
  * with errno ENOMEM, as the C library's.
  */
@@ -21,31 +30,96 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 
 #define ALIGN		16		/* header size and block alignment */
 #define MIN_SHIFT	4		/* smallest class: 16 bytes */
 #define SMALL_SHIFT	16		/* largest small class: 64 KiB */
 #define SMALL_MAX	((size_t)1 << SMALL_SHIFT)
 #define CHUNK		((size_t)256 << 10)	/* what small classes cut */
+#define CHDR		64		/* the chunk's header, before blocks */
 #define PAGE		((size_t)4096)
 #define NCLASS		(SMALL_SHIFT - MIN_SHIFT + 1)
-#define LARGE		0xffu
+
+/* A header's state, in the low bits of its word (above them: the class,
+ * or a large block's mapping size, a multiple of PAGE). */
+#define ST_USED		1u
+#define ST_FREE		2u
+#define ST_LARGE	3u
+#define ST_MASK		3u
 
 struct hdr {
-	size_t		 size;		/* large: the mapping's bytes */
-	unsigned	 cls;		/* class index, or LARGE */
-	unsigned	 pad[(ALIGN - sizeof(size_t) - sizeof(unsigned)) /
-			    sizeof(unsigned)];
+	uint64_t	 word;		/* class << 2 | state, or size | LARGE */
+	uint64_t	 check;		/* hdr_check(address, word) */
 };
 _Static_assert(sizeof(struct hdr) == ALIGN, "header is one alignment unit");
 
-struct freeblk {
-	struct freeblk	*next;
+struct chunk {
+	uint64_t	 check;		/* hdr_check(address, class) */
+	unsigned	 cls, used;	/* class; blocks handed out */
+	uint8_t		*cut;		/* blocks never used start here */
+	uint64_t	 free;		/* first free block, masked */
+	struct chunk	*next, *prev;	/* the class's chunks with room */
 };
+_Static_assert(sizeof(struct chunk) <= CHDR, "chunk header fits");
 
-static struct freeblk	*freel[NCLASS];
-static uint8_t		*cut, *cut_end;	/* the chunk small blocks come from */
+static uint64_t		 key1, key2, key3;
+static struct chunk	*room[NCLASS];	/* chunks with a block to give */
+
+static void __attribute__((noreturn))
+corrupt(const char *what)
+{
+	static const char pre[] = "etherws: malloc: ";
+
+	if (write(2, pre, sizeof(pre) - 1) >= 0 &&
+	    write(2, what, strlen(what)) >= 0)
+		(void)write(2, "\n", 1);
+	__builtin_trap();
+}
+
+static void
+keys_init(void)
+{
+	uint64_t k[3];
+	const uint64_t *at;
+
+	/* AT_RANDOM's 16 bytes (the kernel's, for every process) only if
+	 * getrandom fails: musl takes its stack canary from them. */
+	if (getrandom(k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
+		at = (const void *)getauxval(AT_RANDOM);
+		k[0] = at[0] ^ (uint64_t)(uintptr_t)&k;
+		k[1] = at[1] * 0x9e3779b97f4a7c15ULL;
+		k[2] = (at[0] ^ at[1]) * 0xc2b2ae3d27d4eb4fULL;
+	}
+	key1 = k[0];
+	key2 = k[1];
+	key3 = k[2] | 1;	/* never 0: 0 is "initialised yet?" */
+}
+
+/* A keyed check of (address, word): MurmurHash3's finaliser between two
+ * secrets, so a forged header needs them. */
+static uint64_t
+hdr_check(const void *at, uint64_t word)
+{
+	uint64_t x = key1 ^ (uint64_t)(uintptr_t)at ^ (word << 7 | word >> 57);
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x ^ key2;
+}
+
+static void
+hdr_set(struct hdr *h, uint64_t word)
+{
+	h->word = word;
+	h->check = hdr_check(h, word);
+}
 
 static void *
 map(size_t len)
@@ -77,29 +151,114 @@ class_size(unsigned c)
 	return (size_t)1 << (c + MIN_SHIFT);
 }
 
+static size_t
+block_size(unsigned c)
+{
+	return ALIGN + class_size(c);
+}
+
+static uint8_t *
+chunk_end(const struct chunk *k)
+{
+	const uint8_t *b = (const uint8_t *)k + CHDR;
+
+	return (uint8_t *)b + (CHUNK - CHDR) / block_size(k->cls) *
+	    block_size(k->cls);
+}
+
+/* The chunk of a header that passed its check: its own must pass too,
+ * and the header must sit on one of its block boundaries. */
+static struct chunk *
+chunk_of(const struct hdr *h, unsigned cls)
+{
+	struct chunk *k = (struct chunk *)((uintptr_t)h & ~(CHUNK - 1));
+	const uint8_t *b = (const uint8_t *)h;
+
+	if (cls >= NCLASS || k->check != hdr_check(k, cls) || k->cls != cls ||
+	    b < (uint8_t *)k + CHDR || b >= k->cut ||
+	    (size_t)(b - ((uint8_t *)k + CHDR)) % block_size(cls) != 0)
+		corrupt("block outside its chunk");
+	return k;
+}
+
+static void
+room_add(struct chunk *k)
+{
+	k->prev = NULL;
+	k->next = room[k->cls];
+	if (k->next != NULL)
+		k->next->prev = k;
+	room[k->cls] = k;
+}
+
+static void
+room_del(struct chunk *k)
+{
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else
+		room[k->cls] = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	k->next = k->prev = NULL;
+}
+
+static int
+has_room(const struct chunk *k)
+{
+	return k->free != key3 ||
+	    (size_t)(chunk_end(k) - k->cut) >= block_size(k->cls);
+}
+
+/* A fresh chunk of class c, aligned to CHUNK (so a block finds it). */
+static struct chunk *
+chunk_new(unsigned c)
+{
+	uint8_t *m, *a;
+	struct chunk *k;
+
+	if ((m = map(2 * CHUNK)) == NULL)
+		return NULL;
+	a = (uint8_t *)(((uintptr_t)m + CHUNK - 1) & ~(CHUNK - 1));
+	if (a > m)
+		munmap(m, (size_t)(a - m));
+	munmap(a + CHUNK, (size_t)(m + CHUNK - a));
+	k = (struct chunk *)a;
+	k->cls = c;
+	k->check = hdr_check(k, c);
+	k->cut = a + CHDR;
+	k->free = key3;		/* masked NULL */
+	room_add(k);
+	return k;
+}
+
 /* *fresh: the block has never been used, so it is still zero (mmap). */
 static void *
 small_alloc(unsigned c, int *fresh)
 {
-	size_t bs = ALIGN + class_size(c);
+	struct chunk *k = room[c];
 	struct hdr *h;
 
-	*fresh = freel[c] == NULL;
-	if (freel[c] != NULL) {
-		h = (struct hdr *)freel[c];
-		freel[c] = freel[c]->next;
+	if (k == NULL && (k = chunk_new(c)) == NULL)
+		return NULL;
+	*fresh = k->free == key3;
+	if (!*fresh) {
+		/* The free list's link lives in the freed payload: a use
+		 * after free may have rewritten it.  Checked before use. */
+		h = (struct hdr *)(uintptr_t)(k->free ^ key3);
+		if (((uintptr_t)h & ~(CHUNK - 1)) != (uintptr_t)k ||
+		    chunk_of(h, c) != k || h->word != ((uint64_t)c << 2 |
+		    ST_FREE) || h->check != hdr_check(h, h->word))
+			corrupt("free list corrupted");
+		k->free = *(uint64_t *)(h + 1);
 	} else {
-		/* the rest of the current chunk is dropped when a block
-		 * does not fit: less than one 64 KiB block's worth */
-		if (cut == NULL || (size_t)(cut_end - cut) < bs) {
-			if ((cut = map(CHUNK)) == NULL)
-				return NULL;
-			cut_end = cut + CHUNK;
-		}
-		h = (struct hdr *)cut;
-		cut += bs;
+		h = (struct hdr *)k->cut;
+		k->cut += block_size(c);
 	}
-	h->cls = c;
+	hdr_set(h, (uint64_t)c << 2 | ST_USED);
+	k->used++;
+	if (!has_room(k))
+		room_del(k);
 	return h + 1;
 }
 
@@ -109,6 +268,8 @@ alloc(size_t n, int *fresh)
 	struct hdr *h;
 	size_t len;
 
+	if (key3 == 0)
+		keys_init();
 	if (n <= SMALL_MAX)
 		return small_alloc(class_of(n), fresh);
 	*fresh = 1;
@@ -119,9 +280,31 @@ alloc(size_t n, int *fresh)
 	len = (n + ALIGN + PAGE - 1) & ~(PAGE - 1);
 	if ((h = map(len)) == NULL)
 		return NULL;
-	h->size = len;
-	h->cls = LARGE;
+	hdr_set(h, len | ST_LARGE);
 	return h + 1;
+}
+
+/* The header of p, a live block of ours -- or the program stops. */
+static struct hdr *
+live(void *p)
+{
+	struct hdr *h = (struct hdr *)p - 1;
+
+	if (key3 == 0 || (uintptr_t)p % ALIGN != 0)
+		corrupt("free of a pointer it never gave");
+	if (h->check != hdr_check(h, h->word))
+		corrupt("free of a foreign pointer, or a header overwritten");
+	switch (h->word & ST_MASK) {
+	case ST_USED:
+		(void)chunk_of(h, (unsigned)(h->word >> 2));
+		return h;
+	case ST_LARGE:
+		if ((uintptr_t)h % PAGE != 0 || (h->word & (PAGE - 1)) != ST_LARGE)
+			corrupt("bad large block");
+		return h;
+	default:
+		corrupt("double free");
+	}
 }
 
 void *
@@ -136,18 +319,30 @@ void
 free(void *p)
 {
 	struct hdr *h;
-	struct freeblk *f;
+	struct chunk *k;
+	unsigned c;
+	int had_room;
 
 	if (p == NULL)
 		return;
-	h = (struct hdr *)p - 1;
-	if (h->cls == LARGE) {
-		munmap(h, h->size);
+	h = live(p);
+	if ((h->word & ST_MASK) == ST_LARGE) {
+		munmap(h, h->word & ~(uint64_t)ST_MASK);
 		return;
 	}
-	f = (struct freeblk *)h;
-	f->next = freel[h->cls];
-	freel[h->cls] = f;
+	c = (unsigned)(h->word >> 2);
+	k = chunk_of(h, c);
+	had_room = has_room(k);		/* i.e. it is in room[c] */
+	hdr_set(h, (uint64_t)c << 2 | ST_FREE);
+	*(uint64_t *)(h + 1) = k->free;
+	k->free = (uint64_t)(uintptr_t)h ^ key3;
+	if (!had_room)
+		room_add(k);
+	if (--k->used == 0 && (room[c] != k || k->next != NULL)) {
+		/* empty, and not its class's only chunk with room */
+		room_del(k);
+		munmap(k, CHUNK);
+	}
 }
 
 void *
@@ -176,22 +371,28 @@ realloc(void *p, size_t n)
 
 	if (p == NULL)
 		return malloc(n);
-	h = (struct hdr *)p - 1;
-	if (h->cls == LARGE && n > SMALL_MAX && n <= SIZE_MAX / 2) {
+	h = live(p);
+	if ((h->word & ST_MASK) == ST_LARGE && n > SMALL_MAX &&
+	    n <= SIZE_MAX / 2) {
 		len = (n + ALIGN + PAGE - 1) & ~(PAGE - 1);
-		q = mremap(h, h->size, len, MREMAP_MAYMOVE);
+		q = mremap(h, h->word & ~(uint64_t)ST_MASK, len,
+		    MREMAP_MAYMOVE);
 		if (q == MAP_FAILED) {
 			errno = ENOMEM;
 			return NULL;
 		}
 		h = q;
-		h->size = len;
+		hdr_set(h, len | ST_LARGE);
 		return h + 1;
 	}
-	have = h->cls == LARGE ? h->size - ALIGN : class_size(h->cls);
-	/* a small block keeps its place while its class is still right */
-	if (h->cls != LARGE && n <= SMALL_MAX && class_of(n) == h->cls)
-		return p;
+	if ((h->word & ST_MASK) == ST_LARGE)
+		have = (h->word & ~(uint64_t)ST_MASK) - ALIGN;
+	else {
+		have = class_size((unsigned)(h->word >> 2));
+		/* a small block keeps its place while its class is right */
+		if (n <= SMALL_MAX && class_of(n) == (unsigned)(h->word >> 2))
+			return p;
+	}
 	if ((q = malloc(n)) == NULL)
 		return NULL;
 	memcpy(q, p, n < have ? n : have);

@@ -6,6 +6,7 @@
  * hands it to rpc.c, whose reply closes the connection.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@
 #include "probe.h"
 #include "rpc.h"
 #include "serve.h"
+#include "siphash.h"
 #include "switch.h"
 #include "tls.h"
 #include "util.h"
@@ -33,6 +35,122 @@ struct htpasswd		*serve_auth, *serve_ctlauth;
 struct tls_creds	*serve_creds, *serve_ctlcreds;
 static struct ew_cidr	 serve_trust[TRUSTPROXY_MAX];
 static int		 serve_ntrust;
+
+/* ------------------------------------------------------------------ */
+/* Per-source counts, so that one address (one /64 for IPv6, which a
+ * single host may fill) cannot hold every slot: accepted connections
+ * that have not yet upgraded or reached their control request, at most
+ * SRC_MAX_PENDING; and without --htpasswd, open tunnels (nobody vouched
+ * for them), at most all but a 1/SRC_OPEN_SHARE of --maxconn.  A keyed
+ * hash: no one picks addresses that share a chain. */
+
+#define SRC_BUCKETS	1024
+
+struct srcent {
+	uint8_t		 key[16];	/* ::ffff:IPv4, or an IPv6 /64 */
+	unsigned	 pending, open;
+	struct srcent	*next;
+};
+
+static struct srcent	*srctab[SRC_BUCKETS];
+static struct sipkey	 srckey;
+static int		 srckeyed;
+
+static int
+src_key(const char *ip, uint8_t key[16])
+{
+	memset(key, 0, 16);
+	if (ew_pton(AF_INET, ip, key + 12) == 1) {
+		key[10] = key[11] = 0xff;
+		return 0;
+	}
+	if (ew_pton(AF_INET6, ip, key) != 1)
+		return -1;
+	memset(key + 8, 0, 8);
+	return 0;
+}
+
+static struct srcent **
+src_bucket(const uint8_t key[16])
+{
+	return &srctab[sip_hash(&srckey, key, 16) & (SRC_BUCKETS - 1)];
+}
+
+/* The entry of ip with one more pending connection, or NULL: at the
+ * cap. */
+static struct srcent *
+src_take(const char *ip)
+{
+	struct srcent *e, **b;
+	uint8_t key[16];
+
+	if (!srckeyed) {
+		sip_key_random(&srckey);
+		srckeyed = 1;
+	}
+	if (src_key(ip, key) < 0)
+		return NULL;
+	b = src_bucket(key);
+	for (e = *b; e != NULL; e = e->next)
+		if (memcmp(e->key, key, sizeof(key)) == 0)
+			break;
+	if (e == NULL) {
+		if ((e = calloc(1, sizeof(*e))) == NULL)
+			return NULL;
+		memcpy(e->key, key, sizeof(key));
+		e->next = *b;
+		*b = e;
+	}
+	if (e->pending >= SRC_MAX_PENDING)
+		return NULL;
+	e->pending++;
+	return e;
+}
+
+/* One connection less for *ep, pending or open (upgraded, past its
+ * request, or gone); *ep becomes NULL. */
+static void
+src_put(struct srcent **ep, int open)
+{
+	struct srcent *e = *ep, **pp;
+
+	if (e == NULL)
+		return;
+	*ep = NULL;
+	if (open)
+		e->open--;
+	else
+		e->pending--;
+	if (e->pending > 0 || e->open > 0)
+		return;
+	for (pp = src_bucket(e->key); *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	free(e);
+}
+
+/* c upgrades: with --htpasswd it no longer counts, without it counts as
+ * an open tunnel.  0, or -1: its address holds its share already. */
+static int
+src_upgrade(struct conn *c)
+{
+	struct srcent *e = c->src;
+	size_t cap = (size_t)sw_conf.maxconn -
+	    (size_t)sw_conf.maxconn / SRC_OPEN_SHARE;
+
+	if (e == NULL || serve_auth != NULL) {
+		src_put(&c->src, 0);
+		return 0;
+	}
+	if (e->open >= cap)
+		return -1;
+	e->pending--;
+	e->open++;
+	c->src_open = 1;
+	return 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* Server ports: a port whose frames go to and come from one accepted
@@ -129,6 +247,7 @@ srv_lost(struct conn *c)
 static void
 srv_release(struct conn *c)
 {
+	src_put(&c->src, c->src_open);
 	if (c->state == CS_RPC)
 		rpc_abandon(c);
 }
@@ -525,6 +644,14 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	if (is_self(m))
 		return http_error(c, 409, "X-Etherws-Self: 1\r\n",
 		    "Connection to this switch itself refused");
+	if (src_upgrade(c) < 0) {
+		log_msg_rl(EW_LOG_WARNING, c->peerip, "connection refused: "
+		    "%s holds %u tunnels, its share of --maxconn %lld (give "
+		    "--htpasswd to lift it)", c->peerip, c->src->open,
+		    sw_conf.maxconn);
+		return http_error(c, 503, NULL,
+		    "Too many tunnels from this address");
+	}
 	ws_accept(k->value, k->value_len, acc);
 	/* Offload only when the client asked (only ours do); our id only
 	 * to a switch of ours. */
@@ -600,11 +727,12 @@ trusted(const char *ip)
  * each hop a trusted proxy added is believed, up to the first address
  * no trusted proxy sent (what a client claims beyond that is its own
  * word); a hop that is no address stops the walk.  Logs, rate limits,
- * the server port's target and showport then name that client; showport
- * keeps the proxy as "via".  A peer not in --trustproxy: headers
- * ignored.
+ * the server port's target, showport and the per-source caps then name
+ * that client; showport keeps the proxy as "via".  A peer not in
+ * --trustproxy: headers ignored.  -1: that client is at its cap of
+ * unfinished requests.
  */
-static void
+static int
 real_peer(struct conn *c, const struct http_msg *m)
 {
 	char hop[FORWARDED_MAX][HTTP_ADDR_LEN], txt[HTTP_ADDR_LEN];
@@ -614,7 +742,7 @@ real_peer(struct conn *c, const struct http_msg *m)
 	int n = 0, i, af;
 
 	if (serve_ntrust == 0 || !trusted(c->peerip))
-		return;
+		return 0;
 	if (http_header(m, name) == NULL)
 		name = "X-Forwarded-For";
 	for (k = 0; k < m->nheaders; k++)	/* every line, in order */
@@ -629,11 +757,14 @@ real_peer(struct conn *c, const struct http_msg *m)
 			break;
 	}
 	if (pick == NULL || !ip_parse(pick, &af, a))
-		return;
+		return 0;
 	ew_ntop(af, a, txt, sizeof(txt));	/* its canonical form */
 	ew_snprintf(c->via, sizeof(c->via), "%s", c->peer);
 	ew_snprintf(c->peerip, sizeof(c->peerip), "%s", txt);
 	ew_snprintf(c->peer, sizeof(c->peer), "%s", txt);
+	/* The per-source caps count that client, not the proxy. */
+	src_put(&c->src, 0);
+	return (c->src = src_take(c->peerip)) != NULL ? 0 : -1;
 }
 
 static void
@@ -651,7 +782,13 @@ req_process(struct conn *c)
 	if (r == HTTP_TOO_LARGE)
 		return http_error(c, 431, NULL, NULL);
 	c->head_len = (size_t)r;
-	real_peer(c, &m);
+	if (real_peer(c, &m) < 0) {
+		log_msg_rl(EW_LOG_WARNING, c->peerip, "connection refused: %s "
+		    "(via %s) has %d unfinished requests", c->peerip, c->via,
+		    SRC_MAX_PENDING);
+		return http_error(c, 503, NULL,
+		    "Too many unfinished requests from this address");
+	}
 	if (c->ctl_ep && path_is(&m, sw_conf.ctlpath))
 		ctl_start(c, &m);
 	else if (c->ws && path_is(&m, sw_conf.path)) {
@@ -671,6 +808,7 @@ body_process(struct conn *c)
 		return;
 	c->state = CS_RPC;
 	timer_stop(&c->tmo);
+	src_put(&c->src, 0);
 	rpc_request((const char *)c->in + c->head_len, c->body_len,
 	    ctl_reply, c);
 	if (!c->dead)
@@ -693,14 +831,23 @@ void
 serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
     const char *peer, const char *peerip)
 {
+	struct srcent *e;
 	struct conn *c;
 
+	if ((e = src_take(peerip)) == NULL) {
+		log_msg_rl(EW_LOG_WARNING, peerip, "connection refused: %s "
+		    "has %d unfinished requests", peerip, SRC_MAX_PENDING);
+		close(fd);
+		return;
+	}
 	/* A listener serving both paths counts as a tunnel one. */
 	c = conn_new(fd, 0, !ws, &server_conn_ops, NULL);
 	if (c == NULL) {
 		close(fd);	/* over the connection cap */
+		src_put(&e, 0);
 		return;
 	}
+	c->src = e;
 	c->ws = ws;
 	c->ctl_ep = ctl;
 	c->state = CS_REQ;
@@ -708,7 +855,7 @@ serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
 		conn_free(c);
 		return;
 	}
-	c->inmax = IN_MAX_WS > IN_MAX_CTL ? IN_MAX_WS : IN_MAX_CTL;
+	c->inmax = IN_MAX;
 	ew_snprintf(c->peerip, sizeof(c->peerip), "%s", peerip);
 	ew_snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	timer_arm(&c->tmo, HTTP_TIMEOUT_MS);

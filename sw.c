@@ -115,7 +115,8 @@ enum {
 	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
-	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_CTLALLOW, OPT_HELP
+	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_CTLALLOW, OPT_MAXMEM,
+	OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -126,7 +127,7 @@ static const struct ew_opt sw_opts[] = {
 	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
 	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
 	{ "nooffload", 0 }, { "trustproxy", 1 }, { "ctlallow", 1 },
-	{ "help", 0 },
+	{ "maxmem", 1 }, { "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -140,7 +141,7 @@ static const char sw_usage[] =
 "                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n"
 "                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
 "                  [--fdbmax N] [--nooffload] [--trustproxy ADDR]\n"
-"                  [--ctlallow USER|@GROUP,...]\n";
+"                  [--ctlallow USER|@GROUP,...] [--maxmem BYTES]\n";
 
 static const char sw_help[] =
 "\n"
@@ -186,7 +187,9 @@ static const char sw_help[] =
 "                        limits and showport\n"
 "  --ctlallow USER|@GROUP,...\n"
 "                        local users besides root and the switch's own\n"
-"                        who may use the control endpoint\n";
+"                        who may use the control endpoint\n"
+"  --maxmem BYTES        buffers of all connections together; past it the\n"
+"                        tunnels holding the most are cut (default 33554432)\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
@@ -328,6 +331,7 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	sw_conf.maxconn = MAX_CONNS;
 	sw_conf.ctlmaxconn = MAX_CTL_CONNS;
 	sw_conf.queue = PORT_QUEUE_MAX;
+	sw_conf.maxmem = MAXMEM_DEFAULT;
 	sw_conf.fdbmax = FDB_MAX;
 	sw_conf.keepalive = 30;
 	sw_conf.path = "/";
@@ -390,6 +394,9 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 		case OPT_NOOFFLOAD: sw_conf.nooffload = 1; break;
 		case OPT_TRUSTPROXY: rc = trust_opt(v); break;
 		case OPT_CTLALLOW: sw_conf.ctlallow = v; break;
+		case OPT_MAXMEM:
+			rc = parse_int_opt("maxmem", v, &sw_conf.maxmem);
+			break;
 		}
 		if (rc != 0)
 			return rc;
@@ -456,7 +463,9 @@ sw_check(long long port, long long ctlport)
 	    (rc = range_check("maxconn", sw_conf.maxconn, 1, 1000000)) ||
 	    (rc = range_check("ctlmaxconn", sw_conf.ctlmaxconn, 1, 100000)) ||
 	    (rc = range_check("queue", sw_conf.queue, 65536, 1LL << 30)) ||
-	    (rc = range_check("fdbmax", sw_conf.fdbmax, 16, 1 << 22)))
+	    (rc = range_check("fdbmax", sw_conf.fdbmax, 16, 1 << 22)) ||
+	    (rc = range_check("maxmem", sw_conf.maxmem, MAXMEM_MIN,
+	    1LL << 40)))
 		return rc;
 	if (file_opt("htpasswd", &sw_conf.htpasswd, f1, sizeof(f1)) ||
 	    file_opt("ctlhtpasswd", &sw_conf.ctlhtpasswd, f2, sizeof(f2)) ||

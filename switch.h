@@ -32,6 +32,7 @@ struct sw_conf {
 	long long	 maxconn;		/* tunnel connections */
 	long long	 ctlmaxconn;		/* control connections */
 	long long	 queue;			/* tunnel tx queue, bytes */
+	long long	 maxmem;		/* connection buffers, bytes */
 	long long	 fdbmax;		/* FDB entries */
 	int		 nooffload;		/* no IFF_VNET_HDR, no
 						 * OFFLOAD_HEADER */

@@ -153,6 +153,40 @@ ew_ct_eq(const void *a, const void *b, size_t len)
 	return d == 0;
 }
 
+/*
+ * The second-byte ranges exclude overlongs (E0, F0), UTF-16 surrogates
+ * (ED) and code points above U+10FFFF (F4), per RFC 3629.
+ */
+size_t
+ew_utf8_seq(const unsigned char *p, size_t avail)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, k;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (avail < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (k = 2; k < n; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
 void
 ew_random(void *buf, size_t len)
 {

@@ -22,6 +22,10 @@ int ew_inet_aton(const char *s, uint8_t out[4], int loose);
 const void *ew_memmem(const void *h, size_t hlen, const void *n, size_t nlen);
 /* Constant-time compare of two equal-length buffers: 1 if equal. */
 int ew_ct_eq(const void *a, const void *b, size_t len);
+/* Length (2..4) of the well-formed UTF-8 sequence of more than one byte
+ * at p (avail >= 1 bytes there), or 0: an ASCII byte, a stray or invalid
+ * byte, an overlong form, a surrogate, past U+10FFFF, or cut short. */
+size_t ew_utf8_seq(const unsigned char *p, size_t avail);
 /* Fill buf with len unpredictable bytes (getrandom, /dev/urandom). */
 void ew_random(void *buf, size_t len);
 /* A fresh WebSocket masking key (from a kernel-seeded pool). */

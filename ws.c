@@ -15,6 +15,7 @@
 #include "bytes.h"
 #include "base64.h"
 #include "sha1.h"
+#include "util.h"
 #include "ws.h"
 
 void
@@ -170,7 +171,7 @@ hdr_parse(const struct ws_rx *rx, const uint8_t *b, size_t len,
 		for (h->plen = 0, i = 2; i < 10; i++)
 			h->plen = h->plen << 8 | b[i];
 	}
-	if ((h->op & 0x08) != 0 && h->plen > 125)
+	if ((h->op & 0x08) != 0 && h->plen > WS_CTRL_MAX)
 		return -1002;
 	h->mask = rx->expect_mask ? b + n : NULL;
 	return (int)h->hlen;
@@ -255,36 +256,13 @@ static int
 utf8_ok(const uint8_t *p, size_t n)
 {
 	size_t i = 0, k;
-	uint8_t lo, hi;
 
 	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+		if (p[i] < 0x80)
 			k = 1;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			k = 2;
-			if (p[i] == 0xe0)
-				lo = 0xa0;
-			else if (p[i] == 0xed)
-				hi = 0x9f;
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			k = 3;
-			if (p[i] == 0xf0)
-				lo = 0x90;
-			else if (p[i] == 0xf4)
-				hi = 0x8f;
-		} else
+		else if ((k = ew_utf8_seq(p + i, n - i)) == 0)
 			return 0;
-		if (n - i <= k || p[i + 1] < lo || p[i + 1] > hi)
-			return 0;
-		for (i += 2; --k > 0; i++)
-			if (p[i] < 0x80 || p[i] > 0xbf)
-				return 0;
+		i += k;
 	}
 	return 1;
 }

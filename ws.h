@@ -14,6 +14,7 @@
 #define WS_OP_PING	0x9
 #define WS_OP_PONG	0xA
 #define WS_HDR_MAX	14
+#define WS_CTRL_MAX	125	/* a control frame's payload at most */
 #define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 /* Sec-WebSocket-Accept for key: 28 chars + NUL into out. */

@@ -43,7 +43,13 @@ JOBS=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 # optimisation across etherws and BearSSL (about 8 KB less); switches as
 # a few compares instead of tables of 8-byte addresses (600 bytes less).
 OPT="-Os -flto=auto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
--fno-unwind-tables -fno-jump-tables -fno-pie -fno-stack-protector -fno-ident ${STATIC_CFLAGS:-}"
+-fno-unwind-tables -fno-jump-tables -fno-pie -fno-ident ${STATIC_CFLAGS:-}"
+# Hardening (README, "Static build"): stack canaries in every function of
+# etherws with a local array or a local whose address is taken (the code
+# that parses what peers send), in BearSSL's functions with character
+# arrays; musl sets the canary from AT_RANDOM at start.
+SSP_EW=${SSP_EW:--fstack-protector}
+SSP_BR=${SSP_BR:--fstack-protector}
 WERROR=${WERROR-1}
 WARN="-std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 -Wstrict-prototypes -Wpointer-arith${WERROR:+ -Werror}"
@@ -52,9 +58,12 @@ WARN="-std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 # of its own in memory, which costs a static binary up to 4 KB of zeros.
 # -flto-partition=one: the link-time optimiser sees the whole program at
 # once rather than in parallel pieces (700 bytes less, the same link time).
-LDOPT="-static -no-pie -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,norelro \
+# -z relro -z now: .init_array, .fini_array and .got in a PT_GNU_RELRO
+# segment ending on a page boundary (which costs the padding up to it),
+# made read-only at start by relro.c.
+LDOPT="-static -no-pie -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,relro -Wl,-z,now \
 -Wl,-z,noseparate-code -Wl,--hash-style=gnu -Wl,-z,common-page-size=64 \
--flto-partition=one"
+-flto-partition=one ${RELRO_LDOPT:-}"
 
 msg() { echo "  $*"; }
 fail() { echo "build-static: $*" >&2; exit 1; }
@@ -78,7 +87,7 @@ else
 fi
 [ -f "$src/inc/bearssl.h" ] || fail "no BearSSL source tree at '$src'"
 lib="$BUILD/bearssl/libbearssl.a"
-bearssl_lib "$src" "$MUSL_CC" "$AR" "$OPT" "$BUILD/bearssl"
+bearssl_lib "$src" "$MUSL_CC" "$AR" "$OPT $SSP_BR" "$BUILD/bearssl"
 
 # ---- etherws with musl ---------------------------------------------------
 
@@ -126,12 +135,12 @@ msg "CC      etherws ($# files, $MUSL_CC)"
 # -DNDEBUG: a release build; fmt.c prints "%?" for a conversion it lacks
 # and stops the line instead of trapping (as the normal build does).
 # shellcheck disable=SC2086
-xargs -P "$JOBS" -n 2 sh -c "$MUSL_CC -D_GNU_SOURCE -DNDEBUG $fork_def $OPT $WARN -I. -I'$src/inc' -isystem '$kinc' -c -o \"\$2\" \"\$1\" || exit 255" sh \
+xargs -P "$JOBS" -n 2 sh -c "$MUSL_CC -D_GNU_SOURCE -DNDEBUG $fork_def $OPT $SSP_EW $WARN -I. -I'$src/inc' -isystem '$kinc' -c -o \"\$2\" \"\$1\" || exit 255" sh \
     <"$BUILD/files" || fail "compiling etherws failed"
 
 msg "LD      $OUT"
 # shellcheck disable=SC2086
-$MUSL_CC $OPT $LDOPT -o "$BUILD/etherws" $objs "$lib"
+$MUSL_CC $OPT $SSP_EW $LDOPT -o "$BUILD/etherws" $objs "$lib"
 "$STRIP" --strip-all -R .comment -R .note -R .note.gnu.property \
     -o "$OUT.tmp" "$BUILD/etherws"
 mv "$OUT.tmp" "$OUT"

@@ -69,6 +69,18 @@ link q p 10.9.1.1 10.9.1.2
 link r p 10.9.2.1 10.9.2.2
 link t p 10.9.3.1 10.9.3.2
 sw t --host 10.9.3.1 --port 8080
+# The slowloris attackers come from many addresses: one address may hold
+# only SRC_MAX_PENDING (32) unfinished requests (e2e_memory.sh tests
+# that), and these cases are about the global limits.
+addrs() {	# addrs IFACE A.B.C N: A.B.C.10 .. A.B.C.(9+N) on IFACE in p
+	local i
+	for i in $(seq 10 $((9 + $3))); do
+		echo "addr add $2.$i/24 dev $1"
+	done | ip -n "$PFX-p" -batch - || die "addresses on $1"
+}
+addrs "v$$bs" 10.9.0 70
+addrs "v$$bq" 10.9.1 12
+addrs "v$$br" 10.9.2 140
 # q runs with an open-file limit of 256 (prlimit execs the switch, so $!
 # is the switch's PID)
 ip netns exec "$PFX-q" prlimit --nofile=256:256 "$ETHERWS" sw --foreground \
@@ -153,7 +165,8 @@ healthy "request heads"
 
 # ------------------------------------------------------------ slowloris
 # 2,000 connections with half a request line (a tenth trickle a byte a
-# second), and a control request whose body never completes.  While they
+# second) from 70 addresses, and a control request whose body never
+# completes.  While they
 # are held, two more switches get the same treatment at their limits:
 #  q: its open-file limit (prlimit 256) is reached -- accept() failing
 #     must not spin the loop, and the control endpoint must still answer;
@@ -163,7 +176,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 nfd_of() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 HZ=$(getconf CLK_TCK)
 O=$TMP/slow.out
-bg p $PY $H slowloris $WS $WSP 2000 "$O" "$TMP/slow"
+bg p $PY $H slowloris $WS $WSP 2000 "$O" "$TMP/slow" 10.9.0.10+70
 slowpid=$BGPID
 bg p $PY $H ctlslow $WS $CTLP "$TMP/ctlslow.out"
 cspid=$BGPID
@@ -173,7 +186,8 @@ ge "slowloris: the switch holds the connections (open fds)" "$(nfd)" 1900
 check "slowloris: ctl listport answers meanwhile" ctl_ok s
 healthy "during slowloris"
 
-bg p $PY $H slowloris 10.9.1.1 8080 350 "$TMP/slowq.out" "$TMP/slowq"
+bg p $PY $H slowloris 10.9.1.1 8080 350 "$TMP/slowq.out" "$TMP/slowq" \
+    10.9.1.10+12
 qhpid=$BGPID
 wait_until 15 test -e "$TMP/slowq.ready" || not_ok "slowloris q: connections opened"
 check "q: slow connections fill it up to its fd limit" \
@@ -187,7 +201,8 @@ check "q: fd limit reached: ctl still answers within 5 s" ctl_ok q
 check "q survived its fd limit" kill -0 $SWPID_q
 kill $SWPID_q $qhpid
 
-bg p $PY $H hold 10.9.2.1 8080 4200 12 "$TMP/slowr.out" "$TMP/slowr"
+bg p $PY $H hold 10.9.2.1 8080 4200 12 "$TMP/slowr.out" "$TMP/slowr" \
+    10.9.2.10+140
 rhpid=$BGPID
 wait_until 15 test -e "$TMP/slowr.ready" || not_ok "slowloris r: connections opened"
 check "r: slow connections fill it up to MAX_CONNS" \

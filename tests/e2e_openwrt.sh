@@ -257,6 +257,7 @@ etherws.sw.ctlport='7443'
 etherws.sw.ctlsslkey='/k.pem'
 etherws.sw.ctlsslcert='/c.pem'
 etherws.sw.stormlimit='0'
+etherws.sw.maxmem='8388608'
 etherws.x=tap
 etherws.x.name='a b'
 EOF
@@ -266,8 +267,8 @@ check_eq "https control with ctlsslcert as CA" \
     "ctl --ctlurl https://\\[::1\\]:7443/ctl --ctlsslcert /c.pem listport
 ctl --ctlurl https://\\[::1\\]:7443/ctl --ctlsslcert /c.pem addport tap a\\ b" \
     "$(cat "$STUB_CALLS")"
-check_eq "args: ctl TLS options and stormlimit 0" \
-    "--ctlhost :: --ctlport 7443 --ctlsslkey /k.pem --ctlsslcert /c.pem --stormlimit 0" \
+check_eq "args: ctl TLS options, stormlimit 0, maxmem" \
+    "--ctlhost :: --ctlport 7443 --ctlsslkey /k.pem --ctlsslcert /c.pem --stormlimit 0 --maxmem 8388608" \
     "$("$APPLY" args | tr '\n' ' ' | sed 's/ $//')"
 echo "etherws.sw.ctlinsecure='1'" >>"$UCI_SHOW"
 reset_stub

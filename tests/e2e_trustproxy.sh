@@ -84,6 +84,60 @@ for i in 21 22 23; do n=$i; up 127.0.0.3 "X-Forwarded-For: 203.0.113.$i"; done
 check_not "untrusted: no claimed address in the log" \
     grep -q "203.0.113.2[123]" "$TMP/sw-a.log"
 
+# The per-source caps count the client a trusted proxy names, not the
+# proxy: without --htpasswd one address holds at most 3/4 of --maxconn
+# in open tunnels (6 of 8 here).  Seven clients behind one proxy all get
+# their tunnel (keyed on the proxy, the seventh got a 503); seven
+# tunnels the proxy makes for one client get six and a 503.
+ns b
+sw b --host 127.0.0.1 --port 8080 --maxconn 8 --trustproxy 127.0.0.2
+cat >"$TMP/many.py" <<'PY'
+import os, socket, sys, time
+fmt, count, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+socks = []
+for i in range(count):
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    s.settimeout(5)
+    s.connect(("127.0.0.1", 8080))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+              b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              b"Sec-WebSocket-Version: 13\r\nX-Forwarded-For: "
+              + fmt.replace("%d", str(i)).encode() + b"\r\n\r\n")
+    try:
+        r = s.recv(4096)
+    except OSError as e:
+        r = str(e).encode()
+    print("status=" + r.split(b"\r\n")[0].decode("latin-1"), flush=True)
+    socks.append(s)
+print("done=1", flush=True)
+for _ in range(300):            # held until the test is done, 30 s at most
+    if os.path.exists(stop):
+        break
+    time.sleep(0.1)
+PY
+bg b $PY "$TMP/many.py" "198.51.100.%d" 7 "$TMP/many.stop" >"$TMP/many1.out" 2>&1
+mpid=$BGPID
+wait_until 10 grep -q "^done=1" "$TMP/many1.out" || not_ok "seven clients: ran"
+check_eq "seven clients behind one proxy: seven tunnels (the share is each client's)" \
+    7 "$(grep -c '^status=HTTP/1.1 101 ' "$TMP/many1.out")"
+touch "$TMP/many.stop"; wait_exit 5 "$mpid"
+check "... and they are gone" wait_until 5 sh -c \
+    "[ -z \"\$(ip netns exec $PFX-b $ETHERWS ctl listport | awk '\$2 == \"server\"')\" ]"
+rm -f "$TMP/many.stop"
+bg b $PY "$TMP/many.py" "192.0.2.60" 7 "$TMP/many.stop" >"$TMP/many2.out" 2>&1
+mpid=$BGPID
+wait_until 10 grep -q "^done=1" "$TMP/many2.out" || not_ok "one client: ran"
+check_eq "one client behind the proxy: six tunnels" \
+    6 "$(grep -c '^status=HTTP/1.1 101 ' "$TMP/many2.out")"
+check_eq "... the seventh a 503" "status=HTTP/1.1 503 Service Unavailable" \
+    "$(tail -n 2 "$TMP/many2.out" | head -n 1)"
+check "... logged with the client's address, the share and what lifts it" \
+    grep -qxF "WARNING:etherws:connection refused: 192.0.2.60 holds 6 tunnels, its share of --maxconn 8 (give --htpasswd to lift it)" \
+    "$TMP/sw-b.log"
+touch "$TMP/many.stop"; wait_exit 5 "$mpid"
+
 # bad --trustproxy values
 out=$(ip netns exec "$PFX-a" "$ETHERWS" sw --trustproxy 10.0.0.0/33 2>&1)
 check_eq "--trustproxy 10.0.0.0/33: exit 2" 2 $?

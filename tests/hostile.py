@@ -11,11 +11,12 @@ unless a case says otherwise.
       lines; with PATH=/ctl also Content-Length abuse (413/400).
   ctlslow HOST PORT OUT
       a control request whose body never completes (10 s deadline).
-  slowloris HOST PORT N OUT SYNC
+  slowloris HOST PORT N OUT SYNC [SRC]
       N connections that send part of a request line and stop (a tenth
       of them trickle a byte a second); touch SYNC.ready once all are
-      open; record when the switch drops them.
-  hold HOST PORT N SECS OUT SYNC
+      open; record when the switch drops them.  SRC "A.B.C.D+K": the
+      connections come from K addresses from A.B.C.D on, in turn.
+  hold HOST PORT N SECS OUT SYNC [SRC]
       keep N such connections open for SECS, reopening each one the
       switch drops; touch SYNC.ready after N connects (or 10 s).
   replyeof HOST PORT PAIRS OUT ROUNDS
@@ -36,13 +37,16 @@ unless a case says otherwise.
       N broadcast frames, each from a fresh random unicast source MAC
       (or DISTINCT random MACs in turn);
       touch SYNC.ready, hold the connection until SYNC.go.
-  noread HOST PORT OUT SYNC [CONNS]
-      CONNS (1) WebSockets with a tiny receive buffer that never read;
+  noread HOST PORT OUT SYNC [CONNS [PINGS]]
+      CONNS (1) WebSockets with a tiny receive buffer that never read,
+      each sending PINGS (0) Pings first;
       touch SYNC.ready, hold them until SYNC.go.
   bcast IFACE MBYTES OUT
       send MBYTES of 1400-byte broadcast frames out of IFACE.
   pingflood HOST PORT SECS OUT
       Pings (125-byte payload) as fast as possible for SECS, never read.
+  pongcount HOST PORT PINGS OUT
+      PINGS Pings without reading, then read 2 s: how many Pongs came.
   rpc HOST PORT METHOD [PARAMS]
       print the JSON-RPC reply (for the shell, with jq).
 
@@ -232,17 +236,37 @@ def mode_ctlslow(a, out):
 # slowloris
 
 
+def sources(a, i):
+    """Source addresses from argument a[i], "A.B.C.D+N" (N addresses
+    from A.B.C.D on), or [None] (the kernel's choice)."""
+    if len(a) <= i:
+        return [None]
+    base, n = a[i].split("+")
+    b = struct.unpack("!I", socket.inet_aton(base))[0]
+    return [socket.inet_ntoa(struct.pack("!I", b + k)) for k in range(int(n))]
+
+
+def tcp_nb(host, port, srcs, i):
+    """A non-blocking connect from source srcs[i % len(srcs)]."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    src = srcs[i % len(srcs)]
+    if src is not None:
+        s.bind((src, 0))
+    s.setblocking(False)
+    s.connect_ex((host, port))
+    return s
+
+
 def mode_slowloris(a, out):
     host, port, n, sync = a[0], int(a[1]), int(a[2]), a[4]
+    srcs = sources(a, 5)
     socks = []
     t0 = time.monotonic()
     errors = 0
     for base in range(0, n, 100):	# connect in batches of 100
         pend = {}
         for i in range(base, min(n, base + 100)):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.setblocking(False)
-            s.connect_ex((host, port))
+            s = tcp_nb(host, port, srcs, i)
             pend[s] = i
         sel = selectors.DefaultSelector()
         for s in pend:
@@ -323,6 +347,8 @@ def mode_hold(a, out):
     drops (at most 200 connects in flight)."""
     host, port, n, secs, sync = a[0], int(a[1]), int(a[2]), float(a[3]), \
         a[5]
+    srcs = sources(a, 6)
+    nconn = 0
     sel = selectors.DefaultSelector()
     connecting = opened = dropped = 0
     ready = False
@@ -331,9 +357,8 @@ def mode_hold(a, out):
     live = 0
     while time.monotonic() < end:
         while live + connecting < n and connecting < 200:
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.setblocking(False)
-            s.connect_ex((host, port))
+            s = tcp_nb(host, port, srcs, nconn)
+            nconn += 1
             sel.register(s, selectors.EVENT_WRITE, "c")
             connecting += 1
         for key, ev in sel.select(0.1):
@@ -625,6 +650,7 @@ def mode_macflood(a, out):
 def mode_noread(a, out):
     host, port, sync = a[0], int(a[1]), a[3]
     k = int(a[4]) if len(a) > 4 else 1
+    pings = int(a[5]) if len(a) > 5 else 0
     socks = []
     for _ in range(k):
         try:
@@ -632,7 +658,17 @@ def mode_noread(a, out):
             socks.append(s)
         except OSError as e:
             out("noread_error", str(e))
+    sent = 0
+    if pings:
+        batch = b"".join(frame(0x9, b"p" * 125) for _ in range(pings))
+        for s in socks:
+            s.setblocking(False)
+            try:
+                sent += s.send(batch)
+            except OSError:
+                pass
     out("noread_open", len(socks))
+    out("noread_ping_bytes", sent)
     for s in socks:
         out("fwd", wait_forwarding(s, (host, CTL_PORT)))
     if socks:
@@ -690,6 +726,48 @@ def mode_pingflood(a, out):
     s.close()
 
 
+def mode_pongcount(a, out):
+    """PINGS Pings (125-byte payload) on a WebSocket that reads nothing
+    meanwhile; then read for 2 s and count the Pongs."""
+    host, port, pings = a[0], int(a[1]), int(a[2])
+    try:
+        s, _ = open_ws(host, port, rcvbuf=4096)
+    except OSError as e:
+        out("pc_error", str(e))
+        return
+    s.sendall(b"".join(frame(0x9, b"q" * 125) for _ in range(pings)))
+    time.sleep(1)
+    data = b""
+    end = time.monotonic() + 2
+    while time.monotonic() < end:
+        r, _, _ = select.select([s], [], [], 0.1)
+        if not r:
+            continue
+        try:
+            b = s.recv(65536)
+        except OSError:
+            break
+        if not b:
+            break
+        data += b
+    n = i = 0
+    while i + 2 <= len(data):		# server frames: unmasked
+        ln = data[i + 1] & 0x7F
+        h = 2
+        if ln == 126:
+            ln = struct.unpack("!H", data[i + 2:i + 4])[0]
+            h = 4
+        elif ln == 127:
+            ln = struct.unpack("!Q", data[i + 2:i + 10])[0]
+            h = 10
+        if data[i] & 0x0F == 0xA:
+            n += 1
+        i += h + ln
+    out("pc_pings", pings)
+    out("pc_pongs", n)
+    s.close()
+
+
 def mode_rpc(a):
     params = json.loads(a[3]) if len(a) > 3 else None
     print(json.dumps(rpc(a[0], int(a[1]), a[2], params)))
@@ -702,7 +780,7 @@ MODES = {
     "oversize": (mode_oversize, 5), "sniff": (mode_sniff, 2),
     "json": (mode_json, 2), "macflood": (mode_macflood, 3),
     "noread": (mode_noread, 2), "bcast": (mode_bcast, 2),
-    "pingflood": (mode_pingflood, 3),
+    "pingflood": (mode_pingflood, 3), "pongcount": (mode_pongcount, 3),
 }
 
 

@@ -119,7 +119,7 @@ debian_pkg() {
 	dnsmasq) echo dnsmasq-base ;;
 	musl-gcc) echo musl-tools ;;
 	dpkg-source) echo dpkg-dev ;;
-	readelf|strip) echo binutils ;;
+	readelf|strip|objdump) echo binutils ;;
 	setpriv) echo util-linux ;;
 	*) echo "$1" ;;
 	esac

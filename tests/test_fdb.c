@@ -11,12 +11,15 @@
  * n matches the occupied slots, no key twice, and no empty slot between
  * an entry and its home slot.  Home slots are found through the public
  * API (a key learned alone into an empty table of the same size lands
- * in its home), so the test does not copy the hash.
+ * in its home), so the test does not copy the hash.  Last, the hash-
+ * flooding attack (test_flood_attack): MACs that share one probe run
+ * under the old, unkeyed hash cost no more per frame than random ones.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "defs.h"
 #include "fdb.h"
@@ -971,6 +974,133 @@ test_model(void)
 	CHECK(run_model(8, 2500, keys, i, 1, 4, 200, 4000) == 0);
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * The hash-flooding attack: MAC sets chosen offline to pile up in one
+ * probe run.  The old hash (FNV-1a of the MAC and the vid, unkeyed, as
+ * fdb.c had it) is kept here as the attacker's model: the test searches
+ * for FDB_MAX MACs whose home under it lies in the first ATTACK_SPAN
+ * slots of a full-size table (one run: every learn and lookup walks it).
+ * Then it measures, in this run and on this machine, the CPU time per
+ * frame (a learn of the source and a lookup of a destination, as
+ * switch_input does) with that set and with random MACs: the ratio must
+ * stay under 3.  With the old hash it was in the hundreds; with a keyed
+ * hash the attacker's set is as good as random.  Ratios, not times.
+ */
+#define ATTACK_SPAN	64
+#define ATTACK_ROUNDS	5
+
+static size_t
+old_hash(size_t mask, uint16_t vid, const uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		h = (h ^ mac[i]) * 0x100000001b3ULL;
+	h = (h ^ (vid & 0xff)) * 0x100000001b3ULL;
+	h = (h ^ (vid >> 8)) * 0x100000001b3ULL;
+	return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds per frame with source MACs macs[0..n) in a full-size
+ * table: at least 20 ms of frames (at most 64 passes) after the fill. */
+static double
+frame_cost(uint8_t (*macs)[6], size_t n)
+{
+	struct fdb f;
+	double t0, t;
+	size_t i, frames = 0, pass;
+
+	if (fdb_init(&f, FDB_MAX, 300000) < 0)
+		exit(2);
+	for (i = 0; i < n; i++)
+		fdb_learn(&f, 0, macs[i], 1 + (int)(i % 4), T0);
+	t0 = cpu_s();
+	for (pass = 0; pass < 64; pass++) {
+		for (i = 0; i < n; i++) {
+			fdb_learn(&f, 0, macs[i], 1 + (int)(i % 4), T0 + 1);
+			if (fdb_lookup(&f, 0, macs[(i * 7) % n], T0 + 1) == 0)
+				exit(3);	/* all are there */
+		}
+		frames += n;
+		if ((t = cpu_s() - t0) >= 0.02)
+			break;
+	}
+	t = cpu_s() - t0;
+	fdb_free(&f);
+	return t / (double)frames;
+}
+
+/* The longest run of occupied slots after the set is learned. */
+static size_t
+longest_run(uint8_t (*macs)[6], size_t n)
+{
+	struct fdb f;
+	size_t i, run = 0, best = 0;
+
+	if (fdb_init(&f, FDB_MAX, 300000) < 0)
+		exit(2);
+	for (i = 0; i < n; i++)
+		fdb_learn(&f, 0, macs[i], 1, T0);
+	for (i = 0; i <= 2 * f.mask + 1; i++) {	/* twice: runs wrap */
+		run = f.tab[i & f.mask].port != 0 ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	fdb_free(&f);
+	return best > f.mask + 1 ? f.mask + 1 : best;
+}
+
+static void
+test_flood_attack(void)
+{
+	static uint8_t bad[FDB_MAX][6], rnd_macs[FDB_MAX][6];
+	size_t mask = 2 * FDB_MAX - 1, n = 0, i, runb, runr;
+	uint32_t k;
+	double cb, cr, best_b = 1e9, best_r = 1e9;
+	int r;
+
+	/* The offline search: 02:00 and a counter (~2 million tries). */
+	for (k = 0; n < FDB_MAX && k < 0xffffffffu; k++) {
+		mac_of(bad[n], k);
+		if (old_hash(mask, 0, bad[n]) < ATTACK_SPAN)
+			n++;
+	}
+	CHECK(n == FDB_MAX);
+	for (i = 0; i < FDB_MAX; i++) {	/* (a repeat is only a refresh) */
+		mac_of(rnd_macs[i], (unsigned)rnd());
+		rnd_macs[i][1] = (uint8_t)rnd();
+	}
+	/* No timing: the attacker's set no longer makes one run. */
+	runb = longest_run(bad, FDB_MAX);
+	runr = longest_run(rnd_macs, FDB_MAX);
+	printf("# longest probe run: attack set %zu, random %zu slots\n",
+	    runb, runr);
+	CHECK(runb < 512);
+	/* Interleaved rounds, the cheapest of each: noise only adds. */
+	for (r = 0; r < ATTACK_ROUNDS; r++) {
+		cb = frame_cost(bad, FDB_MAX);
+		cr = frame_cost(rnd_macs, FDB_MAX);
+		if (cb < best_b)
+			best_b = cb;
+		if (cr < best_r)
+			best_r = cr;
+	}
+	printf("# CPU per frame: attack set %.1f ns, random %.1f ns, "
+	    "ratio %.2f\n", best_b * 1e9, best_r * 1e9, best_b / best_r);
+	CHECK(best_b / best_r < 3.0);
+}
+
 int
 main(void)
 {
@@ -983,6 +1113,7 @@ main(void)
 	test_list();
 	test_collide();
 	test_model();
+	test_flood_attack();
 	fdb_free(&hprobe);
 	return t_done("test_fdb");
 }

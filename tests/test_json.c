@@ -927,6 +927,52 @@ test_writer(void)
 	    "9223372036854775807}") == 0);
 	CHECK(!w.ovf);
 
+	/* Bytes a peer sent that are not UTF-8 (a proxy's reason phrase):
+	 * each becomes U+FFFD, escaped, and the output is valid JSON; the
+	 * well-formed sequences around them go as they are. */
+	jw_init(&w, buf, sizeof(buf));
+	jw_str(&w, "Forbidd\xff\xfe\x80" "en \xc3\xa9", 15);
+	CHECK(strcmp(buf, "\"Forbidd\\ufffd\\ufffd\\ufffden \xc3\xa9\"") == 0);
+	CHECK(gparse(buf, w.len, tok, 4, DEPTH, &s, &err) == 1);
+	CHECK(json_get_str(s, tok, 0, out, sizeof(out)) == 21 &&
+	    memcmp(out, "Forbidd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "en "
+	    "\xc3\xa9", 21) == 0);
+	{
+		/* one case per way of being invalid: how many U+FFFD */
+		static const struct {
+			const char	*s;
+			int		 bad;
+		} u8[] = {
+			{ "\xc3", 1 },			/* cut short at the end */
+			{ "\xc3(", 1 },			/* cut short */
+			{ "\xe2\x82", 2 },		/* cut short, 3 bytes */
+			{ "\xc0\xaf", 2 },		/* overlong '/' */
+			{ "\xe0\x80\xaf", 3 },		/* overlong, 3 bytes */
+			{ "\xed\xa0\x80", 3 },		/* UTF-16 surrogate */
+			{ "\xf4\x90\x80\x80", 4 },	/* past U+10FFFF */
+			{ "\xf5\x80", 2 },		/* never a lead byte */
+			{ "\x80\xbf", 2 },		/* stray continuations */
+			{ "\xe2\x82\xac", 0 },		/* the euro sign */
+			{ "\xf0\x9f\x98\x80", 0 },	/* an emoji */
+		};
+		size_t m;
+		int bad, ok = 1;
+
+		for (k = 0; k < (int)(sizeof(u8) / sizeof(u8[0])); k++) {
+			jw_init(&w, buf, sizeof(buf));
+			jw_str(&w, u8[k].s, strlen(u8[k].s));
+			bad = 0;
+			for (m = 0; m + 6 <= w.len; m++)
+				bad += memcmp(buf + m, "\\ufffd", 6) == 0;
+			if (bad != u8[k].bad || gparse(buf, w.len, tok, 4,
+			    DEPTH, &s, &err) != 1) {
+				fprintf(stderr, "jw_str case %d: %s\n", k, buf);
+				ok = 0;
+			}
+		}
+		CHECK(ok);
+	}
+
 	/* Every byte 1..127 survives a round trip through the reader. */
 	for (k = 1; k < 128; k++)
 		all[k - 1] = (char)k;

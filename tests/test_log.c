@@ -248,8 +248,27 @@ test_stream(void)
 	    "to stdout\n") == 0);
 	CHECK(strcmp(capture(2, EW_LOG_ERROR, "x"), "") == 0);
 	/* A peer's control bytes cannot start a line of their own. */
-	CHECK(strcmp(capture(1, EW_LOG_ERROR, "a\nINFO:etherws:b\r\x1b"),
-	    "a?INFO:etherws:b??\n") == 0);
+	CHECK(strcmp(capture(1, EW_LOG_ERROR, "a\nINFO:etherws:b\r\x1b\x7f\tc"),
+	    "a\\x0aINFO:etherws:b\\x0d\\x1b\\x7f\tc\n") == 0);
+	/* Nor bytes that are not UTF-8 (a proxy's reason phrase): each
+	 * byte of an invalid sequence escaped, valid UTF-8 as it is. */
+	CHECK(strcmp(capture(1, EW_LOG_ERROR, "CONNECT failed: 403 Forbidd"
+	    "\xff\xfe\x80" "en \xc3\xa9 \xc0\xaf \xed\xa0\x80 \xe2\x82"),
+	    "CONNECT failed: 403 Forbidd\\xff\\xfe\\x80" "en \xc3\xa9 "
+	    "\\xc0\\xaf \\xed\\xa0\\x80 \\xe2\\x82\n") == 0);
+	{
+		/* Escaping grows a line fourfold: it is cut at a whole
+		 * escape, within LOG_MSG_MAX. */
+		char big[LOG_MSG_MAX];
+		const char *s;
+
+		memset(big, 0xff, sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		s = capture(1, EW_LOG_ERROR, big);
+		CHECK(strlen(s) == (LOG_MSG_MAX - 1) / 4 * 4 + 1);
+		CHECK(strncmp(s, "\\xff\\xff", 8) == 0 &&
+		    strcmp(s + strlen(s) - 5, "\\xff\n") == 0);
+	}
 }
 
 static void

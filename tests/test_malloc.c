@@ -7,6 +7,16 @@
  * realloc or a recycled block handed out twice shows as a mismatch.
  * Also alignment, calloc's zeroing of recycled blocks, overflow refusals,
  * and that large blocks go back to the kernel (the mapping disappears).
+ *
+ * Then the attacks a heap bug makes of an allocator that trusts its
+ * headers, each in a child process that must die of a signal (the
+ * allocator traps) rather than go on: a double free (small and large),
+ * a header rewritten by an overflow of the block before it, foreign,
+ * interior and misaligned pointers given to free and realloc, and a
+ * free-list link rewritten by a use after free.  A child that frees
+ * correctly must exit normally (the harness can tell).  Last, a burst
+ * of blocks (connections coming and going) allocated and freed: the
+ * RSS must come back down near where it started.
  */
 #include <stddef.h>
 void *t_malloc(size_t);
@@ -26,9 +36,12 @@ void *t_realloc(void *, size_t);
 #undef realloc
 #undef __libc_malloc
 
+#include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "t.h"
 
@@ -207,6 +220,255 @@ test_large_returned(void)
 	CHECK(mapped(q) == 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Heap corruption: the child must die of a signal. */
+
+static uint8_t	 global_buf[256] __attribute__((aligned(16)));
+static uint64_t	 target;
+
+static void
+bad_double_small(void)
+{
+	void *p = t_malloc(40);
+
+	t_free(p);
+	t_free(p);
+}
+
+static void
+bad_double_large(void)
+{
+	void *p = t_malloc(300000);
+
+	t_free(p);
+	t_free(p);
+}
+
+/* Two live blocks of n bytes, b right after a (its header between):
+ * found among 64 of them, whatever the free lists hold. */
+static void
+adjacent(size_t n, size_t block, uint8_t **a, uint8_t **b)
+{
+	uint8_t *p[64];
+	int i, j;
+
+	for (i = 0; i < 64; i++)
+		p[i] = t_malloc(n);
+	for (i = 0; i < 64; i++)
+		for (j = 0; j < 64; j++)
+			if (p[j] == p[i] + block) {
+				*a = p[i];
+				*b = p[j];
+				return;
+			}
+	_exit(3);
+}
+
+static void
+bad_overflow(void)
+{
+	uint8_t *a, *b;
+
+	adjacent(100, 128 + 16, &a, &b);	/* class 128 */
+	memset(a, 'A', 128 + 8);	/* 8 bytes into b's header */
+	t_free(b);
+}
+
+static void
+bad_overflow_check(void)
+{
+	uint8_t *a, *b;
+
+	adjacent(100, 128 + 16, &a, &b);
+	memset(a, 'A', 128 + 16);	/* b's whole header */
+	t_free(b);
+}
+
+static void
+bad_overflow_realloc(void)
+{
+	uint8_t *a, *b;
+
+	adjacent(3000, 4096 + 16, &a, &b);
+	a[4096 + 3] ^= 0x40;		/* one bit of b's header */
+	b = t_realloc(b, 10000);
+	if (b != NULL)
+		b[0] = 1;
+}
+
+static void
+bad_foreign_stack(void)
+{
+	uint8_t buf[64] __attribute__((aligned(16)));
+
+	memset(buf, 0, sizeof(buf));
+	t_free(buf + 32);
+}
+
+static void
+bad_foreign_global(void)
+{
+	t_free(global_buf + 64);
+}
+
+static void
+bad_interior(void)
+{
+	uint8_t *p = t_malloc(256);
+
+	memset(p, 0, 256);
+	t_free(p + 64);
+}
+
+static void
+bad_misaligned(void)
+{
+	uint8_t *p = t_malloc(256);
+
+	t_free(p + 8);
+}
+
+static void
+bad_realloc_foreign(void)
+{
+	void *volatile q = t_realloc(global_buf + 32, 100);
+
+	(void)q;
+}
+
+static void
+bad_use_after_free(void)
+{
+	uint64_t *p = t_malloc(64), *q = t_malloc(64);
+
+	(void)q;
+	t_free(p);
+	*p = (uint64_t)(uintptr_t)&target;	/* the free list's link */
+	(void)t_malloc(64);	/* p again */
+	(void)t_malloc(64);	/* would be &target */
+}
+
+static void
+good_frees(void)
+{
+	uint8_t *a = t_malloc(100), *b = t_malloc(100), *c = t_malloc(70000);
+
+	memset(a, 'A', 128);		/* all of a, not one byte more */
+	t_free(b);
+	t_free(a);
+	c = t_realloc(c, 200000);
+	t_free(c);
+	a = t_malloc(100);
+	t_free(a);
+}
+
+/* Runs fn in a child: its signal, 0 if it exited 0, or -1. */
+static int
+in_child(void (*fn)(void))
+{
+	int st, fd;
+	pid_t pid;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		/* the trap's line goes nowhere: expected; and a fault (a
+		 * double free of an unmapped block) kills the child as it
+		 * would the switch, without a sanitizer's report */
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(fd, 2);
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		fn();
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(st))
+		return WTERMSIG(st);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static void
+test_corruption(void)
+{
+	static const struct {
+		const char	*name;
+		void		(*fn)(void);
+	} bad[] = {
+		{ "double free (small)", bad_double_small },
+		{ "double free (large)", bad_double_large },
+		{ "overflow into the next header's word", bad_overflow },
+		{ "overflow over the next whole header", bad_overflow_check },
+		{ "one header bit flipped, then realloc", bad_overflow_realloc },
+		{ "free of a stack address", bad_foreign_stack },
+		{ "free of a global address", bad_foreign_global },
+		{ "free of an interior pointer", bad_interior },
+		{ "free of a misaligned pointer", bad_misaligned },
+		{ "realloc of a foreign pointer", bad_realloc_foreign },
+		{ "free-list link rewritten after free", bad_use_after_free },
+	};
+	size_t i;
+	int sig;
+
+	CHECK(in_child(good_frees) == 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sig = in_child(bad[i].fn);
+		if (sig <= 0)
+			fprintf(stderr, "%s: the child %s\n", bad[i].name,
+			    sig == 0 ? "went on" : "failed otherwise");
+		CHECK(sig > 0);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* A burst: RSS comes back down. */
+
+static long
+rss_kb(void)
+{
+	long pages = -1, res = -1;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld %ld", &pages, &res) != 2)
+		res = -1;
+	fclose(f);
+	return res < 0 ? -1 : res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+#define BURST	6000
+
+static void
+test_burst(void)
+{
+	static uint8_t *p[BURST];
+	static const size_t sz[] = { 24, 200, 1000, 3000, 16384, 40000 };
+	long before, peak, after;
+	size_t i;
+
+	before = rss_kb();
+	/* what connections take: structs, names, buffers, TLS engines */
+	for (i = 0; i < BURST; i++) {
+		p[i] = t_malloc(sz[i % 6]);
+		if (p[i] != NULL)
+			memset(p[i], 0x5a, sz[i % 6]);
+	}
+	peak = rss_kb();
+	for (i = 0; i < BURST; i += 2)	/* in two sweeps, as they come */
+		t_free(p[i]);
+	for (i = 1; i < BURST; i += 2)
+		t_free(p[i]);
+	after = rss_kb();
+	printf("# burst: RSS %ld kB before, %ld at the peak, %ld after\n",
+	    before, peak, after);
+	CHECK(peak - before > 50000);	/* the burst did take memory */
+	/* at most one kept chunk per class (13 x 256 KiB) */
+	CHECK(after - before < 4096);
+}
+
 int
 main(void)
 {
@@ -214,5 +476,7 @@ main(void)
 	test_calloc_recycled();
 	test_limits();
 	test_large_returned();
+	test_corruption();
+	test_burst();
 	return t_done("test_malloc");
 }

@@ -10,7 +10,7 @@
  * json_str_eq, json_get_int, json_truthy and json_obj_get are checked
  * against strtod/strtoll and against each other.  Strings round-trip
  * through jw_str.  Finally the raw input goes through jw_str and must
- * parse back iff it is valid UTF-8.
+ * parse back, as it was if it is valid UTF-8 (else with \ufffd).
  */
 #include <assert.h>
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../defs.h"
 #include "../../json.c"
 #include "defs.h"
 
@@ -267,13 +268,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    &err) == -1);
 		free(exact);
 	}
-	/* Any bytes through the writer: parse back iff valid UTF-8. */
+	/* Any bytes through the writer: always valid JSON; back as they
+	 * were iff they were valid UTF-8 (else with U+FFFD in place of each
+	 * invalid byte). */
 	jw_init(&w, wbuf, sizeof(wbuf));
 	jw_str(&w, s, size < 65536 ? size : 65536);
 	if (!w.ovf) {
 		r = json_parse(wbuf, w.len, toks2, 4, 1, &err);
-		assert((r == 1) == utf8_ok(data, size < 65536 ? size : 65536));
-		if (r == 1 && memchr(s, '\0', size < 65536 ? size : 65536) ==
+		assert(r == 1);
+		assert(utf8_ok((const uint8_t *)wbuf, w.len));
+		if (!utf8_ok(data, size < 65536 ? size : 65536))
+			assert(ew_memmem(wbuf, w.len, "\\ufffd", 6) != NULL);
+		else if (memchr(s, '\0', size < 65536 ? size : 65536) ==
 		    NULL) {
 			assert(json_get_str(wbuf, toks2, 0, sbuf2,
 			    sizeof(sbuf2)) == (long)(size < 65536 ? size :
