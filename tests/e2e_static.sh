@@ -20,7 +20,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (230,376
+# The size budget of the stripped static binary, in bytes (234,472
 # today): a change that grows it past the budget fails here.  Raised
 # from 200,000 (198,216 then) deliberately, each set measured on its
 # own over 198,216:
@@ -58,9 +58,10 @@ STATIC=$ROOT/etherws-static
 #    576 of them RELRO's padding (3,464 now), the rest the per-source
 #    caps counting the client a trusted proxy names, its 503, and the
 #    memory bound's messages in the operator's style.
-# With RELRO the size moves in steps of 4 KiB: 230,376 holds up to 3.4 KB
-# more code.  Hardening may raise the budget further: deliberately, here.
-STATIC_BUDGET=232000
+#  - all of it merged with loop prevention (issue 14, +4.1 KB on its
+#    own): 234,472 bytes.
+# With RELRO the size moves in steps of 4 KiB.  Hardening may raise the budget further: deliberately, here.
+STATIC_BUDGET=236000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
