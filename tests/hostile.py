@@ -69,6 +69,7 @@ import time
 sys.dont_write_bytecode = True		# no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wsraw import (Out, connect, esc, exchange, frame,  # noqa: E402
+                   wait_all_forwarding,
                    open_ws, read_frame, read_to_eof, rpc_body,
                    wait_forwarding)
 
@@ -669,8 +670,8 @@ def mode_noread(a, out):
                 pass
     out("noread_open", len(socks))
     out("noread_ping_bytes", sent)
-    for s in socks:
-        out("fwd", wait_forwarding(s, (host, CTL_PORT)))
+    for st in wait_all_forwarding(socks, (host, CTL_PORT)):
+        out("fwd", st)
     if socks:
         out("local_port", socks[0].getsockname()[1])
     touch(sync + ".ready")

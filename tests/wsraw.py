@@ -257,6 +257,31 @@ def list_ports(host="127.0.0.1", port=7867, timeout=5):
         return []
 
 
+def wait_all_forwarding(socks, ctl=("127.0.0.1", 7867), timeout=5):
+    """wait_forwarding for many connections at once, one listPort per
+    round and TIMEOUT s in all (a port cut meanwhile, or refused, never
+    shows up: waiting for each in turn would take TIMEOUT s each).  The
+    ports' last states in SOCKS' order (None: not seen)."""
+    mes = []
+    for s in socks:
+        try:
+            mes.append("%s:%d" % s.getsockname()[:2])
+        except OSError:
+            mes.append(None)
+    t0 = time.monotonic()
+    while True:
+        seen = {}
+        for e in list_ports(*ctl):
+            if e.get("type") == "server":
+                seen[e.get("target")] = e.get("state")
+        states = [seen.get(m) for m in mes]
+        settled = all(st not in (None, "probing") for st in states) or \
+            (time.monotonic() - t0 > 1.5 and "probing" not in states)
+        if settled or time.monotonic() - t0 > timeout:
+            return states
+        time.sleep(0.05)
+
+
 def wait_forwarding(sock, ctl=("127.0.0.1", 7867), timeout=3):
     """Wait (at most TIMEOUT s) until the switch's server port for SOCK, a
     connection to it (its target is SOCK's own address), forwards: a new
