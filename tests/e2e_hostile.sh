@@ -319,8 +319,10 @@ wait_until 30 test -e "$TMP/mac2.ready" || not_ok "macflood 2: 150,000 frames se
 echo "# sustained MAC flood: 150000 frames in $(kv "$O" flood_secs) s; h1->h2 ping meanwhile:"
 echo "$pr" | sed 's/^/#   /'
 maxrtt=$(echo "$pr" | sed -n 's|^rtt [^=]*= [^/]*/[^/]*/\([0-9]*\)\..*|\1|p')
+# 400 ms: a busy 2-core CI machine alone has shown 122 ms; a table whose
+# learning is not cheap delays it by seconds.
 le "sustained MAC flood: h1->h2 ping max RTT (ms) stays low" "${maxrtt:-99999}" \
-    $([ -n "${EW_SANITIZER:-}" ] && echo 1000 || echo 100)
+    $([ -n "${EW_SANITIZER:-}" ] && echo 1000 || echo 400)
 touch "$TMP/mac2.go"
 check "macflood 2: hostile.py finished" wait_exit 60 $macpid
 healthy "after a sustained MAC flood"
