@@ -449,28 +449,11 @@ cli_print_rpc_error(const char *s, const struct json_tok *tok, int e)
 	return CLI_RUNTIME;
 }
 
-/* "etherws ctl: error: <what>" and the exit status rc. */
-static int cli_err(int rc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-cli_err(int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	ew_puts(2, "etherws ctl: error: ");
-	va_start(ap, fmt);
-	ew_vdprintf(2, fmt, ap);
-	va_end(ap);
-	ew_puts(2, "\n");
-	return rc;
-}
-
 /* A reply that is not what a control endpoint sends. */
 static int
 cli_reply_error(const char *what)
 {
-	return cli_err(CLI_RUNTIME, "the reply is not a JSON-RPC reply: %s "
+	return ew_cmd_error(CLI_RUNTIME, "ctl", "the reply is not a JSON-RPC reply: %s "
 	    "(is --ctlurl an etherws control endpoint?)", what);
 }
 
@@ -504,7 +487,7 @@ cli_reply_tokens(const char *s, const struct json_tok *tok,
 			    "non-object");
 	if ((t != NULL ? cli_print_table(s, tok, ent, t) :
 	    cli_print_kv(s, tok, ent)) < 0)
-		return cli_err(CLI_RUNTIME, "out of memory");
+		return ew_cmd_error(CLI_RUNTIME, "ctl", "out of memory");
 	return ew_output_failed() ? CLI_RUNTIME : CLI_OK;
 }
 
@@ -517,9 +500,9 @@ cli_reply(const char *body, size_t len, const struct cli_table *t, int json)
 	int r;
 
 	if ((tok = calloc(ntok, sizeof(*tok))) == NULL)
-		return cli_err(CLI_RUNTIME, "out of memory");
+		return ew_cmd_error(CLI_RUNTIME, "ctl", "out of memory");
 	if (json_parse(body, len, tok, (int)ntok, CLI_JSON_DEPTH, &err) < 0)
-		r = cli_err(CLI_RUNTIME, "the reply is not JSON (is --ctlurl "
+		r = ew_cmd_error(CLI_RUNTIME, "ctl", "the reply is not JSON (is --ctlurl "
 		    "an etherws control endpoint?)");
 	else
 		r = cli_reply_tokens(body, tok, t, json);
@@ -539,7 +522,7 @@ cli_call(struct cli_args *a, struct jw *w, const struct cli_table *t)
 
 	jw_raw(w, "}");
 	if (w->ovf)
-		return cli_err(CLI_USAGE, "the request is over %d bytes, the "
+		return ew_cmd_error(CLI_USAGE, "ctl", "the request is over %d bytes, the "
 		    "control endpoint's limit", CTL_MAX_BODY);
 	if (a->user != NULL) {
 		if (a->passwd == NULL) {
@@ -553,14 +536,14 @@ cli_call(struct cli_args *a, struct jw *w, const struct cli_table *t)
 		    a->passwd);
 		explicit_bzero(pw, sizeof(pw));
 		if (r < 0)
-			return cli_err(CLI_USAGE, "--ctluser or --ctlpasswd "
+			return ew_cmd_error(CLI_USAGE, "ctl", "--ctluser or --ctlpasswd "
 			    "over %d bytes", CRED_MAX);
 		auth = authbuf;
 	}
 	r = cli_exchange(&io, a, auth, w->buf, w->len, &reply, &rlen);
 	explicit_bzero(authbuf, sizeof(authbuf));
 	if (r < 0)
-		return cli_err(CLI_RUNTIME, "%s", io.err);
+		return ew_cmd_error(CLI_RUNTIME, "ctl", "%s", io.err);
 	r = cli_reply(reply, rlen, t, a->json);
 	free(reply);
 	return r;

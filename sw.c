@@ -204,12 +204,10 @@ sw_usage_prog(void)
 }
 
 /* Usage errors: the usage, then "etherws sw: error: ...", exit 2.
- * sw_fail: one line "etherws sw: error: ..." and the status rc (2 for a
+ * ew_cmd_error(rc, "sw", ...): one line "etherws sw: error: ..." and rc (2 for a
  * value the user gave, 1 for what went wrong at run time). */
 static int sw_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
-static int sw_fail(int rc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 static int
 sw_usage_error(const char *fmt, ...)
@@ -225,18 +223,6 @@ sw_usage_error(const char *fmt, ...)
 	return 2;
 }
 
-static int
-sw_fail(int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	ew_dprintf(2, "etherws sw: error: ");
-	va_start(ap, fmt);
-	ew_vdprintf(2, fmt, ap);
-	va_end(ap);
-	ew_puts(2, "\n");
-	return rc;
-}
 
 static int
 parse_int_opt(const char *name, const char *v, long long *out)
@@ -279,10 +265,10 @@ file_opt(const char *opt, const char **path, char *store, size_t cap)
 	fd = abs_path(path, store, cap) < 0 ? -1 :
 	    ew_file_open(store, SIZE_MAX, &size);
 	if (fd == EW_FILE_NOTREG)
-		return sw_fail(1, "cannot open --%s %s: not a regular file",
+		return ew_cmd_error(1, "sw", "cannot open --%s %s: not a regular file",
 		    opt, store);
 	if (fd < 0)
-		return sw_fail(1, "cannot open --%s %s: %s", opt, store,
+		return ew_cmd_error(1, "sw", "cannot open --%s %s: %s", opt, store,
 		    ew_strerror(errno));
 	close(fd);
 	return 0;
@@ -308,10 +294,10 @@ trust_opt(const char *v)
 		}
 		rc = n < sizeof(one) ? serve_trust_add(one) : -1;
 		if (rc == -2)
-			return sw_fail(2, "--trustproxy: %d addresses or blocks "
+			return ew_cmd_error(2, "sw", "--trustproxy: %d addresses or blocks "
 			    "at most", TRUSTPROXY_MAX);
 		if (rc < 0)
-			return sw_fail(2, "invalid --trustproxy %.*s: an IPv4 or "
+			return ew_cmd_error(2, "sw", "invalid --trustproxy %.*s: an IPv4 or "
 			    "IPv6 address, or a block such as 10.0.0.0/8",
 			    (int)n, p);
 		if (*e == '\0')
@@ -414,7 +400,7 @@ range_check(const char *name, long long v, long long lo, long long hi)
 {
 	if (v >= lo && v <= hi)
 		return 0;
-	return sw_fail(2, "invalid --%s %lld: must be %lld..%lld", name, v,
+	return ew_cmd_error(2, "sw", "invalid --%s %lld: must be %lld..%lld", name, v,
 	    lo, hi);
 }
 
@@ -423,10 +409,10 @@ static int
 pair_check(const char *key, const char *cert, const char *pfx)
 {
 	if (key != NULL && cert == NULL)
-		return sw_fail(2, "--%ssslkey needs --%ssslcert (give both or "
+		return ew_cmd_error(2, "sw", "--%ssslkey needs --%ssslcert (give both or "
 		    "neither)", pfx, pfx);
 	if (key == NULL && cert != NULL)
-		return sw_fail(2, "--%ssslcert needs --%ssslkey (give both or "
+		return ew_cmd_error(2, "sw", "--%ssslcert needs --%ssslkey (give both or "
 		    "neither)", pfx, pfx);
 	return 0;
 }
@@ -437,7 +423,7 @@ shared_check(const char *opt, const char *a, const char *b)
 {
 	if (!!a == !!b && (a == NULL || strcmp(a, b) == 0))
 		return 0;
-	return sw_fail(2, "--%s and --ctl%s must be the same when one "
+	return ew_cmd_error(2, "sw", "--%s and --ctl%s must be the same when one "
 	    "listener serves both paths (--host and --port equal to "
 	    "--ctlhost and --ctlport)", opt, opt);
 }
@@ -453,10 +439,10 @@ sw_check(long long port, long long ctlport)
 	/* Seconds become milliseconds in a uint64_t: bounded well below
 	 * where that wraps (--ageout 18446744073709552 was 384 ms). */
 	if (sw_conf.ageout < 1 || sw_conf.ageout > AGEOUT_MAX_S)
-		return sw_fail(2, "invalid --ageout %lld: must be 1..%d "
+		return ew_cmd_error(2, "sw", "invalid --ageout %lld: must be 1..%d "
 		    "(seconds)", sw_conf.ageout, AGEOUT_MAX_S);
 	if (sw_conf.keepalive < 0 || sw_conf.keepalive > KEEPALIVE_MAX_S)
-		return sw_fail(2, "invalid --keepalive %lld: must be 0..%d "
+		return ew_cmd_error(2, "sw", "invalid --keepalive %lld: must be 0..%d "
 		    "(seconds; 0 is off)", sw_conf.keepalive, KEEPALIVE_MAX_S);
 	if ((rc = range_check("stormlimit", sw_conf.stormlimit, 0,
 	    100000000)) ||
@@ -478,13 +464,13 @@ sw_check(long long port, long long ctlport)
 	/* The daemon writes it after chdir("/"). */
 	if (sw_conf.pidfile != NULL &&
 	    abs_path(&sw_conf.pidfile, f8, sizeof(f8)) < 0)
-		return sw_fail(1, "cannot write --pidfile %s: %s", f8,
+		return ew_cmd_error(1, "sw", "cannot write --pidfile %s: %s", f8,
 		    ew_strerror(errno));
 	if (sw_conf.path[0] != '/')
-		return sw_fail(2, "invalid --path %s: must start with /",
+		return ew_cmd_error(2, "sw", "invalid --path %s: must start with /",
 		    sw_conf.path);
 	if (sw_conf.ctlpath[0] != '/')
-		return sw_fail(2, "invalid --ctlpath %s: must start with /",
+		return ew_cmd_error(2, "sw", "invalid --ctlpath %s: must start with /",
 		    sw_conf.ctlpath);
 	if ((rc = pair_check(sw_conf.sslkey, sw_conf.sslcert, "")) ||
 	    (rc = pair_check(sw_conf.ctlsslkey, sw_conf.ctlsslcert, "ctl")))
@@ -498,7 +484,7 @@ sw_check(long long port, long long ctlport)
 	sw_conf.ctlport = (int)ctlport;
 	if (sw_conf.port == sw_conf.ctlport && strcmp(sw_conf.host, sw_conf.ctlhost) == 0) {
 		if (strcmp(sw_conf.path, sw_conf.ctlpath) == 0)
-			return sw_fail(2, "--path and --ctlpath must differ when "
+			return ew_cmd_error(2, "sw", "--path and --ctlpath must differ when "
 			    "one listener serves both (--host and --port equal "
 			    "to --ctlhost and --ctlport); both are %s",
 			    sw_conf.path);
@@ -589,7 +575,7 @@ daemon_wait(int fd)
 	if (n > 0 && buf[0] == 0)
 		_exit(0);
 	buf[n] = '\0';
-	sw_fail(1, "%s", n > 1 ? buf + 1 : "the daemon exited while "
+	ew_cmd_error(1, "sw", "%s", n > 1 ? buf + 1 : "the daemon exited while "
 	    "starting (see its log)");
 	_exit(1);
 }
@@ -663,7 +649,7 @@ load_creds(const char *key, const char *cert, struct tls_creds **out)
 		return 0;
 	*out = tls_creds_new(key, cert, err, sizeof(err));
 	if (*out == NULL) {
-		sw_fail(1, "%s", err);
+		ew_cmd_error(1, "sw", "%s", err);
 		return -1;
 	}
 	return 0;
@@ -682,34 +668,34 @@ sw_main(int argc, char **argv)
 		return rc;
 	if (sw_conf.htpasswd != NULL &&
 	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL)
-		return sw_fail(1, "--htpasswd: %s", err);
+		return ew_cmd_error(1, "sw", "--htpasswd: %s", err);
 	if (sw_conf.ctlhtpasswd != NULL && (serve_ctlauth =
 	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL)
-		return sw_fail(1, "--ctlhtpasswd: %s", err);
+		return ew_cmd_error(1, "sw", "--ctlhtpasswd: %s", err);
 	if ((rc = ctlallow_init(sw_conf.ctlallow, err, sizeof(err))) != 0)
-		return sw_fail(rc, "%s", err);
+		return ew_cmd_error(rc, "sw", "%s", err);
 	if (load_creds(sw_conf.sslkey, sw_conf.sslcert, &serve_creds) < 0 ||
 	    load_creds(sw_conf.ctlsslkey, sw_conf.ctlsslcert, &serve_ctlcreds) < 0)
 		return 1;
 	if (sw_conf.logconf != NULL &&
 	    (rc = log_config_file(sw_conf.logconf, err, sizeof(err))) != 0)
-		return sw_fail(rc, "--logconf %s: %s", sw_conf.logconf, err);
+		return ew_cmd_error(rc, "sw", "--logconf %s: %s", sw_conf.logconf, err);
 	if (sw_conf.debug)
 		log_set_level(EW_LOG_DEBUG);
 	if (sw_conf.syslog)
 		log_open_syslog();
 	if (loop_init() < 0 || switch_init() < 0)
-		return sw_fail(1, "cannot start: %s", ew_strerror(errno));
+		return ew_cmd_error(1, "sw", "cannot start: %s", ew_strerror(errno));
 	rpc_init();
 	if (listeners_open(err, sizeof(err)) < 0)
-		return sw_fail(1, "%s", err);
+		return ew_cmd_error(1, "sw", "%s", err);
 	if (!sw_conf.foreground) {
 		if (daemonize() < 0) {
 			ew_dprintf(2, "etherws sw: detach: %s\n", ew_strerror(errno));
 			return 1;
 		}
 	} else if (write_pidfile(err, sizeof(err)) < 0)
-		return sw_fail(1, "%s", err);
+		return ew_cmd_error(1, "sw", "%s", err);
 	/* After the detach: the daemon must own the signalfd. */
 	if (signals_init() < 0) {
 		log_msg(EW_LOG_ERROR, "signals: %s", ew_strerror(errno));

@@ -5,6 +5,7 @@
  * option parser and the error block printer.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -474,6 +475,19 @@ ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
 	}
 	*val = argv[(*idx)++];
 	return match;
+}
+
+int
+ew_cmd_error(int rc, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	ew_dprintf(2, "etherws %s: error: ", cmd);
+	va_start(ap, fmt);
+	ew_vdprintf(2, fmt, ap);
+	va_end(ap);
+	ew_puts(2, "\n");
+	return rc;
 }
 
 void

@@ -123,5 +123,9 @@ void ew_iso_time(uint64_t ms, char *buf, size_t cap);
 /* Print etherws 1.3's two-line error block on stderr:
  * "  <msg> (<code>)\n    <data>\n". */
 void ew_print_error(const char *msg, int code, const char *data);
+/* "etherws <cmd>: error: <what>" on stderr, then rc: the sub-commands'
+ * one-line errors. */
+int ew_cmd_error(int rc, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* UTIL_H */
