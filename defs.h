@@ -96,6 +96,7 @@
 #define JSON_MAX_TOKENS		4096	/* tokens in one control request */
 #define CLI_ERRLEN		512	/* ctl: one error text */
 #define CTLALLOW_MAX		1024	/* uids --ctlallow may stand for */
+#define PEERUID_PROC_BUF	1024	/* a /proc/net/tcp{,6} line (150, 178 bytes) */
 #define ACCOUNTS_FILE_MAX	(4 * 1024 * 1024) /* /etc/passwd, /etc/group
 					 * (--ctlallow names), bytes */
 

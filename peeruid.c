@@ -7,10 +7,17 @@
  *
  * The request is answered synchronously: the kernel queues its reply
  * while we send, so the receive never waits.
+ *
+ * Where the kernel has no inet_diag (OpenWrt without kmod-inet-diag)
+ * or the netlink family cannot be opened (qemu-user), the same answer
+ * is read from /proc/net/tcp or tcp6: one line per socket, a pass over
+ * a file procfs writes from memory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -18,6 +25,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
+#include "defs.h"
 #include "peeruid.h"
 
 /* The address bytes and port of sa (network order). */
@@ -53,7 +61,10 @@ peeruid_loopback(const struct sockaddr *sa)
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)sa;
 
-		return IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+		/* ::1, and 127.0.0.0/8 through a dual-stack socket */
+		return IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
+		    s6->sin6_addr.s6_addr[12] == 127);
 	}
 	return 0;
 }
@@ -145,33 +156,288 @@ diag_reply(const struct inet_diag_req_v2 *r, size_t alen,
 	return 1;
 }
 
-int
-peeruid_get(int fd, uint32_t *uid, int *loopback)
+/*
+ * /proc/net/tcp{,6}.  A line is
+ *   "sl: LOCAL:PORT REMOTE:PORT st tx:rx tr:when retr uid timeout inode ..."
+ * with each address written as the kernel's 32-bit words of it in hex,
+ * in the kernel's byte order, and ports as numbers.
+ */
+struct pline {
+	uint32_t	 la[4], ra[4];	/* address words as written */
+	unsigned	 lport, rport;	/* host order */
+	unsigned	 state;
+	uint32_t	 uid;
+	unsigned long	 inode;
+};
+
+/* n hex digits at *p into *v; *p moves past them. */
+static int
+hexn(const char **p, const char *end, unsigned n, uint32_t *v)
 {
-	struct sockaddr_storage loc, peer;
-	socklen_t ll = sizeof(loc), pl = sizeof(peer);
+	unsigned d;
+
+	*v = 0;
+	for (; n > 0; n--, (*p)++) {
+		if (*p >= end)
+			return -1;
+		d = (unsigned char)**p;
+		if (d >= '0' && d <= '9')
+			d -= '0';
+		else if (d >= 'A' && d <= 'F')
+			d -= 'A' - 10;
+		else
+			return -1;
+		*v = (*v << 4) | d;
+	}
+	return 0;
+}
+
+/* A decimal field at *p (after blanks) into *v. */
+static int
+decn(const char **p, const char *end, unsigned long *v)
+{
+	const char *s;
+
+	while (*p < end && **p == ' ')
+		(*p)++;
+	s = *p;
+	*v = 0;
+	for (; *p < end && **p >= '0' && **p <= '9'; (*p)++) {
+		if (*v > (~0UL - 9) / 10)
+			return -1;
+		*v = *v * 10 + (unsigned long)(**p - '0');
+	}
+	return *p == s ? -1 : 0;
+}
+
+/* Blanks, then a field that is not one: skipped. */
+static void
+skipf(const char **p, const char *end)
+{
+	while (*p < end && **p == ' ')
+		(*p)++;
+	while (*p < end && **p != ' ')
+		(*p)++;
+}
+
+/* "ADDR:PORT" after blanks, ADDR words hex words of 8 digits. */
+static int
+endpoint(const char **p, const char *end, unsigned words, uint32_t *a,
+    unsigned *port)
+{
+	uint32_t v;
+	unsigned i;
+
+	while (*p < end && **p == ' ')
+		(*p)++;
+	for (i = 0; i < words; i++)
+		if (hexn(p, end, 8, &a[i]) < 0)
+			return -1;
+	if (*p >= end || **p != ':')
+		return -1;
+	(*p)++;
+	if (hexn(p, end, 4, &v) < 0)
+		return -1;
+	*port = v;
+	return 0;
+}
+
+/* One line of the file (words: 1 for tcp, 4 for tcp6); -1 the header
+ * or anything else. */
+static int
+pline_parse(const char *p, const char *end, unsigned words, struct pline *l)
+{
+	unsigned long v;
+	uint32_t st;
+
+	skipf(&p, end);				/* "sl:" */
+	if (endpoint(&p, end, words, l->la, &l->lport) < 0 ||
+	    endpoint(&p, end, words, l->ra, &l->rport) < 0)
+		return -1;
+	if (p >= end || *p++ != ' ' || hexn(&p, end, 2, &st) < 0)
+		return -1;
+	l->state = st;
+	skipf(&p, end);				/* tx_queue:rx_queue */
+	skipf(&p, end);				/* tr:tm->when */
+	skipf(&p, end);				/* retrnsmt */
+	if (decn(&p, end, &v) < 0 || v > 0xffffffffUL)
+		return -1;
+	l->uid = (uint32_t)v;
+	skipf(&p, end);				/* timeout */
+	if (decn(&p, end, &l->inode) < 0)
+		return -1;
+	return 0;
+}
+
+/* What a lookup looks for: the peer's socket and our own, whose line
+ * tells the file's byte order. */
+struct pquery {
+	unsigned	 words;
+	uint32_t	 pa[4], la[4];	/* peer's and our address, as ours */
+	unsigned	 pport, lport;
+	unsigned long	 self;		/* our socket's inode */
+	/* what was found: [0] in our byte order, [1] swapped */
+	int		 found[2];
+	struct pline	 hit[2];
+	int		 order;		/* -1 unknown, else as found[] */
+};
+
+static uint32_t
+bswap(uint32_t v)
+{
+	return (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) |
+	    (v << 24);
+}
+
+/* a (as written in the file, byte order o) is b (ours). */
+static int
+addr_is(const uint32_t *a, const uint32_t *b, unsigned words, int o)
+{
+	unsigned i;
+
+	for (i = 0; i < words; i++)
+		if ((o ? bswap(a[i]) : a[i]) != b[i])
+			return 0;
+	return 1;
+}
+
+static void
+pquery_line(struct pquery *q, const struct pline *l)
+{
+	int o;
+
+	for (o = 0; o < 2; o++) {
+		if (l->lport == q->pport && l->rport == q->lport &&
+		    addr_is(l->la, q->pa, q->words, o) &&
+		    addr_is(l->ra, q->la, q->words, o) && !q->found[o]) {
+			q->found[o] = 1;
+			q->hit[o] = *l;
+		}
+		if (q->self != 0 && l->inode == q->self &&
+		    l->lport == q->lport && l->rport == q->pport &&
+		    addr_is(l->la, q->la, q->words, o) &&
+		    addr_is(l->ra, q->pa, q->words, o) && q->order < 0)
+			q->order = o;
+	}
+}
+
+/* Every line of path through q; -1 if it cannot be read. */
+static int
+proc_scan(const char *path, struct pquery *q)
+{
+	char buf[PEERUID_PROC_BUF];
+	size_t have = 0, skip = 0;
+	struct pline l;
+	char *nl, *s;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	for (;;) {
+		n = read(fd, buf + have, sizeof(buf) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		s = buf;
+		while ((nl = memchr(s, '\n', have - (size_t)(s - buf)))) {
+			if (!skip && pline_parse(s, nl, q->words, &l) == 0)
+				pquery_line(q, &l);
+			skip = 0;
+			s = nl + 1;
+		}
+		have -= (size_t)(s - buf);
+		memmove(buf, s, have);
+		if (have == sizeof(buf)) {	/* no line is this long */
+			have = 0;
+			skip = 1;
+		}
+	}
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * The peer's socket in the file: 1 and *uid, 0 not there, -1 (errno).
+ * The words of an address are written in the kernel's byte order; under
+ * an emulator of another CPU that is not ours, so our own socket's line
+ * says which order the file has.
+ */
+static int
+proc_lookup(const char *path, struct pquery *q, uint32_t *uid)
+{
+	const struct pline *l;
+	int o;
+
+	if (proc_scan(path, q) < 0)
+		return -1;
+	o = q->order < 0 ? 0 : q->order;
+	if (!q->found[o])
+		return 0;
+	l = &q->hit[o];
+	/* Time-wait and orphaned sockets: no owner (uid 0, inode 0). */
+	if (l->state == TCP_TIME_WAIT || l->inode == 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	*uid = l->uid;
+	return 1;
+}
+
+/* The query for (loc, peer) of alen bytes: IPv4-mapped IPv6 addresses
+ * as IPv4 (the peer's socket may be either). */
+static void
+pquery_init(struct pquery *q, const void *la, const void *pa, size_t alen,
+    uint16_t lport, uint16_t pport, unsigned long self)
+{
+	memset(q, 0, sizeof(*q));
+	q->words = (unsigned)(alen / 4);
+	memcpy(q->la, la, alen);
+	memcpy(q->pa, pa, alen);
+	q->lport = ntohs(lport);
+	q->pport = ntohs(pport);
+	q->self = self;
+	q->order = -1;
+}
+
+/*
+ * The peer's socket in /proc (our order: -1 not yet known, then as
+ * pquery's): 1 and *uid, 0 not there, -1 (errno).
+ */
+static int
+proc_get(int fd, const void *la, const void *pa, size_t alen,
+    uint16_t lport, uint16_t pport, int *order, uint32_t *uid)
+{
+	struct pquery q;
+	struct stat st;
+	int r;
+
+	pquery_init(&q, la, pa, alen, lport, pport,
+	    fstat(fd, &st) == 0 ? (unsigned long)st.st_ino : 0);
+	q.order = *order;
+	r = proc_lookup(alen == 4 ? "/proc/net/tcp" : "/proc/net/tcp6", &q,
+	    uid);
+	*order = q.order;
+	return r;
+}
+
+/* The peer's socket with these addresses: inet_diag, else /proc. */
+static int
+ask(int fd, const void *la, const void *pa, size_t alen, uint16_t lport,
+    uint16_t pport, int *order, uint32_t *uid)
+{
 	struct inet_diag_req_v2 r;
-	const void *la, *pa;
-	uint16_t lport, pport;
 	/* The message and the attributes newer kernels add unasked
 	 * (shutdown, cgroup, sockopt...); a page is plenty. */
 	uint8_t buf[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
-	size_t alen;
 	ssize_t n;
+	int rc, e;
 
-	*loopback = 0;
-	if (getsockname(fd, (struct sockaddr *)&loc, &ll) < 0 ||
-	    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0)
-		return -1;
-	*loopback = peeruid_loopback((struct sockaddr *)&loc);
-	alen = sa_addr(&loc, &la, &lport);
-	if (alen == 0 || sa_addr(&peer, &pa, &pport) != alen) {
-		errno = EAFNOSUPPORT;
-		return -1;
-	}
 	/* The peer's socket: its local end is our peer, its remote us. */
 	memset(&r, 0, sizeof(r));
-	r.sdiag_family = (uint8_t)loc.ss_family;
+	r.sdiag_family = alen == 4 ? AF_INET : AF_INET6;
 	r.sdiag_protocol = IPPROTO_TCP;
 	r.idiag_states = ~0U;
 	r.id.idiag_sport = pport;
@@ -180,6 +446,64 @@ peeruid_get(int fd, uint32_t *uid, int *loopback)
 	memcpy(r.id.idiag_dst, la, alen);
 	r.id.idiag_cookie[0] = r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
 	if ((n = diag_ask(&r, buf, sizeof(buf))) < 0)
+		rc = -1;
+	else
+		rc = diag_reply(&r, alen, buf, n, uid);
+	if (rc == 1 || (rc < 0 && errno == ENOTCONN))
+		return rc;
+	/* Not found, or no inet_diag to ask (ENOENT: the kernel has no
+	 * handler for the family, as it has none for a missing socket). */
+	e = errno;
+	switch (proc_get(fd, la, pa, alen, lport, pport, order, uid)) {
+	case 1:
+		return 1;
+	case 0:
+		return 0;
+	default:
+		if (errno == ENOTCONN)
+			return -1;
+		errno = e;
+		return rc;
+	}
+}
+
+static const uint8_t v4pfx[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+
+int
+peeruid_get(int fd, uint32_t *uid, int *loopback)
+{
+	struct sockaddr_storage loc, peer;
+	socklen_t ll = sizeof(loc), pl = sizeof(peer);
+	const uint8_t *la, *pa;
+	uint8_t ml[16], mp[16];
+	uint16_t lport, pport;
+	size_t alen;
+	int order = -1, r;
+
+	*loopback = 0;
+	if (getsockname(fd, (struct sockaddr *)&loc, &ll) < 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0)
 		return -1;
-	return diag_reply(&r, alen, buf, n, uid);
+	*loopback = peeruid_loopback((struct sockaddr *)&loc);
+	alen = sa_addr(&loc, (const void **)&la, &lport);
+	if (alen == 0 || sa_addr(&peer, (const void **)&pa, &pport) != alen) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	r = ask(fd, la, pa, alen, lport, pport, &order, uid);
+	if (r != 0)
+		return r;
+	/* IPv4 between an IPv4 socket and a dual-stack IPv6 one: the
+	 * other end has the other family. */
+	if (alen == 16 && memcmp(la, v4pfx, 12) == 0 &&
+	    memcmp(pa, v4pfx, 12) == 0)
+		return ask(fd, la + 12, pa + 12, 4, lport, pport, &order, uid);
+	if (alen == 4) {
+		memcpy(ml, v4pfx, 12);
+		memcpy(ml + 12, la, 4);
+		memcpy(mp, v4pfx, 12);
+		memcpy(mp + 12, pa, 4);
+		return ask(fd, ml, mp, 16, lport, pport, &order, uid);
+	}
+	return 0;
 }

@@ -484,7 +484,7 @@ user_ok(struct conn *c)
 	else
 		log_msg_rl(EW_LOG_WARNING, c->peerip, "control refused: "
 		    "cannot tell the user at %s (%s)", c->peer, r == 0 ?
-		    "no such socket; inet_diag missing?" : ew_strerror(errno));
+		    "no such socket" : ew_strerror(errno));
 	return 0;
 }
 
