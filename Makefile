@@ -100,7 +100,7 @@ clean:
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS	 = http url ws json htpasswd base64 pem dns gso probe
+FUZZ_TARGETS	 = http url ws json htpasswd base64 pem dns gso probe peeruid
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%)
 FUZZ_OBJ	 = tests/fuzz/obj
 FUZZ_SECONDS	?= 20
@@ -117,7 +117,9 @@ tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
     $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_gso: gso.c tests/gso_ref.h $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_probe: probe.c $(FUZZ_OBJ)/fdb.o $(FUZZ_OBJ)/sha1.o
+tests/fuzz/fuzz_peeruid: peeruid.c peeruid.h
+tests/fuzz/fuzz_probe: probe.c $(FUZZ_OBJ)/fdb.o $(FUZZ_OBJ)/sha1.o \
+    $(FUZZ_OBJ)/siphash.o
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c defs.h
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
