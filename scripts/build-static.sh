@@ -23,6 +23,7 @@
 #   AR=ar            archiver for libbearssl.a (default gcc-ar: LTO objects)
 #   STATIC_CFLAGS=.. extra compiler flags, for BearSSL and etherws (e.g. a
 #                    router CPU's, from scripts/cross.sh)
+#   STATIC_LDFLAGS=. extra link flags (scripts/cross.sh: MIPS's page size)
 #   WERROR=1         etherws's warnings are errors
 #   KERNEL_HEADERS=d the target's kernel headers: d/linux, d/asm, d/asm-generic
 #                    (default: this machine's)
@@ -63,7 +64,7 @@ WARN="-std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 # made read-only at start by relro.c.
 LDOPT="-static -no-pie -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,relro -Wl,-z,now \
 -Wl,-z,noseparate-code -Wl,--hash-style=gnu -Wl,-z,common-page-size=64 \
--flto-partition=one ${RELRO_LDOPT:-}"
+-flto-partition=one ${STATIC_LDFLAGS:-}"
 
 msg() { echo "  $*"; }
 fail() { echo "build-static: $*" >&2; exit 1; }

@@ -41,14 +41,22 @@ fail() { echo "cross: $*" >&2; exit 1; }
 # / _$(CPU_SUBTYPE), with rules.mk's default EXTRA_OPTIMIZATION
 # -fno-caller-saves -fno-plt; the MIPS targets are soft-float).
 OWRT_MIPS="-Os -pipe -mno-branch-likely -mips32r2 -mtune=24kc -fno-caller-saves -fno-plt -msoft-float"
+# ld for MIPS aligns segments, and so RELRO's end, to 64 KiB (kernels
+# with 64 KiB pages exist), padding the file with up to 64 KiB of zeros
+# (25 KB measured); OpenWrt's MIPS kernels all have 4 KiB pages.
+MIPS_LDFLAGS="-Wl,-z,max-page-size=4096"
 
-# Sets TRIPLET, QEMU (qemu-user's name for the CPU), WHAT, OWRT_CFLAGS.
+# Sets TRIPLET, QEMU (qemu-user's name for the CPU), WHAT, OWRT_CFLAGS,
+# OWRT_LDFLAGS (the static link's).
 target() {
+	OWRT_LDFLAGS=
 	case $1 in
 	mips)	TRIPLET=mips-linux-gnu QEMU=mips
-		WHAT="ath79 (mips_24kc)" OWRT_CFLAGS=$OWRT_MIPS ;;
+		WHAT="ath79 (mips_24kc)" OWRT_CFLAGS=$OWRT_MIPS
+		OWRT_LDFLAGS=$MIPS_LDFLAGS ;;
 	mipsel)	TRIPLET=mipsel-linux-gnu QEMU=mipsel
-		WHAT="ramips/mt7621 (mipsel_24kc)" OWRT_CFLAGS=$OWRT_MIPS ;;
+		WHAT="ramips/mt7621 (mipsel_24kc)" OWRT_CFLAGS=$OWRT_MIPS
+		OWRT_LDFLAGS=$MIPS_LDFLAGS ;;
 	armhf)	TRIPLET=arm-linux-gnueabihf QEMU=arm
 		WHAT="ipq40xx (arm_cortex-a7_neon-vfpv4)"
 		OWRT_CFLAGS="-Os -pipe -mcpu=cortex-a7 -mfpu=neon-vfpv4 -fno-caller-saves -fno-plt" ;;
@@ -154,7 +162,7 @@ static_one() {
 	BUILD="$CROSS/$1/static" OUT="$CROSS/etherws-static-$1" \
 	    MUSL_CC="$mcc" AR="$TRIPLET-gcc-ar" STRIP="$TRIPLET-strip" \
 	    KERNEL_HEADERS="/usr/$TRIPLET/include" BEARSSL_TREE="$bsrc" \
-	    STATIC_CFLAGS="$OWRT_CFLAGS" WERROR=1 \
+	    STATIC_CFLAGS="$OWRT_CFLAGS" STATIC_LDFLAGS="$OWRT_LDFLAGS" WERROR=1 \
 	    sh scripts/build-static.sh $(static_srcs) >"$CROSS/$1/static.log" 2>&1 ||
 	    { cat "$CROSS/$1/static.log"; fail "static build for $1 failed"; }
 	# Debian has no soft-float libgcc: ld says its integer helpers are
@@ -169,6 +177,18 @@ static_one() {
 		    fail "$1: $n FPU instructions in a soft-float build"
 		msg "OK      $1: no FPU instruction (soft-float)" ;;
 	esac
+	pad=$(load_gap "$CROSS/etherws-static-$1")
+	[ -n "$pad" ] && [ "$pad" -lt 4096 ] ||
+	    fail "$1: $pad bytes of padding between text and data (RELRO aligned to more than 4 KiB pages?)"
+	msg "OK      $1: $pad bytes of padding before the data (RELRO)"
+}
+
+# The zeros between the end of the first PT_LOAD's bytes in the file and
+# the start of the second's.
+load_gap() {
+	# shellcheck disable=SC2046
+	set -- $(readelf -lW "$1" | awk '$1 == "LOAD" { print $2, $5 }')
+	[ $# -ge 4 ] && echo $(( $3 - ($1 + $2) ))
 }
 
 # The sources of the static binary, as the Makefile lists them.
