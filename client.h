@@ -11,7 +11,7 @@ struct client;
 struct port;
 
 /* A client for url (checked; TLS anchors loaded for wss://): NULL with
- * err set ("ValueError: Invalid target URL: ...", an SSLError...). */
+ * err set ("invalid URL ...", a certificate file that cannot be read...). */
 struct client *client_new(const char *url, const char *user,
     const char *pass, const char *cacerts, int insecure, const char *pin,
     char *err, size_t errlen);

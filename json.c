@@ -8,7 +8,8 @@
  * until it closes, so nesting needs no stack and no recursion, and the
  * depth limit is just a counter.  It never reads s[len].  Error messages
  * follow Python's json module ("Expecting value: line 1 column 5 (char
- * 4)"), since the control protocol reports them as "ValueError: <msg>".
+ * 4)"), as etherws 1.3's did; the control endpoint reports them as
+ * "not JSON: <msg>".
  */
 #include <limits.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /*
  * tap.h - tap devices and netdev (AF_PACKET) sockets (tap_linux.c).
  * On failure these return -errno and write a message into err
- * (e.g. "OSError: [Errno 16] Device or resource busy",
- * "ValueError: Invalid device name: x")
+ * (e.g. "cannot create tap ethws0: Device or resource busy",
+ * "invalid tap name ...: 15 bytes at most")
  */
 #ifndef TAP_H
 #define TAP_H
@@ -38,8 +38,8 @@ int netdev_open(const char *name, int *vnet, char *err, size_t errlen);
 long netdev_recv(int fd, int vnet, uint8_t *buf, size_t cap,
     struct vnet *vh);
 /* setif: any of address/netmask may be NULL (unchanged); mtu 0 =
- * unchanged.  Returns 0, or -1 with err set ("ValueError: Bad IP
- * address", "OSError: [Errno 1] Operation not permitted"). */
+ * unchanged.  Returns 0, or -1 with err set ("invalid address \"x\":
+ * not an IPv4 address", "cannot configure eth9: No such device"). */
 int ifconf_set(const char *ifname, const char *address, const char *netmask,
     int mtu, char *err, size_t errlen);
 /* Read IPv4 address and netmask ("" if none) and mtu of ifname. */

@@ -12,7 +12,7 @@
 
 /* kind PORT_TAP (target: a name template, "" for tap%d) or PORT_NETDEV
  * (target: an interface): the new port, or NULL with err set
- * ("OSError: [Errno 16] Device or resource busy", ...). */
+ * ("cannot create tap ethws0: Device or resource busy", ...). */
 struct port *tapport_add(enum port_kind kind, const char *target,
     char *err, size_t errlen);
 
