@@ -102,15 +102,7 @@ is_blank(int c)
 static int
 caseeq(const char *a, size_t alen, const char *b, size_t blen)
 {
-	size_t i;
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		if (ew_lower((unsigned char)a[i]) !=
-		    ew_lower((unsigned char)b[i]))
-			return 0;
-	return 1;
+	return alen == blen && ew_memcaseeq(a, b, alen);
 }
 
 /* Next blank-separated field of [*p, end): its start, length in *len,

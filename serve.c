@@ -567,11 +567,7 @@ origin_ok(const struct http_msg *m)
 		n--;
 	if (h == NULL || h->value_len != n)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (ew_lower((unsigned char)v[i]) !=
-		    ew_lower((unsigned char)h->value[i]))
-			return 0;
-	return 1;
+	return ew_memcaseeq(v, h->value, n);
 }
 
 /* A client port of this very switch (its id in X-Etherws-Id). */

@@ -36,6 +36,20 @@ ew_strcaseeq(const char *a, size_t alen, const char *b)
 	return b[i] == '\0';
 }
 
+/* dns.c's names, x509.c's certificate names and serve.c's Origin were
+ * three copies of this loop. */
+int
+ew_memcaseeq(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ew_lower(x[i]) != ew_lower(y[i]))
+			return 0;
+	return 1;
+}
+
 /* signal(2)'s job by sigaction, which the program links anyway (BSD
  * semantics: restarted system calls, the handler stays). */
 void

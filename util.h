@@ -10,6 +10,8 @@
 
 /* Case-insensitive compare of (a, alen) with NUL-terminated b. */
 int ew_strcaseeq(const char *a, size_t alen, const char *b);
+/* The same of n bytes at a and at b (ASCII case only; NUL is a byte). */
+int ew_memcaseeq(const void *a, const void *b, size_t n);
 /* signal(sig, fn), by sigaction. */
 void ew_signal(int sig, void (*fn)(int));
 /* "etherws: <what>: <strerror(errno)>" on stderr, then a trap (core). */

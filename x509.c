@@ -192,17 +192,6 @@ cn_find(struct der name, int (*match)(const struct der *, const void *),
 	return 0;
 }
 
-static int
-caseeq(const uint8_t *a, const char *b, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (ew_lower(a[i]) != ew_lower((unsigned char)b[i]))
-			return 0;
-	return 1;
-}
-
 /*
  * Match a certificate name (DNS pattern) against host (NUL-terminated,
  * without a trailing dot): equal ignoring ASCII case, or "*.rest" where
@@ -220,7 +209,7 @@ dns_match(const struct der *pat, const void *arg)
 		plen--;
 	if (plen == 0)
 		return 0;
-	if (plen == hlen && caseeq(p, host, hlen))
+	if (plen == hlen && ew_memcaseeq(p, host, hlen))
 		return 1;
 	if (plen < 4 || p[0] != '*' || p[1] != '.')
 		return 0;
@@ -232,7 +221,7 @@ dns_match(const struct der *pat, const void *arg)
 	if (dot == NULL || dot == host)
 		return 0;
 	return hlen - (size_t)(dot + 1 - host) == rlen &&
-	    caseeq(p + 2, dot + 1, rlen);
+	    ew_memcaseeq(p + 2, dot + 1, rlen);
 }
 
 static int

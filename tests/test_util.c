@@ -43,6 +43,24 @@ test_parse_int(void)
 	CHECK(ew_parse_int(NULL, &v) < 0);
 }
 
+/* ew_memcaseeq: ASCII case only, exactly n bytes, NUL a byte like any. */
+static void
+test_memcaseeq(void)
+{
+	CHECK(ew_memcaseeq("LocalHost", "localhost", 9));
+	CHECK(ew_memcaseeq("a.B-c_9", "A.b-C_9", 7));
+	CHECK(!ew_memcaseeq("localhost", "localhosT.", 10));
+	CHECK(ew_memcaseeq("abcX", "ABCy", 3));
+	CHECK(ew_memcaseeq("x", "y", 0));
+	CHECK(!ew_memcaseeq("a\0b", "a\0c", 3));
+	CHECK(ew_memcaseeq("a\0B", "A\0b", 3));
+	CHECK(!ew_memcaseeq("a\0", "ab", 2));
+	/* letters only: '@' and '`' (around A-Z) and bytes >= 0x80 stay */
+	CHECK(!ew_memcaseeq("@", "`", 1));
+	CHECK(!ew_memcaseeq("[", "{", 1));
+	CHECK(!ew_memcaseeq("\xc0", "\xe0", 1));
+}
+
 static void
 test_memmem(void)
 {
@@ -204,6 +222,7 @@ main(void)
 	test_cidr();
 	test_parse_int();
 	test_memmem();
+	test_memcaseeq();
 	test_strerror();
 	return t_done("test_util");
 }
