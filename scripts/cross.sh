@@ -41,10 +41,12 @@ fail() { echo "cross: $*" >&2; exit 1; }
 # / _$(CPU_SUBTYPE), with rules.mk's default EXTRA_OPTIMIZATION
 # -fno-caller-saves -fno-plt; the MIPS targets are soft-float).
 OWRT_MIPS="-Os -pipe -mno-branch-likely -mips32r2 -mtune=24kc -fno-caller-saves -fno-plt -msoft-float"
-# ld for MIPS aligns segments, and so RELRO's end, to 64 KiB (kernels
-# with 64 KiB pages exist), padding the file with up to 64 KiB of zeros
-# (25 KB measured); OpenWrt's MIPS kernels all have 4 KiB pages.
-MIPS_LDFLAGS="-Wl,-z,max-page-size=4096"
+# ld for MIPS and AArch64 aligns segments, and so RELRO's end, to 64 KiB
+# (kernels with 64 KiB pages exist), padding the file with up to 64 KiB
+# of zeros (25 KB measured on each); OpenWrt's kernels for these targets
+# have 4 KiB pages.  Such a binary does not start under a 16 or 64 KiB
+# page kernel.
+PAGE4K_LDFLAGS="-Wl,-z,max-page-size=4096"
 
 # Sets TRIPLET, QEMU (qemu-user's name for the CPU), WHAT, OWRT_CFLAGS,
 # OWRT_LDFLAGS (the static link's).
@@ -53,16 +55,17 @@ target() {
 	case $1 in
 	mips)	TRIPLET=mips-linux-gnu QEMU=mips
 		WHAT="ath79 (mips_24kc)" OWRT_CFLAGS=$OWRT_MIPS
-		OWRT_LDFLAGS=$MIPS_LDFLAGS ;;
+		OWRT_LDFLAGS=$PAGE4K_LDFLAGS ;;
 	mipsel)	TRIPLET=mipsel-linux-gnu QEMU=mipsel
 		WHAT="ramips/mt7621 (mipsel_24kc)" OWRT_CFLAGS=$OWRT_MIPS
-		OWRT_LDFLAGS=$MIPS_LDFLAGS ;;
+		OWRT_LDFLAGS=$PAGE4K_LDFLAGS ;;
 	armhf)	TRIPLET=arm-linux-gnueabihf QEMU=arm
 		WHAT="ipq40xx (arm_cortex-a7_neon-vfpv4)"
 		OWRT_CFLAGS="-Os -pipe -mcpu=cortex-a7 -mfpu=neon-vfpv4 -fno-caller-saves -fno-plt" ;;
 	arm64)	TRIPLET=aarch64-linux-gnu QEMU=aarch64
 		WHAT="mediatek/filogic (aarch64_cortex-a53)"
-		OWRT_CFLAGS="-Os -pipe -mcpu=cortex-a53 -fno-caller-saves -fno-plt" ;;
+		OWRT_CFLAGS="-Os -pipe -mcpu=cortex-a53 -fno-caller-saves -fno-plt"
+		OWRT_LDFLAGS=$PAGE4K_LDFLAGS ;;
 	s390x)	TRIPLET=s390x-linux-gnu QEMU=s390x
 		WHAT="s390x (big-endian kernel test)"
 		OWRT_CFLAGS="-Os -pipe" ;;
