@@ -109,6 +109,8 @@ conn_addr_text(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
 
 size_t			 conn_mem;
 uint64_t		 conn_mem_cuts;
+static uint64_t		 conn_evicted;	/* unfinished requests closed at
+					 * the limit for new ones */
 static struct conn	*cut_head;
 static struct ev_timer	 cut_timer;	/* the count, a second after a cut */
 static uint64_t		 cuts_told;
@@ -428,6 +430,31 @@ tmo_cb(struct ev_timer *t);
 static void
 ka_cb(struct ev_timer *t);
 
+/*
+ * The tunnel connections are at their limit: the oldest accepted one
+ * that has not finished its request (TLS handshake or head) makes room.
+ * Whoever holds slots by never finishing, from however many addresses,
+ * cannot lock out a peer that finishes in time.  1 if one went.
+ */
+static int
+evict_unfinished(void)
+{
+	struct conn *c, *old = NULL;
+
+	for (c = conns; c != NULL; c = c->next)
+		if (!c->client && !c->ctl && !c->dead && c->state == CS_REQ)
+			old = c;	/* the list runs newest first */
+	if (old == NULL)
+		return 0;
+	conn_evicted++;
+	log_msg_rl(EW_LOG_WARNING, "maxconn", "tunnel connections at the "
+	    "limit (%lld): %s closed, its request unfinished, for a new "
+	    "one (%llu so far)", sw_conf.maxconn, old->peer,
+	    (unsigned long long)conn_evicted);
+	conn_free(old);
+	return 1;
+}
+
 struct conn *
 conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
     void *owner)
@@ -439,7 +466,8 @@ conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
 	/* Client attempts are the operator's own ports: never capped, so a
 	 * flood on the tunnel listener cannot stop them reconnecting. */
 	if (ctl ? nctl >= (size_t)sw_conf.ctlmaxconn : !client &&
-	    (ntun >= (size_t)sw_conf.maxconn || ntun >= conn_tun_cap)) {
+	    (ntun >= (size_t)sw_conf.maxconn || ntun >= conn_tun_cap) &&
+	    !evict_unfinished()) {
 		log_msg_rl(EW_LOG_WARNING, ctl ? "ctlmaxconn" : "maxconn",
 		    "connection refused: %s connections at the limit (%lld)",
 		    ctl ? "control" : "tunnel",

@@ -141,8 +141,9 @@ extern size_t conn_tun_cap;
 extern size_t conn_mem;
 extern uint64_t conn_mem_cuts;
 /* A connection on fd (-1: none yet), watched for input.  ctl: counted
- * against --ctlmaxconn, else --maxconn unless client; NULL at the cap
- * or out of memory. */
+ * against --ctlmaxconn, else --maxconn unless client; at --maxconn the
+ * oldest accepted connection still in its request is closed for it, and
+ * without one: NULL, as out of memory. */
 struct conn *conn_new(int fd, int client, int ctl,
     const struct conn_ops *ops, void *owner);
 /* Release everything now (ops->release); memory after this round. */

@@ -47,6 +47,24 @@ if cmd == "maxconn":
                    for _, h in socks))
     sys.stdout.flush()
     time.sleep(float(sys.argv[2]))
+elif cmd == "idle":
+    # n connections that never send a byte, then an upgrade
+    idle = [socket.create_connection(("127.0.0.1", 8080), timeout=3)
+            for _ in range(int(sys.argv[2]))]
+    time.sleep(0.3)
+    s, h = ws()
+    closed = 0
+    for i in idle:
+        i.settimeout(1)
+        try:
+            if i.recv(1) == b"":
+                closed += 1
+        except socket.timeout:
+            pass
+        except OSError:
+            closed += 1
+    print("101" if h.startswith(b"HTTP/1.1 101") else "closed",
+          "idle_closed=%d" % closed)
 elif cmd == "ctlhold":
     held = [socket.create_connection(("127.0.0.1", 7867)) for _ in range(2)]
     c = socket.create_connection(("127.0.0.1", 7867), timeout=3)
@@ -76,6 +94,14 @@ out=$(nsx s $PY "$TMP/lim.py" maxconn 3 & sleep 1; nsx s $ETHERWS ctl listport >
 check_eq "--maxconn 3: the 4th tunnel connection is refused" "101 101 101 closed" "$out"
 check "control still answers with the tunnels at their limit" grep -q "ctl=0" "$TMP/lp"
 check "the refusal is logged" grep -q "tunnel connections at the limit (3)" "$TMP/sw-s.log"
+# Slots held by connections that never finish a request (from however
+# many addresses) do not lock out a peer that does: at the limit the
+# oldest unfinished one makes room.
+check "the tunnels of the first test are gone" \
+    wait_until 5 nsx s sh -c "! $ETHERWS ctl listport | grep -q server"
+check_eq "--maxconn 3 held by 3 idle connections: an upgrade still gets in" \
+    "101 idle_closed=1" "$(nsx s $PY "$TMP/lim.py" idle 3)"
+check "the eviction is logged" grep -q "tunnel connections at the limit (3): 127.0.0.1:[0-9]* closed, its request unfinished, for a new one (1 so far)" "$TMP/sw-s.log"
 check_eq "--ctlmaxconn 2: a 3rd control connection is closed" closed \
     "$(nsx s $PY "$TMP/lim.py" ctlhold)"
 check "control works again once they are gone" wait_until 3 nsx s $ETHERWS ctl listport
