@@ -22,6 +22,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "sock.h"
 #include "probe.h"
 #include "switch.h"
 #include "tls.h"
@@ -206,7 +207,7 @@ connect_next(struct client *cl, struct conn *c)
 		    SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			goto next;
-		conn_sock_tune(fd);
+		sock_tune(fd, sw_conf.keepalive);
 		if (connect(fd, (struct sockaddr *)ss, sl) == 0 ||
 		    errno == EINPROGRESS) {
 			if (loop_add(&c->w, fd, EPOLLOUT) < 0) {
@@ -214,13 +215,13 @@ connect_next(struct client *cl, struct conn *c)
 				goto next;
 			}
 			c->state = CS_CONNECT;
-			conn_addr_text((struct sockaddr *)ss, c->peerip,
+			sock_addr_text((struct sockaddr *)ss, c->peerip,
 			    sizeof(c->peerip), c->peer, sizeof(c->peer));
 			return;
 		}
 		close(fd);
 next:
-		conn_addr_text((struct sockaddr *)ss, c->peerip,
+		sock_addr_text((struct sockaddr *)ss, c->peerip,
 		    sizeof(c->peerip), c->peer, sizeof(c->peer));
 		ew_snprintf(c->err, sizeof(c->err), "cannot connect to %s%s: "
 		    "%s", cl->proxy[0] ? "proxy " : "", c->peer,

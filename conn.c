@@ -27,6 +27,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "sock.h"
 #include "switch.h"
 #include "tls.h"
 #include "util.h"
@@ -44,64 +45,10 @@ conn_count(void)
 	return nconns;
 }
 
-/* ------------------------------------------------------------------ */
-/* Sockets */
-
-void
-conn_sock_tune(int fd)
-{
-	int on = 1, v;
-
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	v = 30;
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
-	v = 10;
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
-	v = 3;
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
-	/* Unacknowledged data waits as long as a silent peer would be
-	 * kept by the keepalive (2 x --keepalive), within bounds. */
-	v = TCP_USER_TIMEOUT_MAX_MS;
-	if (sw_conf.keepalive > 0 && sw_conf.keepalive * 2000 < v)
-		v = (int)sw_conf.keepalive * 2000;
-	if (v < TCP_USER_TIMEOUT_MIN_MS)
-		v = TCP_USER_TIMEOUT_MIN_MS;
-	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v));
-}
-
 unsigned
 conn_rtt_ms(const struct conn *c)
 {
-	struct tcp_info ti;
-	socklen_t l = sizeof(ti);
-
-	if (c == NULL || c->w.fd < 0 || getsockopt(c->w.fd, IPPROTO_TCP,
-	    TCP_INFO, &ti, &l) < 0 || l < offsetof(struct tcp_info,
-	    tcpi_rttvar))
-		return 0;
-	return (ti.tcpi_rtt + 999) / 1000;	/* us */
-}
-
-void
-conn_addr_text(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
-    size_t fulllen)
-{
-	int port = 0;
-
-	ip[0] = '\0';
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)sa;
-		ew_ntop(AF_INET, &s4->sin_addr, ip, iplen);
-		port = ntohs(s4->sin_port);
-		ew_snprintf(full, fulllen, "%s:%d", ip, port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-		ew_ntop(AF_INET6, &s6->sin6_addr, ip, iplen);
-		port = ntohs(s6->sin6_port);
-		ew_snprintf(full, fulllen, "[%s]:%d", ip, port);
-	} else
-		ew_snprintf(full, fulllen, "?");
+	return c == NULL ? 0 : sock_rtt_ms(c->w.fd);
 }
 
 /* ------------------------------------------------------------------ */
@@ -117,6 +64,7 @@ static uint64_t		 cuts_told;
 
 static void conn_fail(struct conn *c);
 static int pong_late(struct conn *c);
+static void conn_lost(struct conn *c);
 
 /* c's buffers changed size: conn_mem follows. */
 static void
@@ -127,7 +75,8 @@ mem_update(struct conn *c)
 	if (c->doomed)
 		return;
 	now = (c->in_shared ? 0 : c->incap) + c->outcap +
-	    (c->rx.frag != NULL ? c->rx.max : 0);
+	    (c->rx.frag != NULL ? c->rx.max : 0) +
+	    (c->tls != NULL ? tls_size(c->client) : 0);
 	conn_mem = conn_mem - c->held + now;
 	c->held = now;
 }
@@ -204,6 +153,22 @@ mem_cut(struct conn *v, size_t most)
 }
 
 /*
+ * The oldest accepted tunnel connection but except still in its request
+ * (TLS handshake or head), holding memory if held; NULL if none.
+ */
+static struct conn *
+oldest_unfinished(const struct conn *except, int held)
+{
+	struct conn *c, *old = NULL;
+
+	for (c = conns; c != NULL; c = c->next)
+		if (c != except && !c->client && !c->ctl && !c->dead &&
+		    !c->doomed && c->state == CS_REQ && (!held || c->held))
+			old = c;	/* the list runs newest first */
+	return old;
+}
+
+/*
  * Room for c to hold grow more bytes within --maxmem: while it is not
  * there, the tunnel connection that would hold the most (c included,
  * with the growth) is cut.  0, or -1 when c itself was cut or nothing is
@@ -216,7 +181,13 @@ mem_room(struct conn *c, size_t grow)
 	size_t max = (size_t)sw_conf.maxmem, h, bigh;
 
 	while (conn_mem + grow > max) {
-		big = NULL;
+		/* Requests never finished go first, oldest first (as at
+		 * --maxconn): idle handshakes cannot crowd out the peers
+		 * that finished theirs; then whoever holds most. */
+		if ((big = oldest_unfinished(c, 1)) != NULL) {
+			mem_cut(big, big->held);
+			continue;
+		}
 		bigh = 0;
 		for (v = conns; v != NULL; v = v->next) {
 			if (v->dead || v->doomed || v->ctl)
@@ -233,6 +204,16 @@ mem_room(struct conn *c, size_t grow)
 		if (big == c)
 			return -1;
 	}
+	return 0;
+}
+
+int
+conn_tls_server(struct conn *c, const struct tls_creds *cr)
+{
+	if (mem_room(c, tls_size(0)) < 0 ||
+	    (c->tls = tls_server_new(cr)) == NULL)
+		return -1;
+	mem_update(c);
 	return 0;
 }
 
@@ -431,26 +412,26 @@ static void
 ka_cb(struct ev_timer *t);
 
 /*
- * The tunnel connections are at their limit: the oldest accepted one
- * that has not finished its request (TLS handshake or head) makes room.
- * Whoever holds slots by never finishing, from however many addresses,
- * cannot lock out a peer that finishes in time.  1 if one went.
+ * The tunnel connections are at --maxconn: the oldest accepted one that
+ * has not finished its request (TLS handshake or head) makes room, as
+ * it does for memory (mem_room).  Whoever holds slots by never
+ * finishing, from however many addresses, cannot lock out a peer that
+ * finishes in time.  Called at accept, where no connection is in its
+ * callbacks: closed at once.  1 if one went.
  */
 static int
-evict_unfinished(void)
+evict_for_slot(void)
 {
-	struct conn *c, *old = NULL;
+	struct conn *old = oldest_unfinished(NULL, 0);
 
-	for (c = conns; c != NULL; c = c->next)
-		if (!c->client && !c->ctl && !c->dead && c->state == CS_REQ)
-			old = c;	/* the list runs newest first */
 	if (old == NULL)
 		return 0;
 	conn_evicted++;
-	log_msg_rl(EW_LOG_WARNING, "maxconn", "tunnel connections at the "
+	log_msg_rl(EW_LOG_WARNING, "evict", "tunnel connections at the "
 	    "limit (%lld): %s closed, its request unfinished, for a new "
 	    "one (%llu so far)", sw_conf.maxconn, old->peer,
 	    (unsigned long long)conn_evicted);
+	conn_lost(old);
 	conn_free(old);
 	return 1;
 }
@@ -467,7 +448,7 @@ conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
 	 * flood on the tunnel listener cannot stop them reconnecting. */
 	if (ctl ? nctl >= (size_t)sw_conf.ctlmaxconn : !client &&
 	    (ntun >= (size_t)sw_conf.maxconn || ntun >= conn_tun_cap) &&
-	    !evict_unfinished()) {
+	    !evict_for_slot()) {
 		log_msg_rl(EW_LOG_WARNING, ctl ? "ctlmaxconn" : "maxconn",
 		    "connection refused: %s connections at the limit (%lld)",
 		    ctl ? "control" : "tunnel",

@@ -29,6 +29,7 @@ struct http_msg;
 struct sockaddr;
 struct srcent;
 struct tls;
+struct tls_creds;
 struct conn;
 
 enum conn_state {
@@ -125,14 +126,9 @@ struct conn {
 	struct ev_grave	 grave;
 };
 
-/* TCP_NODELAY, keepalives, TCP_USER_TIMEOUT: every tunnel socket. */
-void conn_sock_tune(int fd);
 /* The kernel's round-trip estimate of the connection's TCP, ms (0:
  * none yet, or c NULL). */
 unsigned conn_rtt_ms(const struct conn *c);
-/* "ip" and "ip:port" / "[ip]:port" of sa. */
-void conn_addr_text(const struct sockaddr *sa, char *ip, size_t iplen,
-    char *full, size_t fulllen);
 /* Accepted tunnel connections at most, besides --maxconn: listen.c
  * lowers it to fit RLIMIT_NOFILE. */
 extern size_t conn_tun_cap;
@@ -148,6 +144,10 @@ struct conn *conn_new(int fd, int client, int ctl,
     const struct conn_ops *ops, void *owner);
 /* Release everything now (ops->release); memory after this round. */
 void conn_free(struct conn *);
+/* An accepted connection's TLS server engine, counted against --maxmem
+ * (the connections holding most are cut to make room): 0, or -1 when
+ * there is no room or no memory. */
+int conn_tls_server(struct conn *, const struct tls_creds *);
 size_t conn_count(void);
 /* Send what is queued; interest from state. */
 void conn_flush(struct conn *);

@@ -24,6 +24,7 @@
 #include "fmt.h"
 #include "listen.h"
 #include "log.h"
+#include "sock.h"
 #include "loop.h"
 #include "peeruid.h"
 #include "serve.h"
@@ -81,8 +82,8 @@ listener_io(struct ev_watcher *w, uint32_t revents)
 			}
 			return;
 		}
-		conn_sock_tune(fd);
-		conn_addr_text((struct sockaddr *)&ss, ip, sizeof(ip), full,
+		sock_tune(fd, sw_conf.keepalive);
+		sock_addr_text((struct sockaddr *)&ss, ip, sizeof(ip), full,
 		    sizeof(full));
 		serve_accept(fd, ls->ws, ls->ctl, ls->creds, full, ip);
 	}
@@ -130,7 +131,7 @@ listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
 	ls->next = listeners;
 	listeners = ls;
 	if (ctl && serve_ctlauth == NULL && !peeruid_loopback(sa)) {
-		conn_addr_text(sa, ip, sizeof(ip), full, sizeof(full));
+		sock_addr_text(sa, ip, sizeof(ip), full, sizeof(full));
 		log_msg(EW_LOG_WARNING, "control endpoint on %s without "
 		    "--ctlhtpasswd: whoever reaches it there drives the switch",
 		    full);
@@ -138,7 +139,7 @@ listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
 	return 0;
 fail:
 	e = errno;
-	conn_addr_text(sa, ip, sizeof(ip), full, sizeof(full));
+	sock_addr_text(sa, ip, sizeof(ip), full, sizeof(full));
 	ew_snprintf(err, errlen, "cannot listen on %s: %s (%s)", full,
 	    ew_strerror(e), endpoint_opts(ws, ctl));
 	if (fd >= 0)

@@ -847,7 +847,7 @@ serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
 	c->ws = ws;
 	c->ctl_ep = ctl;
 	c->state = CS_REQ;
-	if (creds != NULL && (c->tls = tls_server_new(creds)) == NULL) {
+	if (creds != NULL && conn_tls_server(c, creds) < 0) {
 		conn_free(c);
 		return;
 	}

@@ -153,6 +153,12 @@ tls_server_new(const struct tls_creds *cr)
 	return t;
 }
 
+size_t
+tls_size(int client)
+{
+	return sizeof(struct tls) + (client ? sizeof(struct tls_x509) : 0);
+}
+
 /* 1 if host is an IPv4 or IPv6 literal (no SNI for those). */
 static int
 is_ip_literal(const char *host)

@@ -23,6 +23,9 @@ struct tls *tls_server_new(const struct tls_creds *);
 struct tls *tls_client_new(const struct tls_anchors *, const char *host,
     int insecure, const uint8_t *pin);
 void tls_free(struct tls *);
+/* The bytes one engine holds (context, record buffers, for a client its
+ * X.509 state), counted against --maxmem. */
+size_t tls_size(int client);
 /* Plaintext out: > 0 bytes, 0 on the peer's close, -1 with errno
  * (EAGAIN: wait for tls_interest(); EPROTO: see tls_error()). */
 ssize_t tls_read(struct tls *, int fd, uint8_t *buf, size_t cap);

@@ -113,6 +113,8 @@ swx a 7870 --port 8446 --sslkey "$P/wrong.key" --sslcert "$P/wrong.chain"
 swx a 7871 --port 8447 --sslkey "$P/unk.key" --sslcert "$P/unk.chain"
 swx a 7872 --port 8080 --ctlsslkey "$P/ctl.key" --ctlsslcert "$P/ctl.crt"
 swx a 7873 --port 8081 --ctlsslkey "$P/unk.key" --ctlsslcert "$P/unk.crt"
+swx a 7874 --port 8448 --sslkey "$P/rsa.key" --sslcert "$P/rsa.chain" \
+    --maxmem 1048576
 sw b
 ctl a addport tap 'ewa%d' >/dev/null || die "tap a"
 ctlp a 7868 addport tap 'ewc%d' >/dev/null || die "tap c"
@@ -293,4 +295,48 @@ out=$(ctls 127.0.0.1:7872 --ctlsslcert "$P/nonexistent" listport 2>&1); rc=$?
 check_eq "missing --ctlsslcert file: exit 1, why" \
     "1 etherws ctl: error: --ctlsslcert: cannot read $P/nonexistent: No such file or directory" \
     "$rc $out"
+
+# The memory bound counts each TLS engine (37 KB on x86-64): 60
+# connections that never handshake would hold 2.2 MB of a 1 MiB
+# --maxmem.  The oldest unfinished ones make room for newer ones, and a
+# peer that finishes its handshake and upgrade gets in.
+cat >"$TMP/idle.py" <<'PY'
+import select, socket, ssl, sys, time
+# from four addresses: 15 each stay under the per-address cap (32)
+idle = [socket.create_connection(("127.0.0.1", 8448), timeout=3,
+                                 source_address=("127.0.0.%d" % (2 + i % 4), 0))
+        for i in range(60)]
+time.sleep(0.5)
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", 8448),
+                                             timeout=3),
+                    server_hostname="sw.test")
+t.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+          b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+head = t.recv(200)
+time.sleep(0.3)
+# closed by the switch: readable at once (well within its 10 s deadline
+# for a request head), with EOF or a reset
+closed = 0
+for s in select.select(idle, [], [], 0)[0]:
+    s.setblocking(False)
+    try:
+        if s.recv(1) == b"":
+            closed += 1
+    except BlockingIOError:
+        pass
+    except OSError:
+        closed += 1
+print("closed=%d honest=%s" % (closed, head.split(b"\r\n")[0].decode()))
+PY
+out=$(nsx a $PY "$TMP/idle.py" "$P/ca.crt")
+closed=${out#closed=}; closed=${closed%% *}
+check "--maxmem 1 MiB: of 60 idle TLS connections 32 to 38 were closed ($out)" \
+    [ "$closed" -ge 32 -a "$closed" -le 38 ]
+check_eq "a peer that finishes its handshake gets in beside them" \
+    "honest=HTTP/1.1 101 Switching Protocols" "${out#* }"
+check "the cuts are logged" grep -q \
+    "memory bound reached ([0-9]* of 1048576 bytes): 127.0.0.[2-5]:[0-9]* cut, holding [0-9]* bytes" \
+    "$TMP/sw-a-7874.log"
 done_testing
