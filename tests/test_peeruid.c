@@ -212,6 +212,25 @@ test_files(void)
 	}
 }
 
+/* A client of family af connected to sa, the listener l's address, and
+ * the end l accepted in *srv; l is closed either way.  0 or -1. */
+static int
+connect_accept(int l, int af, const void *sa, socklen_t sl, int *cli,
+    int *srv)
+{
+	if ((*cli = socket(af, SOCK_STREAM, 0)) < 0) {
+		close(l);
+		return -1;
+	}
+	if (connect(*cli, sa, sl) < 0 || (*srv = accept(l, NULL, NULL)) < 0) {
+		close(*cli);
+		close(l);
+		return -1;
+	}
+	close(l);
+	return 0;
+}
+
 /* A connected pair on addr (family af): the accepted end in *srv. */
 static int
 pair(int af, const char *addr, int *cli, int *srv)
@@ -237,19 +256,11 @@ pair(int af, const char *addr, int *cli, int *srv)
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(l, (void *)&ss, af == AF_INET ? sizeof(struct sockaddr_in) :
 	    sizeof(struct sockaddr_in6)) < 0 || listen(l, 1) < 0 ||
-	    getsockname(l, (void *)&ss, &sl) < 0 ||
-	    (*cli = socket(af, SOCK_STREAM, 0)) < 0) {
+	    getsockname(l, (void *)&ss, &sl) < 0) {
 		close(l);
 		return -1;
 	}
-	if (connect(*cli, (void *)&ss, sl) < 0 ||
-	    (*srv = accept(l, NULL, NULL)) < 0) {
-		close(*cli);
-		close(l);
-		return -1;
-	}
-	close(l);
-	return 0;
+	return connect_accept(l, af, &ss, sl, cli, srv);
 }
 
 /* IPv4 through a dual-stack IPv6 listener: our end is ::ffff:127.0.0.1,
@@ -269,8 +280,7 @@ pair_mapped(int *cli, int *srv)
 		return -1;
 	setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
 	if (bind(l, (void *)&s6, sizeof(s6)) < 0 || listen(l, 1) < 0 ||
-	    getsockname(l, (void *)&s6, &sl) < 0 ||
-	    (*cli = socket(AF_INET, SOCK_STREAM, 0)) < 0) {
+	    getsockname(l, (void *)&s6, &sl) < 0) {
 		close(l);
 		return -1;
 	}
@@ -278,14 +288,7 @@ pair_mapped(int *cli, int *srv)
 	s4.sin_family = AF_INET;
 	s4.sin_port = s6.sin6_port;
 	s4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(*cli, (void *)&s4, sizeof(s4)) < 0 ||
-	    (*srv = accept(l, NULL, NULL)) < 0) {
-		close(*cli);
-		close(l);
-		return -1;
-	}
-	close(l);
-	return 0;
+	return connect_accept(l, AF_INET, &s4, sizeof(s4), cli, srv);
 }
 
 /* Both ends' owners are us, asked of inet_diag and of /proc alone. */
