@@ -64,7 +64,6 @@ static uint64_t		 cuts_told;
 
 static void conn_fail(struct conn *c);
 static int pong_late(struct conn *c);
-static void conn_lost(struct conn *c);
 
 /* c's buffers changed size: conn_mem follows. */
 static void
@@ -170,7 +169,8 @@ oldest_unfinished(const struct conn *except, int held)
 
 /*
  * Room for c to hold grow more bytes within --maxmem: while it is not
- * there, the tunnel connection that would hold the most (c included,
+ * there, the oldest unfinished request holding memory is cut, and where
+ * there is none the tunnel connection that would hold the most (c included,
  * with the growth) is cut.  0, or -1 when c itself was cut or nothing is
  * left to cut (control connections are never cut: the operator's).
  */
@@ -431,8 +431,7 @@ evict_for_slot(void)
 	    "limit (%lld): %s closed, its request unfinished, for a new "
 	    "one (%llu so far)", sw_conf.maxconn, old->peer,
 	    (unsigned long long)conn_evicted);
-	conn_lost(old);
-	conn_free(old);
+	conn_free(old);		/* no owner yet: nobody to tell */
 	return 1;
 }
 

@@ -170,6 +170,14 @@ struct pline {
 	unsigned long	 inode;
 };
 
+/* Past the blanks at *p. */
+static void
+blanks(const char **p, const char *end)
+{
+	while (*p < end && **p == ' ')
+		(*p)++;
+}
+
 /* n hex digits at *p into *v; *p moves past them. */
 static int
 hexn(const char **p, const char *end, unsigned n, uint32_t *v)
@@ -198,8 +206,7 @@ decn(const char **p, const char *end, unsigned long *v)
 {
 	const char *s;
 
-	while (*p < end && **p == ' ')
-		(*p)++;
+	blanks(p, end);
 	s = *p;
 	*v = 0;
 	for (; *p < end && **p >= '0' && **p <= '9'; (*p)++) {
@@ -214,8 +221,7 @@ decn(const char **p, const char *end, unsigned long *v)
 static void
 skipf(const char **p, const char *end)
 {
-	while (*p < end && **p == ' ')
-		(*p)++;
+	blanks(p, end);
 	while (*p < end && **p != ' ')
 		(*p)++;
 }
@@ -228,8 +234,7 @@ endpoint(const char **p, const char *end, unsigned words, uint32_t *a,
 	uint32_t v;
 	unsigned i;
 
-	while (*p < end && **p == ' ')
-		(*p)++;
+	blanks(p, end);
 	for (i = 0; i < words; i++)
 		if (hexn(p, end, 8, &a[i]) < 0)
 			return -1;
@@ -301,22 +306,29 @@ addr_is(const uint32_t *a, const uint32_t *b, unsigned words, int o)
 	return 1;
 }
 
+/* l's local end is (a, aport) and its remote (b, bport), read in
+ * byte order o. */
+static int
+ends_are(const struct pline *l, const struct pquery *q, const uint32_t *a,
+    unsigned aport, const uint32_t *b, unsigned bport, int o)
+{
+	return l->lport == aport && l->rport == bport &&
+	    addr_is(l->la, a, q->words, o) && addr_is(l->ra, b, q->words, o);
+}
+
 static void
 pquery_line(struct pquery *q, const struct pline *l)
 {
 	int o;
 
 	for (o = 0; o < 2; o++) {
-		if (l->lport == q->pport && l->rport == q->lport &&
-		    addr_is(l->la, q->pa, q->words, o) &&
-		    addr_is(l->ra, q->la, q->words, o) && !q->found[o]) {
+		if (!q->found[o] &&
+		    ends_are(l, q, q->pa, q->pport, q->la, q->lport, o)) {
 			q->found[o] = 1;
 			q->hit[o] = *l;
 		}
-		if (q->self != 0 && l->inode == q->self &&
-		    l->lport == q->lport && l->rport == q->pport &&
-		    addr_is(l->la, q->la, q->words, o) &&
-		    addr_is(l->ra, q->pa, q->words, o) && q->order < 0)
+		if (q->order < 0 && q->self != 0 && l->inode == q->self &&
+		    ends_are(l, q, q->la, q->lport, q->pa, q->pport, o))
 			q->order = o;
 	}
 }
@@ -326,7 +338,8 @@ static int
 proc_scan(const char *path, struct pquery *q)
 {
 	char buf[PEERUID_PROC_BUF];
-	size_t have = 0, skip = 0;
+	size_t have = 0;
+	int skip = 0;		/* the rest of a line too long to hold */
 	struct pline l;
 	char *nl, *s;
 	ssize_t n;
@@ -386,8 +399,8 @@ proc_lookup(const char *path, struct pquery *q, uint32_t *uid)
 	return 1;
 }
 
-/* The query for (loc, peer) of alen bytes: IPv4-mapped IPv6 addresses
- * as IPv4 (the peer's socket may be either). */
+/* The query for our end (la, lport) and the peer's (pa, pport), alen
+ * address bytes, ports in network order; self: our socket's inode. */
 static void
 pquery_init(struct pquery *q, const void *la, const void *pa, size_t alen,
     uint16_t lport, uint16_t pport, unsigned long self)
