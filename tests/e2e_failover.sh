@@ -14,22 +14,7 @@ need python3
 STOPPED=""
 trap '[ -n "$STOPPED" ] && kill -CONT $STOPPED 2>/dev/null; cleanup' EXIT
 
-ns a; ns b; ns c
-link a b 10.94.0.1 10.94.0.2
-link b c 10.95.0.1 10.95.0.2
-link c a 10.96.0.1 10.96.0.2
-for n in a b c; do nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-    net.ipv6.conf.default.disable_ipv6=1; done
-i=1
-for n in a b c; do
-	sw $n --host 0.0.0.0 --port 8080
-	ctl $n addport tap "fo$n%d" >/dev/null || die "addport tap $n"
-	nsx $n ip addr add 192.168.63.$i/24 dev fo${n}0
-	i=$((i + 1))
-done
-loops() { local n; for n in a b c; do ctl $n listport; done | grep -c ' loop '; }
-one_loop() { [ "$(loops)" -eq 1 ]; }
-logs() { for n in a b c; do echo "--- sw-$n.log"; tail -n 30 "$TMP/sw-$n.log"; done; }
+ring3 94 95 96 fo 192.168.63
 
 ctl b addport client ws://10.94.0.1:8080/ >/dev/null || die "b -> a"
 ctl c addport client ws://10.95.0.1:8080/ >/dev/null || die "c -> b"
@@ -38,7 +23,7 @@ ctl c addport client ws://10.95.0.1:8080/ >/dev/null || die "c -> b"
 fwd() { [ "$(port_field b 2 3)/$(port_field c 2 3)" = up/up ]; }
 wait_until 3 fwd || die "the first two links do not forward"
 ctl a addport client ws://10.96.0.1:8080/ >/dev/null || die "a -> c"
-check "the ring settles with one port in loop" wait_until 10 one_loop
+check "the ring settles with one port in loop" wait_until 10 ring_one_loop
 sleep 1
 # the block is on the direct link: a's client port 3 or c's server port 3
 direct=$(port_field a 3 3)/$(port_field c 3 3)
@@ -75,11 +60,11 @@ check "the broadcasts reach c" [ "$(kv "$TMP/cont-c" unique)" -ge 10 ]
 le "3 s after SIGCONT: at most a handful of duplicates at c" \
     "$(kv "$TMP/cont-c" dups)" 5
 kill "$SENDER" 2>/dev/null
-check "the ring settles again with one port in loop" wait_until 10 one_loop
+check "the ring settles again with one port in loop" wait_until 10 ring_one_loop
 sleep 2
-check_eq "exactly one" 1 "$(loops)"
+check_eq "exactly one" 1 "$(ring_loops)"
 check "ping a -> c" nsx a ping -c 3 -i 0.2 -W 2 -q 192.168.63.3
 check "ping a -> b" nsx a ping -c 3 -i 0.2 -W 2 -q 192.168.63.2
 check "ping b -> c" nsx b ping -c 3 -i 0.2 -W 2 -q 192.168.63.3
-[ "$T_FAIL" -ne 0 ] && logs
+[ "$T_FAIL" -ne 0 ] && ring_logs
 done_testing

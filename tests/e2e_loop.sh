@@ -7,24 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 need python3
 
-ns a; ns b; ns c
-link a b 10.81.0.1 10.81.0.2
-link b c 10.82.0.1 10.82.0.2
-link c a 10.83.0.1 10.83.0.2
-for n in a b c; do nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-    net.ipv6.conf.default.disable_ipv6=1; done
-sw a --host 0.0.0.0 --port 8080
-sw b --host 0.0.0.0 --port 8080
-sw c --host 0.0.0.0 --port 8080
-i=1
-for n in a b c; do
-	ctl $n addport tap "lp$n%d" >/dev/null || die "addport tap $n"
-	nsx $n ip addr add 192.168.60.$i/24 dev lp${n}0
-	i=$((i + 1))
-done
+ring3 81 82 83 lp 192.168.60
 
-# all ports, every switch: "loop" rows and the sum of rx+tx counters
-loops() { local n; for n in a b c; do ctl $n listport; done | grep -c ' loop '; }
+# all ports, every switch: the sum of rx+tx counters
 counters() {
 	local n; for n in a b c; do ctl $n listport; done |
 	    awk 'NR > 0 && $1 ~ /^[0-9]+$/ { s += $4 + $5 } END { print s + 0 }'
@@ -37,7 +22,7 @@ nsx a ping -c 1 -W 1 192.168.60.3 >/dev/null 2>&1	# make some broadcast
 check "within 10 s one port of the triangle is blocked" wait_until 10 \
     sh -c "[ \$(for n in a b c; do ip netns exec $PFX-\$n $ETHERWS ctl listport; done | grep -c ' loop ') -ge 1 ]"
 sleep 3
-check_eq "exactly one port is blocked" 1 "$(loops)"
+check_eq "exactly one port is blocked" 1 "$(ring_loops)"
 check "ping a -> c works across the triangle within 10 s" wait_until 10 \
     nsx a ping -c 1 -W 1 192.168.60.3
 check "ping a -> c across the triangle" nsx a ping -c 3 -i 0.2 -W 2 -q 192.168.60.3

@@ -10,24 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 need python3
 
-ns a; ns b; ns c
-link a b 10.91.0.1 10.91.0.2
-link b c 10.92.0.1 10.92.0.2
-link c a 10.93.0.1 10.93.0.2
-for n in a b c; do nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-    net.ipv6.conf.default.disable_ipv6=1; done
-start_sw() {
-	sw "$1" --host 0.0.0.0 --port 8080
-	ctl "$1" addport tap "rg$1%d" >/dev/null || die "addport tap $1"
-	nsx "$1" ip addr add "192.168.62.$2/24" dev "rg${1}0"
-}
-start_sw a 1; start_sw b 2; start_sw c 3
-
-loops() { local n; for n in a b c; do ctl $n listport; done | grep -c ' loop '; }
-one_loop() { [ "$(loops)" -eq 1 ]; }
+ring3 91 92 93 rg 192.168.62
 # count_on NS SECONDS NAME: count a's broadcasts arriving on NS's tap
 count_on() { bg "$1" $PY tests/bcast.py count "rg${1}0" "$2" "$TMP/$3"; }
-logs() { for n in a b c; do echo "--- sw-$n.log"; tail -n 30 "$TMP/sw-$n.log"; done; }
 
 ctl b addport client ws://10.91.0.1:8080/ >/dev/null || die "b -> a"
 ctl c addport client ws://10.92.0.1:8080/ >/dev/null || die "c -> b"
@@ -48,9 +33,9 @@ check "3 s after the ring closed: b's host saw the broadcasts" \
     [ "$(kv "$TMP/close-b" unique)" -ge 10 ]
 le "and at most a handful of duplicates" "$(kv "$TMP/close-b" dups)" 5
 le "c's host: at most a handful of duplicates" "$(kv "$TMP/close-c" dups)" 5
-check "one port of the ring ends in loop" wait_until 10 one_loop
+check "one port of the ring ends in loop" wait_until 10 ring_one_loop
 sleep 2
-check_eq "exactly one" 1 "$(loops)"
+check_eq "exactly one" 1 "$(ring_loops)"
 check "ping a -> c" nsx a ping -c 3 -i 0.2 -W 2 -q 192.168.62.3
 check "ping b -> c" nsx b ping -c 3 -i 0.2 -W 2 -q 192.168.62.3
 check "ping a -> b" nsx a ping -c 3 -i 0.2 -W 2 -q 192.168.62.2
@@ -62,7 +47,7 @@ check "without b, a and c talk directly within 5 s" wait_until 5 \
     nsx a ping -c 1 -W 1 192.168.62.3
 count_on a 30 re-a; RA=$BGPID
 count_on c 30 re-c; RC=$BGPID
-start_sw b 2
+ring_sw b 2
 ctl b addport client ws://10.91.0.1:8080/ >/dev/null || die "b -> a again"
 # c's client port comes back by itself (its backoff), closing the ring
 c_client_back() { [ "$(port_field c 2 3)" != down ]; }
@@ -73,12 +58,12 @@ le "3 s after the ring closed again: a's host, a handful of duplicates" \
 le "c's host, a handful of duplicates" "$(kv "$TMP/re-c" dups)" 5
 check "the broadcasts still reach c" [ "$(kv "$TMP/re-c" unique)" -ge 10 ]
 kill "$RA" "$RC" 2>/dev/null
-check "one port of the ring ends in loop" wait_until 10 one_loop
+check "one port of the ring ends in loop" wait_until 10 ring_one_loop
 sleep 2
-check_eq "exactly one" 1 "$(loops)"
+check_eq "exactly one" 1 "$(ring_loops)"
 check "ping b -> c" nsx b ping -c 3 -i 0.2 -W 2 -q 192.168.62.3
 check "ping a -> c" nsx a ping -c 3 -i 0.2 -W 2 -q 192.168.62.3
 check "ping a -> b" nsx a ping -c 3 -i 0.2 -W 2 -q 192.168.62.2
 kill "$SENDER" 2>/dev/null
-[ "$T_FAIL" -ne 0 ] && logs
+[ "$T_FAIL" -ne 0 ] && ring_logs
 done_testing

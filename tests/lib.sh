@@ -209,6 +209,45 @@ sw() {
 }
 ctl() { local n=$1; shift; nsx "$n" "$ETHERWS" ctl "$@"; }
 
+# The loop tests' triangle: ring3 X Y Z TAP NET makes namespaces a, b
+# and c with veth links a-b on 10.X.0.1/.2, b-c on 10.Y.0.1/.2 and c-a
+# on 10.Z.0.1/.2 (IPv6 off), and starts a switch in each (ring_sw) with
+# a tap TAP<ns>0 at NET.1, .2, .3.  No tunnel yet.
+ring3() {
+	local n i=1
+	RING_TAP=$4 RING_NET=$5
+	ns a; ns b; ns c
+	link a b "10.$1.0.1" "10.$1.0.2"
+	link b c "10.$2.0.1" "10.$2.0.2"
+	link c a "10.$3.0.1" "10.$3.0.2"
+	for n in a b c; do
+		nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		    net.ipv6.conf.default.disable_ipv6=1
+		ring_sw $n $i
+		i=$((i + 1))
+	done
+}
+# ring_sw NS I: NS's switch on 0.0.0.0:8080 with its tap at RING_NET.I
+# (also to restart it)
+ring_sw() {
+	sw "$1" --host 0.0.0.0 --port 8080
+	ctl "$1" addport tap "$RING_TAP$1%d" >/dev/null ||
+	    die "addport tap $1"
+	nsx "$1" ip addr add "$RING_NET.$2/24" dev "$RING_TAP${1}0"
+}
+# ports in "loop" on a, b and c together; the tails of their logs
+ring_loops() {
+	local n
+	for n in a b c; do ctl $n listport; done | grep -c ' loop '
+}
+ring_one_loop() { [ "$(ring_loops)" -eq 1 ]; }
+ring_logs() {
+	local n
+	for n in a b c; do
+		echo "--- sw-$n.log"; tail -n 30 "$TMP/sw-$n.log"
+	done
+}
+
 # column N of the listport row for port P in namespace NS
 port_field() {
 	ctl "$1" listport | awk -v p="$2" -v f="$3" '$1 == p { print $f }'
