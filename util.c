@@ -250,11 +250,21 @@ ew_now_ms(void)
 /* ------------------------------------------------------------------ */
 /* Files an option or a request names */
 
+/* close(fd) that leaves errno as the failure before it set it. */
+static void
+close_keep_errno(int fd)
+{
+	int e = errno;
+
+	close(fd);
+	errno = e;
+}
+
 int
 ew_file_open(const char *path, size_t max, size_t *size)
 {
 	struct stat st, fst;
-	int fd, e;
+	int fd;
 
 	/* stat first: a device or FIFO is refused before any open. */
 	if (stat(path, &st) < 0)
@@ -268,9 +278,7 @@ ew_file_open(const char *path, size_t max, size_t *size)
 		return -1;
 	/* Replaced between the two looks: judge what was opened. */
 	if (fstat(fd, &fst) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
+		close_keep_errno(fd);
 		return -1;
 	}
 	if (!S_ISREG(fst.st_mode) || fst.st_dev != st.st_dev ||
@@ -310,14 +318,12 @@ int
 ew_file_read(const char *path, void *buf, size_t cap, size_t *len)
 {
 	size_t size;
-	int fd, rc, e;
+	int fd, rc;
 
 	if ((fd = ew_file_open(path, cap, &size)) < 0)
 		return fd;
 	rc = file_read_fd(fd, buf, size, len);
-	e = errno;
-	close(fd);
-	errno = e;
+	close_keep_errno(fd);
 	return rc;
 }
 
@@ -349,14 +355,12 @@ int
 ew_file_load(const char *path, size_t max, char **bufp, size_t *lenp)
 {
 	size_t size;
-	int fd, rc, e;
+	int fd, rc;
 
 	if ((fd = ew_file_open(path, max, &size)) < 0)
 		return fd;
 	rc = ew_file_load_fd(fd, size, bufp, lenp);
-	e = errno;
-	close(fd);
-	errno = e;
+	close_keep_errno(fd);
 	return rc;
 }
 
