@@ -61,7 +61,7 @@ tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
 tests/test_fdb: fdb.o siphash.o util.o fmt.o
 tests/test_siphash: siphash.o util.o fmt.o
 tests/test_loop: loop.o util.o fmt.o
-tests/test_probe: probe.o fdb.o sha1.o siphash.o
+tests/test_probe: probe.o fdb.o sha1.o siphash.o tests/probe_stubs.h
 tests/test_tap: tap_linux.o util.o fmt.o
 tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
 tests/test_log: log.o logconf.o util.o fmt.o
@@ -118,7 +118,7 @@ tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
 tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_gso: gso.c tests/gso_ref.h $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_peeruid: peeruid.c peeruid.h
-tests/fuzz/fuzz_probe: probe.c $(FUZZ_OBJ)/fdb.o $(FUZZ_OBJ)/sha1.o \
+tests/fuzz/fuzz_probe: probe.c tests/probe_stubs.h $(FUZZ_OBJ)/fdb.o $(FUZZ_OBJ)/sha1.o \
     $(FUZZ_OBJ)/siphash.o
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c defs.h
 	@echo "  FUZZ    $@"

@@ -40,19 +40,13 @@
 #include "sha1.h"
 #include "util.h"
 #include "t.h"
+#include "probe_stubs.h"
 
 /* ------------------------------------------------------------------ */
 /* Stubs. */
 
 int log_level = EW_LOG_INFO;
 static struct fdb fdb;	/* the switch's, handed to probe_init */
-static uint64_t clk = 5000000;
-
-uint64_t
-ew_now_ms(void)
-{
-	return clk;
-}
 
 /* Random numbers: scripted values first, then a fixed sequence; a
  * buffer of another size is filled with the value's low byte. */
@@ -93,51 +87,6 @@ int
 ew_ct_eq(const void *a, const void *b, size_t len)
 {
 	return memcmp(a, b, len) == 0;
-}
-
-/* Timers fire in deadline order as advance() moves the clock. */
-#define MAXT	8
-static struct ev_timer *tims[MAXT];
-static int ntims;
-
-void
-timer_init(struct ev_timer *t, void (*cb)(struct ev_timer *))
-{
-	t->when = 0;
-	t->idx = -1;
-	t->cb = cb;
-	if (ntims < MAXT)
-		tims[ntims++] = t;
-}
-
-void
-timer_arm(struct ev_timer *t, uint64_t delay_ms)
-{
-	t->when = clk + delay_ms;
-	t->idx = 0;
-}
-
-static void
-advance(uint64_t ms)
-{
-	uint64_t end = clk + ms;
-	struct ev_timer *t;
-	int i;
-
-	for (;;) {
-		t = NULL;
-		for (i = 0; i < ntims; i++)
-			if (tims[i]->idx >= 0 && tims[i]->when <= end &&
-			    (t == NULL || tims[i]->when < t->when))
-				t = tims[i];
-		if (t == NULL)
-			break;
-		if (t->when > clk)
-			clk = t->when;
-		t->idx = -1;
-		t->cb(t);
-	}
-	clk = end;
 }
 
 static char lastlog[512];
@@ -787,6 +736,7 @@ test_settled(void)
 int
 main(void)
 {
+	clk = 5000000;
 	if (fdb_init(&fdb, 64, 300000) < 0)
 		return 2;
 	test_init();

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "../../probe.c"
+#include "../probe_stubs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,14 +49,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Stubs */
 
 int log_level = EW_LOG_INFO;
-static uint64_t clk;
-
-uint64_t
-ew_now_ms(void)
-{
-	return clk;
-}
-
 void
 ew_random(void *buf, size_t len)
 {
@@ -84,56 +77,6 @@ log_msg(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-}
-
-#define MAXT	8
-static struct ev_timer *tims[MAXT];
-static int ntims;
-
-void
-timer_init(struct ev_timer *t, void (*cb)(struct ev_timer *))
-{
-	int i;
-
-	t->when = 0;
-	t->idx = -1;
-	t->cb = cb;
-	for (i = 0; i < ntims; i++)
-		if (tims[i] == t)
-			return;
-	if (ntims < MAXT)
-		tims[ntims++] = t;
-}
-
-void
-timer_arm(struct ev_timer *t, uint64_t delay_ms)
-{
-	t->when = clk + delay_ms;
-	t->idx = 0;
-}
-
-/* Timers due by clk + ms fire in deadline order (bounded). */
-static void
-advance(uint64_t ms)
-{
-	uint64_t end = clk + ms;
-	struct ev_timer *t;
-	int i, n;
-
-	for (n = 0; n < 10000; n++) {
-		t = NULL;
-		for (i = 0; i < ntims; i++)
-			if (tims[i]->idx >= 0 && tims[i]->when <= end &&
-			    (t == NULL || tims[i]->when < t->when))
-				t = tims[i];
-		if (t == NULL)
-			break;
-		if (t->when > clk)
-			clk = t->when;
-		t->idx = -1;
-		t->cb(t);
-	}
-	clk = end;
 }
 
 static struct port ports[NP];

@@ -1,0 +1,71 @@
+/*
+ * probe_stubs.h - the clock and the timers probe.c runs on, for
+ * test_probe and fuzz_probe: ew_now_ms reads clk, which only advance()
+ * moves, firing the armed timers that fall due in deadline order.  A
+ * call fires at most 10,000 of them, so that a timer rearmed at 0 cannot
+ * spin.  Needs loop.h's struct ev_timer.
+ */
+#ifndef PROBE_STUBS_H
+#define PROBE_STUBS_H
+
+#include <stdint.h>
+
+static uint64_t clk;
+
+uint64_t
+ew_now_ms(void)
+{
+	return clk;
+}
+
+#define MAXT	8
+static struct ev_timer *tims[MAXT];
+static int ntims;
+
+/* A timer initialised again (a port's, for each port) is listed once. */
+void
+timer_init(struct ev_timer *t, void (*cb)(struct ev_timer *))
+{
+	int i;
+
+	t->when = 0;
+	t->idx = -1;
+	t->cb = cb;
+	for (i = 0; i < ntims; i++)
+		if (tims[i] == t)
+			return;
+	if (ntims < MAXT)
+		tims[ntims++] = t;
+}
+
+void
+timer_arm(struct ev_timer *t, uint64_t delay_ms)
+{
+	t->when = clk + delay_ms;
+	t->idx = 0;
+}
+
+static void
+advance(uint64_t ms)
+{
+	uint64_t end = clk + ms;
+	struct ev_timer *t;
+	int i, n;
+
+	for (n = 0; n < 10000; n++) {
+		t = NULL;
+		for (i = 0; i < ntims; i++)
+			if (tims[i]->idx >= 0 && tims[i]->when <= end &&
+			    (t == NULL || tims[i]->when < t->when))
+				t = tims[i];
+		if (t == NULL)
+			break;
+		if (t->when > clk)
+			clk = t->when;
+		t->idx = -1;
+		t->cb(t);
+	}
+	clk = end;
+}
+
+#endif /* PROBE_STUBS_H */
