@@ -18,6 +18,17 @@ ew_isdigit(int c)
 {
 	return c >= '0' && c <= '9';
 }
+/* The value of hex digit c (either case), or -1. */
+static inline int
+ew_hexval(int c)
+{
+	if (ew_isdigit(c))
+		return c - '0';
+	c = ew_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
 static inline uint16_t
 ew_be16(const uint8_t *p)
 {

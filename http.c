@@ -353,17 +353,6 @@ http_reason(int status)
 /* ------------------------------------------------------------------ */
 /* URLs: scheme://[user[:pass]@]host[:port][/path][?query][#frag] */
 
-static int
-hexval(int c)
-{
-	if (ew_isdigit(c))
-		return c - '0';
-	c = ew_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Percent-decode (s, len) into out; a bad escape, %00 (it would cut the
  * C string short) or no room for the NUL fails. */
 static int
@@ -380,8 +369,8 @@ pct_decode(char *out, size_t cap, const char *s, size_t len)
 			continue;
 		}
 		if (len - i < 3 ||
-		    (hi = hexval((unsigned char)s[i + 1])) < 0 ||
-		    (lo = hexval((unsigned char)s[i + 2])) < 0 ||
+		    (hi = ew_hexval((unsigned char)s[i + 1])) < 0 ||
+		    (lo = ew_hexval((unsigned char)s[i + 2])) < 0 ||
 		    (hi | lo) == 0)
 			return -1;
 		out[o++] = (char)(hi << 4 | lo);

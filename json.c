@@ -120,17 +120,6 @@ jp_after_value(struct jp *p)
 	p->st = p->parent < 0 ? ST_DONE : ST_NEXT;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = ew_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* The 4 hex digits at s[i..i+4) as a code unit, or -1 (also if short). */
 static long
 hex4(const char *s, size_t i, size_t len)
@@ -142,7 +131,7 @@ hex4(const char *s, size_t i, size_t len)
 	if (i > len || len - i < 4)
 		return -1;
 	for (k = 0; k < 4; k++) {
-		if ((d = hexval((unsigned char)s[i + k])) < 0)
+		if ((d = ew_hexval((unsigned char)s[i + k])) < 0)
 			return -1;
 		v = v << 4 | d;
 	}
