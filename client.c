@@ -26,6 +26,7 @@
 #include "probe.h"
 #include "switch.h"
 #include "tls.h"
+#include "tunnel.h"
 #include "util.h"
 #include "ws.h"
 
@@ -677,54 +678,18 @@ client_answer(struct client *cl, struct port *p, const char *err)
 /* ------------------------------------------------------------------ */
 /* The client port: its frames go to and come from cl->conn while open */
 
-/* NULL once the port is closed (its client freed, p->priv NULL): the
- * port itself lives to the end of the round.  delPort reports it before
- * closing it; this keeps any later reader off the freed client. */
-static struct conn *
-open_conn(const struct port *p)
-{
-	const struct client *cl = p->priv;
-
-	return cl != NULL && cl->conn != NULL && !cl->conn->attempt ?
-	    cl->conn : NULL;
-}
-
-static int
-cl_output(struct port *p, const uint8_t *frame, size_t len,
-    const struct vnet *vh)
-{
-	struct conn *c = open_conn(p);
-
-	return c != NULL ? conn_send_frame(c, frame, len, vh) : -1;
-}
-
-static int
-cl_output_ctrl(struct port *p, const uint8_t *frame, size_t len)
-{
-	struct conn *c = open_conn(p);
-
-	return c != NULL ? conn_send_ctrl_frame(c, frame, len) : -1;
-}
-
-static int
-cl_offload(const struct port *p)
-{
-	const struct conn *c = open_conn(p);
-
-	return c != NULL && c->offload;
-}
-
 static void
 cl_close(struct port *p, int code)
 {
 	struct client *cl = p->priv;
-	struct conn *c = open_conn(p);
+	struct conn *c = p->tunnel;
 
 	if (c != NULL) {
 		/* The connection forgets its port here: say it now. */
 		log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s",
 		    p->target);
 		cl->conn = NULL;
+		p->tunnel = NULL;
 		conn_close(c, code);
 	}
 	client_free(cl);
@@ -750,7 +715,7 @@ static void
 cl_status(const struct port *p, struct jw *w)
 {
 	const struct client *cl = p->priv;
-	const struct conn *c = open_conn(p);
+	const struct conn *c = p->tunnel;
 	uint64_t now = ew_now_ms();
 	char when[32], hp[300];
 
@@ -779,14 +744,9 @@ cl_status(const struct port *p, struct jw *w)
 	}
 }
 
-static unsigned
-cl_rtt(const struct port *p)
-{
-	return conn_rtt_ms(open_conn(p));
-}
-
 static const struct port_ops client_port_ops = {
-	cl_output, cl_output_ctrl, cl_offload, cl_close, cl_status, cl_rtt
+	tunnel_output, tunnel_output_ctrl, tunnel_offload, cl_close,
+	cl_status, tunnel_rtt
 };
 
 static void
@@ -803,10 +763,12 @@ client_connected(struct client *cl, struct conn *c)
 			return;
 		}
 		cl->port = p;
+		p->tunnel = c;
 		p->peer_id = cl->peer_id;
 		log_msg_rl(EW_LOG_INFO, cl->url, "connected: %s", cl->url);
 		client_answer(cl, p, NULL);
 	} else {
+		p->tunnel = c;
 		p->peer_id = cl->peer_id;
 		port_set_up(p, 1);
 		log_msg_rl(EW_LOG_INFO, cl->url, "connected: %s", cl->url);
@@ -888,6 +850,7 @@ cl_lost(struct conn *c)
 	struct port *p = cl->port;
 
 	cl->conn = NULL;
+	p->tunnel = NULL;
 	log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s", p->target);
 	ew_snprintf(cl->last_err, sizeof(cl->last_err), "%s: connection "
 	    "lost%s%s", c->peer, c->err[0] ? ": " : "", c->err);
@@ -904,6 +867,8 @@ cl_release(struct conn *c)
 	if (cl == NULL || cl->conn != c)
 		return;
 	cl->conn = NULL;
+	if (cl->port != NULL)
+		cl->port->tunnel = NULL;
 	dns_cancel(cl->dns);
 	cl->dns = NULL;
 }

@@ -72,6 +72,9 @@ struct port {
 					 * shut or open */
 	const struct port_ops *ops;
 	void		*priv;		/* the kind's own state */
+	void		*tunnel;	/* client, server: the open WebSocket
+					 * connection (tunnel.c), NULL while
+					 * down; the switch never reads it */
 	/* loop and storm protection (switch.c, probe.c) */
 	uint64_t	 peer_id;	/* the peer's switch id, if it said in
 					 * its handshake that it is one of

@@ -28,6 +28,7 @@
 #include "siphash.h"
 #include "switch.h"
 #include "tls.h"
+#include "tunnel.h"
 #include "util.h"
 #include "ws.h"
 
@@ -154,61 +155,34 @@ src_upgrade(struct conn *c)
 
 /* ------------------------------------------------------------------ */
 /* Server ports: a port whose frames go to and come from one accepted
- * connection (port->priv; NULL once the connection is gone). */
-
-static int
-srv_output(struct port *p, const uint8_t *frame, size_t len,
-    const struct vnet *vh)
-{
-	return p->priv != NULL ? conn_send_frame(p->priv, frame, len, vh) : -1;
-}
-
-static int
-srv_output_ctrl(struct port *p, const uint8_t *frame, size_t len)
-{
-	return p->priv != NULL ? conn_send_ctrl_frame(p->priv, frame, len) :
-	    -1;
-}
-
-static int
-srv_offload(const struct port *p)
-{
-	const struct conn *c = p->priv;
-
-	return c != NULL && c->offload;
-}
+ * connection (port->tunnel, tunnel.c; NULL once the connection is
+ * gone).  It lives as long as the connection. */
 
 static void
 srv_close(struct port *p, int code)
 {
-	struct conn *c = p->priv;
+	struct conn *c = p->tunnel;
 
 	if (c == NULL)
 		return;
 	/* The connection forgets its port here: say it now. */
 	log_msg_rl(EW_LOG_INFO, p->target, "disconnected: %s", c->peerip);
-	p->priv = NULL;
+	p->tunnel = NULL;
 	conn_close(c, code);
 }
 
 static void
 srv_status(const struct port *p, struct jw *w)
 {
-	const struct conn *c = p->priv;
+	const struct conn *c = p->tunnel;
 
 	if (c != NULL)
 		conn_status(c, w);
 }
 
-static unsigned
-srv_rtt(const struct port *p)
-{
-	return conn_rtt_ms(p->priv);
-}
-
 static const struct port_ops server_port_ops = {
-	srv_output, srv_output_ctrl, srv_offload, srv_close, srv_status,
-	srv_rtt
+	tunnel_output, tunnel_output_ctrl, tunnel_offload, srv_close,
+	srv_status, tunnel_rtt
 };
 
 /* ------------------------------------------------------------------ */
@@ -238,7 +212,7 @@ srv_lost(struct conn *c)
 {
 	struct port *p = c->owner;
 
-	p->priv = NULL;
+	p->tunnel = NULL;
 	log_msg_rl(EW_LOG_INFO, c->peerip, "disconnected: %s", c->peerip);
 	port_delete(p, 0);
 }
@@ -661,15 +635,14 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n%s%s\r\n", acc,
 	    c->offload ? OFFLOAD_LINE : "", idline);
-	p = port_new(PORT_SERVER, c->peer, &server_port_ops, c);
+	p = port_new(PORT_SERVER, c->peer, &server_port_ops, NULL);
 	if (p == NULL || out_append(c, buf, (size_t)n) < 0) {
-		if (p != NULL) {
-			p->priv = NULL;		/* not its connection yet */
-			port_delete(p, 0);
-		}
+		if (p != NULL)
+			port_delete(p, 0);	/* not its connection yet */
 		return conn_free(c);
 	}
 	c->owner = p;
+	p->tunnel = c;
 	timer_stop(&c->tmo);
 	/* One of ours: pinged like a client port pings (never the
 	 * original, whose whole switch freezes on a Ping). */
