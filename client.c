@@ -240,11 +240,14 @@ static void
 tunnel_open(struct conn *c)
 {
 	struct client *cl = c->owner;
+	int rc;
 
 	c->state = CS_HRESP;
-	if (cl->tls && (c->tls = tls_client_new(cl->anchors, cl->u.host,
-	    cl->insecure, cl->has_pin ? cl->pin : NULL)) == NULL) {
-		client_failed(cl, "cannot set up TLS: out of memory");
+	if (cl->tls && (rc = conn_tls_client(c, cl->anchors, cl->u.host,
+	    cl->insecure, cl->has_pin ? cl->pin : NULL)) < 0) {
+		client_failed(cl, rc == CONN_NO_ROOM ? "cannot set up TLS: "
+		    "no room within --maxmem" : "cannot set up TLS: out of "
+		    "memory");
 		return;
 	}
 	upgrade_send(c);

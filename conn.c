@@ -217,6 +217,18 @@ conn_tls_server(struct conn *c, const struct tls_creds *cr)
 	return 0;
 }
 
+int
+conn_tls_client(struct conn *c, const struct tls_anchors *ta,
+    const char *host, int insecure, const uint8_t *pin)
+{
+	if (mem_room(c, tls_size(1)) < 0)
+		return CONN_NO_ROOM;
+	if ((c->tls = tls_client_new(ta, host, insecure, pin)) == NULL)
+		return -1;
+	mem_update(c);
+	return 0;
+}
+
 /*
  * Every CONN_TRIM_MS: a connection that neither read nor sent since the
  * last time gives back the buffers it holds empty.  A busy one keeps

@@ -29,6 +29,7 @@ struct http_msg;
 struct sockaddr;
 struct srcent;
 struct tls;
+struct tls_anchors;
 struct tls_creds;
 struct conn;
 
@@ -148,6 +149,12 @@ void conn_free(struct conn *);
  * (the connections holding most are cut to make room): 0, or -1 when
  * there is no room or no memory. */
 int conn_tls_server(struct conn *, const struct tls_creds *);
+/* A client connection's TLS engine (tls_client_new's arguments), counted
+ * the same way: 0, -1 when out of memory, CONN_NO_ROOM when --maxmem has
+ * no room for it (c itself was cut, or nothing else could be). */
+#define CONN_NO_ROOM	(-2)
+int conn_tls_client(struct conn *, const struct tls_anchors *,
+    const char *host, int insecure, const uint8_t *pin);
 size_t conn_count(void);
 /* Send what is queued; interest from state. */
 void conn_flush(struct conn *);

@@ -339,4 +339,24 @@ check_eq "a peer that finishes its handshake gets in beside them" \
 check "the cuts are logged" grep -q \
     "memory bound reached ([0-9]* of 1048576 bytes): 127.0.0.[2-5]:[0-9]* cut, holding [0-9]* bytes" \
     "$TMP/sw-a-7874.log"
+# A client port's TLS engine (58 KB on x86-64) is counted before it is
+# made, as a server's is: a switch with 24 wss:// client ports under a
+# 1 MiB --maxmem never holds more than that.  Without the reservation
+# the engines pile up past the bound until some buffer grows, and the
+# cut that follows reports more held than --maxmem.
+swx b 7875 --port 8082 --maxmem 1048576
+for i in $(seq 1 24); do
+	ctlp b 7875 addport client --cacerts "$P/ca.crt" \
+	    "wss://sw.test:8443/" >/dev/null 2>&1
+done
+ctlp b 7875 listport >"$TMP/m-list" 2>&1
+held=$(sed -n 's/.*memory bound reached (\([0-9]*\) of 1048576 bytes).*/\1/p' \
+    "$TMP/sw-b-7875.log" | sort -n | tail -n 1)
+check "24 wss:// client ports at --maxmem 1 MiB: some are cut (most held: ${held:-none})" \
+    [ -n "$held" ]
+le "... and the switch held at most --maxmem when it cut" "$held" 1048576
+check "... the cuts are logged, naming the client port" grep -q \
+    "of 1048576 bytes): wss://sw.test:8443/ cut, holding [0-9]* bytes" \
+    "$TMP/sw-b-7875.log"
+check "... and the switch still answers" grep -q "^ *[0-9]" "$TMP/m-list"
 done_testing
