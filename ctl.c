@@ -63,6 +63,9 @@ struct cli_cmd {
 struct cli_parser {
 	const struct cli_cmd	*cmd;
 	char			 prog[128];	/* "etherws ctl setport" */
+	/* "usage: <prog> <usage>\n<prog>": what ew_getopt and usage
+	 * errors print before ": error: " (argparse's order) */
+	char			 usage_prog[512];
 	int			 argc;
 	char			**argv;
 	int			 idx;		/* next argv to look at */
@@ -71,42 +74,11 @@ struct cli_parser {
 	int			 npos;
 };
 
-static int
-cli_usage(const struct cli_parser *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int
-cli_check(const struct cli_parser *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* A usage error: the usage line and "<prog>: error: <what>". */
-static int
-cli_usage(const struct cli_parser *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	ew_dprintf(2, "usage: %s %s\n%s: error: ", p->prog, p->cmd->usage,
-	    p->prog);
-	va_start(ap, fmt);
-	ew_vdprintf(2, fmt, ap);
-	va_end(ap);
-	ew_puts(2, "\n");
-	return CLI_USAGE;
-}
-
+/* A usage error: the usage line and "<prog>: error: <what>", exit 2. */
+#define cli_usage(p, ...)	ew_error(CLI_USAGE, (p)->usage_prog, __VA_ARGS__)
 /* A failed client-side check, "<prog>: error: <what>": nothing is
  * sent, exit 2. */
-static int
-cli_check(const struct cli_parser *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	ew_dprintf(2, "%s: error: ", p->prog);
-	va_start(ap, fmt);
-	ew_vdprintf(2, fmt, ap);
-	va_end(ap);
-	ew_puts(2, "\n");
-	return CLI_USAGE;
-}
+#define cli_check(p, ...)	ew_error(CLI_USAGE, (p)->prog, __VA_ARGS__)
 
 static int
 cli_help(const struct cli_parser *p)
@@ -148,14 +120,9 @@ cli_extra(const struct cli_parser *p)
 static int
 cli_parse(struct cli_parser *p)
 {
-	char prog[512];
 	const char *v, *a;
 	int r, only_pos = 0;
 
-	/* ew_getopt prints "<prog>: error: ..."; putting the usage line in
-	 * front of prog gives argparse's order: usage, then the error. */
-	ew_snprintf(prog, sizeof(prog), "usage: %s %s\n%s", p->prog,
-	    p->cmd->usage, p->prog);
 	while (p->idx < p->argc) {
 		a = p->argv[p->idx];
 		if (!only_pos && strcmp(a, "--") == 0) {
@@ -169,7 +136,7 @@ cli_parse(struct cli_parser *p)
 			return cli_help(p);
 		else
 			r = ew_getopt(p->argc, p->argv, &p->idx, p->cmd->opts,
-			    p->cmd->nopts, &v, prog);
+			    p->cmd->nopts, &v, p->usage_prog);
 		if (r == -2)
 			return CLI_USAGE;
 		if (r == 0)
@@ -873,6 +840,8 @@ cli_run(const struct cli_cmd *c, const char *prog, char **argv, int argc,
 	memset(&p, 0, sizeof(p));
 	p.cmd = c;
 	ew_snprintf(p.prog, sizeof(p.prog), "%.100s", prog);
+	ew_snprintf(p.usage_prog, sizeof(p.usage_prog), "usage: %s %s\n%s",
+	    p.prog, c->usage, p.prog);
 	p.argc = argc;
 	p.argv = argv;
 	p.idx = idx;

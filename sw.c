@@ -206,23 +206,7 @@ sw_usage_prog(void)
 /* Usage errors: the usage, then "etherws sw: error: ...", exit 2.
  * ew_cmd_error(rc, "sw", ...): one line "etherws sw: error: ..." and rc (2 for a
  * value the user gave, 1 for what went wrong at run time). */
-static int sw_usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int
-sw_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	ew_puts(2, sw_usage);
-	ew_dprintf(2, "etherws sw: error: ");
-	va_start(ap, fmt);
-	ew_vdprintf(2, fmt, ap);
-	va_end(ap);
-	ew_puts(2, "\n");
-	return 2;
-}
-
+#define sw_usage_error(...)	ew_error(2, SW_PROG, __VA_ARGS__)
 
 static int
 parse_int_opt(const char *name, const char *v, long long *out)
