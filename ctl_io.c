@@ -208,34 +208,36 @@ cli_wait(struct cli_io *io, short events)
 	}
 }
 
+/* http: a recv into rbuf, or (rbuf NULL) a send of wbuf, within the
+ * deadline. */
 static long
-cli_tcp_read(struct cli_io *io, void *buf, size_t len)
+cli_tcp_io(struct cli_io *io, void *rbuf, const void *wbuf, size_t len)
 {
 	ssize_t n;
 
 	for (;;) {
-		if ((n = recv(io->fd, buf, len, 0)) >= 0)
+		n = rbuf != NULL ? recv(io->fd, rbuf, len, 0) :
+		    send(io->fd, wbuf, len, MSG_NOSIGNAL);
+		if (n >= 0)
 			return (long)n;
 		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
 			return cli_fail_errno(io, errno);
-		if (errno != EINTR && cli_wait(io, POLLIN) < 0)
+		if (errno != EINTR && cli_wait(io, rbuf != NULL ? POLLIN :
+		    POLLOUT) < 0)
 			return -1;
 	}
 }
 
 static long
+cli_tcp_read(struct cli_io *io, void *buf, size_t len)
+{
+	return cli_tcp_io(io, buf, NULL, len);
+}
+
+static long
 cli_tcp_write(struct cli_io *io, const void *buf, size_t len)
 {
-	ssize_t n;
-
-	for (;;) {
-		if ((n = send(io->fd, buf, len, MSG_NOSIGNAL)) >= 0)
-			return (long)n;
-		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
-			return cli_fail_errno(io, errno);
-		if (errno != EINTR && cli_wait(io, POLLOUT) < 0)
-			return -1;
-	}
+	return cli_tcp_io(io, NULL, buf, len);
 }
 
 static void
