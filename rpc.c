@@ -90,7 +90,6 @@ send_doc(const struct rpc_to *to, const char *id, size_t idlen, emit_fn *emit,
 	struct jw w;
 	char *buf = NULL, *n;
 	size_t cap = 4096;
-	char idbuf[64];
 
 	if (to->fn == NULL)
 		return;		/* a notification, or nobody waits */
@@ -101,16 +100,7 @@ send_doc(const struct rpc_to *to, const char *id, size_t idlen, emit_fn *emit,
 		buf = n;
 		jw_init(&w, buf, cap);
 		jw_raw(&w, "{\"jsonrpc\": \"2.0\", \"id\": ");
-		if (idlen < sizeof(idbuf)) {
-			memcpy(idbuf, id, idlen);
-			idbuf[idlen] = '\0';
-			jw_raw(&w, idbuf);
-		} else if (w.len + idlen < w.cap) {
-			memcpy(w.buf + w.len, id, idlen);
-			w.len += idlen;
-			w.buf[w.len] = '\0';
-		} else
-			w.ovf = 1;
+		jw_put(&w, id, idlen);
 		if (errmsg != NULL) {
 			jw_member_int(&w, ", \"error\": {\"code\": ", code);
 			jw_member_str(&w, ", \"message\": ", errmsg);
