@@ -121,12 +121,10 @@ cli_prompt(const char *prompt, char *buf, size_t cap)
 	if (r == 0)
 		return 0;
 	if (r == -1)
-		ew_puts(2, "etherws ctl: error: no password: end of input at "
-		    "the prompt\n");
-	else
-		ew_dprintf(2, "etherws ctl: error: password over %zu bytes\n",
-		    cap - 1);
-	return CLI_RUNTIME;
+		return ew_cmd_error(CLI_RUNTIME, "ctl", "no password: end of "
+		    "input at the prompt");
+	return ew_cmd_error(CLI_RUNTIME, "ctl", "password over %zu bytes",
+	    cap - 1);
 }
 
 int
@@ -140,8 +138,7 @@ cli_pwfile(const char *opt, const char *path, char *buf, size_t cap)
 	rc = ew_file_read(path, file, CRED_FILE_MAX, &len);
 	if (rc < 0) {
 		ew_file_why(rc, path, CRED_FILE_MAX, err, sizeof(err));
-		ew_dprintf(2, "etherws ctl: error: --%s: %s\n", opt, err);
-		return CLI_RUNTIME;
+		return ew_cmd_error(CLI_RUNTIME, "ctl", "--%s: %s", opt, err);
 	}
 	for (n = 0; n < len && file[n] != '\n'; n++)
 		continue;
@@ -155,9 +152,8 @@ cli_pwfile(const char *opt, const char *path, char *buf, size_t cap)
 	explicit_bzero(file, sizeof(file));
 	if (rc)
 		return 0;
-	ew_dprintf(2, "etherws ctl: error: --%s: the password in %s (its "
-	    "first line) is over %zu bytes\n", opt, path, cap - 1);
-	return CLI_RUNTIME;
+	return ew_cmd_error(CLI_RUNTIME, "ctl", "--%s: the password in %s "
+	    "(its first line) is over %zu bytes", opt, path, cap - 1);
 }
 
 /* ------------------------------------------------------------------ */
