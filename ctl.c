@@ -653,8 +653,10 @@ static const struct cli_cmd cli_iftypes[] = {
 	    .params = cli_params_client }
 };
 
+/* {"port"} of delport and showport, and setport's with "shut" when
+ * --shut is given (the others have no option 1: val[1] stays NULL). */
 static int
-cli_params_setport(struct cli_parser *p, struct jw *w)
+cli_params_port(struct cli_parser *p, struct jw *w)
 {
 	long long port, shut = 0;
 	int r;
@@ -669,19 +671,6 @@ cli_params_setport(struct cli_parser *p, struct jw *w)
 	jw_member_int(w, ", \"params\": {\"port\": ", port);
 	if (p->val[1] != NULL)
 		jw_member_int(w, ", \"shut\": ", shut);
-	jw_raw(w, "}");
-	return CLI_GO;
-}
-
-static int
-cli_params_delport(struct cli_parser *p, struct jw *w)
-{
-	long long port;
-	int r;
-
-	if ((r = cli_port(p, &port)) != 0)
-		return r;
-	jw_member_int(w, ", \"params\": {\"port\": ", port);
 	jw_raw(w, "}");
 	return CLI_GO;
 }
@@ -738,10 +727,10 @@ static const struct cli_cmd cli_cmds[] = {
 	    .opthelp = "  --shut {0,1}          1: the port drops every frame; "
 	    "0: it forwards again\n",
 	    CLI_OPTS(cli_shut_opts), .npos = 1, .table = &cli_ports,
-	    .params = cli_params_setport },
+	    .params = cli_params_port },
 	{ .name = "delport", .method = "delPort", .usage = "[-h] port",
 	    .help = "Delete a port.", CLI_OPTS(cli_h), .npos = 1,
-	    .table = &cli_ports, .params = cli_params_delport },
+	    .table = &cli_ports, .params = cli_params_port },
 	{ .name = "listport", .method = "listPort", .usage = "[-h]",
 	    .help = "List ports.", CLI_OPTS(cli_h), .table = &cli_ports },
 	{ .name = "showport", .method = "showPort", .usage = "[-h] port",
@@ -749,7 +738,7 @@ static const struct cli_cmd cli_cmds[] = {
 	    "TLS,\nthe transmit queue, drops, and for a client port its "
 	    "reconnects,\nthe next attempt and the last error (etherws "
 	    "1.3's switch lacks it).", CLI_OPTS(cli_h), .npos = 1,
-	    .table = NULL, .params = cli_params_delport },
+	    .table = NULL, .params = cli_params_port },
 	{ .name = "setif", .method = "setInterface", .usage = "[-h] "
 	    "[--address ADDRESS] [--netmask NETMASK] [--mtu MTU] port",
 	    .help = "Configure the interface of a tap or netdev port.",
