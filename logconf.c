@@ -781,6 +781,17 @@ add_handlers(const char *list, char *names, size_t cap, int *n)
 	}
 }
 
+/* The "keys" of section [name] ([formatters], [handlers], [loggers]). */
+static int
+need_keys(struct lcfg *c, const char *name, char *out, size_t cap)
+{
+	int s, rc;
+
+	if ((rc = need_sect(c, "", name, &s)) != 0)
+		return rc;
+	return need_opt(c, s, "keys", out, cap);
+}
+
 static int
 log_conf(struct lcfg *c, struct log_handler *out, int *level)
 {
@@ -789,24 +800,21 @@ log_conf(struct lcfg *c, struct log_handler *out, int *level)
 	struct log_handler scratch;
 	struct lg root, ew;
 	const char *p;
-	int s, rc, n = 0;
+	int rc, n = 0;
 
 	/* Python's order: formatters, handlers, loggers; each listed one
 	 * is checked even when the etherws logger does not use it. */
-	if ((rc = need_sect(c, "", "formatters", &s)) != 0 ||
-	    (rc = need_opt(c, s, "keys", flist, sizeof(flist))) != 0)
+	if ((rc = need_keys(c, "formatters", flist, sizeof(flist))) != 0)
 		return rc;
 	for (p = flist; list_next(&p, item, sizeof(item)); )
 		if ((rc = fmt_load(c, item, &scratch)) != 0)
 			return rc;
-	if ((rc = need_sect(c, "", "handlers", &s)) != 0 ||
-	    (rc = need_opt(c, s, "keys", hlist, sizeof(hlist))) != 0)
+	if ((rc = need_keys(c, "handlers", hlist, sizeof(hlist))) != 0)
 		return rc;
 	for (p = hlist; list_next(&p, item, sizeof(item)); )
 		if ((rc = handler_load(c, item, flist, &scratch, 0)) != 0)
 			return rc;
-	if ((rc = need_sect(c, "", "loggers", &s)) != 0 ||
-	    (rc = need_opt(c, s, "keys", llist, sizeof(llist))) != 0)
+	if ((rc = need_keys(c, "loggers", llist, sizeof(llist))) != 0)
 		return rc;
 	if (!list_has(llist, "root"))
 		return cerr(c, "[loggers] keys must "
