@@ -63,6 +63,9 @@ struct cli_cmd {
 struct cli_parser {
 	const struct cli_cmd	*cmd;
 	char			 prog[128];	/* "etherws ctl setport" */
+	/* "usage: <prog> <usage>\n<prog>": what ew_getopt and usage
+	 * errors print before ": error: " (argparse's order) */
+	char			 usage_prog[512];
 	int			 argc;
 	char			**argv;
 	int			 idx;		/* next argv to look at */
@@ -71,42 +74,11 @@ struct cli_parser {
 	int			 npos;
 };
 
-static int
-cli_usage(const struct cli_parser *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int
-cli_check(const struct cli_parser *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* A usage error: the usage line and "<prog>: error: <what>". */
-static int
-cli_usage(const struct cli_parser *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	ew_dprintf(2, "usage: %s %s\n%s: error: ", p->prog, p->cmd->usage,
-	    p->prog);
-	va_start(ap, fmt);
-	ew_vdprintf(2, fmt, ap);
-	va_end(ap);
-	ew_puts(2, "\n");
-	return CLI_USAGE;
-}
-
+/* A usage error: the usage line and "<prog>: error: <what>", exit 2. */
+#define cli_usage(p, ...)	ew_error(CLI_USAGE, (p)->usage_prog, __VA_ARGS__)
 /* A failed client-side check, "<prog>: error: <what>": nothing is
  * sent, exit 2. */
-static int
-cli_check(const struct cli_parser *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	ew_dprintf(2, "%s: error: ", p->prog);
-	va_start(ap, fmt);
-	ew_vdprintf(2, fmt, ap);
-	va_end(ap);
-	ew_puts(2, "\n");
-	return CLI_USAGE;
-}
+#define cli_check(p, ...)	ew_error(CLI_USAGE, (p)->prog, __VA_ARGS__)
 
 static int
 cli_help(const struct cli_parser *p)
@@ -148,14 +120,9 @@ cli_extra(const struct cli_parser *p)
 static int
 cli_parse(struct cli_parser *p)
 {
-	char prog[512];
 	const char *v, *a;
 	int r, only_pos = 0;
 
-	/* ew_getopt prints "<prog>: error: ..."; putting the usage line in
-	 * front of prog gives argparse's order: usage, then the error. */
-	ew_snprintf(prog, sizeof(prog), "usage: %s %s\n%s", p->prog,
-	    p->cmd->usage, p->prog);
 	while (p->idx < p->argc) {
 		a = p->argv[p->idx];
 		if (!only_pos && strcmp(a, "--") == 0) {
@@ -169,7 +136,7 @@ cli_parse(struct cli_parser *p)
 			return cli_help(p);
 		else
 			r = ew_getopt(p->argc, p->argv, &p->idx, p->cmd->opts,
-			    p->cmd->nopts, &v, prog);
+			    p->cmd->nopts, &v, p->usage_prog);
 		if (r == -2)
 			return CLI_USAGE;
 		if (r == 0)
@@ -686,8 +653,10 @@ static const struct cli_cmd cli_iftypes[] = {
 	    .params = cli_params_client }
 };
 
+/* {"port"} of delport and showport, and setport's with "shut" when
+ * --shut is given (the others have no option 1: val[1] stays NULL). */
 static int
-cli_params_setport(struct cli_parser *p, struct jw *w)
+cli_params_port(struct cli_parser *p, struct jw *w)
 {
 	long long port, shut = 0;
 	int r;
@@ -702,19 +671,6 @@ cli_params_setport(struct cli_parser *p, struct jw *w)
 	jw_member_int(w, ", \"params\": {\"port\": ", port);
 	if (p->val[1] != NULL)
 		jw_member_int(w, ", \"shut\": ", shut);
-	jw_raw(w, "}");
-	return CLI_GO;
-}
-
-static int
-cli_params_delport(struct cli_parser *p, struct jw *w)
-{
-	long long port;
-	int r;
-
-	if ((r = cli_port(p, &port)) != 0)
-		return r;
-	jw_member_int(w, ", \"params\": {\"port\": ", port);
 	jw_raw(w, "}");
 	return CLI_GO;
 }
@@ -771,10 +727,10 @@ static const struct cli_cmd cli_cmds[] = {
 	    .opthelp = "  --shut {0,1}          1: the port drops every frame; "
 	    "0: it forwards again\n",
 	    CLI_OPTS(cli_shut_opts), .npos = 1, .table = &cli_ports,
-	    .params = cli_params_setport },
+	    .params = cli_params_port },
 	{ .name = "delport", .method = "delPort", .usage = "[-h] port",
 	    .help = "Delete a port.", CLI_OPTS(cli_h), .npos = 1,
-	    .table = &cli_ports, .params = cli_params_delport },
+	    .table = &cli_ports, .params = cli_params_port },
 	{ .name = "listport", .method = "listPort", .usage = "[-h]",
 	    .help = "List ports.", CLI_OPTS(cli_h), .table = &cli_ports },
 	{ .name = "showport", .method = "showPort", .usage = "[-h] port",
@@ -782,7 +738,7 @@ static const struct cli_cmd cli_cmds[] = {
 	    "TLS,\nthe transmit queue, drops, and for a client port its "
 	    "reconnects,\nthe next attempt and the last error (etherws "
 	    "1.3's switch lacks it).", CLI_OPTS(cli_h), .npos = 1,
-	    .table = NULL, .params = cli_params_delport },
+	    .table = NULL, .params = cli_params_port },
 	{ .name = "setif", .method = "setInterface", .usage = "[-h] "
 	    "[--address ADDRESS] [--netmask NETMASK] [--mtu MTU] port",
 	    .help = "Configure the interface of a tap or netdev port.",
@@ -873,6 +829,8 @@ cli_run(const struct cli_cmd *c, const char *prog, char **argv, int argc,
 	memset(&p, 0, sizeof(p));
 	p.cmd = c;
 	ew_snprintf(p.prog, sizeof(p.prog), "%.100s", prog);
+	ew_snprintf(p.usage_prog, sizeof(p.usage_prog), "usage: %s %s\n%s",
+	    p.prog, c->usage, p.prog);
 	p.argc = argc;
 	p.argv = argv;
 	p.idx = idx;

@@ -121,12 +121,10 @@ cli_prompt(const char *prompt, char *buf, size_t cap)
 	if (r == 0)
 		return 0;
 	if (r == -1)
-		ew_puts(2, "etherws ctl: error: no password: end of input at "
-		    "the prompt\n");
-	else
-		ew_dprintf(2, "etherws ctl: error: password over %zu bytes\n",
-		    cap - 1);
-	return CLI_RUNTIME;
+		return ew_cmd_error(CLI_RUNTIME, "ctl", "no password: end of "
+		    "input at the prompt");
+	return ew_cmd_error(CLI_RUNTIME, "ctl", "password over %zu bytes",
+	    cap - 1);
 }
 
 int
@@ -140,8 +138,7 @@ cli_pwfile(const char *opt, const char *path, char *buf, size_t cap)
 	rc = ew_file_read(path, file, CRED_FILE_MAX, &len);
 	if (rc < 0) {
 		ew_file_why(rc, path, CRED_FILE_MAX, err, sizeof(err));
-		ew_dprintf(2, "etherws ctl: error: --%s: %s\n", opt, err);
-		return CLI_RUNTIME;
+		return ew_cmd_error(CLI_RUNTIME, "ctl", "--%s: %s", opt, err);
 	}
 	for (n = 0; n < len && file[n] != '\n'; n++)
 		continue;
@@ -155,9 +152,8 @@ cli_pwfile(const char *opt, const char *path, char *buf, size_t cap)
 	explicit_bzero(file, sizeof(file));
 	if (rc)
 		return 0;
-	ew_dprintf(2, "etherws ctl: error: --%s: the password in %s (its "
-	    "first line) is over %zu bytes\n", opt, path, cap - 1);
-	return CLI_RUNTIME;
+	return ew_cmd_error(CLI_RUNTIME, "ctl", "--%s: the password in %s "
+	    "(its first line) is over %zu bytes", opt, path, cap - 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -208,34 +204,36 @@ cli_wait(struct cli_io *io, short events)
 	}
 }
 
+/* http: a recv into rbuf, or (rbuf NULL) a send of wbuf, within the
+ * deadline. */
 static long
-cli_tcp_read(struct cli_io *io, void *buf, size_t len)
+cli_tcp_io(struct cli_io *io, void *rbuf, const void *wbuf, size_t len)
 {
 	ssize_t n;
 
 	for (;;) {
-		if ((n = recv(io->fd, buf, len, 0)) >= 0)
+		n = rbuf != NULL ? recv(io->fd, rbuf, len, 0) :
+		    send(io->fd, wbuf, len, MSG_NOSIGNAL);
+		if (n >= 0)
 			return (long)n;
 		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
 			return cli_fail_errno(io, errno);
-		if (errno != EINTR && cli_wait(io, POLLIN) < 0)
+		if (errno != EINTR && cli_wait(io, rbuf != NULL ? POLLIN :
+		    POLLOUT) < 0)
 			return -1;
 	}
 }
 
 static long
+cli_tcp_read(struct cli_io *io, void *buf, size_t len)
+{
+	return cli_tcp_io(io, buf, NULL, len);
+}
+
+static long
 cli_tcp_write(struct cli_io *io, const void *buf, size_t len)
 {
-	ssize_t n;
-
-	for (;;) {
-		if ((n = send(io->fd, buf, len, MSG_NOSIGNAL)) >= 0)
-			return (long)n;
-		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
-			return cli_fail_errno(io, errno);
-		if (errno != EINTR && cli_wait(io, POLLOUT) < 0)
-			return -1;
-	}
+	return cli_tcp_io(io, NULL, buf, len);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include "defs.h"
 #include "fmt.h"
 #include "sw.h"
+#include "util.h"
 
 static const char usage[] =
 "usage: etherws [-h] {sw,ctl} ...\n";
@@ -30,9 +31,8 @@ main(int argc, char **argv)
 {
 	if (argc < 2) {
 		ew_puts(2, usage);
-		ew_puts(2, "etherws: error: the following arguments are "
-		    "required: {sw,ctl}\n");
-		return 2;
+		return ew_error(2, "etherws", "the following arguments are "
+		    "required: {sw,ctl}");
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		ew_puts(1, usage);
@@ -48,7 +48,6 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
 	ew_puts(2, usage);
-	ew_dprintf(2, "etherws: error: argument command: invalid choice: "
-	    "'%s' (choose from 'sw', 'ctl')\n", argv[1]);
-	return 2;
+	return ew_error(2, "etherws", "argument command: invalid choice: "
+	    "'%s' (choose from 'sw', 'ctl')", argv[1]);
 }

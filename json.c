@@ -759,7 +759,7 @@ jw_init(struct jw *w, char *buf, size_t cap)
 		buf[0] = '\0';
 }
 
-static void
+void
 jw_put(struct jw *w, const char *p, size_t n)
 {
 	if (w->ovf)

@@ -55,6 +55,7 @@ struct jw {
 };
 void jw_init(struct jw *, char *buf, size_t cap);
 void jw_raw(struct jw *, const char *s);		/* verbatim */
+void jw_put(struct jw *, const char *p, size_t n);	/* n bytes verbatim */
 /* "quoted": valid JSON in UTF-8 whatever s holds (control bytes escaped,
  * each byte of invalid UTF-8 as \ufffd) */
 void jw_str(struct jw *, const char *s, size_t len);

@@ -45,10 +45,9 @@ struct lcfg {
 
 static int cerr(struct lcfg *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
-static int lerr(struct lcfg *, int, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
 
-/* Records a refusal of the content; returns 2 (the exit status). */
+/* Records a refusal of the content ("line %d: ..." for the content of a
+ * line); returns 2 (the exit status). */
 static int
 cerr(struct lcfg *c, const char *fmt, ...)
 {
@@ -56,23 +55,6 @@ cerr(struct lcfg *c, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	ew_vsnprintf(c->err, c->errlen, fmt, ap);
-	va_end(ap);
-	return 2;
-}
-
-/* cerr for the content of a line: "line N: ...". */
-static int
-lerr(struct lcfg *c, int line, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n;
-
-	n = (size_t)ew_snprintf(c->err, c->errlen,
-	    "line %d: ", line);
-	if (n >= c->errlen)
-		return 2;
-	va_start(ap, fmt);
-	ew_vsnprintf(c->err + n, c->errlen - n, fmt, ap);
 	va_end(ap);
 	return 2;
 }
@@ -105,7 +87,7 @@ ini_parse(struct lcfg *c, size_t len)
 		lineno++;
 		*e = '\0';
 		if (e - line > LOG_CONF_LINE)
-			return lerr(c, lineno, "longer than %d bytes",
+			return cerr(c, "line %d: longer than %d bytes", lineno,
 			    LOG_CONF_LINE);
 		for (s = line; *s == ' ' || *s == '\t'; s++)
 			;
@@ -123,8 +105,8 @@ ini_parse(struct lcfg *c, size_t len)
 			dst = c->opt[last].val + strlen(c->opt[last].val);
 			if ((dst - c->opt[last].val) + (e - s) + 1 >
 			    LOG_CONF_LINE)
-				return lerr(c, lineno, "value longer than %d "
-				    "bytes", LOG_CONF_LINE);
+				return cerr(c, "line %d: value longer than %d "
+				    "bytes", lineno, LOG_CONF_LINE);
 			*dst++ = '\n';
 			memmove(dst, s, (size_t)(e - s) + 1);
 			continue;
@@ -133,34 +115,35 @@ ini_parse(struct lcfg *c, size_t len)
 		if (*s == '[') {
 			r = strrchr(s, ']');
 			if (r == NULL || r == s + 1)
-				return lerr(c, lineno, "bad section header");
+				return cerr(c, "line %d: bad section header",
+				    lineno);
 			*r = '\0';
 			if (strcmp(s + 1, "DEFAULT") == 0)
-				return lerr(c, lineno, "unsupported section "
-				    "[DEFAULT]");
+				return cerr(c, "line %d: unsupported section "
+				    "[DEFAULT]", lineno);
 			for (i = 0; i < c->nsect; i++)
 				if (strcmp(c->sect[i].name, s + 1) == 0)
-					return lerr(c, lineno, "duplicate "
-					    "section [%s]", s + 1);
+					return cerr(c, "line %d: duplicate "
+					    "section [%s]", lineno, s + 1);
 			if (c->nsect == LOG_CONF_SECTIONS)
-				return lerr(c, lineno, "more than %d sections",
-				    LOG_CONF_SECTIONS);
+				return cerr(c, "line %d: more than %d "
+				    "sections", lineno, LOG_CONF_SECTIONS);
 			c->sect[c->nsect].name = s + 1;
 			c->sect[c->nsect].line = lineno;
 			cur = c->nsect++;
 			continue;
 		}
 		if (cur < 0)
-			return lerr(c, lineno, "no [section] header "
-			    "before it");
+			return cerr(c, "line %d: no [section] header "
+			    "before it", lineno);
 		for (v = s; *v != '\0' && *v != '=' && *v != ':'; v++)
 			;
 		if (*v == '\0')
-			return lerr(c, lineno, "expected key = value");
+			return cerr(c, "line %d: expected key = value", lineno);
 		for (r = v; r > s && is_space(r[-1]); r--)
 			;
 		if (r == s)
-			return lerr(c, lineno, "empty key");
+			return cerr(c, "line %d: empty key", lineno);
 		*r = '\0';
 		for (k = s; *k != '\0'; k++)
 			*k = (char)ew_lower((unsigned char)*k);
@@ -169,10 +152,10 @@ ini_parse(struct lcfg *c, size_t len)
 		for (i = 0; i < c->nopt; i++)
 			if (c->opt[i].sect == cur && strcmp(c->opt[i].key,
 			    s) == 0)
-				return lerr(c, lineno, "duplicate option '%s' "
-				    "in [%s]", s, c->sect[cur].name);
+				return cerr(c, "line %d: duplicate option '%s' "
+				    "in [%s]", lineno, s, c->sect[cur].name);
 		if (c->nopt == LOG_CONF_OPTS)
-			return lerr(c, lineno, "more than %d options",
+			return cerr(c, "line %d: more than %d options", lineno,
 			    LOG_CONF_OPTS);
 		c->opt[c->nopt].sect = cur;
 		c->opt[c->nopt].key = s;
@@ -228,12 +211,13 @@ ini_get(struct lcfg *c, int sect, const char *key, int raw, char *out,
 		return 0;
 	for (v = c->opt[i].val; *v != '\0'; v++) {
 		if (n + 1 >= cap)
-			return lerr(c, c->opt[i].line, "%s is too long", key);
+			return cerr(c, "line %d: %s is too long",
+			    c->opt[i].line, key);
 		if (!raw && *v == '%') {
 			if (v[1] != '%')
-				return lerr(c, c->opt[i].line, "unsupported "
-				    "interpolation in %s: %s", key,
-				    c->opt[i].val);
+				return cerr(c, "line %d: unsupported "
+				    "interpolation in %s: %s", c->opt[i].line,
+				    key, c->opt[i].val);
 			v++;
 		}
 		out[n++] = *v;
@@ -797,6 +781,17 @@ add_handlers(const char *list, char *names, size_t cap, int *n)
 	}
 }
 
+/* The "keys" of section [name] ([formatters], [handlers], [loggers]). */
+static int
+need_keys(struct lcfg *c, const char *name, char *out, size_t cap)
+{
+	int s, rc;
+
+	if ((rc = need_sect(c, "", name, &s)) != 0)
+		return rc;
+	return need_opt(c, s, "keys", out, cap);
+}
+
 static int
 log_conf(struct lcfg *c, struct log_handler *out, int *level)
 {
@@ -805,24 +800,21 @@ log_conf(struct lcfg *c, struct log_handler *out, int *level)
 	struct log_handler scratch;
 	struct lg root, ew;
 	const char *p;
-	int s, rc, n = 0;
+	int rc, n = 0;
 
 	/* Python's order: formatters, handlers, loggers; each listed one
 	 * is checked even when the etherws logger does not use it. */
-	if ((rc = need_sect(c, "", "formatters", &s)) != 0 ||
-	    (rc = need_opt(c, s, "keys", flist, sizeof(flist))) != 0)
+	if ((rc = need_keys(c, "formatters", flist, sizeof(flist))) != 0)
 		return rc;
 	for (p = flist; list_next(&p, item, sizeof(item)); )
 		if ((rc = fmt_load(c, item, &scratch)) != 0)
 			return rc;
-	if ((rc = need_sect(c, "", "handlers", &s)) != 0 ||
-	    (rc = need_opt(c, s, "keys", hlist, sizeof(hlist))) != 0)
+	if ((rc = need_keys(c, "handlers", hlist, sizeof(hlist))) != 0)
 		return rc;
 	for (p = hlist; list_next(&p, item, sizeof(item)); )
 		if ((rc = handler_load(c, item, flist, &scratch, 0)) != 0)
 			return rc;
-	if ((rc = need_sect(c, "", "loggers", &s)) != 0 ||
-	    (rc = need_opt(c, s, "keys", llist, sizeof(llist))) != 0)
+	if ((rc = need_keys(c, "loggers", llist, sizeof(llist))) != 0)
 		return rc;
 	if (!list_has(llist, "root"))
 		return cerr(c, "[loggers] keys must "

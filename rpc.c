@@ -90,7 +90,6 @@ send_doc(const struct rpc_to *to, const char *id, size_t idlen, emit_fn *emit,
 	struct jw w;
 	char *buf = NULL, *n;
 	size_t cap = 4096;
-	char idbuf[64];
 
 	if (to->fn == NULL)
 		return;		/* a notification, or nobody waits */
@@ -101,16 +100,7 @@ send_doc(const struct rpc_to *to, const char *id, size_t idlen, emit_fn *emit,
 		buf = n;
 		jw_init(&w, buf, cap);
 		jw_raw(&w, "{\"jsonrpc\": \"2.0\", \"id\": ");
-		if (idlen < sizeof(idbuf)) {
-			memcpy(idbuf, id, idlen);
-			idbuf[idlen] = '\0';
-			jw_raw(&w, idbuf);
-		} else if (w.len + idlen < w.cap) {
-			memcpy(w.buf + w.len, id, idlen);
-			w.len += idlen;
-			w.buf[w.len] = '\0';
-		} else
-			w.ovf = 1;
+		jw_put(&w, id, idlen);
 		if (errmsg != NULL) {
 			jw_member_int(&w, ", \"error\": {\"code\": ", code);
 			jw_member_str(&w, ", \"message\": ", errmsg);
@@ -150,6 +140,20 @@ send_error(const struct rpc_to *to, const char *id, size_t idlen, int code,
 	if (code == -32602)
 		log_msg(EW_LOG_ERROR, "%s", data);
 	send_doc(to, id, idlen, NULL, NULL, msg, code, data);
+}
+
+/* The reply to r: its result, the entries emit writes with arg. */
+static void
+req_result(struct req *r, emit_fn *emit, void *arg)
+{
+	send_doc(&r->to, r->id, r->idlen, emit, arg, NULL, 0, NULL);
+}
+
+/* The error reply to r. */
+static void
+req_error(struct req *r, int code, const char *data)
+{
+	send_error(&r->to, r->id, r->idlen, code, data);
 }
 
 /* ------------------------------------------------------------------ */
@@ -522,8 +526,7 @@ reply_settled(struct req *r, struct port *p)
 		w->to = r->to;
 		settle_wait(w, p);
 	} else
-		send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0,
-		    NULL);
+		req_result(r, emit_one_port, p);
 }
 
 /* probe.c: p stopped probing; its waiting replies go. */
@@ -647,7 +650,7 @@ m_showport(struct req *r)
 
 	if (p == NULL)
 		return -1;
-	send_doc(&r->to, r->id, r->idlen, emit_showport, p, NULL, 0, NULL);
+	req_result(r, emit_showport, p);
 	return 0;
 }
 
@@ -660,7 +663,7 @@ m_delport(struct req *r)
 		return -1;
 	/* The port as it was, before it closes: once deleted it no
 	 * longer forwards, and its kind's state (a client's) is gone. */
-	send_doc(&r->to, r->id, r->idlen, emit_one_port, p, NULL, 0, NULL);
+	req_result(r, emit_one_port, p);
 	port_delete(p, 1000);
 	return 0;
 }
@@ -697,14 +700,14 @@ m_setif(struct req *r)
 	if (ifconf_set(p->ifname, addr, mask, (int)mtu, r->err,
 	    sizeof(r->err)) < 0)
 		return -1;
-	send_doc(&r->to, r->id, r->idlen, emit_one_if, p, NULL, 0, NULL);
+	req_result(r, emit_one_if, p);
 	return 0;
 }
 
 static int
 m_list(struct req *r, emit_fn *emit)
 {
-	send_doc(&r->to, r->id, r->idlen, emit, NULL, NULL, 0, NULL);
+	req_result(r, emit, NULL);
 	return 0;
 }
 
@@ -718,15 +721,13 @@ envelope(struct req *r, char *name, size_t cap)
 	int i, m;
 
 	if (r->t[r->obj].type != JSON_OBJECT) {
-		send_error(&r->to, r->id, r->idlen, -32600, r->obj == 0 ?
-		    "a request must be a JSON object (or a non-empty array of "
-		    "them: a batch)" : "a request in a batch must be a JSON "
-		    "object");
+		req_error(r, -32600, r->obj == 0 ? "a request must be a JSON "
+		    "object (or a non-empty array of them: a batch)" : "a "
+		    "request in a batch must be a JSON object");
 		return -1;
 	}
 	if ((i = json_obj_get(r->s, r->t, r->obj, "jsonrpc")) < 0) {
-		send_error(&r->to, r->id, r->idlen, -32600,
-		    "missing \"jsonrpc\": \"2.0\"");
+		req_error(r, -32600, "missing \"jsonrpc\": \"2.0\"");
 		return -1;
 	}
 	if (!json_str_eq(r->s, r->t, i, "2.0")) {
@@ -734,12 +735,11 @@ envelope(struct req *r, char *name, size_t cap)
 			raw_text(r, i, ver, sizeof(ver));
 		ew_snprintf(r->err, sizeof(r->err),
 		    "unsupported \"jsonrpc\": %s (must be \"2.0\")", ver);
-		send_error(&r->to, r->id, r->idlen, -32600, r->err);
+		req_error(r, -32600, r->err);
 		return -1;
 	}
 	if ((m = json_obj_get(r->s, r->t, r->obj, "method")) < 0) {
-		send_error(&r->to, r->id, r->idlen, -32600,
-		    "missing \"method\"");
+		req_error(r, -32600, "missing \"method\"");
 		return -1;
 	}
 	if (json_get_str(r->s, r->t, m, method, sizeof(method)) < 0)
@@ -748,7 +748,7 @@ envelope(struct req *r, char *name, size_t cap)
 	    strncmp(method, NS, strlen(NS)) != 0) {
 		ew_snprintf(r->err, sizeof(r->err), "unknown method %s "
 		    "(methods are named " NS "NAME)", method);
-		send_error(&r->to, r->id, r->idlen, -32601, r->err);
+		req_error(r, -32601, r->err);
 		return -1;
 	}
 	ew_snprintf(name, cap, "%s", method + strlen(NS));
@@ -772,13 +772,12 @@ dispatch(struct req *r, const char *name)
 	    strcmp(name, "showPort") != 0) {
 		ew_snprintf(r->err, sizeof(r->err), "unknown method " NS "%s",
 		    name);
-		send_error(&r->to, r->id, r->idlen, -32601, r->err);
+		req_error(r, -32601, r->err);
 		return;
 	} else {
 		i = json_obj_get(r->s, r->t, r->obj, "params");
 		if (i >= 0 && r->t[i].type != JSON_OBJECT) {
-			send_error(&r->to, r->id, r->idlen, -32602,
-			    "\"params\" must be an object");
+			req_error(r, -32602, "\"params\" must be an object");
 			return;
 		}
 		r->params = i;
@@ -794,7 +793,7 @@ dispatch(struct req *r, const char *name)
 			rc = m_setif(r);
 	}
 	if (rc < 0)
-		send_error(&r->to, r->id, r->idlen, -32602, r->err);
+		req_error(r, -32602, r->err);
 }
 
 /*

@@ -206,23 +206,7 @@ sw_usage_prog(void)
 /* Usage errors: the usage, then "etherws sw: error: ...", exit 2.
  * ew_cmd_error(rc, "sw", ...): one line "etherws sw: error: ..." and rc (2 for a
  * value the user gave, 1 for what went wrong at run time). */
-static int sw_usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int
-sw_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	ew_puts(2, sw_usage);
-	ew_dprintf(2, "etherws sw: error: ");
-	va_start(ap, fmt);
-	ew_vdprintf(2, fmt, ap);
-	va_end(ap);
-	ew_puts(2, "\n");
-	return 2;
-}
-
+#define sw_usage_error(...)	ew_error(2, SW_PROG, __VA_ARGS__)
 
 static int
 parse_int_opt(const char *name, const char *v, long long *out)
@@ -305,11 +289,56 @@ trust_opt(const char *v)
 	}
 }
 
+/* What each option of sw_opts sets: a flag's int to 1, a string
+ * option's pointer to its argument, a number option's long long (after
+ * parse_int_opt); --help and --trustproxy are sw_parse's own. */
+enum { SET_FLAG = 1, SET_STR, SET_NUM };
+static long long opt_port, opt_ctlport;
+static const struct {
+	int	 how;
+	void	*dst;
+} sw_set[] = {
+	[OPT_DEBUG] = { SET_FLAG, &sw_conf.debug },
+	[OPT_LOGCONF] = { SET_STR, &sw_conf.logconf },
+	[OPT_SYSLOG] = { SET_FLAG, &sw_conf.syslog },
+	[OPT_PIDFILE] = { SET_STR, &sw_conf.pidfile },
+	[OPT_FOREGROUND] = { SET_FLAG, &sw_conf.foreground },
+	[OPT_AGEOUT] = { SET_NUM, &sw_conf.ageout },
+	[OPT_KEEPALIVE] = { SET_NUM, &sw_conf.keepalive },
+	[OPT_PATH] = { SET_STR, &sw_conf.path },
+	[OPT_HOST] = { SET_STR, &sw_conf.host },
+	[OPT_PORT] = { SET_NUM, &opt_port },
+	[OPT_HTPASSWD] = { SET_STR, &sw_conf.htpasswd },
+	[OPT_SSLKEY] = { SET_STR, &sw_conf.sslkey },
+	[OPT_SSLCERT] = { SET_STR, &sw_conf.sslcert },
+	[OPT_CTLPATH] = { SET_STR, &sw_conf.ctlpath },
+	[OPT_CTLHOST] = { SET_STR, &sw_conf.ctlhost },
+	[OPT_CTLPORT] = { SET_NUM, &opt_ctlport },
+	[OPT_CTLHTPASSWD] = { SET_STR, &sw_conf.ctlhtpasswd },
+	[OPT_CTLSSLKEY] = { SET_STR, &sw_conf.ctlsslkey },
+	[OPT_CTLSSLCERT] = { SET_STR, &sw_conf.ctlsslcert },
+	[OPT_STORMLIMIT] = { SET_NUM, &sw_conf.stormlimit },
+	[OPT_MAXCONN] = { SET_NUM, &sw_conf.maxconn },
+	[OPT_CTLMAXCONN] = { SET_NUM, &sw_conf.ctlmaxconn },
+	[OPT_QUEUE] = { SET_NUM, &sw_conf.queue },
+	[OPT_FDBMAX] = { SET_NUM, &sw_conf.fdbmax },
+	[OPT_NOOFFLOAD] = { SET_FLAG, &sw_conf.nooffload },
+	[OPT_CTLALLOW] = { SET_STR, &sw_conf.ctlallow },
+	[OPT_MAXMEM] = { SET_NUM, &sw_conf.maxmem },
+};
+
+static void
+sw_help_exit(void)
+{
+	ew_puts(1, sw_usage);
+	ew_puts(1, sw_help);
+	exit(0);
+}
+
 static int
-sw_parse(int argc, char **argv, long long *port, long long *ctlport)
+sw_parse(int argc, char **argv)
 {
 	const char *v;
-	long long n;
 	int idx = 1, o, rc;
 
 	sw_conf.ageout = 300;
@@ -324,66 +353,24 @@ sw_parse(int argc, char **argv, long long *port, long long *ctlport)
 	sw_conf.ctlpath = "/ctl";
 	sw_conf.host = "";
 	sw_conf.ctlhost = "127.0.0.1";
-	*port = LLONG_MIN;	/* not given: 80, or 443 with TLS */
-	if (argc > 1 && strcmp(argv[1], "-h") == 0) {
-		ew_puts(1, sw_usage);
-		ew_puts(1, sw_help);
-		exit(0);
-	}
-	*ctlport = 7867;
+	opt_port = LLONG_MIN;	/* not given: 80, or 443 with TLS */
+	opt_ctlport = 7867;
+	if (argc > 1 && strcmp(argv[1], "-h") == 0)
+		sw_help_exit();
 	while ((o = ew_getopt(argc, argv, &idx, sw_opts,
 	    (int)(sizeof(sw_opts) / sizeof(sw_opts[0])), &v,
 	    SW_PROG)) >= 0) {
 		rc = 0;
-		switch (o) {
-		case OPT_HELP:
-			ew_puts(1, sw_usage);
-			ew_puts(1, sw_help);
-			exit(0);
-		case OPT_DEBUG: sw_conf.debug = 1; break;
-		case OPT_LOGCONF: sw_conf.logconf = v; break;
-		case OPT_SYSLOG: sw_conf.syslog = 1; break;
-		case OPT_PIDFILE: sw_conf.pidfile = v; break;
-		case OPT_FOREGROUND: sw_conf.foreground = 1; break;
-		case OPT_AGEOUT: rc = parse_int_opt("ageout", v, &sw_conf.ageout);
-			break;
-		case OPT_KEEPALIVE:
-			rc = parse_int_opt("keepalive", v, &sw_conf.keepalive);
-			break;
-		case OPT_PATH: sw_conf.path = v; break;
-		case OPT_HOST: sw_conf.host = v; break;
-		case OPT_PORT: rc = parse_int_opt("port", v, port); break;
-		case OPT_HTPASSWD: sw_conf.htpasswd = v; break;
-		case OPT_SSLKEY: sw_conf.sslkey = v; break;
-		case OPT_SSLCERT: sw_conf.sslcert = v; break;
-		case OPT_CTLPATH: sw_conf.ctlpath = v; break;
-		case OPT_CTLHOST: sw_conf.ctlhost = v; break;
-		case OPT_CTLPORT: rc = parse_int_opt("ctlport", v, &n);
-			*ctlport = n;
-			break;
-		case OPT_CTLHTPASSWD: sw_conf.ctlhtpasswd = v; break;
-		case OPT_CTLSSLKEY: sw_conf.ctlsslkey = v; break;
-		case OPT_CTLSSLCERT: sw_conf.ctlsslcert = v; break;
-		case OPT_STORMLIMIT:
-			rc = parse_int_opt("stormlimit", v, &sw_conf.stormlimit);
-			break;
-		case OPT_MAXCONN:
-			rc = parse_int_opt("maxconn", v, &sw_conf.maxconn);
-			break;
-		case OPT_CTLMAXCONN:
-			rc = parse_int_opt("ctlmaxconn", v, &sw_conf.ctlmaxconn);
-			break;
-		case OPT_QUEUE: rc = parse_int_opt("queue", v, &sw_conf.queue);
-			break;
-		case OPT_FDBMAX: rc = parse_int_opt("fdbmax", v, &sw_conf.fdbmax);
-			break;
-		case OPT_NOOFFLOAD: sw_conf.nooffload = 1; break;
-		case OPT_TRUSTPROXY: rc = trust_opt(v); break;
-		case OPT_CTLALLOW: sw_conf.ctlallow = v; break;
-		case OPT_MAXMEM:
-			rc = parse_int_opt("maxmem", v, &sw_conf.maxmem);
-			break;
-		}
+		if (o == OPT_HELP)
+			sw_help_exit();
+		else if (o == OPT_TRUSTPROXY)
+			rc = trust_opt(v);
+		else if (sw_set[o].how == SET_FLAG)
+			*(int *)sw_set[o].dst = 1;
+		else if (sw_set[o].how == SET_STR)
+			*(const char **)sw_set[o].dst = v;
+		else
+			rc = parse_int_opt(sw_opts[o].name, v, sw_set[o].dst);
 		if (rc != 0)
 			return rc;
 	}
@@ -659,12 +646,11 @@ int
 sw_main(int argc, char **argv)
 {
 	char err[512];
-	long long port, ctlport;
 	int rc;
 
-	if ((rc = sw_parse(argc, argv, &port, &ctlport)) != 0)
+	if ((rc = sw_parse(argc, argv)) != 0)
 		return rc;
-	if ((rc = sw_check(port, ctlport)) != 0)
+	if ((rc = sw_check(opt_port, opt_ctlport)) != 0)
 		return rc;
 	if (sw_conf.htpasswd != NULL &&
 	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL)

@@ -496,22 +496,16 @@ ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
 }
 
 int
-ew_cmd_error(int rc, const char *cmd, const char *fmt, ...)
+ew_error(int rc, const char *prog, const char *fmt, ...)
 {
 	va_list ap;
 
-	ew_dprintf(2, "etherws %s: error: ", cmd);
+	ew_dprintf(2, "%s: error: ", prog);
 	va_start(ap, fmt);
 	ew_vdprintf(2, fmt, ap);
 	va_end(ap);
 	ew_puts(2, "\n");
 	return rc;
-}
-
-void
-ew_print_error(const char *msg, int code, const char *data)
-{
-	ew_dprintf(2, "  %s (%d)\n    %s\n", msg, code, data);
 }
 
 /* WebSocket mask keys come from a pool refilled from the kernel, so a

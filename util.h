@@ -119,15 +119,13 @@ uint32_t ew_scope_id(const char *zone);
  * "2026-12-03T11:30:00Z" (UTC) into buf (at least 21 bytes). */
 void ew_iso_time(uint64_t ms, char *buf, size_t cap);
 
-/* JSON-RPC's "Internal error" code, which etherws 1.3 also prints for
- * the sw command's start-up failures. */
-#define EW_INTERNAL_ERROR	(-32603)
-/* Print etherws 1.3's two-line error block on stderr:
- * "  <msg> (<code>)\n    <data>\n". */
-void ew_print_error(const char *msg, int code, const char *data);
-/* "etherws <cmd>: error: <what>" on stderr, then rc: the sub-commands'
- * one-line errors. */
-int ew_cmd_error(int rc, const char *cmd, const char *fmt, ...)
+/* "<prog>: error: <what>" on stderr, then rc: the sub-commands' errors.
+ * prog may begin with a usage text, which argparse prints first (as
+ * ew_getopt's prog does). */
+int ew_error(int rc, const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* ew_cmd_error(rc, "sw", ...): one line "etherws sw: error: ..." (cmd
+ * a string literal). */
+#define ew_cmd_error(rc, cmd, ...)	ew_error(rc, "etherws " cmd, __VA_ARGS__)
 
 #endif /* UTIL_H */
