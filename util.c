@@ -441,9 +441,8 @@ ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
 	}
 	if (a[0] != '-' || a[1] != '-' || a[2] == '\0') {
 		if (a[0] == '-' && a[1] != '\0' && !ew_isdigit(a[1])) {
-			ew_dprintf(2, "%s: error: unrecognized arguments: %s\n",
-			    prog, a);
-			return -2;
+			return ew_error(-2, prog, "unrecognized arguments: %s",
+			    a);
 		}
 		return -1;
 	}
@@ -462,22 +461,18 @@ ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
 		nmatch++;
 	}
 	if (nmatch == 0) {
-		ew_dprintf(2, "%s: error: unrecognized arguments: %s\n",
-		    prog, argv[*idx]);
-		return -2;
+		return ew_error(-2, prog, "unrecognized arguments: %s",
+		    argv[*idx]);
 	}
 	if (nmatch > 1) {
-		ew_dprintf(2, "%s: error: ambiguous option: --%.*s\n",
-		    prog, (int)nlen, a);
-		return -2;
+		return ew_error(-2, prog, "ambiguous option: --%.*s",
+		    (int)nlen, a);
 	}
 	(*idx)++;
 	if (!defs[match].has_arg) {
 		if (eq != NULL) {
-			ew_dprintf(2, "%s: error: argument --%s: ignored "
-			    "explicit argument '%s'\n", prog, defs[match].name,
-			    eq + 1);
-			return -2;
+			return ew_error(-2, prog, "argument --%s: ignored "
+			    "explicit argument '%s'", defs[match].name, eq + 1);
 		}
 		return match;
 	}
@@ -487,9 +482,8 @@ ew_getopt(int argc, char **argv, int *idx, const struct ew_opt *defs,
 	}
 	if (*idx >= argc || (argv[*idx][0] == '-' && argv[*idx][1] != '\0' &&
 	    !ew_isdigit(argv[*idx][1]))) {
-		ew_dprintf(2, "%s: error: argument --%s: expected one "
-		    "argument\n", prog, defs[match].name);
-		return -2;
+		return ew_error(-2, prog, "argument --%s: expected one "
+		    "argument", defs[match].name);
 	}
 	*val = argv[(*idx)++];
 	return match;
