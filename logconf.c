@@ -43,21 +43,26 @@ struct lcfg {
 	size_t		 errlen;
 };
 
-static int cerr(struct lcfg *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
+static int lerr(struct lcfg *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
 
-/* Records a refusal of the content ("line %d: ..." for the content of a
- * line); returns 2 (the exit status). */
+/* Records a refusal of the content, "line N: ..." for the content of
+ * line N (> 0); returns 2 (the exit status).  cerr: of no one line. */
 static int
-cerr(struct lcfg *c, const char *fmt, ...)
+lerr(struct lcfg *c, int line, const char *fmt, ...)
 {
 	va_list ap;
+	size_t n = 0;
 
+	if (line > 0 && (n = (size_t)ew_snprintf(c->err, c->errlen,
+	    "line %d: ", line)) >= c->errlen)
+		return 2;
 	va_start(ap, fmt);
-	ew_vsnprintf(c->err, c->errlen, fmt, ap);
+	ew_vsnprintf(c->err + n, c->errlen - n, fmt, ap);
 	va_end(ap);
 	return 2;
 }
+#define cerr(c, ...)	lerr(c, 0, __VA_ARGS__)
 
 static int
 is_space(int ch)
@@ -87,7 +92,7 @@ ini_parse(struct lcfg *c, size_t len)
 		lineno++;
 		*e = '\0';
 		if (e - line > LOG_CONF_LINE)
-			return cerr(c, "line %d: longer than %d bytes", lineno,
+			return lerr(c, lineno, "longer than %d bytes",
 			    LOG_CONF_LINE);
 		for (s = line; *s == ' ' || *s == '\t'; s++)
 			;
@@ -105,8 +110,8 @@ ini_parse(struct lcfg *c, size_t len)
 			dst = c->opt[last].val + strlen(c->opt[last].val);
 			if ((dst - c->opt[last].val) + (e - s) + 1 >
 			    LOG_CONF_LINE)
-				return cerr(c, "line %d: value longer than %d "
-				    "bytes", lineno, LOG_CONF_LINE);
+				return lerr(c, lineno, "value longer than %d "
+				    "bytes", LOG_CONF_LINE);
 			*dst++ = '\n';
 			memmove(dst, s, (size_t)(e - s) + 1);
 			continue;
@@ -115,35 +120,34 @@ ini_parse(struct lcfg *c, size_t len)
 		if (*s == '[') {
 			r = strrchr(s, ']');
 			if (r == NULL || r == s + 1)
-				return cerr(c, "line %d: bad section header",
-				    lineno);
+				return lerr(c, lineno, "bad section header");
 			*r = '\0';
 			if (strcmp(s + 1, "DEFAULT") == 0)
-				return cerr(c, "line %d: unsupported section "
-				    "[DEFAULT]", lineno);
+				return lerr(c, lineno, "unsupported section "
+				    "[DEFAULT]");
 			for (i = 0; i < c->nsect; i++)
 				if (strcmp(c->sect[i].name, s + 1) == 0)
-					return cerr(c, "line %d: duplicate "
-					    "section [%s]", lineno, s + 1);
+					return lerr(c, lineno, "duplicate "
+					    "section [%s]", s + 1);
 			if (c->nsect == LOG_CONF_SECTIONS)
-				return cerr(c, "line %d: more than %d "
-				    "sections", lineno, LOG_CONF_SECTIONS);
+				return lerr(c, lineno, "more than %d "
+				    "sections", LOG_CONF_SECTIONS);
 			c->sect[c->nsect].name = s + 1;
 			c->sect[c->nsect].line = lineno;
 			cur = c->nsect++;
 			continue;
 		}
 		if (cur < 0)
-			return cerr(c, "line %d: no [section] header "
-			    "before it", lineno);
+			return lerr(c, lineno, "no [section] header "
+			    "before it");
 		for (v = s; *v != '\0' && *v != '=' && *v != ':'; v++)
 			;
 		if (*v == '\0')
-			return cerr(c, "line %d: expected key = value", lineno);
+			return lerr(c, lineno, "expected key = value");
 		for (r = v; r > s && is_space(r[-1]); r--)
 			;
 		if (r == s)
-			return cerr(c, "line %d: empty key", lineno);
+			return lerr(c, lineno, "empty key");
 		*r = '\0';
 		for (k = s; *k != '\0'; k++)
 			*k = (char)ew_lower((unsigned char)*k);
@@ -152,10 +156,10 @@ ini_parse(struct lcfg *c, size_t len)
 		for (i = 0; i < c->nopt; i++)
 			if (c->opt[i].sect == cur && strcmp(c->opt[i].key,
 			    s) == 0)
-				return cerr(c, "line %d: duplicate option '%s' "
-				    "in [%s]", lineno, s, c->sect[cur].name);
+				return lerr(c, lineno, "duplicate option '%s' "
+				    "in [%s]", s, c->sect[cur].name);
 		if (c->nopt == LOG_CONF_OPTS)
-			return cerr(c, "line %d: more than %d options", lineno,
+			return lerr(c, lineno, "more than %d options",
 			    LOG_CONF_OPTS);
 		c->opt[c->nopt].sect = cur;
 		c->opt[c->nopt].key = s;
@@ -211,12 +215,11 @@ ini_get(struct lcfg *c, int sect, const char *key, int raw, char *out,
 		return 0;
 	for (v = c->opt[i].val; *v != '\0'; v++) {
 		if (n + 1 >= cap)
-			return cerr(c, "line %d: %s is too long",
-			    c->opt[i].line, key);
+			return lerr(c, c->opt[i].line, "%s is too long", key);
 		if (!raw && *v == '%') {
 			if (v[1] != '%')
-				return cerr(c, "line %d: unsupported "
-				    "interpolation in %s: %s", c->opt[i].line,
+				return lerr(c, c->opt[i].line, "unsupported "
+				    "interpolation in %s: %s",
 				    key, c->opt[i].val);
 			v++;
 		}
