@@ -210,8 +210,9 @@ mem_room(struct conn *c, size_t grow)
 int
 conn_tls_server(struct conn *c, const struct tls_creds *cr)
 {
-	if (mem_room(c, tls_size(0)) < 0 ||
-	    (c->tls = tls_server_new(cr)) == NULL)
+	if (mem_room(c, tls_size(0)) < 0)
+		return CONN_NO_ROOM;
+	if ((c->tls = tls_server_new(cr)) == NULL)
 		return -1;
 	mem_update(c);
 	return 0;

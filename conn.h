@@ -145,14 +145,13 @@ struct conn *conn_new(int fd, int client, int ctl,
     const struct conn_ops *ops, void *owner);
 /* Release everything now (ops->release); memory after this round. */
 void conn_free(struct conn *);
-/* An accepted connection's TLS server engine, counted against --maxmem
- * (the connections holding most are cut to make room): 0, or -1 when
- * there is no room or no memory. */
-int conn_tls_server(struct conn *, const struct tls_creds *);
-/* A client connection's TLS engine (tls_client_new's arguments), counted
- * the same way: 0, -1 when out of memory, CONN_NO_ROOM when --maxmem has
- * no room for it (c itself was cut, or nothing else could be). */
+/* The connection's TLS engine, a server's (accepted) or a client's
+ * (tls_client_new's arguments), counted against --maxmem: room is made
+ * first (mem_room: unfinished requests, then whoever holds most, are
+ * cut).  0, -1 when out of memory, CONN_NO_ROOM when there is no room
+ * (c itself was cut, or nothing else could be). */
 #define CONN_NO_ROOM	(-2)
+int conn_tls_server(struct conn *, const struct tls_creds *);
 int conn_tls_client(struct conn *, const struct tls_anchors *,
     const char *host, int insecure, const uint8_t *pin);
 size_t conn_count(void);
