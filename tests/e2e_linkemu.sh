@@ -132,6 +132,7 @@ ge "dropped_ab with --limit 20000" "$(wan_kv k l dropped_ab)" 10
 le "queued_max_ab within --limit 20000" "$(wan_kv k l queued_max_ab)" 20000
 
 # SIGTERM: the counters, exit 0
+# shellcheck disable=SC2154 # set by wan
 kill -TERM "$WANPID_i_j"
 wait "$WANPID_i_j"
 check_eq "linkemu exits 0 on SIGTERM" 0 "$?"

@@ -71,6 +71,7 @@ struct params {
 
 struct dir {
 	const char *name;	/* "ab" or "ba" */
+	const char *tap;	/* the name of in */
 	int in, out;		/* read from in, write to out */
 	struct params p;
 	struct frame *head, *tail;	/* sorted by due */
@@ -146,7 +147,7 @@ parse_num(const char *opt, const char *s, double max)
 	v = strtod(s, &end);
 	if (errno || end == s || *end != '\0' || !isfinite(v) || v < 0 ||
 	    v > max) {
-		fprintf(stderr, "linkemu: --%s: %s is not a number in 0..%g\n",
+		fprintf(stderr, "linkemu: --%s: %s is not a number in 0..%.0f\n",
 		    opt, s, max);
 		exit(2);
 	}
@@ -334,7 +335,7 @@ read_tap(struct dir *d)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			fatal("read tap", d->name);
+			fatal("read tap", d->tap);	/* e.g. gone */
 		}
 		if (n == 0)
 			return;
@@ -506,6 +507,8 @@ main(int argc, char **argv)
 	b = tap_create(argv[optind + 1]);
 	dirs[0].name = "ab"; dirs[0].in = a; dirs[0].out = b;
 	dirs[1].name = "ba"; dirs[1].in = b; dirs[1].out = a;
+	dirs[0].tap = argv[optind];
+	dirs[1].tap = argv[optind + 1];
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1", NULL);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
