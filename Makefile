@@ -93,7 +93,7 @@ check: etherws units
 	tests/run
 
 clean:
-	rm -f etherws *.o *.d $(UNITS) $(TOOLS) tests/*.o
+	rm -f etherws *.o *.d $(UNITS) $(TOOLS) tests/*.o etherws.service
 
 .PHONY: all check units clean
 
@@ -190,13 +190,21 @@ clean-fuzz:
 # in build-static/; Debian 12: musl-tools dpkg-dev), see
 # scripts/build-static.sh.  make size prints its size.  make install
 # honours DESTDIR and PREFIX; INSTALL_BIN=etherws-static installs the
-# static binary instead of the dynamic one.
+# static binary instead of the dynamic one.  It installs the binary
+# stripped (STRIP names the strip program of a cross build;
+# INSTALL_STRIP= keeps the symbols), the man page, the systemd unit
+# (systemd/etherws.service.in with SBINDIR filled in) and, unless one is
+# there already, /etc/default/etherws.
 STATIC		?= etherws-static
 STATIC_DIR	?= build-static
 INSTALL_BIN	?= etherws
 INSTALL		?= install
+STRIP		?= strip
+INSTALL_STRIP	?= -s --strip-program=$(STRIP)
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR	?= /etc
 
 static: $(STATIC)
 
@@ -209,14 +217,23 @@ $(STATIC): $(STATIC_SRCS) $(wildcard *.h) scripts/build-static.sh
 size: $(STATIC)
 	@echo "$(STATIC): $$(wc -c < $(STATIC)) bytes, stripped, static (musl + BearSSL)"
 
-install: $(INSTALL_BIN) etherws.8
-	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
-	$(INSTALL) -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/etherws
+etherws.service: systemd/etherws.service.in
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/etherws.service.in > $@
+
+install: $(INSTALL_BIN) etherws.8 etherws.service
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	$(INSTALL) -m 0755 $(INSTALL_STRIP) $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/etherws
 	$(INSTALL) -m 0644 etherws.8 $(DESTDIR)$(MANDIR)/man8/etherws.8
+	$(INSTALL) -m 0644 etherws.service $(DESTDIR)$(UNITDIR)/etherws.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/etherws ] || \
+	    $(INSTALL) -m 0644 systemd/etherws.default $(DESTDIR)$(SYSCONFDIR)/default/etherws
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/etherws $(DESTDIR)$(MANDIR)/man8/etherws.8
+	rm -f $(DESTDIR)$(SBINDIR)/etherws $(DESTDIR)$(MANDIR)/man8/etherws.8 \
+	    $(DESTDIR)$(UNITDIR)/etherws.service
 
+.PHONY: etherws.service
 # clean keeps the downloaded BearSSL source and its musl libbearssl.a;
 # distclean removes build-static/ entirely.
 clean: clean-static
