@@ -642,6 +642,33 @@ load_creds(const char *key, const char *cert, struct tls_creds **out)
 	return 0;
 }
 
+/* "ws://host:port/path" of a listener for the ready line: '' is every
+ * address, an IPv6 address gets its brackets. */
+static void
+endpoint_text(char *buf, size_t n, const char *scheme, const char *host,
+    int port, const char *path)
+{
+	int v6 = strchr(host, ':') != NULL && host[0] != '[';
+
+	ew_snprintf(buf, n, "%s://%s%s%s:%d%s", scheme, v6 ? "[" : "",
+	    host[0] == '\0' ? "*" : host, v6 ? "]" : "", port, path);
+}
+
+/* One line once the switch is ready: a user starting it in the
+ * foreground sees that it runs, and where. */
+static void
+log_ready(void)
+{
+	char t[URL_MAX + 64], c[URL_MAX + 64];
+
+	endpoint_text(t, sizeof(t), serve_creds != NULL ? "wss" : "ws",
+	    sw_conf.host, sw_conf.port, sw_conf.path);
+	endpoint_text(c, sizeof(c), serve_ctlcreds != NULL ? "https" : "http",
+	    sw_conf.ctlhost, sw_conf.ctlport, sw_conf.ctlpath);
+	log_msg(EW_LOG_INFO, "etherws %s ready: tunnels on %s, control on %s",
+	    ETHERWS_VERSION, t, c);
+}
+
 int
 sw_main(int argc, char **argv)
 {
@@ -687,6 +714,7 @@ sw_main(int argc, char **argv)
 		log_msg(EW_LOG_ERROR, "signals: %s", ew_strerror(errno));
 		return 1;
 	}
+	log_ready();
 	rc = loop_run();
 	switch_free();
 	if (sw_conf.pidfile != NULL)

@@ -109,6 +109,12 @@ check_not "b's stderr has no log lines" grep -q 'connected' "$TMP/sw-b.log"
 check "a's stderr: INFO:etherws:connected: <peer> (the default format)" \
     wait_until 5 grep -qx 'INFO:etherws:connected: 10.9.0.2' "$TMP/sw-a.log"
 
+check "a's stderr: one ready line that says where it listens" grep -qx \
+    "INFO:etherws:etherws [^ ]* ready: tunnels on ws://10.9.0.1:8080/, control on http://127.0.0.1:7867/ctl" \
+    "$TMP/sw-a.log"
+check "b's log file: the ready line (every address: *)" grep -qxE \
+    "$ASCTIME INFO etherws etherws [^ ]+ ready: tunnels on ws://\\*:80/, control on http://127\\.0\\.0\\.1:7867/ctl" \
+    "$TMP/b.log"
 check "ping across the tunnel" nsx a ping -c 3 -i 0.2 -W 2 -q 192.168.77.2
 check "--debug: fdb learned on the tap port" grep -qx \
     'DEBUG:etherws:fdb learned: port:1; vid:0; mac:02000000000a' \
