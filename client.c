@@ -590,23 +590,23 @@ client_new(const char *url, const char *user, const char *pass,
     size_t errlen)
 {
 	struct client *cl;
+	const char *why;
 
 	cl = calloc(1, sizeof(*cl));
 	if (cl == NULL) {
 		ew_snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (strlen(url) >= sizeof(cl->url) || url_parse(url, &cl->u) < 0 ||
+	why = strlen(url) >= sizeof(cl->url) ? "too long" : NULL;
+	if (why != NULL || url_parse_why(url, &cl->u, &why) < 0 ||
 	    cl->u.has_userinfo || (strcmp(cl->u.scheme, "ws") != 0 &&
 	    strcmp(cl->u.scheme, "wss") != 0)) {
 		if (strncmp(url, "ws://", 5) != 0 &&
 		    strncmp(url, "wss://", 6) != 0)
-			ew_snprintf(err, errlen, "invalid URL %s: a client "
-			    "port's URL starts with ws:// or wss://", url);
-		else
-			ew_snprintf(err, errlen, "invalid URL %s%s", url,
-			    cl->u.has_userinfo ? ": no user:password@ (give "
-			    "--user and --passwd)" : "");
+			why = "a client port's URL starts with ws:// or wss://";
+		else if (cl->u.has_userinfo)
+			why = "no user:password@ (give --user and --passwd)";
+		ew_snprintf(err, errlen, "invalid URL %s: %s", url, why);
 		free(cl);
 		return NULL;
 	}

@@ -23,6 +23,7 @@
 #include "ctl.h"
 #include "defs.h"
 #include "fmt.h"
+#include "http.h"
 #include "json.h"
 #include "util.h"
 
@@ -185,6 +186,39 @@ cli_choose(const struct cli_parser *p, const char *what)
 	cli_usage(p, "argument %s: invalid choice: '%s' (choose from %s)",
 	    what, p->pos[0], list);
 	return NULL;
+}
+
+/* 1 if url starts with scheme "://", the scheme in any case. */
+static int
+cli_scheme_is(const char *url, const char *scheme)
+{
+	size_t n = strlen(scheme);
+
+	return strlen(url) > n && ew_memcaseeq(url, scheme, n) &&
+	    strncmp(url + n, "://", 3) == 0;
+}
+
+/* A URL checked before anything is sent ("invalid --ctlurl X: why",
+ * "invalid URL X: why"): its scheme one of s1, s2; a client port's
+ * (ws) with no user:password@.  CLI_GO, or a usage error (exit 2). */
+static int
+cli_url_check(const struct cli_parser *p, const char *what, const char *url,
+    const char *s1, const char *s2)
+{
+	static struct url u;	/* 1.5 KB: not on the stack */
+	const char *why;
+
+	if (!cli_scheme_is(url, s1) && !cli_scheme_is(url, s2))
+		return cli_check(p, "invalid %s%s: %s starts with %s:// or "
+		    "%s://", what, url, s1[0] == 'w' ? "a client port's URL" :
+		    "the control URL", s1, s2);
+	if (url_parse_why(url, &u, &why) < 0)
+		return cli_check(p, "invalid %s%s: %s", what, url, why);
+	/* the control URL's user:password@ is ignored, as it always was */
+	if (u.has_userinfo && s1[0] == 'w')
+		return cli_check(p, "invalid %s%s: no user:password@ (give "
+		    "--user and --passwd)", what, url);
+	return CLI_GO;
 }
 
 /* ------------------------------------------------------------------ */
@@ -588,10 +622,8 @@ cli_params_client(struct cli_parser *p, struct jw *w)
 	if (o[1] != NULL && pwfile != NULL)
 		return cli_usage(p, "argument --pwfile: not allowed with "
 		    "argument --passwd");
-	if (strncmp(p->pos[0], "ws://", 5) != 0 &&
-	    strncmp(p->pos[0], "wss://", 6) != 0)
-		return cli_check(p, "invalid URL %s: a client port's URL "
-		    "starts with ws:// or wss://", p->pos[0]);
+	if ((r = cli_url_check(p, "URL ", p->pos[0], "ws", "wss")) != CLI_GO)
+		return r;
 	if (o[0] == NULL && o[1] != NULL)
 		return cli_check(p, "--passwd needs --user");
 	if (o[0] == NULL && pwfile != NULL)
@@ -774,9 +806,9 @@ cli_globals(const struct cli_parser *p, struct cli_args *a)
 	a->insecure = p->val[5] != NULL;
 	a->json = p->val[6] != NULL;
 	if (a->passwd != NULL && a->pwfile != NULL)
-		return cli_usage(p, "argument --ctlpwfile: not allowed with "
-		    "argument --ctlpasswd");
-	return CLI_GO;
+		return cli_usage(p, "--ctlpwfile and --ctlpasswd: give one of "
+		    "them, not both");
+	return cli_url_check(p, "--ctlurl ", a->url, "http", "https");
 }
 
 static const struct ew_opt cli_global_opts[] = { { "help", 0 },

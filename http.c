@@ -485,15 +485,19 @@ url_zone(const char *s, size_t *len, struct url *u)
 	return 0;
 }
 
-/* host[:port] with host a name, IPv4 or [IPv6] (with a zone). */
+/* host[:port] with host a name, IPv4 or [IPv6] (with a zone); *why
+ * says what is wrong when it fails. */
 static int
-url_hostport(const char *s, size_t len, struct url *u)
+url_hostport(const char *s, size_t len, struct url *u, const char **why)
 {
 	struct in6_addr a6;
 	const char *p, *end = s + len;
 	size_t hlen;
 
+	*why = "no host";
 	if (len > 0 && s[0] == '[') {
+		*why = "not an IPv6 address in brackets (with an optional "
+		    "%25zone)";
 		p = memchr(s, ']', len);
 		if (p == NULL)
 			return -1;
@@ -510,12 +514,17 @@ url_hostport(const char *s, size_t len, struct url *u)
 		for (p = s; p < end && is_hostchar((unsigned char)*p); p++)
 			;
 		hlen = (size_t)(p - s);
+		if (hlen >= sizeof(u->host))
+			*why = "the host name is too long";
 		if (hlen == 0 ||
 		    copy_field(u->host, sizeof(u->host), s, hlen) == -1)
 			return -1;
 	}
 	if (p == end)
 		return 0;
+	*why = *p == ':' ? "the port must be a number 1..65535" :
+	    "the host has a character no name or address has (an IPv6 "
+	    "address goes in brackets)";
 	if (*p != ':' || url_port(p + 1, (size_t)(end - p - 1), &u->port) == -1)
 		return -1;
 	u->port_given = 1;
@@ -559,18 +568,23 @@ url_path(const char *s, struct url *u)
 }
 
 int
-url_parse(const char *s, struct url *u)
+url_parse_why(const char *s, struct url *u, const char **why)
 {
-	const char *auth, *at, *p;
+	const char *auth, *at, *p, *w;
 	size_t alen;
 	int n;
 
+	if (why == NULL)
+		why = &w;
 	memset(u, 0, sizeof(*u));
 	/* Spaces and control characters would end up inside our request
 	 * line or Host header; no valid URL has them. */
+	*why = "it has a space or a control character";
 	for (p = s; *p != '\0'; p++)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
 			return -1;
+	*why = "it must start with a scheme and :// (ws://, wss://, http://, "
+	    "https://)";
 	if ((n = url_scheme(s, u)) == -1)
 		return -1;
 	auth = s + n;
@@ -578,11 +592,20 @@ url_parse(const char *s, struct url *u)
 	/* The last '@' ends userinfo: a name or address never has one. */
 	for (at = auth + alen; at > auth && at[-1] != '@'; at--)
 		;
+	*why = "a bad user:password@ part";
 	if (at > auth && url_userinfo(auth, (size_t)(at - 1 - auth), u) == -1)
 		return -1;
-	if (url_hostport(at, alen - (size_t)(at - auth), u) == -1)
+	if (url_hostport(at, alen - (size_t)(at - auth), u, why) == -1)
 		return -1;
+	*why = "an unknown scheme (ws, wss, http or https)";
 	if (!u->port_given && (u->port = default_port(u->scheme)) == 0)
 		return -1;
+	*why = "the path is too long";
 	return url_path(auth + alen, u);
+}
+
+int
+url_parse(const char *s, struct url *u)
+{
+	return url_parse_why(s, u, NULL);
 }

@@ -78,5 +78,8 @@ struct url {
  * zone on what is no IPv6 address).  Default ports: http/ws 80,
  * https/wss 443. */
 int url_parse(const char *s, struct url *u);
+/* The same, with *why (if not NULL) set on failure to what is wrong, in
+ * words ("the port must be a number 1..65535"): static text. */
+int url_parse_why(const char *s, struct url *u, const char **why);
 
 #endif /* HTTP_H */

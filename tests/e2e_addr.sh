@@ -44,9 +44,9 @@ check_eq "zone naming no interface: says so" \
     "$(printf '  Invalid params (-32602)\n    no interface nosuchif0 (the zone of ws://[fe80::1%%25nosuchif0]:8080/)')" \
     "$(cat "$TMP/add")"
 add "ws://[fe80::1%eth0]:8080/"
-check_eq "zone without %25: exit 1" 1 $rc
-check_eq "zone without %25: an invalid URL" \
-    "$(printf '  Invalid params (-32602)\n    invalid URL ws://[fe80::1%%eth0]:8080/')" \
+check_eq "zone without %25: exit 2 (ctl checks it)" 2 $rc
+check_eq "zone without %25: an invalid URL, and why" \
+    "etherws ctl addport client: error: invalid URL ws://[fe80::1%eth0]:8080/: not an IPv6 address in brackets (with an optional %25zone)" \
     "$(cat "$TMP/add")"
 
 add ws://10.9.0.1:8080/

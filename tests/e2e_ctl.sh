@@ -286,8 +286,8 @@ expect_rc "not JSON" 1
 expect_err "not JSON" "the reply is not JSON (is --ctlurl an etherws control endpoint?)"
 
 run_ctl --ctlurl "ftp://127.0.0.1/ctl" listport
-expect_rc "ftp URL" 1
-expect_err "ftp URL" "invalid --ctlurl ftp://127.0.0.1/ctl: must be http[s]://HOST[:PORT]/PATH"
+expect_rc "ftp URL" 2
+expect_err "ftp URL" "invalid --ctlurl ftp://127.0.0.1/ctl: the control URL starts with http:// or https://"
 run_ctl --ctlurl "https://127.0.0.1:$DEAD/ctl" listport
 expect_rc "https URL without a server" 1
 expect_err "https URL without a server" \
@@ -326,6 +326,27 @@ client_check "setif bad netmask" setif \
 client_check "client http URL" "addport client" \
     "invalid URL http://x: a client port's URL starts with ws:// or wss://" \
     addport client http://x
+# A newcomer's bad URLs: named with the reason before anything is sent.
+client_check "client URL port 99999" "addport client" \
+    "invalid URL ws://127.0.0.1:99999/: the port must be a number 1..65535" \
+    addport client ws://127.0.0.1:99999/
+client_check "client URL port 0" "addport client" \
+    "invalid URL ws://127.0.0.1:0/: the port must be a number 1..65535" \
+    addport client ws://127.0.0.1:0/
+client_check "client URL without host" "addport client" \
+    "invalid URL ws:///: no host" addport client ws:///
+client_check "client URL with user:password@" "addport client" \
+    "invalid URL ws://u:p@x/: no user:password@ (give --user and --passwd)" \
+    addport client ws://u:p@x/
+run_ctl --ctlurl 127.0.0.1:7867 listport
+expect_rc "--ctlurl without scheme" 2
+expect_check "--ctlurl without scheme" "etherws ctl" \
+    "invalid --ctlurl 127.0.0.1:7867: the control URL starts with http:// or https://"
+expect_nothing_sent "--ctlurl without scheme"
+run_ctl --ctlurl "http://127.0.0.1:99999/ctl" listport
+expect_rc "--ctlurl port 99999" 2
+expect_check "--ctlurl port 99999" "etherws ctl" \
+    "invalid --ctlurl http://127.0.0.1:99999/ctl: the port must be a number 1..65535"
 client_check "client passwd without user" "addport client" \
     "--passwd needs --user" addport client --passwd p ws://x/
 client_check "client bad pin" "addport client" \

@@ -457,6 +457,14 @@ expect_error("addPort client ftp://", req(NS + "addPort", {
              "type": "client", "target": "ftp://x/", "options": {}}),
              -32602, "invalid URL ftp://x/: a client port's URL starts "
              "with ws:// or wss://")
+expect_error("addPort client port 99999", req(NS + "addPort", {
+             "type": "client", "target": "ws://127.0.0.1:99999/",
+             "options": {}}), -32602,
+             "invalid URL ws://127.0.0.1:99999/: the port must be a number "
+             "1..65535")
+expect_error("addPort client without host", req(NS + "addPort", {
+             "type": "client", "target": "ws:///", "options": {}}), -32602,
+             "invalid URL ws:///: no host")
 expect_error("addPort client with userinfo", req(NS + "addPort", {
              "type": "client", "target": "ws://u:p@127.0.0.1:1/",
              "options": {}}), -32602,
