@@ -109,7 +109,31 @@ cli_extra(const struct cli_parser *p)
 	for (i = p->idx; i < p->argc && n < sizeof(list); i++)
 		n += (size_t)ew_snprintf(list + n, sizeof(list) - n, "%s%s",
 		    i > p->idx ? " " : "", p->argv[i]);
-	return cli_usage(p, "unrecognized arguments: %s", list);
+	return cli_usage(p, "unexpected argument%s %s", p->argc - p->idx > 1 ?
+	    "s" : "", list);
+}
+
+/* No positional where p->cmd needs one: a command with sub-commands
+ * lists them; another names its argument, its usage's last word. */
+static int
+cli_missing(const struct cli_parser *p)
+{
+	const struct cli_cmd *c = p->cmd;
+	const char *u = strrchr(c->usage, ' ');
+	char list[256];
+	size_t n = 0;
+	int i;
+
+	if (c->nsubs == 0)
+		return cli_usage(p, "missing argument: %s",
+		    u != NULL ? u + 1 : c->usage);
+	list[0] = '\0';
+	for (i = 0; i < c->nsubs && n < sizeof(list); i++)
+		n += (size_t)ew_snprintf(list + n, sizeof(list) - n, "%s%s",
+		    i == 0 ? "" : i + 1 < c->nsubs ? ", " : " or ",
+		    c->subs[i].name);
+	return cli_usage(p, "a %s is needed: %s", strcmp(c->name,
+	    "etherws ctl") == 0 ? "command" : "port type", list);
 }
 
 /*
@@ -153,7 +177,7 @@ cli_parse(struct cli_parser *p)
 			return CLI_GO;
 	}
 	if (p->npos < p->cmd->npos)
-		return cli_usage(p, "too few arguments");
+		return cli_missing(p);
 	return CLI_GO;
 }
 
@@ -164,7 +188,13 @@ cli_int(const struct cli_parser *p, const char *name, const char *s,
 {
 	if (ew_parse_int(s, v) == 0)
 		return 0;
-	return cli_usage(p, "argument %s: invalid int value: '%s'", name, s);
+	return cli_usage(p, "invalid %s %s: not a whole number", name, s);
+}
+
+static const char *
+cli_sub_name(size_t i, const void *tab)
+{
+	return ((const struct cli_cmd *)tab)->subs[i].name;
 }
 
 /* The sub-command named by p->pos[0], or NULL after a usage error. */
@@ -181,10 +211,16 @@ cli_choose(const struct cli_parser *p, const char *what)
 			return &c->subs[i];
 	list[0] = '\0';
 	for (i = 0; i < c->nsubs && n < sizeof(list); i++)
-		n += (size_t)ew_snprintf(list + n, sizeof(list) - n, "%s'%s'",
-		    i > 0 ? ", " : "", c->subs[i].name);
-	cli_usage(p, "argument %s: invalid choice: '%s' (choose from %s)",
-	    what, p->pos[0], list);
+		n += (size_t)ew_snprintf(list + n, sizeof(list) - n, "%s%s",
+		    i == 0 ? "" : i + 1 < c->nsubs ? ", " : " or ",
+		    c->subs[i].name);
+	i = ew_nearest(p->pos[0], strlen(p->pos[0]), cli_sub_name, c,
+	    (size_t)c->nsubs);
+	if (i >= 0)
+		cli_usage(p, "unknown %s '%s' (did you mean %s?)", what,
+		    p->pos[0], c->subs[i].name);
+	else
+		cli_usage(p, "unknown %s '%s': %s", what, p->pos[0], list);
 	return NULL;
 }
 
@@ -620,8 +656,8 @@ cli_params_client(struct cli_parser *p, struct jw *w)
 		o[i] = p->val[i + 1] != NULL && *p->val[i + 1] != '\0' ?
 		    p->val[i + 1] : NULL;
 	if (o[1] != NULL && pwfile != NULL)
-		return cli_usage(p, "argument --pwfile: not allowed with "
-		    "argument --passwd");
+		return cli_usage(p, "--pwfile and --passwd: give one of them, "
+		    "not both");
 	if ((r = cli_url_check(p, "URL ", p->pos[0], "ws", "wss")) != CLI_GO)
 		return r;
 	if (o[0] == NULL && o[1] != NULL)
@@ -696,8 +732,8 @@ cli_params_port(struct cli_parser *p, struct jw *w)
 	if (p->val[1] != NULL && cli_int(p, "--shut", p->val[1], &shut))
 		return CLI_USAGE;
 	if (shut != 0 && shut != 1)
-		return cli_usage(p, "argument --shut: invalid choice: %lld "
-		    "(choose from 0, 1)", shut);
+		return cli_usage(p, "invalid --shut %lld: 0 (open) or 1 (shut)",
+		    shut);
 	if ((r = cli_port(p, &port)) != 0)
 		return r;
 	jw_member_int(w, ", \"params\": {\"port\": ", port);
@@ -872,7 +908,7 @@ cli_run(const struct cli_cmd *c, const char *prog, char **argv, int argc,
 		return r;
 	if (c->nsubs > 0) {
 		if ((sub = cli_choose(&p, c == &cli_top ? "command" :
-		    "iftype")) == NULL)
+		    "port type")) == NULL)
 			return CLI_USAGE;
 		ew_snprintf(p.prog + strlen(p.prog), sizeof(p.prog) -
 		    strlen(p.prog), " %.20s", sub->name);

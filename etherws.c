@@ -29,11 +29,9 @@ static const char help[] =
 int
 main(int argc, char **argv)
 {
-	if (argc < 2) {
-		ew_puts(2, usage);
-		return ew_error(2, "etherws", "the following arguments are "
-		    "required: {sw,ctl}");
-	}
+	if (argc < 2)
+		return ew_error(2, "etherws", "a command is needed: sw (run the "
+		    "switch) or ctl (control it)\n'etherws -h' says more.");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		ew_puts(1, usage);
 		ew_puts(1, help);
@@ -47,7 +45,6 @@ main(int argc, char **argv)
 		return sw_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
-	ew_puts(2, usage);
-	return ew_error(2, "etherws", "argument command: invalid choice: "
-	    "'%s' (choose from 'sw', 'ctl')", argv[1]);
+	return ew_error(2, "etherws", "unknown command '%s': sw (run the "
+	    "switch) or ctl (control it)\n'etherws -h' says more.", argv[1]);
 }

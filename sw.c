@@ -212,7 +212,7 @@ static int
 parse_int_opt(const char *name, const char *v, long long *out)
 {
 	if (ew_parse_int(v, out) < 0)
-		return sw_usage_error("argument --%s: invalid int value: '%s'",
+		return sw_usage_error("invalid --%s %s: not a whole number",
 		    name, v);
 	return 0;
 }
@@ -377,7 +377,8 @@ sw_parse(int argc, char **argv)
 	if (o == -2)
 		return 2;
 	if (idx < argc)
-		return sw_usage_error("unrecognized arguments: %s", argv[idx]);
+		return sw_usage_error("unexpected argument %s (sw takes only "
+		    "options)", argv[idx]);
 	return 0;
 }
 

@@ -119,9 +119,21 @@ uint32_t ew_scope_id(const char *zone);
  * "2026-12-03T11:30:00Z" (UTC) into buf (at least 21 bytes). */
 void ew_iso_time(uint64_t ms, char *buf, size_t cap);
 
+/* Edit distance of (a, an) and (b, bn), letters in any case: insert,
+ * delete, replace or swap two neighbours (optimal string alignment);
+ * EW_EDIT_MAX + 1 for longer words. */
+#define EW_EDIT_MAX	32
+int ew_edit_distance(const char *a, size_t an, const char *b, size_t bn);
+/* The index of name(i, tab), i < n, nearest to (word, wlen) - a typo's
+ * likely meaning (at most 2 edits, and fewer than half its letters) -
+ * or -1. */
+int ew_nearest(const char *word, size_t wlen, const char *(*name)(size_t i,
+    const void *tab), const void *tab, size_t n);
+
 /* "<prog>: error: <what>" on stderr, then rc: the sub-commands' errors.
- * prog may begin with a usage text, which argparse prints first (as
- * ew_getopt's prog does). */
+ * prog may begin with a usage text ("usage: ...\n<prog>", as
+ * ew_getopt's prog does): then only its last line is printed, and a
+ * line that points to -h (a usage error). */
 int ew_error(int rc, const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* ew_cmd_error(rc, "sw", ...): one line "etherws sw: error: ..." (cmd

@@ -41,14 +41,17 @@ expect_err() {
 	fi
 	check "$1: stdout empty" test ! -s "$TMP/out"
 }
-# expect_usage DESC PROG: exit 2, usage first, "PROG: error: ..." last
+# expect_usage DESC PROG [TEXT]: exit 2, stderr "PROG: error: TEXT" (any
+# text if none is given) and the line that points to -h: no usage dump
 expect_usage() {
 	expect_rc "$1" 2
-	if head -n 1 "$TMP/err" | grep -q "^usage: $2" &&
-	    tail -n 1 "$TMP/err" | grep -q "^$2: error: "; then
-		ok "$1: usage, then '$2: error: ...'"
+	if [ "$(wc -l <"$TMP/err")" -eq 2 ] &&
+	    head -n 1 "$TMP/err" | grep -qF "$2: error: ${3:-}" &&
+	    { [ -z "${3:-}" ] || [ "$(head -n 1 "$TMP/err")" = "$2: error: $3" ]; } &&
+	    [ "$(tail -n 1 "$TMP/err")" = "'$2 -h' lists what it takes." ]; then
+		ok "$1: '$2: error: ${3:-...}', then where the usage is"
 	else
-		not_ok "$1: usage, then '$2: error: ...'"
+		not_ok "$1: '$2: error: ${3:-...}', then where the usage is"
 		sed 's/^/#   /' "$TMP/err"
 	fi
 	check "$1: stdout empty" test ! -s "$TMP/out"
@@ -151,23 +154,35 @@ expect_usage "syntax errors first" "etherws sw"
 
 # --- syntax errors: exit 2, usage -------------------------------------
 run sw --bogus
-expect_usage "unknown option" "etherws sw"
+expect_usage "unknown option" "etherws sw" "unknown option --bogus"
+run sw --forground
+expect_usage "a mistyped option: the nearest suggested" "etherws sw" \
+    "unknown option --forground (did you mean --foreground?)"
 run sw --ageout x
-expect_usage "--ageout x" "etherws sw"
+expect_usage "--ageout x" "etherws sw" "invalid --ageout x: not a whole number"
 run sw --port 8o
-expect_usage "--port 8o" "etherws sw"
+expect_usage "--port 8o" "etherws sw" "invalid --port 8o: not a whole number"
 run sw --ctlp 1
-expect_usage "--ctlp: ambiguous (ctlpath/ctlport)" "etherws sw"
+expect_usage "--ctlp: ambiguous (ctlpath/ctlport)" "etherws sw" \
+    "ambiguous option --ctlp: --ctlpath or --ctlport?"
 run sw --port
-expect_usage "--port without a value" "etherws sw"
+expect_usage "--port without a value" "etherws sw" "--port needs a value"
 run sw --foreground=1
-expect_usage "--foreground=1" "etherws sw"
+expect_usage "--foreground=1" "etherws sw" \
+    "--foreground takes no value (got '1')"
 run sw extra
-expect_usage "extra argument" "etherws sw"
+expect_usage "extra argument" "etherws sw" \
+    "unexpected argument extra (sw takes only options)"
 run
-expect_usage "etherws alone" "etherws"
+check_eq "etherws alone: exit 2" 2 "$rc"
+check_eq "etherws alone: names the commands" \
+    "$(printf '%s\n' "etherws: error: a command is needed: sw (run the switch) or ctl (control it)" "'etherws -h' says more.")" \
+    "$(cat "$TMP/err")"
 run bogus
-expect_usage "unknown sub-command" "etherws"
+check_eq "unknown sub-command: exit 2" 2 "$rc"
+check_eq "unknown sub-command: names it and the commands" \
+    "$(printf '%s\n' "etherws: error: unknown command 'bogus': sw (run the switch) or ctl (control it)" "'etherws -h' says more.")" \
+    "$(cat "$TMP/err")"
 
 # --- help: exit 0, stdout ---------------------------------------------
 run -h; expect_help "etherws -h" "etherws"

@@ -359,8 +359,9 @@ usage() {
 	shift
 	run_ctl --ctlurl "$URL" "$@"
 	expect_rc "usage: $name" 2
-	if head -n 1 "$T/err" | grep -q '^usage: etherws ctl' &&
-	    tail -n 1 "$T/err" | grep -q '^etherws ctl[a-z ]*: error: '; then
+	if [ "$(wc -l <"$T/err")" -eq 2 ] &&
+	    head -n 1 "$T/err" | grep -q '^etherws ctl[a-z ]*: error: ' &&
+	    tail -n 1 "$T/err" | grep -q "^'etherws ctl[a-z ]* -h' lists what it takes\.$"; then
 		ok "usage: $name: message"
 	else
 		not_ok "usage: $name: message"
@@ -384,6 +385,30 @@ usage "addport bad type" addport server x
 usage "addport tap --user" addport tap --user u t0
 usage "addport client without URL" addport client --insecure
 usage "--ctlinsecure=1" --ctlinsecure=1 listport
+
+# --- usage errors in words, with a suggestion for a typo ----------------
+usage_text() {
+	name=$1 text=$2
+	shift 2
+	run_ctl --ctlurl "$URL" "$@"
+	check_eq "usage: $name: the text" "$text" "$(head -n 1 "$T/err")"
+}
+usage_text "mistyped command" \
+    "etherws ctl: error: unknown command 'lisport' (did you mean listport?)" lisport
+usage_text "unknown port type" \
+    "etherws ctl addport: error: unknown port type 'foo': netdev, tap or client" \
+    addport foo x
+usage_text "no command" "etherws ctl: error: a command is needed: addport, setport, delport, listport, showport, setif, listif or listfdb"
+usage_text "setport without port" \
+    "etherws ctl setport: error: missing argument: port" setport
+usage_text "setport bad int" \
+    "etherws ctl setport: error: invalid port x: not a whole number" setport x
+usage_text "setport --shut 2" \
+    "etherws ctl setport: error: invalid --shut 2: 0 (open) or 1 (shut)" \
+    setport --shut 2 1
+usage_text "mistyped option" \
+    "etherws ctl: error: unknown option --ctlurll (did you mean --ctlurl?)" \
+    --ctlurll x listport
 
 # --- help: stdout, exit 0 -----------------------------------------------
 for args in "-h" "--help" "--he" "listport -h" "setport --help" \

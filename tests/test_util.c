@@ -215,9 +215,42 @@ test_cidr(void)
 	CHECK(ew_cidr_match(&c, AF_INET6, a6));
 }
 
+static const char *const words[] = { "foreground", "ageout", "port",
+    "ctlport" };
+
+static const char *
+word_at(size_t i, const void *tab)
+{
+	return ((const char *const *)tab)[i];
+}
+
+/* Levenshtein distances (the classic examples) and the typo
+ * suggestions ew_getopt and ctl build on them. */
+static void
+test_edit_distance(void)
+{
+	CHECK(ew_edit_distance("kitten", 6, "sitting", 7) == 3);
+	CHECK(ew_edit_distance("flaw", 4, "lawn", 4) == 2);
+	CHECK(ew_edit_distance("", 0, "abc", 3) == 3);
+	CHECK(ew_edit_distance("abc", 3, "ABC", 3) == 0);
+	CHECK(ew_edit_distance("forground", 9, "foreground", 10) == 1);
+	CHECK(ew_edit_distance("a", 1, "b", 1) == 1);
+	CHECK(ew_edit_distance("prot", 4, "port", 4) == 1);	/* a swap */
+	CHECK(ew_edit_distance("ca", 2, "abc", 3) == 3);	/* OSA, not 2 */
+	CHECK(ew_edit_distance("x", 1, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 34) ==
+	    EW_EDIT_MAX + 1);
+	CHECK(ew_nearest("forground", 9, word_at, words, 4) == 0);
+	CHECK(ew_nearest("prot", 4, word_at, words, 4) == 2);
+	CHECK(ew_nearest("ctlprt", 6, word_at, words, 4) == 3);
+	CHECK(ew_nearest("xyz", 3, word_at, words, 4) == -1);
+	/* two edits of a three-letter word are no typo */
+	CHECK(ew_nearest("pt", 2, word_at, words, 4) == -1);
+}
+
 int
 main(void)
 {
+	test_edit_distance();
 	test_inet_aton();
 	test_cidr();
 	test_parse_int();
