@@ -190,7 +190,7 @@ check "ctl --ctlpwfile, password over 255 bytes: exit 1" rc_is 1 \
     "etherws ctl: error: --ctlpwfile: the password in $TMP/long.pw (its first line) is over 255 bytes" \
     ctl a --ctlurl $cu --ctluser admin --ctlpwfile "$TMP/long.pw" listport
 check "--ctlpasswd with --ctlpwfile: usage error" rc_has 2 \
-    "argument --ctlpwfile: not allowed with argument --ctlpasswd" \
+    "--ctlpwfile and --ctlpasswd: give one of them, not both" \
     ctl a --ctlurl $cu --ctluser admin --ctlpasswd x --ctlpwfile \
     "$TMP/ctl.pw" listport
 check "addport client --pwfile (CRLF, second line ignored)" \
