@@ -409,7 +409,10 @@ set_inaddr(int s, const char *ifname, unsigned long req, const char *text,
 
 	const char *what = req == SIOCSIFADDR ? "address" : "netmask";
 
-	if (*text == '\0' || ew_inet_aton(text, (uint8_t *)&a, 1) == 0) {
+	/* An empty address removes it: Linux takes 0.0.0.0 for that. */
+	if (*text == '\0' && req == SIOCSIFADDR)
+		a.s_addr = 0;
+	else if (*text == '\0' || ew_inet_aton(text, (uint8_t *)&a, 1) == 0) {
 		set_error(err, errlen, "invalid %s \"%s\": not an IPv4 "
 		    "address", what, text);
 		return -1;

@@ -150,6 +150,14 @@ run_ctl setif --address 10.1.2.3 1
 expect_rc "setif --address alone" 0
 check "address alone: classful mask 255.0.0.0" \
     grep -q '^  1     tap   10.1.2.3  255.0.0.0  ' "$TMP/out"
+run_ctl setif --address "" 1
+expect_rc 'setif --address "" (removes it)' 0
+check 'address "": the table shows none' \
+    grep -qE '^  1     tap +1280  ' "$TMP/out"
+check 'address "": the kernel has no IPv4 address on the tap' \
+    sh -c "! ip -n $A -4 addr show dev $TAP0 | grep -q inet"
+run_ctl setif --netmask "" 1
+expect_rc 'setif --netmask "": an error (a netmask is not removed)' 1
 
 # ---------------------------------------------------------------------
 # ctl exit statuses and error text
