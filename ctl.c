@@ -27,7 +27,7 @@
 #include "util.h"
 
 #define CLI_DEFAULT_URL	"http://127.0.0.1:7867/ctl"
-#define CLI_MAX_OPTS	8
+#define CLI_MAX_OPTS	9
 #define CLI_MAX_COLS	6
 #define CLI_JSON_DEPTH	64
 
@@ -776,19 +776,26 @@ cli_globals(const struct cli_parser *p, struct cli_args *a)
 	if (a->passwd != NULL && a->pwfile != NULL)
 		return cli_usage(p, "argument --ctlpwfile: not allowed with "
 		    "argument --ctlpasswd");
+	a->answer_s = CLI_ANSWER_S;
+	if (p->val[8] != NULL && cli_int(p, "--timeout", p->val[8],
+	    &a->answer_s))
+		return CLI_USAGE;
+	if (a->answer_s < 1 || a->answer_s > CLI_TIMEOUT_MAX_S)
+		return cli_check(p, "invalid --timeout %lld: must be 1..%d "
+		    "seconds", a->answer_s, CLI_TIMEOUT_MAX_S);
 	return CLI_GO;
 }
 
 static const struct ew_opt cli_global_opts[] = { { "help", 0 },
     { "ctlurl", 1 }, { "ctluser", 1 }, { "ctlpasswd", 1 },
     { "ctlsslcert", 1 }, { "ctlinsecure", 0 }, { "json", 0 },
-    { "ctlpwfile", 1 } };
+    { "ctlpwfile", 1 }, { "timeout", 1 } };
 
 static const struct cli_cmd cli_top = {
 	.name = "etherws ctl", .subs = cli_cmds, .nsubs = CLI_N(cli_cmds),
 	.usage = "[-h] [--ctlurl CTLURL] [--ctluser CTLUSER] [--ctlpasswd "
 	    "CTLPASSWD] [--ctlpwfile FILE] [--ctlsslcert CTLSSLCERT] "
-	    "[--ctlinsecure] [--json] {addport,"
+	    "[--ctlinsecure] [--json] [--timeout SECONDS] {addport,"
 	    "setport,delport,listport,showport,setif,listif,listfdb} ...",
 	.help = "Control a running etherws switch over its JSON-RPC control "
 	    "endpoint.\nExit status: 0 done, 1 the switch refused or did not "
@@ -807,7 +814,9 @@ static const struct cli_cmd cli_top = {
 	"(default:\n                        the system bundle)\n"
 	"  --ctlinsecure         do not verify the https:// switch\n"
 	"  --json                print the switch's result as JSON (one "
-	"line, for\n                        scripts) instead of a table\n",
+	"line, for\n                        scripts) instead of a table\n"
+	"  --timeout SECONDS     a switch that answers nothing this long "
+	"is stopped\n                        or hung: exit 1 (default 5)\n",
 	CLI_OPTS(cli_global_opts), .npos = 1
 };
 
