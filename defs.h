@@ -98,8 +98,9 @@
  * kind up to its cap, then spread by +-BACKOFF_JITTER_PCT so that many
  * sites of one hub do not come back in the same millisecond. */
 #define BACKOFF_SHORT_FIRST_MS	500	/* first retry of a transient failure */
-#define BACKOFF_SHORT_MAX_MS	3000	/* its cap: back within 5 s of the
-					 * server (3.75 s + the handshake) */
+#define BACKOFF_SHORT_MAX_MS	2400	/* its cap: tries at most 3 s apart
+					 * (with the jitter), so a port is
+					 * back within 5 s of its server */
 #define BACKOFF_LONG_FIRST_MS	2000	/* first retry of a lasting failure */
 #define BACKOFF_LONG_MAX_MS	30000	/* its cap: >= 22.5 s apart after the
 					 * first minute, 6 attempts in it */
