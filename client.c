@@ -294,6 +294,7 @@ client_proxy_reply(struct conn *c)
 		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
 		    "Invalid response from proxy %s:%d", cl->proxy_host,
 		    cl->proxy_port);
+		cl->fail_lasting = 1;	/* not a proxy: it will not become one */
 		client_failed(c->owner, c->err);
 		return;
 	}

@@ -28,6 +28,8 @@
 
 #define CLI_DEFAULT_URL	"http://127.0.0.1:7867/ctl"
 #define CLI_MAX_OPTS	9
+#define CLI_STR_(x)	#x
+#define CLI_STR(x)	CLI_STR_(x)	/* a number in help text */
 #define CLI_MAX_COLS	6
 #define CLI_JSON_DEPTH	64
 
@@ -816,7 +818,8 @@ static const struct cli_cmd cli_top = {
 	"  --json                print the switch's result as JSON (one "
 	"line, for\n                        scripts) instead of a table\n"
 	"  --timeout SECONDS     a switch that answers nothing this long "
-	"is stopped\n                        or hung: exit 1 (default 5)\n",
+	"is stopped\n                        or hung: exit 1 (default "
+	CLI_STR(CLI_ANSWER_S) ")\n",
 	CLI_OPTS(cli_global_opts), .npos = 1
 };
 
