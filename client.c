@@ -3,7 +3,10 @@
  * proxy's) on the event loop (dns.c), connects to each address in turn,
  * runs TLS for wss://, sends the upgrade and checks the 101.  The first
  * attempt answers addPort; later ones reconnect with backoff and keep
- * the port number, as etherws 1.3 does.
+ * the port number, as etherws 1.3 does.  Each failure is classed:
+ * one that retrying may cure is retried within a few seconds, one it
+ * cannot (a wrong password, path or certificate) slowly (defs.h
+ * BACKOFF_*).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -50,6 +53,10 @@ struct client {
 	void		(*done)(void *, struct port *, const char *);
 	void		*done_arg;
 	int		 attempt;	/* failures since the last success */
+	int		 steps;		/* of them, in a row of this kind */
+	int		 lasting;	/* the last one: retrying cannot
+					 * cure it (slow retries) */
+	int		 fail_lasting;	/* the attempt failing now: that kind */
 	uint64_t	 connects;	/* handshakes that succeeded */
 	char		 last_err[256];	/* why it last failed or went down */
 	uint64_t	 last_err_at;	/* ms, 0: never */
@@ -65,7 +72,7 @@ struct client {
 static void connect_next(struct client *cl, struct conn *c);
 static void client_connected(struct client *cl, struct conn *c);
 static void client_failed(struct client *cl, const char *err);
-static void client_schedule(struct client *cl);
+static void client_schedule(struct client *cl, int lasting);
 static void client_free(struct client *cl);
 static const struct conn_ops client_conn_ops;
 
@@ -122,6 +129,7 @@ attempt_start(struct client *cl)
 	}
 	c->attempt = 1;
 	c->name = cl->url;
+	cl->fail_lasting = 0;
 	cl->conn = c;
 	c->state = CS_RESOLVE;
 	timer_arm(&c->tmo, CONNECT_TIMEOUT_MS);
@@ -286,6 +294,7 @@ client_proxy_reply(struct conn *c)
 		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: "
 		    "Invalid response from proxy %s:%d", cl->proxy_host,
 		    cl->proxy_port);
+		cl->fail_lasting = 1;	/* not a proxy: it will not become one */
 		client_failed(c->owner, c->err);
 		return;
 	}
@@ -293,6 +302,7 @@ client_proxy_reply(struct conn *c)
 		ew_snprintf(c->err, sizeof(c->err), "WebSocketProxyException: 407 "
 		    "Proxy Authentication Required (proxy %s:%d)",
 		    cl->proxy_host, cl->proxy_port);
+		cl->fail_lasting = 1;
 		client_failed(c->owner, c->err);
 		return;
 	}
@@ -301,6 +311,8 @@ client_proxy_reply(struct conn *c)
 		    "CONNECT failed: %d %.*s (proxy %s:%d)", m.status,
 		    (int)(m.reason_len > 100 ? 100 : m.reason_len), m.reason,
 		    cl->proxy_host, cl->proxy_port);
+		/* 502, 503, 504: the proxy cannot reach the server now */
+		cl->fail_lasting = m.status < 500 || m.status > 599;
 		client_failed(c->owner, c->err);
 		return;
 	}
@@ -526,6 +538,9 @@ client_hresp(struct conn *c)
 		if (r < 0)
 			ew_snprintf(c->err, sizeof(c->err), "%s did not answer "
 			    "the WebSocket handshake in HTTP", c->peer);
+		/* a server's trouble (5xx) passes; the rest is what it
+		 * is told or what it is (not ours, not a WebSocket) */
+		cl->fail_lasting = r < 0 || m.status < 500 || m.status > 599;
 		client_failed(c->owner, c->err);
 		return;
 	}
@@ -736,10 +751,14 @@ cl_status(const struct port *p, struct jw *w)
 	}
 	jw_member_int(w, ", \"connects\": ", (long long)cl->connects);
 	jw_member_int(w, ", \"failed_attempts\": ", cl->attempt);
-	if (cl->retry.idx >= 0)
+	if (cl->retry.idx >= 0) {
 		jw_member_int(w, ", \"next_attempt_in_s\": ", (long long)
 		    ((cl->retry.when > now ? cl->retry.when - now : 0) + 999) /
 		    1000);
+		/* why so soon or so late: the kind of the last failure */
+		jw_member_str(w, ", \"backoff\": ", cl->lasting ? "long" :
+		    "short");
+	}
 	if (cl->last_err_at != 0) {
 		ew_iso_time(cl->last_err_at, when, sizeof(when));
 		jw_member_str(w, ", \"last_error\": ", cl->last_err);
@@ -758,6 +777,7 @@ client_connected(struct client *cl, struct conn *c)
 	struct port *p = cl->port;
 
 	cl->attempt = 0;
+	cl->steps = 0;
 	cl->connects++;
 	if (p == NULL) {
 		p = port_new(PORT_CLIENT, cl->url, &client_port_ops, cl);
@@ -803,7 +823,7 @@ client_failed(struct client *cl, const char *err)
 	    msg);
 	ew_snprintf(cl->last_err, sizeof(cl->last_err), "%s", msg);
 	cl->last_err_at = ew_now_ms();
-	client_schedule(cl);
+	client_schedule(cl, cl->fail_lasting);
 }
 
 /* ------------------------------------------------------------------ */
@@ -812,7 +832,13 @@ client_failed(struct client *cl, const char *err)
 static void
 cl_conn_failed(struct conn *c, const char *err)
 {
-	client_failed(c->owner, err);
+	struct client *cl = c->owner;
+
+	/* A certificate that does not verify (or match the pin) will not
+	 * by itself; a reset or a timeout may. */
+	cl->fail_lasting = c->tls != NULL &&
+	    tls_verify_error(tls_error(c->tls));
+	client_failed(cl, err);
 }
 
 static void
@@ -859,7 +885,7 @@ cl_lost(struct conn *c)
 	    "lost%s%s", c->peer, c->err[0] ? ": " : "", c->err);
 	cl->last_err_at = ew_now_ms();
 	port_set_up(p, 0);
-	client_schedule(cl);
+	client_schedule(cl, 0);
 }
 
 static void
@@ -881,19 +907,35 @@ static const struct conn_ops client_conn_ops = {
 	cl_conn_failed, cl_lost, cl_release
 };
 
-static void
-client_schedule(struct client *cl)
+/* The delay before retry n (from 1) of a row of failures of one kind:
+ * doubled each time up to the kind's cap, times U[1 - j, 1 + j] for r
+ * uniform in 0..UINT32_MAX. */
+static uint64_t
+backoff_ms(int n, int lasting, uint32_t r)
 {
-	uint64_t base, ms;
-	uint32_t r;
-	int n;
+	uint64_t d = lasting ? BACKOFF_LONG_FIRST_MS : BACKOFF_SHORT_FIRST_MS;
+	uint64_t cap = lasting ? BACKOFF_LONG_MAX_MS : BACKOFF_SHORT_MAX_MS;
+	uint64_t j;
 
-	n = ++cl->attempt;
-	base = n > 7 ? BACKOFF_MAX_S : (uint64_t)1 << (n - 1);
-	if (base > BACKOFF_MAX_S)
-		base = BACKOFF_MAX_S;
+	while (--n > 0 && d < cap)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	j = d * BACKOFF_JITTER_PCT / 100;	/* d - j .. d + j */
+	return d - j + (2 * j * (r % 1001)) / 1000;
+}
+
+/* The next attempt: a row of failures starts over when their kind
+ * changes, and after a success (a dropped tunnel is transient). */
+static void
+client_schedule(struct client *cl, int lasting)
+{
+	uint32_t r;
+
+	cl->attempt++;
+	if (lasting != cl->lasting)
+		cl->steps = 0;
+	cl->lasting = lasting;
 	ew_random(&r, sizeof(r));
-	/* min(2^(n-1), 60) s x U[0.8, 1.0] */
-	ms = base * 800 + (base * 200 * (r % 1001)) / 1000;
-	timer_arm(&cl->retry, ms);
+	timer_arm(&cl->retry, backoff_ms(++cl->steps, lasting, r));
 }

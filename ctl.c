@@ -28,7 +28,9 @@
 #include "util.h"
 
 #define CLI_DEFAULT_URL	"http://127.0.0.1:7867/ctl"
-#define CLI_MAX_OPTS	8
+#define CLI_MAX_OPTS	9
+#define CLI_STR_(x)	#x
+#define CLI_STR(x)	CLI_STR_(x)	/* a number in help text */
 #define CLI_MAX_COLS	6
 #define CLI_JSON_DEPTH	64
 
@@ -844,19 +846,26 @@ cli_globals(const struct cli_parser *p, struct cli_args *a)
 	if (a->passwd != NULL && a->pwfile != NULL)
 		return cli_usage(p, "--ctlpwfile and --ctlpasswd: give one of "
 		    "them, not both");
+	a->answer_s = CLI_ANSWER_S;
+	if (p->val[8] != NULL && cli_int(p, "--timeout", p->val[8],
+	    &a->answer_s))
+		return CLI_USAGE;
+	if (a->answer_s < 1 || a->answer_s > CLI_TIMEOUT_MAX_S)
+		return cli_check(p, "invalid --timeout %lld: must be 1..%d "
+		    "seconds", a->answer_s, CLI_TIMEOUT_MAX_S);
 	return cli_url_check(p, "--ctlurl ", a->url, "http", "https");
 }
 
 static const struct ew_opt cli_global_opts[] = { { "help", 0 },
     { "ctlurl", 1 }, { "ctluser", 1 }, { "ctlpasswd", 1 },
     { "ctlsslcert", 1 }, { "ctlinsecure", 0 }, { "json", 0 },
-    { "ctlpwfile", 1 } };
+    { "ctlpwfile", 1 }, { "timeout", 1 } };
 
 static const struct cli_cmd cli_top = {
 	.name = "etherws ctl", .subs = cli_cmds, .nsubs = CLI_N(cli_cmds),
 	.usage = "[-h] [--ctlurl CTLURL] [--ctluser CTLUSER] [--ctlpasswd "
 	    "CTLPASSWD] [--ctlpwfile FILE] [--ctlsslcert CTLSSLCERT] "
-	    "[--ctlinsecure] [--json] {addport,"
+	    "[--ctlinsecure] [--json] [--timeout SECONDS] {addport,"
 	    "setport,delport,listport,showport,setif,listif,listfdb} ...",
 	.help = "Control a running etherws switch over its JSON-RPC control "
 	    "endpoint.\nExit status: 0 done, 1 the switch refused or did not "
@@ -875,7 +884,10 @@ static const struct cli_cmd cli_top = {
 	"(default:\n                        the system bundle)\n"
 	"  --ctlinsecure         do not verify the https:// switch\n"
 	"  --json                print the switch's result as JSON (one "
-	"line, for\n                        scripts) instead of a table\n",
+	"line, for\n                        scripts) instead of a table\n"
+	"  --timeout SECONDS     a switch that answers nothing this long "
+	"is stopped\n                        or hung: exit 1 (default "
+	CLI_STR(CLI_ANSWER_S) ")\n",
 	CLI_OPTS(cli_global_opts), .npos = 1
 };
 

@@ -31,13 +31,18 @@ struct cli_args {
 	const char	*sslcert;
 	int		 insecure;
 	int		 json;		/* --json: the result as JSON */
+	long long	 answer_s;	/* --timeout: the switch answers
+					 * within this (CLI_ANSWER_S) */
 };
 
 /* One connection to the control URL, plain or TLS; its own deadline. */
 struct cli_io {
 	const char	*url;		/* --ctlurl, for messages */
 	int		 fd;
-	uint64_t	 deadline;	/* ew_now_ms() */
+	uint64_t	 deadline;	/* ew_now_ms(): the whole exchange */
+	uint64_t	 answer_by;	/* and the switch's first byte */
+	int		 answered;	/* it came: only deadline counts */
+	long long	 answer_s;	/* --timeout, for the message */
 	struct tls	*tls;		/* https: the BearSSL client */
 	struct tls_anchors *ta;		/* its trust anchors, or NULL */
 	/* >0 bytes, 0 EOF (read only), -1 with err set */

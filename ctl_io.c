@@ -3,8 +3,13 @@
  * the one HTTP request/response exchange with the control URL over TCP
  * or TLS.
  *
- * One 30 s deadline covers connect and the whole exchange, enforced with
- * poll() on a non-blocking socket.  The transport sits behind struct
+ * Two deadlines, enforced with poll() on a non-blocking socket: the
+ * switch must answer within --timeout (CLI_ANSWER_S) - its reply, or
+ * the "100 Continue" it sends at once for our "Expect: 100-continue" -
+ * and the whole exchange end within CLI_TIMEOUT_MS (or --timeout if
+ * longer), which an addPort that waits for its tunnel may need.  A
+ * switch that is stopped or hung still accepts (the kernel does) but
+ * never answers: it is named so within seconds, not after 30.  The transport sits behind struct
  * cli_io so that https can wrap the TCP socket (see cli_open()).
  * Failures leave a sentence naming the URL and what went wrong in
  * io->err.
@@ -30,7 +35,6 @@
 #include "tls.h"
 #include "util.h"
 
-#define CLI_TIMEOUT_MS	30000
 #define CLI_REQ_HEAD	4096	/* path <= URL_MAX, host 256, auth ~700 */
 
 /* ------------------------------------------------------------------ */
@@ -174,29 +178,46 @@ cli_fail(struct cli_io *io, const char *fmt, ...)
 	return -1;
 }
 
+/* The whole exchange's time: CLI_TIMEOUT_MS, or --timeout if longer. */
+static uint64_t
+cli_total_ms(long long answer_s)
+{
+	uint64_t ms = (uint64_t)answer_s * 1000;
+
+	return ms > CLI_TIMEOUT_MS ? ms : CLI_TIMEOUT_MS;
+}
+
 static int
 cli_fail_errno(struct cli_io *io, int e)
 {
+	if (e == ETIMEDOUT && !io->answered)
+		return cli_fail(io, "the switch at %s does not answer (nothing "
+		    "within %lld s: is it stopped or hung?  --timeout SECONDS "
+		    "waits longer)", io->url, io->answer_s);
 	if (e == ETIMEDOUT)
-		return cli_fail(io, "no reply from %s within %d s", io->url,
-		    CLI_TIMEOUT_MS / 1000);
+		return cli_fail(io, "no reply from %s within %llu s", io->url,
+		    (unsigned long long)cli_total_ms(io->answer_s) / 1000);
 	return cli_fail(io, "%s: %s", io->url, ew_strerror(e));
 }
 
-/* Wait until io->fd is ready for events; -1 at the deadline. */
+/* Wait until io->fd is ready for events; -1 at the deadline (the
+ * answer's while the switch has sent nothing). */
 static int
 cli_wait(struct cli_io *io, short events)
 {
 	struct pollfd pfd;
-	uint64_t now;
+	uint64_t now, end;
 	int r;
 
 	for (;;) {
-		if ((now = ew_now_ms()) >= io->deadline)
+		end = io->answered ? io->deadline : io->answer_by;
+		if ((now = ew_now_ms()) >= end)
 			return cli_fail_errno(io, ETIMEDOUT);
 		pfd.fd = io->fd;
 		pfd.events = events;
-		r = poll(&pfd, 1, (int)(io->deadline - now));
+		r = poll(&pfd, 1, (int)(end - now));
+		if (r > 0 && (pfd.revents & POLLIN))
+			io->answered = 1;	/* bytes or EOF: it lives */
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
@@ -214,6 +235,8 @@ cli_tcp_io(struct cli_io *io, void *rbuf, const void *wbuf, size_t len)
 	for (;;) {
 		n = rbuf != NULL ? recv(io->fd, rbuf, len, 0) :
 		    send(io->fd, wbuf, len, MSG_NOSIGNAL);
+		if (n >= 0 && rbuf != NULL)
+			io->answered = 1;
 		if (n >= 0)
 			return (long)n;
 		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -337,7 +360,10 @@ cli_tls_io(struct cli_io *io, void *rbuf, const void *wbuf, size_t len)
 
 	for (;;) {
 		n = -1;
-		if ((hs = !tls_established(io->tls)) != 0) {
+		hs = !tls_established(io->tls);
+		if (!hs)
+			io->answered = 1;	/* its handshake came */
+		if (hs) {
 			if (tls_read(io->tls, io->fd, &none, 0) == 0)
 				errno = EPROTO;	/* closed before it began */
 		} else if (rbuf == NULL)
@@ -417,7 +443,10 @@ cli_open(struct cli_io *io, const struct url *u, const struct cli_args *a)
 	io->read = cli_tcp_read;
 	io->write = cli_tcp_write;
 	io->close = cli_tcp_close;
-	io->deadline = ew_now_ms() + CLI_TIMEOUT_MS;
+	io->answered = 0;
+	io->answer_s = a->answer_s;
+	io->answer_by = ew_now_ms() + (uint64_t)a->answer_s * 1000;
+	io->deadline = ew_now_ms() + cli_total_ms(a->answer_s);
 	if (strcmp(u->scheme, "http") == 0)
 		return cli_tcp_connect(io, u);
 	if (strcmp(u->scheme, "https") != 0)
@@ -472,7 +501,8 @@ cli_send_request(struct cli_io *io, const struct url *u, const char *auth,
 		ew_snprintf(port, sizeof(port), ":%d", u->port);
 	n = ew_snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\n"
 	    "Host: %s%s%s%s\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n%s%s%s\r\n",
+	    "Content-Length: %zu\r\nConnection: close\r\n"
+	    "Expect: 100-continue\r\n%s%s%s\r\n",
 	    u->path, u->ipv6 ? "[" : "", u->host, u->ipv6 ? "]" : "", port,
 	    len, auth != NULL ? "Authorization: " : "",
 	    auth != NULL ? auth : "", auth != NULL ? "\r\n" : "");

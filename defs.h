@@ -91,10 +91,29 @@
 #define URL_MAX			1024	/* client URL / target text */
 #define CRED_MAX		256	/* user or password */
 #define CRED_FILE_MAX		4096	/* ctl --ctlpwfile/--pwfile, bytes */
-#define BACKOFF_MAX_S		60	/* client reconnect backoff ceiling */
+/* Client reconnects (client.c): a failure that retrying may cure (refused,
+ * unreachable, timeout, reset, DNS, 5xx, a dropped tunnel) is retried
+ * soon, one that it cannot (401, 403, 404, 409, a certificate that does
+ * not verify) slowly.  Each delay is doubled per failure of the same
+ * kind up to its cap, then spread by +-BACKOFF_JITTER_PCT so that many
+ * sites of one hub do not come back in the same millisecond. */
+#define BACKOFF_SHORT_FIRST_MS	500	/* first retry of a transient failure */
+#define BACKOFF_SHORT_MAX_MS	2400	/* its cap: tries at most 3 s apart
+					 * (with the jitter), so a port is
+					 * back within 5 s of its server */
+#define BACKOFF_LONG_FIRST_MS	2000	/* first retry of a lasting failure */
+#define BACKOFF_LONG_MAX_MS	30000	/* its cap: >= 22.5 s apart after the
+					 * first minute, 6 attempts in it */
+#define BACKOFF_JITTER_PCT	25	/* delay x U[1 - j, 1 + j] */
 #define JSON_MAX_DEPTH		32	/* nesting of arrays/objects */
 #define JSON_MAX_TOKENS		4096	/* tokens in one control request */
 #define CLI_ERRLEN		512	/* ctl: one error text */
+#define CLI_ANSWER_S		5	/* ctl: the switch answers (its reply,
+					 * or 100 Continue to our Expect) within
+					 * this or is called hung (--timeout) */
+#define CLI_TIMEOUT_MS		30000	/* ctl: the whole exchange once it
+					 * answered (addPort may take 12 s) */
+#define CLI_TIMEOUT_MAX_S	3600	/* ctl --timeout at most */
 #define CTLALLOW_MAX		1024	/* uids --ctlallow may stand for */
 #define PEERUID_PROC_BUF	1024	/* a /proc/net/tcp{,6} line (150, 178 bytes) */
 #define ACCOUNTS_FILE_MAX	(4 * 1024 * 1024) /* /etc/passwd, /etc/group

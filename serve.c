@@ -455,6 +455,11 @@ user_ok(struct conn *c)
 	if (r == 1)
 		log_msg_rl(EW_LOG_WARNING, c->peerip, "control refused: %s "
 		    "is uid %u", c->peer, (unsigned)uid);
+	else if (r < 0 && errno == ENOTCONN)
+		/* It closed before we read its request (a ctl that gave up
+		 * on a switch that was stopped): nobody to refuse. */
+		log_debug("control peer %s left before its request was "
+		    "read", c->peer);
 	else
 		log_msg_rl(EW_LOG_WARNING, c->peerip, "control refused: "
 		    "cannot tell the user at %s (%s)", c->peer, r == 0 ?

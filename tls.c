@@ -229,6 +229,14 @@ tls_error(const struct tls *t)
 	return br_ssl_engine_last_error(t->eng);
 }
 
+/* BearSSL's X.509 errors, ours (TLS_ERR_PIN_MISMATCH) among them, lie
+ * in 33..63 (BR_ERR_X509_OK is 32, BR_ERR_IO 31, alerts 256 and up). */
+int
+tls_verify_error(int err)
+{
+	return err > BR_ERR_X509_OK && err < 64;
+}
+
 /* Send pending records: 1 progress, 0 nothing to send, -1 error/EAGAIN. */
 static int
 tls_send_records(struct tls *t, int fd)

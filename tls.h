@@ -39,6 +39,9 @@ int tls_established(const struct tls *);
 /* 1 while decrypted input waits to be read (epoll cannot see it). */
 int tls_pending(const struct tls *);
 int tls_error(const struct tls *);	/* br_ssl_engine_last_error() */
+/* 1 if err (a tls_error() value) says the server's certificate did not
+ * verify (chain, name, dates, pin): trying again will not change it. */
+int tls_verify_error(int err);
 /* Send close_notify (best effort, never blocks). */
 void tls_close(struct tls *, int fd);
 

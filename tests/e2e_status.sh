@@ -74,6 +74,9 @@ check "down: when it happened" grep -qE \
 check "down: the next attempt, in s (<= 60)" sh -c "field() { awk -v k=\"\$1\" '\$1 == k { print \$2 }' '$TMP/show'; };
     n=\$(field next_attempt_in_s); [ \"\$n\" -ge 0 ] && [ \"\$n\" -le 60 ] ||
     field phase | grep -q connecting"
+check "down: a refusal is retried soon (backoff short, next in <= 3 s)" sh -c "field() { awk -v k=\"\$1\" '\$1 == k { print \$2 }' '$TMP/show'; };
+    [ \"\$(field backoff)\" = short ] && [ \"\$(field next_attempt_in_s)\" -le 3 ] ||
+    field phase | grep -q connecting"
 check_eq "down: still one handshake" 1 "$(field connects)"
 
 ctl b showport 99 >"$TMP/out" 2>"$TMP/err"
