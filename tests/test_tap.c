@@ -364,11 +364,13 @@ test_ifconf(void)
 	CHECK(strcmp(err, "invalid address \"1.2.3.x\": not an IPv4 address")
 	    == 0);
 	strcpy(err, "unset");
-	CHECK(ifconf_set(name, "", NULL, 0, err, sizeof(err)) == -1);
-	CHECK(strcmp(err, "invalid address \"\": not an IPv4 address") == 0);
-	strcpy(err, "unset");
 	CHECK(ifconf_set(name, NULL, "", 0, err, sizeof(err)) == -1);
 	CHECK(strcmp(err, "invalid netmask \"\": not an IPv4 address") == 0);
+
+	/* An empty address removes it (the address was 1.2.0.3). */
+	CHECK(ifconf_set(name, "", NULL, 0, err, sizeof(err)) == 0);
+	CHECK(ifconf_get(name, addr, mask, &mtu) == 0);
+	CHECK(addr[0] == '\0' && mask[0] == '\0');
 
 	/* First failure aborts; the address before it stays. */
 	strcpy(err, "unset");
