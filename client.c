@@ -58,6 +58,8 @@ struct client {
 					 * cure it (slow retries) */
 	int		 fail_lasting;	/* the attempt failing now: that kind */
 	uint64_t	 connects;	/* handshakes that succeeded */
+	uint64_t	 failures;	/* attempts that failed since the port
+					 * was made */
 	char		 last_err[256];	/* why it last failed or went down */
 	uint64_t	 last_err_at;	/* ms, 0: never */
 	struct ev_timer	 retry;
@@ -766,9 +768,24 @@ cl_status(const struct port *p, struct jw *w)
 	}
 }
 
+/* Metrics: the queue, and the attempts. */
+static void
+cl_stats(const struct port *p, struct port_stats *st)
+{
+	const struct client *cl = p->priv;
+
+	tunnel_stats(p, st);
+	if (cl == NULL)
+		return;
+	st->has_client = 1;
+	st->connects = cl->connects;
+	st->failures = cl->failures;
+	st->failing = (uint64_t)cl->attempt;
+}
+
 static const struct port_ops client_port_ops = {
 	tunnel_output, tunnel_output_ctrl, tunnel_offload, cl_close,
-	cl_status, tunnel_rtt
+	cl_status, tunnel_rtt, cl_stats
 };
 
 static void
@@ -819,6 +836,7 @@ client_failed(struct client *cl, const char *err)
 		client_free(cl);
 		return;
 	}
+	cl->failures++;
 	log_msg_rl(EW_LOG_WARNING, cl->url, "connect failed: %s: %s", cl->url,
 	    msg);
 	ew_snprintf(cl->last_err, sizeof(cl->last_err), "%s", msg);

@@ -58,9 +58,25 @@ size_t			 conn_mem;
 uint64_t		 conn_mem_cuts;
 static uint64_t		 conn_evicted;	/* unfinished requests closed at
 					 * the limit for new ones */
+
 static struct conn	*cut_head;
 static struct ev_timer	 cut_timer;	/* the count, a second after a cut */
 static uint64_t		 cuts_told;
+
+void
+conn_stats(struct conn_stats *st)
+{
+	st->ctl = nctl;
+	st->tunnel = ntun;
+	st->client = nconns - nctl - ntun;
+	st->ctl_max = sw_conf.ctlmaxconn;
+	st->tunnel_max = sw_conf.maxconn;
+	st->queue_max = (size_t)sw_conf.queue;
+	st->mem = conn_mem;
+	st->mem_max = (size_t)sw_conf.maxmem;
+	st->mem_cuts = conn_mem_cuts;
+	st->evicted = conn_evicted;
+}
 
 static void conn_fail(struct conn *c);
 static int pong_late(struct conn *c);

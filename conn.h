@@ -155,6 +155,19 @@ int conn_tls_server(struct conn *, const struct tls_creds *);
 int conn_tls_client(struct conn *, const struct tls_anchors *,
     const char *host, int insecure, const uint8_t *pin);
 size_t conn_count(void);
+/* The numbers of all connections together (metrics). */
+struct conn_stats {
+	size_t		 ctl, tunnel, client; /* control, accepted tunnel
+					 * (in their request too), our client
+					 * ports' (attempts too) */
+	long long	 ctl_max, tunnel_max;	/* --ctlmaxconn, --maxconn */
+	size_t		 queue_max;	/* --queue */
+	size_t		 mem, mem_max;	/* buffer bytes held; --maxmem */
+	uint64_t	 mem_cuts;	/* cut to stay within --maxmem */
+	uint64_t	 evicted;	/* unfinished requests closed for new
+					 * ones at --maxconn */
+};
+void conn_stats(struct conn_stats *);
 /* Send what is queued; interest from state. */
 void conn_flush(struct conn *);
 void conn_update(struct conn *);

@@ -55,6 +55,9 @@
 #define CTL_MAX_BODY		65536	/* control request body (413) */
 #define CTL_MAX_BATCH		256	/* requests in one JSON-RPC batch */
 #define CTL_MAX_REPLY		(16 * 1024 * 1024) /* ctl: reply body it accepts */
+#define METRICS_MAX		(16 * 1024 * 1024) /* GET /metrics body, bytes:
+					 * a tap port ~0.7 KB, a client port
+					 * ~1.1 KB (1,000 tap ports: 717,176) */
 #define HTTP_TIMEOUT_MS		10000	/* accept -> complete request head */
 #define CONNECT_TIMEOUT_MS	10000	/* client attempt: resolve..handshake */
 #define CLOSE_WAIT_MS		2000	/* our Close -> peer's Close or EOF */

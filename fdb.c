@@ -303,3 +303,12 @@ fdb_list(struct fdb *f, uint64_t now, struct fdb_entry **out)
 	*out = v;
 	return n;
 }
+
+void
+fdb_stats(const struct fdb *f, struct fdb_stats *st)
+{
+	st->entries = f->n;
+	st->max = f->max;
+	st->full_drops = f->full_drops;
+	st->move_damped = f->move_damped;
+}

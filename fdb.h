@@ -23,6 +23,13 @@ struct fdb {
 	uint64_t	 min_seen;	/* <= every entry's seen (sweep sets it) */
 	uint64_t	 move_damped;	/* moves refused: MAC still fresh */
 };
+/* Its numbers, for metrics. */
+struct fdb_stats {
+	size_t		 entries;	/* in the table (expired ones until
+					 * the next sweep) */
+	size_t		 max;		/* --fdbmax */
+	uint64_t	 full_drops, move_damped;
+};
 int fdb_init(struct fdb *, size_t max, uint64_t ageout_ms);
 void fdb_free(struct fdb *);
 /* Port of the live entry for (vid, mac), or 0. */
@@ -43,6 +50,7 @@ void fdb_forget_stale(struct fdb *, uint64_t now, uint64_t ms,
 /* Remove every entry of port. */
 void fdb_del_port(struct fdb *, int port,
     void (*cb)(const struct fdb_entry *, const char *why));
+void fdb_stats(const struct fdb *, struct fdb_stats *);
 /* Copy live entries, sorted by vid then MAC, into a malloc'd array. */
 size_t fdb_list(struct fdb *, uint64_t now, struct fdb_entry **out);
 

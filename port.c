@@ -130,3 +130,41 @@ port_rtt(const struct port *q)
 {
 	return q->ops->rtt != NULL ? q->ops->rtt(q) : 0;
 }
+
+void
+port_stats(const struct port *p, struct port_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (p->ops->stats != NULL)
+		p->ops->stats(p, st);
+}
+
+const char *
+port_kind_name(enum port_kind k)
+{
+	switch (k) {
+	case PORT_TAP: return "tap";
+	case PORT_NETDEV: return "netdev";
+	case PORT_CLIENT: return "client";
+	default: return "server";
+	}
+}
+
+const char *
+port_state_name(const struct port *p)
+{
+	if (p->shut)
+		return "shut";
+	if (!p->up)
+		return "down";
+	switch (p->fwd) {
+	case PORT_PROBING:
+		return "probing";
+	case PORT_LOOP:
+		return "loop";
+	case PORT_SILENT:
+		return "silent";
+	default:
+		return "up";
+	}
+}

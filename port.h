@@ -19,6 +19,18 @@ struct jw;
 struct port;
 struct vnet;
 
+/* A port's numbers that only its kind knows (port_stats, for
+ * metrics.c): a flag says which groups are filled in. */
+struct port_stats {
+	int		 has_queue;	/* a tunnel whose connection is open */
+	uint64_t	 queue_bytes;	/* waiting in its transmit queue */
+	int		 has_client;	/* a client port */
+	uint64_t	 connects;	/* handshakes that succeeded, ever */
+	uint64_t	 failures;	/* attempts that failed, ever */
+	uint64_t	 failing;	/* attempts failed since the last
+					 * success (0 while connected) */
+};
+
 enum port_kind { PORT_TAP, PORT_NETDEV, PORT_CLIENT, PORT_SERVER };
 
 /* What a port that is up and not shut does with the users' frames
@@ -58,6 +70,9 @@ struct port_ops {
 	/* Round-trip time to the peer in ms (the TCP estimate), 0 if
 	 * unknown or none (NULL: a device, none). */
 	unsigned (*rtt)(const struct port *);
+	/* Metrics: fill in the kind's own numbers (st comes zeroed).
+	 * NULL: none. */
+	void	(*stats)(const struct port *, struct port_stats *st);
 };
 
 struct port {
@@ -68,6 +83,10 @@ struct port {
 	int		 shut;
 	int		 up;		/* tunnel connected / device usable */
 	uint64_t	 rx, tx, rx_dropped, tx_dropped;
+	uint64_t	 rx_bytes, tx_bytes; /* of the frames in rx, tx
+					 * (rx: those that reached the switch
+					 * whole; a tunnel's oversized message
+					 * counts in rx, not here) */
 	uint64_t	 since;		/* ms: made, or last went up, down,
 					 * shut or open */
 	const struct port_ops *ops;
@@ -123,5 +142,12 @@ int port_offload(const struct port *);
 void port_status(const struct port *, struct jw *);
 /* The peer's round-trip time, ms; 0 if unknown. */
 unsigned port_rtt(const struct port *);
+/* Its kind's numbers for metrics (port_ops stats), zeroed first. */
+void port_stats(const struct port *, struct port_stats *);
+/* "tap", "netdev", "client", "server". */
+const char *port_kind_name(enum port_kind);
+/* What listPort says: shut, down, then what loop detection says
+ * (probing, loop, silent, up). */
+const char *port_state_name(const struct port *);
 
 #endif /* PORT_H */

@@ -159,44 +159,13 @@ req_error(struct req *r, int code, const char *data)
 /* ------------------------------------------------------------------ */
 /* Result entries */
 
-static const char *
-kind_name(enum port_kind k)
-{
-	switch (k) {
-	case PORT_TAP: return "tap";
-	case PORT_NETDEV: return "netdev";
-	case PORT_CLIENT: return "client";
-	default: return "server";
-	}
-}
-
 /* "{"port", "type", "target": what portstat and ifstat share. */
 static void
 emit_port_head(struct jw *w, const struct port *p)
 {
 	jw_member_int(w, "{\"port\": ", p->no);
-	jw_member_str(w, ", \"type\": ", kind_name(p->kind));
+	jw_member_str(w, ", \"type\": ", port_kind_name(p->kind));
 	jw_member_str(w, ", \"target\": ", p->target);
-}
-
-/* shut, down, then what loop detection says (probe.c) */
-static const char *
-port_state(const struct port *p)
-{
-	if (p->shut)
-		return "shut";
-	if (!p->up)
-		return "down";
-	switch (p->fwd) {
-	case PORT_PROBING:
-		return "probing";
-	case PORT_LOOP:
-		return "loop";
-	case PORT_SILENT:
-		return "silent";
-	default:
-		return "up";
-	}
 }
 
 /* portstat's members, without the closing brace. */
@@ -207,7 +176,7 @@ emit_portstat_members(struct jw *w, const struct port *p)
 	jw_member_int(w, ", \"rx\": ", (long long)p->rx);
 	jw_member_int(w, ", \"tx\": ", (long long)p->tx);
 	jw_raw(w, p->shut ? ", \"shut\": true" : ", \"shut\": false");
-	jw_member_str(w, ", \"state\": ", port_state(p));
+	jw_member_str(w, ", \"state\": ", port_state_name(p));
 	jw_member_int(w, ", \"rx_dropped\": ", (long long)p->rx_dropped);
 	jw_member_int(w, ", \"tx_dropped\": ", (long long)p->tx_dropped);
 	jw_member_int(w, ", \"storm_dropped\": ", (long long)p->storm_dropped);
@@ -682,7 +651,7 @@ m_setif(struct req *r)
 	if (p->kind != PORT_TAP && p->kind != PORT_NETDEV) {
 		ew_snprintf(r->err, sizeof(r->err), "port %d is a %s port: "
 		    "only tap and netdev ports have an interface", p->no,
-		    kind_name(p->kind));
+		    port_kind_name(p->kind));
 		return -1;
 	}
 	if (opt_str(r, r->params, "address", abuf, sizeof(abuf), &addr) < 0 ||

@@ -21,6 +21,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "peeruid.h"
 #include "probe.h"
 #include "rpc.h"
@@ -182,7 +183,7 @@ srv_status(const struct port *p, struct jw *w)
 
 static const struct port_ops server_port_ops = {
 	tunnel_output, tunnel_output_ctrl, tunnel_offload, srv_close,
-	srv_status, tunnel_rtt
+	srv_status, tunnel_rtt, tunnel_stats
 };
 
 /* ------------------------------------------------------------------ */
@@ -269,11 +270,11 @@ http_401(struct conn *c, int ctl)
 	conn_linger(c);
 }
 
-/* rpc.c's answer (ctx: the control connection), however large. */
+/* A control reply of type ctype, however large: queued within --maxmem
+ * (conn_put makes room, else the connection goes). */
 static void
-ctl_reply(void *ctx, const char *body, size_t len)
+ctl_send(struct conn *c, const char *ctype, const char *body, size_t len)
 {
-	struct conn *c = ctx;
 	char head[256];
 	size_t cap;
 	int n;
@@ -286,8 +287,8 @@ ctl_reply(void *ctx, const char *body, size_t len)
 		    "Connection: close\r\n\r\n");
 	else
 		n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
-		    "Content-Type: application/json; charset=UTF-8\r\n"
-		    "Content-Length: %zu\r\nConnection: close\r\n\r\n", len);
+		    "Content-Type: %s\r\nContent-Length: %zu\r\n"
+		    "Connection: close\r\n\r\n", ctype, len);
 	cap = c->outlen + (size_t)n + len;
 	if (conn_put(c, head, (size_t)n, cap) < 0 ||
 	    (len > 0 && conn_put(c, body, len, cap) < 0)) {
@@ -295,6 +296,28 @@ ctl_reply(void *ctx, const char *body, size_t len)
 		return;
 	}
 	conn_linger(c);
+}
+
+/* rpc.c's answer (ctx: the control connection). */
+static void
+ctl_reply(void *ctx, const char *body, size_t len)
+{
+	ctl_send(ctx, "application/json; charset=UTF-8", body, len);
+}
+
+/* GET /metrics, past the control endpoint's checks: the switch's
+ * numbers in Prometheus' text format (metrics.c). */
+static void
+ctl_metrics(struct conn *c)
+{
+	size_t len;
+	char *body;
+
+	src_put(&c->src, 0);	/* past its request */
+	if ((body = metrics_text(&len)) == NULL)
+		return http_error(c, 503, NULL, "Metrics: out of memory");
+	ctl_send(c, METRICS_CTYPE, body, len);
+	free(body);
 }
 
 /* ------------------------------------------------------------------ */
@@ -467,6 +490,31 @@ user_ok(struct conn *c)
 	return 0;
 }
 
+/* What every request to the control endpoint (methods and metrics)
+ * passes: no browser, a local user it serves, --ctlhtpasswd.  1, or 0
+ * with the refusal queued. */
+static int
+ctl_admit(struct conn *c, const struct http_msg *m)
+{
+	if (from_browser(c, m)) {
+		log_msg_rl(EW_LOG_WARNING, c->peerip, "control refused: a "
+		    "browser's request (Origin, Sec-Fetch-* or Host) from %s",
+		    c->peerip);
+		http_error(c, 403, NULL, "Browser requests refused");
+		return 0;
+	}
+	if (!user_ok(c)) {
+		http_error(c, 403, NULL, "Local user not allowed");
+		return 0;
+	}
+	if (!auth_ok(serve_ctlauth, m)) {
+		http_401(c, 1);
+		return 0;
+	}
+	return 1;
+}
+
+/* A request to --ctlpath or METRICS_PATH on the control endpoint. */
 static void
 ctl_start(struct conn *c, const struct http_msg *m)
 {
@@ -475,19 +523,13 @@ ctl_start(struct conn *c, const struct http_msg *m)
 	long long len;
 	char num[32];
 
-	if (from_browser(c, m)) {
-		log_msg_rl(EW_LOG_WARNING, c->peerip, "control refused: a "
-		    "browser's request (Origin, Sec-Fetch-* or Host) from %s",
-		    c->peerip);
-		http_error(c, 403, NULL, "Browser requests refused");
+	if (!ctl_admit(c, m))
 		return;
-	}
-	if (!user_ok(c)) {
-		http_error(c, 403, NULL, "Local user not allowed");
-		return;
-	}
-	if (!auth_ok(serve_ctlauth, m)) {
-		http_401(c, 1);
+	if (path_is(m, METRICS_PATH) &&
+	    ew_strcaseeq(m->method, m->method_len, "GET"))
+		return ctl_metrics(c);
+	if (!path_is(m, sw_conf.ctlpath)) {
+		http_error(c, 405, "Allow: GET\r\n", NULL);
 		return;
 	}
 	if (!ew_strcaseeq(m->method, m->method_len, "POST")) {
@@ -771,7 +813,9 @@ req_process(struct conn *c)
 			in_consume(c, c->head_len);
 			conn_ws_input(c);
 		}
-	} else
+	} else if (c->ctl_ep && path_is(&m, METRICS_PATH))
+		ctl_start(c, &m);
+	else
 		http_error(c, 404, NULL, NULL);
 }
 

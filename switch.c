@@ -66,11 +66,12 @@ port_set_shut(struct port *p, int shut)
 /* The switch */
 
 static void
-tx_count(struct port *q, int rc)
+tx_count(struct port *q, int rc, size_t len)
 {
-	if (rc == 0)
+	if (rc == 0) {
 		q->tx++;
-	else
+		q->tx_bytes += len;
+	} else
 		q->tx_dropped++;
 }
 
@@ -107,12 +108,12 @@ seg_out(void *arg, const uint8_t *f, size_t len)
 	size_t i;
 
 	if (st->to != NULL) {
-		tx_count(st->to, port_xmit(st->to, f, len, NULL));
+		tx_count(st->to, port_xmit(st->to, f, len, NULL), len);
 		return;
 	}
 	for (i = 0; (q = port_at(i)) != NULL; i++) {
 		if (usable(q, st->from, 0) && !port_offload(q))
-			tx_count(q, port_xmit(q, f, len, NULL));
+			tx_count(q, port_xmit(q, f, len, NULL), len);
 	}
 }
 
@@ -126,7 +127,7 @@ port_output(struct port *q, const uint8_t *frame, size_t len,
 
 	if (takes(q, vh))
 		tx_count(q, port_xmit(q, frame, len,
-		    port_offload(q) ? vh : NULL));
+		    port_offload(q) ? vh : NULL), len);
 	else if (gso_segment(vh, frame, len, seg_buf, seg_out, &st) < 0)
 		q->tx_dropped++;	/* vnet_check passed: cannot happen */
 }
@@ -205,6 +206,7 @@ probe_in(struct port *p, const uint8_t *frame, size_t len, uint64_t now)
 		return;
 	if (storm_exceeded(p, now)) {
 		p->rx++;
+		p->rx_bytes += len;
 		p->storm_dropped++;
 		p->rx_dropped++;
 		return;
@@ -233,6 +235,7 @@ switch_input(struct port *p, const uint8_t *frame, size_t len,
 		return;
 	}
 	p->rx++;
+	p->rx_bytes += len;
 	tagged = len >= 14 && frame[12] == 0x81 && frame[13] == 0x00;
 	if (len < MIN_FRAME || (tagged && len < 18) || len > MAX_FRAME) {
 		p->rx_dropped++;
@@ -340,6 +343,12 @@ switch_init(void)
 	timer_init(&sweep_timer, sweep_cb);
 	timer_arm(&sweep_timer, FDB_SWEEP_MS);
 	return 0;
+}
+
+void
+switch_fdb_stats(struct fdb_stats *st)
+{
+	fdb_stats(&sw_fdb, st);
 }
 
 void

@@ -13,6 +13,7 @@
 
 struct vnet;
 struct fdb;
+struct fdb_stats;
 
 /* The daemon's configuration, filled in by the sw command line (sw.c)
  * before anything starts; read-only afterwards. */
@@ -41,6 +42,8 @@ extern struct sw_conf sw_conf;
 /* The switch's FDB (listFdb reads it). */
 extern struct fdb sw_fdb;
 
+/* The FDB's numbers (metrics). */
+void switch_fdb_stats(struct fdb_stats *);
 /* The FDB, the sweep and loop detection: 0, or -1 (out of memory). */
 int switch_init(void);
 /* The FDB's memory, once the loop is over (ports already deleted). */

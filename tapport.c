@@ -117,7 +117,7 @@ tap_status(const struct port *p, struct jw *w)
 }
 
 static const struct port_ops tap_ops = {
-	tap_output, NULL, tap_offload, tap_close, tap_status, NULL
+	tap_output, NULL, tap_offload, tap_close, tap_status, NULL, NULL
 };
 
 struct port *

@@ -34,3 +34,14 @@ tunnel_rtt(const struct port *p)
 {
 	return conn_rtt_ms(p->tunnel);
 }
+
+void
+tunnel_stats(const struct port *p, struct port_stats *st)
+{
+	const struct conn *c = p->tunnel;
+
+	if (c == NULL)
+		return;
+	st->has_queue = 1;
+	st->queue_bytes = c->outlen - c->outoff;
+}
