@@ -10,12 +10,15 @@
  * the file is loaded, never with its hash; it never matches, and as the
  * user's last line it locks the user out rather than letting an earlier
  * line's password in.  Later lines win, as in the original; blank lines
- * and "#" comments are skipped.
+ * and "#" comments are skipped.  A user with no entry that can match
+ * is checked against another (the decoy), so that timing does not tell
+ * which users exist.
  *
- * The file is re-read whenever it changes, so
- * an operator can edit it while we run: a change shows in its identity,
- * size, mtime or ctime (the ctime, which no one can set back, catches
- * an in-place edit whose mtime was restored).  A file read within
+ * The file is re-read whenever it changes, so an operator can edit it
+ * while we run: a change shows in its identity, size, mtime or ctime
+ * (the ctime, which no one can set back, catches an in-place edit whose
+ * mtime was restored).  A re-read of the same content warns no more
+ * (the SHA-1 of what was warned about is kept).  A file read within
  * HTPASSWD_RACY_MS of its last change is read again at the next check,
  * since a second change in the same timestamp tick would look the same
  * (git's "racy clean" problem).
@@ -52,7 +55,7 @@ struct ht_entry {
 	int		 scheme;	/* enum ht_scheme */
 };
 
-/* One parsed file: entries in file order, user names in pool. */
+/* One parsed file: entries in file order, users and hashes in pool. */
 struct ht_table {
 	struct ht_entry	*ent;
 	size_t		 n;

@@ -115,7 +115,7 @@ static void
 bcrypt_raw(const uint8_t *key, size_t klen, unsigned cost,
     const uint8_t salt[BF_SALT], uint8_t out[24])
 {
-	static const uint8_t magic[24] = "OrpheanBeholderScryDoubt";
+	static const uint8_t magic[] = "OrpheanBeholderScryDoubt";
 	struct bf_state st;
 	uint32_t c[6];
 	uint64_t n;
@@ -129,7 +129,7 @@ bcrypt_raw(const uint8_t *key, size_t klen, unsigned cost,
 		bf_expand(&st, NULL, salt, BF_SALT);
 	}
 	for (k = 0; k < 6; k++)
-		c[k] = bf_word(magic, sizeof(magic), &j);
+		c[k] = bf_word(magic, sizeof(magic) - 1, &j);
 	for (i = 0; i < 64; i++)
 		for (k = 0; k < 6; k += 2)
 			bf_encrypt(&st, &c[k], &c[k + 1]);
