@@ -113,11 +113,12 @@ ht_next_line(const char *buf, size_t len, size_t *pos, const char **line,
 	return 1;
 }
 
-/* One line of the file, split at its first ':'. */
+/* The parse's current line, split at its first ':'. */
 struct ht_line {
 	const char	*user, *hash;
 	size_t		 ulen, hlen;
 	int		 no;		/* line number, from 1 */
+	int		 bad;		/* lines that cannot match so far */
 };
 
 enum { HT_SKIP, HT_ENTRY, HT_NOCOLON, HT_LONGUSER };
@@ -270,9 +271,13 @@ ht_warn_line(const char *path, const struct ht_line *l, int kind,
 {
 	char msg[LOG_MSG_MAX], user[CRED_MAX];
 
-	if (htpasswd_warn == NULL || path == NULL)
+	if (htpasswd_warn == NULL || path == NULL ||
+	    l->bad > HTPASSWD_WARN_MAX)
 		return;
-	if (kind == HT_NOCOLON) {
+	if (l->bad == HTPASSWD_WARN_MAX) {
+		ew_snprintf(msg, sizeof(msg), "htpasswd %s: more lines from "
+		    "line %d on that never match, not named", path, l->no);
+	} else if (kind == HT_NOCOLON) {
 		ew_snprintf(msg, sizeof(msg), "htpasswd %s line %d: not "
 		    "user:hash, ignored", path, l->no);
 	} else if (kind == HT_LONGUSER) {
@@ -286,10 +291,17 @@ ht_warn_line(const char *path, const struct ht_line *l, int kind,
 	htpasswd_warn(msg);
 }
 
+/* ht_warn_line, counting: the first HTPASSWD_WARN_MAX lines are named. */
+static void
+ht_bad_line(const char *path, struct ht_line *l, int kind, const char *why)
+{
+	ht_warn_line(path, l, kind, why);
+	l->bad++;
+}
+
 /* Entry i of t from line l, its user and hash copied to the pool at *off. */
 static void
-ht_add(struct ht_table *t, const struct ht_line *l, size_t *off,
-    const char *path)
+ht_add(struct ht_table *t, struct ht_line *l, size_t *off, const char *path)
 {
 	struct ht_entry *e = &t->ent[t->n++];
 	char why[128];
@@ -304,7 +316,7 @@ ht_add(struct ht_table *t, const struct ht_line *l, size_t *off,
 	*off += l->hlen;
 	e->scheme = ht_scheme(l->hash, l->hlen, why, sizeof(why));
 	if (e->scheme == HT_NONE)
-		ht_warn_line(path, l, HT_ENTRY, why);
+		ht_bad_line(path, l, HT_ENTRY, why);
 	else
 		t->decoy = e;
 }
@@ -332,14 +344,14 @@ ht_parse(const char *buf, size_t len, const char *path, struct ht_table *t)
 		ht_table_free(t);
 		return -ENOMEM;
 	}
-	l.no = 0;
+	l.no = l.bad = 0;
 	while (ht_next_line(buf, len, &pos, &line, &llen)) {
 		l.no++;
 		kind = ht_split(line, llen, &l);
 		if (kind == HT_ENTRY && t->n < n)
 			ht_add(t, &l, &off, path);
-		else if (kind != HT_SKIP)
-			ht_warn_line(path, &l, kind, NULL);
+		else if (kind != HT_SKIP && kind != HT_ENTRY)
+			ht_bad_line(path, &l, kind, NULL);
 	}
 	return 0;
 }

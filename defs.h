@@ -122,6 +122,8 @@
 					 * (cost 12: ~0.2 s on a PC, seconds on
 					 * a router); costlier ones never match
 					 * and are warned about */
+#define HTPASSWD_WARN_MAX	32	/* lines that never match named per
+					 * load; one more line says the rest */
 #define HTPASSWD_RACY_MS	2000	/* read this soon after a change:
 					 * read again (timestamp ticks) */
 #define HTPASSWD_LOCK_MS	1000	/* a changed file locked by a writer

@@ -569,6 +569,32 @@ test_lengths(void)
 	htpasswd_free(h);
 }
 
+/* A file of many bad lines names HTPASSWD_WARN_MAX, then one line more. */
+static void
+test_warn_max(void)
+{
+	struct htpasswd *h;
+	char err[256], want[256];
+	int i;
+
+	run(": > '%s'", hpath);
+	for (i = 0; i < HTPASSWD_WARN_MAX + 10; i++)
+		run("echo 'u%d:$6$salt$hash' >> '%s'", i, hpath);
+	add_sha_entry("alice", "secret");
+	warn_reset();
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	CHECK(nwarns == HTPASSWD_WARN_MAX + 1);
+	CHECK(warned(HTPASSWD_WARN_MAX, "user u31: SHA-crypt ($6$) is not "
+	    "supported" NEVER));
+	snprintf(want, sizeof(want), "htpasswd %s: more lines from line %d on "
+	    "that never match, not named\n", hpath, HTPASSWD_WARN_MAX + 1);
+	CHECK(strstr(warns, want) != NULL);
+	CHECK(strstr(warns, "user u32:") == NULL);
+	CHECK(check(h, "alice", "secret") == 1);
+	htpasswd_free(h);
+}
+
 static void
 test_open_errors(void)
 {
@@ -621,6 +647,7 @@ main(void)
 	test_scheme();
 	test_duplicates();
 	test_schemes();
+	test_warn_max();
 	test_reload();
 	test_format();
 	test_lengths();
