@@ -25,7 +25,8 @@ ifneq ($(HAVE__FORK),yes)
 CPPFLAGS += -DEW_NO__FORK
 endif
 
-LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
+LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c md5.c bcrypt.c base64.c json.c \
+	   http.c ws.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
 	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c gso.c port.c \
 	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c sock.c \
@@ -57,7 +58,9 @@ tests/test_fmt: fmt.o util.o
 tests/test_malloc: malloc.c
 tests/test_util: util.o fmt.o
 tests/test_sha1: sha1.o base64.o util.o fmt.o
-tests/test_auth: auth.o sha1.o base64.o util.o fmt.o
+tests/test_auth: auth.o bcrypt.o md5.o sha1.o base64.o util.o fmt.o
+tests/test_bcrypt: bcrypt.c bcrypt_pi.h util.o fmt.o
+tests/test_md5: md5.o util.o fmt.o
 tests/test_json: json.o util.o fmt.o
 tests/test_http: http.o util.o fmt.o
 tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
@@ -120,6 +123,7 @@ tests/fuzz/fuzz_ws: ws.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
     $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_json: json.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_htpasswd: auth.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
+    $(FUZZ_OBJ)/md5.o $(FUZZ_OBJ)/bcrypt.o \
     $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_base64: base64.c
 tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \

@@ -1,10 +1,24 @@
 /*
- * auth.c - HTTP Basic auth against an Apache htpasswd file, as
- * etherws 1.3 reads it.  Only {SHA} entries count: base64(SHA-1(password)), as
- * written by "htpasswd -s".  The file is re-read whenever it changes, so
- * an operator can edit it while we run: a change shows in its identity,
- * size, mtime or ctime (the ctime, which no one can set back, catches
- * an in-place edit whose mtime was restored).  A file read within
+ * auth.c - HTTP Basic auth against an Apache htpasswd file.  Entries in
+ * the schemes operators make today are checked: "$apr1$" (md5-crypt,
+ * what "htpasswd" writes by default; also crypt(3)'s "$1$"), bcrypt
+ * "$2y$" ("htpasswd -B"; also "$2b$", "$2a$") up to a cost of
+ * HTPASSWD_BCRYPT_COST_MAX, and unsalted "{SHA}" ("htpasswd -s", the
+ * one scheme etherws 1.3 read).  An entry no check can accept (crypt(3)
+ * DES, SHA-crypt "$5$"/"$6$", plain text, an unknown or malformed one,
+ * a costlier bcrypt) is named by line and user in a warning each time
+ * the file is loaded, never with its hash; it never matches, and as the
+ * user's last line it locks the user out rather than letting an earlier
+ * line's password in.  Later lines win, as in the original; blank lines
+ * and "#" comments are skipped.  A user with no entry that can match
+ * is checked against another (the decoy), so that timing does not tell
+ * which users exist.
+ *
+ * The file is re-read whenever it changes, so an operator can edit it
+ * while we run: a change shows in its identity, size, mtime or ctime
+ * (the ctime, which no one can set back, catches an in-place edit whose
+ * mtime was restored).  A re-read of the same content warns no more
+ * (the SHA-1 of what was warned about is kept).  A file read within
  * HTPASSWD_RACY_MS of its last change is read again at the next check,
  * since a second change in the same timestamp tick would look the same
  * (git's "racy clean" problem).
@@ -21,23 +35,32 @@
 
 #include "auth.h"
 #include "base64.h"
+#include "bcrypt.h"
 #include "defs.h"
 #include "fmt.h"
+#include "md5.h"
 #include "sha1.h"
 #include "util.h"
+
+void (*htpasswd_warn)(const char *msg);
+
+/* What an entry's hash is checked with; HT_NONE never matches. */
+enum ht_scheme { HT_NONE, HT_SHA, HT_MD5, HT_BCRYPT };
 
 struct ht_entry {
 	const char	*user;		/* into the table's pool */
 	size_t		 ulen;
-	int		 ok;		/* value decoded to a 20-byte digest */
-	uint8_t		 digest[20];
+	const char	*hash;		/* the text after ':', in the pool */
+	size_t		 hlen;
+	int		 scheme;	/* enum ht_scheme */
 };
 
-/* One parsed file: entries in file order, user names in pool. */
+/* One parsed file: entries in file order, users and hashes in pool. */
 struct ht_table {
 	struct ht_entry	*ent;
 	size_t		 n;
 	char		*pool;
+	const struct ht_entry *decoy;	/* checked for unknown users */
 };
 
 struct htpasswd {
@@ -47,6 +70,9 @@ struct htpasswd {
 	int		 racy;		/* read soon after a change: again */
 	uint64_t	 locked_since;	/* ms: a change waits for a lock */
 	struct ht_table	 tab;
+	uint8_t		 said[20];	/* SHA-1 of the content warned
+					 * about: a re-read of the same
+					 * (racy, touched) repeats nothing */
 };
 
 static void
@@ -87,80 +113,246 @@ ht_next_line(const char *buf, size_t len, size_t *pos, const char **line,
 	return 1;
 }
 
+/* The parse's current line, split at its first ':'. */
+struct ht_line {
+	const char	*user, *hash;
+	size_t		 ulen, hlen;
+	int		 no;		/* line number, from 1 */
+	int		 bad;		/* lines that cannot match so far */
+};
+
+enum { HT_SKIP, HT_ENTRY, HT_NOCOLON, HT_LONGUSER };
+
 /*
- * Split a trimmed line at its first ':' into user and the base64 after
- * "{SHA}".  Returns 0 if the line is not a usable {SHA} entry.  Users of
- * CRED_MAX bytes or more are dropped: no credential can name them.
+ * Classify a trimmed line: HT_SKIP (blank, or a "#" comment),
+ * HT_ENTRY (user:hash, in l), HT_NOCOLON, or HT_LONGUSER (a user of
+ * CRED_MAX bytes or more, which no credential can name: dropped).
  */
 static int
-ht_split(const char *line, size_t llen, const char **user, size_t *ulen,
-    const char **b64, size_t *blen)
+ht_split(const char *line, size_t llen, struct ht_line *l)
 {
 	const char *colon;
 
-	colon = memchr(line, ':', llen);
-	if (colon == NULL)
-		return 0;
-	*user = line;
-	*ulen = (size_t)(colon - line);
-	*b64 = colon + 1;
-	*blen = llen - *ulen - 1;
-	if (*ulen >= CRED_MAX || *blen < 5 || memcmp(*b64, "{SHA}", 5) != 0)
-		return 0;
-	*b64 += 5;
-	*blen -= 5;
-	return 1;
+	if (llen == 0 || line[0] == '#')
+		return HT_SKIP;
+	if ((colon = memchr(line, ':', llen)) == NULL)
+		return HT_NOCOLON;
+	l->user = line;
+	l->ulen = (size_t)(colon - line);
+	l->hash = colon + 1;
+	l->hlen = llen - l->ulen - 1;
+	return l->ulen >= CRED_MAX ? HT_LONGUSER : HT_ENTRY;
 }
 
-/* Count {SHA} entries and their user bytes, to size the table. */
+/* Count entries and their user and hash bytes, to size the table. */
 static void
-ht_count(const char *buf, size_t len, size_t *n, size_t *ubytes)
+ht_count(const char *buf, size_t len, size_t *n, size_t *bytes)
 {
-	const char *line, *user, *b64;
-	size_t pos = 0, llen, ulen, blen;
+	const char *line;
+	size_t pos = 0, llen;
+	struct ht_line l;
 
-	*n = *ubytes = 0;
+	*n = *bytes = 0;
 	while (ht_next_line(buf, len, &pos, &line, &llen))
-		if (ht_split(line, llen, &user, &ulen, &b64, &blen)) {
+		if (ht_split(line, llen, &l) == HT_ENTRY) {
 			(*n)++;
-			*ubytes += ulen;
+			*bytes += l.ulen + l.hlen;
 		}
 }
 
+static int
+ht_prefix(const char *s, size_t len, const char *p)
+{
+	size_t n = strlen(p);
+
+	return len >= n && memcmp(s, p, n) == 0;
+}
+
+/* A character of crypt(3)'s base64, "./0-9A-Za-z". */
+static int
+ht_c64(int c)
+{
+	return c == '.' || c == '/' || (c >= '0' && c <= '9') ||
+	    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static int
+ht_all_c64(const char *s, size_t n)
+{
+	while (n > 0)
+		if (!ht_c64((unsigned char)s[--n]))
+			return 0;
+	return 1;
+}
+
 /*
- * Parse (buf, len) into t.  An entry whose value is not a canonical
- * 20-byte digest is kept but never matches: it still overrides an
- * earlier line for that user, as in the original.  Returns 0 or -errno.
+ * Split an md5-crypt hash "<magic><salt>$<22 characters>" (salt of at
+ * most MD5_CRYPT_SALT_MAX characters, no '$').  0 if malformed.
  */
 static int
-ht_parse(const char *buf, size_t len, struct ht_table *t)
+ht_md5_split(const char *s, size_t len, const char **magic,
+    const char **salt, size_t *slen, const char **hash)
 {
-	const char *line, *user, *b64;
-	size_t pos = 0, llen, ulen, blen, n, ubytes, i = 0, off = 0;
-	struct ht_entry *e;
+	const char *end;
+	size_t m;
+
+	*magic = ht_prefix(s, len, "$apr1$") ? "$apr1$" : "$1$";
+	if (!ht_prefix(s, len, *magic))
+		return 0;
+	m = strlen(*magic);
+	if ((end = memchr(s + m, '$', len - m)) == NULL)
+		return 0;
+	*salt = s + m;
+	*slen = (size_t)(end - *salt);
+	*hash = end + 1;
+	return *slen <= MD5_CRYPT_SALT_MAX &&
+	    (size_t)(s + len - *hash) == MD5_CRYPT_HASH_LEN &&
+	    ht_all_c64(*hash, MD5_CRYPT_HASH_LEN);
+}
+
+/*
+ * The scheme of hash (s, len); for HT_NONE, why into (why, cap): the
+ * scheme's name at most, never a byte of the hash.
+ */
+static int
+ht_scheme(const char *s, size_t len, char *why, size_t cap)
+{
+	const char *magic, *salt, *hash;
+	uint8_t d[20];
+	size_t slen;
+	int cost;
+
+	if (ht_prefix(s, len, "{SHA}")) {
+		if (base64_decode(d, sizeof(d), s + 5, len - 5) == 20)
+			return HT_SHA;
+		ew_snprintf(why, cap, "malformed {SHA} entry");
+	} else if (ht_prefix(s, len, "$apr1$") || ht_prefix(s, len, "$1$")) {
+		if (ht_md5_split(s, len, &magic, &salt, &slen, &hash))
+			return HT_MD5;
+		ew_snprintf(why, cap, "malformed MD5 (%s) entry", magic);
+	} else if (ht_prefix(s, len, "$2")) {
+		if ((cost = bcrypt_cost(s, len)) < 0)
+			ew_snprintf(why, cap, "malformed or unknown bcrypt "
+			    "entry (we read $2y$, $2b$, $2a$)");
+		else if (cost > HTPASSWD_BCRYPT_COST_MAX)
+			ew_snprintf(why, cap, "bcrypt cost %d is over %d, "
+			    "which every login attempt would pay", cost,
+			    HTPASSWD_BCRYPT_COST_MAX);
+		else
+			return HT_BCRYPT;
+	} else if (ht_prefix(s, len, "$5$") || ht_prefix(s, len, "$6$")) {
+		ew_snprintf(why, cap, "SHA-crypt ($%s$) is not supported",
+		    s[1] == '5' ? "5" : "6");
+	} else if (len == 13 && ht_all_c64(s, len)) {
+		ew_snprintf(why, cap, "crypt(3) DES is not supported");
+	} else if (ht_prefix(s, len, "$")) {
+		ew_snprintf(why, cap, "unknown $id$ scheme");
+	} else {
+		ew_snprintf(why, cap, "plain text or an unknown scheme");
+	}
+	return HT_NONE;
+}
+
+/* (s, n) as printable ASCII (others as '?') into out (cap > 0 bytes). */
+static void
+ht_printable(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < cap; i++)
+		out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+}
+
+/* Warn about line l of path: kind (HT_NOCOLON, ...) or why. */
+static void
+ht_warn_line(const char *path, const struct ht_line *l, int kind,
+    const char *why)
+{
+	char msg[LOG_MSG_MAX], user[CRED_MAX];
+
+	if (htpasswd_warn == NULL || path == NULL ||
+	    l->bad > HTPASSWD_WARN_MAX)
+		return;
+	if (l->bad == HTPASSWD_WARN_MAX) {
+		ew_snprintf(msg, sizeof(msg), "htpasswd %s: more lines from "
+		    "line %d on that never match, not named", path, l->no);
+	} else if (kind == HT_NOCOLON) {
+		ew_snprintf(msg, sizeof(msg), "htpasswd %s line %d: not "
+		    "user:hash, ignored", path, l->no);
+	} else if (kind == HT_LONGUSER) {
+		ew_snprintf(msg, sizeof(msg), "htpasswd %s line %d: user name "
+		    "of %d bytes or more, ignored", path, l->no, CRED_MAX);
+	} else {
+		ht_printable(user, sizeof(user), l->user, l->ulen);
+		ew_snprintf(msg, sizeof(msg), "htpasswd %s line %d: user %s: "
+		    "%s; this entry never matches", path, l->no, user, why);
+	}
+	htpasswd_warn(msg);
+}
+
+/* ht_warn_line, counting: the first HTPASSWD_WARN_MAX lines are named. */
+static void
+ht_bad_line(const char *path, struct ht_line *l, int kind, const char *why)
+{
+	ht_warn_line(path, l, kind, why);
+	l->bad++;
+}
+
+/* Entry i of t from line l, its user and hash copied to the pool at *off. */
+static void
+ht_add(struct ht_table *t, struct ht_line *l, size_t *off, const char *path)
+{
+	struct ht_entry *e = &t->ent[t->n++];
+	char why[128];
+
+	memcpy(t->pool + *off, l->user, l->ulen);
+	e->user = t->pool + *off;
+	e->ulen = l->ulen;
+	*off += l->ulen;
+	memcpy(t->pool + *off, l->hash, l->hlen);
+	e->hash = t->pool + *off;
+	e->hlen = l->hlen;
+	*off += l->hlen;
+	e->scheme = ht_scheme(l->hash, l->hlen, why, sizeof(why));
+	if (e->scheme == HT_NONE)
+		ht_bad_line(path, l, HT_ENTRY, why);
+	else
+		t->decoy = e;
+}
+
+/*
+ * Parse (buf, len) into t, warning about each line that cannot work
+ * (path NULL: quietly).  An entry that never matches still overrides an earlier line for its
+ * user.  Returns 0 or -errno.
+ */
+static int
+ht_parse(const char *buf, size_t len, const char *path, struct ht_table *t)
+{
+	const char *line;
+	size_t pos = 0, llen, n, bytes, off = 0;
+	struct ht_line l;
+	int kind;
 
 	memset(t, 0, sizeof(*t));
-	ht_count(buf, len, &n, &ubytes);
+	ht_count(buf, len, &n, &bytes);
 	if (n > HTPASSWD_MAX_ENTRIES)
 		return -EFBIG;
 	t->ent = calloc(n + 1, sizeof(*t->ent));
-	t->pool = malloc(ubytes + 1);
+	t->pool = malloc(bytes + 1);
 	if (t->ent == NULL || t->pool == NULL) {
 		ht_table_free(t);
 		return -ENOMEM;
 	}
-	while (ht_next_line(buf, len, &pos, &line, &llen) && i < n) {
-		if (!ht_split(line, llen, &user, &ulen, &b64, &blen))
-			continue;
-		e = &t->ent[i++];
-		memcpy(t->pool + off, user, ulen);
-		e->user = t->pool + off;
-		e->ulen = ulen;
-		off += ulen;
-		e->ok = base64_decode(e->digest, sizeof(e->digest), b64,
-		    blen) == (long)sizeof(e->digest);
+	l.no = l.bad = 0;
+	while (ht_next_line(buf, len, &pos, &line, &llen)) {
+		l.no++;
+		kind = ht_split(line, llen, &l);
+		if (kind == HT_ENTRY && t->n < n)
+			ht_add(t, &l, &off, path);
+		else if (kind != HT_SKIP && kind != HT_ENTRY)
+			ht_bad_line(path, &l, kind, NULL);
 	}
-	t->n = i;
 	return 0;
 }
 
@@ -212,15 +404,19 @@ ht_reload(struct htpasswd *h, int fd, const struct stat *st, char *err,
     size_t errlen)
 {
 	struct ht_table t;
+	uint8_t digest[20];
 	size_t len = 0;
 	char *buf = NULL;
-	int rc;
+	int rc, same;
 
 	if (ew_file_load_fd(fd, (size_t)st->st_size, &buf, &len) < 0) {
 		ht_error(err, errlen, errno, h->path);
 		return -1;
 	}
-	rc = ht_parse(buf, len, &t);
+	sha1(buf, len, digest);
+	same = memcmp(digest, h->said, sizeof(digest)) == 0;
+	memcpy(h->said, digest, sizeof(digest));
+	rc = ht_parse(buf, len, same ? NULL : h->path, &t);
 	free(buf);
 	if (rc < 0) {
 		ht_error(err, errlen, -rc, h->path);
@@ -337,7 +533,7 @@ ht_decode_basic(const char *v, size_t len, uint8_t *cred, size_t cap)
 	return base64_decode(cred, cap, v + i, len - i);
 }
 
-/* Last {SHA} entry for user (later lines win), or NULL. */
+/* Last entry for user (later lines win), or NULL. */
 static const struct ht_entry *
 ht_lookup(const struct ht_table *t, const uint8_t *user, size_t ulen)
 {
@@ -350,15 +546,44 @@ ht_lookup(const struct ht_table *t, const uint8_t *user, size_t ulen)
 	return NULL;
 }
 
-/* Match decoded "user:password" (cred, len) against the table. */
+/* Does password (pw, plen) match e?  Compared in constant time. */
+static int
+ht_verify(const struct ht_entry *e, const uint8_t *pw, size_t plen)
+{
+	char enc[BASE64_ENC_LEN(20) + 1], out[MD5_CRYPT_HASH_LEN];
+	const char *magic, *salt, *hash;
+	uint8_t digest[20];
+	size_t slen;
+	int ok = 0;
+
+	if (e->scheme == HT_SHA) {
+		sha1(pw, plen, digest);
+		base64_encode(enc, digest, sizeof(digest));
+		ok = e->hlen == 5 + 28 && ew_ct_eq(enc, e->hash + 5, 28);
+	} else if (e->scheme == HT_MD5 && ht_md5_split(e->hash, e->hlen,
+	    &magic, &salt, &slen, &hash)) {
+		md5_crypt(pw, plen, magic, salt, slen, out);
+		ok = ew_ct_eq(out, hash, MD5_CRYPT_HASH_LEN);
+	} else if (e->scheme == HT_BCRYPT) {
+		ok = bcrypt_check(pw, plen, e->hash, e->hlen);
+	}
+	explicit_bzero(digest, sizeof(digest));
+	explicit_bzero(enc, sizeof(enc));
+	explicit_bzero(out, sizeof(out));
+	return ok;
+}
+
+/*
+ * Match decoded "user:password" (cred, len) against the table.  A user
+ * without a usable entry still pays for a check, of the decoy (the last
+ * usable entry): timing should not tell which users exist.
+ */
 static int
 ht_match(const struct ht_table *t, const uint8_t *cred, size_t len)
 {
 	const struct ht_entry *e;
 	const uint8_t *colon;
-	uint8_t digest[20];
 	size_t ulen, plen;
-	int ok;
 
 	if ((colon = memchr(cred, ':', len)) == NULL)
 		return 0;
@@ -366,13 +591,12 @@ ht_match(const struct ht_table *t, const uint8_t *cred, size_t len)
 	plen = len - ulen - 1;
 	if (ulen >= CRED_MAX || plen >= CRED_MAX)
 		return 0;
-	/* Hash before the lookup: timing should not tell whether the
-	 * user exists. */
-	sha1(colon + 1, plen, digest);
 	e = ht_lookup(t, cred, ulen);
-	ok = e != NULL && e->ok && ew_ct_eq(e->digest, digest, sizeof(digest));
-	explicit_bzero(digest, sizeof(digest));
-	return ok;
+	if (e != NULL && e->scheme != HT_NONE)
+		return ht_verify(e, colon + 1, plen);
+	if (t->decoy != NULL)
+		(void)ht_verify(t->decoy, colon + 1, plen);
+	return 0;
 }
 
 int

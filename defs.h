@@ -137,7 +137,15 @@
 
 /* Files */
 #define HTPASSWD_MAX_SIZE	(1024 * 1024)	/* file bytes; over = failure */
-#define HTPASSWD_MAX_ENTRIES	16384		/* {SHA} lines; over = failure */
+#define HTPASSWD_MAX_ENTRIES	16384		/* user:hash lines; over = failure */
+#define HTPASSWD_BCRYPT_COST_MAX 12	/* bcrypt entries' cost at most: each
+					 * Basic-auth attempt on one costs 2^cost
+					 * key schedules in the one event loop
+					 * (cost 12: ~0.2 s on a PC, seconds on
+					 * a router); costlier ones never match
+					 * and are warned about */
+#define HTPASSWD_WARN_MAX	32	/* lines that never match named per
+					 * load; one more line says the rest */
 #define HTPASSWD_RACY_MS	2000	/* read this soon after a change:
 					 * read again (timestamp ticks) */
 #define HTPASSWD_LOCK_MS	1000	/* a changed file locked by a writer

@@ -628,6 +628,13 @@ daemonize(void)
 	return 0;
 }
 
+/* An htpasswd line that can never match (auth.h), as a warning. */
+static void
+htpasswd_log(const char *msg)
+{
+	log_msg(EW_LOG_WARNING, "%s", msg);
+}
+
 static int
 load_creds(const char *key, const char *cert, struct tls_creds **out)
 {
@@ -680,12 +687,6 @@ sw_main(int argc, char **argv)
 		return rc;
 	if ((rc = sw_check(opt_port, opt_ctlport)) != 0)
 		return rc;
-	if (sw_conf.htpasswd != NULL &&
-	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL)
-		return ew_cmd_error(1, "sw", "--htpasswd: %s", err);
-	if (sw_conf.ctlhtpasswd != NULL && (serve_ctlauth =
-	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL)
-		return ew_cmd_error(1, "sw", "--ctlhtpasswd: %s", err);
 	if ((rc = ctlallow_init(sw_conf.ctlallow, err, sizeof(err))) != 0)
 		return ew_cmd_error(rc, "sw", "%s", err);
 	if (load_creds(sw_conf.sslkey, sw_conf.sslcert, &serve_creds) < 0 ||
@@ -698,6 +699,14 @@ sw_main(int argc, char **argv)
 		log_set_level(EW_LOG_DEBUG);
 	if (sw_conf.syslog)
 		log_open_syslog();
+	/* After the logging set-up: the files' warnings go where it says. */
+	htpasswd_warn = htpasswd_log;
+	if (sw_conf.htpasswd != NULL &&
+	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL)
+		return ew_cmd_error(1, "sw", "--htpasswd: %s", err);
+	if (sw_conf.ctlhtpasswd != NULL && (serve_ctlauth =
+	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL)
+		return ew_cmd_error(1, "sw", "--ctlhtpasswd: %s", err);
 	if (loop_init() < 0 || switch_init() < 0)
 		return ew_cmd_error(1, "sw", "cannot start: %s", ew_strerror(errno));
 	rpc_init();

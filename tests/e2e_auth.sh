@@ -1,8 +1,10 @@
 #!/bin/bash
 # Basic auth: --htpasswd on the WebSocket endpoint
 # (ws and wss), --ctlhtpasswd on the control endpoint, the exact 401
-# replies, {SHA}-only entries, live re-reading of the file, password
-# prompts of ctl, and no password in logs or output.
+# replies, entries made by htpasswd's default ($apr1$), -B (bcrypt) and
+# -s ({SHA}), the warning naming an entry no password can match (crypt
+# DES, $6$), live re-reading of the file, password prompts of ctl, and
+# no password or hash in logs or output.
 . "$(dirname "$0")/lib.sh"
 need python3 htpasswd openssl
 
@@ -12,8 +14,12 @@ CPW='ctl-Pa55:word'
 HT=$TMP/htpasswd; CHT=$TMP/ctlhtpasswd
 OUT=$TMP/ctl.out		# every ctl output, searched for passwords
 q() { "$@" >/dev/null 2>&1 || die "failed: $*"; }
-q htpasswd -b -s -c "$HT" alice "$PW"
-q htpasswd -b -B "$HT" bob "$PW"			# bcrypt: not {SHA}
+q htpasswd -b -c "$HT" erin "$PW"		# line 1: $apr1$, the default
+q htpasswd -b -B "$HT" bob "$PW"		# line 2: bcrypt
+q htpasswd -b -s "$HT" alice "$PW"		# line 3: {SHA}
+q htpasswd -b -d "$HT" gina "$PW"		# line 4: crypt(3) DES: never
+# line 5: SHA-512 crypt (mkpasswd's default): never
+echo 'hugo:$6$3EHSl0ytwpA/v.rp$B0ZB3czTkVt6bf1WrBMLUnWCthbyq0b3bFAkkgBB2i.eAzTRXxRBeAcpHtCLKVzwvcPvcOnWuFV3MMT2ABCSy0' >>"$HT"
 q htpasswd -b -s -c "$CHT" admin "$CPW"
 q openssl req -x509 -new -nodes -newkey rsa:2048 -days 30 -subj /CN=sw \
     -addext subjectAltName=IP:10.9.0.1 -keyout "$TMP/sw.key" -out "$TMP/sw.crt"
@@ -75,8 +81,8 @@ check "wrong password: 401" rc_has 1 "answered HTTP 401 Unauthorized instead of 
     ctl b addport client --user alice --passwd "x$PW" ws://10.9.0.1:8080/
 check "no user at all: 401" rc_has 1 "answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
     ctl b addport client ws://10.9.0.1:8080/
-check "bcrypt entry is not accepted: 401" rc_has 1 "answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
-    ctl b addport client --user bob --passwd "$PW" ws://10.9.0.1:8080/
+check "crypt(3) DES entry is not accepted: 401" rc_has 1 "answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)" \
+    ctl b addport client --user gina --passwd "$PW" ws://10.9.0.1:8080/
 check "auth failures are logged, naming the peer" \
     grep -q "WARNING:etherws:authentication failed: 10.9.0.2 (tunnel)" "$TMP/sw-a.log"
 # four failures within a second: the rate limit lets one line through
@@ -88,6 +94,31 @@ p=$(ctl b addport client --user alice --passwd "$PW" ws://10.9.0.1:8080/ |
     awk 'NR == 2 { print $1 }')
 check_eq "failed addports used no port number" 3 "$p"
 [ -n "$p" ] && ctl b delport "$p" >>"$OUT"
+
+# the schemes htpasswd makes: its default ($apr1$), -B, -s (alice, above)
+E401T="answered HTTP 401 Unauthorized instead of 101 Switching Protocols (--user, --passwd)"
+check "htpasswd's default (\$apr1\$) entry: connects" \
+    add_ok --user erin --passwd "$PW" ws://10.9.0.1:8080/
+check "\$apr1\$ entry, wrong password: 401" rc_has 1 "$E401T" \
+    ctl b addport client --user erin --passwd "${PW}x" ws://10.9.0.1:8080/
+check "htpasswd -B (bcrypt) entry: connects" \
+    add_ok --user bob --passwd "$PW" ws://10.9.0.1:8080/
+check "bcrypt entry, wrong password: 401" rc_has 1 "$E401T" \
+    ctl b addport client --user bob --passwd "${PW:1}" ws://10.9.0.1:8080/
+check "\$6\$ entry is not accepted: 401" rc_has 1 "$E401T" \
+    ctl b addport client --user hugo --passwd "$PW" ws://10.9.0.1:8080/
+# the entries no password can match are named at load, by line and user
+W="WARNING:etherws:htpasswd $HT line"
+check "warning names the crypt(3) DES entry" grep -qxF \
+    "$W 4: user gina: crypt(3) DES is not supported; this entry never matches" \
+    "$TMP/sw-a.log"
+check "warning names the \$6\$ entry" grep -qxF \
+    "$W 5: user hugo: SHA-crypt (\$6\$) is not supported; this entry never matches" \
+    "$TMP/sw-a.log"
+check_eq "one warning per entry, once for the load (checks repeat none)" 2 \
+    "$(grep -c "^$W" "$TMP/sw-a.log")"
+check "the wss switch on the same file warns too" grep -qF "$W 4: user gina" \
+    "$TMP/sw-a-7869.log"
 
 UPGRADE='GET / HTTP/1.1\r\nHost: 10.9.0.1:8080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'
 # shellcheck disable=SC2034  # used inside eval
@@ -211,7 +242,8 @@ check "control auth does not guard the tunnel port" \
 
 # ---- no password anywhere ---------------------------------------------
 check "sw logs exist" [ -s "$TMP/sw-b.log" ]
-for s in "$PW" "$CPW" "$(b64 "alice:$PW")" "$(b64 "admin:$CPW")"; do
+for s in "$PW" "$CPW" "$(b64 "alice:$PW")" "$(b64 "admin:$CPW")" \
+    "$(sed -n 4p "$HT" | cut -d: -f2)" 3EHSl0ytwpA; do
 	check_not "secret absent from logs and ctl output: ${s:0:4}..." \
 	    grep -rqF -- "$s" "$TMP"/sw-*.log "$OUT"
 done

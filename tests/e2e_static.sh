@@ -20,7 +20,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (234,472
+# The size budget of the stripped static binary, in bytes (242,664
 # today): a change that grows it past the budget fails here.  Raised
 # from 200,000 (198,216 then) deliberately, each set measured on its
 # own over 198,216:
@@ -64,8 +64,13 @@ STATIC=$ROOT/etherws-static
 #    inet_diag (OpenWrt without kmod-inet-diag), about 2.3 KB of code
 #    (peeruid.o at -Os: 1,091 bytes before, 3,399 after): taken by
 #    RELRO's padding, 234,472 bytes still.
+#  - htpasswd files as operators make them (issue 23): "$apr1$" (MD5,
+#    md5-crypt) and bcrypt besides {SHA}, and the load warnings naming
+#    entries that cannot match: +9,360 bytes of code and tables (230,835
+#    -> 240,195; of it Blowfish's initial state, pi's digits, 4,168
+#    bytes), two RELRO steps in the file: 242,664 bytes.
 # With RELRO the size moves in steps of 4 KiB.  Hardening may raise the budget further: deliberately, here.
-STATIC_BUDGET=236000
+STATIC_BUDGET=244000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:

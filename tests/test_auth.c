@@ -1,6 +1,9 @@
 /*
  * test_auth.c - htpasswd loading and Basic auth checks against files
- * written by the real htpasswd(1) (apache2-utils) in a temp directory.
+ * written by the real htpasswd(1) (apache2-utils) in a temp directory:
+ * its default "$apr1$", -B bcrypt and -s {SHA}; fixed hashes of each
+ * scheme; entries that never match (crypt DES, SHA-crypt, plain text,
+ * malformed ones of every kind) and the load warnings that name them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,40 @@
 
 static char tmpdir[] = "/tmp/ew_test_auth.XXXXXX";
 static char hpath[64];
+
+/* The warnings of the loads since warn_reset(), one per line. */
+static char warns[16384];
+static int nwarns;
+
+static void
+warn_capture(const char *msg)
+{
+	size_t n = strlen(warns);
+
+	nwarns++;
+	snprintf(warns + n, sizeof(warns) - n, "%s\n", msg);
+}
+
+static void
+warn_reset(void)
+{
+	warns[0] = '\0';
+	nwarns = 0;
+}
+
+/* The warnings contain this line (path "<hpath>" replaced). */
+static int
+warned(int line, const char *rest)
+{
+	char want[1024];
+
+	snprintf(want, sizeof(want), "htpasswd %s line %d: %s\n", hpath,
+	    line, rest);
+	if (strstr(warns, want) != NULL)
+		return 1;
+	fprintf(stderr, "no warning \"%s\" in:\n%s", want, warns);
+	return 0;
+}
 
 static void
 run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -105,6 +142,11 @@ test_basic(void)
 	run("htpasswd -b -s '%s' bob 'pa:ss:word' 2>/dev/null", hpath);
 	run("htpasswd -b -B '%s' carol bcrypted 2>/dev/null", hpath);
 	run("htpasswd -b -m '%s' dave md5ed 2>/dev/null", hpath);
+	run("htpasswd -b '%s' erin default 2>/dev/null", hpath);
+	run("htpasswd -b -B -C 4 '%s' frank 'pa:ss w0rd' 2>/dev/null", hpath);
+	run("htpasswd -b -d '%s' gina crypted 2>/dev/null", hpath);
+	run("htpasswd -b -p '%s' hal plain 2>/dev/null", hpath);
+	warn_reset();
 	h = htpasswd_open(hpath, err, sizeof(err));
 	CHECK(h != NULL);
 	if (h == NULL)
@@ -120,9 +162,27 @@ test_basic(void)
 	CHECK(check(h, "bob", "pa:ss:word") == 1);
 	CHECK(check(h, "bob", "pa") == 0);
 	CHECK(check(h, "bob", "pa:ss:wor") == 0);
-	/* Non-{SHA} entries are never accepted. */
-	CHECK(check(h, "carol", "bcrypted") == 0);
-	CHECK(check(h, "dave", "md5ed") == 0);
+	/* bcrypt (-B), MD5 (-m, and the default: $apr1$). */
+	CHECK(check(h, "carol", "bcrypted") == 1);
+	CHECK(check(h, "carol", "bcrypteD") == 0);
+	CHECK(check(h, "carol", "") == 0);
+	CHECK(check(h, "dave", "md5ed") == 1);
+	CHECK(check(h, "dave", "md5e") == 0);
+	CHECK(check(h, "erin", "default") == 1);
+	CHECK(check(h, "erin", "defaulT") == 0);
+	CHECK(check(h, "frank", "pa:ss w0rd") == 1);
+	CHECK(check(h, "frank", "pa:ss") == 0);
+	/* crypt(3) DES (-d) and plain text (-p): never, and said at load. */
+	CHECK(check(h, "gina", "crypted") == 0);
+	CHECK(check(h, "hal", "plain") == 0);
+	CHECK(nwarns == 2);
+	CHECK(warned(7, "user gina: crypt(3) DES is not supported; "
+	    "this entry never matches"));
+	CHECK(warned(8, "user hal: plain text or an unknown scheme; "
+	    "this entry never matches"));
+	/* Never the hash or the password. */
+	CHECK(strstr(warns, "plain") == strstr(warns, "plain text"));
+	CHECK(strstr(warns, "crypted") == NULL);
 	htpasswd_free(h);
 }
 
@@ -176,7 +236,7 @@ test_duplicates(void)
 	run("htpasswd -nbs alice old > '%s'", hpath);
 	run("htpasswd -nbs alice new >> '%s'", hpath);
 	run("htpasswd -nbs bob one >> '%s'", hpath);
-	/* A later non-{SHA} line is not kept, so it overrides nothing. */
+	/* A later line in another scheme wins too. */
 	run("htpasswd -nbm bob two >> '%s'", hpath);
 	/* Surrounding whitespace and CRLF are trimmed. */
 	run("printf '  %%s  \\r\\n' \"$(htpasswd -nbs carol crlf)\" >> '%s'",
@@ -187,8 +247,8 @@ test_duplicates(void)
 		return;
 	CHECK(check(h, "alice", "old") == 0);
 	CHECK(check(h, "alice", "new") == 1);
-	CHECK(check(h, "bob", "one") == 1);
-	CHECK(check(h, "bob", "two") == 0);
+	CHECK(check(h, "bob", "one") == 0);
+	CHECK(check(h, "bob", "two") == 1);
 	CHECK(check(h, "carol", "crlf") == 1);
 	htpasswd_free(h);
 
@@ -201,6 +261,146 @@ test_duplicates(void)
 		return;
 	CHECK(check(h, "alice", "new") == 0);
 	CHECK(check(h, "carol", "crlf") == 1);
+	htpasswd_free(h);
+
+	/* So does a later line in a scheme we cannot check. */
+	run("echo 'carol:$6$salt$hash' >> '%s'", hpath);
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	CHECK(check(h, "carol", "crlf") == 0);
+	CHECK(check(h, "bob", "two") == 1);
+	htpasswd_free(h);
+}
+
+#define NEVER	"; this entry never matches"
+#define BC5	"05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"
+
+/* Fixed hashes of each scheme, and every kind of entry that never
+ * matches, each named with its line in one warning per load. */
+static void
+test_schemes(void)
+{
+	static const char *const lines[] = {
+		"# a comment, user:{SHA}x, is skipped",
+		"",
+		"sha:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=",	/* secret */
+		"apr:$apr1$xxxxxxxx$dxHfLAsjHkDRmG83UXe8K0",	/* password */
+		"md5:$1$saltstri$qQY4WxjABChYG1ccLpfkz/",	/* password */
+		"b2a:$2a$" BC5, "b2b:$2b$" BC5, "b2y:$2y$" BC5,	/* U*U */
+		"m9:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ",		/* no pad */
+		"m10:$apr1$xxxxxxxx$dxHfLAsjHkDRmG83UXe8K",	/* short */
+		"m11:$apr1$xxxxxxxxx$dxHfLAsjHkDRmG83UXe8K0",	/* salt 9 */
+		"m12:$apr1$xxxxxxxx",
+		"m13:$apr1$xxxxxxxx$dxHfLAsjHkDRmG83UXe8K!",
+		"m14:$2y$05$CCCCCCCCCCCCCCCCCCCCC",
+		"m15:$2y$03$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
+		"m16:$2y$13$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
+		"m17:$2x$" BC5,
+		"m18:$5$rounds=5000$salt$hash",
+		"m19:$6$salt$hash",
+		"m20:$y$j9T$salt$hash",
+		"m21:abcdefghijklm",
+		"justtext",
+		NULL,		/* a user of CRED_MAX bytes */
+		NULL,		/* an apr1 hash 1000 characters long */
+		"m25:",
+		"us\001er:plain",
+	};
+	static const char *const want[] = {
+		"user m9: malformed {SHA} entry" NEVER,
+		"user m10: malformed MD5 ($apr1$) entry" NEVER,
+		"user m11: malformed MD5 ($apr1$) entry" NEVER,
+		"user m12: malformed MD5 ($apr1$) entry" NEVER,
+		"user m13: malformed MD5 ($apr1$) entry" NEVER,
+		"user m14: malformed or unknown bcrypt entry (we read $2y$, "
+		    "$2b$, $2a$)" NEVER,
+		"user m15: malformed or unknown bcrypt entry (we read $2y$, "
+		    "$2b$, $2a$)" NEVER,
+		"user m16: bcrypt cost 13 is over 12, which every login "
+		    "attempt would pay" NEVER,
+		"user m17: malformed or unknown bcrypt entry (we read $2y$, "
+		    "$2b$, $2a$)" NEVER,
+		"user m18: SHA-crypt ($5$) is not supported" NEVER,
+		"user m19: SHA-crypt ($6$) is not supported" NEVER,
+		"user m20: unknown $id$ scheme" NEVER,
+		"user m21: crypt(3) DES is not supported" NEVER,
+		"not user:hash, ignored",
+		"user name of 256 bytes or more, ignored",
+		"user m24: malformed MD5 ($apr1$) entry" NEVER,
+		"user m25: plain text or an unknown scheme" NEVER,
+		"user us?er: plain text or an unknown scheme" NEVER,
+	};
+	char err[256], user[CRED_MAX + 1];
+	struct htpasswd *h;
+	size_t i;
+	FILE *f;
+	int n;
+
+	CHECK(HTPASSWD_BCRYPT_COST_MAX == 12);	/* m16's warning */
+	if ((f = fopen(hpath, "w")) == NULL)
+		exit(2);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		if (i == 22)
+			fprintf(f, "%0*d:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n",
+			    CRED_MAX, 0);
+		else if (i == 23)
+			fprintf(f, "m24:$apr1$xxxxxxxx$%01000d\n", 0);
+		else
+			fprintf(f, "%s\n", lines[i]);
+	}
+	fclose(f);
+	warn_reset();
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	CHECK(check(h, "sha", "secret") == 1);
+	CHECK(check(h, "apr", "password") == 1);
+	CHECK(check(h, "md5", "password") == 1);
+	CHECK(check(h, "b2a", "U*U") == 1);
+	CHECK(check(h, "b2b", "U*U") == 1);
+	CHECK(check(h, "b2y", "U*U") == 1);
+	CHECK(check(h, "sha", "Secret") == 0);
+	CHECK(check(h, "apr", "passwor") == 0);
+	CHECK(check(h, "md5", "password ") == 0);
+	CHECK(check(h, "b2y", "U*U*") == 0);
+	CHECK(check(h, "b2y", "") == 0);
+	/* The malformed ones, with the passwords their intact forms take. */
+	CHECK(check(h, "m9", "secret") == 0);
+	CHECK(check(h, "m10", "password") == 0);
+	CHECK(check(h, "m11", "password") == 0);
+	CHECK(check(h, "m14", "U*U") == 0);
+	CHECK(check(h, "m15", "U*U") == 0);
+	CHECK(check(h, "m16", "U*U") == 0);
+	CHECK(check(h, "m17", "U*U") == 0);
+	CHECK(check(h, "m21", "abcdefghijklm") == 0);
+	CHECK(check(h, "m25", "") == 0);
+	CHECK(check(h, "justtext", "") == 0);
+	snprintf(user, sizeof(user), "%0*d", CRED_MAX - 1, 0);
+	CHECK(check(h, user, "secret") == 0);
+	CHECK(nwarns == (int)(sizeof(want) / sizeof(want[0])));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK(warned((int)i + 9, want[i]));
+	/* Never a byte of a hash. */
+	CHECK(strstr(warns, "salt") == NULL && strstr(warns, "CCCC") ==
+	    NULL && strstr(warns, "xxxx") == NULL &&
+	    strstr(warns, "5en6") == NULL && strstr(warns, "abcdef") == NULL);
+	/* Checks do not repeat them, nor a re-read of the same content
+	 * (touched, or read again as racy); a change does, once. */
+	n = nwarns;
+	CHECK(check(h, "m19", "x") == 0);
+	set_mtime(hpath, 1000000000);
+	CHECK(check(h, "sha", "secret") == 1);
+	CHECK(check(h, "sha", "secret") == 1);
+	CHECK(nwarns == n);
+	run("echo 'sha:$6$salt$hash' >> '%s'", hpath);
+	set_mtime(hpath, 1000000100);
+	CHECK(check(h, "sha", "secret") == 0);
+	CHECK(check(h, "sha", "secret") == 0);
+	CHECK(nwarns == 2 * n + 1);
+	CHECK(warned(27, "user sha: SHA-crypt ($6$) is not supported" NEVER));
 	htpasswd_free(h);
 }
 
@@ -369,6 +569,32 @@ test_lengths(void)
 	htpasswd_free(h);
 }
 
+/* A file of many bad lines names HTPASSWD_WARN_MAX, then one line more. */
+static void
+test_warn_max(void)
+{
+	struct htpasswd *h;
+	char err[256], want[256];
+	int i;
+
+	run(": > '%s'", hpath);
+	for (i = 0; i < HTPASSWD_WARN_MAX + 10; i++)
+		run("echo 'u%d:$6$salt$hash' >> '%s'", i, hpath);
+	add_sha_entry("alice", "secret");
+	warn_reset();
+	h = htpasswd_open(hpath, err, sizeof(err));
+	CHECK(h != NULL);
+	CHECK(nwarns == HTPASSWD_WARN_MAX + 1);
+	CHECK(warned(HTPASSWD_WARN_MAX, "user u31: SHA-crypt ($6$) is not "
+	    "supported" NEVER));
+	snprintf(want, sizeof(want), "htpasswd %s: more lines from line %d on "
+	    "that never match, not named\n", hpath, HTPASSWD_WARN_MAX + 1);
+	CHECK(strstr(warns, want) != NULL);
+	CHECK(strstr(warns, "user u32:") == NULL);
+	CHECK(check(h, "alice", "secret") == 1);
+	htpasswd_free(h);
+}
+
 static void
 test_open_errors(void)
 {
@@ -415,10 +641,13 @@ main(void)
 		return 2;
 	}
 	snprintf(hpath, sizeof(hpath), "%s/htpasswd", tmpdir);
+	htpasswd_warn = warn_capture;
 	test_header();
 	test_basic();
 	test_scheme();
 	test_duplicates();
+	test_schemes();
+	test_warn_max();
 	test_reload();
 	test_format();
 	test_lengths();

@@ -7,9 +7,15 @@
  * or "basic", any case) or "user:password", turned into a header with
  * basic_auth_header.  The file is written into one memfd reused for
  * every run and opened by its /proc/self/fd path.  For user:password,
- * htpasswd_check must agree with a reference: the last {SHA} line (file
- * trimmed as Python's str.strip does) for that user holds exactly
- * base64(SHA-1(password)).
+ * htpasswd_check must agree with a reference: the user's last line (file
+ * trimmed as Python's str.strip does; blank and "#" lines skipped) holds
+ * exactly {SHA}base64(SHA-1(password)), or an md5-crypt hash parsed here
+ * on its own ($apr1$ or $1$, salt of 0..8 characters, 22 of crypt's
+ * base64) that md5_crypt reproduces, or a bcrypt hash of a cost up to
+ * HTPASSWD_BCRYPT_COST_MAX that bcrypt_check accepts.  Inputs with a
+ * bcrypt cost of 7..12 are skipped: each check would take too long for
+ * a fuzzer (higher costs are refused unchecked, and stay in).  Every
+ * warning is one line under LOG_MSG_MAX bytes.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -49,6 +55,86 @@ ref_space(int c)
 	    c == '\v' || c == '\f';
 }
 
+/* A bcrypt cost of 7..12 anywhere in (s, len): too slow to fuzz. */
+static int
+slow_bcrypt(const char *s, size_t len)
+{
+	size_t i;
+	int cost;
+
+	for (i = 0; i + 6 < len; i++) {
+		if (s[i] != '$' || s[i + 1] != '2' || s[i + 3] != '$' ||
+		    s[i + 4] < '0' || s[i + 4] > '9' || s[i + 5] < '0' ||
+		    s[i + 5] > '9')
+			continue;
+		cost = (s[i + 4] - '0') * 10 + (s[i + 5] - '0');
+		if (cost > 6 && cost <= HTPASSWD_BCRYPT_COST_MAX)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+warn_check(const char *msg)
+{
+	assert(strncmp(msg, "htpasswd ", 9) == 0);
+	assert(strlen(msg) < LOG_MSG_MAX && strchr(msg, '\n') == NULL);
+}
+
+static int
+ref_c64(int c)
+{
+	return c == '.' || c == '/' || (c >= '0' && c <= '9') ||
+	    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* (w, wlen) is a well-formed md5-crypt hash of pass. */
+static int
+ref_md5(const char *w, size_t wlen, const char *pass, size_t plen)
+{
+	const char *magic, *salt, *d;
+	char out[MD5_CRYPT_HASH_LEN];
+	size_t m, i;
+
+	if (wlen >= 6 && memcmp(w, "$apr1$", 6) == 0)
+		magic = "$apr1$";
+	else if (wlen >= 3 && memcmp(w, "$1$", 3) == 0)
+		magic = "$1$";
+	else
+		return 0;
+	m = strlen(magic);
+	salt = w + m;
+	d = memchr(salt, '$', wlen - m);
+	if (d == NULL || d - salt > 8 || (size_t)(w + wlen - d - 1) != 22)
+		return 0;
+	for (i = 1; i <= 22; i++)
+		if (!ref_c64((unsigned char)d[i]))
+			return 0;
+	md5_crypt(pass, plen, magic, salt, (size_t)(d - salt), out);
+	return memcmp(out, d + 1, 22) == 0;
+}
+
+/* Does the hash (w, wlen) take pass? */
+static int
+ref_hash(const char *w, size_t wlen, const char *pass, size_t plen)
+{
+	uint8_t d[20];
+	char enc[29];
+	int cost;
+
+	if (wlen >= 5 && memcmp(w, "{SHA}", 5) == 0) {
+		sha1(pass, plen, d);
+		base64_encode(enc, d, sizeof(d));
+		return wlen == 33 && memcmp(w + 5, enc, 28) == 0;
+	}
+	if (wlen >= 2 && memcmp(w, "$2", 2) == 0) {
+		cost = bcrypt_cost(w, wlen);
+		return cost >= 0 && cost <= HTPASSWD_BCRYPT_COST_MAX &&
+		    bcrypt_check(pass, plen, w, wlen);
+	}
+	return ref_md5(w, wlen, pass, plen);
+}
+
 /* The reference: does (user, pass) match the file? */
 static int
 ref_check(const char *f, size_t flen, const char *user, size_t ulen,
@@ -56,8 +142,6 @@ ref_check(const char *f, size_t flen, const char *user, size_t ulen,
 {
 	const char *want = NULL, *s, *e, *nl, *colon;
 	size_t wlen = 0, i = 0;
-	uint8_t d[20];
-	char enc[29];
 
 	if (ulen >= CRED_MAX || plen >= CRED_MAX)
 		return 0;
@@ -70,22 +154,17 @@ ref_check(const char *f, size_t flen, const char *user, size_t ulen,
 			s++;
 		while (e > s && ref_space((unsigned char)e[-1]))
 			e--;
+		if (s == e || *s == '#')
+			continue;
 		colon = memchr(s, ':', (size_t)(e - s));
 		if (colon == NULL || (size_t)(colon - s) >= CRED_MAX)
 			continue;
-		if ((size_t)(e - colon - 1) < 5 ||
-		    memcmp(colon + 1, "{SHA}", 5) != 0)
-			continue;
 		if ((size_t)(colon - s) == ulen && memcmp(s, user, ulen) == 0) {
-			want = colon + 6;
+			want = colon + 1;
 			wlen = (size_t)(e - want);
 		}
 	}
-	if (want == NULL)
-		return 0;
-	sha1(pass, plen, d);
-	base64_encode(enc, d, sizeof(d));
-	return wlen == 28 && memcmp(want, enc, 28) == 0;
+	return want != NULL && ref_hash(want, wlen, pass, plen);
 }
 
 int
@@ -99,8 +178,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long hl;
 	int ok, ref;
 
-	if (memfd < 0)
+	if (memfd < 0) {
 		setup();
+		htpasswd_warn = warn_check;
+	}
+	if (slow_bcrypt(s, size))
+		return 0;
 	last = size ? memrchr(s, '\n', size) : NULL;
 	flen = last ? (size_t)(last - s) + 1 : 0;
 	tail = s + flen;
