@@ -29,7 +29,7 @@ LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
 	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c gso.c port.c \
 	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c sock.c \
-	   tunnel.c
+	   tunnel.c config.c cfgrun.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
@@ -71,6 +71,7 @@ tests/test_log: log.o logconf.o util.o fmt.o
 tests/test_dns: dns.o loop.o util.o fmt.o
 tests/test_gso: gso.o util.o fmt.o tests/gso_ref.h
 tests/test_peeruid: peeruid.c peeruid.h defs.h
+tests/test_config: config.o http.o json.o util.o fmt.o
 # fmt.c as the static (release) build compiles it, with NDEBUG
 tests/test_fmt_ndebug: tests/fmt_ndebug.o
 tests/fmt_ndebug.o: fmt.c fmt.h bytes.h util.h
