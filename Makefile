@@ -110,7 +110,8 @@ clean:
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS	 = http url ws json htpasswd base64 pem dns gso probe peeruid
+FUZZ_TARGETS	 = http url ws json htpasswd base64 pem dns gso probe peeruid \
+		   config
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%)
 FUZZ_OBJ	 = tests/fuzz/obj
 FUZZ_SECONDS	?= 20
@@ -128,6 +129,8 @@ tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
 tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_gso: gso.c tests/gso_ref.h $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_peeruid: peeruid.c peeruid.h
+tests/fuzz/fuzz_config: config.c config.h $(FUZZ_OBJ)/http.o $(FUZZ_OBJ)/json.o \
+    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_probe: probe.c tests/probe_stubs.h $(FUZZ_OBJ)/fdb.o $(FUZZ_OBJ)/sha1.o \
     $(FUZZ_OBJ)/siphash.o
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c defs.h

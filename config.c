@@ -57,7 +57,14 @@ cfg_words(struct cfg_state *st, const char *s, size_t len, char *buf,
 	int n = 0;
 	char q;
 
-	for (;;) {
+	/* a name or path with control bytes is no one's intent, and the
+	 * dump could not write it back (a CR ends a CRLF line) */
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t' &&
+		    (s[i] != '\r' || i + 1 < len)) || s[i] == 0x7f)
+			return cfg_fail(st, "a control character (byte %u)",
+			    (unsigned char)s[i]);
+	for (i = 0;;) {
 		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
 			i++;
 		if (i == len || s[i] == '#')
@@ -352,8 +359,6 @@ cfg_line(struct cfg_state *st, const char *s, size_t len, struct cfg *c,
 
 	if (len > CFG_LINE_MAX)
 		return cfg_fail(st, "over %d bytes", CFG_LINE_MAX);
-	if (memchr(s, '\0', len) != NULL)
-		return cfg_fail(st, "a NUL byte");
 	if ((n = cfg_words(st, s, len, buf, words)) <= 0)
 		return n;
 	if (c->n == CFG_PORTS_MAX)

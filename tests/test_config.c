@@ -176,7 +176,11 @@ test_nul(void)
 
 	CHECK(cfg_parse(t_guard(s, sizeof(s) - 1), sizeof(s) - 1, "", &c,
 	    err, sizeof(err)) < 0);
-	CHECK(strcmp(err, "line 2: a NUL byte") == 0);
+	CHECK(strcmp(err, "line 2: a control character (byte 0)") == 0);
+	CHECK(refused("tap 'a\rb'\n", "line 1: a control character (byte "
+	    "13)"));
+	CHECK(refused("tap a\ntap \033[1m\n", "line 2: a control character "
+	    "(byte 27)"));
 }
 
 /* Each declaration written and read back is the same declaration. */
