@@ -464,7 +464,6 @@ cfgrun_reload(char *err, size_t errlen)
 		return 0;
 	ew_snprintf(err, errlen, "--config %s: %s (nothing changed)",
 	    sw_conf.config, why);
-	log_msg(EW_LOG_ERROR, "reload refused: %s", err);
 	return -1;
 }
 

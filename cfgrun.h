@@ -23,9 +23,9 @@ struct port;
  * set ("line 4: ...").
  */
 int cfgrun_apply(const char *path, char *err, size_t errlen);
-/* SIGHUP and the reload method: sw_conf.config applied again; a
- * failure is logged and set in err ("--config F: line 4: ... (nothing
- * changed)", or that there is no file).  0 or -1. */
+/* SIGHUP and the reload method: sw_conf.config applied again.  0, or
+ * -1 with err set ("--config F: line 4: ... (nothing changed)", or that
+ * there is no file) for the caller to log or answer. */
 int cfgrun_reload(char *err, size_t errlen);
 /* addPort's options of a client port (NULL: not given; pwfile: where
  * ctl read pass, if it did), kept until the port exists: then

@@ -81,8 +81,10 @@ sig_io(struct ev_watcher *w, uint32_t revents)
 	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			log_reopen();	/* a FileHandler's file, rotated */
-			if (sw_conf.config != NULL)
-				cfgrun_reload(err, sizeof(err)); /* logged */
+			if (sw_conf.config != NULL &&
+			    cfgrun_reload(err, sizeof(err)) < 0)
+				log_msg(EW_LOG_ERROR, "reload refused: %s",
+				    err);
 			continue;
 		}
 		if (shutting_down)
