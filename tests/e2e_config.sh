@@ -52,6 +52,8 @@ state_of() { ctl "$1" listport | awk -v t="$2" '$6 == t { print $3 }'; }
 no_of() { ctl "$1" listport | awk -v t="$2" '$6 == t { print $1 }'; }
 connects() { ctl "$1" showport "$2" | awk '$1 == "connects" { print $2 }'; }
 has_dev() { nsx s ip link show "$1" >/dev/null 2>&1; }
+# no port probing, blocked or down (shut is a state of its own)
+settled() { ! ctl "$1" listport | grep -qE ' (probing|loop|silent|down) '; }
 all_up() { ! ctl "$1" listport | awk 'NR > 1' | grep -vq ' up '; }
 
 sw s --config "$CONF"
@@ -151,12 +153,15 @@ check_not "... nor in ctl dump --json" \
     grep -qE "$PW_A|$PW_B|$PW_C" <<<"$(ctl s --json dump)"
 ctl s delport "$(no_of s ws://10.62.0.1:8080)" >/dev/null
 
+# two tunnels to g made a loop for a while: wait until it is gone
+check "the ports have settled" wait_until 10 settled s
 want=$(ports s | awk '{ print $2, $3, $4 }')
 kill "$SWPID_s"; wait_exit 5 "$SWPID_s"
 check_not "the old switch and its taps are gone" has_dev ethc0
 sw s --config "$TMP/dump1.conf"
 check "the new switch's client ports come up" wait_until 15 \
     sh -c "[ \"\$(ip netns exec $PFX-s $ETHERWS ctl listport | grep -c ' up .*ws://')\" = 2 ]"
+wait_until 10 settled s
 check_eq "it has the same ports (type, state, target)" "$want" \
     "$(ports s | awk '{ print $2, $3, $4 }')"
 check "ethc0 has its address and MTU again" \
