@@ -744,10 +744,15 @@ m_dump(struct req *r)
 	jw_put(&w, r->id, r->idlen);
 	jw_member_str(&w, ", \"result\": ", text);
 	jw_raw(&w, "}");
-	if (r->to.fn != NULL && !w.ovf)
+	free(text);
+	if (w.ovf) {		/* cannot be: cap is the worst case */
+		free(buf);
+		ew_snprintf(r->err, sizeof(r->err), "out of memory");
+		return -1;
+	}
+	if (r->to.fn != NULL)
 		r->to.fn(r->to.ctx, buf, w.len);
 	free(buf);
-	free(text);
 	return 0;
 }
 

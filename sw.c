@@ -199,7 +199,7 @@ static const char sw_help[] =
 "                        tunnels holding the most are cut (default 33554432)\n"
 "  --config FILE         ports to make at start, one a line as ctl addport\n"
 "                        takes them; SIGHUP or ctl reload applies the\n"
-"                        file's changes (etherws(8): CONFIGURATION FILE)\n";
+"                        file's changes (etherws(8), Configuration file)\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
