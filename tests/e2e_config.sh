@@ -13,7 +13,10 @@
 # syntax, or a --pwfile that cannot be read on its last line - is
 # refused whole with its line named, by ctl reload (exit 1), by SIGHUP
 # (logged; the switch runs on) and at start (exit 2), and nothing of it
-# is applied.  ctl dump prints the ports as a file, with no password
+# is applied.  The file is the whole truth: a tap added with ctl since
+# goes at the next SIGHUP; a client port whose --pwfile now holds another
+# password is replaced (a new number; h answers 401) and again when the
+# password is put back (up).  ctl dump prints the ports as a file, with no password
 # in it (not even of a port added with ctl --passwd, whose line says
 # so); fed back to a new switch, it reproduces the ports.
 . "$(dirname "$0")/lib.sh"
@@ -124,6 +127,27 @@ check_eq "a new switch with the bad file exits 2" 2 $rc
 check "... saying --config FILE: line 7" \
     grep -q "etherws sw: error: --config $CONF: line 7: cannot read" <<<"$out"
 cp "$TMP/good.conf" "$CONF"
+
+# ---- the file is the whole truth; a changed password replaces a port
+ctl s addport tap ethx9 >/dev/null || not_ok "addport tap ethx9"
+old_h=$(no_of s "$URL_H")
+printf '%s\n' "wrong-$PW_A" >"$TMP/etc/alice.pw"
+kill -HUP "$SWPID_s"
+check "SIGHUP: a tap added with ctl since, not in the file, goes" \
+    wait_until 5 sh -c "! ip netns exec $PFX-s ip link show ethx9 >/dev/null 2>&1"
+check "a new --pwfile content replaces the client port (new number)" \
+    wait_until 5 sh -c "[ \"\$(ip netns exec $PFX-s $ETHERWS ctl listport |
+        awk '\$6 == \"$URL_H\" { print \$1 }')\" -gt $old_h ]"
+new_h=$(no_of s "$URL_H")
+check "... which h refuses now (its password is wrong): 401, down" \
+    wait_until 5 sh -c "ip netns exec $PFX-s $ETHERWS ctl showport $new_h |
+        grep -q 'last_error .*401'"
+check_eq "... and it stays down" down "$(state_of s "$URL_H")"
+printf '%s\n' "$PW_A" >"$TMP/etc/alice.pw"
+out=$(ctl s reload); rc=$?
+check_eq "ctl reload with the right password again: exit 0" 0 $rc
+check "... the port is replaced once more and comes up" wait_until 10 \
+    sh -c "ip netns exec $PFX-s $ETHERWS ctl listport | grep -qE ' up .*$URL_H'"
 
 # ---- dump -> a new switch with the same ports
 no_g=$(no_of s "$URL_G")
