@@ -788,6 +788,31 @@ static const struct port_ops client_port_ops = {
 	cl_status, tunnel_rtt, cl_stats
 };
 
+struct port *
+client_start_down(struct client *cl)
+{
+	struct port *p;
+
+	p = port_new(PORT_CLIENT, cl->url, &client_port_ops, cl);
+	if (p == NULL) {
+		client_free(cl);
+		return NULL;
+	}
+	cl->port = p;
+	port_set_up(p, 0);
+	/* The first attempt from the loop: the daemon has detached by
+	 * then, and a failure only schedules the next one. */
+	cl->retry.cb = retry_cb;
+	timer_arm(&cl->retry, 0);
+	return p;
+}
+
+void
+client_discard(struct client *cl)
+{
+	client_free(cl);
+}
+
 static void
 client_connected(struct client *cl, struct conn *c)
 {

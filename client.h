@@ -19,4 +19,11 @@ struct client *client_new(const char *url, const char *user,
  * port, or done(arg, NULL, err) after which the client is freed. */
 void client_start(struct client *,
     void (*done)(void *arg, struct port *, const char *err), void *arg);
+/* A configuration file's port (cfgrun.c): in the table at once, down,
+ * its first attempt made from the event loop and the others with the
+ * reconnect backoff; nobody waits for it.  NULL when out of memory
+ * (the client is freed). */
+struct port *client_start_down(struct client *);
+/* A client made by client_new and never started: freed. */
+void client_discard(struct client *);
 #endif /* CLIENT_H */

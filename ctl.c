@@ -270,6 +270,8 @@ static const struct cli_table cli_ifs = {
 	{ "Port", "Type", "Address", "Netmask", "MTU", "Target", NULL },
 	{ "port", "type", "address", "netmask", "mtu", "target" }
 };
+/* Not a table: the result is a text, printed as it is (dump). */
+static const struct cli_table cli_textres = { { NULL }, { NULL } };
 static const struct cli_table cli_fdb = {
 	{ "Port", "VLAN", "MAC", "Age", NULL },
 	{ "port", "vid", "mac", "age" }
@@ -488,6 +490,31 @@ cli_print_rpc_error(const char *s, const struct json_tok *tok, int e)
 	return CLI_RUNTIME;
 }
 
+static int cli_reply_error(const char *what);
+
+/* A result that is one string (dump): its text, control characters
+ * but line ends and tabs shown as '?'. */
+static int
+cli_print_text(const char *s, const struct json_tok *tok, int i)
+{
+	size_t n = tok[i].end - tok[i].start + 1, k;
+	char *out;
+
+	if (tok[i].type != JSON_STRING)
+		return cli_reply_error("its result is not a text");
+	if ((out = malloc(n)) == NULL || json_get_str(s, tok, i, out, n) < 0) {
+		free(out);
+		return ew_cmd_error(CLI_RUNTIME, "ctl", "out of memory");
+	}
+	for (k = 0; out[k] != '\0'; k++)
+		if (((unsigned char)out[k] < 0x20 && out[k] != '\n' &&
+		    out[k] != '\t') || out[k] == 0x7f)
+			out[k] = '?';
+	ew_write_all(1, out, k);
+	free(out);
+	return ew_output_failed() ? CLI_RUNTIME : CLI_OK;
+}
+
 /* A reply that is not what a control endpoint sends. */
 static int
 cli_reply_error(const char *what)
@@ -516,6 +543,8 @@ cli_reply_tokens(const char *s, const struct json_tok *tok,
 		ew_puts(1, "\n");
 		return ew_output_failed() ? CLI_RUNTIME : CLI_OK;
 	}
+	if (t == &cli_textres)
+		return cli_print_text(s, tok, i);
 	if ((ent = cli_member(s, tok, i, "entries")) < 0)
 		return cli_reply_error("no \"entries\" in its result");
 	if (tok[ent].type != JSON_ARRAY)
@@ -608,7 +637,8 @@ cli_port(const struct cli_parser *p, long long *port)
  * original) only when given. */
 static void
 cli_addport_params(struct jw *w, const char *type, const char *target,
-    const char *o[3], const char *insecure, const char *pin)
+    const char *o[3], const char *insecure, const char *pin,
+    const char *pwfile)
 {
 	jw_member_str(w, ", \"params\": {\"type\": ", type);
 	jw_member_str(w, ", \"target\": ", target);
@@ -619,6 +649,10 @@ cli_addport_params(struct jw *w, const char *type, const char *target,
 	jw_raw(w, insecure);
 	if (pin != NULL)
 		jw_member_str(w, ", \"pin\": ", pin);
+	/* where the password came from (ours, for "ctl dump"; never the
+	 * password itself) */
+	if (pwfile != NULL)
+		jw_member_str(w, ", \"pwfile\": ", pwfile);
 	jw_raw(w, "}}");
 }
 
@@ -627,7 +661,7 @@ cli_params_dev(struct cli_parser *p, struct jw *w)
 {
 	const char *o[3] = { NULL, NULL, NULL };
 
-	cli_addport_params(w, p->cmd->name, p->pos[0], o, "null", NULL);
+	cli_addport_params(w, p->cmd->name, p->pos[0], o, "null", NULL, NULL);
 	return CLI_GO;
 }
 
@@ -649,7 +683,7 @@ cli_abspath(const char *path, char *buf, size_t cap)
 static int
 cli_params_client(struct cli_parser *p, struct jw *w)
 {
-	char pw[CRED_MAX], cacerts[PATH_MAX];
+	char pw[CRED_MAX], cacerts[PATH_MAX], pwabs[PATH_MAX];
 	const char *o[3], *pwfile;
 	int i, r;
 
@@ -680,8 +714,11 @@ cli_params_client(struct cli_parser *p, struct jw *w)
 	if (p->val[5] != NULL && strncmp(p->val[5], "sha256//", 8) != 0)
 		return cli_check(p, "invalid --pin %s: must be sha256//BASE64 "
 		    "(the server key's SHA-256)", p->val[5]);
+	if (pwfile != NULL && cli_abspath(pwfile, pwabs, sizeof(pwabs)) == 0)
+		pwfile = pwabs;
 	cli_addport_params(w, "client", p->pos[0], o,
-	    p->val[4] != NULL ? "true" : "false", p->val[5]);
+	    p->val[4] != NULL ? "true" : "false", p->val[5],
+	    o[1] == pw ? pwfile : NULL);
 	explicit_bzero(pw, sizeof(pw));
 	return CLI_GO;
 }
@@ -823,7 +860,15 @@ static const struct cli_cmd cli_cmds[] = {
 	    .table = &cli_ifs },
 	{ .name = "listfdb", .method = "listFdb", .usage = "[-h]",
 	    .help = "List the MAC address table.", CLI_OPTS(cli_h),
-	    .table = &cli_fdb }
+	    .table = &cli_fdb },
+	{ .name = "dump", .method = "dump", .usage = "[-h]",
+	    .help = "Print the switch's ports as a configuration file (sw "
+	    "--config),\nwithout any password.", CLI_OPTS(cli_h),
+	    .table = &cli_textres },
+	{ .name = "reload", .method = "reload", .usage = "[-h]",
+	    .help = "Apply the switch's --config file again (only what "
+	    "changed), as\nSIGHUP does; list the ports.", CLI_OPTS(cli_h),
+	    .table = &cli_ports }
 };
 
 /* Global options: empty --ctluser, --ctlpasswd or --ctlpwfile counts
@@ -866,7 +911,8 @@ static const struct cli_cmd cli_top = {
 	.usage = "[-h] [--ctlurl CTLURL] [--ctluser CTLUSER] [--ctlpasswd "
 	    "CTLPASSWD] [--ctlpwfile FILE] [--ctlsslcert CTLSSLCERT] "
 	    "[--ctlinsecure] [--json] [--timeout SECONDS] {addport,"
-	    "setport,delport,listport,showport,setif,listif,listfdb} ...",
+	    "setport,delport,listport,showport,setif,listif,listfdb,dump,"
+	    "reload} ...",
 	.help = "Control a running etherws switch over its JSON-RPC control "
 	    "endpoint.\nExit status: 0 done, 1 the switch refused or did not "
 	    "answer, 2 usage\nerror.  \"etherws ctl COMMAND -h\" describes "

@@ -154,6 +154,14 @@
 #define TLS_DN_MAX		4096	/* an anchor's subject DN, bytes */
 #define TLS_LEAF_MAX		16384	/* server leaf certificate, bytes */
 
+/* sw --config FILE (config.c): checked before anything grows */
+#define CFG_FILE_MAX		(256 * 1024)	/* the file, bytes */
+#define CFG_LINE_MAX		4096	/* one line, bytes without its LF */
+#define CFG_PORTS_MAX		1024	/* ports declared in it */
+#define CFG_WORDS_MAX		32	/* words on one line */
+#define CFG_PATH_MAX		1024	/* --pwfile, --cacerts (made absolute) */
+#define CFG_PIN_MAX		128	/* --pin sha256//BASE64 text */
+
 /* Logging */
 #define LOG_CONF_MAX		65536	/* --logconf file, bytes */
 #define LOG_CONF_LINE		1024	/* one line (and one value) of it */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "cfgrun.h"
 #include "client.h"
 #include "fdb.h"
 #include "fmt.h"
@@ -45,6 +46,7 @@ struct rpc_wait {
 	size_t		 idlen;
 	int		 port;		/* settling: its number; else 0 */
 	struct ev_timer	 tmo;		/* settling: the limit */
+	struct cfg_rec	*opts;		/* a client's options (cfgrun.h) */
 	struct rpc_wait	*next, *prev;
 };
 
@@ -417,6 +419,7 @@ wait_free(struct rpc_wait *w)
 	if (w->next != NULL)
 		w->next->prev = w->prev;
 	timer_stop(&w->tmo);
+	cfgrun_client_added(w->opts, NULL);
 	free(w->id);
 	free(w);
 }
@@ -520,6 +523,10 @@ addport_done(void *arg, struct port *p, const char *err)
 {
 	struct rpc_wait *w = arg;
 
+	if (p != NULL) {	/* its options, for dump and reload */
+		cfgrun_client_added(w->opts, p);
+		w->opts = NULL;
+	}
 	if (w->to.fn != NULL && p != NULL) {
 		settle_wait(w, p);
 		return;
@@ -533,8 +540,8 @@ static int
 m_addport(struct req *r)
 {
 	char type[16], target[URL_MAX], user[CRED_MAX], pass[CRED_MAX],
-	    cacerts[1024], raw[128], pinbuf[128];
-	const char *u, *pw, *ca, *pin;
+	    cacerts[1024], raw[128], pinbuf[128], pwfbuf[CFG_PATH_MAX];
+	const char *u, *pw, *ca, *pin, *pwf;
 	enum port_kind kind;
 	struct rpc_wait *w;
 	struct client *cl;
@@ -578,11 +585,14 @@ m_addport(struct req *r)
 	if (opt_str(r, opts, "user", user, sizeof(user), &u) < 0 ||
 	    opt_str(r, opts, "passwd", pass, sizeof(pass), &pw) < 0 ||
 	    opt_str(r, opts, "cacerts", cacerts, sizeof(cacerts), &ca) < 0 ||
-	    opt_str(r, opts, "pin", pinbuf, sizeof(pinbuf), &pin) < 0)
+	    opt_str(r, opts, "pin", pinbuf, sizeof(pinbuf), &pin) < 0 ||
+	    opt_str(r, opts, "pwfile", pwfbuf, sizeof(pwfbuf), &pwf) < 0)
 		return -1;
 	if (opts >= 0 && (i = json_obj_get(r->s, r->t, opts, "insecure")) >= 0)
 		insecure = json_truthy(r->s, r->t, i);
 	w = wait_new(r);
+	if (w != NULL)
+		w->opts = cfgrun_client_opts(u, pw, pwf, ca, insecure, pin);
 	cl = w == NULL ? NULL : client_new(target, u, pw, ca, insecure, pin,
 	    r->err, sizeof(r->err));
 	explicit_bzero(pass, sizeof(pass));
@@ -673,6 +683,48 @@ m_setif(struct req *r)
 	return 0;
 }
 
+/* reload: the --config file applied again; the ports as listPort. */
+static int
+m_reload(struct req *r)
+{
+	if (cfgrun_reload(r->err, sizeof(r->err)) < 0)
+		return -1;
+	req_result(r, emit_ports, NULL);
+	return 0;
+}
+
+/* dump: the ports as a --config file, the result one JSON string. */
+static int
+m_dump(struct req *r)
+{
+	char *text = cfgrun_dump(), *buf = NULL;
+	size_t cap;
+	struct jw w;
+
+	/* every byte escaped at worst (\u00XX), the id, the envelope */
+	cap = text == NULL ? 0 : 6 * strlen(text) + r->idlen + 64;
+	if (text == NULL || cap > REPLY_MAX || (buf = malloc(cap)) == NULL) {
+		free(text);
+		ew_snprintf(r->err, sizeof(r->err), "out of memory");
+		return -1;
+	}
+	jw_init(&w, buf, cap);
+	jw_raw(&w, "{\"jsonrpc\": \"2.0\", \"id\": ");
+	jw_put(&w, r->id, r->idlen);
+	jw_member_str(&w, ", \"result\": ", text);
+	jw_raw(&w, "}");
+	free(text);
+	if (w.ovf) {		/* cannot be: cap is the worst case */
+		free(buf);
+		ew_snprintf(r->err, sizeof(r->err), "out of memory");
+		return -1;
+	}
+	if (r->to.fn != NULL)
+		r->to.fn(r->to.ctx, buf, w.len);
+	free(buf);
+	return 0;
+}
+
 static int
 m_list(struct req *r, emit_fn *emit)
 {
@@ -736,6 +788,10 @@ dispatch(struct req *r, const char *name)
 		rc = m_list(r, emit_ifs);
 	else if (strcmp(name, "listFdb") == 0)
 		rc = m_list(r, emit_fdb);
+	else if (strcmp(name, "reload") == 0)
+		rc = m_reload(r);
+	else if (strcmp(name, "dump") == 0)
+		rc = m_dump(r);
 	else if (strcmp(name, "addPort") != 0 && strcmp(name, "setPort") != 0 &&
 	    strcmp(name, "delPort") != 0 && strcmp(name, "setInterface") != 0 &&
 	    strcmp(name, "showPort") != 0) {

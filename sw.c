@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "auth.h"
+#include "cfgrun.h"
 #include "conn.h"
 #include "ctlallow.h"
 #include "fmt.h"
@@ -74,11 +75,16 @@ static void
 sig_io(struct ev_watcher *w, uint32_t revents)
 {
 	struct signalfd_siginfo si;
+	char err[640];
 
 	(void)revents;
 	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			log_reopen();	/* a FileHandler's file, rotated */
+			if (sw_conf.config != NULL &&
+			    cfgrun_reload(err, sizeof(err)) < 0)
+				log_msg(EW_LOG_ERROR, "reload refused: %s",
+				    err);
 			continue;
 		}
 		if (shutting_down)
@@ -116,7 +122,7 @@ enum {
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
 	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_CTLALLOW, OPT_MAXMEM,
-	OPT_HELP
+	OPT_CONFIG, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -127,7 +133,7 @@ static const struct ew_opt sw_opts[] = {
 	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
 	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
 	{ "nooffload", 0 }, { "trustproxy", 1 }, { "ctlallow", 1 },
-	{ "maxmem", 1 }, { "help", 0 },
+	{ "maxmem", 1 }, { "config", 1 }, { "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -141,7 +147,8 @@ static const char sw_usage[] =
 "                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n"
 "                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
 "                  [--fdbmax N] [--nooffload] [--trustproxy ADDR]\n"
-"                  [--ctlallow USER|@GROUP,...] [--maxmem BYTES]\n";
+"                  [--ctlallow USER|@GROUP,...] [--maxmem BYTES]\n"
+"                  [--config FILE]\n";
 
 static const char sw_help[] =
 "\n"
@@ -189,7 +196,10 @@ static const char sw_help[] =
 "                        local users besides root and the switch's own\n"
 "                        who may use the control endpoint\n"
 "  --maxmem BYTES        buffers of all connections together; past it the\n"
-"                        tunnels holding the most are cut (default 33554432)\n";
+"                        tunnels holding the most are cut (default 33554432)\n"
+"  --config FILE         ports to make at start, one a line as ctl addport\n"
+"                        takes them; SIGHUP or ctl reload applies the\n"
+"                        file's changes (etherws(8), Configuration file)\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
@@ -325,6 +335,7 @@ static const struct {
 	[OPT_NOOFFLOAD] = { SET_FLAG, &sw_conf.nooffload },
 	[OPT_CTLALLOW] = { SET_STR, &sw_conf.ctlallow },
 	[OPT_MAXMEM] = { SET_NUM, &sw_conf.maxmem },
+	[OPT_CONFIG] = { SET_STR, &sw_conf.config },
 };
 
 static void
@@ -421,7 +432,8 @@ static int
 sw_check(long long port, long long ctlport)
 {
 	static char f1[PATH_MAX], f2[PATH_MAX], f3[PATH_MAX], f4[PATH_MAX],
-	    f5[PATH_MAX], f6[PATH_MAX], f7[PATH_MAX], f8[PATH_MAX];
+	    f5[PATH_MAX], f6[PATH_MAX], f7[PATH_MAX], f8[PATH_MAX],
+	    f9[PATH_MAX];
 	int rc;
 
 	/* Seconds become milliseconds in a uint64_t: bounded well below
@@ -447,7 +459,8 @@ sw_check(long long port, long long ctlport)
 	    file_opt("sslcert", &sw_conf.sslcert, f4, sizeof(f4)) ||
 	    file_opt("ctlsslkey", &sw_conf.ctlsslkey, f5, sizeof(f5)) ||
 	    file_opt("ctlsslcert", &sw_conf.ctlsslcert, f6, sizeof(f6)) ||
-	    file_opt("logconf", &sw_conf.logconf, f7, sizeof(f7)))
+	    file_opt("logconf", &sw_conf.logconf, f7, sizeof(f7)) ||
+	    file_opt("config", &sw_conf.config, f9, sizeof(f9)))
 		return 1;
 	/* The daemon writes it after chdir("/"). */
 	if (sw_conf.pidfile != NULL &&
@@ -712,6 +725,11 @@ sw_main(int argc, char **argv)
 	rpc_init();
 	if (listeners_open(err, sizeof(err)) < 0)
 		return ew_cmd_error(1, "sw", "%s", err);
+	/* Before detaching: a bad file is the command's error, exit 2. */
+	if (sw_conf.config != NULL &&
+	    cfgrun_apply(sw_conf.config, err, sizeof(err)) < 0)
+		return ew_cmd_error(2, "sw", "--config %s: %s", sw_conf.config,
+		    err);
 	if (!sw_conf.foreground) {
 		if (daemonize() < 0) {
 			ew_dprintf(2, "etherws sw: detach: %s\n", ew_strerror(errno));

@@ -28,6 +28,7 @@ struct sw_conf {
 	const char	*ctlallow;		/* more local users (ctlallow.h) */
 	const char	*sslkey, *sslcert, *ctlsslkey, *ctlsslcert;
 	const char	*logconf, *pidfile;
+	const char	*config;		/* --config FILE, absolute */
 	int		 syslog;
 	long long	 stormlimit;		/* flooded frames/s per port */
 	long long	 maxconn;		/* tunnel connections */

@@ -398,7 +398,7 @@ usage_text "mistyped command" \
 usage_text "unknown port type" \
     "etherws ctl addport: error: unknown port type 'foo': netdev, tap or client" \
     addport foo x
-usage_text "no command" "etherws ctl: error: a command is needed: addport, setport, delport, listport, showport, setif, listif or listfdb"
+usage_text "no command" "etherws ctl: error: a command is needed: addport, setport, delport, listport, showport, setif, listif, listfdb, dump or reload"
 usage_text "setport without port" \
     "etherws ctl setport: error: missing argument: port" setport
 usage_text "setport bad int" \

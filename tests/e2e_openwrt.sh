@@ -2,14 +2,18 @@
 # The OpenWrt glue, openwrt/net/etherws/files/etherws-apply, on Debian: a
 # stand-in "uci" prints canned "uci show etherws" lines, a stand-in
 # "etherws" records every call (arguments quoted with printf %q) and
-# answers ctl like the real one.  Checked: the exact "etherws sw" arguments,
-# the exact ctl calls for tap (with setif), netdev and client ports (with
-# --user/--passwd/--cacerts/--insecure), disabled sections, shut ports,
-# https control with its CA, the retry of a client port whose first
-# connection fails, the "run" mode (applier in the background, then exec
-# of the switch), under /bin/sh and busybox sh when installed.  Last, the
-# real binary: "etherws-apply run" in a namespace gives a switch whose tap
-# has the configured address and MTU.
+# answers ctl like the real one.  Checked: the exact "etherws sw" arguments
+# (--config FILE last); the exact ports file written from the tap (with
+# address, netmask, mtu; a %d name made fixed), netdev and client
+# sections (--user, a --pwfile in a private directory holding the
+# password, --cacerts, --insecure, --pin), disabled sections and shut
+# ports, quoting; no password in the file or on any command line; "run"
+# writes it and execs the switch with --config; "reload" writes it and
+# calls "ctl reload", over https with its CA; under /bin/sh and busybox
+# sh when installed.  Last, the real binary: "etherws-apply run" in a
+# namespace gives a switch whose taps are the file's (address, MTU, shut),
+# and after a UCI change "etherws-apply reload" adds a port and leaves
+# the others alone.
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$(dirname "$0")/lib.sh"
 
@@ -76,7 +80,7 @@ addport)
 	echo "$hdr"
 	echo "  $n  $type  up  0  0  $target"
 	;;
-setif|setport) echo "$hdr"; exit 0 ;;
+setif|setport|reload) echo "$hdr"; exit 0 ;;
 *) exit 2 ;;
 esac
 EOF
@@ -85,6 +89,7 @@ chmod +x "$BIN/uci" "$BIN/etherws"
 export STUB_CALLS=$TMP/calls STUB_PORTS=$TMP/ports STUB_FAILS=$TMP/fails
 export STUB_PWFILES=$TMP/pwfiles
 export UCI_SHOW=$TMP/uci-show
+export ETHERWS_CONF=$TMP/etc/etherws.conf
 export PATH="$BIN:$PATH"
 # the script must find the stand-in; lib.sh's ctl keeps the real binary
 REAL_ETHERWS=$ETHERWS
@@ -100,6 +105,7 @@ has_secret() {
 reset_stub() {
 	rm -f "$STUB_CALLS" "$STUB_PORTS" "$STUB_FAILS" "$STUB_PWFILES"
 	: >"$STUB_CALLS"; : >"$STUB_PWFILES"
+	rm -rf "$TMP/etc"
 }
 
 # The sample configuration, as "uci show etherws" prints it (file order;
@@ -122,7 +128,6 @@ etherws.main.debug='1'
 etherws.main.syslog='0'
 etherws.main.ctluser='admin'
 etherws.main.ctlpasswd='p w'
-etherws.main.retry='1'
 etherws.@tap[0]=tap
 etherws.@tap[0].name='ethws%d'
 etherws.@tap[0].address='192.168.77.1'
@@ -133,9 +138,10 @@ etherws.@netdev[0].name='lan2'
 etherws.@client[0]=client
 etherws.@client[0].url='wss://sw.example.org/'
 etherws.@client[0].user='alice'
-etherws.@client[0].password='it'\''s a secret'
+etherws.@client[0].password='it'\''s a "secret"'
 etherws.@client[0].cacerts='/etc/etherws/ca.pem'
 etherws.@client[0].insecure='1'
+etherws.@client[0].pin='sha256//AAAA'
 etherws.@tap[1]=tap
 etherws.@tap[1].enabled='0'
 etherws.@tap[1].name='off%d'
@@ -147,19 +153,19 @@ etherws.@tap[2].shut='1'
 etherws.@netdev[1]=netdev
 etherws.@netdev[1].name='eth9'
 etherws.@netdev[1].mtu='9000'
+etherws.@tap[3]=tap
+etherws.@tap[3].name='ethws%d'
 EOF
 
-G='ctl --ctlurl http://127.0.0.1:7000/ctl --ctluser admin --ctlpwfile @600:p\ w'
-EXPECTED_PORTS="$G listport
-$G addport tap ethws%d
-$G setif --address 192.168.77.1 --netmask 255.255.255.0 --mtu 1400 1
-$G addport netdev lan2
-$G addport client --user alice --pwfile @600:it\\'s\\ a\\ secret --cacerts /etc/etherws/ca.pem --insecure wss://sw.example.org/
-$G addport client ws://10.0.0.2/
-$G addport tap t2
-$G setport --shut 1 5
-$G addport netdev eth9
-$G setif --mtu 9000 6"
+PWF=$TMP/etc/etherws.pw/client-_client_0_.pw
+EXPECTED_CONF="# written by etherws-apply from the etherws configuration: edit that
+tap \"ethws0\" --address \"192.168.77.1\" --netmask \"255.255.255.0\" --mtu \"1400\"
+netdev \"lan2\"
+client --user \"alice\" --pwfile \"$PWF\" --cacerts \"/etc/etherws/ca.pem\" --insecure --pin \"sha256//AAAA\" \"wss://sw.example.org/\"
+client \"ws://10.0.0.2/\"
+tap \"t2\" --shut
+netdev \"eth9\" --mtu \"9000\"
+tap \"ethws1\""
 
 EXPECTED_ARGS="--debug
 --ageout
@@ -183,69 +189,52 @@ EXPECTED_ARGS="--debug
 --ctlhost
 127.0.0.1
 --ctlport
-7000"
+7000
+--config
+$ETHERWS_CONF"
 
 shells="/bin/sh"
 need_for "the applier under busybox sh" busybox && shells="$shells busybox"
 for sh in $shells; do
 	case $sh in busybox) run="busybox sh" ;; *) run=$sh ;; esac
 	reset_stub
-	$run "$APPLY" ports --wait 2 2>"$TMP/err"; rc=$?
-	check_eq "[$sh] ports: exit 0" 0 "$rc"
-	check_eq "[$sh] ports: the exact ctl calls" "$EXPECTED_PORTS" \
-	    "$(cat "$STUB_CALLS")"
-	# the attack: passwords on ctl's command line, read by any local
-	# user in ps; now in files of a private directory, gone at the end
-	check_not "[$sh] ports: no password in any argv" has_secret
-	check "[$sh] ports: the password files are gone" eval \
-	    '[ -s "$STUB_PWFILES" ] && ! cat "$STUB_PWFILES" | xargs ls -d 2>/dev/null | grep -q .'
-	check "[$sh] ports: their directory is gone" eval \
-	    '! ls -d "$(dirname "$(head -n 1 "$STUB_PWFILES")")" 2>/dev/null'
-	check "[$sh] ports: logged the port numbers" \
-	    grep -q 'etherws-apply: port 3: client wss://sw.example.org/' \
-	    "$TMP/err"
+	$run "$APPLY" conf 2>"$TMP/err"; rc=$?
+	check_eq "[$sh] conf: exit 0" 0 "$rc"
+	check_eq "[$sh] conf: the exact ports file" "$EXPECTED_CONF" \
+	    "$(cat "$ETHERWS_CONF")"
+	check_eq "[$sh] conf: the password file holds the password" \
+	    "it's a \"secret\"" "$(cat "$PWF")"
+	check_eq "[$sh] conf: ... mode 0600, its directory 0700" "600 700" \
+	    "$(stat -c %a "$PWF") $(stat -c %a "$(dirname "$PWF")")"
+	check_not "[$sh] conf: no password in the ports file" \
+	    grep -q secret "$ETHERWS_CONF"
+	check_eq "[$sh] conf: nothing else ran" "" "$(cat "$STUB_CALLS")"
 	check_eq "[$sh] args: the exact sw arguments" "$EXPECTED_ARGS" \
 	    "$($run "$APPLY" args)"
 	check "[$sh] enabled: yes" $run "$APPLY" enabled
+	reset_stub
+	$run "$APPLY" reload >/dev/null 2>"$TMP/err"; rc=$?
+	check_eq "[$sh] reload: exit 0" 0 "$rc"
+	check_eq "[$sh] reload: the file, then one ctl reload" \
+	    "ctl --ctlurl http://127.0.0.1:7000/ctl --ctluser admin --ctlpwfile @600:p\ w reload" \
+	    "$(cat "$STUB_CALLS")"
+	check "[$sh] reload: the file is written" [ -s "$ETHERWS_CONF" ]
+	check_not "[$sh] reload: no password in any argv" has_secret
+	check "[$sh] reload: the ctl password file is gone" eval \
+	    '[ -s "$STUB_PWFILES" ] && ! cat "$STUB_PWFILES" | xargs ls -d 2>/dev/null | grep -q .'
 done
 
-# a client whose first connection fails: exit 1 without --pid; with
-# --pid it is retried every "retry" seconds while that process lives
-reset_stub
-echo 1 >"$STUB_FAILS"
-STUB_FAIL_URL=ws://10.0.0.2/ "$APPLY" ports --wait 2 2>"$TMP/err"; rc=$?
-check_eq "failed client port: exit 1" 1 "$rc"
-check "failed client port: logged" \
-    grep -q 'addport client ws://10.0.0.2/ failed' "$TMP/err"
-check_eq "the other ports are still made" 5 "$(cat "$STUB_PORTS")"
-reset_stub
-echo 2 >"$STUB_FAILS"
-sleep 30 & holder=$!
-track_pid $holder
-STUB_FAIL_URL=ws://10.0.0.2/ timeout 20 "$APPLY" ports --wait 2 \
-    --pid $holder 2>"$TMP/err"; rc=$?
-check_eq "retried client port: exit 0 once it connects" 0 "$rc"
-check_eq "retried client port: three attempts" 3 \
-    "$(grep -c 'addport client ws://10.0.0.2/$' "$STUB_CALLS")"
-check_eq "retried client port: every port made once" 6 "$(cat "$STUB_PORTS")"
-reset_stub
-echo 100 >"$STUB_FAILS"
-sleep 1.5 & holder=$!
-track_pid $holder
-STUB_FAIL_URL=ws://10.0.0.2/ timeout 20 "$APPLY" ports --wait 2 \
-    --pid $holder 2>/dev/null; rc=$?
-check_eq "retries stop when the switch is gone" 1 "$rc"
-
-# run: the applier in the background, then exec of the switch
+# run: the file, then exec of the switch with --config
 reset_stub
 STUB_SW_SLEEP=3 "$APPLY" run 2>"$TMP/err" & runpid=$!
 track_pid $runpid
-check "run: the ports are applied while the switch runs" \
-    wait_until 5 grep -q 'setif --mtu 9000 6' "$STUB_CALLS"
+check "run: the switch starts" wait_until 5 grep -q '^sw ' "$STUB_CALLS"
 sw_line=$(grep '^sw ' "$STUB_CALLS")
-check_eq "run: exec etherws sw --foreground with the UCI options" \
-    "sw --foreground --debug --ageout 120 --keepalive 15 --path /ws --host '' --port 8080 --htpasswd /etc/etherws/htpasswd --sslkey /etc/etherws/key.pem --sslcert /etc/etherws/cert.pem --ctlpath /ctl --ctlhost 127.0.0.1 --ctlport 7000" \
+check_eq "run: exec etherws sw --foreground with the UCI options and --config" \
+    "sw --foreground --debug --ageout 120 --keepalive 15 --path /ws --host '' --port 8080 --htpasswd /etc/etherws/htpasswd --sslkey /etc/etherws/key.pem --sslcert /etc/etherws/cert.pem --ctlpath /ctl --ctlhost 127.0.0.1 --ctlport 7000 --config $ETHERWS_CONF" \
     "$sw_line"
+check_eq "run: the file was written first" "$EXPECTED_CONF" \
+    "$(cat "$ETHERWS_CONF")"
 check "run: the switch has the script's PID" \
     grep -q sleep <<<"$(ps -o args= --ppid $runpid)"
 
@@ -262,33 +251,33 @@ etherws.x=tap
 etherws.x.name='a b'
 EOF
 reset_stub
-"$APPLY" ports --wait 1 2>/dev/null
+"$APPLY" reload >/dev/null 2>&1
 check_eq "https control with ctlsslcert as CA" \
-    "ctl --ctlurl https://\\[::1\\]:7443/ctl --ctlsslcert /c.pem listport
-ctl --ctlurl https://\\[::1\\]:7443/ctl --ctlsslcert /c.pem addport tap a\\ b" \
+    "ctl --ctlurl https://\\[::1\\]:7443/ctl --ctlsslcert /c.pem reload" \
     "$(cat "$STUB_CALLS")"
+check_eq "a name with a space is quoted" '# written by etherws-apply from the etherws configuration: edit that
+tap "a b"' "$(cat "$ETHERWS_CONF")"
 check_eq "args: ctl TLS options, stormlimit 0, maxmem" \
-    "--ctlhost :: --ctlport 7443 --ctlsslkey /k.pem --ctlsslcert /c.pem --stormlimit 0 --maxmem 8388608" \
+    "--ctlhost :: --ctlport 7443 --ctlsslkey /k.pem --ctlsslcert /c.pem --stormlimit 0 --maxmem 8388608 --config $ETHERWS_CONF" \
     "$("$APPLY" args | tr '\n' ' ' | sed 's/ $//')"
 echo "etherws.sw.ctlinsecure='1'" >>"$UCI_SHOW"
 reset_stub
-"$APPLY" ports --wait 1 2>/dev/null
+"$APPLY" reload >/dev/null 2>&1
 check_eq "https control, ctlinsecure" \
-    "ctl --ctlurl https://\\[::1\\]:7443/ctl --ctlinsecure listport" \
+    "ctl --ctlurl https://\\[::1\\]:7443/ctl --ctlinsecure reload" \
     "$(head -n 1 "$STUB_CALLS")"
 echo "etherws.sw.enabled='0'" >>"$UCI_SHOW"
 check_not "enabled: no when enabled is 0" "$APPLY" enabled
 printf 'etherws.x=tap\n' >"$UCI_SHOW"
 check_not "enabled: no without a switch section" "$APPLY" enabled
 rm -f "$UCI_SHOW"
-check_not "no configuration: failure" sh -c "'$APPLY' ports --wait 1 2>/dev/null"
+check_not "no configuration: failure" sh -c "'$APPLY' conf 2>/dev/null"
 
 # the real switch: etherws-apply run in a namespace
 if [ -x "$REAL_ETHERWS" ]; then
 	cat >"$UCI_SHOW" <<'EOF'
 etherws.main=switch
 etherws.main.port='8080'
-etherws.main.retry='0'
 etherws.@tap[0]=tap
 etherws.@tap[0].name='ewo%d'
 etherws.@tap[0].address='10.77.0.1'
@@ -313,8 +302,26 @@ EOF
 	check "real switch: the address is on the device" grep -q \
 	    '10.77.0.1/24' <<<"$(nsx o ip -4 addr show ewo0)"
 	check "real switch: the applier's PID is the switch's" \
-	    grep -q 'etherws sw --foreground --port 8080' \
+	    grep -q 'etherws sw --foreground --port 8080 --config' \
 	    <<<"$(ps -o args= -p $realpid)"
+	# a UCI change: the second tap opened, a third one; reload applies
+	# only that (port 1 untouched: same number, its address kept)
+	sed -i "/@tap\[1\].shut/d" "$UCI_SHOW"
+	printf "%s\n" "etherws.@tap[2]=tap" "etherws.@tap[2].name='ewq%d'" \
+	    >>"$UCI_SHOW"
+	out=$(ip netns exec "$PFX-o" env ETHERWS="$REAL_ETHERWS" "$APPLY" reload 2>&1)
+	check_eq "real switch: etherws-apply reload exits 0" 0 $?
+	three_up() {
+		[ "$(ctl o listport | awk 'NR > 1 { print $1, $2, $3, $6 }')" = \
+		    "1 tap up ewo0
+2 tap up ewp0
+3 tap up ewq0" ]
+	}
+	check "real switch: after reload, three taps, the second open" \
+	    wait_until 5 three_up
+	check_eq "real switch: port 1 kept its settings" \
+	    "  1     tap   10.77.0.1  255.255.255.0  1400  ewo0  " \
+	    "$(ctl o listif | sed -n 2p)"
 	kill -TERM $realpid
 	wait $realpid; rc=$?
 	check_eq "real switch: SIGTERM exits 0" 0 "$rc"
