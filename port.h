@@ -96,6 +96,7 @@ struct port {
 	int		 pr_ext;	/* window extended for pr_back */
 	int		 pr_defers;	/* windows yielded to a lower id */
 	int		 pr_verify;	/* send one of ours out of it soon */
+	uint32_t	 pr_srtt, pr_rttvar; /* ms: smoothed trips to its peer */
 	uint64_t	 storm_tokens;	/* flooded frames it may still send */
 	uint64_t	 storm_last;	/* ms: last refill */
 	uint64_t	 storm_dropped;

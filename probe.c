@@ -61,8 +61,6 @@
 #define PROBE_MAC_LEN		12	/* HMAC-SHA-1, truncated */
 #define PROBE_F_TC		0x01	/* topology change: flush */
 #define PROBE_F_PROBING		0x02	/* the sender has a port probing */
-#define PROBE_VERIFY_MS		500	/* fresh probes must return by then */
-#define PROBE_JITTER_MS		1500	/* spread of the decision delay */
 
 uint64_t		 sw_id;
 static struct fdb	*fdb;		/* the switch's */
@@ -70,6 +68,7 @@ static struct sha1_ctx	 mac_in, mac_out; /* HMAC key, padded, hashed */
 static uint64_t		 round_no;	/* of the last probes sent */
 static struct {
 	uint64_t	 no, at;	/* round, ms sent */
+	uint64_t	 until;		/* ms: counts until at least then */
 } rounds[PROBE_ROUNDS_KEPT];
 static int		 verifying;	/* a fresh round is out */
 static uint64_t		 verify_round;	/* its number */
@@ -77,6 +76,8 @@ static uint64_t		 tc_until;	/* ms: our probes say TC until */
 static uint64_t		 lower_seen;	/* ms: a lower id said probing */
 static uint64_t		 loop_rtt;	/* ms: our probes' longest trip
 					 * lately */
+static uint64_t		 decide_trip;	/* ms: the trip that asked for the
+					 * decision */
 static struct ev_timer	 round_timer, tick_timer, fast_timer, decide_timer,
 			 verify_timer;
 static const uint8_t	 probe_dst[6] = { 0x03, 'e', 't', 'h', 'w', 's' };
@@ -197,6 +198,107 @@ probe_id_parse(const char *s, size_t n, uint64_t *id)
 }
 
 /* ------------------------------------------------------------------ */
+/* Trips: every timer that waits for the far end follows them */
+
+static uint64_t
+clamp(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* One round-trip sample of p's link, smoothed as TCP does (RFC 6298:
+ * gains 1/8 and 1/4). */
+static void
+rtt_sample(struct port *p, uint64_t ms)
+{
+	uint32_t m = (uint32_t)(ms > PROBE_RTT_MAX_MS ? PROBE_RTT_MAX_MS : ms);
+	uint32_t d;
+
+	if (p->pr_srtt == 0 && p->pr_rttvar == 0) {
+		p->pr_srtt = m;
+		p->pr_rttvar = m / 2;
+		return;
+	}
+	d = m > p->pr_srtt ? m - p->pr_srtt : p->pr_srtt - m;
+	p->pr_rttvar = p->pr_rttvar - p->pr_rttvar / 4 + d / 4;
+	p->pr_srtt = p->pr_srtt - p->pr_srtt / 8 + m / 8;
+}
+
+/* The longest a trip to p's peer and back plausibly takes now. */
+static uint64_t
+port_trip(const struct port *p)
+{
+	uint64_t t = (uint64_t)p->pr_srtt + 4 * (uint64_t)p->pr_rttvar;
+	uint64_t k = port_rtt(p);
+
+	return k > t ? k : t;
+}
+
+/* The longest trip a probe of ours plausibly makes now: over any link
+ * of ours that is up (a new device port may close a loop whose far side
+ * is a long tunnel) or around a loop it made lately. */
+static uint64_t
+path_ms(void)
+{
+	uint64_t r = loop_rtt, t;
+	struct port *q;
+	size_t i;
+
+	for (i = 0; (q = port_at(i)) != NULL; i++)
+		if (q->up && !q->shut && (t = port_trip(q)) > r)
+			r = t;
+	return r > PROBE_RTT_MAX_MS ? PROBE_RTT_MAX_MS : r;
+}
+
+/* A probe of ours counts if back within this. */
+static uint64_t
+return_ms(void)
+{
+	return clamp(2 * path_ms() + PROBE_WAIT_MIN_MS, PROBE_RETURN_MS,
+	    PROBE_RETURN_MAX_MS);
+}
+
+/* A decision's fresh round, asked for by a probe that took `trip`:
+ * its probes must be back within this. */
+static uint64_t
+verify_ms(uint64_t trip)
+{
+	uint64_t r = path_ms();
+
+	return clamp(2 * (trip > r ? trip : r) + PROBE_WAIT_MIN_MS,
+	    PROBE_VERIFY_MS, PROBE_VERIFY_MAX_MS);
+}
+
+/* The decision's random delay is spread over this: wide against the
+ * loop's trip, so that two switches on one loop rarely both cut it. */
+static uint64_t
+jitter_ms(uint64_t trip)
+{
+	uint64_t r = path_ms();
+
+	return clamp(PROBE_JITTER_TRIPS * (trip > r ? trip : r),
+	    PROBE_JITTER_MS, PROBE_JITTER_MAX_MS);
+}
+
+/* A neighbour of ours is silent after this: several of its probe
+ * intervals and trips, never less than PROBE_SILENT_MS. */
+static uint64_t
+silent_ms(const struct port *p)
+{
+	return clamp(3 * PROBE_INTERVAL_MS + 4 * port_trip(p),
+	    PROBE_SILENT_MS, PROBE_SILENT_MAX_MS);
+}
+
+/* A block outlives the last of our probes that crossed it by this:
+ * two rounds and their trips, never less than LOOP_HOLD_MS. */
+static uint64_t
+hold_ms(void)
+{
+	return clamp(2 * PROBE_INTERVAL_MS + 2 * path_ms(), LOOP_HOLD_MS,
+	    2 * PROBE_INTERVAL_MS + 2 * PROBE_RTT_MAX_MS);
+}
+
+/* ------------------------------------------------------------------ */
 /* Rounds: every callback that sends probes numbers them anew; a probe
  * that comes back counts only if its round was sent lately. */
 
@@ -208,7 +310,7 @@ round_new(uint64_t now)
 	round_no++;
 	i = (size_t)(round_no % PROBE_ROUNDS_KEPT);
 	rounds[i].no = round_no;
-	rounds[i].at = now;
+	rounds[i].at = rounds[i].until = now;
 	return round_no;
 }
 
@@ -218,7 +320,8 @@ round_age(uint64_t r, uint64_t now, uint64_t *age)
 {
 	size_t i = (size_t)(r % PROBE_ROUNDS_KEPT);
 
-	if (rounds[i].no != r || r == 0 || now - rounds[i].at > PROBE_RETURN_MS)
+	if (rounds[i].no != r || r == 0 ||
+	    (now - rounds[i].at > return_ms() && now > rounds[i].until))
 		return -1;
 	*age = now - rounds[i].at;
 	return 0;
@@ -391,25 +494,25 @@ release(struct port *p, uint64_t now, const char *why)
 /* ------------------------------------------------------------------ */
 /* Probing */
 
-/* How long a probing port waits for its probes: scaled to the trip to
- * its peer and to the longest trip our probes made lately. */
+/* How long a probing port waits for its probes: two of the longest
+ * trips they plausibly make (path_ms: srtt + 4 rttvar, already past the
+ * usual trip), one for its own probe to come back elsewhere and one for
+ * the probe sent the other way round in answer. */
 static uint64_t
-wait_ms(const struct port *p)
+wait_ms(void)
 {
-	uint64_t r = port_rtt(p), w;
-
-	if (loop_rtt > r)
-		r = loop_rtt;
-	w = PROBE_WAIT_MIN_MS + 4 * r;
-	return w > PROBE_WAIT_MAX_MS ? PROBE_WAIT_MAX_MS : w;
+	return clamp(PROBE_WAIT_MIN_MS + 2 * path_ms(), PROBE_WAIT_MIN_MS,
+	    PROBE_WAIT_MAX_MS);
 }
 
 static void
 window_start(struct port *p, uint64_t now)
 {
 	fwd_set(p, PORT_PROBING, now);
+	if (port_rtt(p) > 0)
+		rtt_sample(p, port_rtt(p));
 	p->pr_start = now;
-	p->pr_end = now + wait_ms(p);
+	p->pr_end = now + wait_ms();
 	/* Soon, not now: a new tunnel's 101 may still be on its way. */
 	p->pr_next = now + PROBE_FIRST_MS;
 	p->pr_left = PROBE_BURST;
@@ -433,7 +536,7 @@ window_close(struct port *p, uint64_t now)
 	}
 	if (p->pr_back && !p->pr_ext) {
 		p->pr_ext = 1;
-		p->pr_end = now + wait_ms(p);
+		p->pr_end = now + wait_ms();
 		return;
 	}
 	enter_forwarding(p, now);
@@ -542,13 +645,15 @@ older(const struct port *a, const struct port *b)
 static void
 decide_cb(struct ev_timer *t)
 {
-	uint64_t now = ew_now_ms();
+	uint64_t now = ew_now_ms(), v = verify_ms(decide_trip);
 
 	(void)t;
 	verifying = 1;
 	probe_round(now);
 	verify_round = round_no;
-	timer_arm(&verify_timer, PROBE_VERIFY_MS);
+	/* its probes count for the whole verification */
+	rounds[round_no % PROBE_ROUNDS_KEPT].until = now + v;
+	timer_arm(&verify_timer, v);
 }
 
 static void
@@ -604,7 +709,8 @@ probe_own(struct port *p, int from, uint64_t r, uint64_t age, uint64_t now)
 	}
 	if (!verifying && decide_timer.idx < 0) {
 		ew_random(&j, sizeof(j));
-		timer_arm(&decide_timer, j % PROBE_JITTER_MS);
+		decide_trip = age;
+		timer_arm(&decide_timer, j % jitter_ms(age));
 	}
 }
 
@@ -655,6 +761,8 @@ probe_foreign(struct port *p, const uint8_t *f, size_t len, uint64_t now)
 static void
 round_cb(struct ev_timer *t)
 {
+	/* the trips of the last few rounds count */
+	loop_rtt = loop_rtt * 7 / 8;
 	probe_round(ew_now_ms());
 	timer_arm(t, PROBE_INTERVAL_MS);
 }
@@ -667,19 +775,20 @@ tick_cb(struct ev_timer *t)
 	struct port *q;
 	size_t i;
 
-	loop_rtt = loop_rtt * 7 / 8;	/* trips seen lately count */
 	for (i = 0; (q = port_at(i)) != NULL; i++) {
 		if (!q->up || q->shut)
 			continue;
+		if (port_rtt(q) > 0)
+			rtt_sample(q, port_rtt(q));
 		if (q->peer_id != 0 && q->fwd != PORT_SILENT &&
-		    now - q->heard > PROBE_SILENT_MS) {
+		    now - q->heard > silent_ms(q)) {
 			leave_forwarding(q, now);
 			fwd_set(q, PORT_SILENT, now);
 			log_msg(EW_LOG_WARNING, "neighbour silent: port %d (%s)",
 			    q->no, q->target);
 			settled(q);
 		} else if (q->fwd == PORT_LOOP &&
-		    now - q->loop_seen > LOOP_HOLD_MS)
+		    now - q->loop_seen > hold_ms())
 			release(q, now, "");
 	}
 	timer_arm(t, PROBE_TICK_MS);

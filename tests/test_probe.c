@@ -141,11 +141,13 @@ port_find(int no)
 	return NULL;
 }
 
+/* The tunnels' TCP estimate, per port number (below MAXP). */
+static unsigned rtts[MAXP];
+
 unsigned
 port_rtt(const struct port *q)
 {
-	(void)q;
-	return 0;
+	return q->no >= 0 && q->no < MAXP ? rtts[q->no] : 0;
 }
 
 /* Frames sent. */
@@ -273,19 +275,19 @@ after_round(void)
 	advance(tims[0]->when - clk);
 }
 
-/* Every port forwarding, nothing pending, nothing sent; neighbours
- * heard from meanwhile. */
+/* Every port forwarding, nothing pending, nothing sent, the trips of
+ * earlier tests forgotten (a minute of rounds); neighbours heard from
+ * meanwhile. */
 static void
 settle(void)
 {
 	size_t i;
 	int k;
 
-	for (k = 0; k < 20; k++) {
+	for (k = 0; k < 200; k++) {
 		for (i = 0; i < nports; i++)
 			probe_heard(&ports[i], clk);
-		advance((LOOP_HOLD_MS + PROBE_TC_MS + 2 * PROBE_WAIT_MAX_MS) /
-		    20);
+		advance(300);
 	}
 	for (i = 0; i < nports; i++)
 		probe_heard(&ports[i], clk);
@@ -593,7 +595,7 @@ test_silent(void)
 	CHECK(a->fwd == PORT_FORWARDING);	/* no peer id: never silent */
 	probe_heard(b, clk);
 	CHECK(b->fwd == PORT_PROBING);
-	advance(PROBE_WAIT_MAX_MS);
+	advance(PROBE_WAIT_MIN_MS);
 	CHECK(b->fwd == PORT_FORWARDING);
 }
 
@@ -733,6 +735,91 @@ test_settled(void)
 	(void)a;
 }
 
+/* Long links: every timer that waits for the far end follows the
+ * measured trips.  A new tunnel of 600 ms round trip (first sample:
+ * srtt 600, rttvar 300, so 1,800 ms is plausible) waits 200 + 2 x 1,800
+ * ms; a probe of ours that took 1.5 s still counts; the decision's
+ * verification waits for its trip. */
+static void
+test_long(void)
+{
+	struct port *a, *n;
+	uint8_t f[60];
+
+	nports = 0;
+	a = port_add(1, 100);
+	settle();
+	after_round();
+	memcpy(f, sent_on(1), 60);		/* a's round of now */
+	n = port_add(2, clk);
+	rtts[2] = 600;
+	probe_port_up(n);
+	CHECK(n->pr_srtt == 600 && n->pr_rttvar == 300);
+	CHECK(n->pr_end == clk + 200 + 2 * 1800);
+	/* a's probe comes back on n 1.5 s later: n closes a loop */
+	advance(1500);
+	CHECK(n->fwd == PORT_PROBING);		/* not at 1 s as before */
+	CHECK(probe_input(n, f, 60, clk) == 1 && n->pr_hit == 1);
+	advance(200 + 2 * 1800 - 1500 - 1);
+	CHECK(n->fwd == PORT_PROBING);
+	advance(1);
+	CHECK(n->fwd == PORT_LOOP && a->fwd == PORT_FORWARDING);
+
+	/* Nothing coming back, it forwards after its wait: the estimate
+	 * has settled towards 600 meanwhile. */
+	advance(PROBE_WAIT_MAX_MS);
+	probe_port_up(n);
+	CHECK(n->pr_rttvar < 30);
+	advance(PROBE_WAIT_MIN_MS + 2 * 600 - 1);
+	CHECK(n->fwd == PORT_PROBING);
+	advance(PROBE_WAIT_MAX_MS);
+	CHECK(n->fwd == PORT_FORWARDING);
+
+	/* Between forwarding ports: a trip of 1.2 s asks for a decision
+	 * within 6 trips, and its fresh probes count for 2 trips + 200 ms
+	 * (not 500 ms). */
+	advance(PROBE_WAIT_MAX_MS);
+	after_round();
+	memcpy(f, sent_on(1), 60);
+	advance(1200);
+	rq_push(PROBE_JITTER_TRIPS * 1200 - 1);	/* the longest delay */
+	CHECK(probe_input(n, f, 60, clk) == 1);
+	advance(PROBE_JITTER_TRIPS * 1200 - 2);
+	CHECK(n->fwd == PORT_FORWARDING);
+	nsent = 0;
+	advance(1);				/* the fresh round */
+	CHECK(nsent == 2);
+	memcpy(f, sent_on(1), 60);
+	advance(2 * 1200 + PROBE_WAIT_MIN_MS - 1);
+	CHECK(probe_input(n, f, 60, clk) == 1);
+	CHECK(n->fwd == PORT_LOOP);
+	rtts[2] = 0;
+	settle();
+}
+
+/* A neighbour of ours over a long link is silent only after three
+ * intervals and four trips (3,000 ms at least). */
+static void
+test_long_silent(void)
+{
+	struct port *b;
+
+	nports = 0;
+	port_add(1, 100);
+	b = port_add(2, 100);
+	b->peer_id = 0x42;
+	rtts[2] = 1000;
+	settle();
+	/* settled: srtt 1000, rttvar near 0: 3 s + 4 s */
+	advance(6000);
+	CHECK(b->fwd == PORT_FORWARDING);
+	advance(1000 + PROBE_TICK_MS + 4 * b->pr_rttvar + 50);
+	CHECK(b->fwd == PORT_SILENT);
+	rtts[2] = 0;
+	probe_heard(b, clk);
+	settle();
+}
+
 int
 main(void)
 {
@@ -750,6 +837,8 @@ main(void)
 	test_silent();
 	test_tc();
 	test_settled();
+	test_long();
+	test_long_silent();
 	fdb_free(&fdb);
 	return t_done("test_probe");
 }
