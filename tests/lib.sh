@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.." || exit 2
 ETHERWS=${ETHERWS:-$PWD/etherws}
 PY=/usr/bin/python3		# Debian's python modules belong to this one
 NODE=/usr/bin/node
+LINKEMU=${LINKEMU:-$PWD/tests/linkemu}
 TNAME=$(basename "$0" .sh)
 PFX="ew$$"			# namespace prefix, unique per run
 TMP=$(mktemp -d /tmp/etherws-test.XXXXXX)
@@ -172,6 +173,48 @@ link() {
 	ip -n "$PFX-$b" addr add "$4/24" dev "v$$b$a"
 	ip -n "$PFX-$a" link set "v$$a$b" up
 	ip -n "$PFX-$b" link set "v$$b$a" up
+}
+
+# wan A B ADDR_A ADDR_B [LINKEMU_OPTION...]: namespaces A and B joined
+# by a WAN link, tests/linkemu with those options (--delay MS, --jitter
+# MS, --loss PCT, --reorder PCT, --rate KBIT, --limit BYTES, --seed N;
+# OPTION-ab / OPTION-ba for one direction, A to B or B to A).  It runs
+# in the test's own namespace, tracked by PID; its taps, w<pid>AB in A
+# at ADDR_A/24 and w<pid>BA in B at ADDR_B/24, are up (they go away
+# with it).  Sets WANPID and WANPID_A_B to its PID (kill -USR1 prints its
+# counters: see wan_kv); one wan per pair at a time.
+wan() {
+	local a=$1 b=$2 ta="w$$$1$2" tb="w$$$2$1" out="$TMP/wan-$1-$2"
+	local xa=$3 xb=$4
+	shift 4
+	[ ${#ta} -le 15 ] || die "wan $a $b: tap name $ta over 15 bytes"
+	"$LINKEMU" "$@" "$ta" "$tb" >"$out.out" 2>"$out.log" &
+	WANPID=$!
+	track_pid $WANPID
+	eval "WANPID_${a}_${b}=$WANPID"
+	wait_until 5 grep -qx ready "$out.out" ||
+	    { cat "$out.log"; die "linkemu $a-$b did not start"; }
+	# linkemu keeps reading and writing them where they go
+	ip link set "$ta" netns "$PFX-$a" || die "wan: move $ta to $a"
+	ip link set "$tb" netns "$PFX-$b" || die "wan: move $tb to $b"
+	ip -n "$PFX-$a" addr add "$xa/24" dev "$ta"
+	ip -n "$PFX-$b" addr add "$xb/24" dev "$tb"
+	ip -n "$PFX-$a" link set "$ta" up
+	ip -n "$PFX-$b" link set "$tb" up
+}
+# wan_kv A B KEY: a fresh value of counter KEY of wan A B's linkemu
+# (fwd_ab, lost_ba, dropped_ab, reordered_ab, queued_max_bytes, ...):
+# asks with SIGUSR1, waits (bounded) for the new dump
+wan_kv() {
+	local out="$TMP/wan-$1-$2.out" pid n i
+	eval "pid=\${WANPID_${1}_${2}:-}"
+	n=$(grep -c '^dump=' "$out")
+	kill -USR1 "$pid" 2>/dev/null || return 1
+	for i in $(seq 30); do
+		[ "$(grep -c '^dump=' "$out")" -gt "$n" ] && break
+		sleep 0.1
+	done
+	kv "$out" "$3"
 }
 
 # wait_until SECONDS COMMAND...: poll every 0.1 s, bounded
