@@ -50,6 +50,23 @@
 #define PROBE_JITTER_TRIPS	6
 #define PROBE_JITTER_MAX_MS	10000	/* but no wider */
 #define PROBE_RTT_MAX_MS	10000	/* a trip sample beyond this: capped */
+/* Probe traffic flat in the size of the network (probe.c, probetab.c):
+ * hellos hop by hop; one budget of flooded rounds shared by all. */
+#define PROBE_SHARE_MS		500	/* N switches each send a round every
+					 * N x this: 2 a second on any link */
+#define PROBE_PERIOD_MAX_MS	600000	/* but at least one per 10 min
+					 * (1,200 switches) */
+#define PROBE_ID_ROUNDS		5	/* an id counts for 5 periods */
+#define PROBE_IDS_MAX		2048	/* switch ids counted at most */
+#define PROBE_SEEN_MAX		256	/* flooded probes remembered (copies) */
+#define PROBE_TAB_RUN		16	/* slots a key may take in them */
+#define PROBE_EDGE_RATE		2	/* other switches' probes/s out of an
+					 * edge port (a host's tap) */
+#define PROBE_EDGE_BURST	3
+#define PROBE_LINK_RATE		20	/* ... out of any other port */
+#define PROBE_LINK_BURST	40
+#define PROBE_CHECK_GAP_MS	1000	/* blocks checked after a change at
+					 * most this often */
 #define PROBE_TC_MS		2000	/* our probes announce a change */
 #define PROBE_TC_GAP_MS		500	/* a neighbour's flushes, per port */
 #define PROBE_TC_FRESH_MS	1000	/* a flush keeps entries this fresh */
