@@ -493,15 +493,17 @@ hello_in(struct port *p, const uint8_t *f, size_t len, uint64_t now)
 /* ------------------------------------------------------------------ */
 /* Other switches' probes out of a port: a token bucket each, stricter
  * on an edge (a host gets a few a second whatever the network and its
- * switches do); one not sent only delays someone's detection. */
+ * switches do); one not sent only delays someone's detection.  Between
+ * switches, a probe that says its sender has a port probing always
+ * passes: that port's verdict (forward or not) rests on it. */
 
 int
-probe_admit(struct port *q, uint64_t now)
+probe_admit(struct port *q, const uint8_t *f, size_t len, uint64_t now)
 {
 	struct probe_port *s = q->probe;
-	uint64_t rate = is_edge(q) ? PROBE_EDGE_RATE : PROBE_LINK_RATE;
-	uint64_t cap = 1000 * (is_edge(q) ? PROBE_EDGE_BURST :
-	    PROBE_LINK_BURST);
+	int edge = is_edge(q);
+	uint64_t rate = edge ? PROBE_EDGE_RATE : PROBE_LINK_RATE;
+	uint64_t cap = 1000 * (edge ? PROBE_EDGE_BURST : PROBE_LINK_BURST);
 
 	if (now > s->tok_last) {
 		s->tokens += (now - s->tok_last) * rate;
@@ -509,12 +511,15 @@ probe_admit(struct port *q, uint64_t now)
 	}
 	if (s->tokens > cap)
 		s->tokens = cap;
-	if (s->tokens < 1000) {
-		s->dropped++;
-		return 0;
+	if (s->tokens >= 1000) {
+		s->tokens -= 1000;
+		return 1;
 	}
-	s->tokens -= 1000;
-	return 1;
+	if (!edge && len > 39 && f[18] >= PROBE_VERSION &&
+	    (f[39] & PROBE_F_PROBING))
+		return 1;
+	s->dropped++;
+	return 0;
 }
 
 /* p stopped probing (forwarding, blocked, silent, down, shut, deleted):

@@ -50,9 +50,10 @@ int probe_input(struct port *p, const uint8_t *frame, size_t len,
  * flooded (not through a blocked port); its flags acted on. */
 int probe_foreign(struct port *p, const uint8_t *frame, size_t len,
     uint64_t now);
-/* 1 if another switch's probe may be flooded out of q now (its token
- * bucket); 0: counted in its probes_dropped. */
-int probe_admit(struct port *q, uint64_t now);
+/* 1 if another switch's probe (frame, len) may be flooded out of q now
+ * (its token bucket); 0: counted in its probes_dropped. */
+int probe_admit(struct port *q, const uint8_t *frame, size_t len,
+    uint64_t now);
 /* 1 if p carries the users' frames now. */
 static inline int
 probe_forwarding(const struct port *p)

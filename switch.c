@@ -159,7 +159,7 @@ flood(struct port *from, const uint8_t *frame, size_t len,
 		if (!usable(q, from, probe))
 			continue;
 		if (probe) {
-			if (probe_admit(q, now))
+			if (probe_admit(q, frame, len, now))
 				port_send(q, frame, len);
 		}
 		else if (takes(q, vh))

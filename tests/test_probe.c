@@ -987,7 +987,10 @@ test_admit(void)
 {
 	struct port *t, *l;
 	struct probe_info pi;
+	uint8_t f[60], g[60];
 	int k, n;
+
+	probe_frame(f, 0x77, 1, 1, 0);
 
 	nports = 0;
 	t = port_add(1, 100);
@@ -997,25 +1000,34 @@ test_admit(void)
 	probe_port_up(l);
 	advance(10000);
 	for (n = 0, k = 0; k < 100; k++)
-		n += probe_admit(t, clk);
+		n += probe_admit(t, f, 60, clk);
 	CHECK(n == PROBE_EDGE_BURST);
 	for (n = 0, k = 0; k < 100; k++)
-		n += probe_admit(l, clk);
+		n += probe_admit(l, f, 60, clk);
 	CHECK(n == PROBE_LINK_BURST);
 	for (n = 0, k = 0; k < 1000; k++) {
 		advance(10);
-		n += probe_admit(t, clk);
+		n += probe_admit(t, f, 60, clk);
 	}
 	CHECK(n == 10 * PROBE_EDGE_RATE);
 	probe_port_info(t, &pi);
 	CHECK(pi.probes_dropped == (uint64_t)(100 - PROBE_EDGE_BURST + 1000 - n));
 	for (n = 0, k = 0; k < 1000; k++) {
 		advance(10);
-		n += probe_admit(l, clk);
+		n += probe_admit(l, f, 60, clk);
 	}
 	/* refilled to its burst meanwhile, then the rate */
 	CHECK(n >= PROBE_LINK_BURST + 10 * PROBE_LINK_RATE - 1 &&
 	    n <= PROBE_LINK_BURST + 10 * PROBE_LINK_RATE);
+	/* a probe whose sender has a port probing: always between
+	 * switches, never past an edge's budget */
+	for (k = 0; k < 100; k++) {
+		(void)probe_admit(l, f, 60, clk);
+		(void)probe_admit(t, f, 60, clk);
+	}
+	probe_frame(g, 0x77, 1, 1, 0x02);
+	CHECK(probe_admit(l, f, 60, clk) == 0 && probe_admit(l, g, 60, clk));
+	CHECK(probe_admit(t, f, 60, clk) == 0 && !probe_admit(t, g, 60, clk));
 	settle();
 }
 

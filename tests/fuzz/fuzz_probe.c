@@ -243,7 +243,7 @@ frame_in(struct port *p, const uint8_t *f, size_t len, int forged)
 		CHK(!r || (!local && fwd != PORT_LOOP && fwd != PORT_SILENT));
 		for (i = 0; r && i < nports; i++)
 			if (&ports[i] != p && ports[i].up && !ports[i].shut)
-				(void)probe_admit(&ports[i], clk);
+				(void)probe_admit(&ports[i], f, len, clk);
 	}
 }
 
