@@ -34,7 +34,7 @@ ends() { local n; for n in "$@"; do ctl "$n" listport; done |
 
 # (a) -------------------------------------------------------------------
 ns a; ns b
-wan a b 10.91.0.1 10.91.0.2 --delay 300
+wan a b 10.91.0.1 10.91.0.2 --delay "${WL_DELAY:-300}"
 sw b --host 10.91.0.2 --port 8080
 sw a
 ctl a addport tap 'wla%d' >/dev/null || die "addport tap a"
@@ -53,7 +53,7 @@ blocked() { [ "$(ends a b)" -ge 1 ]; }
 wait_until 12 blocked
 took=$(( $(date +%s) - t0 ))
 n=$(ends a b)
-check "a loop over 300 ms links is blocked ($n ends, $took s after the second addport)" \
+check "a loop over ${WL_DELAY:-300} ms links is blocked ($n ends, $took s after the second addport)" \
     [ "$n" -ge 1 -a "$took" -le 10 ]
 # the far end of the blocked tunnel forwards once our probes no longer
 # come back on it (a window of 2 trips after it last yielded)
@@ -72,7 +72,7 @@ rb=$(rxp b wlb0)
 le "b's tap: each broadcast once, plus probes ($rb frames)" "$rb" 120
 check "the block is logged" grep -q "loop detected" "$TMP"/sw-a.log "$TMP"/sw-b.log
 
-# WL_A_ONLY=1: part (a) alone
+# WL_A_ONLY=1: part (a) alone; WL_DELAY=MS: its one-way delay (300)
 [ -n "${WL_A_ONLY:-}" ] && { done_testing; exit; }
 # (b) -------------------------------------------------------------------
 need iperf3
