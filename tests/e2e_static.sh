@@ -20,7 +20,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (234,472
+# The size budget of the stripped static binary, in bytes (238,584
 # today): a change that grows it past the budget fails here.  Raised
 # from 200,000 (198,216 then) deliberately, each set measured on its
 # own over 198,216:
@@ -64,8 +64,16 @@ STATIC=$ROOT/etherws-static
 #    inet_diag (OpenWrt without kmod-inet-diag), about 2.3 KB of code
 #    (peeruid.o at -Os: 1,091 bytes before, 3,399 after): taken by
 #    RELRO's padding, 234,472 bytes still.
+#  - loop detection at any round trip and probe traffic flat in the
+#    size of the network (issue 21), +3.0 KB of code (text 230,835 ->
+#    233,843): timers that follow the measured trips, hellos and their
+#    echo, the shared budget's table of switch ids and the table of
+#    probes seen (probetab.c), per-port probe buckets, blocks checked
+#    after a change, showPort's probe counters.  More than RELRO's
+#    padding (3,464): one 4 KiB step, 238,584 bytes; budget 236,000 ->
+#    240,000.
 # With RELRO the size moves in steps of 4 KiB.  Hardening may raise the budget further: deliberately, here.
-STATIC_BUDGET=236000
+STATIC_BUDGET=240000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
