@@ -457,15 +457,23 @@ hello_cb(struct ev_timer *t)
 	timer_arm(t, PROBE_INTERVAL_MS);
 }
 
-/* Our round whose low 48 bits are e, if we sent it lately: its age. */
+/* Our round whose low 48 bits are e, if we sent it lately: its age.
+ * The neighbour held it up to a hello interval before echoing it, so
+ * that much more than a return window counts. */
 static int
 echo_age(uint64_t e, uint64_t now, uint64_t *age)
 {
 	uint64_t r = (round_no & ~(uint64_t)0xffffffffffff) | e;
+	size_t i;
 
 	if (r > round_no)
 		r -= (uint64_t)1 << 48;
-	return round_age(r, now, age);
+	i = (size_t)(r % PROBE_ROUNDS_KEPT);
+	if (rounds[i].no != r || r == 0 ||
+	    now - rounds[i].at > PROBE_INTERVAL_MS + return_ms())
+		return -1;
+	*age = now - rounds[i].at;
+	return 0;
 }
 
 /* The neighbour's hello came in on p: remembered for our echo, and its

@@ -898,6 +898,13 @@ test_hello(void)
 	CHECK(b->probe->pr_srtt == 600);
 	probe_port_info(b, &pi);
 	CHECK(pi.rtt_ms == 600);
+	/* an echo held a whole hello interval there still counts: 1.6 s
+	 * after ours left, held 1,000 ms */
+	advance(900);
+	f[58] = 1000 >> 8;
+	f[59] = 1000 & 0xff;
+	CHECK(probe_foreign(b, f, 60, clk) == 0);
+	CHECK(b->probe->pr_srtt == 600 && b->probe->pr_rttvar < 300);
 	/* a hello from a switch that is not the neighbour (flooded by an
 	 * older one): consumed, no sample */
 	f[26] = 0x43;
@@ -905,6 +912,32 @@ test_hello(void)
 	CHECK(probe_foreign(b, f, 60, clk) == 0 && b->probe->pr_srtt == 600);
 	CHECK(probe_foreign(a, f, 60, clk) == 0);
 	CHECK(a->probe->bridged == 0);		/* a hello makes no bridge */
+	settle();
+}
+
+/* On a LAN (no trip known, a return window of 1 s): an echo that the
+ * neighbour held for almost a hello interval is a sample all the same. */
+static void
+test_hello_lan(void)
+{
+	struct port *b;
+	uint8_t f[60];
+	int i;
+
+	nports = 0;
+	b = port_add(1, 100);
+	b->peer_id = 0x42;
+	settle();
+	advance(tims[5]->when - clk);		/* our hello, now */
+	memcpy(f, last_on(1, 1), 60);
+	for (i = 0; i < 6; i++)
+		f[52 + i] = f[33 + i];
+	f[58] = 995 >> 8;
+	f[59] = 995 & 0xff;
+	memcpy(f + 19, "\0\0\0\0\0\0\0\x42", 8);
+	advance(1005);
+	CHECK(probe_foreign(b, f, 60, clk) == 0);
+	CHECK(b->probe->pr_srtt == 10 && b->probe->pr_rttvar == 5);
 	settle();
 }
 
@@ -1098,6 +1131,7 @@ main(void)
 	test_long();
 	test_long_silent();
 	test_hello();
+	test_hello_lan();
 	test_share();
 	test_copy();
 	test_admit();
