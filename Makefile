@@ -28,7 +28,8 @@ endif
 LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c md5.c bcrypt.c base64.c json.c \
 	   http.c ws.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
-	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c gso.c port.c \
+	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c probetab.c gso.c \
+	   port.c \
 	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c sock.c \
 	   tunnel.c metrics.c config.c cfgrun.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
@@ -67,7 +68,8 @@ tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
 tests/test_fdb: fdb.o siphash.o util.o fmt.o
 tests/test_siphash: siphash.o util.o fmt.o
 tests/test_loop: loop.o util.o fmt.o
-tests/test_probe: probe.o fdb.o sha1.o siphash.o tests/probe_stubs.h
+tests/test_probe: probe.o probetab.o fdb.o sha1.o siphash.o \
+    tests/probe_stubs.h
 tests/test_tap: tap_linux.o util.o fmt.o
 tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
 tests/test_log: log.o logconf.o util.o fmt.o
@@ -136,7 +138,7 @@ tests/fuzz/fuzz_peeruid: peeruid.c peeruid.h
 tests/fuzz/fuzz_config: config.c config.h $(FUZZ_OBJ)/http.o $(FUZZ_OBJ)/json.o \
     $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_probe: probe.c tests/probe_stubs.h $(FUZZ_OBJ)/fdb.o $(FUZZ_OBJ)/sha1.o \
-    $(FUZZ_OBJ)/siphash.o
+    $(FUZZ_OBJ)/siphash.o $(FUZZ_OBJ)/probetab.o
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c defs.h
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \

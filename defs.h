@@ -22,17 +22,51 @@
 #define FDB_SWEEP_MS		10000	/* FDB sweep period */
 #define RX_BUDGET		64	/* reads per fd per loop iteration */
 #define PROBE_INTERVAL_MS	1000	/* loop-detection probe period */
-#define LOOP_HOLD_MS		3000	/* a blocked port's loop gone this long */
+/* Every timer that waits for the far end follows the measured trips
+ * (probe.c: smoothed as TCP does, srtt + 4 rttvar), between a floor
+ * for a LAN and a cap for sanity; 2 s round trips must work. */
+#define LOOP_HOLD_MS		3000	/* a blocked port's loop gone this long,
+					 * at least (+ 2 rounds + 2 trips) */
 #define PROBE_SILENT_MS		3000	/* a neighbour switch of ours heard
-					 * from no longer ago, or silent */
+					 * from no longer ago, or silent, at
+					 * least (3 intervals + 4 trips) */
+#define PROBE_SILENT_MAX_MS	20000	/* but never longer */
 #define PROBE_TICK_MS		250	/* holds and silences checked */
-#define PROBE_WAIT_MIN_MS	200	/* a probing port waits this + 4 RTT */
-#define PROBE_WAIT_MAX_MS	1000	/* but no longer */
+#define PROBE_WAIT_MIN_MS	200	/* a probing port waits this + 2 trips */
+#define PROBE_WAIT_MAX_MS	10000	/* but no longer */
 #define PROBE_BURST		3	/* probes out of it per window */
 #define PROBE_FIRST_MS		20	/* the first of them after this */
 #define PROBE_DEFER_MAX		3	/* windows it yields to a lower id */
-#define PROBE_RETURN_MS		1000	/* our probe counts if back by then */
-#define PROBE_ROUNDS_KEPT	64	/* rounds remembered for that */
+#define PROBE_RETURN_MS		1000	/* our probe counts if back by then,
+					 * or by 2 trips + PROBE_WAIT_MIN_MS */
+#define PROBE_RETURN_MAX_MS	10000	/* but never later */
+#define PROBE_ROUNDS_KEPT	128	/* rounds remembered for that */
+#define PROBE_VERIFY_MS		500	/* a decision's fresh probes must be
+					 * back by then, or by 2 trips +
+					 * PROBE_WAIT_MIN_MS */
+#define PROBE_VERIFY_MAX_MS	10000	/* but never later */
+#define PROBE_JITTER_MS		1500	/* spread of the decision delay, or
+					 * PROBE_JITTER_TRIPS loop trips */
+#define PROBE_JITTER_TRIPS	6
+#define PROBE_JITTER_MAX_MS	10000	/* but no wider */
+#define PROBE_RTT_MAX_MS	10000	/* a trip sample beyond this: capped */
+/* Probe traffic flat in the size of the network (probe.c, probetab.c):
+ * hellos hop by hop; one budget of flooded rounds shared by all. */
+#define PROBE_SHARE_MS		500	/* N switches each send a round every
+					 * N x this: 2 a second on any link */
+#define PROBE_PERIOD_MAX_MS	600000	/* but at least one per 10 min
+					 * (1,200 switches) */
+#define PROBE_ID_ROUNDS		5	/* an id counts for 5 periods */
+#define PROBE_IDS_MAX		2048	/* switch ids counted at most */
+#define PROBE_SEEN_MAX		256	/* flooded probes remembered (copies) */
+#define PROBE_TAB_RUN		16	/* slots a key may take in them */
+#define PROBE_EDGE_RATE		2	/* other switches' probes/s out of an
+					 * edge port (a host's tap) */
+#define PROBE_EDGE_BURST	3
+#define PROBE_LINK_RATE		20	/* ... out of any other port */
+#define PROBE_LINK_BURST	40
+#define PROBE_CHECK_GAP_MS	1000	/* blocks checked after a change at
+					 * most this often */
 #define PROBE_TC_MS		2000	/* our probes announce a change */
 #define PROBE_TC_GAP_MS		500	/* a neighbour's flushes, per port */
 #define PROBE_TC_FRESH_MS	1000	/* a flush keeps entries this fresh */

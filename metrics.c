@@ -22,6 +22,7 @@
 #include "fmt.h"
 #include "metrics.h"
 #include "port.h"
+#include "probe.h"
 #include "switch.h"
 
 /* The first buffer: a switch of some ten ports fits in it. */
@@ -176,9 +177,10 @@ port_labels(const struct port *p, char *out, size_t cap)
 /* ------------------------------------------------------------------ */
 /* Per-port families */
 
-/* Where a family's number is: a uint64_t of struct port, or of struct
- * port_stats for a port whose kind fills in that group. */
-enum from { F_PORT, F_QUEUE, F_CLIENT };
+/* Where a family's number is: a uint64_t of struct port, of struct
+ * port_stats for a port whose kind fills in that group, or of the
+ * port's loop detection (probe.c's struct probe_info). */
+enum from { F_PORT, F_QUEUE, F_CLIENT, F_PROBE };
 
 struct pfam {
 	const char	*name, *type, *help;
@@ -188,6 +190,7 @@ struct pfam {
 
 #define P(f)	F_PORT, offsetof(struct port, f)
 #define S(g, f)	g, offsetof(struct port_stats, f)
+#define L(f)	F_PROBE, offsetof(struct probe_info, f)
 
 static const struct pfam pfams[] = {
 	{ "etherws_port_rx_frames_total", "counter", "Frames received on "
@@ -210,7 +213,12 @@ static const struct pfam pfams[] = {
 	    "frames dropped by storm control (--stormlimit); also in "
 	    "rx_dropped.", P(storm_dropped) },
 	{ "etherws_port_loop_blocks_total", "counter", "Times loop "
-	    "detection blocked the port.", P(loop_blocks) },
+	    "detection blocked the port.", L(loop_blocks) },
+	{ "etherws_port_probes_rx_total", "counter", "Loop probes and "
+	    "hellos that came in on the port.", L(probes_rx) },
+	{ "etherws_port_probes_dropped_total", "counter", "Other switches' "
+	    "probes not sent out of the port (its probe budget).",
+	    L(probes_dropped) },
 	{ "etherws_port_queue_bytes", "gauge", "Bytes waiting in the "
 	    "transmit queue of a tunnel port's open connection.",
 	    S(F_QUEUE, queue_bytes) },
@@ -229,6 +237,7 @@ port_family(struct mw *w, const struct pfam *f)
 {
 	char lab[LABELS_MAX];
 	struct port_stats st;
+	struct probe_info pi;
 	const struct port *p;
 	const char *base;
 	uint64_t v;
@@ -237,7 +246,10 @@ port_family(struct mw *w, const struct pfam *f)
 	family(w, f->name, f->type, f->help);
 	for (i = 0; (p = port_at(i)) != NULL && !w->err; i++) {
 		base = (const char *)p;
-		if (f->from != F_PORT) {
+		if (f->from == F_PROBE) {
+			probe_port_info(p, &pi);
+			base = (const char *)&pi;
+		} else if (f->from != F_PORT) {
 			port_stats(p, &st);
 			if (f->from == F_QUEUE ? !st.has_queue : !st.has_client)
 				continue;

@@ -17,6 +17,7 @@
 
 struct jw;
 struct port;
+struct probe_port;
 struct vnet;
 
 /* A port's numbers that only its kind knows (port_stats, for
@@ -100,21 +101,7 @@ struct port {
 					 * ours (X-Etherws-Id); else 0 */
 	enum port_fwd	 fwd;
 	uint64_t	 up_since;	/* ms: last came up */
-	uint64_t	 heard;		/* ms: last frame received */
-	int		 bridged;	/* another switch's probe came in
-					 * since it came up: not an edge */
-	uint64_t	 loop_seen;	/* ms: our probe last crossed it */
-	uint64_t	 loop_blocks;	/* times blocked */
-	uint64_t	 tc_last;	/* ms: last flush its neighbour asked */
-	/* probing (probe.c): the current window */
-	uint64_t	 pr_start, pr_end, pr_next; /* ms */
-	int		 pr_left;	/* probes still to send in it */
-	int		 pr_hit;	/* ours from a forwarding (or older)
-					 * port came back on it: a loop */
-	int		 pr_back;	/* ours from it came back elsewhere */
-	int		 pr_ext;	/* window extended for pr_back */
-	int		 pr_defers;	/* windows yielded to a lower id */
-	int		 pr_verify;	/* send one of ours out of it soon */
+	struct probe_port *probe;	/* probe.c's own state of it */
 	uint64_t	 storm_tokens;	/* flooded frames it may still send */
 	uint64_t	 storm_last;	/* ms: last refill */
 	uint64_t	 storm_dropped;

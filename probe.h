@@ -21,6 +21,19 @@ extern uint64_t sw_id;
 
 /* The id, the key, the timers; fdb: the switch's, flushed on changes. */
 void probe_init(struct fdb *fdb);
+/* p is new: its probe state, 0; or -1 (out of memory). */
+int probe_port_new(struct port *p);
+/* p left the table: its probe state goes after this dispatch round. */
+void probe_port_free(struct port *p);
+/* What showPort tells of p's loop detection. */
+struct probe_info {
+	uint64_t	 loop_blocks;	/* times blocked */
+	uint64_t	 probes_rx;	/* probe frames that came in on it */
+	uint64_t	 probes_dropped; /* other switches' probes not sent
+					 * out of it (its budget) */
+	unsigned	 rtt_ms;	/* the link's smoothed round trip */
+};
+void probe_port_info(const struct port *p, struct probe_info *);
 /* p is new, came back up or was un-shut: it probes before it forwards. */
 void probe_port_up(struct port *p);
 /* p went down, was shut or deleted: it no longer forwards. */
@@ -36,6 +49,10 @@ int probe_input(struct port *p, const uint8_t *frame, size_t len,
 /* Another switch's probe that passed storm control: 1 if it is to be
  * flooded (not through a blocked port); its flags acted on. */
 int probe_foreign(struct port *p, const uint8_t *frame, size_t len,
+    uint64_t now);
+/* 1 if another switch's probe (frame, len) may be flooded out of q now
+ * (its token bucket); 0: counted in its probes_dropped. */
+int probe_admit(struct port *q, const uint8_t *frame, size_t len,
     uint64_t now);
 /* 1 if p carries the users' frames now. */
 static inline int

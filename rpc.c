@@ -174,6 +174,8 @@ emit_port_head(struct jw *w, const struct port *p)
 static void
 emit_portstat_members(struct jw *w, const struct port *p)
 {
+	struct probe_info pi;
+
 	emit_port_head(w, p);
 	jw_member_int(w, ", \"rx\": ", (long long)p->rx);
 	jw_member_int(w, ", \"tx\": ", (long long)p->tx);
@@ -182,7 +184,8 @@ emit_portstat_members(struct jw *w, const struct port *p)
 	jw_member_int(w, ", \"rx_dropped\": ", (long long)p->rx_dropped);
 	jw_member_int(w, ", \"tx_dropped\": ", (long long)p->tx_dropped);
 	jw_member_int(w, ", \"storm_dropped\": ", (long long)p->storm_dropped);
-	jw_member_int(w, ", \"loop_blocks\": ", (long long)p->loop_blocks);
+	probe_port_info(p, &pi);
+	jw_member_int(w, ", \"loop_blocks\": ", (long long)pi.loop_blocks);
 	/* Takes super-frames and their header: a vnet tap or netdev
 	 * socket, or a tunnel that agreed on it in its handshake. */
 	jw_raw(w, p->up && port_offload(p) ? ", \"offload\": true" :
@@ -202,6 +205,7 @@ static void
 emit_showport(struct jw *w, void *arg)
 {
 	const struct port *p = arg;
+	struct probe_info pi;
 	char when[32];
 
 	emit_portstat_members(w, p);
@@ -209,6 +213,11 @@ emit_showport(struct jw *w, void *arg)
 	jw_member_str(w, ", \"since\": ", when);
 	jw_member_int(w, ", \"since_s\": ",
 	    (long long)((ew_now_ms() - p->since) / 1000));
+	probe_port_info(p, &pi);
+	jw_member_int(w, ", \"probes_rx\": ", (long long)pi.probes_rx);
+	jw_member_int(w, ", \"probes_dropped\": ",
+	    (long long)pi.probes_dropped);
+	jw_member_int(w, ", \"rtt_ms\": ", (long long)pi.rtt_ms);
 	port_status(p, w);
 	jw_raw(w, "}");
 }

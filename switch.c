@@ -159,8 +159,10 @@ flood(struct port *from, const uint8_t *frame, size_t len,
 	for (i = 0; (q = port_at(i)) != NULL; i++) {
 		if (!usable(q, from, probe))
 			continue;
-		if (probe)
-			port_send(q, frame, len);
+		if (probe) {
+			if (probe_admit(q, frame, len, now))
+				port_send(q, frame, len);
+		}
 		else if (takes(q, vh))
 			port_output(q, frame, len, vh);
 		else
@@ -299,6 +301,10 @@ port_new(enum port_kind kind, const char *target, const struct port_ops *ops,
 	p = port_table_add(kind, target, ops, priv);
 	if (p == NULL)
 		return NULL;
+	if (probe_port_new(p) < 0) {
+		port_table_remove(p);
+		return NULL;
+	}
 	p->up = 1;
 	p->up_since = p->storm_last = p->since = ew_now_ms();
 	p->storm_tokens = (uint64_t)sw_conf.stormlimit * 1000;
@@ -314,6 +320,7 @@ port_delete(struct port *p, int close_code)
 	port_table_remove(p);
 	fdb_del_port(&sw_fdb, p->no, fdb_log);
 	probe_port_down(p);
+	probe_port_free(p);
 	p->ops->close(p, close_code);
 }
 

@@ -18,7 +18,7 @@ not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 tmp=$(mktemp -d /tmp/etherws-layout.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-core="switch.o port.o probe.o fdb.o gso.o"
+core="switch.o port.o probe.o probetab.o fdb.o gso.o"
 upper="tapport.o tap_linux.o conn.o client.o listen.o serve.o rpc.o sw.o
     ctl.o ctl_io.o etherws.o dns.o tls.o pem.o x509.o"
 for o in $core $upper; do

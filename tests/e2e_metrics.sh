@@ -106,6 +106,9 @@ for c in rx tx; do
 	grew b "$CL" etherws_port_${c}_frames_total $N
 	grew b "$CL" etherws_port_${c}_bytes_total $((N * 98))
 done
+# hellos cross the tunnel every second both ways (probe.c)
+grew a "$SRV" etherws_port_probes_rx_total 1
+grew b "$CL" etherws_port_probes_rx_total 1
 ge "a: FDB entries after the ping" "$(val "$TMP/a1" etherws_fdb_entries)" 2
 check_eq "a: no drops on its tap" 0 \
     "$(val "$TMP/a1" "etherws_port_tx_dropped_frames_total$(tap)")"

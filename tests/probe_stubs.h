@@ -45,6 +45,13 @@ timer_arm(struct ev_timer *t, uint64_t delay_ms)
 	t->idx = 0;
 }
 
+/* Nothing of a dispatch round can still hold it: freed at once. */
+void
+loop_bury(struct ev_grave *g, void (*fn)(struct ev_grave *))
+{
+	fn(g);
+}
+
 static void
 advance(uint64_t ms)
 {

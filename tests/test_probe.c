@@ -22,7 +22,15 @@
  * flag for PROBE_TC_MS, and a neighbour's TC honoured only from one of
  * ours, forwarding, at most once per PROBE_TC_GAP_MS; the settled hook
  * (addPort's answer) told once a probing port forwards, is blocked or
- * goes down, never before.
+ * goes down, never before.  Long links: the wait, the return window, the
+ * decision's spread and verification, silence following the measured
+ * trips.  Flat traffic: hellos once a second out of ports to ours only,
+ * consumed, their echo a round-trip sample; the shared budget (20 other
+ * switches heard: a round every 10.5 s, back to 1 s once they are gone);
+ * a copy of a foreign probe on a second port not flooded and starting a
+ * decision; the per-port token buckets; a block held past LOOP_HOLD_MS
+ * with rare rounds, checked at once after a TC and released if the
+ * check does not cross it.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -37,6 +45,7 @@
 #include "loop.h"
 #include "port.h"
 #include "probe.h"
+#include "probepriv.h"
 #include "sha1.h"
 #include "util.h"
 #include "t.h"
@@ -114,12 +123,15 @@ port_add(int no, uint64_t up_since)
 {
 	struct port *p = &ports[nports++];
 
+	probe_port_free(p);
 	memset(p, 0, sizeof(*p));
+	if (probe_port_new(p) < 0)
+		abort();
 	p->no = no;
 	p->up = 1;
 	p->up_since = up_since;
 	p->fwd = PORT_FORWARDING;
-	p->heard = clk;
+	p->probe->heard = clk;
 	snprintf(p->target, sizeof(p->target), "peer-%d", no);
 	return p;
 }
@@ -141,11 +153,13 @@ port_find(int no)
 	return NULL;
 }
 
+/* The tunnels' TCP estimate, per port number (below MAXP). */
+static unsigned rtts[MAXP];
+
 unsigned
 port_rtt(const struct port *q)
 {
-	(void)q;
-	return 0;
+	return q->no >= 0 && q->no < MAXP ? rtts[q->no] : 0;
 }
 
 /* Frames sent. */
@@ -164,18 +178,25 @@ port_send(struct port *q, const uint8_t *frame, size_t len)
 	return 0;
 }
 
-/* The last probe sent out of port no, or NULL. */
+/* The last probe (hello: 1, flooded: 0) sent out of port no, or NULL. */
 static const uint8_t *
-sent_on(int no)
+last_on(int no, int hello)
 {
 	size_t i;
 
 	for (i = nsent < MAXS ? nsent : MAXS; i-- > 0; )
-		if (sent[i].port == no)
+		if (sent[i].port == no && !!(sent[i].f[39] & 0x04) == hello)
 			return sent[i].f;
 	return NULL;
 }
 
+static const uint8_t *
+sent_on(int no)
+{
+	return last_on(no, 0);
+}
+
+/* Flooded probes sent out of port no (hellos not counted). */
 static int
 nsent_on(int no)
 {
@@ -183,7 +204,19 @@ nsent_on(int no)
 	int n = 0;
 
 	for (i = 0; i < nsent && i < MAXS; i++)
-		n += sent[i].port == no;
+		n += sent[i].port == no && !(sent[i].f[39] & 0x04);
+	return n;
+}
+
+/* Hellos sent out of port no. */
+static int
+nhello_on(int no)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < nsent && i < MAXS; i++)
+		n += sent[i].port == no && (sent[i].f[39] & 0x04);
 	return n;
 }
 
@@ -273,19 +306,19 @@ after_round(void)
 	advance(tims[0]->when - clk);
 }
 
-/* Every port forwarding, nothing pending, nothing sent; neighbours
- * heard from meanwhile. */
+/* Every port forwarding, nothing pending, nothing sent, the trips of
+ * earlier tests forgotten (a minute of rounds); neighbours heard from
+ * meanwhile. */
 static void
 settle(void)
 {
 	size_t i;
 	int k;
 
-	for (k = 0; k < 20; k++) {
+	for (k = 0; k < 200; k++) {
 		for (i = 0; i < nports; i++)
 			probe_heard(&ports[i], clk);
-		advance((LOOP_HOLD_MS + PROBE_TC_MS + 2 * PROBE_WAIT_MAX_MS) /
-		    20);
+		advance(300);
 	}
 	for (i = 0; i < nports; i++)
 		probe_heard(&ports[i], clk);
@@ -408,10 +441,10 @@ test_probing_loop(void)
 	probe_port_up(n);
 	/* a's probe back on n: evidence against n, blocked at the end. */
 	CHECK(bounce(1, n) == 1);
-	CHECK(n->pr_hit == 1 && n->fwd == PORT_PROBING);
+	CHECK(n->probe->pr_hit == 1 && n->fwd == PORT_PROBING);
 	advance(PROBE_WAIT_MIN_MS);
-	CHECK(n->fwd == PORT_LOOP && n->loop_blocks == 1);
-	CHECK(a->fwd == PORT_FORWARDING && a->loop_blocks == 0);
+	CHECK(n->fwd == PORT_LOOP && n->probe->loop_blocks == 1);
+	CHECK(a->fwd == PORT_FORWARDING && a->probe->loop_blocks == 0);
 	CHECK(strstr(lastlog, "loop detected: port 2 (peer-2) blocked") !=
 	    NULL);
 
@@ -428,11 +461,11 @@ test_probing_loop(void)
 	probe_port_up(n);
 	advance(PROBE_FIRST_MS);
 	CHECK(bounce(2, a) == 1);
-	CHECK(n->pr_back == 1 && a->fwd == PORT_FORWARDING);
+	CHECK(n->probe->pr_back == 1 && a->fwd == PORT_FORWARDING);
 	advance(0);
 	CHECK(nsent_on(1) == 1);		/* the verification */
 	advance(PROBE_WAIT_MIN_MS);
-	CHECK(n->fwd == PORT_PROBING && n->pr_ext == 1);	/* extended */
+	CHECK(n->fwd == PORT_PROBING && n->probe->pr_ext == 1);	/* extended */
 	advance(PROBE_WAIT_MIN_MS);
 	CHECK(n->fwd == PORT_FORWARDING && a->fwd == PORT_FORWARDING);
 
@@ -462,15 +495,15 @@ test_defer(void)
 	for (i = 0; i <= PROBE_DEFER_MAX; i++) {
 		after_round();
 		probe_port_up(n);
-		n->pr_defers = i;
+		n->probe->pr_defers = i;
 		/* a lower id says it probes too; ours came back on n */
-		probe_frame(f, ID - 1, 9, 1, 0x02);
+		probe_frame(f, ID - 1, 9, 1 + (uint64_t)i, 0x02);
 		CHECK(probe_input(n, f, 60, clk) == 0);
 		CHECK(probe_foreign(n, f, 60, clk) == 1);
 		CHECK(bounce(1, n) == 1);
 		advance(PROBE_WAIT_MIN_MS);
 		if (i < PROBE_DEFER_MAX)
-			CHECK(n->fwd == PORT_PROBING && n->pr_defers == i + 1);
+			CHECK(n->fwd == PORT_PROBING && n->probe->pr_defers == i + 1);
 		else
 			CHECK(n->fwd == PORT_LOOP);	/* no more */
 		advance(PROBE_WAIT_MIN_MS);
@@ -488,7 +521,7 @@ test_defer(void)
 	CHECK(probe_foreign(n, f, 60, clk) == 1);
 	CHECK(bounce(1, n) == 1);
 	advance(PROBE_WAIT_MIN_MS);
-	CHECK(n->fwd == PORT_LOOP && n->pr_defers == 0);
+	CHECK(n->fwd == PORT_LOOP && n->probe->pr_defers == 0);
 }
 
 /* Forgeries and replays count for nothing. */
@@ -516,13 +549,13 @@ test_forged(void)
 	f[18] = 1;				/* version 1 */
 	CHECK(probe_input(n, f, 60, clk) == 1);
 	CHECK(probe_input(n, sent_on(1), 51, clk) == 1); /* no room: MAC */
-	CHECK(n->pr_hit == 0);
+	CHECK(n->probe->pr_hit == 0);
 	/* The authentic one, but older than PROBE_RETURN_MS. */
 	memcpy(f, sent_on(1), 60);
 	advance(PROBE_RETURN_MS + 1);
 	probe_port_up(n);
 	CHECK(probe_input(n, f, 60, clk) == 1);
-	CHECK(n->pr_hit == 0);
+	CHECK(n->probe->pr_hit == 0);
 	advance(PROBE_WAIT_MAX_MS);
 	CHECK(n->fwd == PORT_FORWARDING && a->fwd == PORT_FORWARDING);
 }
@@ -555,11 +588,11 @@ test_established(void)
 	CHECK(a->fwd == PORT_FORWARDING);
 	CHECK(bounce(1, b) == 1);	/* a -> b: b blocked */
 	CHECK(b->fwd == PORT_LOOP && a->fwd == PORT_FORWARDING);
-	CHECK(b->loop_seen == clk);
+	CHECK(b->probe->loop_seen == clk);
 
 	/* The block holds while our probes cross it ... */
 	after_round();
-	CHECK(bounce(1, b) == 1 && b->loop_seen == clk);
+	CHECK(bounce(1, b) == 1 && b->probe->loop_seen == clk);
 	advance(LOOP_HOLD_MS - 1);
 	CHECK(b->fwd == PORT_LOOP);
 	/* ... and goes through probing once they stop. */
@@ -593,7 +626,7 @@ test_silent(void)
 	CHECK(a->fwd == PORT_FORWARDING);	/* no peer id: never silent */
 	probe_heard(b, clk);
 	CHECK(b->fwd == PORT_PROBING);
-	advance(PROBE_WAIT_MAX_MS);
+	advance(PROBE_WAIT_MIN_MS);
 	CHECK(b->fwd == PORT_FORWARDING);
 }
 
@@ -609,7 +642,7 @@ test_tc(void)
 	a = port_add(1, 100);
 	a->peer_id = 0x42;		/* a neighbour of ours */
 	b = port_add(2, 100);
-	b->bridged = 1;			/* switches behind it */
+	b->probe->bridged = 1;			/* switches behind it */
 	t = port_add(3, 100);		/* a tap: an edge */
 	settle();
 	for (i = 0; i < 4; i++) {
@@ -651,15 +684,18 @@ test_tc(void)
 	probe_frame(f, 0x77, 5, 1, 0x01);
 	CHECK(probe_foreign(b, f, 60, clk) == 1);	/* b: not ours */
 	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 2);
+	probe_frame(f, 0x77, 5, 2, 0x01);		/* the next round */
 	CHECK(probe_foreign(a, f, 60, clk) == 1);
 	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 0);
 	CHECK(fdb_lookup(&fdb, 0, m[0], clk) == 1);	/* arrival port */
 	CHECK(fdb_lookup(&fdb, 0, m[2], clk) == 3);	/* edge */
 	fdb_learn(&fdb, 0, m[1], 2, clk - 3000);
 	advance(PROBE_TC_GAP_MS - 1);
+	probe_frame(f, 0x77, 5, 3, 0x01);
 	CHECK(probe_foreign(a, f, 60, clk) == 1);
 	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 2);	/* too soon */
 	advance(1);
+	probe_frame(f, 0x77, 5, 4, 0x01);
 	CHECK(probe_foreign(a, f, 60, clk) == 1);
 	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 0);
 	/* Not through a blocked port, and not flooded out of it. */
@@ -671,7 +707,7 @@ test_tc(void)
 	probe_heard(a, clk);
 	probe_heard(n, clk);
 	b->fwd = PORT_LOOP;
-	b->loop_seen = clk;
+	b->probe->loop_seen = clk;
 	nsent = 0;
 	n->up = 0;
 	probe_port_down(n);
@@ -733,6 +769,348 @@ test_settled(void)
 	(void)a;
 }
 
+/* Long links: every timer that waits for the far end follows the
+ * measured trips.  A new tunnel of 600 ms round trip (first sample:
+ * srtt 600, rttvar 300, so 1,800 ms is plausible) waits 200 + 2 x 1,800
+ * ms; a probe of ours that took 1.5 s still counts; the decision's
+ * verification waits for its trip. */
+static void
+test_long(void)
+{
+	struct port *a, *n;
+	uint8_t f[60];
+
+	nports = 0;
+	a = port_add(1, 100);
+	settle();
+	after_round();
+	memcpy(f, sent_on(1), 60);		/* a's round of now */
+	n = port_add(2, clk);
+	rtts[2] = 600;
+	probe_port_up(n);
+	CHECK(n->probe->pr_srtt == 600 && n->probe->pr_rttvar == 300);
+	CHECK(n->probe->pr_end == clk + 200 + 2 * 1800);
+	/* a's probe comes back on n 1.5 s later: n closes a loop */
+	advance(1500);
+	CHECK(n->fwd == PORT_PROBING);		/* not at 1 s as before */
+	CHECK(probe_input(n, f, 60, clk) == 1 && n->probe->pr_hit == 1);
+	advance(200 + 2 * 1800 - 1500 - 1);
+	CHECK(n->fwd == PORT_PROBING);
+	advance(1);
+	CHECK(n->fwd == PORT_LOOP && a->fwd == PORT_FORWARDING);
+
+	/* Nothing coming back, it forwards after its wait: the estimate
+	 * has settled towards 600 meanwhile. */
+	advance(PROBE_WAIT_MAX_MS);
+	probe_port_up(n);
+	CHECK(n->probe->pr_rttvar < 30);
+	advance(PROBE_WAIT_MIN_MS + 2 * 600 - 1);
+	CHECK(n->fwd == PORT_PROBING);
+	advance(PROBE_WAIT_MAX_MS);
+	CHECK(n->fwd == PORT_FORWARDING);
+
+	/* Between forwarding ports: a trip of 1.2 s asks for a decision
+	 * within 6 trips, and its fresh probes count for 2 trips + 200 ms
+	 * (not 500 ms). */
+	advance(PROBE_WAIT_MAX_MS);
+	after_round();
+	memcpy(f, sent_on(1), 60);
+	advance(1200);
+	rq_push(PROBE_JITTER_TRIPS * 1200 - 1);	/* the longest delay */
+	CHECK(probe_input(n, f, 60, clk) == 1);
+	advance(PROBE_JITTER_TRIPS * 1200 - 2);
+	CHECK(n->fwd == PORT_FORWARDING);
+	nsent = 0;
+	advance(1);				/* the fresh round */
+	CHECK(nsent == 2);
+	memcpy(f, sent_on(1), 60);
+	advance(2 * 1200 + PROBE_WAIT_MIN_MS - 1);
+	CHECK(probe_input(n, f, 60, clk) == 1);
+	CHECK(n->fwd == PORT_LOOP);
+	rtts[2] = 0;
+	settle();
+}
+
+/* A neighbour of ours over a long link is silent only after three
+ * intervals and four trips (3,000 ms at least). */
+static void
+test_long_silent(void)
+{
+	struct port *b;
+
+	nports = 0;
+	port_add(1, 100);
+	b = port_add(2, 100);
+	b->peer_id = 0x42;
+	rtts[2] = 1000;
+	settle();
+	/* settled: srtt 1000, rttvar near 0: 3 s + 4 s */
+	advance(6000);
+	CHECK(b->fwd == PORT_FORWARDING);
+	advance(1000 + PROBE_TICK_MS + 4 * b->probe->pr_rttvar + 50);
+	CHECK(b->fwd == PORT_SILENT);
+	rtts[2] = 0;
+	probe_heard(b, clk);
+	settle();
+}
+
+/* Hellos, hop by hop: one a PROBE_INTERVAL_MS out of a port whose peer
+ * is one of ours (none out of another), consumed where they arrive, and
+ * their echo a sample of the link's round trip. */
+static void
+test_hello(void)
+{
+	struct port *a, *b;
+	uint8_t f[60];
+	struct probe_info pi;
+	int i;
+
+	nports = 0;
+	a = port_add(1, 100);
+	b = port_add(2, 100);
+	b->peer_id = 0x42;
+	settle();
+	advance(10 * PROBE_INTERVAL_MS);
+	CHECK(nhello_on(2) == 10 && nhello_on(1) == 0);
+	CHECK(last_on(2, 1)[39] == 0x04);		/* LOCAL alone */
+	for (i = 52; i < 60; i++)
+		CHECK(last_on(2, 1)[i] == 0);		/* nothing to echo */
+	/* the neighbour's hello: consumed, never flooded; remembered */
+	probe_frame(f, 0x42, 7, 0x0000aabbccddeeffULL, 0x04);
+	CHECK(probe_input(b, f, 60, clk) == 0);
+	CHECK(probe_foreign(b, f, 60, clk) == 0);
+	CHECK(b->probe->echo_at == clk);
+	advance(tims[5]->when - clk);		/* our next hello, now */
+	/* it echoes its round (48 bits) and the ms held */
+	CHECK(memcmp(last_on(2, 1) + 52, "\xaa\xbb\xcc\xdd\xee\xff", 6) == 0);
+	CHECK(last_on(2, 1)[58] * 256 + last_on(2, 1)[59] ==
+	    (int)(clk - b->probe->echo_at));
+	/* its answer, 700 ms after ours left, held 100 ms there: 600 */
+	memcpy(f, last_on(2, 1), 60);
+	for (i = 0; i < 6; i++)
+		f[52 + i] = f[33 + i];			/* our round */
+	f[58] = 0;
+	f[59] = 100;
+	memcpy(f + 19, "\0\0\0\0\0\0\0\x42", 8);	/* its id */
+	f[39] = 0x04;
+	advance(700);
+	CHECK(probe_foreign(b, f, 60, clk) == 0);
+	CHECK(b->probe->pr_srtt == 600);
+	probe_port_info(b, &pi);
+	CHECK(pi.rtt_ms == 600);
+	/* an echo held a whole hello interval there still counts: 1.6 s
+	 * after ours left, held 1,000 ms */
+	advance(900);
+	f[58] = 1000 >> 8;
+	f[59] = 1000 & 0xff;
+	CHECK(probe_foreign(b, f, 60, clk) == 0);
+	CHECK(b->probe->pr_srtt == 600 && b->probe->pr_rttvar < 300);
+	/* a hello from a switch that is not the neighbour (flooded by an
+	 * older one): consumed, no sample */
+	f[26] = 0x43;
+	advance(100);
+	CHECK(probe_foreign(b, f, 60, clk) == 0 && b->probe->pr_srtt == 600);
+	CHECK(probe_foreign(a, f, 60, clk) == 0);
+	CHECK(a->probe->bridged == 0);		/* a hello makes no bridge */
+	settle();
+}
+
+/* On a LAN (no trip known, a return window of 1 s): an echo that the
+ * neighbour held for almost a hello interval is a sample all the same. */
+static void
+test_hello_lan(void)
+{
+	struct port *b;
+	uint8_t f[60];
+	int i;
+
+	nports = 0;
+	b = port_add(1, 100);
+	b->peer_id = 0x42;
+	settle();
+	advance(tims[5]->when - clk);		/* our hello, now */
+	memcpy(f, last_on(1, 1), 60);
+	for (i = 0; i < 6; i++)
+		f[52 + i] = f[33 + i];
+	f[58] = 995 >> 8;
+	f[59] = 995 & 0xff;
+	memcpy(f + 19, "\0\0\0\0\0\0\0\x42", 8);
+	advance(1005);
+	CHECK(probe_foreign(b, f, 60, clk) == 0);
+	CHECK(b->probe->pr_srtt == 10 && b->probe->pr_rttvar == 5);
+	settle();
+}
+
+/* One budget for all: with 20 other switches heard, our own rounds
+ * come every 21 x PROBE_SHARE_MS (0.5 to 1.5 times that), not every
+ * second; once they are gone (5 periods), every second again. */
+static void
+test_share(void)
+{
+	uint8_t f[60];
+	uint64_t id;
+	int k, n;
+
+	nports = 0;
+	port_add(1, 100);
+	settle();
+	advance(20 * PROBE_INTERVAL_MS);
+	CHECK(nsent_on(1) == 20);
+	for (n = 0, k = 0; k < 24; k++) {
+		for (id = 1; id <= 20; id++) {
+			probe_frame(f, 0x1000 + id, 1, (uint64_t)k, 0);
+			CHECK(probe_foreign(&ports[0], f, 60, clk) == 1);
+		}
+		nsent = 0;
+		advance(10000);
+		CHECK(k < 2 || nsent_on(1) <= 2);	/* 1 in 10.5 s */
+		if (k >= 12)
+			n += nsent_on(1);
+	}
+	/* 120 s: 8 to 23 rounds (11 or so), where 1 s made 120 */
+	CHECK(n >= 120000 / 15750 && n <= 120000 / 5250 + 1);
+	/* nobody heard for 5 periods: one a second again */
+	advance(6 * 10500 + 20000);
+	nsent = 0;
+	advance(10000);
+	CHECK(nsent_on(1) == 10);
+	settle();
+}
+
+/* A copy of another switch's probe, on a second forwarding port: not
+ * flooded again, and a decision (a fresh round); on the same port
+ * again: not flooded either. */
+static void
+test_copy(void)
+{
+	struct port *a, *b;
+	uint8_t f[60];
+
+	nports = 0;
+	a = port_add(1, 100);
+	b = port_add(2, 500);
+	settle();
+	probe_frame(f, 0x99, 4, 77, 0);
+	CHECK(probe_foreign(a, f, 60, clk) == 1);
+	rq_push(300);				/* the decision's delay */
+	CHECK(probe_foreign(b, f, 60, clk) == 0);
+	CHECK(probe_foreign(a, f, 60, clk) == 0);
+	CHECK(tims[3]->idx >= 0 && tims[3]->when == clk + 300);
+	nsent = 0;
+	advance(300);
+	CHECK(nsent_on(1) >= 1 && nsent_on(2) >= 1);	/* the fresh round */
+	CHECK(bounce(1, b) == 1);
+	CHECK(b->fwd == PORT_LOOP && a->fwd == PORT_FORWARDING);
+	/* another round number: a new probe */
+	probe_frame(f, 0x99, 4, 78, 0);
+	CHECK(probe_foreign(a, f, 60, clk) == 1);
+	/* a copy long after (past the return window): new again */
+	probe_frame(f, 0x99, 5, 79, 0);
+	CHECK(probe_foreign(a, f, 60, clk) == 1);
+	advance(PROBE_RETURN_MS + 1);
+	CHECK(probe_foreign(a, f, 60, clk) == 1);
+	settle();
+}
+
+/* Other switches' probes out of a port: an edge gets PROBE_EDGE_BURST
+ * then PROBE_EDGE_RATE a second, another port PROBE_LINK_BURST then
+ * PROBE_LINK_RATE; the others are counted. */
+static void
+test_admit(void)
+{
+	struct port *t, *l;
+	struct probe_info pi;
+	uint8_t f[60], g[60];
+	int k, n;
+
+	probe_frame(f, 0x77, 1, 1, 0);
+
+	nports = 0;
+	t = port_add(1, 100);
+	l = port_add(2, 100);
+	l->peer_id = 0x42;
+	probe_port_up(t);
+	probe_port_up(l);
+	advance(10000);
+	for (n = 0, k = 0; k < 100; k++)
+		n += probe_admit(t, f, 60, clk);
+	CHECK(n == PROBE_EDGE_BURST);
+	for (n = 0, k = 0; k < 100; k++)
+		n += probe_admit(l, f, 60, clk);
+	CHECK(n == PROBE_LINK_BURST);
+	for (n = 0, k = 0; k < 1000; k++) {
+		advance(10);
+		n += probe_admit(t, f, 60, clk);
+	}
+	CHECK(n == 10 * PROBE_EDGE_RATE);
+	probe_port_info(t, &pi);
+	CHECK(pi.probes_dropped == (uint64_t)(100 - PROBE_EDGE_BURST + 1000 - n));
+	for (n = 0, k = 0; k < 1000; k++) {
+		advance(10);
+		n += probe_admit(l, f, 60, clk);
+	}
+	/* refilled to its burst meanwhile, then the rate */
+	CHECK(n >= PROBE_LINK_BURST + 10 * PROBE_LINK_RATE - 1 &&
+	    n <= PROBE_LINK_BURST + 10 * PROBE_LINK_RATE);
+	/* a probe whose sender has a port probing: always between
+	 * switches, never past an edge's budget */
+	for (k = 0; k < 100; k++) {
+		(void)probe_admit(l, f, 60, clk);
+		(void)probe_admit(t, f, 60, clk);
+	}
+	probe_frame(g, 0x77, 1, 1, 0x02);
+	CHECK(probe_admit(l, f, 60, clk) == 0 && probe_admit(l, g, 60, clk));
+	CHECK(probe_admit(t, f, 60, clk) == 0 && !probe_admit(t, g, 60, clk));
+	settle();
+}
+
+/* With rare rounds (a big network), a block holds past LOOP_HOLD_MS
+ * while they cross it; a change heard sends a check out of the blocked
+ * port at once, and the block ends if it does not cross. */
+static void
+test_recheck(void)
+{
+	struct port *a, *b;
+	uint8_t f[60];
+	uint64_t id;
+	int k;
+
+	nports = 0;
+	a = port_add(1, 100);
+	b = port_add(2, 500);
+	settle();
+	for (k = 0; k < 3; k++) {		/* 20 others: rare rounds */
+		for (id = 1; id <= 20; id++) {
+			probe_frame(f, 0x2000 + id, 1, (uint64_t)k, 0);
+			probe_foreign(a, f, 60, clk);
+		}
+		advance(5000);
+	}
+	b->fwd = PORT_LOOP;
+	b->probe->loop_seen = clk;
+	advance(LOOP_HOLD_MS + 2 * PROBE_TICK_MS);
+	CHECK(b->fwd == PORT_LOOP);		/* 2 periods: 21 s */
+	/* a TC heard on the blocked port: a check out of it alone */
+	nsent = 0;
+	probe_frame(f, 0x2001, 1, 50, 0x01);
+	CHECK(probe_foreign(b, f, 60, clk) == 0);
+	CHECK(nsent_on(2) == 1 && nsent_on(1) == 0);
+	CHECK(bounce(2, a) == 1);		/* it crossed: held */
+	advance(PROBE_VERIFY_MS + 2 * PROBE_TICK_MS);
+	CHECK(b->fwd == PORT_LOOP);
+	/* the next one within PROBE_CHECK_GAP_MS: none; after it, one */
+	probe_frame(f, 0x2001, 1, 51, 0x01);
+	nsent = 0;
+	advance(PROBE_CHECK_GAP_MS);
+	CHECK(probe_foreign(a, f, 60, clk) == 1);
+	CHECK(nsent_on(2) == 1);
+	/* ... that does not cross: released within the verification */
+	advance(PROBE_VERIFY_MS + 2 * PROBE_TICK_MS);
+	CHECK(b->fwd != PORT_LOOP);
+	CHECK(strstr(lastlog, "not seen since a change") != NULL);
+	settle();
+}
+
 int
 main(void)
 {
@@ -750,6 +1128,14 @@ main(void)
 	test_silent();
 	test_tc();
 	test_settled();
+	test_long();
+	test_long_silent();
+	test_hello();
+	test_hello_lan();
+	test_share();
+	test_copy();
+	test_admit();
+	test_recheck();
 	fdb_free(&fdb);
 	return t_done("test_probe");
 }

@@ -23,8 +23,8 @@
  * Checked after each record: every port's state is one of the four,
  * and a port that is down is not blocked; a frame probe_is refuses is
  * never taken as a probe; probe_input takes exactly the frames with
- * our id; probe_foreign passes exactly those not arriving on a port in
- * loop or silent; a forged or tampered probe (unless what the MAC
+ * our id; probe_foreign passes no hello and nothing arriving on a port
+ * in loop or silent; a forged or tampered probe (unless what the MAC
  * covers is a probe we sent: a replay) changes no port's state, where
  * probe_heard, which any frame calls, left them; every frame probe.c sends
  * is a 60-byte probe with our id; probe_id_parse accepts exactly 16 hex
@@ -122,6 +122,7 @@ port_send(struct port *q, const uint8_t *f, size_t len)
 
 static struct fdb fz_fdb;
 static int inited;
+static struct probe_port *pstate[NP];	/* each port's, kept */
 
 static void
 setup(void)
@@ -145,10 +146,19 @@ setup(void)
 		tims[k]->idx = -1;
 	timer_arm(&round_timer, PROBE_INTERVAL_MS);
 	timer_arm(&tick_timer, PROBE_TICK_MS);
+	timer_arm(&hello_timer, PROBE_INTERVAL_MS);
 	memset(rounds, 0, sizeof(rounds));
 	round_no = 0x5a5a5a5a5a5a5a5aULL >> 16;
 	verifying = 0;
-	verify_round = tc_until = lower_seen = loop_rtt = 0;
+	verify_round = tc_until = lower_seen = loop_rtt = check_last = 0;
+	period = PROBE_INTERVAL_MS;
+	probe_key();			/* the same key; the tables emptied */
+	for (i = 0; i < NP; i++) {
+		if (ports[i].probe == NULL)
+			CHK(probe_port_new(&ports[i]) == 0);
+		memset(ports[i].probe, 0, sizeof(*ports[i].probe));
+		pstate[i] = ports[i].probe;
+	}
 	memset(ports, 0, sizeof(ports));
 	memset(has_last, 0, sizeof(has_last));
 	nring = 0;
@@ -156,10 +166,11 @@ setup(void)
 		ports[i].no = (int)i + 1;
 		ports[i].up = 1;
 		ports[i].fwd = PORT_FORWARDING;
+		ports[i].probe = pstate[i];
 		ports[i].peer_id = peer[i];
-		ports[i].bridged = i == 3;
+		ports[i].probe->bridged = i == 3;
 		ports[i].up_since = clk - 1000 + i;
-		ports[i].heard = clk;
+		ports[i].probe->heard = clk;
 		snprintf(ports[i].target, sizeof(ports[i].target), "p%zu", i);
 	}
 	nports = NP;
@@ -175,7 +186,8 @@ invariants(void)
 		    ports[i].fwd == PORT_FORWARDING ||
 		    ports[i].fwd == PORT_LOOP || ports[i].fwd == PORT_SILENT);
 		CHK(ports[i].up || ports[i].fwd != PORT_LOOP);
-		CHK(ports[i].fwd != PORT_LOOP || ports[i].loop_blocks > 0);
+		CHK(ports[i].fwd != PORT_LOOP ||
+		    ports[i].probe->loop_blocks > 0);
 	}
 }
 
@@ -200,8 +212,8 @@ replay(const uint8_t *f, size_t len)
 static void
 frame_in(struct port *p, const uint8_t *f, size_t len, int forged)
 {
-	enum port_fwd before[NP];
-	int ours, r;
+	enum port_fwd before[NP], fwd;
+	int ours, r, local;
 	size_t i;
 
 	if (!p->up)
@@ -223,8 +235,15 @@ frame_in(struct port *p, const uint8_t *f, size_t len, int forged)
 		for (i = 0; i < nports; i++)
 			CHK(ports[i].fwd == before[i]);
 	if (!r) {
+		local = f[18] >= PROBE_VERSION && (f[39] & PROBE_F_LOCAL);
+		fwd = p->fwd;
 		r = probe_foreign(p, f, len, clk);
-		CHK(r == (p->fwd != PORT_LOOP && p->fwd != PORT_SILENT));
+		/* never flooded: a hello, or what came in on a port in
+		 * loop or silent (a copy of one flooded lately neither) */
+		CHK(!r || (!local && fwd != PORT_LOOP && fwd != PORT_SILENT));
+		for (i = 0; r && i < nports; i++)
+			if (&ports[i] != p && ports[i].up && !ports[i].shut)
+				(void)probe_admit(&ports[i], f, len, clk);
 	}
 }
 
