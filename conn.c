@@ -619,6 +619,13 @@ conn_fail(struct conn *c)
 	conn_free(c);
 }
 
+/* The position (txq.h) of out[i]. */
+static uint32_t
+out_pos(const struct conn *c, size_t i)
+{
+	return (uint32_t)(c->queued - (c->outlen - i));
+}
+
 void
 conn_flush(struct conn *c)
 {
@@ -626,6 +633,13 @@ conn_flush(struct conn *c)
 
 	do {
 		while (c->outoff < c->outlen) {
+			n = (ssize_t)txq_drop(&c->txq, c->out + c->outoff,
+			    c->outlen - c->outoff, out_pos(c, c->outoff),
+			    c->w.fd);
+			c->outoff += (size_t)n;	/* CoDel's drops: unsent */
+			c->sent += (uint64_t)n;
+			if (c->outoff == c->outlen)
+				break;
 			n = xp_send(c, c->out + c->outoff,
 			    c->outlen - c->outoff);
 			if (n < 0) {
@@ -638,6 +652,9 @@ conn_flush(struct conn *c)
 				conn_fail(c);
 				return;
 			}
+			txq_taken(&c->txq, c->out + c->outoff, c->outlen -
+			    c->outoff, out_pos(c, c->outoff),
+			    out_pos(c, c->outoff + (size_t)n));
 			c->outoff += (size_t)n;
 			c->sent += (uint64_t)n;
 			c->busy = 1;
@@ -726,7 +743,7 @@ conn_ws_open(struct conn *c, const struct http_msg *m, int server)
 /* Queue a message: pre (prelen bytes, e.g. an offload header) then p. */
 static int
 ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
-    const uint8_t *p, size_t len, size_t cap)
+    const uint8_t *p, size_t len, size_t cap, int keep)
 {
 	uint8_t hdr[WS_HDR_MAX], key[4], *d;
 	size_t h;
@@ -746,6 +763,8 @@ ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
 		ws_mask(d + h, prelen + len, key, 0);
 	c->outlen += h + prelen + len;
 	c->queued += h + prelen + len;
+	txq_add(&c->txq, (uint32_t)(c->queued - (h + prelen + len)),
+	    (uint32_t)c->queued, keep, txq_now_us());
 	mark_dirty(c);
 	return 0;
 }
@@ -753,7 +772,7 @@ ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
 static int
 ws_send(struct conn *c, int op, const uint8_t *p, size_t len, size_t cap)
 {
-	return ws_send2(c, op, NULL, 0, p, len, cap);
+	return ws_send2(c, op, NULL, 0, p, len, cap, 1);
 }
 
 /* A binary message of frame, after its header on an offload tunnel;
@@ -774,12 +793,12 @@ send_frame(struct conn *c, const uint8_t *frame, size_t len,
 	}
 	if (ctrl)
 		return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
-		    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
+		    (size_t)sw_conf.queue + OUT_CTRL_SLACK, 1);
 	/* Tail drop when the queue would pass --queue bytes. */
 	if (c->outlen - c->outoff + hl + len > (size_t)sw_conf.queue)
 		return -1;
 	return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
-	    (size_t)sw_conf.queue + WS_HDR_MAX + 16);
+	    (size_t)sw_conf.queue + WS_HDR_MAX + 16, 0);
 }
 
 int
@@ -1170,4 +1189,7 @@ conn_status(const struct conn *c, struct jw *w)
 	jw_member_int(w, ", \"queue_bytes\": ",
 	    (long long)(c->outlen - c->outoff));
 	jw_member_int(w, ", \"queue_max\": ", sw_conf.queue);
+	jw_member_int(w, ", \"queue_delay_ms\": ", txq_delay_ms(&c->txq,
+	    out_pos(c, c->outoff), txq_now_us()));
+	jw_member_int(w, ", \"codel_dropped\": ", (long long)c->txq.drops);
 }

@@ -19,6 +19,7 @@
 #include "defs.h"
 #include "gso.h"
 #include "loop.h"
+#include "txq.h"
 #include "ws.h"
 
 #define IN_MAX_WS	(MAX_FRAME + VNET_HDR_LEN + WS_HDR_MAX + 2)
@@ -114,7 +115,10 @@ struct conn {
 	int		 doomed;
 	int		 busy;		/* read or sent since the last trim */
 	struct conn	*cut_next;
-	uint64_t	 queued, sent;	/* bytes ever queued, ever sent */
+	uint64_t	 queued, sent;	/* bytes ever queued, ever taken
+					 * (sent, or dropped by CoDel) */
+	struct txq	 txq;		/* when out's frames were queued;
+					 * CoDel on their wait (txq.c) */
 	uint64_t	 pong_end;	/* queued after our last Pong */
 	uint8_t		 late_ping[WS_CTRL_MAX]; /* the latest Ping that came
 					 * while our Pong waited: answered
@@ -183,7 +187,8 @@ int conn_send_frame(struct conn *, const uint8_t *frame, size_t len,
  * OUT_CTRL_SLACK past the queue, as Pongs, so a full queue keeps them. */
 int conn_send_ctrl_frame(struct conn *, const uint8_t *frame, size_t len);
 /* showPort: the connection's ', "peer": ..., "tls": ..., "cipher": ...,
- * "queue_bytes": ...' members (a port's status op). */
+ * "queue_bytes": ..., "queue_delay_ms": ..., "codel_dropped": ...'
+ * members (a port's status op). */
 struct jw;
 void conn_status(const struct conn *, struct jw *);
 /* Detach the owner and start the WebSocket close handshake (code 0: no

@@ -86,6 +86,23 @@
 #define CONN_TRIM_MS		1000	/* buffers of connections idle this
 					 * long (and drained) are freed */
 #define OUT_CTRL_SLACK		65536	/* control frames past the tx cap */
+#define TUNNEL_NOTSENT_LOWAT	(32 * 1024) /* unsent bytes a tunnel socket
+					 * takes (TCP_NOTSENT_LOWAT): what waits
+					 * stays in our queue, timed and
+					 * droppable, not in the kernel's */
+
+/* The tunnel tx queue's discipline (txq.c): CoDel, RFC 8289 */
+#define CODEL_TARGET_US		5000	/* standing queue delay tolerated */
+#define CODEL_INTERVAL_MS	100	/* above target this long: drop; the
+					 * tunnel's round trip if longer */
+#define CODEL_INTERVAL_MAX_MS	1000	/* ... but no longer than this */
+#define CODEL_RTT_MS		1000	/* the round trip read this often */
+#define CODEL_MIN_BYTES		1600	/* a queue no longer (one full-size
+					 * frame) is never dropped from */
+#define CODEL_COUNT_MAX		65535	/* drop count of the control law */
+#define TXQ_RECS		64	/* enqueue-time records per connection */
+#define TXQ_GRAIN_US		1000	/* frames queued within this of one
+					 * another share a record */
 #define TRUSTPROXY_MAX		32	/* --trustproxy addresses and blocks */
 #define FORWARDED_MAX		32	/* Forwarded/X-Forwarded-For hops read */
 #define URL_MAX			1024	/* client URL / target text */

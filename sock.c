@@ -1,7 +1,8 @@
 /*
  * sock.c - what every tunnel socket gets and gives: its options
- * (TCP_NODELAY, keepalives, TCP_USER_TIMEOUT), the kernel's round-trip
- * estimate, and the texts of its addresses for logs and showPort.
+ * (TCP_NODELAY, TCP_NOTSENT_LOWAT, keepalives, TCP_USER_TIMEOUT), the
+ * kernel's round-trip estimate, and the texts of its addresses for logs
+ * and showPort.
  */
 #include <stddef.h>
 #include <arpa/inet.h>
@@ -19,6 +20,11 @@ sock_tune(int fd, long long keepalive)
 	int on = 1, v;
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	/* Little unsent data in the kernel: EPOLLOUT says what the path
+	 * takes, and what waits does so in our queue, where CoDel sees its
+	 * wait and may drop it (txq.c); the kernel's would be untimed. */
+	v = TUNNEL_NOTSENT_LOWAT;
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v, sizeof(v));
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	v = 30;
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));

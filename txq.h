@@ -1,0 +1,66 @@
+/*
+ * txq.h - the discipline of a tunnel connection's transmit queue
+ * (txq.c): how long its frames have waited, and CoDel (RFC 8289) on
+ * that wait, dropping whole frames at the head.
+ *
+ * The queue itself is conn.c's byte buffer; txq only keeps, beside it,
+ * when its frames were queued (a small ring of records, no allocation)
+ * and where the frame at its head ends.  Positions are the queue's byte
+ * counts since the connection opened (conn's queued), low 32 bits: the
+ * queue is far shorter than 4 GiB, so differences are exact.
+ * Used by conn.c only.
+ */
+#ifndef TXQ_H
+#define TXQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "defs.h"
+
+struct txq_rec {
+	uint32_t	 end;		/* position after its last frame */
+	uint32_t	 t;		/* its first frame queued, us */
+	int		 keep;		/* holds a control frame: never dropped */
+};
+
+struct txq {
+	struct txq_rec	 rec[TXQ_RECS];	/* ring, oldest at first */
+	unsigned	 first, n;
+	int		 on;		/* a frame was queued: fend is valid */
+	uint32_t	 fend;		/* end of the frame at the head: the
+					 * head is a frame's start when at it */
+	/* CoDel's state (RFC 8289 section 5) */
+	uint64_t	 first_above;	/* us; 0: under target */
+	uint64_t	 drop_next;	/* us */
+	uint32_t	 count, lastcount;
+	int		 dropping;
+	uint32_t	 interval_us;	/* CODEL_INTERVAL_MS or the RTT */
+	uint64_t	 rtt_at;	/* ms the RTT was last read */
+	uint64_t	 drops, drop_bytes; /* frames dropped, their bytes */
+};
+
+/* Monotonic microseconds. */
+uint64_t txq_now_us(void);
+/* A frame [start, end) was queued now; keep: a control frame. */
+void txq_add(struct txq *, uint32_t start, uint32_t end, int keep,
+    uint64_t now);
+/*
+ * The queue, head[0..len) from position pos, is about to be sent: the
+ * bytes CoDel drops from its head first (whole frames, none started or
+ * kept), which the caller takes off unsent.  fd: the tunnel's socket,
+ * whose round trip sets CoDel's interval (read once a CODEL_RTT_MS).
+ */
+size_t txq_drop(struct txq *, const uint8_t *head, size_t len, uint32_t pos,
+    int fd);
+/* buf[0..len) (the queue as it was, from position pos) went up to
+ * position to: the end of the head frame follows. */
+void txq_taken(struct txq *, const uint8_t *buf, size_t len, uint32_t pos,
+    uint32_t to);
+/* How long the frame at position pos has waited, ms (0: none). */
+unsigned txq_delay_ms(const struct txq *, uint32_t pos, uint64_t now);
+/* The tunnel's round trip rtt_ms sets CoDel's interval (within
+ * CODEL_INTERVAL_MS and CODEL_INTERVAL_MAX_MS). */
+void txq_rtt(struct txq *, unsigned rtt_ms);
+
+#endif /* TXQ_H */
