@@ -33,6 +33,8 @@ LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
+# Programs the end-to-end tests run, none of them part of etherws
+TOOLS	 = tests/linkemu
 
 ifeq ($(V),1)
 Q =
@@ -79,13 +81,19 @@ tests/test_%: tests/test_%.c tests/t.h
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -I. -o $@ $< \
 	    $(filter %.o,$^) $(LDLIBS)
 
-units: $(UNITS)
+# tests/linkemu: the tests' WAN link (delay, loss, rate) between two
+# taps; standalone, no module of etherws
+tests/linkemu: tests/linkemu.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $<
+
+units: $(UNITS) $(TOOLS)
 
 check: etherws units
 	tests/run
 
 clean:
-	rm -f etherws *.o *.d $(UNITS) tests/*.o
+	rm -f etherws *.o *.d $(UNITS) $(TOOLS) tests/*.o
 
 .PHONY: all check units clean
 
@@ -155,7 +163,8 @@ check-asan:
 	@for f in tests/*; do \
 	    [ -f "$$f" ] || continue; \
 	    case "$$f" in *.o|*.d) continue ;; \
-	    tests/test_*.c|tests/test_*.h) ;; tests/test_*) continue ;; esac; \
+	    tests/test_*.c|tests/test_*.h) ;; tests/test_*) continue ;; \
+	    tests/linkemu) continue ;; esac; \
 	    ln -s ../../$$f $(ASAN_DIR)/$$f; done
 	$(MAKE) -C $(ASAN_DIR) CC=$(ASAN_CC) CFLAGS="$(ASAN_CFLAGS)" etherws units
 	@rm -rf $(ASAN_DIR)/san && mkdir -p $(ASAN_DIR)/san

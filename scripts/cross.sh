@@ -85,7 +85,7 @@ link_tree() {
 	mkdir -p "$d/tests"
 	find "$d" -maxdepth 2 -type l -delete
 	for f in Makefile *.c *.h; do ln -s "../../$f" "$d/$f"; done
-	for f in tests/run tests/*.h tests/test_*.c; do
+	for f in tests/run tests/*.h tests/test_*.c tests/linkemu.c; do
 		ln -s "../../../$f" "$d/$f"
 	done
 }
