@@ -424,6 +424,13 @@ tmo_cb(struct ev_timer *t);
 static void
 ka_cb(struct ev_timer *t);
 
+/* The bound on what the socket holds (pace.c) has room again, maybe. */
+static void
+pace_cb(struct ev_timer *t)
+{
+	conn_flush(container_of(t, struct conn, pace.timer));
+}
+
 /*
  * The tunnel connections are at --maxconn: the oldest accepted one that
  * has not finished its request (TLS handshake or head) makes room, as
@@ -479,6 +486,7 @@ conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
 	c->inmax = IN_MAX_WS;
 	timer_init(&c->tmo, tmo_cb);
 	timer_init(&c->ka, ka_cb);
+	timer_init(&c->pace.timer, pace_cb);
 	if (fd >= 0 && loop_add(&c->w, fd, EPOLLIN) < 0) {
 		free(c);
 		return NULL;
@@ -532,6 +540,7 @@ conn_free(struct conn *c)
 	}
 	timer_stop(&c->tmo);
 	timer_stop(&c->ka);
+	timer_stop(&c->pace.timer);
 	if (c->ops != NULL && c->ops->release != NULL)
 		c->ops->release(c);
 	if (c->prev != NULL)
@@ -630,6 +639,7 @@ void
 conn_flush(struct conn *c)
 {
 	ssize_t n;
+	size_t room;
 
 	do {
 		while (c->outoff < c->outlen) {
@@ -638,10 +648,12 @@ conn_flush(struct conn *c)
 			    c->w.fd);
 			c->outoff += (size_t)n;	/* CoDel's drops: unsent */
 			c->sent += (uint64_t)n;
-			if (c->outoff == c->outlen)
+			if (c->outoff == c->outlen || (room = pace_room(&c->pace,
+			    c->w.fd, c->outlen - c->outoff, txq_now_us())) == 0)
 				break;
-			n = xp_send(c, c->out + c->outoff,
-			    c->outlen - c->outoff);
+			n = xp_send(c, c->out + c->outoff, txq_whole(&c->txq,
+			    c->out + c->outoff, c->outlen - c->outoff,
+			    out_pos(c, c->outoff), room));
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK)
 					break;
@@ -652,6 +664,7 @@ conn_flush(struct conn *c)
 				conn_fail(c);
 				return;
 			}
+			pace_sent(&c->pace, (size_t)n);
 			txq_taken(&c->txq, c->out + c->outoff, c->outlen -
 			    c->outoff, out_pos(c, c->outoff),
 			    out_pos(c, c->outoff + (size_t)n));
@@ -722,8 +735,8 @@ conn_update(struct conn *c)
 			ev |= EPOLLIN;
 		if (c->tls != NULL)
 			ev |= tls_interest(c->tls);
-		else if (c->outoff < c->outlen)
-			ev |= EPOLLOUT;
+		else if (c->outoff < c->outlen && !c->pace.blocked)
+			ev |= EPOLLOUT;	/* at the bound, the timer looks */
 	}
 	loop_mod(&c->w, ev);
 }
@@ -1169,27 +1182,4 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 		conn_flush(c);
 	if (!c->dead)
 		conn_update(c);
-}
-
-void
-conn_status(const struct conn *c, struct jw *w)
-{
-	const char *ver, *cipher;
-
-	jw_member_str(w, ", \"peer\": ", c->peer);
-	if (c->via[0] != '\0')
-		jw_member_str(w, ", \"via\": ", c->via);
-	if (c->tls != NULL) {
-		tls_info(c->tls, &ver, &cipher);
-		jw_raw(w, ", \"tls\": ");
-		jw_cstr(w, ver);
-		jw_raw(w, ", \"cipher\": ");
-		jw_cstr(w, cipher);
-	}
-	jw_member_int(w, ", \"queue_bytes\": ",
-	    (long long)(c->outlen - c->outoff));
-	jw_member_int(w, ", \"queue_max\": ", sw_conf.queue);
-	jw_member_int(w, ", \"queue_delay_ms\": ", txq_delay_ms(&c->txq,
-	    out_pos(c, c->outoff), txq_now_us()));
-	jw_member_int(w, ", \"codel_dropped\": ", (long long)c->txq.drops);
 }

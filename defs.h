@@ -91,6 +91,17 @@
 					 * stays in our queue, timed and
 					 * droppable, not in the kernel's */
 
+/* What a tunnel's socket holds (pace.c): the path's rate x round trip */
+#define PACE_GAIN_NUM		5	/* times 5/4: the rate found may grow */
+#define PACE_GAIN_DEN		4
+#define PACE_SLACK		(32 * 1024) /* bytes past that */
+#define PACE_RTT_MIN_MS		5	/* shorter paths are not bounded */
+#define PACE_SAMPLE_MS		10	/* rate sampled this often at most */
+#define PACE_BW_WIN_MS		2000	/* the rate: the most seen this long */
+#define PACE_RTT_WIN_MS		10000	/* the round trip: the least, as long */
+#define PACE_POLL_DIV		16	/* bounded: look again in this part
+					 * of a round trip (1 ms at least) */
+
 /* The tunnel tx queue's discipline (txq.c): CoDel, RFC 8289 */
 #define CODEL_TARGET_US		5000	/* standing queue delay tolerated */
 #define CODEL_INTERVAL_MS	100	/* above target this long: drop; the

@@ -42,8 +42,8 @@ sock_tune(int fd, long long keepalive)
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v));
 }
 
-unsigned
-sock_rtt_ms(int fd)
+unsigned long
+sock_rtt_us(int fd)
 {
 	struct tcp_info ti;
 	socklen_t l = sizeof(ti);
@@ -52,7 +52,13 @@ sock_rtt_ms(int fd)
 	    TCP_INFO, &ti, &l) < 0 || l < offsetof(struct tcp_info,
 	    tcpi_rttvar))
 		return 0;
-	return (ti.tcpi_rtt + 999) / 1000;	/* us */
+	return ti.tcpi_rtt;
+}
+
+unsigned
+sock_rtt_ms(int fd)
+{
+	return (unsigned)((sock_rtt_us(fd) + 999) / 1000);
 }
 
 void

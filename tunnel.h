@@ -3,7 +3,8 @@
  * they go out over the port's open WebSocket connection, port->tunnel,
  * NULL while the port is down.  A server port (serve.c) and a client
  * port (client.c) differ only in how they close and what showPort says,
- * so their port_ops share these four.
+ * so their port_ops share these four, and the connection's part of what
+ * showPort says.
  */
 #ifndef TUNNEL_H
 #define TUNNEL_H
@@ -11,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct conn;
+struct jw;
 struct port;
 struct vnet;
 
@@ -19,5 +22,9 @@ int tunnel_output(struct port *, const uint8_t *frame, size_t len,
 int tunnel_output_ctrl(struct port *, const uint8_t *frame, size_t len);
 int tunnel_offload(const struct port *);
 unsigned tunnel_rtt(const struct port *);
+/* showPort: the open connection's ', "peer": ..., "tls": ..., "cipher":
+ * ..., "queue_bytes": ..., "queue_delay_ms": ..., "codel_dropped": ...'
+ * members (the two port kinds' status ops). */
+void tunnel_status(const struct conn *, struct jw *);
 
 #endif /* TUNNEL_H */

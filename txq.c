@@ -101,6 +101,22 @@ txq_taken(struct txq *q, const uint8_t *buf, size_t len, uint32_t pos,
 	}
 }
 
+size_t
+txq_whole(const struct txq *q, const uint8_t *buf, size_t len, uint32_t pos,
+    size_t n)
+{
+	uint32_t e = q->fend;
+
+	if (!q->on || n >= len || pos_before(e, pos))
+		return n;
+	while (pos_before(e, pos + (uint32_t)n)) {
+		if (e - pos + 2 > len)
+			return n;
+		e += (uint32_t)ws_frame_size(buf + (e - pos));
+	}
+	return e - pos < len ? e - pos : len;
+}
+
 /* Integer square root. */
 static uint64_t
 isqrt(uint64_t x)

@@ -57,6 +57,11 @@ size_t txq_drop(struct txq *, const uint8_t *head, size_t len, uint32_t pos,
  * position to: the end of the head frame follows. */
 void txq_taken(struct txq *, const uint8_t *buf, size_t len, uint32_t pos,
     uint32_t to);
+/* n bytes of buf[0..len) (the queue, from position pos) to be sent,
+ * made whole frames: so the next head is a frame's start, which CoDel
+ * may drop. */
+size_t txq_whole(const struct txq *, const uint8_t *buf, size_t len,
+    uint32_t pos, size_t n);
 /* How long the frame at position pos has waited, ms (0: none). */
 unsigned txq_delay_ms(const struct txq *, uint32_t pos, uint64_t now);
 /* The tunnel's round trip rtt_ms sets CoDel's interval (within
