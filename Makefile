@@ -29,7 +29,7 @@ LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c base64.c json.c http.c ws.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
 	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c gso.c port.c \
 	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c sock.c \
-	   tunnel.c txq.c pace.c
+	   tunnel.c txq.c pace.c conn_ws.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))

@@ -90,11 +90,12 @@
 					 * takes (TCP_NOTSENT_LOWAT): what waits
 					 * stays in our queue, timed and
 					 * droppable, not in the kernel's */
+#define TUNNEL_CC		"cubic"	/* tunnel sockets' congestion control */
 
 /* What a tunnel's socket holds (pace.c): the path's rate x round trip */
-#define PACE_GAIN_NUM		5	/* times 5/4: the rate found may grow */
-#define PACE_GAIN_DEN		4
-#define PACE_SLACK		(32 * 1024) /* bytes past that */
+#define PACE_GAIN_NUM		9	/* times 9/8: the rate found may grow */
+#define PACE_GAIN_DEN		8
+#define PACE_SLACK		(48 * 1024) /* bytes past that */
 #define PACE_RTT_MIN_MS		5	/* shorter paths are not bounded */
 #define PACE_SAMPLE_MS		10	/* rate sampled this often at most */
 #define PACE_BW_WIN_MS		2000	/* the rate: the most seen this long */
@@ -114,6 +115,13 @@
 #define TXQ_RECS		64	/* enqueue-time records per connection */
 #define TXQ_GRAIN_US		1000	/* frames queued within this of one
 					 * another share a record */
+#define TXQ_FLOWS		64	/* flow buckets: which have frames
+					 * waiting (keyed hash) */
+#define TXQ_LANE_MAX		4096	/* the lane of sparse flows' frames,
+					 * sent first: bytes */
+#define TXQ_QUANTUM		8192	/* lane bytes at most per this many
+					 * bytes of the queue's (when both
+					 * wait): bulk keeps half at least */
 #define TRUSTPROXY_MAX		32	/* --trustproxy addresses and blocks */
 #define FORWARDED_MAX		32	/* Forwarded/X-Forwarded-For hops read */
 #define URL_MAX			1024	/* client URL / target text */

@@ -3,10 +3,10 @@
  * kernel has not had acknowledged (SIOCOUTQ, sent or not) stay within
  * PACE_GAIN_NUM / PACE_GAIN_DEN of the path's delivery rate times its
  * least round trip, plus PACE_SLACK.  The path's queue thus holds at
- * most a quarter round trip and the slack's time, whatever the
+ * most an eighth of a round trip and the slack's time, whatever the
  * kernel's congestion control would do, and the rest waits in our
- * queue (txq.c).  The gain above 1 lets the rate found grow by a
- * quarter each round trip while the path has room, as a window would.
+ * queue (txq.c).  The gain and the slack let the rate found grow each
+ * round trip while the path has room, as a window would.
  *
  * The rate is measured from the kernel's own count: acknowledged bytes
  * (written minus SIOCOUTQ) per sample time, the most of the last two
@@ -16,6 +16,7 @@
  * the loop's millisecond timer, and its queue drains in no time.
  */
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/sockios.h>
 
 #include "defs.h"
@@ -65,12 +66,47 @@ windows(struct pace *p, uint64_t now)
 	}
 }
 
-/* A sample of the rate and round trip, every PACE_SAMPLE_MS and at most
- * four a round trip. */
+/* The bound, bytes, for a rate and a round trip (us). */
+static uint64_t
+bound_of(uint64_t bw, uint64_t rtt)
+{
+	return bw * rtt / 1000000 * PACE_GAIN_NUM / PACE_GAIN_DEN + PACE_SLACK;
+}
+
+/*
+ * The kernel paces the socket at most at the rate the bound allows in a
+ * round trip (SO_MAX_PACING_RATE, which also turns its pacing on): after
+ * a lull the bound's worth goes out spread over a round trip, not in
+ * one burst, which a path with its delay line empty would take into its
+ * queue at once and overflow.  Short paths: no limit.
+ */
+static void
+set_rate(struct pace *p, int fd, uint64_t rtt)
+{
+	uint64_t r = ~0U;
+	unsigned v;
+
+	if (rtt >= (uint64_t)PACE_RTT_MIN_MS * 1000)
+		r = bound_of(max_bw(p), rtt) * 1000000 / rtt;
+	if (r >= ~0U)
+		r = ~0U;	/* unlimited */
+	if (r == p->rate)
+		return;
+	p->rate = r;
+	v = (unsigned)r;
+	setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &v, sizeof(v));
+}
+
+/* A sample of the rate and round trip, once a round trip (and at most
+ * every PACE_SAMPLE_MS).  Acknowledgements come in bursts: a cumulative
+ * one after a loss's retransmission covers much data at once.  No more
+ * than the bound can have been delivered in a round trip, so a sample
+ * counts up to that: a burst cannot open the bound wider than the gain
+ * would. */
 static void
 sample(struct pace *p, int fd, uint64_t now)
 {
-	uint64_t gap = min_rtt(p) / 4, acked, bw;
+	uint64_t gap = min_rtt(p), acked, bw;
 	uint32_t rtt;
 
 	if (gap < (uint64_t)PACE_SAMPLE_MS * 1000)
@@ -82,6 +118,10 @@ sample(struct pace *p, int fd, uint64_t now)
 	acked = p->wr > p->kq ? p->wr - p->kq : 0;
 	if (p->at != 0 && acked > p->acked) {
 		bw = (acked - p->acked) * 1000000 / (now - p->at);
+		if (min_rtt(p) != 0 && bw > bound_of(max_bw(p), min_rtt(p)) *
+		    1000000 / min_rtt(p))
+			bw = bound_of(max_bw(p), min_rtt(p)) * 1000000 /
+			    min_rtt(p);
 		if (bw > p->bw[0])
 			p->bw[0] = bw;
 	}
@@ -90,6 +130,7 @@ sample(struct pace *p, int fd, uint64_t now)
 	rtt = (uint32_t)sock_rtt_us(fd);
 	if (rtt != 0 && (p->rtt[0] == 0 || rtt < p->rtt[0]))
 		p->rtt[0] = rtt;
+	set_rate(p, fd, min_rtt(p));
 }
 
 size_t
@@ -103,8 +144,7 @@ pace_room(struct pace *p, int fd, size_t want, uint64_t now)
 	rtt = min_rtt(p);
 	if (rtt < (uint64_t)PACE_RTT_MIN_MS * 1000)
 		return want;
-	bound = max_bw(p) * rtt / 1000000 * PACE_GAIN_NUM / PACE_GAIN_DEN +
-	    PACE_SLACK;
+	bound = bound_of(max_bw(p), rtt);
 	held = p->kq + (p->wr - p->kq_wr);
 	if (held >= bound) {	/* acknowledgements since? */
 		read_kq(p, fd);

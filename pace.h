@@ -32,6 +32,8 @@ struct pace {
 					 * of this window and the last */
 	uint32_t	 rtt[2];	/* least round trip, us, likewise */
 	uint64_t	 rtt_at;
+	uint64_t	 rate;		/* SO_MAX_PACING_RATE set, bytes/s
+					 * (0: none yet) */
 };
 
 /* Bytes of want the socket fd may take now (want itself when the path

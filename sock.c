@@ -25,6 +25,12 @@ sock_tune(int fd, long long keepalive)
 	 * wait and may drop it (txq.c); the kernel's would be untimed. */
 	v = TUNNEL_NOTSENT_LOWAT;
 	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v, sizeof(v));
+	/* The delay is bounded by pace.c, whatever the congestion control;
+	 * but BBR's (v1) ProbeRTT drains the window to 4 packets for 200 ms
+	 * every 10 s, a stall of every flow inside the tunnel (where that
+	 * one is not built in, the system's default stays). */
+	setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, TUNNEL_CC,
+	    sizeof(TUNNEL_CC) - 1);
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	v = 30;
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));

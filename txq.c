@@ -20,11 +20,19 @@
  * frames that come (their wait is then overstated, by a queue already
  * far over target).  Nothing is allocated.
  */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "bytes.h"
+#include "siphash.h"
 #include "sock.h"
 #include "txq.h"
 #include "ws.h"
+
+static struct sipkey	 flow_key;	/* random, once a process */
+static int		 flow_keyed;
 
 uint64_t
 txq_now_us(void)
@@ -253,4 +261,133 @@ txq_rtt(struct txq *q, unsigned rtt_ms)
 	if (rtt_ms > CODEL_INTERVAL_MAX_MS)
 		rtt_ms = CODEL_INTERVAL_MAX_MS;
 	q->interval_us = rtt_ms * 1000;
+}
+
+/* ------------------------------------------------------------------ */
+/* The lane: frames of sparse flows first */
+
+/* The IP part of a flow's key from the IPv4 or IPv6 header at ip (len
+ * bytes of frame from there): protocol, addresses, ports if TCP or UDP
+ * (and not a fragment's).  Its length at k. */
+static size_t
+flow_ip(uint8_t *k, unsigned et, const uint8_t *ip, size_t len)
+{
+	size_t n = 0, l4 = 0;
+	unsigned proto = 0;
+
+	if (et == 0x0800 && len >= 20) {
+		proto = k[n++] = ip[9];
+		memcpy(k + n, ip + 12, 8);
+		n += 8;
+		if ((ew_be16(ip + 6) & 0x3fff) == 0)
+			l4 = (size_t)(ip[0] & 15) * 4;
+	} else if (et == 0x86dd && len >= 40) {
+		proto = k[n++] = ip[6];
+		memcpy(k + n, ip + 8, 32);
+		n += 32;
+		l4 = 40;
+	}
+	if ((proto == 6 || proto == 17) && l4 >= 20 && len >= l4 + 4) {
+		memcpy(k + n, ip + l4, 4);
+		n += 4;
+	}
+	return n;
+}
+
+/* The bucket of an Ethernet frame's flow: its addresses, one VLAN tag,
+ * then what flow_ip takes, under a random key (a peer cannot aim at one
+ * bucket). */
+static unsigned
+flow_of(const uint8_t *f, size_t len)
+{
+	uint8_t k[64];
+	size_t n = 14;
+	unsigned et = ew_be16(f + 12);
+
+	memcpy(k, f, 14);
+	if ((et == 0x8100 || et == 0x88a8) && len >= 18) {
+		memcpy(k + 14, f + 14, 4);
+		n = 18;
+		et = ew_be16(f + 16);
+	}
+	n += flow_ip(k + n, et, f + n, len - n);
+	if (!flow_keyed) {
+		sip_key_random(&flow_key);
+		flow_keyed = 1;
+	}
+	return (unsigned)(sip_hash(&flow_key, k, n) % TXQ_FLOWS);
+}
+
+int
+txq_sparse(struct txq *q, const uint8_t *f, size_t len, size_t all,
+    uint32_t head, unsigned *flow)
+{
+	unsigned h = *flow = flow_of(f, len);
+
+	return !pos_before(head, q->flow_q[h]) &&
+	    !pos_before(q->lane_total - (uint32_t)(q->lanelen - q->laneoff),
+	    q->flow_l[h]) && all <= TXQ_LANE_MAX - q->lanelen;
+}
+
+int
+txq_lane_new(struct txq *q)
+{
+	if (q->lane == NULL && (q->lane = malloc(TXQ_LANE_MAX)) == NULL)
+		return -1;
+	q->credit = TXQ_QUANTUM;
+	return 0;
+}
+
+void
+txq_free(struct txq *q)
+{
+	free(q->lane);
+	q->lane = NULL;
+	q->laneoff = q->lanelen = q->lane_end = 0;
+}
+
+uint8_t *
+txq_lane_put(struct txq *q, unsigned flow, size_t n)
+{
+	uint8_t *d = q->lane + q->lanelen;
+
+	q->lanelen += n;
+	q->lane_total += (uint32_t)n;
+	q->flow_l[flow] = q->lane_total;
+	q->lane_frames++;
+	return d;
+}
+
+void
+txq_queued(struct txq *q, unsigned flow, uint32_t end)
+{
+	q->flow_q[flow] = end;
+}
+
+int
+txq_lane_turn(struct txq *q, uint32_t head, size_t len)
+{
+	if (q->laneoff < q->lane_end)
+		return 1;	/* what it began goes first */
+	if (q->laneoff == q->lanelen || (len > 0 && (!q->on ||
+	    q->fend != head || q->credit == 0)))
+		return 0;
+	q->lane_end = q->lanelen;
+	return 1;
+}
+
+void
+txq_sent(struct txq *q, int lane, size_t n)
+{
+	if (!lane) {
+		if (q->credit < TXQ_QUANTUM)
+			q->credit = q->credit + n < TXQ_QUANTUM ?
+			    q->credit + n : TXQ_QUANTUM;
+		return;
+	}
+	q->laneoff += n;
+	if (q->credit != SIZE_MAX)
+		q->credit = q->credit > n ? q->credit - n : 0;
+	if (q->laneoff == q->lanelen)
+		q->laneoff = q->lanelen = q->lane_end = 0;
 }

@@ -38,6 +38,17 @@ struct txq {
 	uint32_t	 interval_us;	/* CODEL_INTERVAL_MS or the RTT */
 	uint64_t	 rtt_at;	/* ms the RTT was last read */
 	uint64_t	 drops, drop_bytes; /* frames dropped, their bytes */
+	/* The lane: sparse flows' frames, sent before the queue's next */
+	uint8_t		*lane;		/* TXQ_LANE_MAX bytes, or NULL */
+	size_t		 laneoff, lanelen, lane_end; /* lane_end: sent up
+					 * to it before the queue goes on */
+	uint32_t	 lane_total;	/* bytes ever put in it (wraps) */
+	size_t		 credit;	/* lane bytes before the queue's next
+					 * (SIZE_MAX: all, a Close waits) */
+	uint32_t	 flow_q[TXQ_FLOWS]; /* per flow bucket: the position
+					 * after its last frame in the queue */
+	uint32_t	 flow_l[TXQ_FLOWS]; /* and in the lane (lane_total) */
+	uint64_t	 lane_frames;	/* frames that went by the lane */
 };
 
 /* Monotonic microseconds. */
@@ -62,6 +73,26 @@ void txq_taken(struct txq *, const uint8_t *buf, size_t len, uint32_t pos,
  * may drop. */
 size_t txq_whole(const struct txq *, const uint8_t *buf, size_t len,
     uint32_t pos, size_t n);
+/*
+ * A data frame, the Ethernet frame (f, len), all bytes on the wire: 1
+ * if it is to go by the lane (a frame of a flow with nothing waiting,
+ * in the queue or the lane, and room), *flow its bucket either way.
+ * head: the queue's head position.  The lane must exist (txq_lane_new).
+ */
+int txq_sparse(struct txq *, const uint8_t *f, size_t len, size_t all,
+    uint32_t head, unsigned *flow);
+/* The lane's buffer: 0, or -1 out of memory. */
+int txq_lane_new(struct txq *);
+void txq_free(struct txq *);
+/* Room for n bytes at the lane's end, taken (txq_sparse said so). */
+uint8_t *txq_lane_put(struct txq *, unsigned flow, size_t n);
+/* A data frame of flow went to the queue, ending at position end. */
+void txq_queued(struct txq *, unsigned flow, uint32_t end);
+/* 1 if the lane goes next: not empty, the queue's head at a frame's start
+ * (at position head, len bytes queued) and the lane's share not spent. */
+int txq_lane_turn(struct txq *, uint32_t head, size_t len);
+/* n bytes left from the lane (lane 1) or the queue (0). */
+void txq_sent(struct txq *, int lane, size_t n);
 /* How long the frame at position pos has waited, ms (0: none). */
 unsigned txq_delay_ms(const struct txq *, uint32_t pos, uint64_t now);
 /* The tunnel's round trip rtt_ms sets CoDel's interval (within
