@@ -61,7 +61,8 @@ ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
 	lane = !keep && lane_take(c, p, len, all, &flow);
 	if (!lane && out_reserve(c, all, cap) < 0)
 		return -1;
-	d = lane ? txq_lane_put(&c->txq, flow, all) : c->out + c->outlen;
+	d = lane ? txq_lane_put(&c->txq, flow, all,
+	    (uint32_t)c->queued) : c->out + c->outlen;
 	memcpy(d, hdr, h);
 	if (prelen > 0)
 		memcpy(d + h, pre, prelen);

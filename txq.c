@@ -347,9 +347,11 @@ txq_free(struct txq *q)
 }
 
 uint8_t *
-txq_lane_put(struct txq *q, unsigned flow, size_t n)
+txq_lane_put(struct txq *q, unsigned flow, size_t n, uint32_t tail)
 {
 	uint8_t *d = q->lane + q->lanelen;
+
+	q->gate = tail;
 
 	q->lanelen += n;
 	q->lane_total += (uint32_t)n;
@@ -369,8 +371,10 @@ txq_lane_turn(struct txq *q, uint32_t head, size_t len)
 {
 	if (q->laneoff < q->lane_end)
 		return 1;	/* what it began goes first */
+	/* the queue's frames from the gate on came after the lane's: they
+	 * never go first, whatever the share */
 	if (q->laneoff == q->lanelen || (len > 0 && (!q->on ||
-	    q->fend != head || q->credit == 0)))
+	    q->fend != head || (q->credit == 0 && pos_before(head, q->gate)))))
 		return 0;
 	q->lane_end = q->lanelen;
 	return 1;

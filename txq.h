@@ -43,6 +43,8 @@ struct txq {
 	size_t		 laneoff, lanelen, lane_end; /* lane_end: sent up
 					 * to it before the queue goes on */
 	uint32_t	 lane_total;	/* bytes ever put in it (wraps) */
+	uint32_t	 gate;		/* the queue's end when the lane's last
+					 * frame came: frames past it are later */
 	size_t		 credit;	/* lane bytes before the queue's next
 					 * (SIZE_MAX: all, a Close waits) */
 	uint32_t	 flow_q[TXQ_FLOWS]; /* per flow bucket: the position
@@ -84,8 +86,9 @@ int txq_sparse(struct txq *, const uint8_t *f, size_t len, size_t all,
 /* The lane's buffer: 0, or -1 out of memory. */
 int txq_lane_new(struct txq *);
 void txq_free(struct txq *);
-/* Room for n bytes at the lane's end, taken (txq_sparse said so). */
-uint8_t *txq_lane_put(struct txq *, unsigned flow, size_t n);
+/* Room for n bytes at the lane's end, taken (txq_sparse said so); tail:
+ * the queue's end position (what is queued after it waits for it). */
+uint8_t *txq_lane_put(struct txq *, unsigned flow, size_t n, uint32_t tail);
 /* A data frame of flow went to the queue, ending at position end. */
 void txq_queued(struct txq *, unsigned flow, uint32_t end);
 /* 1 if the lane goes next: not empty, the queue's head at a frame's start
