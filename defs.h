@@ -112,10 +112,11 @@
 #define CODEL_MIN_BYTES		1600	/* a queue no longer (one full-size
 					 * frame) is never dropped from */
 #define CODEL_COUNT_MAX		65535	/* drop count of the control law */
-#define TXQ_RECS		64	/* enqueue-time records per connection */
+#define TXQ_RECS		64	/* enqueue-time records per connection
+					 * (at most 64: a bit each) */
 #define TXQ_GRAIN_US		1000	/* frames queued within this of one
 					 * another share a record */
-#define TXQ_FLOWS		64	/* flow buckets: which have frames
+#define TXQ_FLOWS		32	/* flow buckets: which have frames
 					 * waiting (keyed hash) */
 #define TXQ_LANE_MAX		4096	/* the lane of sparse flows' frames,
 					 * sent first: bytes */

@@ -50,11 +50,19 @@ pos_before(uint32_t a, uint32_t b)
 	return ((a - b) & 0x80000000u) != 0;
 }
 
+/* Record i holds a control frame: never dropped. */
+static int
+kept(const struct txq *q, unsigned i)
+{
+	return (q->keep >> i & 1) != 0;
+}
+
 void
 txq_add(struct txq *q, uint32_t start, uint32_t end, int keep, uint64_t now)
 {
 	struct txq_rec *r;
 	uint32_t t = (uint32_t)now;
+	unsigned i;
 
 	if (!q->on) {
 		q->on = 1;
@@ -63,18 +71,21 @@ txq_add(struct txq *q, uint32_t start, uint32_t end, int keep, uint64_t now)
 			q->interval_us = CODEL_INTERVAL_MS * 1000;
 	}
 	if (q->n > 0) {
-		r = &q->rec[(q->first + q->n - 1) % TXQ_RECS];
+		i = (q->first + q->n - 1) % TXQ_RECS;
+		r = &q->rec[i];
 		if (q->n == TXQ_RECS ||
-		    (r->keep == keep && t - r->t < TXQ_GRAIN_US)) {
+		    (kept(q, i) == (keep != 0) && t - r->t < TXQ_GRAIN_US)) {
 			r->end = end;
-			r->keep |= keep;
+			if (keep)
+				q->keep |= (uint64_t)1 << i;
 			return;
 		}
 	}
-	r = &q->rec[(q->first + q->n) % TXQ_RECS];
-	r->end = end;
-	r->t = t;
-	r->keep = keep;
+	i = (q->first + q->n) % TXQ_RECS;
+	q->rec[i].end = end;
+	q->rec[i].t = t;
+	q->keep = keep ? q->keep | (uint64_t)1 << i :
+	    q->keep & ~((uint64_t)1 << i);
 	q->n++;
 }
 
@@ -196,7 +207,7 @@ judge(struct txq *q, const uint8_t *head, size_t len, uint32_t pos,
 	if (!q->on || q->fend != pos || len < 2)
 		return 0;	/* not at a frame's start */
 	txq_pop(q, pos);
-	if (q->n == 0 || q->rec[q->first].keep)
+	if (q->n == 0 || kept(q, q->first))
 		return 0;
 	r = &q->rec[q->first];
 	if ((flen = ws_frame_size(head)) > len)

@@ -21,11 +21,12 @@
 struct txq_rec {
 	uint32_t	 end;		/* position after its last frame */
 	uint32_t	 t;		/* its first frame queued, us */
-	int		 keep;		/* holds a control frame: never dropped */
 };
 
 struct txq {
 	struct txq_rec	 rec[TXQ_RECS];	/* ring, oldest at first */
+	uint64_t	 keep;		/* bit i: rec[i] holds a control frame,
+					 * never dropped (TXQ_RECS <= 64) */
 	unsigned	 first, n;
 	int		 on;		/* a frame was queued: fend is valid */
 	uint32_t	 fend;		/* end of the frame at the head: the
