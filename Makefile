@@ -70,6 +70,7 @@ tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
 tests/test_log: log.o logconf.o util.o fmt.o
 tests/test_dns: dns.o loop.o util.o fmt.o
 tests/test_gso: gso.o util.o fmt.o tests/gso_ref.h
+tests/test_txq: txq.o ws.o sha1.o base64.o siphash.o sock.o util.o fmt.o
 tests/test_peeruid: peeruid.c peeruid.h defs.h
 # fmt.c as the static (release) build compiles it, with NDEBUG
 tests/test_fmt_ndebug: tests/fmt_ndebug.o
