@@ -20,7 +20,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (234,472
+# The size budget of the stripped static binary, in bytes (238,568
 # today): a change that grows it past the budget fails here.  Raised
 # from 200,000 (198,216 then) deliberately, each set measured on its
 # own over 198,216:
@@ -64,8 +64,13 @@ STATIC=$ROOT/etherws-static
 #    inet_diag (OpenWrt without kmod-inet-diag), about 2.3 KB of code
 #    (peeruid.o at -Os: 1,091 bytes before, 3,399 after): taken by
 #    RELRO's padding, 234,472 bytes still.
+#  - latency under load bounded by time (issue 21): CoDel on the tunnel
+#    tx queue and its records, the lane of sparse flows with its keyed
+#    flow hash, the bound on what a tunnel socket holds, showPort's
+#    queue_delay_ms and codel_dropped: +3.8 KB of code (text 230,835 ->
+#    234,723 bytes), one more 4 KiB step: 238,568 bytes.
 # With RELRO the size moves in steps of 4 KiB.  Hardening may raise the budget further: deliberately, here.
-STATIC_BUDGET=236000
+STATIC_BUDGET=240000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
