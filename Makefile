@@ -31,7 +31,7 @@ LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c md5.c bcrypt.c base64.c json.c \
 	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c probetab.c gso.c \
 	   port.c \
 	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c sock.c \
-	   tunnel.c metrics.c config.c cfgrun.c
+	   tunnel.c metrics.c config.c cfgrun.c txq.c pace.c conn_ws.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
@@ -75,6 +75,7 @@ tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
 tests/test_log: log.o logconf.o util.o fmt.o
 tests/test_dns: dns.o loop.o util.o fmt.o
 tests/test_gso: gso.o util.o fmt.o tests/gso_ref.h
+tests/test_txq: txq.o ws.o sha1.o base64.o siphash.o sock.o util.o fmt.o
 tests/test_peeruid: peeruid.c peeruid.h defs.h
 tests/test_config: config.o http.o json.o util.o fmt.o
 # fmt.c as the static (release) build compiles it, with NDEBUG

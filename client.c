@@ -743,7 +743,7 @@ cl_status(const struct port *p, struct jw *w)
 		return;
 	jw_member_str(w, ", \"phase\": ", phase(cl));
 	if (c != NULL)
-		conn_status(c, w);
+		tunnel_status(c, w);
 	else if (cl->conn != NULL && cl->conn->peer[0] != '\0')
 		jw_member_str(w, ", \"trying\": ", cl->conn->peer);
 	if (cl->proxy[0]) {

@@ -1,7 +1,9 @@
 /*
- * conn.c - tunnel and control connections: the socket, TLS, buffers, the
- * open WebSocket (messages in, frames out, ping/pong, keepalive) and the
- * close handshake.  What a connection is for -- an accepted request
+ * conn.c - tunnel and control connections: the socket, TLS, buffers and
+ * their memory bound, output (the tx queue's discipline: txq.c; what the
+ * socket may hold: pace.c), input; the open WebSocket itself (frames,
+ * ping/pong, keepalive, the close handshake) is conn_ws.c's, through
+ * conn_int.h.  What a connection is for -- an accepted request
  * (serve.c), a client attempt and port (client.c) -- is its owner's
  * business, reached through the owner's struct conn_ops.
  *
@@ -23,9 +25,8 @@
 #include <sys/socket.h>
 
 #include "conn.h"
+#include "conn_int.h"
 #include "fmt.h"
-#include "http.h"
-#include "json.h"
 #include "log.h"
 #include "sock.h"
 #include "switch.h"
@@ -79,10 +80,9 @@ conn_stats(struct conn_stats *st)
 }
 
 static void conn_fail(struct conn *c);
-static int pong_late(struct conn *c);
 
 /* c's buffers changed size: conn_mem follows. */
-static void
+void
 mem_update(struct conn *c)
 {
 	size_t now;
@@ -91,7 +91,8 @@ mem_update(struct conn *c)
 		return;
 	now = (c->in_shared ? 0 : c->incap) + c->outcap +
 	    (c->rx.frag != NULL ? c->rx.max : 0) +
-	    (c->tls != NULL ? tls_size(c->client) : 0);
+	    (c->tls != NULL ? tls_size(c->client) : 0) +
+	    (c->txq.lane != NULL ? TXQ_LANE_MAX : 0);
 	conn_mem = conn_mem - c->held + now;
 	c->held = now;
 }
@@ -190,7 +191,7 @@ oldest_unfinished(const struct conn *except, int held)
  * with the growth) is cut.  0, or -1 when c itself was cut or nothing is
  * left to cut (control connections are never cut: the operator's).
  */
-static int
+int
 mem_room(struct conn *c, size_t grow)
 {
 	struct conn *v, *big;
@@ -273,6 +274,8 @@ conn_trim(struct ev_timer *t)
 			c->out = NULL;
 			c->outcap = c->outoff = c->outlen = 0;
 		}
+		if (c->txq.laneoff == c->txq.lanelen)
+			txq_free(&c->txq);
 		mem_update(c);
 	}
 	if (conns != NULL)
@@ -283,7 +286,7 @@ conn_trim(struct ev_timer *t)
 /* Buffers */
 
 /* Room for need more bytes in out, which may not pass cap in all. */
-static int
+int
 out_reserve(struct conn *c, size_t need, size_t cap)
 {
 	uint8_t *n;
@@ -317,9 +320,6 @@ out_reserve(struct conn *c, size_t need, size_t cap)
 	mem_update(c);
 	return 0;
 }
-
-static void
-mark_dirty(struct conn *c);
 
 int
 conn_put(struct conn *c, const void *p, size_t len, size_t cap)
@@ -437,8 +437,13 @@ in_return(struct conn *c)
 
 static void
 tmo_cb(struct ev_timer *t);
+
+/* The bound on what the socket holds (pace.c) has room again, maybe. */
 static void
-ka_cb(struct ev_timer *t);
+pace_cb(struct ev_timer *t)
+{
+	conn_flush(container_of(t, struct conn, pace.timer));
+}
 
 /*
  * The tunnel connections are at --maxconn: the oldest accepted one that
@@ -494,7 +499,8 @@ conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
 	c->client = client;
 	c->inmax = IN_MAX_WS;
 	timer_init(&c->tmo, tmo_cb);
-	timer_init(&c->ka, ka_cb);
+	timer_init(&c->ka, conn_ka_cb);
+	timer_init(&c->pace.timer, pace_cb);
 	if (fd >= 0 && loop_add(&c->w, fd, EPOLLIN) < 0) {
 		free(c);
 		return NULL;
@@ -526,6 +532,7 @@ conn_reap(struct ev_grave *g)
 	conn_mem -= c->held;
 	ws_rx_free(&c->rx);
 	tls_free(c->tls);
+	txq_free(&c->txq);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -548,6 +555,7 @@ conn_free(struct conn *c)
 	}
 	timer_stop(&c->tmo);
 	timer_stop(&c->ka);
+	timer_stop(&c->pace.timer);
 	if (c->ops != NULL && c->ops->release != NULL)
 		c->ops->release(c);
 	if (c->prev != NULL)
@@ -563,7 +571,7 @@ conn_free(struct conn *c)
 }
 
 /* The open WebSocket is gone: the owner hears of it once. */
-static void
+void
 conn_lost(struct conn *c)
 {
 	if (c->owner == NULL || c->attempt)
@@ -573,8 +581,6 @@ conn_lost(struct conn *c)
 	c->owner = NULL;
 	c->name = NULL;
 }
-
-static void mark_dirty(struct conn *c);
 
 void
 conn_linger(struct conn *c)
@@ -635,29 +641,76 @@ conn_fail(struct conn *c)
 	conn_free(c);
 }
 
+/* Bytes wait to be sent, in the queue or its lane. */
+static int
+out_waits(const struct conn *c)
+{
+	return c->outoff < c->outlen || c->txq.laneoff < c->txq.lanelen;
+}
+
+/* The position (txq.h) of out[i]. */
+uint32_t
+out_pos(const struct conn *c, size_t i)
+{
+	return (uint32_t)(c->queued - (c->outlen - i));
+}
+
+/* One send, from the lane or the queue (txq.c): 1 if more may go, 0 if
+ * not now (the socket's or the pace's bound), -1 if c failed. */
+static int
+out_step(struct conn *c)
+{
+	struct txq *q = &c->txq;
+	size_t len, room;
+	ssize_t n;
+	int lane;
+
+	n = (ssize_t)txq_drop(q, c->out + c->outoff, c->outlen - c->outoff,
+	    out_pos(c, c->outoff), c->w.fd);
+	c->outoff += (size_t)n;		/* CoDel's drops: unsent */
+	c->sent += (uint64_t)n;
+	lane = txq_lane_turn(q, out_pos(c, c->outoff), c->outlen - c->outoff);
+	len = lane ? q->lanelen - q->laneoff : c->outlen - c->outoff;
+	if (len == 0 || (room = pace_room(&c->pace, c->w.fd, len,
+	    txq_now_us())) == 0)
+		return 0;
+	/* the queue's head frame only, while the lane waits */
+	if (!lane)
+		room = txq_whole(q, c->out + c->outoff, len,
+		    out_pos(c, c->outoff), q->laneoff < q->lanelen ? 1 : room);
+	n = xp_send(c, lane ? q->lane + q->laneoff : c->out + c->outoff, room);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno == EINTR)
+			return 1;
+		tls_err_text(c, errno);
+		c->outoff = c->outlen = 0;
+		conn_fail(c);
+		return -1;
+	}
+	pace_sent(&c->pace, (size_t)n);
+	txq_sent(q, lane, (size_t)n);
+	if (!lane) {
+		txq_taken(q, c->out + c->outoff, len, out_pos(c, c->outoff),
+		    out_pos(c, c->outoff + (size_t)n));
+		c->outoff += (size_t)n;
+		c->sent += (uint64_t)n;
+	}
+	c->busy = 1;
+	return 1;
+}
+
 void
 conn_flush(struct conn *c)
 {
-	ssize_t n;
+	int r;
 
 	do {
-		while (c->outoff < c->outlen) {
-			n = xp_send(c, c->out + c->outoff,
-			    c->outlen - c->outoff);
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EWOULDBLOCK)
-					break;
-				if (errno == EINTR)
-					continue;
-				tls_err_text(c, errno);
-				c->outoff = c->outlen = 0;
-				conn_fail(c);
-				return;
-			}
-			c->outoff += (size_t)n;
-			c->sent += (uint64_t)n;
-			c->busy = 1;
-		}
+		while ((r = out_step(c)) > 0)
+			;
+		if (r < 0)
+			return;
 	} while (pong_late(c));	/* its Pong gone, the kept Ping's */
 	if (c->tls != NULL && tls_flush(c->tls, c->w.fd) < 0 &&
 	    errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -665,7 +718,7 @@ conn_flush(struct conn *c)
 		conn_fail(c);
 		return;
 	}
-	if (c->outoff == c->outlen) {
+	if (!out_waits(c)) {
 		c->outoff = c->outlen = 0;
 		if (c->outcap > OUT_KEEP) {	/* give a burst's back */
 			free(c->out);
@@ -696,7 +749,7 @@ flush_dirty(void)
 	}
 }
 
-static void
+void
 mark_dirty(struct conn *c)
 {
 	if (c->dirty || c->dead)
@@ -721,249 +774,10 @@ conn_update(struct conn *c)
 			ev |= EPOLLIN;
 		if (c->tls != NULL)
 			ev |= tls_interest(c->tls);
-		else if (c->outoff < c->outlen)
-			ev |= EPOLLOUT;
+		else if (out_waits(c) && !c->pace.blocked)
+			ev |= EPOLLOUT;	/* at the bound, the timer looks */
 	}
 	loop_mod(&c->w, ev);
-}
-
-void
-conn_ws_open(struct conn *c, const struct http_msg *m, int server)
-{
-	const struct http_header *h = http_header(m, OFFLOAD_HEADER);
-
-	c->offload = !sw_conf.nooffload && h != NULL &&
-	    http_has_token(h->value, h->value_len, OFFLOAD_TOKEN);
-	c->state = CS_WS;
-	ws_rx_init(&c->rx, server, MAX_FRAME +
-	    (c->offload ? VNET_HDR_LEN : 0));
-}
-
-/* Queue a message: pre (prelen bytes, e.g. an offload header) then p. */
-static int
-ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
-    const uint8_t *p, size_t len, size_t cap)
-{
-	uint8_t hdr[WS_HDR_MAX], key[4], *d;
-	size_t h;
-
-	if (c->client)
-		ew_mask_key(key);
-	h = ws_frame_header(hdr, op, prelen + len, c->client ? key : NULL);
-	if (out_reserve(c, h + prelen + len, cap) < 0)
-		return -1;
-	d = c->out + c->outlen;
-	memcpy(d, hdr, h);
-	if (prelen > 0)
-		memcpy(d + h, pre, prelen);
-	if (len > 0)
-		memcpy(d + h + prelen, p, len);
-	if (c->client)
-		ws_mask(d + h, prelen + len, key, 0);
-	c->outlen += h + prelen + len;
-	c->queued += h + prelen + len;
-	mark_dirty(c);
-	return 0;
-}
-
-static int
-ws_send(struct conn *c, int op, const uint8_t *p, size_t len, size_t cap)
-{
-	return ws_send2(c, op, NULL, 0, p, len, cap);
-}
-
-/* A binary message of frame, after its header on an offload tunnel;
- * ctrl: into the slack past --queue (else tail drop at --queue). */
-static int
-send_frame(struct conn *c, const uint8_t *frame, size_t len,
-    const struct vnet *vh, int ctrl)
-{
-	static const struct vnet none;
-	uint8_t h[VNET_HDR_LEN];
-	size_t hl = 0;
-
-	if (c->state != CS_WS)
-		return -1;
-	if (c->offload) {
-		vnet_encode(h, vh != NULL ? vh : &none);
-		hl = sizeof(h);
-	}
-	if (ctrl)
-		return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
-		    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
-	/* Tail drop when the queue would pass --queue bytes. */
-	if (c->outlen - c->outoff + hl + len > (size_t)sw_conf.queue)
-		return -1;
-	return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
-	    (size_t)sw_conf.queue + WS_HDR_MAX + 16);
-}
-
-int
-conn_send_frame(struct conn *c, const uint8_t *frame, size_t len,
-    const struct vnet *vh)
-{
-	return send_frame(c, frame, len, vh, 0);
-}
-
-int
-conn_send_ctrl_frame(struct conn *c, const uint8_t *frame, size_t len)
-{
-	return send_frame(c, frame, len, NULL, 1);
-}
-
-static void
-pong(struct conn *c, const uint8_t *p, size_t len)
-{
-	if (ws_send(c, WS_OP_PONG, p, len,
-	    (size_t)sw_conf.queue + OUT_CTRL_SLACK) == 0)
-		c->pong_end = c->queued;
-}
-
-/* Our last Pong has left: answer the Ping kept meanwhile.  1 if that
- * queued something. */
-static int
-pong_late(struct conn *c)
-{
-	if (!c->late || c->sent < c->pong_end || c->state != CS_WS)
-		return 0;
-	c->late = 0;
-	pong(c, c->late_ping, c->late_len);
-	return c->outoff < c->outlen;
-}
-
-static void
-ws_send_close(struct conn *c, int code)
-{
-	uint8_t b[2];
-
-	b[0] = (uint8_t)(code >> 8);
-	b[1] = (uint8_t)code;
-	ws_send(c, WS_OP_CLOSE, b, code ? 2 : 0,
-	    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
-}
-
-void
-conn_close(struct conn *c, int code)
-{
-	c->owner = NULL;
-	c->name = NULL;
-	if (c->state != CS_WS) {
-		conn_free(c);
-		return;
-	}
-	timer_stop(&c->ka);
-	if (code != 0)
-		ws_send_close(c, code);
-	c->state = CS_CLOSING;
-	timer_arm(&c->tmo, CLOSE_WAIT_MS);
-	conn_update(c);
-}
-
-/* ------------------------------------------------------------------ */
-/* The open WebSocket */
-
-static void
-ws_fail(struct conn *c, int code)
-{
-	conn_lost(c);
-	ws_send_close(c, code);
-	c->state = CS_CLOSING;
-	timer_stop(&c->ka);
-	timer_arm(&c->tmo, CLOSE_WAIT_MS);
-	conn_update(c);
-}
-
-static void
-ws_event(struct conn *c, struct ws_event *ev)
-{
-	struct vnet vh;
-
-	switch (ev->type) {
-	case WS_EV_MESSAGE:
-		if (c->owner == NULL || c->state != CS_WS)
-			break;
-		if (!c->offload)
-			c->ops->message(c, ev->data, ev->len, NULL);
-		else if (ev->len >= VNET_HDR_LEN) {
-			vnet_decode(&vh, ev->data);
-			c->ops->message(c, ev->data + VNET_HDR_LEN,
-			    ev->len - VNET_HDR_LEN, &vh);
-		} else
-			c->ops->dropped(c);
-		break;
-	case WS_EV_DROPPED:
-		if (c->owner != NULL && c->state == CS_WS)
-			c->ops->dropped(c);
-		break;
-	case WS_EV_PING:
-		if (c->state != CS_WS)
-			break;
-		/* While our last Pong is still queued, only the latest
-		 * Ping is kept, answered once that Pong has left (RFC 6455
-		 * 5.5.3): a peer that pings and never reads cannot pile
-		 * Pongs up. */
-		if (c->sent < c->pong_end) {
-			memcpy(c->late_ping, ev->data, ev->len);
-			c->late_len = ev->len;
-			c->late = 1;
-		} else
-			pong(c, ev->data, ev->len);
-		break;
-	case WS_EV_CLOSE:
-		if (c->state == CS_WS) {
-			/* Echo their code, then the server closes at once. */
-			conn_lost(c);
-			ws_send_close(c, ev->code);
-		}
-		if (c->client) {
-			c->state = CS_CLOSING;
-			timer_arm(&c->tmo, CLOSE_WAIT_MS);
-		} else
-			conn_linger(c);
-		break;
-	case WS_EV_ERROR:
-		if (c->state == CS_WS)
-			ws_fail(c, ev->code);
-		else
-			conn_free(c);
-		break;
-	default:
-		break;
-	}
-}
-
-void
-conn_ws_input(struct conn *c)
-{
-	struct ws_event ev;
-	size_t off = 0, n;
-	uint8_t *frag;
-
-	while (off < c->inlen && !c->dead && !c->doomed &&
-	    (c->state == CS_WS || c->state == CS_CLOSING)) {
-		frag = c->rx.frag;
-		n = ws_rx_feed(&c->rx, c->in + off, c->inlen - off, &ev);
-		if (c->rx.frag != frag) {
-			/* the receiver took its buffer for fragments */
-			mem_update(c);
-			if (mem_room(c, 0) < 0)
-				break;
-		}
-		if (n == 0 && ev.type != WS_EV_ERROR)
-			break;
-		off += n;
-		if (ev.type != WS_EV_NONE)
-			ws_event(c, &ev);
-		if (ev.type == WS_EV_ERROR || ev.type == WS_EV_CLOSE) {
-			off = c->inlen;
-			break;
-		}
-	}
-	if (!c->dead && !c->doomed) {
-		if (c->state == CS_LINGER)
-			off = c->inlen;
-		in_consume(c, off);
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1074,14 +888,6 @@ conn_read(struct conn *c)
 /* ------------------------------------------------------------------ */
 /* Timers */
 
-void
-conn_keepalive(struct conn *c)
-{
-	c->last_rx = ew_now_ms();
-	if (sw_conf.keepalive > 0)
-		timer_arm(&c->ka, (uint64_t)sw_conf.keepalive * 1000);
-}
-
 static void
 tmo_cb(struct ev_timer *t)
 {
@@ -1098,37 +904,6 @@ tmo_cb(struct ev_timer *t)
 	/* Handshake deadline or close wait: just drop it. */
 	conn_lost(c);
 	conn_free(c);
-}
-
-static void
-ka_cb(struct ev_timer *t)
-{
-	struct conn *c = container_of(t, struct conn, ka);
-	uint64_t now = ew_now_ms(), ka = (uint64_t)sw_conf.keepalive * 1000;
-	uint8_t payload[8];
-	int i;
-
-	if (c->state != CS_WS || ka == 0)
-		return;
-	if (now - c->last_rx < ka) {
-		timer_arm(t, ka - (now - c->last_rx));
-		return;
-	}
-	if (c->ping_out) {
-		const char *who = c->name != NULL ? c->name : c->peer;
-
-		log_msg_rl(EW_LOG_WARNING, who, "keepalive timeout: %s", who);
-		conn_lost(c);
-		conn_free(c);
-		return;
-	}
-	for (i = 0; i < 8; i++)
-		payload[i] = (uint8_t)(now >> (56 - 8 * i));
-	ws_send(c, WS_OP_PING, payload, sizeof(payload),
-	    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
-	c->ping_out = 1;
-	c->last_rx = now;	/* the next check is one period away */
-	timer_arm(t, ka);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1154,7 +929,7 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 		conn_free(c);
 		return;
 	}
-	if ((revents & EPOLLOUT) && (c->outoff < c->outlen || c->tls)) {
+	if ((revents & EPOLLOUT) && (out_waits(c) || c->tls)) {
 		conn_flush(c);
 		if (c->dead)
 			return;
@@ -1162,28 +937,8 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 	if (revents & EPOLLIN)
 		conn_read(c);
 	/* A TLS handshake that just finished may unblock queued output. */
-	if (!c->dead && c->tls != NULL && c->outoff < c->outlen)
+	if (!c->dead && c->tls != NULL && out_waits(c))
 		conn_flush(c);
 	if (!c->dead)
 		conn_update(c);
-}
-
-void
-conn_status(const struct conn *c, struct jw *w)
-{
-	const char *ver, *cipher;
-
-	jw_member_str(w, ", \"peer\": ", c->peer);
-	if (c->via[0] != '\0')
-		jw_member_str(w, ", \"via\": ", c->via);
-	if (c->tls != NULL) {
-		tls_info(c->tls, &ver, &cipher);
-		jw_raw(w, ", \"tls\": ");
-		jw_cstr(w, ver);
-		jw_raw(w, ", \"cipher\": ");
-		jw_cstr(w, cipher);
-	}
-	jw_member_int(w, ", \"queue_bytes\": ",
-	    (long long)(c->outlen - c->outoff));
-	jw_member_int(w, ", \"queue_max\": ", sw_conf.queue);
 }

@@ -19,6 +19,8 @@
 #include "defs.h"
 #include "gso.h"
 #include "loop.h"
+#include "pace.h"
+#include "txq.h"
 #include "ws.h"
 
 #define IN_MAX_WS	(MAX_FRAME + VNET_HDR_LEN + WS_HDR_MAX + 2)
@@ -114,7 +116,11 @@ struct conn {
 	int		 doomed;
 	int		 busy;		/* read or sent since the last trim */
 	struct conn	*cut_next;
-	uint64_t	 queued, sent;	/* bytes ever queued, ever sent */
+	uint64_t	 queued, sent;	/* bytes ever queued, ever taken
+					 * (sent, or dropped by CoDel) */
+	struct txq	 txq;		/* when out's frames were queued;
+					 * CoDel on their wait (txq.c) */
+	struct pace	 pace;		/* what the socket may hold (pace.c) */
 	uint64_t	 pong_end;	/* queued after our last Pong */
 	uint8_t		 late_ping[WS_CTRL_MAX]; /* the latest Ping that came
 					 * while our Pong waited: answered
@@ -195,10 +201,6 @@ int conn_send_frame(struct conn *, const uint8_t *frame, size_t len,
 /* The same for the switches' own control frames (loop probes): into the
  * OUT_CTRL_SLACK past the queue, as Pongs, so a full queue keeps them. */
 int conn_send_ctrl_frame(struct conn *, const uint8_t *frame, size_t len);
-/* showPort: the connection's ', "peer": ..., "tls": ..., "cipher": ...,
- * "queue_bytes": ...' members (a port's status op). */
-struct jw;
-void conn_status(const struct conn *, struct jw *);
 /* Detach the owner and start the WebSocket close handshake (code 0: no
  * Close frame); a connection not yet open is freed at once. */
 void conn_close(struct conn *, int code);

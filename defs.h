@@ -123,6 +123,43 @@
 #define CONN_TRIM_MS		1000	/* buffers of connections idle this
 					 * long (and drained) are freed */
 #define OUT_CTRL_SLACK		65536	/* control frames past the tx cap */
+#define TUNNEL_NOTSENT_LOWAT	(32 * 1024) /* unsent bytes a tunnel socket
+					 * takes (TCP_NOTSENT_LOWAT): what waits
+					 * stays in our queue, timed and
+					 * droppable, not in the kernel's */
+#define TUNNEL_CC		"cubic"	/* tunnel sockets' congestion control */
+
+/* What a tunnel's socket holds (pace.c): the path's rate x round trip */
+#define PACE_GAIN_NUM		9	/* times 9/8: the rate found may grow */
+#define PACE_GAIN_DEN		8
+#define PACE_SLACK		(48 * 1024) /* bytes past that */
+#define PACE_RTT_MIN_MS		5	/* shorter paths are not bounded */
+#define PACE_SAMPLE_MS		10	/* rate sampled this often at most */
+#define PACE_BW_WIN_MS		2000	/* the rate: the most seen this long */
+#define PACE_RTT_WIN_MS		10000	/* the round trip: the least, as long */
+#define PACE_POLL_DIV		16	/* bounded: look again in this part
+					 * of a round trip (1 ms at least) */
+
+/* The tunnel tx queue's discipline (txq.c): CoDel, RFC 8289 */
+#define CODEL_TARGET_US		5000	/* standing queue delay tolerated */
+#define CODEL_INTERVAL_MS	100	/* above target this long: drop; the
+					 * tunnel's round trip if longer */
+#define CODEL_INTERVAL_MAX_MS	1000	/* ... but no longer than this */
+#define CODEL_RTT_MS		1000	/* the round trip read this often */
+#define CODEL_MIN_BYTES		1600	/* a queue no longer (one full-size
+					 * frame) is never dropped from */
+#define CODEL_COUNT_MAX		65535	/* drop count of the control law */
+#define TXQ_RECS		64	/* enqueue-time records per connection
+					 * (at most 64: a bit each) */
+#define TXQ_GRAIN_US		1000	/* frames queued within this of one
+					 * another share a record */
+#define TXQ_FLOWS		32	/* flow buckets: which have frames
+					 * waiting (keyed hash) */
+#define TXQ_LANE_MAX		4096	/* the lane of sparse flows' frames,
+					 * sent first: bytes */
+#define TXQ_QUANTUM		8192	/* lane bytes at most per this many
+					 * bytes of the queue's (when both
+					 * wait): bulk keeps half at least */
 #define TRUSTPROXY_MAX		32	/* --trustproxy addresses and blocks */
 #define FORWARDED_MAX		32	/* Forwarded/X-Forwarded-For hops read */
 #define URL_MAX			1024	/* client URL / target text */

@@ -222,6 +222,12 @@ static const struct pfam pfams[] = {
 	{ "etherws_port_queue_bytes", "gauge", "Bytes waiting in the "
 	    "transmit queue of a tunnel port's open connection.",
 	    S(F_QUEUE, queue_bytes) },
+	{ "etherws_port_queue_delay_milliseconds", "gauge", "How long "
+	    "the frame at the head of a tunnel port's transmit queue has "
+	    "waited.", S(F_QUEUE, queue_delay_ms) },
+	{ "etherws_port_codel_dropped_frames_total", "counter", "Frames "
+	    "the queue's CoDel dropped because they waited too long (not in "
+	    "tx_dropped).", S(F_QUEUE, codel_dropped) },
 	{ "etherws_port_connects_total", "counter", "Handshakes a client "
 	    "port completed (its reconnects: one less).",
 	    S(F_CLIENT, connects) },

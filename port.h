@@ -25,6 +25,8 @@ struct vnet;
 struct port_stats {
 	int		 has_queue;	/* a tunnel whose connection is open */
 	uint64_t	 queue_bytes;	/* waiting in its transmit queue */
+	uint64_t	 queue_delay_ms; /* how long its head frame waited */
+	uint64_t	 codel_dropped;	/* frames CoDel dropped, ever */
 	int		 has_client;	/* a client port */
 	uint64_t	 connects;	/* handshakes that succeeded, ever */
 	uint64_t	 failures;	/* attempts that failed, ever */

@@ -178,7 +178,7 @@ srv_status(const struct port *p, struct jw *w)
 	const struct conn *c = p->tunnel;
 
 	if (c != NULL)
-		conn_status(c, w);
+		tunnel_status(c, w);
 }
 
 static const struct port_ops server_port_ops = {

@@ -1,7 +1,8 @@
 /*
  * sock.c - what every tunnel socket gets and gives: its options
- * (TCP_NODELAY, keepalives, TCP_USER_TIMEOUT), the kernel's round-trip
- * estimate, and the texts of its addresses for logs and showPort.
+ * (TCP_NODELAY, TCP_NOTSENT_LOWAT, keepalives, TCP_USER_TIMEOUT), the
+ * kernel's round-trip estimate, and the texts of its addresses for logs
+ * and showPort.
  */
 #include <stddef.h>
 #include <arpa/inet.h>
@@ -19,6 +20,17 @@ sock_tune(int fd, long long keepalive)
 	int on = 1, v;
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	/* Little unsent data in the kernel: EPOLLOUT says what the path
+	 * takes, and what waits does so in our queue, where CoDel sees its
+	 * wait and may drop it (txq.c); the kernel's would be untimed. */
+	v = TUNNEL_NOTSENT_LOWAT;
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v, sizeof(v));
+	/* The delay is bounded by pace.c, whatever the congestion control;
+	 * but BBR's (v1) ProbeRTT drains the window to 4 packets for 200 ms
+	 * every 10 s, a stall of every flow inside the tunnel (where that
+	 * one is not built in, the system's default stays). */
+	setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, TUNNEL_CC,
+	    sizeof(TUNNEL_CC) - 1);
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	v = 30;
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
@@ -36,8 +48,8 @@ sock_tune(int fd, long long keepalive)
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v));
 }
 
-unsigned
-sock_rtt_ms(int fd)
+unsigned long
+sock_rtt_us(int fd)
 {
 	struct tcp_info ti;
 	socklen_t l = sizeof(ti);
@@ -46,7 +58,13 @@ sock_rtt_ms(int fd)
 	    TCP_INFO, &ti, &l) < 0 || l < offsetof(struct tcp_info,
 	    tcpi_rttvar))
 		return 0;
-	return (ti.tcpi_rtt + 999) / 1000;	/* us */
+	return ti.tcpi_rtt;
+}
+
+unsigned
+sock_rtt_ms(int fd)
+{
+	return (unsigned)((sock_rtt_us(fd) + 999) / 1000);
 }
 
 void

@@ -3,7 +3,10 @@
  * share: a frame goes to the port's open connection, if it has one.
  */
 #include "conn.h"
+#include "json.h"
 #include "port.h"
+#include "switch.h"
+#include "tls.h"
 #include "tunnel.h"
 
 int
@@ -44,4 +47,31 @@ tunnel_stats(const struct port *p, struct port_stats *st)
 		return;
 	st->has_queue = 1;
 	st->queue_bytes = c->outlen - c->outoff;
+	st->queue_delay_ms = (uint64_t)txq_delay_ms(&c->txq,
+	    (uint32_t)(c->queued - (c->outlen - c->outoff)), txq_now_us());
+	st->codel_dropped = c->txq.drops;
+}
+
+void
+tunnel_status(const struct conn *c, struct jw *w)
+{
+	const char *ver, *cipher;
+
+	jw_member_str(w, ", \"peer\": ", c->peer);
+	if (c->via[0] != '\0')
+		jw_member_str(w, ", \"via\": ", c->via);
+	if (c->tls != NULL) {
+		tls_info(c->tls, &ver, &cipher);
+		jw_raw(w, ", \"tls\": ");
+		jw_cstr(w, ver);
+		jw_raw(w, ", \"cipher\": ");
+		jw_cstr(w, cipher);
+	}
+	jw_member_int(w, ", \"queue_bytes\": ",
+	    (long long)(c->outlen - c->outoff));
+	jw_member_int(w, ", \"queue_max\": ", sw_conf.queue);
+	/* the head frame's wait; the position as conn.c counts it */
+	jw_member_int(w, ", \"queue_delay_ms\": ", txq_delay_ms(&c->txq,
+	    (uint32_t)(c->queued - (c->outlen - c->outoff)), txq_now_us()));
+	jw_member_int(w, ", \"codel_dropped\": ", (long long)c->txq.drops);
 }

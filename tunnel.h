@@ -3,7 +3,8 @@
  * they go out over the port's open WebSocket connection, port->tunnel,
  * NULL while the port is down.  A server port (serve.c) and a client
  * port (client.c) differ only in how they close and what showPort says,
- * so their port_ops share these five.
+ * so their port_ops share these five, and the connection's part of what
+ * showPort says.
  */
 #ifndef TUNNEL_H
 #define TUNNEL_H
@@ -11,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct conn;
+struct jw;
 struct port;
 struct vnet;
 
@@ -22,5 +25,9 @@ unsigned tunnel_rtt(const struct port *);
 /* Metrics: the transmit queue of the open connection, if any. */
 struct port_stats;
 void tunnel_stats(const struct port *, struct port_stats *);
+/* showPort: the open connection's ', "peer": ..., "tls": ..., "cipher":
+ * ..., "queue_bytes": ..., "queue_delay_ms": ..., "codel_dropped": ...'
+ * members (the two port kinds' status ops). */
+void tunnel_status(const struct conn *, struct jw *);
 
 #endif /* TUNNEL_H */

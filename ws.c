@@ -59,6 +59,24 @@ ws_frame_header(uint8_t *out, int opcode, uint64_t len, const uint8_t *mask)
 	return n;
 }
 
+size_t
+ws_frame_size(const uint8_t *p)
+{
+	uint64_t len = p[1] & 0x7f;
+	size_t h = 2;
+
+	if (len == 126) {
+		len = ew_be16(p + 2);
+		h = 4;
+	} else if (len == 127) {
+		len = (uint64_t)ew_be32(p + 2) << 32 | ew_be32(p + 6);
+		h = 10;
+	}
+	if (p[1] & 0x80)
+		h += 4;
+	return h + (size_t)len;
+}
+
 void
 ws_mask(uint8_t *p, size_t len, const uint8_t mask[4], size_t off)
 {

@@ -23,6 +23,9 @@ void ws_accept(const char *key, size_t keylen, char out[29]);
  * Returns the header length (2..14). */
 size_t ws_frame_header(uint8_t *out, int opcode, uint64_t len,
     const uint8_t *mask);
+/* The whole length (header and payload) of the frame whose complete
+ * header, as ws_frame_header writes it, starts at p. */
+size_t ws_frame_size(const uint8_t *p);
 /* XOR p[0..len) with mask, starting at mask phase (off & 3). */
 void ws_mask(uint8_t *p, size_t len, const uint8_t mask[4], size_t off);
 

@@ -1,0 +1,37 @@
+/*
+ * conn_int.h - what conn.c (the socket, buffers, memory bound, output)
+ * and conn_ws.c (the open WebSocket) share of a connection's insides.
+ * Used by those two only.
+ */
+#ifndef CONN_INT_H
+#define CONN_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conn;
+struct ev_timer;
+
+/* conn.c */
+/* c's buffers changed size: conn_mem follows. */
+void mem_update(struct conn *c);
+/* Room for c to hold grow more bytes within --maxmem (others cut for
+ * it): 0, or -1 when c itself was cut or nothing is left to cut. */
+int mem_room(struct conn *c, size_t grow);
+/* Room for need more bytes in out, which may not pass cap in all. */
+int out_reserve(struct conn *c, size_t need, size_t cap);
+/* Flushed at the end of this loop round. */
+void mark_dirty(struct conn *c);
+/* The open WebSocket is gone: the owner hears of it once. */
+void conn_lost(struct conn *c);
+/* The position (txq.h) of out[i]. */
+uint32_t out_pos(const struct conn *c, size_t i);
+
+/* conn_ws.c */
+/* Our last Pong has left: answer the Ping kept meanwhile.  1 if that
+ * queued something. */
+int pong_late(struct conn *c);
+/* The keepalive timer (c->ka). */
+void conn_ka_cb(struct ev_timer *t);
+
+#endif /* CONN_INT_H */
