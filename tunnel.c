@@ -1,10 +1,41 @@
 /*
  * tunnel.c - the port operations that server and client tunnel ports
- * share: a frame goes to the port's open connection, if it has one.
+ * share: a frame goes to the port's open connection, if it has one;
+ * the connection's part of the port's status and its round trip.
  */
 #include "conn.h"
+#include "json.h"
 #include "port.h"
+#include "sock.h"
+#include "switch.h"
+#include "tls.h"
 #include "tunnel.h"
+
+unsigned
+conn_rtt_ms(const struct conn *c)
+{
+	return c == NULL ? 0 : sock_rtt_ms(c->w.fd);
+}
+
+void
+conn_status(const struct conn *c, struct jw *w)
+{
+	const char *ver, *cipher;
+
+	jw_member_str(w, ", \"peer\": ", c->peer);
+	if (c->via[0] != '\0')
+		jw_member_str(w, ", \"via\": ", c->via);
+	if (c->tls != NULL) {
+		tls_info(c->tls, &ver, &cipher);
+		jw_raw(w, ", \"tls\": ");
+		jw_cstr(w, ver);
+		jw_raw(w, ", \"cipher\": ");
+		jw_cstr(w, cipher);
+	}
+	jw_member_int(w, ", \"queue_bytes\": ",
+	    (long long)(c->outlen - c->outoff));
+	jw_member_int(w, ", \"queue_max\": ", sw_conf.queue);
+}
 
 int
 tunnel_output(struct port *p, const uint8_t *frame, size_t len,
