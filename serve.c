@@ -276,9 +276,12 @@ http_401(struct conn *c, int ctl)
 static void
 ctl_reply(void *ctx, const char *body, size_t len)
 {
+	static const char nomem[] = "{\"jsonrpc\": \"2.0\", \"id\": null, "
+	    "\"error\": {\"code\": -32603, \"message\": \"Internal error\", "
+	    "\"data\": \"no room for the reply\"}}";
 	struct conn *c = ctx;
-	char head[256];
-	size_t cap;
+	char head[384];
+	size_t cap, before;
 	int n;
 
 	if (c->dead)
@@ -292,10 +295,21 @@ ctl_reply(void *ctx, const char *body, size_t len)
 		    "Content-Type: application/json; charset=UTF-8\r\n"
 		    "Content-Length: %zu\r\nConnection: close\r\n\r\n", len);
 	cap = c->outlen + (size_t)n + len;
+	before = c->outlen;
 	if (conn_put(c, head, (size_t)n, cap) < 0 ||
 	    (len > 0 && conn_put(c, body, len, cap) < 0)) {
-		conn_free(c);
-		return;
+		/* No room left in the control connections' bound (taken
+		 * since the request came): a head alone would lie. */
+		c->queued -= c->outlen - before;
+		c->outlen = before;
+		n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
+		    "Content-Type: application/json; charset=UTF-8\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		    sizeof(nomem) - 1, nomem);
+		if (out_append(c, head, (size_t)n) < 0) {
+			conn_free(c);
+			return;
+		}
 	}
 	conn_linger(c);
 }
@@ -787,6 +801,18 @@ req_process(struct conn *c)
 		http_error(c, 404, NULL, NULL);
 }
 
+/* What a reply's results may take: within the control connections'
+ * bound (what it has left, less the slack for error replies and the
+ * HTTP head), CTL_REPLY_MAX at most. */
+static size_t
+reply_max(void)
+{
+	size_t room = conn_ctl_room(), keep = CTL_REPLY_SLACK + 256;
+
+	room = room > keep ? room - keep : 0;
+	return room < CTL_REPLY_MAX ? room : CTL_REPLY_MAX;
+}
+
 static void
 body_process(struct conn *c)
 {
@@ -796,7 +822,7 @@ body_process(struct conn *c)
 	timer_stop(&c->tmo);
 	src_put(&c->src, 0);
 	rpc_request((const char *)c->in + c->head_len, c->body_len,
-	    ctl_reply, c);
+	    ctl_reply, c, reply_max());
 	if (!c->dead)
 		conn_update(c);
 }
