@@ -840,9 +840,10 @@ srv_input(struct conn *c)
 /* Accepting */
 
 /*
- * A listener with the control endpoint learns who connected now (a
- * local peer's owner; its rank at --ctlmaxconn); the operator's control
- * connections count in no per-source cap.  fd: new; -1 when refused.
+ * The connection on fd, or NULL when it is refused (fd left open).  A
+ * listener with the control endpoint learns who connected now (a local
+ * peer's owner; its rank at --ctlmaxconn); the operator's control
+ * connections count in no per-source cap.
  */
 static struct conn *
 accept_conn(int fd, int ws, int ctl, const char *peerip)
