@@ -102,8 +102,8 @@ reply_room(const struct rpc_to *to)
 	return to->fn == batch_part ? pt->b->room : to->max;
 }
 
-/* The document into a buffer of cap bytes: 0 and *out (malloc'd), or
- * -1 when it does not fit (or no memory). */
+/* The document into a buffer of cap bytes: 0 and w (its buf malloc'd,
+ * w->len bytes), or -1 when it does not fit (or no memory). */
 static int
 build_doc(const char *id, size_t idlen, emit_fn *emit, void *arg,
     const char *errmsg, int code, const char *data, size_t cap,
