@@ -11,7 +11,7 @@
 # no port, and the refusals are in the log.  IPv6 too, fewer tries.
 # EW_RACE_TRIES overrides the count (for a quick look).
 . "$(dirname "$0")/lib.sh"
-need python3 setpriv
+need python3 setpriv tc
 
 TRIES=${EW_RACE_TRIES:-20000}
 ns a; ns b
