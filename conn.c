@@ -457,7 +457,8 @@ evict_for_slot(void)
 /*
  * The control connections are at --ctlmaxconn and a newcomer of this
  * rank comes (conn.h: CTL_*): the oldest unfinished one (head or body
- * coming; below its rank also a refusal draining) of a lower rank goes,
+ * coming; a refused local user's also while its 403 drains) of a lower
+ * rank goes,
  * else, for a remote peer or the operator, the oldest of its own rank.
  * A local user holding every slot with half-sent requests cannot lock
  * root out.  Called at accept: closed at once.  1 if one went.
@@ -472,8 +473,9 @@ evict_ctl(int rank)
 			continue;
 		if (c->state == CS_REQ || c->state == CS_BODY)
 			*(c->ctl < rank ? &low : &same) = c;
-		else if (c->state == CS_LINGER && c->ctl < rank)
-			low = c;
+		else if (c->state == CS_LINGER && c->ctl == CTL_REFUSED &&
+		    rank > CTL_REFUSED)
+			low = c;	/* its 403 still draining */
 	}
 	if (low == NULL && rank >= CTL_REMOTE)
 		low = same;
