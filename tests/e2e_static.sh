@@ -64,8 +64,14 @@ STATIC=$ROOT/etherws-static
 #    inet_diag (OpenWrt without kmod-inet-diag), about 2.3 KB of code
 #    (peeruid.o at -Os: 1,091 bytes before, 3,399 after): taken by
 #    RELRO's padding, 234,472 bytes still.
+#  - the control endpoint of issue 22's third round, +2.6 KB of code
+#    (text 230,835 -> 233,443 bytes): the owner asked at accept, whether
+#    the peer's address is this host's (RTM_GETROUTE, the bind fallback),
+#    control connections ranked and evicted at --ctlmaxconn, their own
+#    memory bound, replies built within a bound: one RELRO step, 238,568
+#    bytes.
 # With RELRO the size moves in steps of 4 KiB.  Hardening may raise the budget further: deliberately, here.
-STATIC_BUDGET=236000
+STATIC_BUDGET=240000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
