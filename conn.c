@@ -27,8 +27,8 @@
 #include "conn.h"
 #include "conn_int.h"
 #include "fmt.h"
+#include "http.h"
 #include "log.h"
-#include "sock.h"
 #include "switch.h"
 #include "tls.h"
 #include "util.h"
@@ -46,17 +46,12 @@ conn_count(void)
 	return nconns;
 }
 
-unsigned
-conn_rtt_ms(const struct conn *c)
-{
-	return c == NULL ? 0 : sock_rtt_ms(c->w.fd);
-}
-
 /* ------------------------------------------------------------------ */
 /* Memory: one bound for the buffers of all connections together */
 
 size_t			 conn_mem;
 uint64_t		 conn_mem_cuts;
+static size_t		 ctl_mem;	/* control connections': CTL_MEM_MAX */
 static uint64_t		 conn_evicted;	/* unfinished requests closed at
 					 * the limit for new ones */
 
@@ -93,7 +88,10 @@ mem_update(struct conn *c)
 	    (c->rx.frag != NULL ? c->rx.max : 0) +
 	    (c->tls != NULL ? tls_size(c->client) : 0) +
 	    (c->txq.lane != NULL ? TXQ_LANE_MAX : 0);
-	conn_mem = conn_mem - c->held + now;
+	if (c->ctl)
+		ctl_mem = ctl_mem - c->held + now;
+	else
+		conn_mem = conn_mem - c->held + now;
 	c->held = now;
 }
 
@@ -184,6 +182,12 @@ oldest_unfinished(const struct conn *except, int held)
 	return old;
 }
 
+size_t
+conn_ctl_room(void)
+{
+	return ctl_mem < CTL_MEM_MAX ? CTL_MEM_MAX - ctl_mem : 0;
+}
+
 /*
  * Room for c to hold grow more bytes within --maxmem: while it is not
  * there, the oldest unfinished request holding memory is cut, and where
@@ -197,6 +201,10 @@ mem_room(struct conn *c, size_t grow)
 	struct conn *v, *big;
 	size_t max = (size_t)sw_conf.maxmem, h, bigh;
 
+	/* Control connections have their own bound and cut nobody: a
+	 * local user's TLS handshakes cannot push tunnels out. */
+	if (c->ctl)
+		return grow > conn_ctl_room() ? -1 : 0;
 	while (conn_mem + grow > max) {
 		/* Requests never finished go first, oldest first (as at
 		 * --maxconn): idle handshakes cannot crowd out the peers
@@ -469,6 +477,42 @@ evict_for_slot(void)
 	return 1;
 }
 
+/*
+ * The control connections are at --ctlmaxconn and a newcomer of this
+ * rank comes (conn.h: CTL_*): the oldest unfinished one (head or body
+ * coming; a refused local user's also while its 403 drains) of a lower
+ * rank goes,
+ * else, for a remote peer or the operator, the oldest of its own rank.
+ * A local user holding every slot with half-sent requests cannot lock
+ * root out.  Called at accept: closed at once.  1 if one went.
+ */
+static int
+evict_ctl(int rank)
+{
+	struct conn *c, *low = NULL, *same = NULL;
+
+	for (c = conns; c != NULL; c = c->next) {	/* newest first */
+		if (!c->ctl || c->dead || c->ctl > rank)
+			continue;
+		if (c->state == CS_REQ || c->state == CS_BODY)
+			*(c->ctl < rank ? &low : &same) = c;
+		else if (c->state == CS_LINGER && c->ctl == CTL_REFUSED &&
+		    rank > CTL_REFUSED)
+			low = c;	/* its 403 still draining */
+	}
+	if (low == NULL && rank >= CTL_REMOTE)
+		low = same;
+	if (low == NULL)
+		return 0;
+	conn_evicted++;
+	log_msg_rl(EW_LOG_WARNING, "evictctl", "control connections at the "
+	    "limit (%lld): %s closed, its request unfinished, for a new "
+	    "one (%llu so far)", sw_conf.ctlmaxconn, low->peer,
+	    (unsigned long long)conn_evicted);
+	conn_free(low);
+	return 1;
+}
+
 struct conn *
 conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
     void *owner)
@@ -479,7 +523,8 @@ conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
 	 * connections cannot lock the operator out (and vice versa). */
 	/* Client attempts are the operator's own ports: never capped, so a
 	 * flood on the tunnel listener cannot stop them reconnecting. */
-	if (ctl ? nctl >= (size_t)sw_conf.ctlmaxconn : !client &&
+	if (ctl ? nctl >= (size_t)sw_conf.ctlmaxconn && !evict_ctl(ctl) :
+	    !client &&
 	    (ntun >= (size_t)sw_conf.maxconn || ntun >= conn_tun_cap) &&
 	    !evict_for_slot()) {
 		log_msg_rl(EW_LOG_WARNING, ctl ? "ctlmaxconn" : "maxconn",
@@ -529,7 +574,10 @@ conn_reap(struct ev_grave *g)
 	/* The dirty list may still hold it (dead, skipped): drain the list
 	 * before the memory goes. */
 	flush_dirty();
-	conn_mem -= c->held;
+	if (c->ctl)
+		ctl_mem -= c->held;
+	else
+		conn_mem -= c->held;
 	ws_rx_free(&c->rx);
 	tls_free(c->tls);
 	txq_free(&c->txq);

@@ -130,6 +130,10 @@ struct conn {
 	struct srcent	*src;		/* serve.c: the per-source count this
 					 * connection is in, or NULL */
 	int		 src_open;	/* in it as an open tunnel */
+	int		 owner_r;	/* serve.c, a listener with the control
+					 * endpoint: peeruid_get at accept */
+	int		 owner_errno;	/* its errno when -1 */
+	uint32_t	 owner_uid;	/* its uid when 1 */
 	struct ev_grave	 grave;
 };
 
@@ -139,14 +143,29 @@ unsigned conn_rtt_ms(const struct conn *c);
 /* Accepted tunnel connections at most, besides --maxconn: listen.c
  * lowers it to fit RLIMIT_NOFILE. */
 extern size_t conn_tun_cap;
-/* Buffer bytes of every connection together (at most --maxmem), and
- * the connections cut so far to keep it there. */
+/* Buffer bytes of every tunnel and client connection together (at most
+ * --maxmem), and the connections cut so far to keep it there. */
 extern size_t conn_mem;
+/* Control connections' buffers and TLS engines have a bound of their
+ * own, CTL_MEM_MAX, and never cut a tunnel: the bytes a reply may
+ * still take there (0: none). */
+size_t conn_ctl_room(void);
 extern uint64_t conn_mem_cuts;
 /* A connection on fd (-1: none yet), watched for input.  ctl: counted
- * against --ctlmaxconn, else --maxconn unless client; at --maxconn the
- * oldest accepted connection still in its request is closed for it, and
- * without one: NULL, as out of memory. */
+ * against --ctlmaxconn (its rank, below), else --maxconn unless client;
+ * at --maxconn the oldest accepted connection still in its request is
+ * closed for it, and without one: NULL, as out of memory. */
+/*
+ * The ranks of control connections (conn_new's ctl), known at accept.
+ * At --ctlmaxconn a newcomer closes the oldest unfinished control
+ * connection (request head or body still coming, or a refusal
+ * draining) of a lower rank; a remote peer or the operator, else the
+ * oldest of its own rank still in its request; a refused one closes
+ * none.  So the operator always finds a slot.
+ */
+#define CTL_REFUSED	1	/* a local user the request will be refused */
+#define CTL_REMOTE	2	/* a peer on another host */
+#define CTL_OPERATOR	3	/* root, the switch's own user, --ctlallow */
 struct conn *conn_new(int fd, int client, int ctl,
     const struct conn_ops *ops, void *owner);
 /* Release everything now (ops->release); memory after this round. */

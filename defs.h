@@ -110,6 +110,17 @@
 					 * --maxconn in open tunnels */
 #define MAX_CONNS		4096	/* tunnel connections (--maxconn) */
 #define MAX_CTL_CONNS		64	/* control connections (--ctlmaxconn) */
+#define CTL_MEM_MAX		(16 * 1024 * 1024) /* buffers and TLS
+					 * engines of all control connections
+					 * together, replies included: a bound
+					 * of their own, besides --maxmem */
+#define CTL_REPLY_MAX		(8 * 1024 * 1024) /* one reply (a whole
+					 * batch's array) at most: a result
+					 * past it is an error */
+#define CTL_REPLY_SLACK		(256 * 1024) /* kept past a reply's
+					 * results for its error documents
+					 * (CTL_MAX_BATCH short ones, the ids
+					 * of a CTL_MAX_BODY request) */
 #define IN_OWN_MIN		1024	/* a connection's own receive buffer
 					 * (what a read left unparsed) at
 					 * least; reads go to a shared one */
@@ -190,6 +201,11 @@
 #define CLI_TIMEOUT_MAX_S	3600	/* ctl --timeout at most */
 #define CTLALLOW_MAX		1024	/* uids --ctlallow may stand for */
 #define PEERUID_PROC_BUF	1024	/* a /proc/net/tcp{,6} line (150, 178 bytes) */
+#define PEERUID_PROC_LINES	65536	/* lines of it read for one lookup (it
+					 * runs at accept): a host with more
+					 * sockets gets its local control
+					 * peers refused where inet_diag
+					 * is missing */
 #define ACCOUNTS_FILE_MAX	(4 * 1024 * 1024) /* /etc/passwd, /etc/group
 					 * (--ctlallow names), bytes */
 

@@ -11,7 +11,13 @@
  * Where the kernel has no inet_diag (OpenWrt without kmod-inet-diag)
  * or the netlink family cannot be opened (qemu-user), the same answer
  * is read from /proc/net/tcp or tcp6: one line per socket, a pass over
- * a file procfs writes from memory.
+ * a file procfs writes from memory (PEERUID_PROC_LINES at most).
+ *
+ * Whether the peer is on this host at all is asked first, of the
+ * routing table (RTM_GETROUTE: is its address a local one?), not of
+ * the peer's socket: that socket may be gone already (closed, reset)
+ * while its bytes still wait in ours, and a local peer nobody can name
+ * must not pass for a remote one.  Remote peers cost that one query.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +29,7 @@
 #include <sys/socket.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 
 #include "defs.h"
@@ -338,7 +345,7 @@ static int
 proc_scan(const char *path, struct pquery *q)
 {
 	char buf[PEERUID_PROC_BUF];
-	size_t have = 0;
+	size_t have = 0, lines = 0;
 	int skip = 0;		/* the rest of a line too long to hold */
 	struct pline l;
 	char *nl, *s;
@@ -360,6 +367,14 @@ proc_scan(const char *path, struct pquery *q)
 				pquery_line(q, &l);
 			skip = 0;
 			s = nl + 1;
+			lines++;
+		}
+		/* The scan runs in the accept path: a host with more
+		 * sockets than this is not searched to its end. */
+		if (lines > PEERUID_PROC_LINES) {
+			close(fd);
+			errno = E2BIG;
+			return -1;
 		}
 		have -= (size_t)(s - buf);
 		memmove(buf, s, have);
@@ -482,41 +497,177 @@ ask(int fd, const void *la, const void *pa, size_t alen, uint16_t lport,
 
 static const uint8_t v4pfx[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
 
+/* The routing table's answer for addr (alen 4 or 16): 1 a local
+ * address, 0 not, -1 (errno) no answer. */
+static int
+route_ask(const uint8_t *addr, size_t alen)
+{
+	struct {
+		struct nlmsghdr	nlh;
+		struct rtmsg	rt;
+		struct rtattr	rta;
+		uint8_t		a[16];
+	} req;
+	uint8_t buf[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
+	const struct nlmsghdr *h = (const void *)buf;
+	const struct rtmsg *rt;
+	struct sockaddr_nl kernel;
+	ssize_t n;
+	int s, e;
+
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rt)) +
+	    (uint32_t)RTA_LENGTH(alen);
+	req.nlh.nlmsg_type = RTM_GETROUTE;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.nlh.nlmsg_seq = 1;
+	req.rt.rtm_family = alen == 4 ? AF_INET : AF_INET6;
+	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
+	req.rta.rta_type = RTA_DST;
+	req.rta.rta_len = (unsigned short)RTA_LENGTH(alen);
+	memcpy(req.a, addr, alen);
+	memset(&kernel, 0, sizeof(kernel));
+	kernel.nl_family = AF_NETLINK;
+	s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return -1;
+	n = sendto(s, &req, req.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel,
+	    sizeof(kernel));
+	if (n == (ssize_t)req.nlh.nlmsg_len)
+		n = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+	else if (n >= 0) {
+		errno = EIO;
+		n = -1;
+	}
+	e = errno;
+	close(s);
+	errno = e;
+	if (n < 0)
+		return -1;
+	if (n < (ssize_t)sizeof(*h) || !NLMSG_OK(h, (size_t)n) ||
+	    h->nlmsg_seq != 1) {
+		errno = EIO;
+		return -1;
+	}
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *ne = NLMSG_DATA(h);
+
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ne)) || ne->error == 0) {
+			errno = EIO;
+			return -1;
+		}
+		return 0;	/* no route to it: not ours either */
+	}
+	rt = NLMSG_DATA(h);
+	if (h->nlmsg_type != RTM_NEWROUTE ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt))) {
+		errno = EIO;
+		return -1;
+	}
+	return rt->rtm_type == RTN_LOCAL;
+}
+
+/* Without an answer from the routing table (an emulator that does not
+ * carry it): an address a socket may bind to is ours. */
+static int
+bind_ask(const uint8_t *addr, size_t alen)
+{
+	struct sockaddr_storage ss;
+	int s, r, e;
+
+	memset(&ss, 0, sizeof(ss));
+	if (alen == 4) {
+		struct sockaddr_in *s4 = (void *)&ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, addr, 4);
+	} else {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, addr, 16);
+	}
+	if ((s = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	r = bind(s, (struct sockaddr *)&ss, alen == 4 ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	e = errno;
+	close(s);
+	if (r == 0)
+		return 1;
+	errno = e;
+	return e == EADDRNOTAVAIL ? 0 : -1;
+}
+
+/* 1 if the peer's address (pa, alen bytes) is one of this host's, 0 if
+ * not; when that cannot be told, it counts as ours: a local peer must
+ * be named to be served. */
+static int
+peer_local(const uint8_t *pa, size_t alen)
+{
+	int r;
+
+	if (alen == 16 && memcmp(pa, v4pfx, 12) == 0) {
+		pa += 12;
+		alen = 4;
+	}
+	if (alen == 4 ? pa[0] == 127 : memcmp(pa, &in6addr_loopback, 16) == 0)
+		return 1;
+	if ((r = route_ask(pa, alen)) < 0)
+		r = bind_ask(pa, alen);
+	return r != 0;
+}
+
+/* The socket of a peer on this host: 1 and *uid, or -1 (errno). */
+static int
+local_owner(int fd, const uint8_t *la, const uint8_t *pa, size_t alen,
+    uint16_t lport, uint16_t pport, uint32_t *uid)
+{
+	uint8_t ml[16], mp[16];
+	int order = -1, r;
+
+	r = ask(fd, la, pa, alen, lport, pport, &order, uid);
+	/* IPv4 between an IPv4 socket and a dual-stack IPv6 one: the
+	 * other end has the other family. */
+	if (r == 0 && alen == 16 && memcmp(la, v4pfx, 12) == 0 &&
+	    memcmp(pa, v4pfx, 12) == 0)
+		r = ask(fd, la + 12, pa + 12, 4, lport, pport, &order, uid);
+	else if (r == 0 && alen == 4) {
+		memcpy(ml, v4pfx, 12);
+		memcpy(ml + 12, la, 4);
+		memcpy(mp, v4pfx, 12);
+		memcpy(mp + 12, pa, 4);
+		r = ask(fd, ml, mp, 16, lport, pport, &order, uid);
+	}
+	if (r == 0) {
+		/* Ours, yet its socket is gone: closed or reset since. */
+		errno = ECONNRESET;
+		return -1;
+	}
+	return r;
+}
+
 int
-peeruid_get(int fd, uint32_t *uid, int *loopback)
+peeruid_get(int fd, uint32_t *uid, int *local)
 {
 	struct sockaddr_storage loc, peer;
 	socklen_t ll = sizeof(loc), pl = sizeof(peer);
 	const uint8_t *la, *pa;
-	uint8_t ml[16], mp[16];
 	uint16_t lport, pport;
 	size_t alen;
-	int order = -1, r;
 
-	*loopback = 0;
+	*local = 0;
 	if (getsockname(fd, (struct sockaddr *)&loc, &ll) < 0 ||
 	    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0)
 		return -1;
-	*loopback = peeruid_loopback((struct sockaddr *)&loc);
 	alen = sa_addr(&loc, (const void **)&la, &lport);
 	if (alen == 0 || sa_addr(&peer, (const void **)&pa, &pport) != alen) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	r = ask(fd, la, pa, alen, lport, pport, &order, uid);
-	if (r != 0)
-		return r;
-	/* IPv4 between an IPv4 socket and a dual-stack IPv6 one: the
-	 * other end has the other family. */
-	if (alen == 16 && memcmp(la, v4pfx, 12) == 0 &&
-	    memcmp(pa, v4pfx, 12) == 0)
-		return ask(fd, la + 12, pa + 12, 4, lport, pport, &order, uid);
-	if (alen == 4) {
-		memcpy(ml, v4pfx, 12);
-		memcpy(ml + 12, la, 4);
-		memcpy(mp, v4pfx, 12);
-		memcpy(mp + 12, pa, 4);
-		return ask(fd, ml, mp, 16, lport, pport, &order, uid);
-	}
-	return 0;
+	*local = peeruid_loopback((struct sockaddr *)&loc) ||
+	    peer_local(pa, alen);
+	if (!*local)
+		return 0;	/* another host's: nobody here to name */
+	return local_owner(fd, la, pa, alen, lport, pport, uid);
 }

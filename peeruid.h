@@ -11,15 +11,18 @@ struct sockaddr;
 
 /*
  * Asks the kernel who owns the socket at the other end of the connected
- * TCP socket fd.  Returns 1 with *uid set: that socket is on this host
- * (in our network namespace) and held open by a process; 0: there is no
- * such socket here (a remote peer); -1: it is here but nobody can be
- * named (closed already: the kernel keeps such sockets without their
- * owner), or neither inet_diag nor /proc could be asked.
- * *loopback: the connection came to a loopback address (as
- * peeruid_loopback), where a peer not found is not a remote one.  Never blocks.
+ * TCP socket fd.  *local: the peer is on this host (in our network
+ * namespace): the connection came to a loopback address, or the peer's
+ * address is one of ours (the routing table says so; when it cannot be
+ * asked, an address a socket may bind to).  Returns 1 with *uid set: a
+ * local peer's socket, held open by a process; 0: a peer on another
+ * host (nobody looked up); -1: a local peer nobody can be named for
+ * (ECONNRESET: its socket is gone, closed or reset; ENOTCONN: the
+ * kernel keeps it closed, without its owner), or the connection itself
+ * is gone.  Never blocks; one netlink query for a remote peer, a few
+ * (or a bounded scan of /proc) for a local one.
  */
-int peeruid_get(int fd, uint32_t *uid, int *loopback);
+int peeruid_get(int fd, uint32_t *uid, int *local);
 /* 1 if sa is a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
 int peeruid_loopback(const struct sockaddr *sa);
 

@@ -3,8 +3,13 @@
  * envelope checks, batches and notifications, the etherws.control
  * methods, and the replies.
  *
- * Replies are built with the bounded writer into a buffer that doubles
- * until the document fits (a listFdb of 8192 entries is ~600 KB).
+ * Replies are built with the bounded writer: first into REPLY_FIRST
+ * bytes, then, if that is short, once more into all the room the reply
+ * has left (a listFdb of 8192 entries is ~520 KB).  That room is the
+ * caller's bound (rpc_request's max: CTL_REPLY_MAX at most), shared by
+ * a batch's requests in order of their replies; a result past it is an
+ * error reply, so one batch cannot build hundreds of megabytes or stall
+ * the switch rebuilding them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +32,16 @@
 #include "util.h"
 
 #define NS		"etherws.control."
-#define REPLY_MAX	(8 * 1024 * 1024)
+#define REPLY_FIRST	65536	/* a reply's first buffer */
+#define FDB_ENTRY_MIN	59	/* the shortest listFdb entry, bytes */
 #define ERR_MAX		512
 
 /* Where a reply goes. */
 struct rpc_to {
 	rpc_reply_fn	*fn;		/* NULL: nobody waits any more */
 	void		*ctx;
+	size_t		 max;		/* its reply's bytes at most (a batch's
+					 * requests: the batch's room) */
 };
 
 /* A reply that waits: an addPort of a client port until its first
@@ -61,6 +69,7 @@ struct rpc_part {
 };
 struct rpc_batch {
 	struct rpc_to	 to;		/* the HTTP reply; fn NULL: gone */
+	size_t		 room;		/* what its replies may still take */
 	int		 pending;	/* replies still to come */
 	size_t		 n;
 	struct rpc_batch *next, *prev;	/* live batches (rpc_abandon) */
@@ -82,6 +91,52 @@ struct req {
 
 typedef void emit_fn(struct jw *, void *);
 
+static void batch_part(void *ctx, const char *body, size_t len);
+static void send_error(const struct rpc_to *to, const char *id, size_t idlen,
+    int code, const char *data);
+
+/* The bytes a reply to *to may take. */
+static size_t
+reply_room(const struct rpc_to *to)
+{
+	const struct rpc_part *pt = to->ctx;
+
+	return to->fn == batch_part ? pt->b->room : to->max;
+}
+
+/* The document into a buffer of cap bytes: 0 and w (its buf malloc'd,
+ * w->len bytes), or -1 when it does not fit (or no memory). */
+static int
+build_doc(const char *id, size_t idlen, emit_fn *emit, void *arg,
+    const char *errmsg, int code, const char *data, size_t cap,
+    struct jw *w)
+{
+	char *buf = malloc(cap + 1);	/* jw keeps a NUL */
+
+	if (buf == NULL)
+		return -1;
+	jw_init(w, buf, cap + 1);
+	jw_raw(w, "{\"jsonrpc\": \"2.0\", \"id\": ");
+	jw_put(w, id, idlen);
+	if (errmsg != NULL) {
+		jw_member_int(w, ", \"error\": {\"code\": ", code);
+		jw_member_str(w, ", \"message\": ", errmsg);
+		jw_member_str(w, ", \"data\": ", data);
+		jw_raw(w, "}}");
+	} else {
+		jw_raw(w, ", \"result\": {\"entries\": [");
+		emit(w, arg);
+		jw_raw(w, "]}}");
+	}
+	if (!w->ovf)
+		return 0;
+	free(buf);
+	return -1;
+}
+
+/* The reply to *to: the result emit writes (errmsg NULL) or the error.
+ * An error always goes (it is short: CTL_REPLY_SLACK covers a batch of
+ * them); a result that passes the reply's room becomes one. */
 static void
 send_doc(const struct rpc_to *to, const char *id, size_t idlen, emit_fn *emit,
     void *arg, const char *errmsg, int code, const char *data)
@@ -89,41 +144,26 @@ send_doc(const struct rpc_to *to, const char *id, size_t idlen, emit_fn *emit,
 	static const char oom[] = "{\"jsonrpc\": \"2.0\", \"id\": null, "
 	    "\"error\": {\"code\": -32603, \"message\": \"Internal error\", "
 	    "\"data\": \"out of memory\"}}";
+	size_t room = errmsg != NULL ? (size_t)CTL_MAX_BODY + ERR_MAX + 256 :
+	    reply_room(to);
+	char big[160];
 	struct jw w;
-	char *buf = NULL, *n;
-	size_t cap = 4096;
 
 	if (to->fn == NULL)
 		return;		/* a notification, or nobody waits */
-	for (;;) {
-		n = realloc(buf, cap);
-		if (n == NULL)
-			break;
-		buf = n;
-		jw_init(&w, buf, cap);
-		jw_raw(&w, "{\"jsonrpc\": \"2.0\", \"id\": ");
-		jw_put(&w, id, idlen);
-		if (errmsg != NULL) {
-			jw_member_int(&w, ", \"error\": {\"code\": ", code);
-			jw_member_str(&w, ", \"message\": ", errmsg);
-			jw_member_str(&w, ", \"data\": ", data);
-			jw_raw(&w, "}}");
-		} else {
-			jw_raw(&w, ", \"result\": {\"entries\": [");
-			emit(&w, arg);
-			jw_raw(&w, "]}}");
-		}
-		if (!w.ovf) {
-			to->fn(to->ctx, buf, w.len);
-			free(buf);
-			return;
-		}
-		if (cap >= REPLY_MAX)
-			break;
-		cap *= 2;
-	}
-	free(buf);
-	to->fn(to->ctx, oom, sizeof(oom) - 1);
+	if (build_doc(id, idlen, emit, arg, errmsg, code, data,
+	    room < REPLY_FIRST ? room : REPLY_FIRST, &w) == 0 ||
+	    (room > REPLY_FIRST && build_doc(id, idlen, emit, arg, errmsg,
+	    code, data, room, &w) == 0)) {
+		to->fn(to->ctx, w.buf, w.len);
+		free(w.buf);
+	} else if (errmsg == NULL) {
+		ew_snprintf(big, sizeof(big), "the reply would pass the %zu "
+		    "bytes left of the control reply bound (%d): ask for less "
+		    "in one batch", room, CTL_REPLY_MAX);
+		send_error(to, id, idlen, -32603, big);
+	} else
+		to->fn(to->ctx, oom, sizeof(oom) - 1);
 }
 
 static void
@@ -292,7 +332,10 @@ emit_fdb(struct jw *w, void *arg)
 
 	(void)arg;
 	n = fdb_list(&sw_fdb, now, &e);
-	for (i = 0; i < n; i++) {
+	/* Too many for the room: over at once, not after writing it full. */
+	if (n > (w->cap - w->len) / FDB_ENTRY_MIN)
+		w->ovf = 1;
+	for (i = 0; i < n && !w->ovf; i++) {
 		ew_snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 		    e[i].mac[0], e[i].mac[1], e[i].mac[2], e[i].mac[3],
 		    e[i].mac[4], e[i].mac[5]);
@@ -712,7 +755,13 @@ m_dump(struct req *r)
 
 	/* every byte escaped at worst (\u00XX), the id, the envelope */
 	cap = text == NULL ? 0 : 6 * strlen(text) + r->idlen + 64;
-	if (text == NULL || cap > REPLY_MAX || (buf = malloc(cap)) == NULL) {
+	if (text != NULL && cap > reply_room(&r->to)) {
+		free(text);
+		ew_snprintf(r->err, sizeof(r->err), "the dump does not fit in "
+		    "the reply's room (%zu bytes)", reply_room(&r->to));
+		return -1;
+	}
+	if (text == NULL || (buf = malloc(cap)) == NULL) {
 		free(text);
 		ew_snprintf(r->err, sizeof(r->err), "out of memory");
 		return -1;
@@ -911,6 +960,8 @@ batch_done(struct rpc_batch *b)
 			}
 			memcpy(out + len, b->part[k].reply, b->part[k].len);
 			len += b->part[k].len;
+			free(b->part[k].reply);	/* not held twice */
+			b->part[k].reply = NULL;
 		}
 		out[len++] = ']';
 		b->to.fn(b->to.ctx, out, len);
@@ -929,6 +980,8 @@ batch_part(void *ctx, const char *body, size_t len)
 	if ((pt->reply = malloc(len > 0 ? len : 1)) != NULL) {
 		memcpy(pt->reply, body, len);
 		pt->len = len;
+		/* ", " and the reply; errors may eat into the slack */
+		pt->b->room -= len + 2 < pt->b->room ? len + 2 : pt->b->room;
 	}
 	batch_done(pt->b);
 }
@@ -954,6 +1007,7 @@ batch_run(const struct rpc_to *to, const char *body, struct json_tok *toks)
 		return;
 	}
 	b->to = *to;
+	b->room = to->max > 2 ? to->max - 2 : 0;	/* "[]" */
 	b->n = n;
 	b->pending = 1;		/* held until every request has run */
 	b->next = batches;
@@ -972,10 +1026,11 @@ batch_run(const struct rpc_to *to, const char *body, struct json_tok *toks)
 }
 
 void
-rpc_request(const char *body, size_t len, rpc_reply_fn *reply, void *ctx)
+rpc_request(const char *body, size_t len, rpc_reply_fn *reply, void *ctx,
+    size_t max)
 {
 	static struct json_tok toks[JSON_MAX_TOKENS];
-	struct rpc_to to = { reply, ctx };
+	struct rpc_to to = { reply, ctx, max };
 	const char *perr;
 	char err[ERR_MAX];
 

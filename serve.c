@@ -44,7 +44,9 @@ static int		 serve_ntrust;
  * that have not yet upgraded or reached their control request, at most
  * SRC_MAX_PENDING; and without --htpasswd, open tunnels (nobody vouched
  * for them), at most all but a 1/SRC_OPEN_SHARE of --maxconn.  A keyed
- * hash: no one picks addresses that share a chain. */
+ * hash: no one picks addresses that share a chain.  All of 127.0.0.0/8
+ * is one source: every local user may connect from any of it.  The
+ * operator's control connections are not counted (they find a slot). */
 
 #define SRC_BUCKETS	1024
 
@@ -62,13 +64,14 @@ static int
 src_key(const char *ip, uint8_t key[16])
 {
 	memset(key, 0, 16);
-	if (ew_pton(AF_INET, ip, key + 12) == 1) {
+	if (ew_pton(AF_INET, ip, key + 12) == 1)
 		key[10] = key[11] = 0xff;
-		return 0;
-	}
-	if (ew_pton(AF_INET6, ip, key) != 1)
+	else if (ew_pton(AF_INET6, ip, key) != 1)
 		return -1;
-	memset(key + 8, 0, 8);
+	else if (memcmp(key, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) != 0)
+		memset(key + 8, 0, 8);		/* an IPv6 /64 */
+	if (key[10] == 0xff && key[11] == 0xff && key[12] == 127)
+		key[13] = key[14] = key[15] = 0;	/* 127/8 */
 	return 0;
 }
 
@@ -275,8 +278,11 @@ http_401(struct conn *c, int ctl)
 static void
 ctl_send(struct conn *c, const char *ctype, const char *body, size_t len)
 {
-	char head[256];
-	size_t cap;
+	static const char nomem[] = "{\"jsonrpc\": \"2.0\", \"id\": null, "
+	    "\"error\": {\"code\": -32603, \"message\": \"Internal error\", "
+	    "\"data\": \"no room for the reply\"}}";
+	char head[384];
+	size_t cap, before;
 	int n;
 
 	if (c->dead)
@@ -290,10 +296,26 @@ ctl_send(struct conn *c, const char *ctype, const char *body, size_t len)
 		    "Content-Type: %s\r\nContent-Length: %zu\r\n"
 		    "Connection: close\r\n\r\n", ctype, len);
 	cap = c->outlen + (size_t)n + len;
+	before = c->outlen;
 	if (conn_put(c, head, (size_t)n, cap) < 0 ||
 	    (len > 0 && conn_put(c, body, len, cap) < 0)) {
-		conn_free(c);
-		return;
+		/* No room left in the control connections' bound (taken
+		 * since the request came): a head alone would lie. */
+		c->queued -= c->outlen - before;
+		c->outlen = before;
+		if (strncmp(ctype, "application/json", 16) == 0)
+			n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
+			    "Content-Type: application/json; charset=UTF-8\r\n"
+			    "Content-Length: %zu\r\nConnection: close\r\n"
+			    "\r\n%s", sizeof(nomem) - 1, nomem);
+		else	/* /metrics: the scraper tries again */
+			n = ew_snprintf(head, sizeof(head), "HTTP/1.1 503 "
+			    "Service Unavailable\r\nContent-Length: 0\r\n"
+			    "Connection: close\r\n\r\n");
+		if (out_append(c, head, (size_t)n) < 0) {
+			conn_free(c);
+			return;
+		}
 	}
 	conn_linger(c);
 }
@@ -460,33 +482,47 @@ from_browser(const struct conn *c, const struct http_msg *m)
 }
 
 /*
+ * Who is at the other end, asked at accept, while the connection is
+ * surely there (its request not read yet): 1 and uid, 0 another host,
+ * -1 a local peer nobody can be named for.  Only for listeners with the
+ * control endpoint; its rank among control connections.
+ */
+static int
+owner_at_accept(int fd, int *r, int *eno, uint32_t *uid)
+{
+	int local;
+
+	*r = peeruid_get(fd, uid, &local);
+	*eno = errno;
+	if (*r == 1 && ctlallow_uid(*uid))
+		return CTL_OPERATOR;
+	return *r == 0 ? CTL_REMOTE : CTL_REFUSED;
+}
+
+/*
  * A local user other than root, the switch's own and --ctlallow's is
- * refused, as is a local peer that cannot be named; on a loopback
- * address a peer the kernel does not find is local all the same.
+ * refused, as is a local peer that cannot be named, whatever address it
+ * came from or to (owner_at_accept).
  */
 static int
 user_ok(struct conn *c)
 {
-	uint32_t uid;
-	int lo, r;
-
-	r = peeruid_get(c->w.fd, &uid, &lo);
-	if (r == 1 && ctlallow_uid(uid))
+	if (c->owner_r == 1 && ctlallow_uid(c->owner_uid))
 		return 1;
-	if (r == 0 && !lo)
+	if (c->owner_r == 0)
 		return 1;	/* remote: --ctlhtpasswd is the guard */
-	if (r == 1)
+	if (c->owner_r == 1)
 		log_msg_rl(EW_LOG_WARNING, c->peerip, "control refused: %s "
-		    "is uid %u", c->peer, (unsigned)uid);
-	else if (r < 0 && errno == ENOTCONN)
-		/* It closed before we read its request (a ctl that gave up
-		 * on a switch that was stopped): nobody to refuse. */
+		    "is uid %u", c->peer, (unsigned)c->owner_uid);
+	else if (c->owner_errno == ENOTCONN)
+		/* It closed before we took it (a ctl that gave up on a
+		 * switch that was stopped): not served, nobody to warn. */
 		log_debug("control peer %s left before its request was "
 		    "read", c->peer);
 	else
 		log_msg_rl(EW_LOG_WARNING, c->peerip, "control refused: "
-		    "cannot tell the user at %s (%s)", c->peer, r == 0 ?
-		    "no such socket" : ew_strerror(errno));
+		    "cannot tell the user at %s (%s)", c->peer,
+		    ew_strerror(c->owner_errno));
 	return 0;
 }
 
@@ -819,6 +855,18 @@ req_process(struct conn *c)
 		http_error(c, 404, NULL, NULL);
 }
 
+/* What a reply's results may take: within the control connections'
+ * bound (what it has left, less the slack for error replies and the
+ * HTTP head), CTL_REPLY_MAX at most. */
+static size_t
+reply_max(void)
+{
+	size_t room = conn_ctl_room(), keep = CTL_REPLY_SLACK + 256;
+
+	room = room > keep ? room - keep : 0;
+	return room < CTL_REPLY_MAX ? room : CTL_REPLY_MAX;
+}
+
 static void
 body_process(struct conn *c)
 {
@@ -828,7 +876,7 @@ body_process(struct conn *c)
 	timer_stop(&c->tmo);
 	src_put(&c->src, 0);
 	rpc_request((const char *)c->in + c->head_len, c->body_len,
-	    ctl_reply, c);
+	    ctl_reply, c, reply_max());
 	if (!c->dead)
 		conn_update(c);
 }
@@ -845,36 +893,62 @@ srv_input(struct conn *c)
 /* ------------------------------------------------------------------ */
 /* Accepting */
 
+/*
+ * The connection on fd, or NULL when it is refused (fd left open).  A
+ * listener with the control endpoint learns who connected now (a local
+ * peer's owner; its rank at --ctlmaxconn); the operator's control
+ * connections count in no per-source cap.
+ */
+static struct conn *
+accept_conn(int fd, int ws, int ctl, const char *peerip)
+{
+	struct srcent *e = NULL;
+	struct conn *c;
+	uint32_t uid = 0;
+	int rank = 0, r = -1, eno = 0;
+
+	if (ctl)
+		rank = owner_at_accept(fd, &r, &eno, &uid);
+	if (rank != CTL_OPERATOR && (e = src_take(peerip)) == NULL) {
+		log_msg_rl(EW_LOG_WARNING, peerip, "connection refused: %s "
+		    "has %d unfinished requests", peerip, SRC_MAX_PENDING);
+		return NULL;
+	}
+	/* A listener serving both paths counts as a tunnel one. */
+	c = conn_new(fd, 0, ws ? 0 : rank, &server_conn_ops, NULL);
+	if (c == NULL) {	/* over the connection cap */
+		src_put(&e, 0);
+		return NULL;
+	}
+	c->src = e;
+	c->owner_r = r;
+	c->owner_errno = eno;
+	c->owner_uid = uid;
+	return c;
+}
+
 void
 serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
     const char *peer, const char *peerip)
 {
-	struct srcent *e;
 	struct conn *c;
 
-	if ((e = src_take(peerip)) == NULL) {
-		log_msg_rl(EW_LOG_WARNING, peerip, "connection refused: %s "
-		    "has %d unfinished requests", peerip, SRC_MAX_PENDING);
+	if ((c = accept_conn(fd, ws, ctl, peerip)) == NULL) {
 		close(fd);
 		return;
 	}
-	/* A listener serving both paths counts as a tunnel one. */
-	c = conn_new(fd, 0, !ws, &server_conn_ops, NULL);
-	if (c == NULL) {
-		close(fd);	/* over the connection cap */
-		src_put(&e, 0);
-		return;
-	}
-	c->src = e;
 	c->ws = ws;
 	c->ctl_ep = ctl;
 	c->state = CS_REQ;
+	ew_snprintf(c->peerip, sizeof(c->peerip), "%s", peerip);
+	ew_snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	if (creds != NULL && conn_tls_server(c, creds) < 0) {
+		log_msg_rl(EW_LOG_WARNING, peerip, "connection refused: %s: no "
+		    "memory for its TLS engine (%s)", peer, ctl && !ws ?
+		    "the control connections' bound" : "--maxmem");
 		conn_free(c);
 		return;
 	}
 	c->inmax = IN_MAX;
-	ew_snprintf(c->peerip, sizeof(c->peerip), "%s", peerip);
-	ew_snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	timer_arm(&c->tmo, HTTP_TIMEOUT_MS);
 }

@@ -1,13 +1,21 @@
 /*
  * tunnel.c - the port operations that server and client tunnel ports
- * share: a frame goes to the port's open connection, if it has one.
+ * share: a frame goes to the port's open connection, if it has one;
+ * the connection's part of the port's status and its round trip.
  */
 #include "conn.h"
 #include "json.h"
 #include "port.h"
+#include "sock.h"
 #include "switch.h"
 #include "tls.h"
 #include "tunnel.h"
+
+unsigned
+conn_rtt_ms(const struct conn *c)
+{
+	return c == NULL ? 0 : sock_rtt_ms(c->w.fd);
+}
 
 int
 tunnel_output(struct port *p, const uint8_t *frame, size_t len,

@@ -1,6 +1,7 @@
 /*
  * test_peeruid - the owner of a loopback TCP peer, asked of the kernel
- * (inet_diag, and /proc/net/tcp{,6} where inet_diag is missing), and
+ * (inet_diag, and /proc/net/tcp{,6} where inet_diag is missing); whether
+ * an address is this host's (the routing table, else a bind); and
  * the /proc reader on files written here: both byte orders, time-wait
  * and orphaned sockets, over-long and malformed lines.
  *
@@ -10,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -341,11 +343,62 @@ test_live(void)
 		t_skipped("::ffff:127.0.0.1", "no dual-stack socket");
 }
 
+/* The address text a (family af) is this host's: peer_local's answer,
+ * with netlink and without (the bind fallback). */
+static void
+local_is(int af, const char *a, int want)
+{
+	uint8_t b[16];
+	size_t alen = af == AF_INET ? 4 : 16;
+	int r;
+
+	CHECK(inet_pton(af, a, b) == 1);
+	for (no_netlink = 0; no_netlink < 2; no_netlink++) {
+		r = peer_local(b, alen);
+		if (r != want)
+			fprintf(stderr, "%s%s: local %d, want %d\n", a,
+			    no_netlink ? " without netlink" : "", r, want);
+		CHECK(r == want);
+	}
+	no_netlink = 0;
+}
+
+static void
+test_local(void)
+{
+	struct ifaddrs *ifa, *i;
+	char txt[64];
+
+	local_is(AF_INET, "127.0.0.1", 1);
+	local_is(AF_INET, "127.3.2.1", 1);	/* all of 127/8 */
+	local_is(AF_INET6, "::1", 1);
+	local_is(AF_INET6, "::ffff:127.0.0.1", 1);
+	local_is(AF_INET, "192.0.2.1", 0);	/* TEST-NET-1: nobody's */
+	local_is(AF_INET6, "2001:db8::1", 0);
+	local_is(AF_INET6, "::ffff:192.0.2.1", 0);
+	/* One of this host's own, not loopback: what a local peer on a
+	 * non-loopback address comes from. */
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (i = ifa; i != NULL; i = i->ifa_next)
+		if (i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET &&
+		    !peeruid_loopback(i->ifa_addr))
+			break;
+	if (i != NULL) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)
+		    i->ifa_addr)->sin_addr, txt, sizeof(txt));
+		local_is(AF_INET, txt, 1);
+	} else
+		t_skipped("a non-loopback address", "none here");
+	freeifaddrs(ifa);
+}
+
 int
 main(void)
 {
 	test_parse();
 	test_files();
 	test_live();
+	test_local();
 	return t_done("test_peeruid");
 }
