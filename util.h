@@ -119,6 +119,15 @@ uint32_t ew_scope_id(const char *zone);
  * "2026-12-03T11:30:00Z" (UTC) into buf (at least 21 bytes). */
 void ew_iso_time(uint64_t ms, char *buf, size_t cap);
 
+/* The default --maxmem for ram bytes of physical memory (0: unknown)
+ * where size_t goes up to size_max: 1/MAXMEM_RAM_SHARE of it, at least
+ * MAXMEM_FLOOR, at most MAXMEM_CAP (MAXMEM_CAP_32 with a 32-bit
+ * size_t). */
+unsigned long long ew_maxmem_default(unsigned long long ram,
+    unsigned long long size_max);
+/* The physical memory, bytes (sysconf); 0 if unknown. */
+unsigned long long ew_ram_bytes(void);
+
 /* "<prog>: error: <what>" on stderr, then rc: the sub-commands' errors.
  * prog may begin with a usage text, which argparse prints first (as
  * ew_getopt's prog does). */
