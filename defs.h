@@ -98,10 +98,20 @@
 #define TCP_USER_TIMEOUT_MAX_MS	60000	/* unacknowledged data, at most */
 #define TCP_USER_TIMEOUT_MIN_MS	5000	/* and at least (2 x --keepalive) */
 #define PORT_QUEUE_MAX		(1024 * 1024) /* tunnel tx queue, bytes (--queue) */
-#define MAXMEM_DEFAULT		(32 * 1024 * 1024) /* buffers of all
-					 * connections, bytes (--maxmem): a
-					 * router's spare RAM; 30 full queues */
+/* --maxmem, the buffers (and TLS engines) of all connections, bytes:
+ * by default 1/MAXMEM_RAM_SHARE of the physical memory within
+ * MAXMEM_FLOOR..MAXMEM_CAP.  1,000 wss:// tunnels hold 37 MB of server
+ * or 58 MB of client engines (x86-64): the default serves them from
+ * 512 MB of RAM, and a router with 256 MB or less gets the floor. */
+#define MAXMEM_FLOOR		(32 * 1024 * 1024) /* a router's spare
+					 * RAM; 30 full queues */
+#define MAXMEM_RAM_SHARE	8	/* the default takes 1/8 of the RAM */
+#define MAXMEM_CAP		(1024LL * 1024 * 1024) /* but at most 1 GiB */
+#define MAXMEM_CAP_32		(256 * 1024 * 1024) /* 256 MiB where size_t
+					 * and the address space are 32-bit */
 #define MAXMEM_MIN		(1024 * 1024)	/* --maxmem at least */
+#define MAXMEM_MAX		(1LL << 40)	/* --maxmem at most (1 TiB;
+					 * SIZE_MAX where that is less) */
 #define SRC_MAX_PENDING		32	/* accepted connections of one source
 					 * address (IPv6: /64) not yet upgraded
 					 * or past their control request */

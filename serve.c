@@ -927,11 +927,33 @@ accept_conn(int fd, int ws, int ctl, const char *peerip)
 	return c;
 }
 
+/* c got no TLS engine (rc: conn_tls_server's): logged, unless c was cut
+ * for it (mem_cut logged that, naming --maxmem too).  A control
+ * connection is never cut: its refusal is logged here. */
+static void
+tls_refused(const struct conn *c, int rc)
+{
+	if (c->doomed)
+		return;
+	if (rc == CONN_NO_ROOM && c->ctl)
+		log_msg_rl(EW_LOG_WARNING, "ctlmem", "connection from %s "
+		    "refused: no room for its TLS engine within the control "
+		    "connections' bound (%d bytes)", c->peer, CTL_MEM_MAX);
+	else if (rc == CONN_NO_ROOM)
+		log_msg_rl(EW_LOG_WARNING, "maxmem", "connection from %s "
+		    "refused: no room for its TLS engine within --maxmem %lld",
+		    c->peer, sw_conf.maxmem);
+	else
+		log_msg_rl(EW_LOG_WARNING, "tls-oom", "connection from %s "
+		    "refused: out of memory for its TLS engine", c->peer);
+}
+
 void
 serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
     const char *peer, const char *peerip)
 {
 	struct conn *c;
+	int rc;
 
 	if ((c = accept_conn(fd, ws, ctl, peerip)) == NULL) {
 		close(fd);
@@ -940,12 +962,11 @@ serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
 	c->ws = ws;
 	c->ctl_ep = ctl;
 	c->state = CS_REQ;
+	/* named first: a cut for its TLS engine logs who */
 	ew_snprintf(c->peerip, sizeof(c->peerip), "%s", peerip);
 	ew_snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	if (creds != NULL && conn_tls_server(c, creds) < 0) {
-		log_msg_rl(EW_LOG_WARNING, peerip, "connection refused: %s: no "
-		    "memory for its TLS engine (%s)", peer, ctl && !ws ?
-		    "the control connections' bound" : "--maxmem");
+	if (creds != NULL && (rc = conn_tls_server(c, creds)) < 0) {
+		tls_refused(c, rc);
 		conn_free(c);
 		return;
 	}

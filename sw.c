@@ -195,11 +195,10 @@ static const char sw_help[] =
 "  --ctlallow USER|@GROUP,...\n"
 "                        local users besides root and the switch's own\n"
 "                        who may use the control endpoint\n"
-"  --maxmem BYTES        buffers of all connections together; past it the\n"
-"                        tunnels holding the most are cut (default 33554432)\n"
 "  --config FILE         ports to make at start, one a line as ctl addport\n"
 "                        takes them; SIGHUP or ctl reload applies the\n"
-"                        file's changes (etherws(8), Configuration file)\n";
+"                        file's changes (etherws(8), Configuration file)\n"
+"  --maxmem BYTES        buffers of all connections together; past it the\n";
 
 /* ew_getopt prints "<prog>: error: ...": usage first, as argparse. */
 #define SW_PROG	(sw_usage_prog())
@@ -338,11 +337,23 @@ static const struct {
 	[OPT_CONFIG] = { SET_STR, &sw_conf.config },
 };
 
+/* --maxmem when not given: a share of this machine's memory. */
+static unsigned long long
+maxmem_default(void)
+{
+	return ew_maxmem_default(ew_ram_bytes(), SIZE_MAX);
+}
+
 static void
 sw_help_exit(void)
 {
 	ew_puts(1, sw_usage);
 	ew_puts(1, sw_help);
+	/* the rest of --maxmem: its default, as this machine computes it */
+	ew_dprintf(1, "                        tunnels holding the most are cut "
+	    "(default: 1/%d\n                        of the RAM within "
+	    "%d..%llu MiB; here %llu)\n", MAXMEM_RAM_SHARE, MAXMEM_FLOOR >> 20,
+	    ew_maxmem_default(~0ULL, SIZE_MAX) >> 20, maxmem_default());
 	exit(0);
 }
 
@@ -357,7 +368,7 @@ sw_parse(int argc, char **argv)
 	sw_conf.maxconn = MAX_CONNS;
 	sw_conf.ctlmaxconn = MAX_CTL_CONNS;
 	sw_conf.queue = PORT_QUEUE_MAX;
-	sw_conf.maxmem = MAXMEM_DEFAULT;
+	sw_conf.maxmem = LLONG_MIN;	/* not given: maxmem_default() */
 	sw_conf.fdbmax = FDB_MAX;
 	sw_conf.keepalive = 30;
 	sw_conf.path = "/";
@@ -401,6 +412,22 @@ range_check(const char *name, long long v, long long lo, long long hi)
 		return 0;
 	return ew_cmd_error(2, "sw", "invalid --%s %lld: must be %lld..%lld", name, v,
 	    lo, hi);
+}
+
+static int	 maxmem_auto;	/* --maxmem not given: maxmem_default() */
+
+/* --maxmem, or its default; at most what a size_t counts (conn.c). */
+static int
+maxmem_check(void)
+{
+	long long hi = (unsigned long long)SIZE_MAX < MAXMEM_MAX ?
+	    (long long)SIZE_MAX : MAXMEM_MAX;
+
+	if (sw_conf.maxmem == LLONG_MIN) {
+		sw_conf.maxmem = (long long)maxmem_default();
+		maxmem_auto = 1;
+	}
+	return range_check("maxmem", sw_conf.maxmem, MAXMEM_MIN, hi);
 }
 
 /* key and cert both or neither. */
@@ -450,8 +477,7 @@ sw_check(long long port, long long ctlport)
 	    (rc = range_check("ctlmaxconn", sw_conf.ctlmaxconn, 1, 100000)) ||
 	    (rc = range_check("queue", sw_conf.queue, 65536, 1LL << 30)) ||
 	    (rc = range_check("fdbmax", sw_conf.fdbmax, 16, 1 << 22)) ||
-	    (rc = range_check("maxmem", sw_conf.maxmem, MAXMEM_MIN,
-	    1LL << 40)))
+	    (rc = maxmem_check()))
 		return rc;
 	if (file_opt("htpasswd", &sw_conf.htpasswd, f1, sizeof(f1)) ||
 	    file_opt("ctlhtpasswd", &sw_conf.ctlhtpasswd, f2, sizeof(f2)) ||
@@ -648,6 +674,20 @@ htpasswd_log(const char *msg)
 	log_msg(EW_LOG_WARNING, "%s", msg);
 }
 
+/* With --debug: the bound in force, and how many idle wss:// tunnels
+ * fit in it (an engine each: what 1,000 sites need). */
+static void
+maxmem_tell(void)
+{
+	unsigned long long m = (unsigned long long)sw_conf.maxmem;
+
+	log_msg(EW_LOG_DEBUG, "--maxmem %llu bytes (%s; %llu bytes of "
+	    "RAM): room for %llu wss:// server or %llu client TLS engines "
+	    "(%zu, %zu bytes each)", m, maxmem_auto ? "the default" : "given",
+	    ew_ram_bytes(), m / tls_size(0), m / tls_size(1), tls_size(0),
+	    tls_size(1));
+}
+
 static int
 load_creds(const char *key, const char *cert, struct tls_creds **out)
 {
@@ -720,6 +760,7 @@ sw_main(int argc, char **argv)
 	if (sw_conf.ctlhtpasswd != NULL && (serve_ctlauth =
 	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL)
 		return ew_cmd_error(1, "sw", "--ctlhtpasswd: %s", err);
+	maxmem_tell();
 	if (loop_init() < 0 || switch_init() < 0)
 		return ew_cmd_error(1, "sw", "cannot start: %s", ew_strerror(errno));
 	rpc_init();

@@ -20,6 +20,7 @@
 #include <net/if.h>
 
 #include "bytes.h"
+#include "defs.h"
 #include "dns.h"
 #include "fmt.h"
 #include "util.h"
@@ -855,4 +856,27 @@ ew_scope_id(const char *zone)
 		idx = ifr.ifr_ifindex;
 	close(s);
 	return idx > 0 ? (uint32_t)idx : 0;
+}
+
+unsigned long long
+ew_maxmem_default(unsigned long long ram, unsigned long long size_max)
+{
+	unsigned long long m = ram / MAXMEM_RAM_SHARE,
+	    cap = size_max > 0xffffffffULL ? (unsigned long long)MAXMEM_CAP :
+	    MAXMEM_CAP_32;
+
+	if (m < MAXMEM_FLOOR)
+		m = MAXMEM_FLOOR;
+	return m < cap ? m : cap;
+}
+
+unsigned long long
+ew_ram_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	/* in 64 bits: a 32-bit program may run on more than 4 GB */
+	if (pages <= 0 || size <= 0)
+		return 0;
+	return (unsigned long long)pages * (unsigned long long)size;
 }

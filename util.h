@@ -129,6 +129,14 @@ int ew_edit_distance(const char *a, size_t an, const char *b, size_t bn);
  * or -1. */
 int ew_nearest(const char *word, size_t wlen, const char *(*name)(size_t i,
     const void *tab), const void *tab, size_t n);
+/* The default --maxmem for ram bytes of physical memory (0: unknown)
+ * where size_t goes up to size_max: 1/MAXMEM_RAM_SHARE of it, at least
+ * MAXMEM_FLOOR, at most MAXMEM_CAP (MAXMEM_CAP_32 with a 32-bit
+ * size_t). */
+unsigned long long ew_maxmem_default(unsigned long long ram,
+    unsigned long long size_max);
+/* The physical memory, bytes (sysconf); 0 if unknown. */
+unsigned long long ew_ram_bytes(void);
 
 /* "<prog>: error: <what>" on stderr, then rc: the sub-commands' errors.
  * prog may begin with a usage text ("usage: ...\n<prog>", as

@@ -7,14 +7,15 @@
 # "need" names them), the static build's tools (tests/e2e_static.sh), and
 # clang, its sanitizer runtimes and valgrind for make fuzz / check-asan /
 # check-valgrind (.ci/extra); systemd for systemd-analyze verify of the
-# unit (tests/check_install.sh).
+# unit (tests/check_install.sh).  Benchmark: bench/run's OpenVPN and
+# column (bsdextrautils) besides the tests' iperf3, openssl and ping.
 set -eu
 PKGS="build-essential clang libbearssl-dev
 	iproute2 iputils-ping iperf3 procps psmisc kmod util-linux
 	python3 python3-websockets nodejs node-ws
 	openssl apache2-utils tinyproxy dnsmasq-base ca-certificates curl
 	valgrind musl-tools dpkg-dev file busybox jq libclang-rt-14-dev
-	systemd"
+	systemd openvpn bsdextrautils"
 if [ "${1:-}" = "--list" ]; then
 	echo $PKGS
 	exit 0

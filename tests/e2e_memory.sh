@@ -1,7 +1,7 @@
 #!/bin/bash
 # Memory hostile peers cannot grow, and slots one address cannot hold.
 #
-# Switch s (default options: --maxmem 32 MiB, --queue 1 MiB) with two
+# Switch s (--maxmem 32 MiB, a router's default; --queue 1 MiB) with two
 # honest hosts on taps (h1 192.168.91.1, h2 .2, as in e2e_hostile.sh);
 # attackers in p (10.9.0.2 and more addresses) with tests/hostile.py.
 #  1. 300 WebSockets that never read (each sends 200 Pings first): they
@@ -21,6 +21,11 @@
 #     code let the one address fill all 40); 40 WebSockets from one
 #     address (no --htpasswd) get 30 (the old code: 40), and the honest
 #     peer again gets in.
+#  4. The option: its range, and its default, 1/8 of the RAM within
+#     32 MiB..1 GiB (sw --help prints it; --debug logs the bound and how
+#     many wss:// TLS engines fit): on a machine with 512 MB or more, the
+#     engines of 1,000 wss:// tunnels fit on either side (the old default,
+#     32 MiB, held about 850 of a hub's and 552 of a client's).
 . "$(dirname "$0")/lib.sh"
 need python3
 
@@ -42,7 +47,7 @@ done
 # for a peer that never reads stays small next to what s would queue
 nsx s sysctl -qw net.ipv4.tcp_wmem="4096 4096 4096" ||
     die "tcp_wmem in the switch's namespace"
-sw s --host $WS --port $WSP
+sw s --host $WS --port $WSP --maxmem 33554432
 ctl s addport tap 'ewm%d' >/dev/null || die "addport tap 1"
 ctl s addport tap 'ewm%d' >/dev/null || die "addport tap 2"
 ip -n $PFX-s link set ewm0 netns $PFX-h1 || die "move ewm0 to h1"
@@ -170,7 +175,33 @@ wait_exit 10 "$opid"
 check_eq "--maxmem under 1 MiB is refused (exit 2)" 2 "$rc"
 printf '%s\n' 'etherws sw: error: invalid --maxmem 1048575: must be 1048576..1099511627776' >"$TMP/exp"
 check "... and says what it must be (stderr exactly)" cmp -s "$TMP/exp" "$TMP/err"
+# the default: sysconf's physical memory is /proc/meminfo's MemTotal
+ram=$(( $(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo) * 1024 ))
+cap=1073741824
+"$ETHERWS" sw --help | grep -q 'within 32\.\.256 MiB' && cap=268435456	# 32-bit
+want=$(( ram / 8 ))
+[ $want -lt 33554432 ] && want=33554432
+[ $want -gt $cap ] && want=$cap
+echo "# RAM $ram bytes: default --maxmem $want"
+check_eq "sw --help: the default --maxmem here is 1/8 of the RAM within 32 MiB..$cap" \
+    "$want" "$("$ETHERWS" sw --help | tr '\n' ' ' |
+    sed -n 's/.*--maxmem BYTES .*; here \([0-9]*\)).*/\1/p')"
+ns d
+sw d --debug --port 8089
+line=$(grep -m 1 '^DEBUG:etherws:--maxmem ' "$TMP/sw-d.log")
+echo "# $line"
+kill "$SWPID_d"
+check_eq "--debug: the bound in force is that default" "$want" \
+    "$(echo "$line" | sed -n 's/.*--maxmem \([0-9]*\) bytes (the default;.*/\1/p')"
+room() { echo "$line" | sed -n "s/.*room for \([0-9]*\) wss:\/\/ server or \([0-9]*\) client TLS.*/\\$1/p"; }
+if [ $ram -ge $((512 * 1024 * 1024)) ]; then
+	ge "... room for 1,000 wss:// tunnels' server TLS engines (a hub's)" "$(room 1)" 1000
+	ge "... and for 1,000 client engines (1,000 wss:// client ports)" "$(room 2)" 1000
+else
+	skip "room for 1,000 wss:// TLS engines: $ram bytes of RAM (< 512 MB)"
+fi
 
 check_not "no crash or assertion in the switch logs" \
-    grep -qiE 'segfault|assert|abort|sanitizer' "$TMP/sw-s.log" "$TMP/sw-q.log"
+    grep -qiE 'segfault|assert|abort|sanitizer' "$TMP/sw-s.log" "$TMP/sw-q.log" \
+    "$TMP/sw-d.log"
 done_testing

@@ -75,7 +75,8 @@ check_eq "b: one client connection" 1 \
     "$(val "$TMP/b0" 'etherws_connections{kind="client"}')"
 check_eq "a: the scrape's own control connection" 1 \
     "$(val "$TMP/a0" 'etherws_connections{kind="control"}')"
-check_eq "memory limit is --maxmem's default" 33554432 \
+check_eq "memory limit is --maxmem's default (sw --help says it)" \
+    "$("$ETHERWS" sw --help | sed -n 's/.*; here \([0-9]*\))$/\1/p')" \
     "$(val "$TMP/a0" etherws_memory_limit_bytes)"
 check_eq "FDB limit is --fdbmax's default" 8192 \
     "$(val "$TMP/a0" etherws_fdb_entries_limit)"

@@ -359,4 +359,30 @@ check "... the cuts are logged, naming the client port" grep -q \
     "of 1048576 bytes): wss://sw.test:8443/ cut, holding [0-9]* bytes" \
     "$TMP/sw-b-7875.log"
 check "... and the switch still answers" grep -q "^ *[0-9]" "$TMP/m-list"
+# Control connections are never cut: one for whose TLS engine there is
+# no room within --maxmem is closed at once, and the refusal is logged,
+# naming the option (it went unsaid).  28 engines fill 1 MiB: of 31
+# https control connections held open, the last ones are refused.
+swx a 7876 --port 8083 --ctlsslkey "$P/ctl.key" --ctlsslcert "$P/ctl.crt" \
+    --maxmem 1048576
+cat >"$TMP/ctlfill.py" <<'PY'
+import select, socket, time
+held = [socket.create_connection(("127.0.0.1", 7876), timeout=3)
+        for i in range(31)]
+time.sleep(0.5)
+closed = 0
+for s in select.select(held, [], [], 0)[0]:
+    try:
+        if s.recv(1) == b"":
+            closed += 1
+    except OSError:
+        closed += 1
+print(closed)
+PY
+closed=$(nsx a $PY "$TMP/ctlfill.py")
+check "--maxmem 1 MiB: of 31 https control connections 1 to 5 were refused ($closed)" \
+    [ "${closed:-0}" -ge 1 -a "${closed:-0}" -le 5 ]
+check "... and the refusal is logged, naming the peer and --maxmem" grep -qE \
+    "^WARNING:etherws:connection from 127\.0\.0\.1:[0-9]+ refused: no room for its TLS engine within --maxmem 1048576$" \
+    "$TMP/sw-a-7876.log"
 done_testing

@@ -2,7 +2,8 @@
  * test_util - util.c's parsers and lookups: ew_parse_int against
  * strtoll (the C library's reading of the same text) for the texts both
  * accept, and its refusals; ew_memmem against a naive search; error
- * texts in glibc's words.
+ * texts in glibc's words; the default --maxmem for a router's memory
+ * and a server's.
  */
 #include <errno.h>
 #include <limits.h>
@@ -247,11 +248,38 @@ test_edit_distance(void)
 	CHECK(ew_nearest("pt", 2, word_at, words, 4) == -1);
 }
 
+/* The default --maxmem: a router keeps the floor, a machine with the
+ * memory gets room for 1,000 wss:// tunnels' TLS engines, and a 32-bit
+ * size_t a lower cap (4 GiB would wrap to 0). */
+static void
+test_maxmem_default(void)
+{
+	const unsigned long long mib = 1024 * 1024, w64 = ~0ULL,
+	    w32 = 0xffffffffULL;
+
+	CHECK(ew_maxmem_default(0, w64) == 32 * mib);		/* unknown */
+	CHECK(ew_maxmem_default(64 * mib, w64) == 32 * mib);
+	CHECK(ew_maxmem_default(128 * mib, w64) == 32 * mib);
+	CHECK(ew_maxmem_default(256 * mib, w64) == 32 * mib);
+	CHECK(ew_maxmem_default(512 * mib, w64) == 64 * mib);
+	CHECK(ew_maxmem_default(1024 * mib, w64) == 128 * mib);
+	CHECK(ew_maxmem_default(8192 * mib, w64) == 1024 * mib);
+	CHECK(ew_maxmem_default(24576 * mib, w64) == 1024 * mib);
+	CHECK(ew_maxmem_default(1ULL << 50, w64) == 1024 * mib);
+	CHECK(ew_maxmem_default(128 * mib, w32) == 32 * mib);
+	CHECK(ew_maxmem_default(1024 * mib, w32) == 128 * mib);
+	CHECK(ew_maxmem_default(16384 * mib, w32) == 256 * mib);
+	/* 1,000 client engines (58,440 bytes on x86-64) from 512 MB */
+	CHECK(ew_maxmem_default(512 * mib, w64) >= 1000ULL * 58440);
+	CHECK(ew_ram_bytes() > 0);
+}
+
 int
 main(void)
 {
 	test_edit_distance();
 	test_inet_aton();
+	test_maxmem_default();
 	test_cidr();
 	test_parse_int();
 	test_memmem();
