@@ -182,10 +182,10 @@ touch "$TMP/many.stop"; wait_exit 5 "$mpid"
 # client wrote, and passes every other header through): a client in
 # namespace c (10.9.0.2) writes Forwarded and X-Forwarded-For values of
 # its own (the third tunnel only a list of 40, longer than the
-# FORWARDED_MAX entries read); nginx in namespace p (10.9.0.1:8081) proxies the WebSocket
-# upgrade to the switch there on 127.0.0.1:8080, which trusts it.
-# Logs, listport and showport show 10.9.0.2, nginx's view, never a
-# value the client wrote.
+# FORWARDED_MAX entries read); nginx in namespace p (10.9.0.1:8081)
+# proxies the WebSocket upgrade to the switch there on 127.0.0.1:8080,
+# which trusts it.  Logs, listport and showport show 10.9.0.2, nginx's
+# view, never a value the client wrote.
 if need_for "behind nginx" nginx; then
 	ns p; ns c
 	link c p 10.9.0.2 10.9.0.1
