@@ -182,7 +182,12 @@
 					 * bytes of the queue's (when both
 					 * wait): bulk keeps half at least */
 #define TRUSTPROXY_MAX		32	/* --trustproxy addresses and blocks */
-#define FORWARDED_MAX		32	/* Forwarded/X-Forwarded-For hops read */
+#define FORWARDED_MAX		32	/* Forwarded/X-Forwarded-For hops read:
+					 * the right-most ones (the proxies') */
+#define TRUSTPROXY_HEADER	"X-Forwarded-For" /* --trustproxyheader's
+					 * default: the one header read */
+#define TRUSTPROXY_HEADER_ALT	"Forwarded"	/* its other choice (RFC
+					 * 7239's for=) */
 #define URL_MAX			1024	/* client URL / target text */
 #define CRED_MAX		256	/* user or password */
 #define CRED_FILE_MAX		4096	/* ctl --ctlpwfile/--pwfile, bytes */

@@ -305,7 +305,7 @@ http_forwarded(const char *v, size_t len, int xff, char (*out)[HTTP_ADDR_LEN],
 {
 	const char *p, *end = v + len, *comma, *s, *e;
 
-	for (p = v; *n < max && p <= end; p = comma + 1) {
+	for (p = v; *n < INT_MAX && p <= end; p = comma + 1) {
 		comma = memchr(p, ',', (size_t)(end - p));
 		if (comma == NULL)
 			comma = end;
@@ -315,9 +315,9 @@ http_forwarded(const char *v, size_t len, int xff, char (*out)[HTTP_ADDR_LEN],
 			;
 		if (e > s) {
 			if (xff)
-				fwd_addr(s, e, out[*n]);
+				fwd_addr(s, e, out[*n % max]);
 			else
-				fwd_element(s, e, out[*n]);
+				fwd_element(s, e, out[*n % max]);
 			(*n)++;
 		}
 		if (comma == end)

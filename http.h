@@ -48,8 +48,11 @@ const struct http_header *http_header(const struct http_msg *m,
 int http_has_token(const char *v, size_t len, const char *tok);
 /*
  * The client addresses a reverse proxy put in one header value, left to
- * right, appended to out[*n..] while *n < max: xff 1 for X-Forwarded-For
- * ("a, b"), 0 for Forwarded (RFC 7239: the for= of each element).
+ * right, the k-th (counting every call's, from 0) into out[k % max], *n
+ * counting them: the right-most max are kept (the proxies append theirs
+ * last; a client's long list cannot push them out).  xff 1 for
+ * X-Forwarded-For ("a, b"), 0 for Forwarded (RFC 7239: the for= of each
+ * element).
  * Quotes, brackets and a port are removed; an element without for=
  * or too long for a slot gives "".  The texts are not checked: the
  * caller parses them ("unknown" and "_hidden" are no addresses).

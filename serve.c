@@ -37,6 +37,7 @@ struct htpasswd		*serve_auth, *serve_ctlauth;
 struct tls_creds	*serve_creds, *serve_ctlcreds;
 static struct ew_cidr	 serve_trust[TRUSTPROXY_MAX];
 static int		 serve_ntrust;
+static const char	*serve_trust_hdr = TRUSTPROXY_HEADER;
 
 /* ------------------------------------------------------------------ */
 /* Per-source counts, so that one address (one /64 for IPv6, which a
@@ -746,6 +747,18 @@ serve_trust_add(const char *addr)
 	return 0;
 }
 
+int
+serve_trust_header(const char *name)
+{
+	if (ew_strcaseeq(name, strlen(name), TRUSTPROXY_HEADER))
+		serve_trust_hdr = TRUSTPROXY_HEADER;
+	else if (ew_strcaseeq(name, strlen(name), TRUSTPROXY_HEADER_ALT))
+		serve_trust_hdr = TRUSTPROXY_HEADER_ALT;
+	else
+		return -1;
+	return 0;
+}
+
 /* Address text s into (af, a): 1, or 0 if s is no IP address. */
 static int
 ip_parse(const char *s, int *af, uint8_t a[16])
@@ -775,36 +788,41 @@ trusted(const char *ip)
 
 /*
  * Behind a trusted reverse proxy the peer is the client the proxy
- * names: Forwarded (RFC 7239), else X-Forwarded-For.  From the right,
- * each hop a trusted proxy added is believed, up to the first address
- * no trusted proxy sent (what a client claims beyond that is its own
- * word); a hop that is no address stops the walk.  Logs, rate limits,
- * the server port's target, showport and the per-source caps then name
- * that client; showport keeps the proxy as "via".  A peer not in
- * --trustproxy: headers ignored.  -1: that client is at its cap of
- * unfinished requests.
+ * names in the one header it writes (--trustproxyheader: X-Forwarded-For
+ * or Forwarded); every other forwarding header is the client's own word
+ * and ignored (a proxy passes headers it does not write untouched).
+ * The proxy appends its entry last (nginx's $proxy_add_x_forwarded_for,
+ * HAProxy's option forwardfor), after whatever the client wrote: so the
+ * right-most entry is believed, and one further left only while the
+ * one right of it is another trusted proxy; a hop that is no address
+ * stops the walk.  Only the right-most FORWARDED_MAX entries are kept:
+ * a client cannot push the proxy's entry out with a long list of its
+ * own.  Logs, rate limits, the server port's target, showport and the
+ * per-source caps then name that client; showport keeps the proxy as
+ * "via".  A peer not in --trustproxy: headers ignored.  -1: that client
+ * is at its cap of unfinished requests.
  */
 static int
 real_peer(struct conn *c, const struct http_msg *m)
 {
 	char hop[FORWARDED_MAX][HTTP_ADDR_LEN], txt[HTTP_ADDR_LEN];
-	const char *name = "Forwarded", *pick = NULL;
+	const char *name = serve_trust_hdr, *pick = NULL;
 	uint8_t a[16];
 	size_t k;
 	int n = 0, i, af;
 
 	if (serve_ntrust == 0 || !trusted(c->peerip))
 		return 0;
-	if (http_header(m, name) == NULL)
-		name = "X-Forwarded-For";
 	for (k = 0; k < m->nheaders; k++)	/* every line, in order */
 		if (ew_strcaseeq(m->headers[k].name, m->headers[k].name_len,
 		    name))
 			http_forwarded(m->headers[k].value,
 			    m->headers[k].value_len, name[0] == 'X', hop, &n,
 			    FORWARDED_MAX);
-	for (i = n - 1; i >= 0 && ip_parse(hop[i], &af, a); i--) {
-		pick = hop[i];
+	for (i = n - 1; i >= 0 && i >= n - FORWARDED_MAX; i--) {
+		if (!ip_parse(hop[i % FORWARDED_MAX], &af, a))
+			break;
+		pick = hop[i % FORWARDED_MAX];
 		if (!trusted(pick))
 			break;
 	}

@@ -121,7 +121,7 @@ enum {
 	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
-	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_CTLALLOW, OPT_MAXMEM,
+	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_TRUSTPROXYHEADER, OPT_CTLALLOW, OPT_MAXMEM,
 	OPT_CONFIG, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
@@ -132,7 +132,8 @@ static const struct ew_opt sw_opts[] = {
 	{ "ctlport", 1 }, { "ctlhtpasswd", 1 }, { "ctlsslkey", 1 },
 	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
 	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
-	{ "nooffload", 0 }, { "trustproxy", 1 }, { "ctlallow", 1 },
+	{ "nooffload", 0 }, { "trustproxy", 1 },
+	{ "trustproxyheader", 1 }, { "ctlallow", 1 },
 	{ "maxmem", 1 }, { "config", 1 }, { "help", 0 },
 };
 
@@ -147,6 +148,7 @@ static const char sw_usage[] =
 "                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n"
 "                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
 "                  [--fdbmax N] [--nooffload] [--trustproxy ADDR]\n"
+"                  [--trustproxyheader X-Forwarded-For|Forwarded]\n"
 "                  [--ctlallow USER|@GROUP,...] [--maxmem BYTES]\n"
 "                  [--config FILE]\n";
 
@@ -189,9 +191,13 @@ static const char sw_help[] =
 "  --nooffload           no TSO/GSO super-frames: taps without\n"
 "                        IFF_VNET_HDR, tunnels without them\n"
 "  --trustproxy ADDR     a reverse proxy (address or CIDR block; a comma\n"
-"                        list, or the option again) whose Forwarded or\n"
-"                        X-Forwarded-For header names the peer in logs,\n"
-"                        limits and showport\n"
+"                        list, or the option again) whose header names\n"
+"                        the peer in logs, limits and showport (never a\n"
+"                        tcp-mode or CONNECT proxy: etherws(8))\n"
+"  --trustproxyheader X-Forwarded-For|Forwarded\n"
+"                        the one header the trusted proxy writes, its\n"
+"                        right-most entry believed (default\n"
+"                        X-Forwarded-For)\n"
 "  --ctlallow USER|@GROUP,...\n"
 "                        local users besides root and the switch's own\n"
 "                        who may use the control endpoint\n"
@@ -300,7 +306,8 @@ trust_opt(const char *v)
 
 /* What each option of sw_opts sets: a flag's int to 1, a string
  * option's pointer to its argument, a number option's long long (after
- * parse_int_opt); --help and --trustproxy are sw_parse's own. */
+ * parse_int_opt); --help, --trustproxy and --trustproxyheader are
+ * sw_parse's own. */
 enum { SET_FLAG = 1, SET_STR, SET_NUM };
 static long long opt_port, opt_ctlport;
 static const struct {
@@ -387,6 +394,10 @@ sw_parse(int argc, char **argv)
 			sw_help_exit();
 		else if (o == OPT_TRUSTPROXY)
 			rc = trust_opt(v);
+		else if (o == OPT_TRUSTPROXYHEADER)
+			rc = serve_trust_header(v) < 0 ? ew_cmd_error(2, "sw",
+			    "invalid --trustproxyheader %s: X-Forwarded-For or "
+			    "Forwarded", v) : 0;
 		else if (sw_set[o].how == SET_FLAG)
 			*(int *)sw_set[o].dst = 1;
 		else if (sw_set[o].how == SET_STR)

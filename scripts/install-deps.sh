@@ -13,7 +13,7 @@ set -eu
 PKGS="build-essential clang libbearssl-dev
 	iproute2 iputils-ping iperf3 procps psmisc kmod util-linux
 	python3 python3-websockets nodejs node-ws
-	openssl apache2-utils tinyproxy dnsmasq-base ca-certificates curl
+	openssl apache2-utils tinyproxy dnsmasq-base nginx-light ca-certificates curl
 	valgrind musl-tools dpkg-dev file busybox jq libclang-rt-14-dev
 	systemd openvpn bsdextrautils"
 if [ "${1:-}" = "--list" ]; then

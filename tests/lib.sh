@@ -118,6 +118,7 @@ debian_pkg() {
 	node-ws) echo "nodejs node-ws" ;;
 	htpasswd) echo apache2-utils ;;
 	dnsmasq) echo dnsmasq-base ;;
+	nginx) echo nginx-light ;;
 	musl-gcc) echo musl-tools ;;
 	dpkg-source) echo dpkg-dev ;;
 	readelf|strip|objdump) echo binutils ;;

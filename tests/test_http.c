@@ -592,10 +592,15 @@ test_forwarded(void)
 	    "2001:db8:85a3:8d3:1319:8a2e:370:7348"));
 	CHECK(fwd("[2001:db8::1]:443,192.0.2.1:5000", 1,
 	    "2001:db8::1|192.0.2.1"));
-	/* at most max; a slot too small gives "" */
+	/* the right-most max kept, in a ring (k-th at k % max), across
+	 * calls; a slot too small gives "" */
 	n = 0;
-	http_forwarded("1.1.1.1, 2.2.2.2, 3.3.3.3", 24, 1, out, &n, 2);
-	CHECK(n == 2 && strcmp(out[1], "2.2.2.2") == 0);
+	http_forwarded("1.1.1.1, 2.2.2.2, 3.3.3.3", 25, 1, out, &n, 2);
+	CHECK(n == 3 && strcmp(out[0], "3.3.3.3") == 0 &&
+	    strcmp(out[1], "2.2.2.2") == 0);
+	http_forwarded("4.4.4.4", 7, 1, out, &n, 2);
+	CHECK(n == 4 && strcmp(out[1], "4.4.4.4") == 0 &&
+	    strcmp(out[0], "3.3.3.3") == 0);
 	CHECK(fwd("1111111111111111111111111111111111111111111111111111", 1,
 	    ""));
 }
