@@ -529,8 +529,12 @@ sw_check(long long port, long long ctlport)
 /*
  * Root writes the pid file, often in a directory others can write to:
  * a symbolic link planted there is refused (O_NOFOLLOW), and so is a
- * FIFO, a device or a second hard link to some other file; the file is
- * truncated only once it is known to be ours.  0, or -1 with err set.
+ * FIFO, a device or a second hard link to some other file, and so is a
+ * file someone else owns (made beforehand in a sticky directory such as
+ * /tmp, world-writable: its owner could rewrite the pid we put there and
+ * have a later "kill $(cat PIDFILE)" hit a process of their choice); the
+ * file is truncated only once it is known to be ours.  0, or -1 with err
+ * set.
  */
 static int
 write_pidfile(char *err, size_t errlen)
@@ -552,6 +556,13 @@ write_pidfile(char *err, size_t errlen)
 		ew_snprintf(err, errlen, "cannot write --pidfile %s: not a "
 		    "regular file with one link (refused: remove it)",
 		    sw_conf.pidfile);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		close(fd);
+		ew_snprintf(err, errlen, "cannot write --pidfile %s: owned by "
+		    "uid %lu, not by this user (refused: remove it)",
+		    sw_conf.pidfile, (unsigned long)st.st_uid);
 		return -1;
 	}
 	n = ew_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
