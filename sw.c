@@ -122,7 +122,7 @@ enum {
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
 	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_CTLALLOW, OPT_MAXMEM,
-	OPT_CONFIG, OPT_HELP
+	OPT_CONFIG, OPT_TUNNELORIGIN, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -133,7 +133,8 @@ static const struct ew_opt sw_opts[] = {
 	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
 	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
 	{ "nooffload", 0 }, { "trustproxy", 1 }, { "ctlallow", 1 },
-	{ "maxmem", 1 }, { "config", 1 }, { "help", 0 },
+	{ "maxmem", 1 }, { "config", 1 }, { "tunnelorigin", 1 },
+	{ "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -148,7 +149,7 @@ static const char sw_usage[] =
 "                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
 "                  [--fdbmax N] [--nooffload] [--trustproxy ADDR]\n"
 "                  [--ctlallow USER|@GROUP,...] [--maxmem BYTES]\n"
-"                  [--config FILE]\n";
+"                  [--config FILE] [--tunnelorigin ORIGIN,...]\n";
 
 static const char sw_help[] =
 "\n"
@@ -195,6 +196,10 @@ static const char sw_help[] =
 "  --ctlallow USER|@GROUP,...\n"
 "                        local users besides root and the switch's own\n"
 "                        who may use the control endpoint\n"
+"  --tunnelorigin ORIGIN,...\n"
+"                        Origins a tunnel client may send besides one\n"
+"                        naming the address it came to (etherws 1.3\n"
+"                        connecting by name: http://NAME:PORT)\n"
 "  --config FILE         ports to make at start, one a line as ctl addport\n"
 "                        takes them; SIGHUP or ctl reload applies the\n"
 "                        file's changes (etherws(8), Configuration file)\n"
@@ -335,6 +340,7 @@ static const struct {
 	[OPT_CTLALLOW] = { SET_STR, &sw_conf.ctlallow },
 	[OPT_MAXMEM] = { SET_NUM, &sw_conf.maxmem },
 	[OPT_CONFIG] = { SET_STR, &sw_conf.config },
+	[OPT_TUNNELORIGIN] = { SET_STR, &sw_conf.tunnelorigin },
 };
 
 /* --maxmem when not given: a share of this machine's memory. */
