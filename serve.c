@@ -15,6 +15,7 @@
 
 #include "bytes.h"
 #include "auth.h"
+#include "authfail.h"
 #include "conn.h"
 #include "ctlallow.h"
 #include "fmt.h"
@@ -367,6 +368,52 @@ auth_ok(struct htpasswd *db, const struct http_msg *m)
 	return h != NULL && htpasswd_check(db, h->value, h->value_len) == 1;
 }
 
+/*
+ * The password of c's request against db (--htpasswd, --ctlhtpasswd):
+ * 1 passes; 0 with the refusal queued, a 401, or a 429 while its
+ * address is held back after failed logins (authfail.c: checked no
+ * more, so a guesser learns nothing in the meantime).  A request
+ * without Authorization tried no password and does not count; nor
+ * does a local operator of the control endpoint, who is never held
+ * back (its guesses could not shut out root).
+ */
+static int
+login_ok(struct conn *c, struct htpasswd *db, const struct http_msg *m,
+    int ctl)
+{
+	uint8_t key[16];
+	uint64_t now = ew_now_ms(), wait;
+	char extra[48];
+
+	if (db == NULL)
+		return 1;
+	if ((ctl && c->owner_r == 1) || src_key(c->peerip, key) < 0) {
+		if (auth_ok(db, m))
+			return 1;
+		http_401(c, ctl);
+		return 0;
+	}
+	if ((wait = authfail_wait(key, now)) > 0) {
+		ew_snprintf(extra, sizeof(extra), "Retry-After: %llu\r\n",
+		    (unsigned long long)(wait + 999) / 1000);
+		http_error(c, 429, extra, "Too many failed logins from this "
+		    "address");
+		return 0;
+	}
+	if (auth_ok(db, m)) {
+		authfail_ok(key);
+		return 1;
+	}
+	if (http_header(m, "Authorization") != NULL &&
+	    (wait = authfail_failed(key, now)) > 0)
+		log_msg_rl(EW_LOG_WARNING, c->peerip, "authentication failed "
+		    "again: %s (%s) held back for %llu s", c->peerip,
+		    ctl ? "control" : "tunnel",
+		    (unsigned long long)(wait + 999) / 1000);
+	http_401(c, ctl);
+	return 0;
+}
+
 /* Sec-Fetch-* (Fetch Metadata): browsers add them to every request and
  * scripts cannot remove them; no etherws peer or ctl sends one. */
 static int
@@ -544,11 +591,7 @@ ctl_admit(struct conn *c, const struct http_msg *m)
 		http_error(c, 403, NULL, "Local user not allowed");
 		return 0;
 	}
-	if (!auth_ok(serve_ctlauth, m)) {
-		http_401(c, 1);
-		return 0;
-	}
-	return 1;
+	return login_ok(c, serve_ctlauth, m, 1);
 }
 
 /* A request to --ctlpath or METRICS_PATH on the control endpoint. */
@@ -705,8 +748,8 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	 * still tell (and a 401 would only bring up its password box). */
 	if (has_sec_fetch(m))
 		return http_error(c, 403, NULL, "Browser requests refused");
-	if (!auth_ok(serve_auth, m))
-		return http_401(c, 0);
+	if (!login_ok(c, serve_auth, m, 0))
+		return;
 	if (!ew_strcaseeq(m->method, m->method_len, "GET"))
 		return http_error(c, 405, "Allow: GET\r\n", NULL);
 	h = http_header(m, "Upgrade");
