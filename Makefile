@@ -29,7 +29,7 @@ LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c md5.c bcrypt.c base64.c json.c \
 	   http.c ws.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
 	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c probetab.c gso.c \
-	   port.c \
+	   port.c authfail.c \
 	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c sock.c \
 	   tunnel.c metrics.c config.c cfgrun.c txq.c pace.c conn_ws.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
@@ -67,6 +67,7 @@ tests/test_http: http.o util.o fmt.o
 tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
 tests/test_fdb: fdb.o siphash.o util.o fmt.o
 tests/test_siphash: siphash.o util.o fmt.o
+tests/test_authfail: authfail.o siphash.o util.o fmt.o
 tests/test_loop: loop.o util.o fmt.o
 tests/test_probe: probe.o probetab.o fdb.o sha1.o siphash.o \
     tests/probe_stubs.h

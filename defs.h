@@ -118,6 +118,22 @@
 #define SRC_OPEN_SHARE		4	/* without --htpasswd, one address
 					 * holds at most all but 1/4 of
 					 * --maxconn in open tunnels */
+/* Failed logins (authfail.c): per address (IPv6: /64), AUTHFAIL_FREE
+ * wrong passwords, then each further one holds the address back (its
+ * requests refused unchecked, 429) for twice the last wait, from
+ * AUTHFAIL_BASE_MS up to AUTHFAIL_MAX_MS; a right password or
+ * AUTHFAIL_WINDOW_MS without failures forgets them.  A guesser gets
+ * about one try a minute instead of thousands a second. */
+#define AUTHFAIL_FREE		5	/* failures before any wait */
+#define AUTHFAIL_BASE_MS	1000	/* the first wait */
+#define AUTHFAIL_MAX_MS		60000	/* the longest wait */
+#define AUTHFAIL_DOUBLINGS	16	/* past these the wait is the cap */
+#define AUTHFAIL_WINDOW_MS	(10 * 60 * 1000) /* failures forgotten
+					 * after this quiet time */
+#define AUTHFAIL_SLOTS		1024	/* addresses remembered (a power of
+					 * 2): 40 KiB of memory, fixed */
+#define AUTHFAIL_PROBE		8	/* slots an address may use; a new
+					 * one takes the oldest of them */
 #define MAX_CONNS		4096	/* tunnel connections (--maxconn) */
 #define MAX_CTL_CONNS		64	/* control connections (--ctlmaxconn) */
 #define CTL_MEM_MAX		(16 * 1024 * 1024) /* buffers and TLS

@@ -152,12 +152,32 @@ parse_header_line(const char *p, size_t len, struct http_header *h)
 }
 
 /*
+ * 1 if the header just parsed (the last) is a second Content-Length.
+ * Two of them, equal or not, are how a request is smuggled past a proxy
+ * that takes the other one; RFC 9112 section 6.3 lets a server refuse.
+ */
+static int
+second_length(const struct http_msg *m)
+{
+	const struct http_header *last = &m->headers[m->nheaders - 1];
+	size_t i;
+
+	if (!ew_strcaseeq(last->name, last->name_len, "Content-Length"))
+		return 0;
+	for (i = 0; i + 1 < m->nheaders; i++)
+		if (ew_strcaseeq(m->headers[i].name, m->headers[i].name_len,
+		    "Content-Length"))
+			return 1;
+	return 0;
+}
+
+/*
  * Walk the head line by line; every complete line is checked as soon as
  * it is seen, so garbage is refused without waiting for the blank line.
  * A line ends at LF, an optional CR before it is dropped; any other CR
  * is a control character and fails the line.  A leading empty line is
  * malformed (we never pipeline, so RFC 7230 section 3.5 leniency buys
- * nothing).
+ * nothing), and so is a second Content-Length.
  */
 static int
 parse_head(const char *buf, size_t len, size_t maxlen, struct http_msg *m,
@@ -189,9 +209,9 @@ parse_head(const char *buf, size_t len, size_t maxlen, struct http_msg *m,
 			return (int)(nl + 1 - buf);
 		else if (m->nheaders == HTTP_MAX_HEADERS)
 			return HTTP_TOO_LARGE;
-		else
-			rv = parse_header_line(p, ll,
-			    &m->headers[m->nheaders++]);
+		else if ((rv = parse_header_line(p, ll,
+		    &m->headers[m->nheaders++])) == 0 && second_length(m))
+			rv = HTTP_BAD;
 		if (rv != 0)
 			return rv;
 	}
@@ -342,6 +362,7 @@ http_reason(int status)
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 426: return "Upgrade Required";
+	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";

@@ -35,7 +35,8 @@ struct http_msg {
  * Parse a request (or response) head from (buf, len), considering at most
  * maxlen bytes.  Returns the head length including the final CRLF CRLF
  * (> 0), HTTP_INCOMPLETE, HTTP_BAD or HTTP_TOO_LARGE.  Bare LF line ends
- * are accepted; obsolete line folding is rejected.
+ * are accepted; obsolete line folding and a second Content-Length
+ * (equal or not) are rejected.
  */
 int http_parse_request(const char *buf, size_t len, size_t maxlen,
     struct http_msg *m);

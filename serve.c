@@ -15,6 +15,7 @@
 
 #include "bytes.h"
 #include "auth.h"
+#include "authfail.h"
 #include "conn.h"
 #include "ctlallow.h"
 #include "fmt.h"
@@ -368,6 +369,52 @@ auth_ok(struct htpasswd *db, const struct http_msg *m)
 	return h != NULL && htpasswd_check(db, h->value, h->value_len) == 1;
 }
 
+/*
+ * The password of c's request against db (--htpasswd, --ctlhtpasswd):
+ * 1 passes; 0 with the refusal queued, a 401, or a 429 while its
+ * address is held back after failed logins (authfail.c: checked no
+ * more, so a guesser learns nothing in the meantime).  A request
+ * without Authorization tried no password and does not count; nor
+ * does a local operator of the control endpoint, who is never held
+ * back (its guesses could not shut out root).
+ */
+static int
+login_ok(struct conn *c, struct htpasswd *db, const struct http_msg *m,
+    int ctl)
+{
+	uint8_t key[16];
+	uint64_t now = ew_now_ms(), wait;
+	char extra[48];
+
+	if (db == NULL)
+		return 1;
+	if ((ctl && c->owner_r == 1) || src_key(c->peerip, key) < 0) {
+		if (auth_ok(db, m))
+			return 1;
+		http_401(c, ctl);
+		return 0;
+	}
+	if ((wait = authfail_wait(key, now)) > 0) {
+		ew_snprintf(extra, sizeof(extra), "Retry-After: %llu\r\n",
+		    (unsigned long long)(wait + 999) / 1000);
+		http_error(c, 429, extra, "Too many failed logins from this "
+		    "address");
+		return 0;
+	}
+	if (auth_ok(db, m)) {
+		authfail_ok(key);
+		return 1;
+	}
+	if (http_header(m, "Authorization") != NULL &&
+	    (wait = authfail_failed(key, now)) > 0)
+		log_msg_rl(EW_LOG_WARNING, c->peerip, "authentication failed "
+		    "again: %s (%s) held back for %llu s", c->peerip,
+		    ctl ? "control" : "tunnel",
+		    (unsigned long long)(wait + 999) / 1000);
+	http_401(c, ctl);
+	return 0;
+}
+
 /* Sec-Fetch-* (Fetch Metadata): browsers add them to every request and
  * scripts cannot remove them; no etherws peer or ctl sends one. */
 static int
@@ -406,14 +453,15 @@ sockaddr_ip(const struct sockaddr_storage *ss, uint8_t ip[16], int *port)
 
 /*
  * Host (v, n) names the address the connection came to: that address
- * (an IPv6 one in brackets), localhost, or --ctlhost if it is a name, with
- * the port it came to, which may be left out only where it is the
- * scheme's default.  After DNS rebinding a page's requests carry the
- * attacker's name here.
+ * (an IPv6 one in brackets), localhost, or the endpoint's listen option
+ * (--ctlhost, --host) if it is a name, with the port it came to, which
+ * may be left out only where it is the scheme's default.  After DNS
+ * rebinding a page's requests carry the attacker's name here.
  */
 static int
 host_ok(const struct conn *c, const char *v, size_t n)
 {
+	const char *lname = c->ctl_ep ? sw_conf.ctlhost : sw_conf.host;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	uint8_t want[16], got[16];
@@ -441,13 +489,13 @@ host_ok(const struct conn *c, const char *v, size_t n)
 		return 0;
 	memcpy(host, v, hn);
 	host[hn] = '\0';
-	/* --ctlhost as a name; an address is compared as one below (and
-	 * a wildcard, 0.0.0.0 or ::, must not pass for a name). */
+	/* The listen option as a name; an address is compared as one
+	 * below (and a wildcard, 0.0.0.0 or ::, must not pass for a name). */
 	if (ew_strcaseeq(host, hn, "localhost") ||
-	    (sw_conf.ctlhost[0] != '\0' && sw_conf.ctlhost[0] != '[' &&
-	    ew_pton(AF_INET, sw_conf.ctlhost, got) != 1 &&
-	    ew_pton(AF_INET6, sw_conf.ctlhost, got) != 1 &&
-	    ew_strcaseeq(host, hn, sw_conf.ctlhost)))
+	    (lname != NULL && lname[0] != '\0' && lname[0] != '[' &&
+	    ew_pton(AF_INET, lname, got) != 1 &&
+	    ew_pton(AF_INET6, lname, got) != 1 &&
+	    ew_strcaseeq(host, hn, lname)))
 		return 1;
 	if (af == AF_INET6 && host[0] == '[' && host[hn - 1] == ']') {
 		host[hn - 1] = '\0';
@@ -544,11 +592,7 @@ ctl_admit(struct conn *c, const struct http_msg *m)
 		http_error(c, 403, NULL, "Local user not allowed");
 		return 0;
 	}
-	if (!auth_ok(serve_ctlauth, m)) {
-		http_401(c, 1);
-		return 0;
-	}
-	return 1;
+	return login_ok(c, serve_ctlauth, m, 1);
 }
 
 /* A request to --ctlpath or METRICS_PATH on the control endpoint. */
@@ -600,8 +644,40 @@ ctl_start(struct conn *c, const struct http_msg *m)
 	c->state = CS_BODY;
 }
 
+/* (v, n) is one of --tunnelorigin's comma-separated origins (case-
+ * insensitive; a trailing '/' on either side ignored). */
 static int
-origin_ok(const struct http_msg *m)
+origin_listed(const char *v, size_t n)
+{
+	const char *p = sw_conf.tunnelorigin, *e;
+	size_t k;
+
+	if (n > 0 && v[n - 1] == '/')
+		n--;
+	for (; p != NULL && *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		k = (size_t)(e - p);
+		if (k > 0 && p[k - 1] == '/')
+			k--;
+		if (k == n && ew_memcaseeq(p, v, n))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The Origin (or Sec-WebSocket-Origin) of a tunnel upgrade: none (our
+ * peers, python3-websockets, node-ws), one --tunnelorigin lists, or,
+ * without "scheme://" and a trailing '/', the Host when that Host names
+ * the address the connection came to (host_ok).  etherws 1.3's client
+ * sends "Origin: http://<Host>"; so does a page after DNS rebinding,
+ * but its Host is the attacker's name, never our address, and a
+ * browser too old to send Sec-Fetch-* would otherwise get a 101.
+ */
+static int
+origin_ok(const struct conn *c, const struct http_msg *m)
 {
 	const struct http_header *o, *h;
 	const char *v, *p;
@@ -610,7 +686,7 @@ origin_ok(const struct http_msg *m)
 	o = http_header(m, "Origin");
 	if (o == NULL)
 		o = http_header(m, "Sec-WebSocket-Origin");
-	if (o == NULL)
+	if (o == NULL || origin_listed(o->value, o->value_len))
 		return 1;
 	h = http_header(m, "Host");
 	v = o->value;
@@ -623,9 +699,15 @@ origin_ok(const struct http_msg *m)
 	}
 	if (n > 0 && v[n - 1] == '/')
 		n--;
-	if (h == NULL || h->value_len != n)
+	if (h == NULL || h->value_len != n || !ew_memcaseeq(v, h->value, n))
 		return 0;
-	return ew_memcaseeq(v, h->value, n);
+	if (host_ok(c, h->value, h->value_len))
+		return 1;
+	log_msg_rl(EW_LOG_WARNING, c->peerip, "tunnel refused: %s sent an "
+	    "Origin equal to a Host that names no address of ours (a web "
+	    "page after DNS rebinding, or etherws 1.3 by name: see "
+	    "--tunnelorigin)", c->peerip);
+	return 0;
 }
 
 /* A client port of this very switch (its id in X-Etherws-Id). */
@@ -667,8 +749,8 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	 * still tell (and a 401 would only bring up its password box). */
 	if (has_sec_fetch(m))
 		return http_error(c, 403, NULL, "Browser requests refused");
-	if (!auth_ok(serve_auth, m))
-		return http_401(c, 0);
+	if (!login_ok(c, serve_auth, m, 0))
+		return;
 	if (!ew_strcaseeq(m->method, m->method_len, "GET"))
 		return http_error(c, 405, "Allow: GET\r\n", NULL);
 	h = http_header(m, "Upgrade");
@@ -679,7 +761,7 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	if (h == NULL || !http_has_token(h->value, h->value_len, "upgrade"))
 		return http_error(c, 400, NULL,
 		    "\"Connection\" must be \"Upgrade\".");
-	if (!origin_ok(m))
+	if (!origin_ok(c, m))
 		return http_error(c, 403, NULL,
 		    "Cross origin websockets not allowed");
 	h = http_header(m, "Sec-WebSocket-Version");

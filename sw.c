@@ -122,7 +122,7 @@ enum {
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
 	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_TRUSTPROXYHEADER, OPT_CTLALLOW, OPT_MAXMEM,
-	OPT_CONFIG, OPT_HELP
+	OPT_CONFIG, OPT_TUNNELORIGIN, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -134,7 +134,8 @@ static const struct ew_opt sw_opts[] = {
 	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
 	{ "nooffload", 0 }, { "trustproxy", 1 },
 	{ "trustproxyheader", 1 }, { "ctlallow", 1 },
-	{ "maxmem", 1 }, { "config", 1 }, { "help", 0 },
+	{ "maxmem", 1 }, { "config", 1 }, { "tunnelorigin", 1 },
+	{ "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -150,7 +151,7 @@ static const char sw_usage[] =
 "                  [--fdbmax N] [--nooffload] [--trustproxy ADDR]\n"
 "                  [--trustproxyheader X-Forwarded-For|Forwarded]\n"
 "                  [--ctlallow USER|@GROUP,...] [--maxmem BYTES]\n"
-"                  [--config FILE]\n";
+"                  [--config FILE] [--tunnelorigin ORIGIN,...]\n";
 
 static const char sw_help[] =
 "\n"
@@ -201,6 +202,10 @@ static const char sw_help[] =
 "  --ctlallow USER|@GROUP,...\n"
 "                        local users besides root and the switch's own\n"
 "                        who may use the control endpoint\n"
+"  --tunnelorigin ORIGIN,...\n"
+"                        Origins a tunnel client may send besides one\n"
+"                        naming the address it came to (etherws 1.3\n"
+"                        connecting by name: http://NAME:PORT)\n"
 "  --config FILE         ports to make at start, one a line as ctl addport\n"
 "                        takes them; SIGHUP or ctl reload applies the\n"
 "                        file's changes (etherws(8), Configuration file)\n"
@@ -342,6 +347,7 @@ static const struct {
 	[OPT_CTLALLOW] = { SET_STR, &sw_conf.ctlallow },
 	[OPT_MAXMEM] = { SET_NUM, &sw_conf.maxmem },
 	[OPT_CONFIG] = { SET_STR, &sw_conf.config },
+	[OPT_TUNNELORIGIN] = { SET_STR, &sw_conf.tunnelorigin },
 };
 
 /* --maxmem when not given: a share of this machine's memory. */
@@ -540,8 +546,12 @@ sw_check(long long port, long long ctlport)
 /*
  * Root writes the pid file, often in a directory others can write to:
  * a symbolic link planted there is refused (O_NOFOLLOW), and so is a
- * FIFO, a device or a second hard link to some other file; the file is
- * truncated only once it is known to be ours.  0, or -1 with err set.
+ * FIFO, a device or a second hard link to some other file, and so is a
+ * file someone else owns (made beforehand in a sticky directory such as
+ * /tmp, world-writable: its owner could rewrite the pid we put there and
+ * have a later "kill $(cat PIDFILE)" hit a process of their choice); the
+ * file is truncated only once it is known to be ours.  0, or -1 with err
+ * set.
  */
 static int
 write_pidfile(char *err, size_t errlen)
@@ -563,6 +573,13 @@ write_pidfile(char *err, size_t errlen)
 		ew_snprintf(err, errlen, "cannot write --pidfile %s: not a "
 		    "regular file with one link (refused: remove it)",
 		    sw_conf.pidfile);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		close(fd);
+		ew_snprintf(err, errlen, "cannot write --pidfile %s: owned by "
+		    "uid %lu, not by this user (refused: remove it)",
+		    sw_conf.pidfile, (unsigned long)st.st_uid);
 		return -1;
 	}
 	n = ew_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());

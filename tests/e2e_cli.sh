@@ -254,6 +254,19 @@ expect_err "pidfile is a second hard link: refused" 1 \
 check_eq "pidfile hard link: the file is untouched" precious \
     "$(cat "$TMP/victim")"
 rm -f "$TMP/hard.pid"
+# The attack: another user makes the pidfile first, 0666, in a sticky
+# directory (as in /tmp) and would rewrite it once the switch has written
+# its pid there.  The sticky directory is nobody's own, so that a kernel
+# with fs.protected_regular does not refuse the open before sw looks.
+mkdir -m 1777 "$TMP/sticky" && chown nobody "$TMP/sticky"
+: >"$TMP/sticky/sw.pid"
+chown nobody "$TMP/sticky/sw.pid" && chmod 0666 "$TMP/sticky/sw.pid"
+run sw --host 127.0.0.1 --port 8013 --ctlport 7873 \
+    --pidfile "$TMP/sticky/sw.pid"
+expect_err "pidfile owned by another user: refused" 1 \
+    "cannot write --pidfile $TMP/sticky/sw.pid: owned by uid $(id -u nobody), not by this user (refused: remove it)"
+check "pidfile owned by another user: left empty" \
+    test ! -s "$TMP/sticky/sw.pid"
 
 # A relative --pidfile is taken from the working directory at start
 # (the daemon's is /), and removed from there at exit.

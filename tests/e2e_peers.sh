@@ -37,7 +37,8 @@ link s p 10.9.0.1 10.9.0.2
 # tunnel, into the raw byte-exact checks of part d).
 nsx s sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 nsx s sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-sw s --host 10.9.0.1 --port 8080
+sw s --host 10.9.0.1 --port 8080 \
+    --tunnelorigin http://other.test:1,HTTP://Switch.test:8080
 ctl s addport tap 'ewp%d' >/dev/null || die "addport tap"
 nsx s ip link set ewp0 address $TAPMAC
 nsx s ip addr add $TAPIP/24 dev ewp0
@@ -161,6 +162,16 @@ expect_kv "$D" origin403_body 'Cross origin websockets not allowed' "d: 403 body
 expect_kv "$D" origin403_length_ok yes "d: 403 Content-Length matches the body"
 expect_kv "$D" origin_same 'HTTP/1.1 101 Switching Protocols' \
     "d: Origin equal to Host (case-insensitive) -> 101"
+expect_kv "$D" rebind403_status 'HTTP/1.1 403 Forbidden' \
+    "d: Origin equal to a Host naming no address of ours (DNS rebinding) -> 403"
+expect_kv "$D" rebind403_body 'Cross origin websockets not allowed' \
+    "d: rebinding 403 body"
+check "d: the rebinding refusal logged, naming --tunnelorigin" \
+    grep -q "WARNING:etherws:tunnel refused: 10.9.0.2 sent an Origin equal to a Host that names no address of ours .*--tunnelorigin" "$TMP/sw-s.log"
+expect_kv "$D" listed 'HTTP/1.1 101 Switching Protocols' \
+    "d: an Origin --tunnelorigin lists (case-insensitive) -> 101"
+expect_kv "$D" listed_https 'HTTP/1.1 403 Forbidden' \
+    "d: the listed Origin with another scheme -> 403 (matched as given)"
 expect_kv "$D" v12_raw 'HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 7, 8, 13\r\n\r\n' \
     "d: version 12 -> exactly the 426 reply"
 expect_kv "$D" v12_end eof "d: 426 then close"

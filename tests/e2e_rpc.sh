@@ -703,6 +703,16 @@ expect_status("binary garbage", b"\x00\x01\x02 / \xff\r\n\r\n",
 expect_status("Content-Length x",
               b"POST /ctl HTTP/1.1\r\nHost: 127.0.0.1:7867\r\nContent-Length: x\r\n\r\n",
               "HTTP/1.1 400 Bad Request")
+# The attack: two Content-Length headers (request smuggling past a proxy
+# that takes the other one), equal or not: 400, no reply to the body.
+out = expect_status("two Content-Length headers, different",
+                    post_head(extra=b"Content-Length: 0\r\n") + lp,
+                    "HTTP/1.1 400 Bad Request")
+ok(b'"result"' not in out, "two different lengths: nothing answered", out[:300])
+out = expect_status("two Content-Length headers, equal",
+                    post_head(extra=b"Content-Length: %d\r\n" % len(lp)) + lp,
+                    "HTTP/1.1 400 Bad Request")
+ok(b'"result"' not in out, "two equal lengths: nothing answered", out[:300])
 # Order: 404 before 405 and 411
 expect_status("GET on /other", post_head("/other", method=b"GET", cl=False),
               "HTTP/1.1 404 Not Found")

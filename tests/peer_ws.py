@@ -361,6 +361,23 @@ class Raw:
             s.close()
         except OSError as e:
             out("origin_same", "error:%s" % e)
+        # The attack: a page after DNS rebinding (a browser too old for
+        # Sec-Fetch-*): Origin equal to Host, both the attacker's name.
+        self.http_case("rebind403", self.request(drop=("Host",), extra=[
+            ("Host", "evil.example:%d" % self.port),
+            ("Origin", "http://evil.example:%d" % self.port)]))
+        # etherws 1.3 by name, the name in --tunnelorigin: accepted.
+        for name, origin in (("listed", "http://switch.test:%d"),
+                             ("listed_https", "https://switch.test:%d/")):
+            try:
+                s = self.connect()
+                s.sendall(self.request(drop=("Host",), extra=[
+                    ("Host", "switch.test:%d" % self.port),
+                    ("Origin", origin % self.port)]))
+                out(name, esc(wsraw.read_head(s).split(b"\r\n")[0]))
+                s.close()
+            except OSError as e:
+                out(name, "error:%s" % e)
         self.proto_case("unmasked", wsraw.frame(0x2, b"hello", masked=False),
                         True)
         self.proto_case("text", wsraw.frame(0x1, b"hello"), False)

@@ -232,12 +232,20 @@ test_malformed(void)
 		"GET / HTTP/1.1\r\nX: a\rb\r\n\r\n",	/* bare CR */
 		"GET / HTTP/1.1\r\nX: a\r\r\n\r\n",
 		"GET / HTTP/1.1\r\nX\xc3\xa9: a\r\n\r\n",
+		/* smuggling: two lengths, equal or not, any case, apart */
+		"POST / HTTP/1.1\r\nContent-Length: 5\r\n"
+		    "Content-Length: 5\r\n\r\n",
+		"POST / HTTP/1.1\r\nContent-Length: 5\r\n"
+		    "content-length: 50\r\n\r\n",
+		"POST / HTTP/1.1\r\nCONTENT-LENGTH: 0\r\nHost: a\r\n"
+		    "Content-length: 0\r\n\r\n",
 	};
 	/* NUL bytes cannot live in a C string literal's length. */
 	static const char nul1[] = "GET /\0 HTTP/1.1\r\n\r\n";
 	static const char nul2[] = "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n";
 	static const char nul3[] = "GET / HTTP/1.1\r\nX\0: a\r\n\r\n";
 	struct http_msg m;
+	const char *s;
 	size_t i;
 	int n = 0;
 
@@ -248,6 +256,9 @@ test_malformed(void)
 		}
 	}
 	CHECK(n == 0);
+	s = "POST / HTTP/1.1\r\nContent-Length: 5\r\n"
+	    "X-Content-Length: 6\r\n\r\n";
+	CHECK(req_s(s, &m) == (int)strlen(s));
 	CHECK(req(nul1, sizeof(nul1) - 1, HTTP_MAX_HEADER, &m) == HTTP_BAD);
 	CHECK(req(nul2, sizeof(nul2) - 1, HTTP_MAX_HEADER, &m) == HTTP_BAD);
 	CHECK(req(nul3, sizeof(nul3) - 1, HTTP_MAX_HEADER, &m) == HTTP_BAD);
@@ -323,6 +334,8 @@ test_response(void)
 		"HTTP/1.1 200 O\x01K\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nX : y\r\n\r\n",
 		"HTTP/1.1\r\n\r\n",
+		"HTTP/1.1 407 P\r\nContent-Length: 0\r\n"
+		    "Content-Length: 0\r\n\r\n",
 	};
 	struct http_msg m;
 	const char *s;
