@@ -19,6 +19,8 @@
 #define MAX_FRAME		65535	/* largest Ethernet frame / WS message */
 #define MIN_FRAME		14	/* dst + src + ethertype */
 #define FDB_MAX			8192	/* FDB entries (--fdbmax) */
+#define FDB_PORT_SHARE		4	/* one port holds at most 1/4 of them */
+#define FDB_PORT_MAX		2048	/* and at most this (--fdbportmax) */
 #define FDB_SWEEP_MS		10000	/* FDB sweep period */
 #define RX_BUDGET		64	/* reads per fd per loop iteration */
 #define PROBE_INTERVAL_MS	1000	/* loop-detection probe period */

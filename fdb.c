@@ -59,6 +59,14 @@ fdb_init(struct fdb *f, size_t max, uint64_t ageout_ms)
 }
 
 void
+fdb_set_ports(struct fdb *f, size_t max,
+    struct fdb_port *(*port_of)(int port))
+{
+	f->port_max = max;
+	f->port_of = port_of;
+}
+
+void
 fdb_free(struct fdb *f)
 {
 	free(f->tab);
@@ -95,12 +103,31 @@ fdb_lookup(struct fdb *f, uint16_t vid, const uint8_t mac[6], uint64_t now)
 	return e->port;
 }
 
+/* The port's share of the table, or NULL: no per-port limit, or no
+ * longer a port. */
+static struct fdb_port *
+fdb_share(const struct fdb *f, int port)
+{
+	return f->port_of != NULL ? f->port_of(port) : NULL;
+}
+
+/* One entry fewer on port. */
+static void
+fdb_uncount(struct fdb *f, int port)
+{
+	struct fdb_port *q = fdb_share(f, port);
+
+	if (q != NULL && q->n > 0)
+		q->n--;
+}
+
 /* Remove slot i, shifting back later members of its probe run. */
 static void
 fdb_remove(struct fdb *f, size_t i)
 {
 	size_t j = i, home;
 
+	fdb_uncount(f, f->tab[i].port);
 	for (;;) {
 		f->tab[i].port = 0;
 		for (;;) {
@@ -121,47 +148,81 @@ fdb_remove(struct fdb *f, size_t i)
 	}
 }
 
+/* What keeps one more entry of q's port out: 1 the table is full (grow:
+ * a new entry, not a move), 2 the port's share is, else 0. */
+static int
+fdb_full(const struct fdb *f, const struct fdb_port *q, int grow)
+{
+	if (grow && f->n >= f->max)
+		return 1;
+	if (q != NULL && q->n >= f->port_max)
+		return 2;
+	return 0;
+}
+
+/*
+ * Room for one more entry of q's port, counting a refusal.  Sweep only
+ * if an entry may have expired: a flood of new MACs into a full table
+ * must not cost a full scan each.  A sweep moves entries (slots are
+ * stale after it).  The port's share is what keeps one tunnel from
+ * filling the table with made-up MACs: a host elsewhere is still learned
+ * and its unicast not flooded for up to --ageout.
+ */
+static int
+fdb_room(struct fdb *f, struct fdb_port *q, int grow, uint64_t now)
+{
+	int full = fdb_full(f, q, grow);
+
+	if (full && now - f->min_seen > f->ageout) {
+		fdb_sweep(f, now, NULL);
+		full = fdb_full(f, q, grow);
+	}
+	if (full == 1)
+		f->full_drops++;
+	else if (full == 2) {
+		f->port_drops++;
+		q->refused++;
+	}
+	return !full;
+}
+
 int
 fdb_learn(struct fdb *f, uint16_t vid, const uint8_t mac[6], int port,
     uint64_t now)
 {
 	struct fdb_entry *e = &f->tab[fdb_slot(f, vid, mac)];
+	struct fdb_port *q;
 	int changed;
 
-	if (e->port != 0) {
-		/* MAC-move damping: a MAC still fresh on its port does not
-		 * jump to another one (a loop echoing it, a flapping peer);
-		 * when its port goes down its entries go, so a real move
-		 * waits at most MAC_MOVE_HOLD_MS. */
-		if (e->port != port && !fdb_expired(f, e, now) &&
-		    now - e->seen < MAC_MOVE_HOLD_MS) {
-			f->move_damped++;
-			return 0;
-		}
-		changed = e->port != port || fdb_expired(f, e, now);
-		e->port = port;
+	if (e->port == port) {
+		changed = fdb_expired(f, e, now);
 		e->seen = now;
 		return changed;
 	}
-	if (f->n >= f->max) {
-		/* Sweep only if an entry may have expired: a flood of new
-		 * MACs into a full table must not cost a full scan each. */
-		if (now - f->min_seen <= f->ageout) {
-			f->full_drops++;
-			return -1;
-		}
-		fdb_sweep(f, now, NULL);
-		if (f->n >= f->max) {
-			f->full_drops++;
-			return -1;
-		}
-		e = &f->tab[fdb_slot(f, vid, mac)];
+	/* MAC-move damping: a MAC still fresh on its port does not jump to
+	 * another one (a loop echoing it, a flapping peer); when its port
+	 * goes down its entries go, so a real move waits at most
+	 * MAC_MOVE_HOLD_MS. */
+	if (e->port != 0 && !fdb_expired(f, e, now) &&
+	    now - e->seen < MAC_MOVE_HOLD_MS) {
+		f->move_damped++;
+		return 0;
 	}
-	memcpy(e->mac, mac, 6);
-	e->vid = vid;
+	q = fdb_share(f, port);
+	if (!fdb_room(f, q, e->port == 0, now))
+		return -1;
+	e = &f->tab[fdb_slot(f, vid, mac)];
+	if (e->port != 0) {
+		fdb_uncount(f, e->port);	/* a move */
+	} else {
+		memcpy(e->mac, mac, 6);
+		e->vid = vid;
+		f->n++;
+	}
+	if (q != NULL)
+		q->n++;
 	e->port = port;
 	e->seen = now;
-	f->n++;
 	return 1;
 }
 
@@ -311,4 +372,5 @@ fdb_stats(const struct fdb *f, struct fdb_stats *st)
 	st->max = f->max;
 	st->full_drops = f->full_drops;
 	st->move_damped = f->move_damped;
+	st->port_drops = f->port_drops;
 }

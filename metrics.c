@@ -312,7 +312,8 @@ switch_families(struct mw *w)
 	single(w, "etherws_fdb_entries_limit", "gauge", "Entries the "
 	    "forwarding database holds at most (--fdbmax).", f.max);
 	single(w, "etherws_fdb_learn_refused_total", "counter", "Addresses "
-	    "not learned: the forwarding database was full.", f.full_drops);
+	    "not learned: the forwarding database, or the port's share of "
+	    "it (--fdbportmax), was full.", f.full_drops + f.port_drops);
 	single(w, "etherws_fdb_moves_damped_total", "counter", "Moves of a "
 	    "learned address to another port refused: it was still fresh.",
 	    f.move_damped);

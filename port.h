@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "defs.h"
+#include "fdb.h"
 
 struct jw;
 struct port;
@@ -107,6 +108,7 @@ struct port {
 	uint64_t	 storm_tokens;	/* flooded frames it may still send */
 	uint64_t	 storm_last;	/* ms: last refill */
 	uint64_t	 storm_dropped;
+	struct fdb_port	 fdb;		/* its entries, its refused learns */
 };
 
 /* The table, in ascending port numbers.  Iterate with

@@ -61,7 +61,11 @@
  * Whenever a port that is not an edge (a neighbour switch is behind it)
  * starts or stops forwarding, entries that may now point the wrong way
  * go and our probes carry the topology-change flag for PROBE_TC_MS; a
- * neighbour of ours that sees it flushes too.
+ * neighbour of ours that sees it flushes too.  "Of ours" means proven:
+ * its hello echoed one of our recent rounds.  X-Etherws-Id alone is a
+ * claim any tunnel peer can make, so a port whose peer made it but has
+ * not proved it changes nothing (no flush, no TC) until it does, and
+ * its TCs are not obeyed.
  *
  * The per-port state is probe.c's own (probepriv.h), allocated with the
  * port (probe_port_new) and freed after it (probe_port_free).
@@ -122,6 +126,7 @@ static void		(*settled_fn)(struct port *); /* probe_on_settled */
 static void window_start(struct port *p, uint64_t now);
 static void recheck(uint64_t now);
 static int is_edge(const struct port *p);
+static void changed(struct port *p, uint64_t now);
 
 /* ------------------------------------------------------------------ */
 /* The frame */
@@ -477,7 +482,8 @@ echo_age(uint64_t e, uint64_t now, uint64_t *age)
 }
 
 /* The neighbour's hello came in on p: remembered for our echo, and its
- * echo of ours is a sample of the link's round trip. */
+ * echo of ours is a sample of the link's round trip, and proof that the
+ * neighbour hears our hellos and runs our protocol (proven()). */
 static void
 hello_in(struct port *p, const uint8_t *f, size_t len, uint64_t now)
 {
@@ -493,9 +499,28 @@ hello_in(struct port *p, const uint8_t *f, size_t len, uint64_t now)
 	s->echo_at = now;
 	for (i = 0; i < 6; i++)
 		e = e << 8 | f[PROBE_ECHO_OFF + i];
-	if (e != 0 && echo_age(e, now, &age) == 0 &&
-	    age >= ew_be16(f + PROBE_ECHO_OFF + 6))
+	if (e == 0 || echo_age(e, now, &age) < 0)
+		return;
+	s->proven = now;
+	if (s->change_due && p->fwd == PORT_FORWARDING)
+		changed(p, now);
+	if (age >= ew_be16(f + PROBE_ECHO_OFF + 6))
 		rtt_sample(p, age - ew_be16(f + PROBE_ECHO_OFF + 6));
+}
+
+/*
+ * p's neighbour proved lately that it is one of our switches: its hello
+ * echoed one of our recent rounds, which only a peer that hears our
+ * hellos on this link and runs our protocol does.  X-Etherws-Id alone is
+ * a claim any tunnel peer can make (a TC from it would flush the FDB
+ * at will, and the unicast of every host it flushed would flood to it).
+ */
+static int
+proven(const struct port *p, uint64_t now)
+{
+	uint64_t at = p->probe->proven;
+
+	return p->peer_id != 0 && at != 0 && now - at <= silent_ms(p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -628,8 +653,21 @@ leave_forwarding(struct port *p, uint64_t now)
 		return;
 	fwd_set(p, PORT_PROBING, now);
 	fdb_del_port(fdb, p->no, NULL);
-	if (!is_edge(p))
+	/* A port whose neighbour never proved it is ours made no change
+	 * when it came, and makes none when it goes. */
+	if (!is_edge(p) && !p->probe->change_due)
 		announce(now);
+	p->probe->change_due = 0;
+}
+
+/* A non-edge port p started forwarding: entries elsewhere may now be
+ * reachable through it, and the neighbours must know. */
+static void
+changed(struct port *p, uint64_t now)
+{
+	p->probe->change_due = 0;
+	flush_stale(p, now);
+	announce(now);
 }
 
 static void
@@ -638,10 +676,13 @@ enter_forwarding(struct port *p, uint64_t now)
 	fwd_set(p, PORT_FORWARDING, now);
 	p->probe->pr_defers = 0;
 	log_debug("port %d (%s) forwarding", p->no, p->target);
-	if (!is_edge(p)) {
-		flush_stale(p, now);
-		announce(now);
-	}
+	/* A peer that only says it is one of ours (X-Etherws-Id) flushes
+	 * nothing by connecting: the change waits for its proof (proven),
+	 * which a real neighbour gives within a hello interval. */
+	if (p->peer_id != 0 && !proven(p, now))
+		p->probe->change_due = 1;
+	else if (!is_edge(p))
+		changed(p, now);
 	settled(p);
 }
 
@@ -823,6 +864,8 @@ probe_port_up(struct port *p)
 	p->probe->bridged = 0;
 	p->probe->pr_defers = 0;
 	p->probe->echo_at = 0;
+	p->probe->proven = 0;
+	p->probe->change_due = 0;
 	p->probe->tok_last = now;
 	p->probe->tokens = 1000 * PROBE_EDGE_BURST;
 	window_start(p, now);
@@ -1013,9 +1056,9 @@ probe_foreign(struct port *p, const uint8_t *f, size_t len, uint64_t now)
 		lower_seen = now;
 	if (fl & PROBE_F_TC)
 		recheck(now);
-	/* A topology change: only a neighbour of ours may ask, on a port
-	 * that carries frames, once per PROBE_TC_GAP_MS. */
-	if ((fl & PROBE_F_TC) && p->peer_id != 0 &&
+	/* A topology change: only a neighbour that proved it is ours may
+	 * ask, on a port that carries frames, once per PROBE_TC_GAP_MS. */
+	if ((fl & PROBE_F_TC) && proven(p, now) &&
 	    p->fwd == PORT_FORWARDING && now - p->probe->tc_last >= PROBE_TC_GAP_MS) {
 		p->probe->tc_last = now;
 		flush_stale(p, now);

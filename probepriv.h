@@ -33,6 +33,11 @@ struct probe_port {
 	/* its neighbour's last hello, echoed in ours (RTT) */
 	uint64_t	 echo_rnd;	/* its round, low 48 bits */
 	uint64_t	 echo_at;	/* ms: when it came (0: none) */
+	uint64_t	 proven;	/* ms: its hello last echoed a round of
+					 * ours (0: never since it came up) */
+	int		 change_due;	/* forwarding before its neighbour
+					 * proved it is ours: the change is
+					 * made (flush, TC) once it does */
 	/* other switches' probes flooded out of it: a token bucket */
 	uint64_t	 tokens;	/* thousandths of a probe */
 	uint64_t	 tok_last;	/* ms: last refill */

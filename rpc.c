@@ -258,6 +258,8 @@ emit_showport(struct jw *w, void *arg)
 	jw_member_int(w, ", \"probes_dropped\": ",
 	    (long long)pi.probes_dropped);
 	jw_member_int(w, ", \"rtt_ms\": ", (long long)pi.rtt_ms);
+	jw_member_int(w, ", \"fdb_entries\": ", (long long)p->fdb.n);
+	jw_member_int(w, ", \"learn_refused\": ", (long long)p->fdb.refused);
 	port_status(p, w);
 	jw_raw(w, "}");
 }

@@ -121,7 +121,7 @@ enum {
 	OPT_KEEPALIVE, OPT_PATH, OPT_HOST, OPT_PORT, OPT_HTPASSWD, OPT_SSLKEY, OPT_SSLCERT,
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
-	OPT_FDBMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_TRUSTPROXYHEADER, OPT_CTLALLOW, OPT_MAXMEM,
+	OPT_FDBMAX, OPT_FDBPORTMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_TRUSTPROXYHEADER, OPT_CTLALLOW, OPT_MAXMEM,
 	OPT_CONFIG, OPT_TUNNELORIGIN, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
@@ -132,6 +132,7 @@ static const struct ew_opt sw_opts[] = {
 	{ "ctlport", 1 }, { "ctlhtpasswd", 1 }, { "ctlsslkey", 1 },
 	{ "ctlsslcert", 1 }, { "stormlimit", 1 }, { "maxconn", 1 },
 	{ "ctlmaxconn", 1 }, { "queue", 1 }, { "fdbmax", 1 },
+	{ "fdbportmax", 1 },
 	{ "nooffload", 0 }, { "trustproxy", 1 },
 	{ "trustproxyheader", 1 }, { "ctlallow", 1 },
 	{ "maxmem", 1 }, { "config", 1 }, { "tunnelorigin", 1 },
@@ -148,7 +149,8 @@ static const char sw_usage[] =
 "                  [--ctlhtpasswd CTLHTPASSWD] [--ctlsslkey CTLSSLKEY]\n"
 "                  [--ctlsslcert CTLSSLCERT] [--stormlimit N]\n"
 "                  [--maxconn N] [--ctlmaxconn N] [--queue BYTES]\n"
-"                  [--fdbmax N] [--nooffload] [--trustproxy ADDR]\n"
+"                  [--fdbmax N] [--fdbportmax N] [--nooffload]\n"
+"                  [--trustproxy ADDR]\n"
 "                  [--trustproxyheader X-Forwarded-For|Forwarded]\n"
 "                  [--ctlallow USER|@GROUP,...] [--maxmem BYTES]\n"
 "                  [--config FILE] [--tunnelorigin ORIGIN,...]\n";
@@ -189,6 +191,8 @@ static const char sw_help[] =
 "  --ctlmaxconn N        control connections at most (default 64)\n"
 "  --queue BYTES         transmit queue of a tunnel port (default 1048576)\n"
 "  --fdbmax N            FDB entries at most (default 8192)\n"
+"  --fdbportmax N        FDB entries one port holds at most (default\n"
+"                        1/4 of --fdbmax, at most 2048)\n"
 "  --nooffload           no TSO/GSO super-frames: taps without\n"
 "                        IFF_VNET_HDR, tunnels without them\n"
 "  --trustproxy ADDR     a reverse proxy (address or CIDR block; a comma\n"
@@ -343,6 +347,7 @@ static const struct {
 	[OPT_CTLMAXCONN] = { SET_NUM, &sw_conf.ctlmaxconn },
 	[OPT_QUEUE] = { SET_NUM, &sw_conf.queue },
 	[OPT_FDBMAX] = { SET_NUM, &sw_conf.fdbmax },
+	[OPT_FDBPORTMAX] = { SET_NUM, &sw_conf.fdbportmax },
 	[OPT_NOOFFLOAD] = { SET_FLAG, &sw_conf.nooffload },
 	[OPT_CTLALLOW] = { SET_STR, &sw_conf.ctlallow },
 	[OPT_MAXMEM] = { SET_NUM, &sw_conf.maxmem },
@@ -383,6 +388,7 @@ sw_parse(int argc, char **argv)
 	sw_conf.queue = PORT_QUEUE_MAX;
 	sw_conf.maxmem = LLONG_MIN;	/* not given: maxmem_default() */
 	sw_conf.fdbmax = FDB_MAX;
+	sw_conf.fdbportmax = LLONG_MIN;	/* not given: a share of fdbmax */
 	sw_conf.keepalive = 30;
 	sw_conf.path = "/";
 	sw_conf.ctlpath = "/ctl";
@@ -429,6 +435,22 @@ range_check(const char *name, long long v, long long lo, long long hi)
 		return 0;
 	return ew_cmd_error(2, "sw", "invalid --%s %lld: must be %lld..%lld", name, v,
 	    lo, hi);
+}
+
+/* --fdbportmax, or its default: a quarter of the table, so that one
+ * port (a tunnel sending made-up MACs) never takes it all, and at most
+ * FDB_PORT_MAX, so that on a hub's big table (1,000 sites) one site
+ * takes no more than a site's big LAN needs. */
+static int
+fdbportmax_check(void)
+{
+	long long d = sw_conf.fdbmax / FDB_PORT_SHARE;
+
+	if (sw_conf.fdbportmax != LLONG_MIN)
+		return range_check("fdbportmax", sw_conf.fdbportmax, 1,
+		    1 << 22);
+	sw_conf.fdbportmax = d < FDB_PORT_MAX ? d : FDB_PORT_MAX;
+	return 0;
 }
 
 static int	 maxmem_auto;	/* --maxmem not given: maxmem_default() */
@@ -494,6 +516,7 @@ sw_check(long long port, long long ctlport)
 	    (rc = range_check("ctlmaxconn", sw_conf.ctlmaxconn, 1, 100000)) ||
 	    (rc = range_check("queue", sw_conf.queue, 65536, 1LL << 30)) ||
 	    (rc = range_check("fdbmax", sw_conf.fdbmax, 16, 1 << 22)) ||
+	    (rc = fdbportmax_check()) ||
 	    (rc = maxmem_check()))
 		return rc;
 	if (file_opt("htpasswd", &sw_conf.htpasswd, f1, sizeof(f1)) ||

@@ -333,6 +333,15 @@ port_delete_all(int close_code)
 		port_delete(p, close_code);
 }
 
+/* fdb.c counts each port's entries in it (--fdbportmax). */
+static struct fdb_port *
+fdb_port_of(int no)
+{
+	struct port *p = port_find(no);
+
+	return p != NULL ? &p->fdb : NULL;
+}
+
 static void
 sweep_cb(struct ev_timer *t)
 {
@@ -346,6 +355,7 @@ switch_init(void)
 	if (fdb_init(&sw_fdb, (size_t)sw_conf.fdbmax,
 	    (uint64_t)sw_conf.ageout * 1000) < 0)
 		return -1;
+	fdb_set_ports(&sw_fdb, (size_t)sw_conf.fdbportmax, fdb_port_of);
 	probe_init(&sw_fdb);
 	timer_init(&sweep_timer, sweep_cb);
 	timer_arm(&sweep_timer, FDB_SWEEP_MS);

@@ -38,6 +38,7 @@ struct sw_conf {
 	long long	 queue;			/* tunnel tx queue, bytes */
 	long long	 maxmem;		/* connection buffers, bytes */
 	long long	 fdbmax;		/* FDB entries */
+	long long	 fdbportmax;		/* ... of one port */
 	int		 nooffload;		/* no IFF_VNET_HDR, no
 						 * OFFLOAD_HEADER */
 };

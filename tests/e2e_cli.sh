@@ -386,7 +386,7 @@ check "ctl, loopback down: says so" cmp -s "$TMP/exp" "$TMP/err"
 run sw -h
 for o in debug logconf syslog pidfile foreground ageout keepalive path \
     host port htpasswd sslkey sslcert ctlpath ctlhost ctlport ctlhtpasswd \
-    ctlsslkey ctlsslcert stormlimit maxconn ctlmaxconn queue fdbmax \
+    ctlsslkey ctlsslcert stormlimit maxconn ctlmaxconn queue fdbmax fdbportmax \
     nooffload; do
 	check "sw -h describes --$o" eval "grep -qE '^  --$o( [A-Z]+)? +[A-Za-z(]' \
 	    '$TMP/out' || grep -A1 -E '^  --$o( [A-Z]+)?\$' '$TMP/out' |

@@ -2,7 +2,8 @@
  * test_fdb - fdb.c: sizing, learn / lookup, refresh against move (1, 0,
  * -1), MAC-move damping and its MAC_MOVE_HOLD_MS edge, ageing by the
  * `now` passed in, a full table (full_drops; a sweep, fdb_del_port or
- * fdb_forget_older making room), fdb_sweep and fdb_del_port with their
+ * fdb_forget_older making room), each port's share (test_port_share:
+ * one port's MAC flood leaves room for other ports' hosts), fdb_sweep and fdb_del_port with their
  * callbacks, fdb_forget_older, fdb_list's order, VLAN separation; then
  * keys chosen to share and overlap probe runs across the end of the
  * table, deleted in random orders (backward-shift deletion: every entry
@@ -404,6 +405,100 @@ test_full(void)
 	CHECK(f.ageout == AGE);
 	CHECK(fdb_learn(&f, 0, m[5], 6, T0 + 100 * AGE + 50) == 1);
 	CHECK(f.full_drops == 7);
+	CHECK(table_ok(&f, NULL) == 0);
+	fdb_free(&f);
+}
+
+/* Each port's share (fdb_set_ports): ports 1..SHARE_PORTS. */
+#define SHARE_PORTS	3
+static struct fdb_port shares[SHARE_PORTS + 1];
+
+static struct fdb_port *
+share_of(int port)
+{
+	return port >= 1 && port <= SHARE_PORTS ? &shares[port] : NULL;
+}
+
+/* The shares' counts add up to the table's, none above its limit. */
+static int
+shares_ok(const struct fdb *f)
+{
+	size_t sum = 0;
+	int p;
+
+	for (p = 1; p <= SHARE_PORTS; p++) {
+		if (shares[p].n > f->port_max)
+			return 0;
+		sum += shares[p].n;
+	}
+	return sum == f->n;
+}
+
+/*
+ * The attack: one port sends frames from a thousand made-up MACs.  It
+ * gets its share of the table and no more, so a host on another port is
+ * still learned (its unicast not flooded).  Moves, deletion and expiry
+ * give the share back; a refresh counts nothing.
+ */
+static void
+test_port_share(void)
+{
+	struct fdb f;
+	uint8_t m[6], h[6];
+	unsigned k;
+	int ok = 1;
+
+	memset(shares, 0, sizeof(shares));
+	CHECK(fdb_init(&f, 64, AGE) == 0);
+	fdb_set_ports(&f, 8, share_of);
+	for (k = 0; k < 1000; k++) {
+		mac_of(m, 0x10000 + k);
+		if (fdb_learn(&f, 0, m, 1, T0) != (k < 8 ? 1 : -1))
+			ok = 0;
+	}
+	CHECK(ok);
+	CHECK(f.n == 8 && shares[1].n == 8);
+	CHECK(shares[1].refused == 992 && f.port_drops == 992);
+	CHECK(f.full_drops == 0);
+	mac_of(h, 0x42);
+	CHECK(fdb_learn(&f, 0, h, 2, T0 + 1) == 1);
+	CHECK(fdb_lookup(&f, 0, h, T0 + 1) == 2);
+	CHECK(fdb_learn(&f, 0, h, 2, T0 + 2) == 0);	/* refresh */
+	CHECK(shares[2].n == 1 && shares[2].refused == 0 && shares_ok(&f));
+	/* A MAC of port 1 moves to port 2: port 1 may learn one more. */
+	mac_of(m, 0x10000);
+	CHECK(fdb_learn(&f, 0, m, 2, T0 + MAC_MOVE_HOLD_MS) == 1);
+	CHECK(shares[1].n == 7 && shares[2].n == 2 && shares_ok(&f));
+	mac_of(m, 0x20000);
+	CHECK(fdb_learn(&f, 0, m, 1, T0 + MAC_MOVE_HOLD_MS) == 1);
+	CHECK(fdb_learn(&f, 0, h, 1, T0 + 2 * MAC_MOVE_HOLD_MS) == -1);
+	CHECK(fdb_lookup(&f, 0, h, T0 + 2 * MAC_MOVE_HOLD_MS) == 2);
+	CHECK(shares[1].refused == 993 && shares_ok(&f));
+	/* Expired entries go in the sweep a full share triggers. */
+	mac_of(m, 0x30000);
+	CHECK(fdb_learn(&f, 0, m, 1, T0 + AGE) == -1);	/* none expired */
+	CHECK(fdb_learn(&f, 0, m, 1, T0 + AGE + 1) == 1);	/* 7 expired */
+	CHECK(shares[1].n == 2 && shares_ok(&f));
+	fdb_del_port(&f, 2, NULL);
+	CHECK(shares[2].n == 0 && shares_ok(&f));
+	/* A port no longer in the table (share_of: NULL) has no limit. */
+	for (k = 0; k < 20; k++) {
+		mac_of(m, 0x40000 + k);
+		CHECK(fdb_learn(&f, 0, m, 9, T0 + 3 * AGE) == 1);
+	}
+	fdb_del_port(&f, 9, NULL);
+	/* Random learns, moves, deletions and expiry: the counts hold. */
+	for (k = 0; k < 5000 && ok; k++) {
+		mac_of(m, rndn(300));
+		(void)fdb_learn(&f, 0, m, 1 + (int)rndn(SHARE_PORTS),
+		    T0 + 4 * AGE + 5 * k);
+		if (rndn(200) == 0)
+			fdb_del_port(&f, 1 + (int)rndn(SHARE_PORTS), NULL);
+		if (rndn(500) == 0)
+			fdb_sweep(&f, T0 + 4 * AGE + 5 * k, NULL);
+		ok = shares_ok(&f) && f.n <= f.max;
+	}
+	CHECK(ok);
 	CHECK(table_ok(&f, NULL) == 0);
 	fdb_free(&f);
 }
@@ -1108,6 +1203,7 @@ main(void)
 	test_learn();
 	test_vlan();
 	test_full();
+	test_port_share();
 	test_sweep();
 	test_del_port();
 	test_list();

@@ -19,8 +19,9 @@
  * while our probes cross and released through probing LOOP_HOLD_MS
  * after; a neighbour of ours going silent and coming back; topology
  * changes: flush of the stale entries on other non-edge ports, the TC
- * flag for PROBE_TC_MS, and a neighbour's TC honoured only from one of
- * ours, forwarding, at most once per PROBE_TC_GAP_MS; the settled hook
+ * flag for PROBE_TC_MS, and a neighbour's TC honoured only from one that
+ * proved it is ours (its hello echoed our round), forwarding, at most
+ * once per PROBE_TC_GAP_MS; the settled hook
  * (addPort's answer) told once a probing port forwards, is blocked or
  * goes down, never before.  Long links: the wait, the return window, the
  * decision's spread and verification, silence following the measured
@@ -630,6 +631,45 @@ test_silent(void)
 	CHECK(b->fwd == PORT_FORWARDING);
 }
 
+/* Our next hellos, now. */
+static void
+hello_now(void)
+{
+	nsent = 0;
+	advance(tims[5]->when - clk);
+}
+
+/* p's neighbour (switch id) answers our last hello on it: its hello
+ * echoes our round, proof that it hears us and runs our protocol.
+ * What was sent before is forgotten (nsent). */
+static void
+echo(struct port *p, uint8_t id)
+{
+	uint8_t f[60];
+	int i;
+
+	CHECK(last_on(p->no, 1) != NULL);
+	if (last_on(p->no, 1) == NULL)
+		return;
+	memcpy(f, last_on(p->no, 1), 60);
+	for (i = 0; i < 6; i++)
+		f[52 + i] = f[33 + i];			/* our round */
+	f[58] = f[59] = 0;
+	memset(f + 19, 0, 8);
+	f[26] = id;
+	f[39] = 0x04;
+	nsent = 0;
+	CHECK(probe_foreign(p, f, 60, clk) == 0);
+	probe_heard(p, clk);
+}
+
+static void
+prove(struct port *p, uint8_t id)
+{
+	hello_now();
+	echo(p, id);
+}
+
 /* Topology changes, made and heard. */
 static void
 test_tc(void)
@@ -652,17 +692,25 @@ test_tc(void)
 	fdb_learn(&fdb, 0, m[0], 1, clk - 3000);	/* stale, on a */
 	fdb_learn(&fdb, 0, m[1], 2, clk - 3000);	/* stale, on b */
 	fdb_learn(&fdb, 0, m[2], 3, clk - 3000);	/* stale, on the tap */
-	fdb_learn(&fdb, 0, m[3], 2, clk - 10);		/* fresh, on b */
-	/* A non-edge port starts forwarding: stale entries elsewhere go,
-	 * but not the tap's; a TC round at once. */
+	/* A port whose peer says it is ours starts forwarding: no change
+	 * yet (any tunnel peer can say so; one that reconnected at will
+	 * flushed the FDB each time); n's three probes alone. */
 	n = port_add(4, clk);
 	n->peer_id = 0x43;
 	nsent = 0;
 	probe_port_up(n);
 	advance(PROBE_WAIT_MIN_MS);
 	CHECK(n->fwd == PORT_FORWARDING);
-	/* n's three probes, then a round at once saying TC */
-	CHECK(nsent == 3 + 4 && nsent_on(1) == 1);
+	CHECK(nsent == 3 && nsent_on(1) == 0);
+	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 2);
+	/* Its hello echoes ours: stale entries elsewhere go, but not the
+	 * tap's; a TC round at once. */
+	hello_now();
+	probe_heard(a, clk);
+	fdb_learn(&fdb, 0, m[3], 2, clk - 10);		/* fresh, on b */
+	echo(n, 0x43);
+	advance(0);
+	CHECK(nsent == 4 && nsent_on(1) == 1);
 	CHECK(sent_on(1) != NULL && sent_on(1)[39] == 0x01);
 	CHECK(fdb_lookup(&fdb, 0, m[0], clk) == 0);
 	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 0);
@@ -677,13 +725,20 @@ test_tc(void)
 	probe_heard(a, clk);
 	probe_heard(n, clk);
 
-	/* A neighbour's TC: only from one of ours, at most every
-	 * PROBE_TC_GAP_MS per port; the arrival port and edges kept. */
+	/* A neighbour's TC: only from one that proved it is ours, at most
+	 * every PROBE_TC_GAP_MS per port; the arrival port and edges kept. */
 	fdb_learn(&fdb, 0, m[0], 1, clk - 3000);
 	fdb_learn(&fdb, 0, m[1], 2, clk - 3000);
 	probe_frame(f, 0x77, 5, 1, 0x01);
 	CHECK(probe_foreign(b, f, 60, clk) == 1);	/* b: not ours */
 	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 2);
+	/* a said X-Etherws-Id, but any peer can: no flush until it
+	 * proves it (the attack: a liar's TCs flushed the FDB at will). */
+	probe_frame(f, 0x77, 5, 9, 0x01);
+	CHECK(probe_foreign(a, f, 60, clk) == 1);
+	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 2);
+	prove(a, 0x42);
+	probe_heard(n, clk);
 	probe_frame(f, 0x77, 5, 2, 0x01);		/* the next round */
 	CHECK(probe_foreign(a, f, 60, clk) == 1);
 	CHECK(fdb_lookup(&fdb, 0, m[1], clk) == 0);
