@@ -20,7 +20,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (242,664
+# The size budget of the stripped static binary, in bytes (279,552
 # today): a change that grows it past the budget fails here.  Raised
 # from 200,000 (198,216 then) deliberately, each set measured on its
 # own over 198,216:
@@ -88,8 +88,14 @@ STATIC=$ROOT/etherws-static
 #    control connections ranked and evicted at --ctlmaxconn, their own
 #    memory bound, replies built within a bound: one RELRO step, 238,568
 #    bytes.
+#  - all of the above merged, with the rest of that session's work:
+#    sw --config and its reload (config.c, cfgrun.c, about 12 KB), GET
+#    /metrics (metrics.c, 6 KB, a third of it HELP texts), URL and usage
+#    errors in words with typo suggestions, --trustproxyheader, the login
+#    backoff (authfail.c), --tunnelorigin, the per-port FDB share: text
+#    230,835 -> 277,683 bytes, 279,552 in the file; budget 284,000.
 # With RELRO the size moves in steps of 4 KiB.  Hardening may raise the budget further: deliberately, here.
-STATIC_BUDGET=244000
+STATIC_BUDGET=284000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
