@@ -18,8 +18,10 @@ need python3
 
 ns a; ns b
 link a b 10.90.0.1 10.90.0.2
-sw a --host 10.90.0.1
-sw b
+# --fdbportmax 8192: the FDB is filled through one port (whose share is
+# 2048 by default)
+sw a --host 10.90.0.1 --fdbportmax 8192
+sw b --fdbportmax 8192
 for i in 1 2 3 4 5 6; do
 	ctl b addport client ws://10.90.0.1/ >/dev/null || die "client port $i"
 done

@@ -107,6 +107,8 @@ ge "listport polled during the bulk transfer" "$polls" 40
 check "iperf3 moved data" grep -qE "receiver" "$TMP/iperf.log"
 bad=$(grep -cv '^up$' "$TMP/states")
 check_eq "the tunnel never left forwarding ($(sort "$TMP/states" | uniq -c | tr '\n' ' '))" 0 "$bad"
+[ "$bad" -eq 0 ] || grep -hvE "DEBUG" "$TMP"/sw-c.log "$TMP"/sw-d.log |
+    tail -n 20 | sed 's/^/    | /'
 lb=$(for n in c d; do ctl $n --json listport; done |
     grep -o '"loop_blocks": [0-9]*' | awk '{ s += $2 } END { print s + 0 }')
 check_eq "loop_blocks stays 0" 0 "$lb"
