@@ -334,8 +334,7 @@ test_response(void)
 		"HTTP/1.1 200 O\x01K\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nX : y\r\n\r\n",
 		"HTTP/1.1\r\n\r\n",
-		"HTTP/1.1 407 P\r\nContent-Length: 0\r\n"
-		    "Content-Length: 0\r\n\r\n",
+		"HTTP/1.1 407 P\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
 	};
 	struct http_msg m;
 	const char *s;
