@@ -713,8 +713,9 @@ out_step(struct conn *c)
 	ssize_t n;
 	int lane;
 
-	n = (ssize_t)txq_drop(q, c->out + c->outoff, c->outlen - c->outoff,
-	    out_pos(c, c->outoff), c->w.fd);
+	/* c->out is NULL while only the lane holds bytes (trimmed) */
+	n = (ssize_t)txq_drop(q, c->out != NULL ? c->out + c->outoff : NULL,
+	    c->outlen - c->outoff, out_pos(c, c->outoff), c->w.fd);
 	c->outoff += (size_t)n;		/* CoDel's drops: unsent */
 	c->sent += (uint64_t)n;
 	lane = txq_lane_turn(q, out_pos(c, c->outoff), c->outlen - c->outoff);

@@ -246,6 +246,8 @@ txq_drop(struct txq *q, const uint8_t *head, size_t len, uint32_t pos,
 		q->rtt_at = now / 1000;
 		txq_rtt(q, sock_rtt_ms(fd));
 	}
+	if (len == 0)		/* nothing queued (head may be NULL) */
+		return 0;
 	while ((n = judge(q, head + all, len - all, pos + (uint32_t)all,
 	    now)) > 0)
 		all += n;
