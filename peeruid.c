@@ -77,31 +77,22 @@ peeruid_loopback(const struct sockaddr *sa)
 }
 
 /* One request, one answer: its length in buf, or -1 (errno). */
+/* One netlink request of len bytes to the kernel's proto, its answer
+ * into buf: the bytes read, or -1 with errno (EIO: a short send). */
 static ssize_t
-diag_ask(const struct inet_diag_req_v2 *r, void *buf, size_t cap)
+nl_ask(int proto, const void *req, size_t len, void *buf, size_t cap)
 {
-	struct {
-		struct nlmsghdr		nlh;
-		struct inet_diag_req_v2	r;
-	} req;
 	struct sockaddr_nl kernel;
 	ssize_t n;
 	int s, e;
 
-	memset(&req, 0, sizeof(req));
-	req.nlh.nlmsg_len = sizeof(req);
-	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.nlh.nlmsg_flags = NLM_F_REQUEST;
-	req.nlh.nlmsg_seq = 1;
-	req.r = *r;
 	memset(&kernel, 0, sizeof(kernel));
 	kernel.nl_family = AF_NETLINK;
-	s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, proto);
 	if (s < 0)
 		return -1;
-	n = sendto(s, &req, sizeof(req), 0, (struct sockaddr *)&kernel,
-	    sizeof(kernel));
-	if (n == (ssize_t)sizeof(req))
+	n = sendto(s, req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
+	if (n == (ssize_t)len)
 		n = recv(s, buf, cap, MSG_DONTWAIT);
 	else if (n >= 0) {
 		errno = EIO;
@@ -111,6 +102,23 @@ diag_ask(const struct inet_diag_req_v2 *r, void *buf, size_t cap)
 	close(s);
 	errno = e;
 	return n;
+}
+
+static ssize_t
+diag_ask(const struct inet_diag_req_v2 *r, void *buf, size_t cap)
+{
+	struct {
+		struct nlmsghdr		nlh;
+		struct inet_diag_req_v2	r;
+	} req;
+
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.nlh.nlmsg_seq = 1;
+	req.r = *r;
+	return nl_ask(NETLINK_SOCK_DIAG, &req, sizeof(req), buf, cap);
 }
 
 /*
@@ -511,9 +519,7 @@ route_ask(const uint8_t *addr, size_t alen)
 	uint8_t buf[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
 	const struct nlmsghdr *h = (const void *)buf;
 	const struct rtmsg *rt;
-	struct sockaddr_nl kernel;
 	ssize_t n;
-	int s, e;
 
 	memset(&req, 0, sizeof(req));
 	req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rt)) +
@@ -526,22 +532,7 @@ route_ask(const uint8_t *addr, size_t alen)
 	req.rta.rta_type = RTA_DST;
 	req.rta.rta_len = (unsigned short)RTA_LENGTH(alen);
 	memcpy(req.a, addr, alen);
-	memset(&kernel, 0, sizeof(kernel));
-	kernel.nl_family = AF_NETLINK;
-	s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (s < 0)
-		return -1;
-	n = sendto(s, &req, req.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel,
-	    sizeof(kernel));
-	if (n == (ssize_t)req.nlh.nlmsg_len)
-		n = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
-	else if (n >= 0) {
-		errno = EIO;
-		n = -1;
-	}
-	e = errno;
-	close(s);
-	errno = e;
+	n = nl_ask(NETLINK_ROUTE, &req, req.nlh.nlmsg_len, buf, sizeof(buf));
 	if (n < 0)
 		return -1;
 	if (n < (ssize_t)sizeof(*h) || !NLMSG_OK(h, (size_t)n) ||
