@@ -171,7 +171,7 @@ ASAN_ENV	 = EW_SANITIZER=asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_p
 check-asan:
 	@mkdir -p $(ASAN_DIR)/tests
 	@find $(ASAN_DIR) -type l -delete
-	@for f in Makefile *.c *.h; do ln -s ../$$f $(ASAN_DIR)/$$f; done
+	@for f in Makefile *.c *.h etherws.8 systemd; do ln -s ../$$f $(ASAN_DIR)/$$f; done
 	@for f in tests/*; do \
 	    [ -f "$$f" ] || continue; \
 	    case "$$f" in *.o|*.d) continue ;; \
