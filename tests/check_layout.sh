@@ -100,10 +100,13 @@ name_ok() {
 	*) grep -qxF "$1" "$tmp/basenames" ;;
 	esac
 }
-# doc_names FILE...: "file:line:name" for each name that names no file
+# A name: a word ending in .c or .h, or a path under one of the tree's
+# directories, neither of them right after a word, "/", "." or "<".
+NAME_RE='(?<![\w/.<-])(?:[\w./-]*\w\.[ch]\b|'
+NAME_RE="$NAME_RE"'(?:tests|scripts|docs|bench|openwrt|systemd)/[\w./{}*<>%-]*)'
+# doc_names FILE...: "file:line: name" for each name that names no file
 doc_names() {
-	grep -HnoP '(?<![\w/.<-])(?:[\w./-]*\w\.[ch]\b|(?:tests|scripts|docs|bench|openwrt|systemd)/[\w./{}*<>%-]*)' \
-	    "$@" 2>/dev/null | while IFS=: read -r f l n; do
+	grep -HnoP "$NAME_RE" "$@" 2>/dev/null | while IFS=: read -r f l n; do
 		n=${n%%.}; n=${n%%.}
 		name_ok "$n" || echo "$f:$l: $n"
 	done
