@@ -1,14 +1,18 @@
 /*
- * conn.h - tunnel and control connections (conn.c): one non-blocking
- * socket, its TLS engine, receive buffer and transmit queue, the open
- * WebSocket (frames in and out, ping/pong, the close handshake) and the
- * deadlines.
+ * conn.h - tunnel and control connections: one non-blocking socket, its
+ * TLS engine, receive buffer and transmit queue, their memory bound and
+ * the deadlines (conn.c); the open WebSocket (frames in and out,
+ * ping/pong, keepalive, the close handshake: conn_ws.c); the queue's
+ * discipline (struct txq, txq.c) and the bound on what the socket holds
+ * (struct pace, pace.c).
  *
  * conn.c knows nothing of ports, clients or HTTP routing: the owner of a
  * connection (serve.c for accepted ones, client.c for ours) gives it a
  * table of callbacks (struct conn_ops) and drives the states before the
  * WebSocket opens; conn.c reports back through the table only.
- * Shared by conn.c, serve.c, client.c and listen.c.
+ * tunnel.c sends a port's frames into a connection; listen.c sets
+ * conn_tun_cap, metrics.c reads conn_stats, sw.c's shutdown waits on
+ * conn_count.  conn_int.h is what conn.c and conn_ws.c alone share.
  */
 #ifndef CONN_H
 #define CONN_H

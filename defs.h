@@ -1,9 +1,15 @@
 /*
- * defs.h - every named limit in one place, and the version.
+ * defs.h - the named limits and the version.
  *
  * Every size a peer, a file or the command line controls is checked
- * against one of these before anything grows.  No code, no types: any
- * module may include it without pulling in another.
+ * against one of these before anything grows, and every default and
+ * bound of an option is here.  Not here: the constants of a wire or file
+ * format, which stay with their codec (ws.h's opcodes, gso.h's
+ * virtio_net_hdr, probe.c's frame layout, bcrypt.h), and a few sizes
+ * of one module's own that no input moves (loop.c's LOOP_EVENTS,
+ * serve.c's SRC_BUCKETS, listen.c's FD_RESERVE, rpc.c's REPLY_FIRST,
+ * tap_linux.c's NETDEV_RCVBUF ...).  No code, no types: any module may
+ * include it without pulling in another.
  *
  * Conventions of the whole code base: memory is owned by the caller
  * unless a comment says otherwise; lengths are explicit (size_t);

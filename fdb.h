@@ -51,8 +51,10 @@ void fdb_free(struct fdb *);
 /* Port of the live entry for (vid, mac), or 0. */
 int fdb_lookup(struct fdb *, uint16_t vid, const uint8_t mac[6],
     uint64_t now);
-/* Learn or refresh; returns 1 if new or moved, 0 if refreshed, -1 if
- * the table or the port's share of it is full (even after a sweep). */
+/* Learn or refresh; returns 1 if new, moved or back after it expired,
+ * 0 if refreshed or if a move was refused (the MAC is still fresh on
+ * another port: MAC_MOVE_HOLD_MS, counted in move_damped), -1 if the
+ * table or the port's share of it is full (even after a sweep). */
 int fdb_learn(struct fdb *, uint16_t vid, const uint8_t mac[6], int port,
     uint64_t now);
 /* Remove expired entries; cb (may be NULL) sees each one first. */

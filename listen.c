@@ -1,7 +1,7 @@
 /*
  * listen.c - the listening sockets (the tunnel endpoint, the control
- * endpoint, or one serving both paths), accepting connections on them,
- * and the TCP options every tunnel socket gets.
+ * endpoint, or one serving both paths), accepting connections on them
+ * (each tuned with sock.c's sock_tune and handed to serve.c).
  *
  * A listener out of file descriptors is paused and retried rather than
  * left readable (level-triggered epoll would spin), and tunnels are

@@ -49,7 +49,10 @@ enum port_fwd {
 };
 
 /* What differs between kinds: filled in by the module that made the
- * port, called only by the switch. */
+ * port (tapport.c; serve.c and client.c, with tunnel.c's shared ops),
+ * called only through port.c's functions below (port_xmit, port_send,
+ * port_status ...): by the switch core (switch.c, probe.c), by rpc.c
+ * for showPort and by metrics.c. */
 struct port_ops {
 	/* One frame out, with its offload metadata (vh: only to a port
 	 * whose offload() says 1, else NULL).  0, or -1 when it was not

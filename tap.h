@@ -1,8 +1,9 @@
 /*
- * tap.h - tap devices and netdev (AF_PACKET) sockets (tap_linux.c).
- * On failure these return -errno and write a message into err
- * (e.g. "cannot create tap ethws0: Device or resource busy",
- * "invalid tap name ...: 15 bytes at most")
+ * tap.h - tap devices and netdev (AF_PACKET) sockets, and the IPv4
+ * settings of an interface (tap_linux.c).  tap_open and netdev_open
+ * return the fd, or -errno with a message in err (e.g. "cannot create
+ * tap ethws0: Device or resource busy", "invalid tap name ...: 15 bytes
+ * at most"); each of the others says below what it returns.
  */
 #ifndef TAP_H
 #define TAP_H
@@ -42,7 +43,8 @@ long netdev_recv(int fd, int vnet, uint8_t *buf, size_t cap,
  * not an IPv4 address", "cannot configure eth9: No such device"). */
 int ifconf_set(const char *ifname, const char *address, const char *netmask,
     int mtu, char *err, size_t errlen);
-/* Read IPv4 address and netmask ("" if none) and mtu of ifname. */
+/* Read IPv4 address and netmask ("" if none) and mtu of ifname: 0, or
+ * -errno (no message). */
 int ifconf_get(const char *ifname, char addr[16], char mask[16], int *mtu);
 
 #endif /* TAP_H */

@@ -45,7 +45,7 @@ JOBS=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 # a few compares instead of tables of 8-byte addresses (600 bytes less).
 OPT="-Os -flto=auto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 -fno-unwind-tables -fno-jump-tables -fno-pie -fno-ident ${STATIC_CFLAGS:-}"
-# Hardening (README, "Static build"): stack canaries in every function of
+# Hardening (docs/maintainers.md, "Hardening"): stack canaries in every function of
 # etherws with a local array or a local whose address is taken (the code
 # that parses what peers send), in BearSSL's functions with character
 # arrays; musl sets the canary from AT_RANDOM at start.

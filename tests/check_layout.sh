@@ -8,7 +8,10 @@
 #  - <bearssl.h> is included by tls_br.h alone, and tls_br.h only by the
 #    TLS module (tls.c, pem.c, x509.c) and its tests;
 #  - no source file over 1,200 lines, no function over 100;
-#  - nothing refers to documents outside the repository.
+#  - nothing refers to documents outside the repository;
+#  - the documents (README.md, DEVELOPING.md, docs/*.md, etherws.8) and
+#    the header comment of every source file name only files that exist,
+#    and the documents' relative links lead to one.
 # Prints "ok"/"not ok" lines and "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 2
 CC=${CC:-cc}
@@ -69,6 +72,78 @@ bad=$(git grep -l -E 'SPEC\.md|STYLE\.md|DESIGN\.md|\.\./shared' -- . \
     ':!tests/check_layout.sh' 2>/dev/null | tr '\n' ' ')
 if [ -z "$bad" ]; then ok "no reference to documents outside the repository"
 else not_ok "outside documents named in $bad"; fi
+
+# The documents name only files that exist: a file split or renamed
+# leaves no stale name behind.  Names are "x.c"/"x.h" words and paths
+# under tests/, scripts/, docs/, bench/, openwrt/ and systemd/, looked up
+# in the source tree (where this script really lives: make check-asan
+# runs a tree of links without the documents).  Not checked: templates
+# and globs (<target>, *, {a,b}, %d), <system.h> headers.  A built
+# program (tests/linkemu, tests/fuzz/fuzz_json) is found by its source;
+# what the build and the tests make is named in MADE; the outside
+# headers a comment names are in OUTSIDE.
+src=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+MADE="tests/log/ tests/fuzz/crashes/ tests/fuzz/obj/ build-asan/
+    build-static/ build-cross/"
+OUTSIDE="bearssl.h bearssl_ssl.h"
+find "$src" \( -name .git -o -name 'build-*' \) -prune -o -type f -print |
+    sed 's|.*/||' | sort -u >"$tmp/basenames"
+# name_ok NAME: 0 if NAME is a file or directory of the tree (or made by
+# it, or outside it on purpose)
+name_ok() {
+	case $1 in *[\<\>*{}%]*) return 0 ;; esac
+	for m in $MADE $OUTSIDE; do
+		case $1 in "$m"*) return 0 ;; esac
+	done
+	case $1 in
+	*/*) [ -e "$src/$1" ] || [ -e "$src/$1.c" ] ;;
+	*) grep -qxF "$1" "$tmp/basenames" ;;
+	esac
+}
+# A name: a word ending in .c or .h, or a path under one of the tree's
+# directories, neither of them right after a word, "/", "." or "<".
+NAME_RE='(?<![\w/.<-])(?:[\w./-]*\w\.[ch]\b|'
+NAME_RE="$NAME_RE"'(?:tests|scripts|docs|bench|openwrt|systemd)/[\w./{}*<>%-]*)'
+# doc_names FILE...: "file:line: name" for each name that names no file
+doc_names() {
+	grep -HnoP "$NAME_RE" "$@" 2>/dev/null | while IFS=: read -r f l n; do
+		n=${n%%.}; n=${n%%.}
+		name_ok "$n" || echo "$f:$l: $n"
+	done
+	# relative Markdown links, from the document's directory
+	for f in "$@"; do
+		case $f in *.md) ;; *) continue ;; esac
+		grep -noP '\]\(\K[^)#\s]+' "$f" | while IFS=: read -r l t; do
+			case $t in *:*) continue ;; esac
+			[ -e "$(dirname "$f")/$t" ] || echo "$f:$l: $t"
+		done
+	done
+}
+docs=""
+for f in README.md DEVELOPING.md docs/*.md; do
+	[ -f "$src/$f" ] && docs="$docs $src/$f"
+done
+# the man page as it reads: roff's "\-" is a "-" (scripts/build\-static.sh)
+if [ -f "$src/etherws.8" ]; then
+	sed 's/\\-/-/g' "$src/etherws.8" >"$tmp/etherws.8"
+	docs="$docs $tmp/etherws.8"
+fi
+mkdir "$tmp/hc"
+for f in "$src"/*.c "$src"/*.h; do	# header comments: up to the first */
+	awk 'FNR == 1 && !/^\/\*/ { exit } { print } /\*\// { exit }' \
+	    "$f" >"$tmp/hc/${f##*/}"
+done
+# shellcheck disable=SC2086
+bad=$(cd "$tmp/hc" && { doc_names $docs; doc_names ./*; } |
+    sed "s|^$src/||; s|^$tmp/||; s|^\./|header comment of |" | sort -u)
+if [ -z "$bad" ]; then ok "the documents name only files that exist"
+else not_ok "names of no file:"; echo "$bad" | sed 's/^/    /'; fi
+# ... and the check itself sees a made-up name (else it checks nothing)
+printf 'see nosuch.c, tests/e2e_nosuch.sh and [x](nosuch.md); %s\n' \
+    'tests/run, conn.c and tests/fuzz/corpus/<target>/ exist' >"$tmp/fake.md"
+n=$(doc_names "$tmp/fake.md" | wc -l)
+if [ "$n" -eq 3 ]; then ok "the file-name check finds made-up names"
+else not_ok "the file-name check found $n of 3 made-up names"; fi
 
 echo "check_layout: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

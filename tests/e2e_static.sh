@@ -48,7 +48,7 @@ STATIC=$ROOT/etherws-static
 #  - the memory bound of issue 15 (--maxmem, per-source caps, one Pong
 #    at a time, SipHash for the FDB, UTF-8-valid replies and escaped log
 #    lines), +3.9 KB (3,936 bytes);
-#  - the hardening of the static build (README, "Static build"), as
+#  - the hardening of the static build (docs/maintainers.md, "Hardening"), as
 #    measured against the same tree without each measure: the stack
 #    protector 3,072 bytes of code, RELRO 288 bytes of code plus the
 #    padding up to the page its read-only part ends on (0 to 4,095
