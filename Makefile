@@ -71,6 +71,10 @@ tests/test_authfail: authfail.o siphash.o util.o fmt.o
 tests/test_loop: loop.o util.o fmt.o
 tests/test_probe: probe.o probetab.o fdb.o sha1.o siphash.o \
     tests/probe_stubs.h
+# the switch core with fake ports: the clock, timers, random numbers and
+# the log are the test's own (tests/probe_stubs.h)
+tests/test_switch: switch.o port.o probe.o probetab.o fdb.o gso.o sha1.o \
+    siphash.o fmt.o tests/probe_stubs.h
 tests/test_tap: tap_linux.o util.o fmt.o
 tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
 tests/test_log: log.o logconf.o util.o fmt.o
