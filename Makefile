@@ -25,15 +25,17 @@ ifneq ($(HAVE__FORK),yes)
 CPPFLAGS += -DEW_NO__FORK
 endif
 
-LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c md5.c bcrypt.c base64.c json.c \
-	   http.c ws.c \
-	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
-	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c probetab.c gso.c \
-	   port.c authfail.c \
-	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c sock.c \
-	   tunnel.c metrics.c config.c cfgrun.c txq.c pace.c conn_ws.c
+# The sources, from the tree: every *.c here is a module of etherws
+# except etherws.c (main) and the static build's own (STATIC_ONLY); a new
+# module needs no line here.
+STATIC_ONLY = malloc.c relro.c
+LIBSRCS	 = $(filter-out etherws.c $(STATIC_ONLY),$(sort $(wildcard *.c)))
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
+# The unit tests link libew.a, an archive of the modules: the linker takes
+# from it only the objects a test needs, so no list says which.
+LIBA	 = libew.a
+AR	?= ar
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 # Programs the end-to-end tests run, none of them part of etherws
 TOOLS	 = tests/linkemu
@@ -46,6 +48,35 @@ endif
 
 all: etherws
 
+# make help: every target in one line each
+help:
+	@echo 'make [TARGET] [VAR=value ...]   (V=1 shows the commands)'
+	@echo '  all (default)    etherws, linked with libbearssl.a'
+	@echo '  units            the unit tests (tests/test_*) and tests/linkemu'
+	@echo '  check            etherws, units and tests/run -j $$(CHECK_JOBS): every'
+	@echo '                   test (as root; tests/run NAME runs one)'
+	@echo '  check-asan       the same suite built with ASan + UBSan in build-asan/'
+	@echo '                   (ASAN_TESTS=PATTERN, ASAN_JOBS=N)'
+	@echo '  check-valgrind   e2e_two_switches with every switch under valgrind'
+	@echo '  fuzz             the libFuzzer harnesses tests/fuzz/fuzz_* (clang)'
+	@echo '  fuzz-run         each harness for FUZZ_SECONDS (20), FUZZ_JOBS at a time'
+	@echo '  static           etherws-static: stripped, static, musl + BearSSL'
+	@echo '  size             the size of etherws-static'
+	@echo '  install          binary, man page, systemd unit (DESTDIR, PREFIX,'
+	@echo '                   INSTALL_BIN=etherws-static); uninstall removes them'
+	@echo '  cross            etherws and unit tests for CROSS_TARGETS (router CPUs)'
+	@echo '  check-cross      ... and the unit tests under qemu-user'
+	@echo '  static-cross     build-cross/etherws-static-TARGET with OpenWrt flags'
+	@echo '  check-cross-e2e  each target static switch under qemu-user tunnelled'
+	@echo '                   to a native one (CROSS_TARGETS=all: every target;'
+	@echo '                   CROSS_TARGETS=rotate: two, chosen by the date)'
+	@echo '  check-bigendian  the s390x static switch on a big-endian kernel'
+	@echo '                   (qemu-system-s390x)'
+	@echo '  bench            bench/run: etherws beside vxlan and OpenVPN (root,'
+	@echo '                   a quiet machine, ~25 min)'
+	@echo '  clean            everything built from these sources (keeps the'
+	@echo '                   downloaded BearSSL/musl); distclean removes those too'
+
 etherws: $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
@@ -54,40 +85,22 @@ etherws: $(OBJS)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
-# Each unit test links only the modules it tests.
-tests/test_fmt: fmt.o util.o
-tests/test_malloc: malloc.c
-tests/test_util: util.o fmt.o
-tests/test_sha1: sha1.o base64.o util.o fmt.o
-tests/test_auth: auth.o bcrypt.o md5.o sha1.o base64.o util.o fmt.o
-tests/test_bcrypt: bcrypt.c bcrypt_pi.h util.o fmt.o
-tests/test_md5: md5.o util.o fmt.o
-tests/test_json: json.o util.o fmt.o
-tests/test_http: http.o util.o fmt.o
-tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
-tests/test_fdb: fdb.o siphash.o util.o fmt.o
-tests/test_siphash: siphash.o util.o fmt.o
-tests/test_authfail: authfail.o siphash.o util.o fmt.o
-tests/test_loop: loop.o util.o fmt.o
-tests/test_probe: probe.o probetab.o fdb.o sha1.o siphash.o \
-    tests/probe_stubs.h
-tests/test_tap: tap_linux.o util.o fmt.o
-tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
-tests/test_log: log.o logconf.o util.o fmt.o
-tests/test_dns: dns.o loop.o util.o fmt.o
-tests/test_gso: gso.o util.o fmt.o tests/gso_ref.h
-tests/test_txq: txq.o ws.o sha1.o base64.o siphash.o sock.o util.o fmt.o
-tests/test_peeruid: peeruid.c peeruid.h defs.h
-tests/test_config: config.o http.o json.o util.o fmt.o
+$(LIBA): $(LIBOBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $(LIBOBJS)
+
+# Each unit test links only the modules it tests (from $(LIBA)); what it
+# #includes (a .c it tests from the inside, a reference in tests/) is in
+# its tests/test_NAME.d, written by the compiler.
 # fmt.c as the static (release) build compiles it, with NDEBUG
 tests/test_fmt_ndebug: tests/fmt_ndebug.o
-tests/fmt_ndebug.o: fmt.c fmt.h bytes.h util.h
+tests/fmt_ndebug.o: fmt.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CPPFLAGS) -DNDEBUG $(CFLAGS) $(WARN) -c -o $@ $<
-tests/test_%: tests/test_%.c tests/t.h
+	$(Q)$(CC) $(CPPFLAGS) -DNDEBUG $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+tests/test_%: tests/test_%.c $(LIBA)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -I. -o $@ $< \
-	    $(filter %.o,$^) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -I. -o $@ $< \
+	    $(filter %.o,$^) $(LIBA) $(LDLIBS)
 
 # tests/linkemu: the tests' WAN link (delay, loss, rate) between two
 # taps; standalone, no module of etherws
@@ -97,15 +110,19 @@ tests/linkemu: tests/linkemu.c
 
 units: $(UNITS) $(TOOLS)
 
+# CHECK_JOBS tests at a time (tests/run -j): most of them wait on timers;
+# the ones that measure time ("# run: alone") run by themselves.
+CHECK_JOBS ?= 4
 check: etherws units
-	tests/run
+	tests/run -j $(CHECK_JOBS)
 
-clean:
-	rm -f etherws *.o *.d $(UNITS) $(TOOLS) tests/*.o etherws.service
+# bench/run: the benchmark (README, bench/last.md)
+bench: etherws
+	bench/run
 
-.PHONY: all check units clean
+.PHONY: all help check units bench
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNITS:=.d) tests/fmt_ndebug.d
 
 # ------------------------------------------------------------------
 # Fuzzing and sanitizers (clang; on Debian 12: clang libclang-rt-14-dev
@@ -117,45 +134,37 @@ clean:
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS	 = http url ws json htpasswd base64 pem dns gso probe peeruid \
-		   config
+# one harness per tests/fuzz/fuzz_NAME.c
+FUZZ_TARGETS	 = $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%)
 FUZZ_OBJ	 = tests/fuzz/obj
 FUZZ_SECONDS	?= 20
+# harnesses run at a time by fuzz-run (each is one busy process)
+FUZZ_JOBS	?= 2
 
-tests/fuzz/fuzz_http: http.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_url: http.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_ws: ws.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_json: json.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_htpasswd: auth.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/md5.o $(FUZZ_OBJ)/bcrypt.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_base64: base64.c
-tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_gso: gso.c tests/gso_ref.h $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_peeruid: peeruid.c peeruid.h
-tests/fuzz/fuzz_config: config.c config.h $(FUZZ_OBJ)/http.o $(FUZZ_OBJ)/json.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_probe: probe.c tests/probe_stubs.h $(FUZZ_OBJ)/fdb.o $(FUZZ_OBJ)/sha1.o \
-    $(FUZZ_OBJ)/siphash.o $(FUZZ_OBJ)/probetab.o
-tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c defs.h
+# As the unit tests: the modules from an archive of them built with the
+# harnesses' instrumentation; what a harness #includes in its .d.
+$(FUZZ_OBJ)/$(LIBA): $(LIBSRCS:%.c=$(FUZZ_OBJ)/%.o)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)/$(LIBA)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
-	    -fsanitize=fuzzer $(WARN) -I. -o $@ $< $(filter %.o,$^) $(LDLIBS)
+	    -fsanitize=fuzzer $(WARN) -MMD -MP -I. -o $@ $< \
+	    $(FUZZ_OBJ)/$(LIBA) $(LDLIBS)
 
-$(FUZZ_OBJ)/%.o: %.c defs.h
+$(FUZZ_OBJ)/%.o: %.c
 	@mkdir -p $(FUZZ_OBJ)
 	@echo "  CC      $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
-	    -fsanitize=fuzzer-no-link $(WARN) -c -o $@ $<
+	    -fsanitize=fuzzer-no-link $(WARN) -MMD -MP -c -o $@ $<
+
+-include $(FUZZ_BINS:=.d) $(LIBSRCS:%.c=$(FUZZ_OBJ)/%.d)
 
 fuzz: $(FUZZ_BINS)
 
 fuzz-run: fuzz
-	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	tests/fuzz/run -j $(FUZZ_JOBS) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The whole suite built with ASan + UBSan in build-asan/, a tree of
 # symbolic links to the sources, so that no sanitized object ever meets
@@ -191,10 +200,7 @@ check-valgrind: etherws
 	tests/valgrind.sh tests/e2e_two_switches.sh; rc=$$?; \
 	    [ $$rc -eq 77 ] || exit $$rc
 
-clean-fuzz:
-	rm -rf $(FUZZ_BINS) $(FUZZ_OBJ) $(ASAN_DIR)
-
-.PHONY: fuzz fuzz-run check-asan check-valgrind clean-fuzz
+.PHONY: fuzz fuzz-run check-asan check-valgrind
 
 # ------------------------------------------------------------------
 # Distribution.  make static: etherws-static, one stripped static binary
@@ -245,17 +251,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/etherws $(DESTDIR)$(MANDIR)/man8/etherws.8 \
 	    $(DESTDIR)$(UNITDIR)/etherws.service
 
-.PHONY: etherws.service
-# clean keeps the downloaded BearSSL source and its musl libbearssl.a;
-# distclean removes build-static/ entirely.
-clean: clean-static
-clean-static:
-	rm -rf $(STATIC) $(STATIC_DIR)/obj $(STATIC_DIR)/etherws
-
-distclean: clean
-	rm -rf $(STATIC_DIR)
-
-.PHONY: static size install uninstall clean-static distclean
+.PHONY: etherws.service static size install uninstall
 
 # ------------------------------------------------------------------
 # Router CPUs (scripts/cross.sh; Debian 12: gcc-mips-linux-gnu
@@ -295,8 +291,26 @@ check-bigendian: etherws
 print-static-srcs:
 	@echo $(STATIC_SRCS)
 
-clean-cross:
-	rm -rf build-cross
-
 .PHONY: cross check-cross static-cross check-cross-e2e check-bigendian \
-	print-static-srcs clean-cross
+	print-static-srcs
+
+# ------------------------------------------------------------------
+# clean: everything built from this tree's sources (native, unit tests,
+# fuzzers, build-asan/, the static and cross builds of etherws); it
+# keeps what took long and does not change with them: the downloaded
+# BearSSL and musl sources and the libraries built from them in
+# build-static/ and build-cross/.  distclean removes those too.
+clean:
+	rm -f etherws *.o *.d $(LIBA) $(UNITS) $(UNITS:=.d) $(TOOLS) \
+	    tests/*.o tests/*.d etherws.service
+	rm -rf $(FUZZ_BINS) $(FUZZ_BINS:=.d) $(FUZZ_OBJ) $(ASAN_DIR)
+	rm -rf $(STATIC) $(STATIC_DIR)/obj $(STATIC_DIR)/etherws
+	rm -rf build-cross/etherws-static-* build-cross/*/static/obj \
+	    build-cross/*/static/etherws
+	for d in build-cross/*/; do [ ! -f "$$d/Makefile" ] || \
+	    $(MAKE) -s -C "$$d" clean >/dev/null; done
+
+distclean: clean
+	rm -rf $(STATIC_DIR) build-cross
+
+.PHONY: clean distclean
