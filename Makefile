@@ -50,32 +50,27 @@ all: etherws
 
 # make help: every target in one line each
 help:
-	@echo 'make [TARGET] [VAR=value ...]   (V=1 shows the commands)'
-	@echo '  all (default)    etherws, linked with libbearssl.a'
-	@echo '  units            the unit tests (tests/test_*) and tests/linkemu'
-	@echo '  check            etherws, units and tests/run -j $$(CHECK_JOBS): every'
-	@echo '                   test (as root; tests/run NAME runs one)'
-	@echo '  check-asan       the same suite built with ASan + UBSan in build-asan/'
-	@echo '                   (ASAN_TESTS=PATTERN, ASAN_JOBS=N)'
-	@echo '  check-valgrind   e2e_two_switches with every switch under valgrind'
+	@echo 'make [TARGET] [VAR=value ...]     V=1 shows the commands'
+	@echo '  all              etherws (the default), BearSSL linked in'
+	@echo '  units            the unit tests tests/test_* and tests/linkemu'
+	@echo '  check            every test, CHECK_JOBS at a time (root; tests/run NAME: one)'
+	@echo '  check-asan       the suite under ASan+UBSan in build-asan/ (ASAN_TESTS=PAT)'
+	@echo '  check-valgrind   e2e_two_switches with each switch under valgrind'
 	@echo '  fuzz             the libFuzzer harnesses tests/fuzz/fuzz_* (clang)'
-	@echo '  fuzz-run         each harness for FUZZ_SECONDS (20), FUZZ_JOBS at a time'
+	@echo '  fuzz-run         each harness FUZZ_SECONDS (20), FUZZ_JOBS (2) at a time'
 	@echo '  static           etherws-static: stripped, static, musl + BearSSL'
 	@echo '  size             the size of etherws-static'
-	@echo '  install          binary, man page, systemd unit (DESTDIR, PREFIX,'
-	@echo '                   INSTALL_BIN=etherws-static); uninstall removes them'
-	@echo '  cross            etherws and unit tests for CROSS_TARGETS (router CPUs)'
-	@echo '  check-cross      ... and the unit tests under qemu-user'
-	@echo '  static-cross     build-cross/etherws-static-TARGET with OpenWrt flags'
-	@echo '  check-cross-e2e  each target static switch under qemu-user tunnelled'
-	@echo '                   to a native one (CROSS_TARGETS=all: every target;'
-	@echo '                   CROSS_TARGETS=rotate: two, chosen by the date)'
-	@echo '  check-bigendian  the s390x static switch on a big-endian kernel'
-	@echo '                   (qemu-system-s390x)'
-	@echo '  bench            bench/run: etherws beside vxlan and OpenVPN (root,'
-	@echo '                   a quiet machine, ~25 min)'
-	@echo '  clean            everything built from these sources (keeps the'
-	@echo '                   downloaded BearSSL/musl); distclean removes those too'
+	@echo '  install          binary, man page, systemd unit (DESTDIR, PREFIX, INSTALL_BIN)'
+	@echo '  uninstall        removes what install installed'
+	@echo '  cross            etherws and unit tests for CROSS_TARGETS (all: the 4 routers)'
+	@echo '  check-cross      ... and those unit tests under qemu-user'
+	@echo '  static-cross     build-cross/etherws-static-TARGET, OpenWrt flags'
+	@echo '  check-cross-e2e  each router static switch (qemu) tunnelled to a native one;'
+	@echo '                   CROSS_E2E_TARGETS=rotate: two of the four, as CI'
+	@echo '  check-bigendian  the s390x static switch on a big-endian kernel (qemu-system)'
+	@echo '  bench            bench/run, etherws beside vxlan and OpenVPN (a quiet machine)'
+	@echo '  clean            everything built from the sources (keeps BearSSL/musl builds)'
+	@echo '  distclean        clean, and the downloaded BearSSL and musl with their builds'
 
 etherws: $(OBJS)
 	@echo "  LD      $@"
@@ -170,14 +165,16 @@ fuzz-run: fuzz
 # symbolic links to the sources, so that no sanitized object ever meets
 # the normal build.  Any sanitizer report from any process (daemons
 # included) lands in build-asan/san/ and fails the target.
-# ASAN_TESTS=PATTERN runs only the tests whose name contains PATTERN.
+# ASAN_TESTS=PATTERN runs only the tests whose name contains PATTERN;
+# ASAN_JOBS of them at a time, as make check.
 ASAN_CC		?= clang
 ASAN_CFLAGS	?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_DIR	 = build-asan
+ASAN_JOBS	?= $(CHECK_JOBS)
 ASAN_ENV	 = EW_SANITIZER=asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(CURDIR)/$(ASAN_DIR)/san/asan \
 		   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN_DIR)/san/ubsan
 
-check-asan:
+asan-build:
 	@mkdir -p $(ASAN_DIR)/tests
 	@find $(ASAN_DIR) -type l -delete
 	@for f in Makefile *.c *.h etherws.8 systemd; do ln -s ../$$f $(ASAN_DIR)/$$f; done
@@ -188,8 +185,10 @@ check-asan:
 	    tests/linkemu) continue ;; esac; \
 	    ln -s ../../$$f $(ASAN_DIR)/$$f; done
 	$(MAKE) -C $(ASAN_DIR) CC=$(ASAN_CC) CFLAGS="$(ASAN_CFLAGS)" etherws units
+
+check-asan: asan-build
 	@rm -rf $(ASAN_DIR)/san && mkdir -p $(ASAN_DIR)/san
-	cd $(ASAN_DIR) && $(ASAN_ENV) tests/run $(ASAN_TESTS); rc=$$?; \
+	cd $(ASAN_DIR) && $(ASAN_ENV) tests/run -j $(ASAN_JOBS) $(ASAN_TESTS); rc=$$?; \
 	    for f in san/*; do [ -f "$$f" ] || continue; \
 	        echo "== sanitizer report $(ASAN_DIR)/$$f"; cat "$$f"; rc=1; \
 	    done; exit $$rc
@@ -200,7 +199,7 @@ check-valgrind: etherws
 	tests/valgrind.sh tests/e2e_two_switches.sh; rc=$$?; \
 	    [ $$rc -eq 77 ] || exit $$rc
 
-.PHONY: fuzz fuzz-run check-asan check-valgrind
+.PHONY: fuzz fuzz-run asan-build check-asan check-valgrind
 
 # ------------------------------------------------------------------
 # Distribution.  make static: etherws-static, one stripped static binary
@@ -257,35 +256,55 @@ uninstall:
 # Router CPUs (scripts/cross.sh; Debian 12: gcc-mips-linux-gnu
 # gcc-mipsel-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu
 # qemu-user-static dpkg-dev), all in build-cross/, none of it part of
-# make check.  CROSS_TARGETS: any of mips mipsel armhf arm64 (s390x).
+# make check.  CROSS_TARGETS: any of mips mipsel armhf arm64 (s390x),
 #   make cross          etherws and the unit tests for each, -Werror
 #   make check-cross    ... and every unit test under qemu-user
 #   make static-cross   build-cross/etherws-static-TARGET: musl from
 #                       Debian's source, OpenWrt's flags for the target
 #   make check-cross-e2e  each target's static switch under qemu-user
 #                       tunnelled to a native one (tests/cross_e2e.sh)
-CROSS_TARGETS	?= mips mipsel armhf arm64
+#   CROSS_TARGETS=all   the four; the default
+#   CROSS_E2E_TARGETS   the targets check-cross-e2e runs (CROSS_TARGETS);
+#                       "rotate": two, by the day of the year (UTC), one
+#                       MIPS and one ARM, big-endian one day and 64-bit
+#                       the next (CI: static builds of all four, the
+#                       tunnel matrix in two days; make check-cross-e2e
+#                       runs it whole)
+CROSS_ALL	 = mips mipsel armhf arm64
+CROSS_TARGETS	?= all
+CROSS_E2E_TARGETS ?= $(CROSS_TARGETS)
+cross_rotate	 = $(shell date -u +%j | awk '{ print $$1 % 2 ? "mipsel arm64" : "mips armhf" }')
+# cross_list LIST: LIST with "all" and "rotate" spelled out
+cross_list	 = $(strip $(if $(filter all,$(1)),$(CROSS_ALL), \
+		   $(if $(filter rotate,$(1)),$(cross_rotate),$(1))))
+CROSS_T		 = $(call cross_list,$(CROSS_TARGETS))
 
 cross:
-	sh scripts/cross.sh build $(CROSS_TARGETS)
+	sh scripts/cross.sh build $(CROSS_T)
 
 check-cross: cross
-	sh scripts/cross.sh units $(CROSS_TARGETS)
+	sh scripts/cross.sh units $(CROSS_T)
 
-static-cross: $(STATIC_SRCS) $(wildcard *.h) scripts/build-static.sh
-	sh scripts/cross.sh static $(CROSS_TARGETS)
-	@sh scripts/cross.sh sizes $(CROSS_TARGETS)
+# one static binary per target, rebuilt when a source changes; one
+# build at a time (flock): they share the downloaded sources
+build-cross/etherws-static-%: $(STATIC_SRCS) $(wildcard *.h) \
+    scripts/build-static.sh scripts/cross.sh scripts/srcpkg.sh
+	@mkdir -p build-cross
+	flock build-cross/.static.lock sh scripts/cross.sh static $*
 
-check-cross-e2e: etherws static-cross
-	tests/cross_e2e.sh $(CROSS_TARGETS)
+static-cross: $(CROSS_T:%=build-cross/etherws-static-%)
+	@sh scripts/cross.sh sizes $(CROSS_T)
+
+check-cross-e2e: etherws $(patsubst %,build-cross/etherws-static-%, \
+    $(call cross_list,$(CROSS_E2E_TARGETS)))
+	tests/cross_e2e.sh $(call cross_list,$(CROSS_E2E_TARGETS))
 
 # etherws on a real big-endian kernel: Debian's s390x kernel and busybox
 # under qemu-system-s390x with the static s390x build in an initramfs
 # (tests/bigendian.sh; Debian 12: gcc-s390x-linux-gnu qemu-system-misc
 # cpio busybox, and dpkg's s390x architecture, which
 # scripts/s390x-guest.sh adds).
-check-bigendian: etherws
-	sh scripts/cross.sh static s390x
+check-bigendian: etherws build-cross/etherws-static-s390x
 	tests/bigendian.sh
 
 print-static-srcs:

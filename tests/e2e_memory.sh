@@ -26,7 +26,6 @@
 #     many wss:// TLS engines fit): on a machine with 512 MB or more, the
 #     engines of 1,000 wss:// tunnels fit on either side (the old default,
 #     32 MiB, held about 850 of a hub's and 552 of a client's).
-# run: alone (tests/run -j: peak RSS under hundreds of peers)
 . "$(dirname "$0")/lib.sh"
 need python3
 

@@ -12,7 +12,6 @@
 #    comes up after both ports forward, released when one of the netdev
 #    ports goes, and blocked within 10 s again when it is added last.
 # PS_SITES=N: N sites instead of 20.
-# run: alone (tests/run -j: 21 switches' probe rates counted over seconds)
 . "$(dirname "$0")/lib.sh"
 need python3
 
