@@ -122,9 +122,10 @@ bench: etherws
 # ------------------------------------------------------------------
 # Fuzzing and sanitizers (clang; on Debian 12: clang libclang-rt-14-dev
 # valgrind).  Harnesses in tests/fuzz/ #include the .c they fuzz and
-# link the other modules from tests/fuzz/obj/, built with the same
-# instrumentation.  make fuzz-run FUZZ_SECONDS=N runs each for N
-# seconds on a copy of its seed corpus (crashes: tests/fuzz/crashes/).
+# take the other modules they need from tests/fuzz/obj/libew.a, built
+# with the same instrumentation.  make fuzz-run FUZZ_SECONDS=N runs each
+# for N seconds on a copy of its seed corpus (crashes:
+# tests/fuzz/crashes/), FUZZ_JOBS at a time.
 
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	?= -g -O1 -fno-omit-frame-pointer
