@@ -43,10 +43,10 @@ EOF
 	chmod +x "$tmp/tests/$1"
 }
 # in listed (glob) order; the first ones take longest, so they end last
-fake e2e_a.sh 1.5 0
-fake e2e_b.sh 1.2 0
+fake e2e_a.sh 2.0 0
+fake e2e_b.sh 1.6 0
 fake e2e_c_alone.sh 0.3 0 alone
-fake e2e_d.sh 0.6 1
+fake e2e_d.sh 1.2 1
 fake e2e_e.sh 0.1 77
 fake e2e_f_alone.sh 0.3 0 alone
 fake e2e_g.sh 0.2 0
