@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/check_run.sh - tests/run itself, on made-up tests in a scratch
 # tree: -j N runs at most N at a time, a "# run: alone" test runs with
-# no other, the lines come in the listed order whatever order the tests
+# no other, a "# run: first" one starts before the others, the lines come in the listed order whatever order the tests
 # end in, PASS/FAIL/SKIP and the summary line are those of a serial run,
 # and the exit status says whether one failed.
 # Prints "ok"/"not ok" lines and "N passed, N failed".
@@ -19,17 +19,21 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/tests" "$tmp/state"
 cp tests/run "$tmp/tests/run"
 
-# fake NAME SECONDS STATUS [alone]: a test that notes how many tests run
-# beside it (state/max.NAME) and whether an "alone" one was among them
-# (state/clash), sleeps, and exits STATUS
+# fake NAME SECONDS STATUS [alone|first]: a test that notes how many
+# tests run beside it (state/max.NAME), whether an "alone" one was among
+# them (state/clash) and which started before it (state/before.NAME),
+# sleeps, and exits STATUS
 fake() {
 	{
 		echo '#!/bin/sh'
 		[ "${4:-}" = alone ] && echo '# run: alone (check_run)'
+		[ "${4:-}" = first ] && echo '# run: first (check_run)'
 		echo "S=$tmp/state"
 		cat <<'EOF'
 n=$(basename "$0")
 mkdir "$S/run.$n"
+ls "$S" | sed -n 's/^started\.//p' >"$S/before.$n"
+: >"$S/started.$n"
 others=$(ls "$S" | grep -c '^run\.')
 ls "$S" | grep '^run\.' | grep -v "^run\.$n\$" | grep -q alone && echo "$n" >>"$S/clash"
 EOF
@@ -51,6 +55,7 @@ fake e2e_e.sh 0.1 77
 fake e2e_f_alone.sh 0.3 0 alone
 fake e2e_g.sh 0.2 0
 fake e2e_h.sh 0.1 0
+fake e2e_i_first.sh 0.4 0 first
 
 lines() { grep -E '^(PASS|FAIL|SKIP) |passed,' | sed 's/ ([0-9]*s)//'; }
 "$tmp/tests/run" >"$tmp/serial.out" 2>&1
@@ -66,7 +71,8 @@ SKIP e2e_e.sh (made up)
 PASS e2e_f_alone.sh
 PASS e2e_g.sh
 PASS e2e_h.sh
-6 passed, 1 failed, 1 skipped"
+PASS e2e_i_first.sh
+7 passed, 1 failed, 1 skipped"
 check_eq "serial: lines and summary" "$want" "$(lines <"$tmp/serial.out")"
 check_eq "-j 3: the same lines in the same order" "$want" "$(lines <"$tmp/par.out")"
 check_eq "serial: exit status 1 (a test failed)" 1 "$rc1"
@@ -75,6 +81,8 @@ max=$(cat "$tmp"/state/max.* 2>/dev/null | sort -n | tail -n 1)
 check_eq "-j 3: three tests at a time at most, and three at once" 3 "${max:-0}"
 check_eq "-j 3: an alone test ran with no other" "" \
     "$(cat "$tmp/state/clash" 2>/dev/null)"
+check_eq "-j 3: the 'first' one started before the shared ones it follows" \
+    e2e_i_first.sh "$(grep -x e2e_i_first.sh "$tmp/state/before.e2e_d.sh")"
 check_eq "-j 3: nothing left running" "" "$(ls "$tmp/state" | grep '^run\.')"
 check_eq "-j 3: no state left in tests/log" "" "$(ls -A "$tmp/tests/log" | grep '^\.run')"
 rm -rf "$tmp/state"/*
