@@ -25,15 +25,17 @@ ifneq ($(HAVE__FORK),yes)
 CPPFLAGS += -DEW_NO__FORK
 endif
 
-LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c md5.c bcrypt.c base64.c json.c \
-	   http.c ws.c \
-	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
-	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c probetab.c gso.c \
-	   port.c authfail.c \
-	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c sock.c \
-	   tunnel.c metrics.c config.c cfgrun.c txq.c pace.c conn_ws.c
+# The sources, from the tree: every *.c here is a module of etherws
+# except etherws.c (main) and the static build's own (STATIC_ONLY); a new
+# module needs no line here.
+STATIC_ONLY = malloc.c relro.c
+LIBSRCS	 = $(filter-out etherws.c $(STATIC_ONLY),$(sort $(wildcard *.c)))
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
+# The unit tests link libew.a, an archive of the modules: the linker takes
+# from it only the objects a test needs, so no list says which.
+LIBA	 = libew.a
+AR	?= ar
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 # Programs the end-to-end tests run, none of them part of etherws
 TOOLS	 = tests/linkemu
@@ -46,6 +48,30 @@ endif
 
 all: etherws
 
+# make help: every target in one line each
+help:
+	@echo 'make [TARGET] [VAR=value ...]     V=1 shows the commands'
+	@echo '  all              etherws (the default), BearSSL linked in'
+	@echo '  units            the unit tests tests/test_* and tests/linkemu'
+	@echo '  check            every test, CHECK_JOBS at a time (root; tests/run NAME: one)'
+	@echo '  check-asan       the suite under ASan+UBSan in build-asan/ (ASAN_TESTS=PAT)'
+	@echo '  check-valgrind   e2e_two_switches with each switch under valgrind'
+	@echo '  fuzz             the libFuzzer harnesses tests/fuzz/fuzz_* (clang)'
+	@echo '  fuzz-run         each harness FUZZ_SECONDS (20), FUZZ_JOBS (2) at a time'
+	@echo '  static           etherws-static: stripped, static, musl + BearSSL'
+	@echo '  size             the size of etherws-static'
+	@echo '  install          binary, man page, systemd unit (DESTDIR, PREFIX, INSTALL_BIN)'
+	@echo '  uninstall        removes what install installed'
+	@echo '  cross            etherws and unit tests for CROSS_TARGETS (all: the 4 routers)'
+	@echo '  check-cross      ... and those unit tests under qemu-user'
+	@echo '  static-cross     build-cross/etherws-static-TARGET, OpenWrt flags'
+	@echo '  check-cross-e2e  each router static switch (qemu) tunnelled to a native one;'
+	@echo '                   CROSS_E2E_TARGETS=rotate: two of the four, as CI'
+	@echo '  check-bigendian  the s390x static switch on a big-endian kernel (qemu-system)'
+	@echo '  bench            bench/run, etherws beside vxlan and OpenVPN (a quiet machine)'
+	@echo '  clean            everything built from the sources (keeps BearSSL/musl builds)'
+	@echo '  distclean        clean, and the downloaded BearSSL and musl with their builds'
+
 etherws: $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
@@ -54,44 +80,22 @@ etherws: $(OBJS)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
-# Each unit test links only the modules it tests.
-tests/test_fmt: fmt.o util.o
-tests/test_malloc: malloc.c
-tests/test_util: util.o fmt.o
-tests/test_sha1: sha1.o base64.o util.o fmt.o
-tests/test_auth: auth.o bcrypt.o md5.o sha1.o base64.o util.o fmt.o
-tests/test_bcrypt: bcrypt.c bcrypt_pi.h util.o fmt.o
-tests/test_md5: md5.o util.o fmt.o
-tests/test_json: json.o util.o fmt.o
-tests/test_http: http.o util.o fmt.o
-tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
-tests/test_fdb: fdb.o siphash.o util.o fmt.o
-tests/test_siphash: siphash.o util.o fmt.o
-tests/test_authfail: authfail.o siphash.o util.o fmt.o
-tests/test_loop: loop.o util.o fmt.o
-tests/test_probe: probe.o probetab.o fdb.o sha1.o siphash.o \
-    tests/probe_stubs.h
-# the switch core with fake ports: the clock, timers, random numbers and
-# the log are the test's own (tests/probe_stubs.h)
-tests/test_switch: switch.o port.o probe.o probetab.o fdb.o gso.o sha1.o \
-    siphash.o fmt.o tests/probe_stubs.h
-tests/test_tap: tap_linux.o util.o fmt.o
-tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
-tests/test_log: log.o logconf.o util.o fmt.o
-tests/test_dns: dns.o loop.o util.o fmt.o
-tests/test_gso: gso.o util.o fmt.o tests/gso_ref.h
-tests/test_txq: txq.o ws.o sha1.o base64.o siphash.o sock.o util.o fmt.o
-tests/test_peeruid: peeruid.c peeruid.h defs.h
-tests/test_config: config.o http.o json.o util.o fmt.o
+$(LIBA): $(LIBOBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $(LIBOBJS)
+
+# Each unit test links only the modules it tests (from $(LIBA)); what it
+# #includes (a .c it tests from the inside, a reference in tests/) is in
+# its tests/test_NAME.d, written by the compiler.
 # fmt.c as the static (release) build compiles it, with NDEBUG
 tests/test_fmt_ndebug: tests/fmt_ndebug.o
-tests/fmt_ndebug.o: fmt.c fmt.h bytes.h util.h
+tests/fmt_ndebug.o: fmt.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CPPFLAGS) -DNDEBUG $(CFLAGS) $(WARN) -c -o $@ $<
-tests/test_%: tests/test_%.c tests/t.h
+	$(Q)$(CC) $(CPPFLAGS) -DNDEBUG $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+tests/test_%: tests/test_%.c $(LIBA)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -I. -o $@ $< \
-	    $(filter %.o,$^) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -I. -o $@ $< \
+	    $(filter %.o,$^) $(LIBA) $(LDLIBS)
 
 # tests/linkemu: the tests' WAN link (delay, loss, rate) between two
 # taps; standalone, no module of etherws
@@ -101,78 +105,77 @@ tests/linkemu: tests/linkemu.c
 
 units: $(UNITS) $(TOOLS)
 
+# CHECK_JOBS tests at a time (tests/run -j): most of them wait on timers;
+# the ones that measure time ("# run: alone") run by themselves.
+CHECK_JOBS ?= 4
 check: etherws units
-	tests/run
+	tests/run -j $(CHECK_JOBS)
 
-clean:
-	rm -f etherws *.o *.d $(UNITS) $(TOOLS) tests/*.o etherws.service
+# bench/run: the benchmark (README, bench/last.md)
+bench: etherws
+	bench/run
 
-.PHONY: all check units clean
+.PHONY: all help check units bench
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNITS:=.d) tests/fmt_ndebug.d
 
 # ------------------------------------------------------------------
 # Fuzzing and sanitizers (clang; on Debian 12: clang libclang-rt-14-dev
 # valgrind).  Harnesses in tests/fuzz/ #include the .c they fuzz and
-# link the other modules from tests/fuzz/obj/, built with the same
-# instrumentation.  make fuzz-run FUZZ_SECONDS=N runs each for N
-# seconds on a copy of its seed corpus (crashes: tests/fuzz/crashes/).
+# take the other modules they need from tests/fuzz/obj/libew.a, built
+# with the same instrumentation.  make fuzz-run FUZZ_SECONDS=N runs each
+# for N seconds on a copy of its seed corpus (crashes:
+# tests/fuzz/crashes/), FUZZ_JOBS at a time.
 
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS	 = http url ws json htpasswd base64 pem dns gso probe peeruid \
-		   config
+# one harness per tests/fuzz/fuzz_NAME.c
+FUZZ_TARGETS	 = $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%)
 FUZZ_OBJ	 = tests/fuzz/obj
 FUZZ_SECONDS	?= 20
+# harnesses run at a time by fuzz-run (each is one busy process)
+FUZZ_JOBS	?= 2
 
-tests/fuzz/fuzz_http: http.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_url: http.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_ws: ws.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_json: json.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_htpasswd: auth.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/md5.o $(FUZZ_OBJ)/bcrypt.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_base64: base64.c
-tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_gso: gso.c tests/gso_ref.h $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_peeruid: peeruid.c peeruid.h
-tests/fuzz/fuzz_config: config.c config.h $(FUZZ_OBJ)/http.o $(FUZZ_OBJ)/json.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_probe: probe.c tests/probe_stubs.h $(FUZZ_OBJ)/fdb.o $(FUZZ_OBJ)/sha1.o \
-    $(FUZZ_OBJ)/siphash.o $(FUZZ_OBJ)/probetab.o
-tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c defs.h
+# As the unit tests: the modules from an archive of them built with the
+# harnesses' instrumentation; what a harness #includes in its .d.
+$(FUZZ_OBJ)/$(LIBA): $(LIBSRCS:%.c=$(FUZZ_OBJ)/%.o)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)/$(LIBA)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
-	    -fsanitize=fuzzer $(WARN) -I. -o $@ $< $(filter %.o,$^) $(LDLIBS)
+	    -fsanitize=fuzzer $(WARN) -MMD -MP -I. -o $@ $< \
+	    $(FUZZ_OBJ)/$(LIBA) $(LDLIBS)
 
-$(FUZZ_OBJ)/%.o: %.c defs.h
+$(FUZZ_OBJ)/%.o: %.c
 	@mkdir -p $(FUZZ_OBJ)
 	@echo "  CC      $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
-	    -fsanitize=fuzzer-no-link $(WARN) -c -o $@ $<
+	    -fsanitize=fuzzer-no-link $(WARN) -MMD -MP -c -o $@ $<
+
+-include $(FUZZ_BINS:=.d) $(LIBSRCS:%.c=$(FUZZ_OBJ)/%.d)
 
 fuzz: $(FUZZ_BINS)
 
 fuzz-run: fuzz
-	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	tests/fuzz/run -j $(FUZZ_JOBS) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The whole suite built with ASan + UBSan in build-asan/, a tree of
 # symbolic links to the sources, so that no sanitized object ever meets
 # the normal build.  Any sanitizer report from any process (daemons
 # included) lands in build-asan/san/ and fails the target.
-# ASAN_TESTS=PATTERN runs only the tests whose name contains PATTERN.
+# ASAN_TESTS=PATTERN runs only the tests whose name contains PATTERN;
+# ASAN_JOBS of them at a time, as make check.
 ASAN_CC		?= clang
 ASAN_CFLAGS	?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_DIR	 = build-asan
+ASAN_JOBS	?= $(CHECK_JOBS)
 ASAN_ENV	 = EW_SANITIZER=asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(CURDIR)/$(ASAN_DIR)/san/asan \
 		   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/$(ASAN_DIR)/san/ubsan
 
-check-asan:
+asan-build:
 	@mkdir -p $(ASAN_DIR)/tests
 	@find $(ASAN_DIR) -type l -delete
 	@for f in Makefile *.c *.h etherws.8 systemd; do ln -s ../$$f $(ASAN_DIR)/$$f; done
@@ -183,8 +186,10 @@ check-asan:
 	    tests/linkemu) continue ;; esac; \
 	    ln -s ../../$$f $(ASAN_DIR)/$$f; done
 	$(MAKE) -C $(ASAN_DIR) CC=$(ASAN_CC) CFLAGS="$(ASAN_CFLAGS)" etherws units
+
+check-asan: asan-build
 	@rm -rf $(ASAN_DIR)/san && mkdir -p $(ASAN_DIR)/san
-	cd $(ASAN_DIR) && $(ASAN_ENV) tests/run $(ASAN_TESTS); rc=$$?; \
+	cd $(ASAN_DIR) && $(ASAN_ENV) tests/run -j $(ASAN_JOBS) $(ASAN_TESTS); rc=$$?; \
 	    for f in san/*; do [ -f "$$f" ] || continue; \
 	        echo "== sanitizer report $(ASAN_DIR)/$$f"; cat "$$f"; rc=1; \
 	    done; exit $$rc
@@ -195,10 +200,7 @@ check-valgrind: etherws
 	tests/valgrind.sh tests/e2e_two_switches.sh; rc=$$?; \
 	    [ $$rc -eq 77 ] || exit $$rc
 
-clean-fuzz:
-	rm -rf $(FUZZ_BINS) $(FUZZ_OBJ) $(ASAN_DIR)
-
-.PHONY: fuzz fuzz-run check-asan check-valgrind clean-fuzz
+.PHONY: fuzz fuzz-run asan-build check-asan check-valgrind
 
 # ------------------------------------------------------------------
 # Distribution.  make static: etherws-static, one stripped static binary
@@ -249,58 +251,86 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/etherws $(DESTDIR)$(MANDIR)/man8/etherws.8 \
 	    $(DESTDIR)$(UNITDIR)/etherws.service
 
-.PHONY: etherws.service
-# clean keeps the downloaded BearSSL source and its musl libbearssl.a;
-# distclean removes build-static/ entirely.
-clean: clean-static
-clean-static:
-	rm -rf $(STATIC) $(STATIC_DIR)/obj $(STATIC_DIR)/etherws
-
-distclean: clean
-	rm -rf $(STATIC_DIR)
-
-.PHONY: static size install uninstall clean-static distclean
+.PHONY: etherws.service static size install uninstall
 
 # ------------------------------------------------------------------
 # Router CPUs (scripts/cross.sh; Debian 12: gcc-mips-linux-gnu
 # gcc-mipsel-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu
 # qemu-user-static dpkg-dev), all in build-cross/, none of it part of
-# make check.  CROSS_TARGETS: any of mips mipsel armhf arm64 (s390x).
+# make check.  CROSS_TARGETS: any of mips mipsel armhf arm64 (s390x),
 #   make cross          etherws and the unit tests for each, -Werror
 #   make check-cross    ... and every unit test under qemu-user
 #   make static-cross   build-cross/etherws-static-TARGET: musl from
 #                       Debian's source, OpenWrt's flags for the target
 #   make check-cross-e2e  each target's static switch under qemu-user
 #                       tunnelled to a native one (tests/cross_e2e.sh)
-CROSS_TARGETS	?= mips mipsel armhf arm64
+#   CROSS_TARGETS=all   the four; the default
+#   CROSS_E2E_TARGETS   the targets check-cross-e2e runs (CROSS_TARGETS);
+#                       "rotate": two, by the day of the year (UTC), one
+#                       MIPS and one ARM, big-endian one day and 64-bit
+#                       the next (CI: static builds of all four, the
+#                       tunnel matrix in two days; make check-cross-e2e
+#                       runs it whole)
+CROSS_ALL	 = mips mipsel armhf arm64
+CROSS_TARGETS	?= all
+CROSS_E2E_TARGETS ?= $(CROSS_TARGETS)
+cross_rotate	 = $(shell date -u +%j | awk '{ print $$1 % 2 ? "mipsel arm64" : "mips armhf" }')
+# cross_list LIST: LIST with "all" and "rotate" spelled out
+cross_list	 = $(strip $(if $(filter all,$(1)),$(CROSS_ALL), \
+		   $(if $(filter rotate,$(1)),$(cross_rotate),$(1))))
+CROSS_T		 = $(call cross_list,$(CROSS_TARGETS))
 
 cross:
-	sh scripts/cross.sh build $(CROSS_TARGETS)
+	sh scripts/cross.sh build $(CROSS_T)
 
 check-cross: cross
-	sh scripts/cross.sh units $(CROSS_TARGETS)
+	sh scripts/cross.sh units $(CROSS_T)
 
-static-cross: $(STATIC_SRCS) $(wildcard *.h) scripts/build-static.sh
-	sh scripts/cross.sh static $(CROSS_TARGETS)
-	@sh scripts/cross.sh sizes $(CROSS_TARGETS)
+# one static binary per target, rebuilt when a source changes; one
+# build at a time (flock): they share the downloaded sources
+build-cross/etherws-static-%: $(STATIC_SRCS) $(wildcard *.h) \
+    scripts/build-static.sh scripts/cross.sh scripts/srcpkg.sh
+	@mkdir -p build-cross
+	flock build-cross/.static.lock sh scripts/cross.sh static $*
 
-check-cross-e2e: etherws static-cross
-	tests/cross_e2e.sh $(CROSS_TARGETS)
+static-cross: $(CROSS_T:%=build-cross/etherws-static-%)
+	@sh scripts/cross.sh sizes $(CROSS_T)
+
+check-cross-e2e: etherws $(patsubst %,build-cross/etherws-static-%, \
+    $(call cross_list,$(CROSS_E2E_TARGETS)))
+	tests/cross_e2e.sh $(call cross_list,$(CROSS_E2E_TARGETS))
 
 # etherws on a real big-endian kernel: Debian's s390x kernel and busybox
 # under qemu-system-s390x with the static s390x build in an initramfs
 # (tests/bigendian.sh; Debian 12: gcc-s390x-linux-gnu qemu-system-misc
 # cpio busybox, and dpkg's s390x architecture, which
 # scripts/s390x-guest.sh adds).
-check-bigendian: etherws
-	sh scripts/cross.sh static s390x
+check-bigendian: etherws build-cross/etherws-static-s390x
 	tests/bigendian.sh
 
 print-static-srcs:
 	@echo $(STATIC_SRCS)
 
-clean-cross:
-	rm -rf build-cross
-
 .PHONY: cross check-cross static-cross check-cross-e2e check-bigendian \
-	print-static-srcs clean-cross
+	print-static-srcs
+
+# ------------------------------------------------------------------
+# clean: everything built from this tree's sources (native, unit tests,
+# fuzzers, build-asan/, the static and cross builds of etherws); it
+# keeps what took long and does not change with them: the downloaded
+# BearSSL and musl sources and the libraries built from them in
+# build-static/ and build-cross/.  distclean removes those too.
+clean:
+	rm -f etherws *.o *.d $(LIBA) $(UNITS) $(UNITS:=.d) $(TOOLS) \
+	    tests/*.o tests/*.d etherws.service
+	rm -rf $(FUZZ_BINS) $(FUZZ_BINS:=.d) $(FUZZ_OBJ) $(ASAN_DIR)
+	rm -rf $(STATIC) $(STATIC_DIR)/obj $(STATIC_DIR)/etherws
+	rm -rf build-cross/etherws-static-* build-cross/*/static/obj \
+	    build-cross/*/static/etherws
+	for d in build-cross/*/; do [ ! -f "$$d/Makefile" ] || \
+	    $(MAKE) -s -C "$$d" clean >/dev/null; done
+
+distclean: clean
+	rm -rf $(STATIC_DIR) build-cross
+
+.PHONY: clean distclean

@@ -109,8 +109,8 @@ build_one() {
 		echo "$stamp" >"$d/stamp"
 	fi
 	msg "MAKE    $1 ($TRIPLET-gcc): etherws, unit tests"
-	make -s -C "$d" -j"$JOBS" CC="$TRIPLET-gcc" CFLAGS="$cflags" \
-	    BEARSSL_LIBS="$PWD/$d/bearssl-glibc/libbearssl.a" etherws units
+	make -s -C "$d" -j"$JOBS" CC="$TRIPLET-gcc" AR="$TRIPLET-ar" \
+	    CFLAGS="$cflags" BEARSSL_LIBS="$PWD/$d/bearssl-glibc/libbearssl.a" etherws units
 }
 
 # Every unit test of $1's build under qemu-user, with the cross
@@ -125,7 +125,9 @@ units_one() {
 	msg "RUN     $1 unit tests under $q"
 	# EW_QEMU_USER: test_tap skips the checks qemu-user cannot pass on a
 	# CPU of the other byte order (the host kernel's virtio_net_hdr).
-	(cd "$d" && EW_QEMU_USER=1 EW_RUN="$q -L /usr/$TRIPLET" tests/run test_)
+	# Emulation is all CPU: one test per core.
+	(cd "$d" && EW_QEMU_USER=1 EW_RUN="$q -L /usr/$TRIPLET" \
+	    tests/run -j "$JOBS" test_)
 }
 
 # musl for $1 from Debian's source package, built with the cross compiler

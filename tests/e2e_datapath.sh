@@ -25,6 +25,7 @@
 # peer's TCP end, via veth).  tests/datapath.py runs in the switch's
 # namespace (packet sockets on the tap, JSON-RPC listPort) and makes its
 # WebSocket socket in p.  kv, expect_kv: lib.sh.
+# run: first (tests/run -j: a long one, ws:// and wss:// paths)
 . "$(dirname "$0")/lib.sh"
 need python3 openssl
 

@@ -8,6 +8,7 @@
 # (a handful of duplicates at most among 10 broadcasts a second) and the
 # ring settles with one port in "loop".
 # Helper: tests/bcast.py.
+# run: alone (tests/run -j: pings work again within 5 s of a hung switch)
 . "$(dirname "$0")/lib.sh"
 need python3
 

@@ -22,6 +22,7 @@
 # floods broadcast (1 MiB queue per port, tx_dropped), a Ping flood from
 # a peer that never reads, connections closing right after a request
 # that gets an error reply.  Helper: tests/hostile.py (stdlib only).
+# run: alone (tests/run -j: ping bound during a sustained flood)
 . "$(dirname "$0")/lib.sh"
 need python3 py:websockets jq	# soak.py flapserver: websockets
 

@@ -7,6 +7,7 @@
 # SIGTERM print its counters.  The taps work after moving to namespaces.
 # EW_LINKEMU_BARE=1 starts every link without its options: then the
 # checks of what the options do fail.
+# run: alone (tests/run -j: delay, jitter, rate measured)
 . "$(dirname "$0")/lib.sh"
 need ping iperf3 python3
 [ -x "$LINKEMU" ] || die "$LINKEMU missing: make units"

@@ -4,6 +4,7 @@
 # client ports from one switch to the same server; ports coming up probe
 # out of themselves only; a broadcast flood is cut to the storm limit
 # without hurting other ports.
+# run: first (tests/run -j: a long one, several rings, each settling)
 . "$(dirname "$0")/lib.sh"
 need python3
 

@@ -14,6 +14,7 @@
 #    says within seconds that the switch does not answer, exit 1, and
 #    once the switch continues, its log has no "control refused" /
 #    "cannot tell the user" line for that ctl.
+# run: alone (tests/run -j: ten sites back within 5 s of the hub's return)
 . "$(dirname "$0")/lib.sh"
 need python3
 

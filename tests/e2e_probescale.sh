@@ -12,6 +12,7 @@
 #    comes up after both ports forward, released when one of the netdev
 #    ports goes, and blocked within 10 s again when it is added last.
 # PS_SITES=N: N sites instead of 20.
+# run: first (tests/run -j: a long one, 21 switches)
 . "$(dirname "$0")/lib.sh"
 need python3
 

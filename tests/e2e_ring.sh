@@ -7,6 +7,7 @@
 # as its tunnels come back.
 #   a <- b <- c <- a    (b -> a, c -> b, then a -> c closes the ring)
 # Helper: tests/bcast.py (numbered broadcasts, and a counter of them).
+# run: alone (tests/run -j: duplicates counted in the 3 s after the ring closes)
 . "$(dirname "$0")/lib.sh"
 need python3
 

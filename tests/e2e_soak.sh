@@ -20,6 +20,7 @@
 # (fds: exactly the count before the first port; RSS: within RSS_TOL_KB of
 # the baseline taken once every port had connected), no child process
 # at any time (names are resolved on the loop, not in children).
+# run: alone (tests/run -j: thousands of reconnects in bounded time)
 . "$(dirname "$0")/lib.sh"
 need python3 py:websockets
 

@@ -11,6 +11,7 @@
 # bearssl": dpkg-dev and a path to the Debian archive).  Without them the
 # test is skipped, except under CI=true, where it fails.
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+# run: first (tests/run -j: a long one, builds BearSSL and etherws)
 . "$(dirname "$0")/lib.sh"
 need "${MUSL_CC:-musl-gcc}" "${STRIP:-strip}" readelf objdump file unshare chroot
 bearssl_src() {

@@ -4,6 +4,7 @@
 # leaves, expired, wrong-name and foreign-CA ones).  Namespace a runs the
 # TLS switches, b the client switch; b resolves sw.test to 10.9.0.1
 # through /etc/netns/<b>/hosts, which "ip netns exec" mounts on /etc/hosts.
+# run: first (tests/run -j: a long one, a PKI and many switches)
 . "$(dirname "$0")/lib.sh"
 need python3 openssl
 

@@ -10,6 +10,7 @@
 #      never silent, loop_blocks 0).
 # On fixed timers (probing wait capped at 1 s, a probe counted only if
 # back within 1 s) (a) never blocks and the broadcasts circulate.
+# run: alone (tests/run -j: loop detection against a 300 ms link's timing)
 . "$(dirname "$0")/lib.sh"
 need python3
 [ -x "$LINKEMU" ] || skip_all "tests/linkemu not built"

@@ -8,6 +8,7 @@
 # upload gets at least 80 % of what TCP gets straight over the same link
 # (measured here, with the same emulator).  With a queue bounded in bytes
 # only, the pings wait for the whole --queue (seconds at this rate).
+# run: alone (tests/run -j: round trips under a bulk upload, at p95)
 . "$(dirname "$0")/lib.sh"
 need iperf3 python3
 [ -x tests/linkemu ] || die "tests/linkemu missing: make units"
