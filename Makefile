@@ -25,7 +25,8 @@ ifneq ($(HAVE__FORK),yes)
 CPPFLAGS += -DEW_NO__FORK
 endif
 
-LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c md5.c bcrypt.c base64.c json.c \
+LIBSRCS	 = util.c sys.c addr.c file.c errtext.c cli.c fmt.c log.c logconf.c \
+	   sha1.c md5.c bcrypt.c base64.c json.c \
 	   http.c ws.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
 	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c probetab.c gso.c \
@@ -57,28 +58,30 @@ etherws: $(OBJS)
 # Each unit test links only the modules it tests.
 tests/test_fmt: fmt.o util.o
 tests/test_malloc: malloc.c
-tests/test_util: util.o fmt.o
+tests/test_util: util.o sys.o addr.o errtext.o cli.o fmt.o
 tests/test_sha1: sha1.o base64.o util.o fmt.o
-tests/test_auth: auth.o bcrypt.o md5.o sha1.o base64.o util.o fmt.o
+tests/test_auth: auth.o bcrypt.o md5.o sha1.o base64.o util.o sys.o \
+    errtext.o file.o fmt.o
 tests/test_bcrypt: bcrypt.c bcrypt_pi.h util.o fmt.o
 tests/test_md5: md5.o util.o fmt.o
 tests/test_json: json.o util.o fmt.o
 tests/test_http: http.o util.o fmt.o
-tests/test_ws: ws.o sha1.o base64.o util.o fmt.o
-tests/test_fdb: fdb.o siphash.o util.o fmt.o
-tests/test_siphash: siphash.o util.o fmt.o
-tests/test_authfail: authfail.o siphash.o util.o fmt.o
-tests/test_loop: loop.o util.o fmt.o
+tests/test_ws: ws.o sha1.o base64.o util.o sys.o errtext.o fmt.o
+tests/test_fdb: fdb.o siphash.o util.o sys.o errtext.o fmt.o
+tests/test_siphash: siphash.o util.o sys.o errtext.o fmt.o
+tests/test_authfail: authfail.o siphash.o util.o sys.o errtext.o fmt.o
+tests/test_loop: loop.o util.o sys.o errtext.o fmt.o
 tests/test_probe: probe.o probetab.o fdb.o sha1.o siphash.o \
     tests/probe_stubs.h
-tests/test_tap: tap_linux.o util.o fmt.o
-tests/test_x509: pem.o x509.o base64.o sha1.o util.o fmt.o
-tests/test_log: log.o logconf.o util.o fmt.o
-tests/test_dns: dns.o loop.o util.o fmt.o
+tests/test_tap: tap_linux.o util.o sys.o errtext.o addr.o fmt.o
+tests/test_x509: pem.o x509.o base64.o sha1.o util.o errtext.o file.o fmt.o
+tests/test_log: log.o logconf.o util.o sys.o errtext.o file.o fmt.o
+tests/test_dns: dns.o loop.o util.o sys.o errtext.o addr.o fmt.o
 tests/test_gso: gso.o util.o fmt.o tests/gso_ref.h
-tests/test_txq: txq.o ws.o sha1.o base64.o siphash.o sock.o util.o fmt.o
+tests/test_txq: txq.o ws.o sha1.o base64.o siphash.o sock.o util.o sys.o \
+    errtext.o fmt.o
 tests/test_peeruid: peeruid.c peeruid.h defs.h
-tests/test_config: config.o http.o json.o util.o fmt.o
+tests/test_config: config.o http.o json.o util.o addr.o cli.o fmt.o
 # fmt.c as the static (release) build compiles it, with NDEBUG
 tests/test_fmt_ndebug: tests/fmt_ndebug.o
 tests/fmt_ndebug.o: fmt.c fmt.h bytes.h util.h
@@ -126,19 +129,20 @@ FUZZ_SECONDS	?= 20
 tests/fuzz/fuzz_http: http.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_url: http.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_ws: ws.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
+    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/sys.o $(FUZZ_OBJ)/errtext.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_json: json.c $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_htpasswd: auth.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/md5.o $(FUZZ_OBJ)/bcrypt.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
+    $(FUZZ_OBJ)/md5.o $(FUZZ_OBJ)/bcrypt.o $(FUZZ_OBJ)/sys.o $(FUZZ_OBJ)/file.o \
+    $(FUZZ_OBJ)/errtext.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_base64: base64.c
 tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
-tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
+    $(FUZZ_OBJ)/file.o $(FUZZ_OBJ)/errtext.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
+tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/sys.o \
+    $(FUZZ_OBJ)/addr.o $(FUZZ_OBJ)/errtext.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_gso: gso.c tests/gso_ref.h $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_peeruid: peeruid.c peeruid.h
 tests/fuzz/fuzz_config: config.c config.h $(FUZZ_OBJ)/http.o $(FUZZ_OBJ)/json.o \
-    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
+    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/addr.o $(FUZZ_OBJ)/cli.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_probe: probe.c tests/probe_stubs.h $(FUZZ_OBJ)/fdb.o $(FUZZ_OBJ)/sha1.o \
     $(FUZZ_OBJ)/siphash.o $(FUZZ_OBJ)/probetab.o
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c defs.h

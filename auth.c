@@ -37,9 +37,12 @@
 #include "base64.h"
 #include "bcrypt.h"
 #include "defs.h"
+#include "errtext.h"
+#include "file.h"
 #include "fmt.h"
 #include "md5.h"
 #include "sha1.h"
+#include "sys.h"
 #include "util.h"
 
 void (*htpasswd_warn)(const char *msg);

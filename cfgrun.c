@@ -19,6 +19,7 @@
 #include "cfgrun.h"
 #include "client.h"
 #include "config.h"
+#include "file.h"
 #include "fmt.h"
 #include "log.h"
 #include "port.h"
@@ -26,7 +27,6 @@
 #include "switch.h"
 #include "tap.h"
 #include "tapport.h"
-#include "util.h"
 
 /* How a client port was declared. */
 struct cfg_rec {

@@ -16,11 +16,13 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "auth.h"
 #include "base64.h"
 #include "client.h"
 #include "conn.h"
 #include "dns.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "http.h"
 #include "json.h"
@@ -28,6 +30,7 @@
 #include "sock.h"
 #include "probe.h"
 #include "switch.h"
+#include "sys.h"
 #include "tls.h"
 #include "tunnel.h"
 #include "util.h"

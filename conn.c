@@ -26,12 +26,13 @@
 
 #include "conn.h"
 #include "conn_int.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "http.h"
 #include "log.h"
 #include "switch.h"
+#include "sys.h"
 #include "tls.h"
-#include "util.h"
 
 static struct conn	*conns;
 static size_t		 nconns, nctl, ntun;	/* all, control, accepted tunnel */

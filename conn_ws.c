@@ -13,7 +13,8 @@
 #include "http.h"
 #include "log.h"
 #include "switch.h"
-#include "util.h"
+#include "sys.h"
+#include "ws.h"
 
 void
 conn_ws_open(struct conn *c, const struct http_msg *m, int server)

@@ -66,11 +66,13 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "bytes.h"
 #include "defs.h"
 #include "dns.h"
 #include "fmt.h"
 #include "loop.h"
+#include "sys.h"
 #include "util.h"
 
 /* Our codes are getaddrinfo's, so ew_gai_strerror words them. */
@@ -1149,4 +1151,26 @@ dns_resolve(const char *name, uint64_t deadline, struct dns_addr *out,
 	if (r.fd >= 0)
 		close(r.fd);
 	return req_result(&r, out, max);
+}
+
+/* The codes dns.c gives (getaddrinfo's), in glibc's words. */
+static const struct {
+	int		 e;
+	const char	*s;
+} ew_gaitab[] = {
+	{ DNS_ENONAME, "Name or service not known" },
+	{ DNS_EAGAIN, "Temporary failure in name resolution" },
+	{ DNS_ENODATA, "No address associated with hostname" },
+	{ DNS_EMEMORY, "Memory allocation failure" },
+};
+
+const char *
+ew_gai_strerror(int e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ew_gaitab) / sizeof(ew_gaitab[0]); i++)
+		if (ew_gaitab[i].e == e)
+			return ew_gaitab[i].s;
+	return "Unknown error";		/* glibc's words; no libc resolver */
 }

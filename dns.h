@@ -93,4 +93,7 @@ void dns_cancel(struct dns_req *);
 int dns_resolve(const char *name, uint64_t deadline, struct dns_addr *out,
     int max);
 
+/* The text of a DNS_E* code, in glibc's gai_strerror words. */
+const char *ew_gai_strerror(int e);
+
 #endif /* DNS_H */

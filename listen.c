@@ -21,6 +21,7 @@
 
 #include "conn.h"
 #include "dns.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "listen.h"
 #include "log.h"
@@ -29,7 +30,6 @@
 #include "peeruid.h"
 #include "serve.h"
 #include "switch.h"
-#include "util.h"
 
 struct listener {
 	struct ev_watcher w;

@@ -18,9 +18,11 @@
 
 #include "bytes.h"
 #include "defs.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "log.h"
 #include "logpriv.h"
+#include "sys.h"
 #include "util.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))

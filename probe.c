@@ -83,6 +83,7 @@
 #include "probepriv.h"
 #include "probetab.h"
 #include "sha1.h"
+#include "sys.h"
 #include "util.h"
 
 #define PROBE_ETHERTYPE		0x88b5	/* IEEE 802 local experimental 1 */

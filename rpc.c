@@ -27,6 +27,7 @@
 #include "probe.h"
 #include "rpc.h"
 #include "switch.h"
+#include "sys.h"
 #include "tap.h"
 #include "tapport.h"
 #include "util.h"

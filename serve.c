@@ -14,10 +14,12 @@
 #include <sys/socket.h>
 
 #include "bytes.h"
+#include "addr.h"
 #include "auth.h"
 #include "authfail.h"
 #include "conn.h"
 #include "ctlallow.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "http.h"
 #include "json.h"
@@ -29,6 +31,7 @@
 #include "serve.h"
 #include "siphash.h"
 #include "switch.h"
+#include "sys.h"
 #include "tls.h"
 #include "tunnel.h"
 #include "util.h"

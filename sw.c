@@ -17,8 +17,11 @@
 
 #include "auth.h"
 #include "cfgrun.h"
+#include "cli.h"
 #include "conn.h"
 #include "ctlallow.h"
+#include "errtext.h"
+#include "file.h"
 #include "fmt.h"
 #include "listen.h"
 #include "log.h"
@@ -27,6 +30,7 @@
 #include "serve.h"
 #include "sw.h"
 #include "switch.h"
+#include "sys.h"
 #include "tls.h"
 #include "util.h"
 

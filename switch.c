@@ -17,7 +17,7 @@
 #include "loop.h"
 #include "probe.h"
 #include "switch.h"
-#include "util.h"
+#include "sys.h"
 
 struct sw_conf	 sw_conf;
 struct fdb	 sw_fdb;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
+#include "errtext.h"
 #include "fmt.h"
 #include "gso.h"
 #include "json.h"
@@ -16,7 +17,6 @@
 #include "switch.h"
 #include "tap.h"
 #include "tapport.h"
-#include "util.h"
 
 struct tapport {
 	struct ev_watcher w;

@@ -456,6 +456,19 @@ tls_x509_init(struct tls_x509 *x, const struct tls_anchors *ta,
 /* ------------------------------------------------------------------ */
 /* Messages and pins */
 
+/* The text of code in a table of n one-byte codes and their n texts
+ * back to back (a NUL after each), or NULL if the code is not there. */
+static const char *
+code_text(const uint8_t *codes, size_t n, const char *texts, int code)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++, texts += strlen(texts) + 1)
+		if (codes[i] == code)
+			return texts;
+	return NULL;
+}
+
 /* TLS alert descriptions (RFC 8446 section 6), as a code byte and the
  * texts back to back like ew_strerror's table. */
 #define ALERTTAB \
@@ -496,7 +509,7 @@ static const char alert_texts[] = ALERTTAB;
 static const char *
 alert_name(int a)
 {
-	const char *s = ew_code_text(alert_codes, sizeof(alert_codes),
+	const char *s = code_text(alert_codes, sizeof(alert_codes),
 	    alert_texts, a);
 
 	return s != NULL ? s : "unknown alert";
@@ -549,11 +562,11 @@ tls_strerror(int err)
 		return "no error";
 	if (err == BR_ERR_IO)
 		return "I/O error";
-	if ((s = ew_code_text(verify_codes, sizeof(verify_codes),
+	if ((s = code_text(verify_codes, sizeof(verify_codes),
 	    verify_texts, err)) != NULL)
 		ew_snprintf(buf, sizeof(buf), "certificate verify failed: %s",
 		    s);
-	else if ((s = ew_code_text(handshake_codes, sizeof(handshake_codes),
+	else if ((s = code_text(handshake_codes, sizeof(handshake_codes),
 	    handshake_texts, err)) != NULL)
 		ew_snprintf(buf, sizeof(buf), "handshake failed: %s", s);
 	else if (err >= BR_ERR_RECV_FATAL_ALERT &&

@@ -28,7 +28,7 @@
 #include "defs.h"
 #include "dns.h"
 #include "loop.h"
-#include "util.h"
+#include "sys.h"
 #include "t.h"
 
 
@@ -1113,11 +1113,25 @@ test_blocking(uint16_t port)
 	waitpid(pid, NULL, 0);
 }
 
+/* The resolver's codes in glibc's (so Python's gaierror) words. */
+static void
+test_strerror(void)
+{
+	CHECK(strcmp(ew_gai_strerror(DNS_ENONAME), "Name or service not known") == 0);
+	CHECK(strcmp(ew_gai_strerror(DNS_EAGAIN),
+	    "Temporary failure in name resolution") == 0);
+	CHECK(strcmp(ew_gai_strerror(DNS_ENODATA),
+	    "No address associated with hostname") == 0);
+	CHECK(strcmp(ew_gai_strerror(DNS_EMEMORY), "Memory allocation failure") == 0);
+	CHECK(strcmp(ew_gai_strerror(-99), "Unknown error") == 0);
+}
+
 int
 main(void)
 {
 	uint16_t port;
 
+	test_strerror();
 	test_numeric();
 	test_hosts();
 	test_conf();

@@ -16,7 +16,7 @@
 #include "bytes.h"
 #include "defs.h"
 #include "log.h"
-#include "util.h"
+#include "sys.h"
 #include "t.h"
 
 static char	 dir[64];

@@ -48,6 +48,7 @@
 #include "probe.h"
 #include "probepriv.h"
 #include "sha1.h"
+#include "sys.h"
 #include "util.h"
 #include "t.h"
 #include "probe_stubs.h"
