@@ -199,7 +199,7 @@ upgrade_send(struct conn *c)
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
 	    "X-Etherws-Id: %016llx\r\n%s%s\r\n", cl->u.path, hostport, cl->key,
-	    (unsigned long long)sw_id,
+	    (unsigned long long)probe_id(),
 	    sw_conf.nooffload ? "" : OFFLOAD_LINE,
 	    authz);
 	explicit_bzero(authz, sizeof(authz));

@@ -87,9 +87,28 @@ _Static_assert(DNS_ENODATA == EAI_NODATA, "getaddrinfo codes");
 #define T_AAAA		28
 #define C_IN		1
 
-const char	*dns_hosts_path = "/etc/hosts";
-const char	*dns_resolv_path = "/etc/resolv.conf";
-uint16_t	 dns_port = 53;
+static const char *dns_hosts_path = "/etc/hosts";
+static const char *dns_resolv_path = "/etc/resolv.conf";
+static uint16_t	 dns_port = 53;
+
+void
+dns_set_files(const char *hosts, const char *resolv)
+{
+	dns_hosts_path = hosts;
+	dns_resolv_path = resolv;
+}
+
+void
+dns_set_port(uint16_t port)
+{
+	dns_port = port;
+}
+
+uint16_t
+dns_get_port(void)
+{
+	return dns_port;
+}
 
 /* ------------------------------------------------------------------ */
 /* Text helpers */

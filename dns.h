@@ -37,8 +37,9 @@ struct dns_conf {
 struct dns_req;		/* one lookup on the event loop */
 
 /* The files read and the nameservers' port: tests point them elsewhere. */
-extern const char *dns_hosts_path, *dns_resolv_path;
-extern uint16_t dns_port;
+void dns_set_files(const char *hosts, const char *resolv);
+void dns_set_port(uint16_t port);
+uint16_t dns_get_port(void);
 
 /* An IPv6 literal or an IPv4 one in inet_aton's forms: 1 and *a, or 0. */
 int dns_numeric(const char *host, struct dns_addr *a);

@@ -29,7 +29,7 @@
 #define DEFAULT_FMT	"%(levelname)s:%(name)s:%(message)s"
 
 int		 log_level = EW_LOG_INFO;
-uint64_t	(*log_now_ms)(void) = ew_now_ms;
+static uint64_t	(*log_now_ms)(void) = ew_now_ms;
 
 static int		 lg_level = EW_LOG_INFO;	/* the etherws logger */
 static int		 lg_syslog;			/* --syslog */
@@ -62,6 +62,12 @@ log_update(void)
 	int lv = lg_level > lh.level ? lg_level : lh.level;
 
 	log_level = log_active() ? lv : LOG_OFF;
+}
+
+void
+log_set_clock(uint64_t (*now_ms)(void))
+{
+	log_now_ms = now_ms;
 }
 
 void

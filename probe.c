@@ -100,7 +100,7 @@
 #define PROBE_ECHO_OFF		52	/* a hello's echo: the neighbour's
 					 * last round (48 bits), ms held (16) */
 
-uint64_t		 sw_id;
+static uint64_t	 sw_id;
 static struct fdb	*fdb;		/* the switch's */
 static struct sha1_ctx	 mac_in, mac_out; /* HMAC key, padded, hashed */
 static uint64_t		 round_no;	/* of the last probes sent */
@@ -1158,4 +1158,10 @@ probe_init(struct fdb *f)
 	timer_arm(&hello_timer, PROBE_INTERVAL_MS);
 	timer_arm(&round_timer, PROBE_INTERVAL_MS);
 	timer_arm(&tick_timer, PROBE_TICK_MS);
+}
+
+uint64_t
+probe_id(void)
+{
+	return sw_id;
 }

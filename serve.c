@@ -722,7 +722,7 @@ is_self(const struct http_msg *m)
 
 	if (h == NULL || h->value_len != 16)
 		return 0;
-	ew_snprintf(want, sizeof(want), "%016llx", (unsigned long long)sw_id);
+	ew_snprintf(want, sizeof(want), "%016llx", (unsigned long long)probe_id());
 	return ew_strcaseeq(h->value, 16, want);
 }
 
@@ -799,7 +799,7 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	idline[0] = '\0';
 	if (peer != 0)
 		ew_snprintf(idline, sizeof(idline), "X-Etherws-Id: %016llx\r\n",
-		    (unsigned long long)sw_id);
+		    (unsigned long long)probe_id());
 	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n%s%s\r\n", acc,

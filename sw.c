@@ -808,7 +808,7 @@ sw_main(int argc, char **argv)
 	if (sw_conf.syslog)
 		log_open_syslog();
 	/* After the logging set-up: the files' warnings go where it says. */
-	htpasswd_warn = htpasswd_log;
+	htpasswd_set_warn(htpasswd_log);
 	if (sw_conf.htpasswd != NULL &&
 	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL)
 		return ew_cmd_error(1, "sw", "--htpasswd: %s", err);
