@@ -200,7 +200,7 @@ upgrade_send(struct conn *c)
 	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
 	    "X-Etherws-Id: %016llx\r\n%s%s\r\n", cl->u.path, hostport, cl->key,
 	    (unsigned long long)probe_id(),
-	    sw_conf.nooffload ? "" : OFFLOAD_LINE,
+	    conn_offload() ? OFFLOAD_LINE : "",
 	    authz);
 	explicit_bzero(authz, sizeof(authz));
 	request_send(c, buf, sizeof(buf), n, CS_HRESP);
@@ -221,7 +221,7 @@ connect_next(struct client *cl, struct conn *c)
 		    SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			goto next;
-		sock_tune(fd, sw_conf.keepalive);
+		sock_tune(fd, conn_keepalive_s());
 		if (connect(fd, (struct sockaddr *)ss, sl) == 0 ||
 		    errno == EINPROGRESS) {
 			if (loop_add(&c->w, fd, EPOLLOUT) < 0) {

@@ -140,17 +140,30 @@ struct conn {
 /* The kernel's round-trip estimate of the connection's TCP, ms (0:
  * none yet, or c NULL). */
 unsigned conn_rtt_ms(const struct conn *c);
+/* What connections are told by the daemon (sw.c's options). */
+struct conn_conf {
+	long long	 keepalive;		/* s, 0 = off */
+	long long	 maxconn;		/* tunnel connections */
+	long long	 ctlmaxconn;		/* control connections */
+	long long	 queue;			/* tunnel tx queue, bytes */
+	long long	 maxmem;		/* connection buffers, bytes */
+	int		 nooffload;		/* offer no OFFLOAD_HEADER */
+};
+/* Before the first connection (copied). */
+void conn_configure(const struct conn_conf *);
+/* --keepalive, s (0: off): for sockets others make (sock_tune). */
+long long conn_keepalive_s(void);
+/* --queue, bytes. */
+long long conn_queue_max(void);
+/* 1 unless --nooffload: a client port offers OFFLOAD_HEADER. */
+int conn_offload(void);
 /* Accepted tunnel connections at most, besides --maxconn: listen.c
  * lowers it to fit RLIMIT_NOFILE. */
-extern size_t conn_tun_cap;
-/* Buffer bytes of every tunnel and client connection together (at most
- * --maxmem), and the connections cut so far to keep it there. */
-extern size_t conn_mem;
+void conn_set_tun_cap(size_t cap);
 /* Control connections' buffers and TLS engines have a bound of their
  * own, CTL_MEM_MAX, and never cut a tunnel: the bytes a reply may
  * still take there (0: none). */
 size_t conn_ctl_room(void);
-extern uint64_t conn_mem_cuts;
 /* A connection on fd (-1: none yet), watched for input.  ctl: counted
  * against --ctlmaxconn (its rank, below), else --maxconn unless client;
  * at --maxconn the oldest accepted connection still in its request is

@@ -334,7 +334,7 @@ emit_fdb(struct jw *w, void *arg)
 	size_t i, n;
 
 	(void)arg;
-	n = fdb_list(&sw_fdb, now, &e);
+	n = switch_fdb_list(now, &e);
 	/* Too many for the room: over at once, not after writing it full. */
 	if (n > (w->cap - w->len) / FDB_ENTRY_MIN)
 		w->ovf = 1;

@@ -37,8 +37,7 @@
 #include "util.h"
 #include "ws.h"
 
-struct htpasswd		*serve_auth, *serve_ctlauth;
-struct tls_creds	*serve_creds, *serve_ctlcreds;
+static struct serve_conf sv_conf;	/* as the daemon said */
 static struct ew_cidr	 serve_trust[TRUSTPROXY_MAX];
 static int		 serve_ntrust;
 static const char	*serve_trust_hdr = TRUSTPROXY_HEADER;
@@ -147,10 +146,10 @@ static int
 src_upgrade(struct conn *c)
 {
 	struct srcent *e = c->src;
-	size_t cap = (size_t)sw_conf.maxconn -
-	    (size_t)sw_conf.maxconn / SRC_OPEN_SHARE;
+	size_t cap = (size_t)sv_conf.maxconn -
+	    (size_t)sv_conf.maxconn / SRC_OPEN_SHARE;
 
-	if (e == NULL || serve_auth != NULL) {
+	if (e == NULL || sv_conf.auth != NULL) {
 		src_put(&c->src, 0);
 		return 0;
 	}
@@ -464,7 +463,7 @@ sockaddr_ip(const struct sockaddr_storage *ss, uint8_t ip[16], int *port)
 static int
 host_ok(const struct conn *c, const char *v, size_t n)
 {
-	const char *lname = c->ctl_ep ? sw_conf.ctlhost : sw_conf.host;
+	const char *lname = c->ctl_ep ? sv_conf.ctlhost : sv_conf.host;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	uint8_t want[16], got[16];
@@ -595,7 +594,7 @@ ctl_admit(struct conn *c, const struct http_msg *m)
 		http_error(c, 403, NULL, "Local user not allowed");
 		return 0;
 	}
-	return login_ok(c, serve_ctlauth, m, 1);
+	return login_ok(c, sv_conf.ctlauth, m, 1);
 }
 
 /* A request to --ctlpath or METRICS_PATH on the control endpoint. */
@@ -612,7 +611,7 @@ ctl_start(struct conn *c, const struct http_msg *m)
 	if (path_is(m, METRICS_PATH) &&
 	    ew_strcaseeq(m->method, m->method_len, "GET"))
 		return ctl_metrics(c);
-	if (!path_is(m, sw_conf.ctlpath)) {
+	if (!path_is(m, sv_conf.ctlpath)) {
 		http_error(c, 405, "Allow: GET\r\n", NULL);
 		return;
 	}
@@ -652,7 +651,7 @@ ctl_start(struct conn *c, const struct http_msg *m)
 static int
 origin_listed(const char *v, size_t n)
 {
-	const char *p = sw_conf.tunnelorigin, *e;
+	const char *p = sv_conf.tunnelorigin, *e;
 	size_t k;
 
 	if (n > 0 && v[n - 1] == '/')
@@ -752,7 +751,7 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	 * still tell (and a 401 would only bring up its password box). */
 	if (has_sec_fetch(m))
 		return http_error(c, 403, NULL, "Browser requests refused");
-	if (!login_ok(c, serve_auth, m, 0))
+	if (!login_ok(c, sv_conf.auth, m, 0))
 		return;
 	if (!ew_strcaseeq(m->method, m->method_len, "GET"))
 		return http_error(c, 405, "Allow: GET\r\n", NULL);
@@ -787,7 +786,7 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 		log_msg_rl(EW_LOG_WARNING, c->peerip, "connection refused: "
 		    "%s holds %u tunnels, its share of --maxconn %lld (give "
 		    "--htpasswd to lift it)", c->peerip, c->src->open,
-		    sw_conf.maxconn);
+		    sv_conf.maxconn);
 		return http_error(c, 503, NULL,
 		    "Too many tunnels from this address");
 	}
@@ -819,6 +818,12 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	if (peer != 0)
 		conn_keepalive(c);
 	log_msg_rl(EW_LOG_INFO, c->peerip, "connected: %s", c->peerip);
+}
+
+void
+serve_configure(const struct serve_conf *cf)
+{
+	sv_conf = *cf;
 }
 
 int
@@ -944,9 +949,9 @@ req_process(struct conn *c)
 		return http_error(c, 503, NULL,
 		    "Too many unfinished requests from this address");
 	}
-	if (c->ctl_ep && path_is(&m, sw_conf.ctlpath))
+	if (c->ctl_ep && path_is(&m, sv_conf.ctlpath))
 		ctl_start(c, &m);
-	else if (c->ws && path_is(&m, sw_conf.path)) {
+	else if (c->ws && path_is(&m, sv_conf.path)) {
 		ws_accepted(c, &m);
 		if (c->state == CS_WS) {
 			in_consume(c, c->head_len);
@@ -1045,7 +1050,7 @@ tls_refused(const struct conn *c, int rc)
 	else if (rc == CONN_NO_ROOM)
 		log_msg_rl(EW_LOG_WARNING, "maxmem", "connection from %s "
 		    "refused: no room for its TLS engine within --maxmem %lld",
-		    c->peer, sw_conf.maxmem);
+		    c->peer, sv_conf.maxmem);
 	else
 		log_msg_rl(EW_LOG_WARNING, "tls-oom", "connection from %s "
 		    "refused: out of memory for its TLS engine", c->peer);

@@ -25,6 +25,14 @@ struct tapport {
 	struct ev_grave	 grave;
 };
 
+static int	 offload = 1;	/* not --nooffload */
+
+void
+tapport_configure(int nooffload)
+{
+	offload = !nooffload;
+}
+
 static void
 dev_io(struct ev_watcher *w, uint32_t revents)
 {
@@ -127,7 +135,7 @@ tapport_add(enum port_kind kind, const char *target, char *err,
 	char ifname[IFNAME_MAX];
 	struct tapport *t;
 	struct port *p;
-	int fd, vnet = !sw_conf.nooffload;
+	int fd, vnet = offload;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {

@@ -7,7 +7,6 @@
 #include "json.h"
 #include "port.h"
 #include "sock.h"
-#include "switch.h"
 #include "tls.h"
 #include "tunnel.h"
 
@@ -77,7 +76,7 @@ tunnel_status(const struct conn *c, struct jw *w)
 	}
 	jw_member_int(w, ", \"queue_bytes\": ",
 	    (long long)(c->outlen - c->outoff));
-	jw_member_int(w, ", \"queue_max\": ", sw_conf.queue);
+	jw_member_int(w, ", \"queue_max\": ", conn_queue_max());
 	/* the head frame's wait; the position as conn.c counts it */
 	jw_member_int(w, ", \"queue_delay_ms\": ", txq_delay_ms(&c->txq,
 	    (uint32_t)(c->queued - (c->outlen - c->outoff)), txq_now_us()));
