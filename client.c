@@ -911,10 +911,8 @@ cl_dropped(struct conn *c)
 	struct client *cl = c->owner;
 	struct port *p = cl->port;
 
-	if (!p->shut) {
-		p->rx++;
-		p->rx_dropped++;
-	}
+	if (!p->shut)
+		switch_input_dropped(p);
 }
 
 /* The port stays, down, and reconnects. */

@@ -208,10 +208,8 @@ srv_dropped(struct conn *c)
 {
 	struct port *p = c->owner;
 
-	if (!p->shut) {
-		p->rx++;
-		p->rx_dropped++;
-	}
+	if (!p->shut)
+		switch_input_dropped(p);
 }
 
 /* A server port lives as long as its connection. */

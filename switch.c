@@ -286,6 +286,13 @@ switch_input(struct port *p, const uint8_t *frame, size_t len,
 	}
 }
 
+void
+switch_input_dropped(struct port *p)
+{
+	p->rx++;
+	p->rx_dropped++;
+}
+
 /* ------------------------------------------------------------------ */
 /* tap and netdev ports */
 

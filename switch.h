@@ -48,5 +48,9 @@ void port_delete_all(int close_code);
 /* A frame received on p (vh: its offload metadata, or NULL). */
 void switch_input(struct port *, const uint8_t *frame, size_t len,
     const struct vnet *vh);
+/* A frame received on p that never reached it whole (too big for the
+ * device's buffer, a tunnel message over MAX_FRAME): counted in rx and
+ * rx_dropped, as switch_input counts a frame it refuses. */
+void switch_input_dropped(struct port *);
 
 #endif /* SWITCH_H */

@@ -54,8 +54,7 @@ dev_io(struct ev_watcher *w, uint32_t revents)
 		if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR)
 			return;
 		if (n == -EMSGSIZE) {
-			p->rx++;
-			p->rx_dropped++;
+			switch_input_dropped(p);
 			continue;
 		}
 		if (n == -ENETDOWN) {
