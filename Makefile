@@ -31,7 +31,8 @@ LIBSRCS	 = util.c sys.c addr.c file.c errtext.c cli.c fmt.c log.c logconf.c \
 	   tap_linux.c auth.c pem.c x509.c loop.c fdb.c sw.c conn.c listen.c \
 	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c probetab.c gso.c \
 	   port.c authfail.c \
-	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c sock.c \
+	   switch.c tapport.c serve.c srclimit.c reqcheck.c ctlsrv.c \
+	   peeruid.c ctlallow.c siphash.c sock.c \
 	   tunnel.c metrics.c config.c cfgrun.c txq.c pace.c conn_ws.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)

@@ -2,7 +2,7 @@
  * serve.h - the server side of accepted connections (serve.c): one
  * HTTP request read and routed by path to the tunnel endpoint (the
  * WebSocket upgrade, with auth, and the server port it makes) or to the
- * control endpoint (JSON-RPC, answered by rpc.c).
+ * control endpoint (ctlsrv.c).
  */
 #ifndef SERVE_H
 #define SERVE_H
