@@ -75,7 +75,8 @@ tests/test_loop: loop.o util.o sys.o errtext.o fmt.o
 tests/test_probe: probe.o probetab.o fdb.o sha1.o siphash.o \
     tests/probe_stubs.h
 tests/test_tap: tap_linux.o util.o sys.o errtext.o addr.o fmt.o
-tests/test_x509: pem.o x509.o base64.o sha1.o util.o errtext.o file.o fmt.o
+tests/test_x509: pem.o x509.o tls.o base64.o sha1.o util.o errtext.o file.o \
+    fmt.o
 tests/test_log: log.o logconf.o util.o sys.o errtext.o file.o fmt.o
 tests/test_dns: dns.o loop.o util.o sys.o errtext.o addr.o fmt.o
 tests/test_gso: gso.o util.o fmt.o tests/gso_ref.h
@@ -136,8 +137,9 @@ tests/fuzz/fuzz_htpasswd: auth.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
     $(FUZZ_OBJ)/md5.o $(FUZZ_OBJ)/bcrypt.o $(FUZZ_OBJ)/sys.o $(FUZZ_OBJ)/file.o \
     $(FUZZ_OBJ)/errtext.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_base64: base64.c
-tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/sha1.o $(FUZZ_OBJ)/base64.o \
-    $(FUZZ_OBJ)/file.o $(FUZZ_OBJ)/errtext.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
+tests/fuzz/fuzz_pem: pem.c x509.c $(FUZZ_OBJ)/tls.o $(FUZZ_OBJ)/sha1.o \
+    $(FUZZ_OBJ)/base64.o $(FUZZ_OBJ)/file.o $(FUZZ_OBJ)/errtext.o \
+    $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_dns: dns.c $(FUZZ_OBJ)/loop.o $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/sys.o \
     $(FUZZ_OBJ)/addr.o $(FUZZ_OBJ)/errtext.o $(FUZZ_OBJ)/fmt.o
 tests/fuzz/fuzz_gso: gso.c tests/gso_ref.h $(FUZZ_OBJ)/util.o $(FUZZ_OBJ)/fmt.o
