@@ -21,6 +21,7 @@
 #include "base64.h"
 #include "client.h"
 #include "conn.h"
+#include "container.h"
 #include "dns.h"
 #include "errtext.h"
 #include "fmt.h"

@@ -26,6 +26,7 @@
 
 #include "conn.h"
 #include "conn_int.h"
+#include "container.h"
 #include "errtext.h"
 #include "fmt.h"
 #include "http.h"

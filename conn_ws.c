@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include "conn_int.h"
+#include "container.h"
 #include "http.h"
 #include "log.h"
 #include "sys.h"

@@ -68,6 +68,7 @@
 
 #include "addr.h"
 #include "bytes.h"
+#include "container.h"
 #include "defs.h"
 #include "dns.h"
 #include "fmt.h"

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "conn.h"
+#include "container.h"
 #include "dns.h"
 #include "errtext.h"
 #include "fmt.h"

@@ -74,6 +74,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "container.h"
 #include "defs.h"
 #include "fdb.h"
 #include "log.h"

@@ -17,6 +17,7 @@
 #include "bytes.h"
 #include "cfgrun.h"
 #include "client.h"
+#include "container.h"
 #include "fdb.h"
 #include "fmt.h"
 #include "defs.h"

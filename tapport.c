@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
+#include "container.h"
 #include "errtext.h"
 #include "fmt.h"
 #include "gso.h"

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
+#include "container.h"
 #include "loop.h"
 #include "sys.h"
 #include "t.h"
