@@ -31,6 +31,7 @@
 #include "fmt.h"
 #include "http.h"
 #include "log.h"
+#include "sock.h"
 #include "sys.h"
 #include "tls.h"
 
@@ -82,7 +83,7 @@ conn_queue_max(void)
 }
 
 int
-conn_offload(void)
+conn_offer_offload(void)
 {
 	return !conn_conf.nooffload;
 }
@@ -1024,4 +1025,87 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 		conn_flush(c);
 	if (!c->dead)
 		conn_update(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* What the owners (serve.c, ctlsrv.c, client.c, tunnel.c) may ask of
+ * and do to a connection, so that its buffers, queue, timers and TLS
+ * engine stay conn.c's. */
+
+int
+conn_fd(const struct conn *c)
+{
+	return c->w.fd;
+}
+
+int
+conn_watch(struct conn *c, int fd)
+{
+	return loop_add(&c->w, fd, EPOLLOUT);
+}
+
+void
+conn_unwatch(struct conn *c)
+{
+	loop_del(&c->w);
+}
+
+void
+conn_deadline(struct conn *c, uint64_t ms)
+{
+	timer_arm(&c->tmo, ms);
+}
+
+void
+conn_deadline_stop(struct conn *c)
+{
+	timer_stop(&c->tmo);
+}
+
+void
+conn_set_inmax(struct conn *c, size_t max)
+{
+	c->inmax = max;
+}
+
+struct tls *
+conn_tls(const struct conn *c)
+{
+	return c->tls;
+}
+
+int
+conn_offloads(const struct conn *c)
+{
+	return c != NULL && c->offload;
+}
+
+size_t
+conn_out_mark(const struct conn *c)
+{
+	return c->outlen;
+}
+
+void
+conn_out_rewind(struct conn *c, size_t mark)
+{
+	c->queued -= c->outlen - mark;
+	c->outlen = mark;
+}
+
+unsigned
+conn_rtt_ms(const struct conn *c)
+{
+	return c == NULL ? 0 : sock_rtt_ms(c->w.fd);
+}
+
+void
+conn_queue_info(const struct conn *c, uint64_t *bytes, uint64_t *delay_ms,
+    uint64_t *drops)
+{
+	/* the head frame's wait; the position as conn.c counts it */
+	*bytes = c->outlen - c->outoff;
+	*delay_ms = txq_delay_ms(&c->txq,
+	    (uint32_t)(c->queued - (c->outlen - c->outoff)), txq_now_us());
+	*drops = c->txq.drops;
 }

@@ -140,6 +140,31 @@ struct conn {
 /* The kernel's round-trip estimate of the connection's TCP, ms (0:
  * none yet, or c NULL). */
 unsigned conn_rtt_ms(const struct conn *c);
+/* Its socket (-1: none yet). */
+int conn_fd(const struct conn *c);
+/* A client's connect on fd in progress: watch it for EPOLLOUT (the
+ * connected callback); 0, or -1.  conn_unwatch: no longer (fd failed;
+ * the owner closes it). */
+int conn_watch(struct conn *c, int fd);
+void conn_unwatch(struct conn *c);
+/* The handshake's deadline: the attempt fails (or an accepted
+ * connection goes) ms from now; conn_deadline_stop: none. */
+void conn_deadline(struct conn *c, uint64_t ms);
+void conn_deadline_stop(struct conn *c);
+/* Received bytes it may hold (IN_MAX_WS, IN_MAX_CTL, IN_MAX). */
+void conn_set_inmax(struct conn *c, size_t max);
+/* Its TLS engine, or NULL (plain TCP). */
+struct tls *conn_tls(const struct conn *c);
+/* 1 if its messages carry offload metadata (agreed at the upgrade). */
+int conn_offloads(const struct conn *c);
+/* The end of what is queued, and back to it: a reply that did not fit
+ * whole is taken back (ctlsrv.c). */
+size_t conn_out_mark(const struct conn *c);
+void conn_out_rewind(struct conn *c, size_t mark);
+/* The transmit queue: bytes in it, how long its head frame waited, the
+ * frames CoDel dropped ever. */
+void conn_queue_info(const struct conn *c, uint64_t *bytes,
+    uint64_t *delay_ms, uint64_t *drops);
 /* What connections are told by the daemon (sw.c's options). */
 struct conn_conf {
 	long long	 keepalive;		/* s, 0 = off */
@@ -156,7 +181,7 @@ long long conn_keepalive_s(void);
 /* --queue, bytes. */
 long long conn_queue_max(void);
 /* 1 unless --nooffload: a client port offers OFFLOAD_HEADER. */
-int conn_offload(void);
+int conn_offer_offload(void);
 /* Accepted tunnel connections at most, besides --maxconn: listen.c
  * lowers it to fit RLIMIT_NOFILE. */
 void conn_set_tun_cap(size_t cap);

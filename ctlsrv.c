@@ -57,14 +57,13 @@ ctl_send(struct conn *c, const char *ctype, const char *body, size_t len)
 		n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
 		    "Content-Type: %s\r\nContent-Length: %zu\r\n"
 		    "Connection: close\r\n\r\n", ctype, len);
-	cap = c->outlen + (size_t)n + len;
-	before = c->outlen;
+	before = conn_out_mark(c);
+	cap = before + (size_t)n + len;
 	if (conn_put(c, head, (size_t)n, cap) < 0 ||
 	    (len > 0 && conn_put(c, body, len, cap) < 0)) {
 		/* No room left in the control connections' bound (taken
 		 * since the request came): a head alone would lie. */
-		c->queued -= c->outlen - before;
-		c->outlen = before;
+		conn_out_rewind(c, before);
 		if (strncmp(ctype, "application/json", 16) == 0)
 			n = ew_snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
 			    "Content-Type: application/json; charset=UTF-8\r\n"
@@ -238,7 +237,7 @@ ctlsrv_start(struct conn *c, const struct http_msg *m)
 	if (h != NULL && ew_strcaseeq(h->value, h->value_len, "100-continue"))
 		out_append(c, r100, sizeof(r100) - 1);
 	c->body_len = (size_t)len;
-	c->inmax = IN_MAX_CTL;
+	conn_set_inmax(c, IN_MAX_CTL);
 	c->state = CS_BODY;
 }
 
@@ -260,7 +259,7 @@ ctlsrv_body(struct conn *c)
 	if (c->inlen < c->head_len + c->body_len)
 		return;
 	c->state = CS_RPC;
-	timer_stop(&c->tmo);
+	conn_deadline_stop(c);
 	src_put(&c->src, 0);
 	rpc_request((const char *)c->in + c->head_len, c->body_len,
 	    ctl_reply, c, reply_max());

@@ -175,10 +175,10 @@ req_host_ok(const struct conn *c, const char *v, size_t n, const char *lname)
 	char host[256];
 	const char *colon;
 	size_t hn = n, alen;
-	long long port = c->tls != NULL ? 443 : 80;
+	long long port = conn_tls(c) != NULL ? 443 : 80;
 	int af, lport;
 
-	if (getsockname(c->w.fd, (struct sockaddr *)&ss, &sl) < 0)
+	if (getsockname(conn_fd(c), (struct sockaddr *)&ss, &sl) < 0)
 		return 0;
 	af = ss.ss_family;
 	alen = sockaddr_ip(&ss, want, &lport);

@@ -276,7 +276,7 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	n = ew_snprintf(buf, sizeof(buf), "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n%s%s\r\n", acc,
-	    c->offload ? OFFLOAD_LINE : "", idline);
+	    conn_offloads(c) ? OFFLOAD_LINE : "", idline);
 	p = port_new(PORT_SERVER, c->peer, &server_port_ops, NULL);
 	if (p == NULL || out_append(c, buf, (size_t)n) < 0) {
 		if (p != NULL)
@@ -285,7 +285,7 @@ ws_accepted(struct conn *c, const struct http_msg *m)
 	}
 	c->owner = p;
 	p->tunnel = c;
-	timer_stop(&c->tmo);
+	conn_deadline_stop(c);
 	/* One of ours: pinged like a client port pings (never the
 	 * original, whose whole switch freezes on a Ping). */
 	p->peer_id = peer;
@@ -527,6 +527,6 @@ serve_accept(int fd, int ws, int ctl, const struct tls_creds *creds,
 		conn_free(c);
 		return;
 	}
-	c->inmax = IN_MAX;
-	timer_arm(&c->tmo, HTTP_TIMEOUT_MS);
+	conn_set_inmax(c, IN_MAX);
+	conn_deadline(c, HTTP_TIMEOUT_MS);
 }
