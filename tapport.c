@@ -26,12 +26,14 @@ struct tapport {
 	struct ev_grave	 grave;
 };
 
-static int	 offload = 1;	/* not --nooffload */
+static int	 nooffload;	/* --nooffload; not an "offload = 1": an
+				 * initialised int is 16 bytes of the static
+				 * build's .data */
 
 void
-tapport_configure(int nooffload)
+tapport_configure(int no)
 {
-	offload = !nooffload;
+	nooffload = no;
 }
 
 static void
@@ -135,7 +137,7 @@ tapport_add(enum port_kind kind, const char *target, char *err,
 	char ifname[IFNAME_MAX];
 	struct tapport *t;
 	struct port *p;
-	int fd, vnet = offload;
+	int fd, vnet = !nooffload;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
