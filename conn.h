@@ -7,8 +7,10 @@
  * conn.c knows nothing of ports, clients or HTTP routing: the owner of a
  * connection (serve.c for accepted ones, client.c for ours) gives it a
  * table of callbacks (struct conn_ops) and drives the states before the
- * WebSocket opens; conn.c reports back through the table only.
- * Shared by conn.c, serve.c, client.c and listen.c.
+ * WebSocket opens; conn.c reports back through the table only.  The
+ * owners touch the fields that are theirs (names, state, owner, the
+ * request's lengths, the input the callbacks are given); the buffers,
+ * queue, timers and TLS engine they reach through conn.c's functions.
  */
 #ifndef CONN_H
 #define CONN_H
@@ -127,11 +129,13 @@ struct conn {
 					 * once it has left */
 	size_t		 late_len;
 	int		 late;
-	struct srcent	*src;		/* serve.c: the per-source count this
-					 * connection is in, or NULL */
+	struct srcent	*src;		/* serve.c, ctlsrv.c: the per-source
+					 * count (srclimit.c) it is in, or
+					 * NULL */
 	int		 src_open;	/* in it as an open tunnel */
-	int		 owner_r;	/* serve.c, a listener with the control
-					 * endpoint: peeruid_get at accept */
+	int		 owner_r;	/* a listener with the control
+					 * endpoint: peeruid_get at accept
+					 * (ctlsrv_rank) */
 	int		 owner_errno;	/* its errno when -1 */
 	uint32_t	 owner_uid;	/* its uid when 1 */
 	struct ev_grave	 grave;
