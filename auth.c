@@ -37,12 +37,21 @@
 #include "base64.h"
 #include "bcrypt.h"
 #include "defs.h"
+#include "errtext.h"
+#include "file.h"
 #include "fmt.h"
 #include "md5.h"
 #include "sha1.h"
+#include "sys.h"
 #include "util.h"
 
-void (*htpasswd_warn)(const char *msg);
+static void (*htpasswd_warn)(const char *msg);
+
+void
+htpasswd_set_warn(void (*warn)(const char *msg))
+{
+	htpasswd_warn = warn;
+}
 
 /* What an entry's hash is checked with; HT_NONE never matches. */
 enum ht_scheme { HT_NONE, HT_SHA, HT_MD5, HT_BCRYPT };

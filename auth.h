@@ -15,7 +15,7 @@ struct htpasswd;	/* opaque */
  * not user:hash), each time the file is loaded: "htpasswd <path> line
  * <n>: user <user>: <why>; ...".  Never given a hash or a password.
  */
-extern void (*htpasswd_warn)(const char *msg);
+void htpasswd_set_warn(void (*warn)(const char *msg));
 /*
  * Load path (made absolute by the caller; copied): a regular file of at
  * most HTPASSWD_MAX_SIZE bytes.  Returns NULL with err filled (util.h's

@@ -19,6 +19,7 @@
 #include "cfgrun.h"
 #include "client.h"
 #include "config.h"
+#include "file.h"
 #include "fmt.h"
 #include "log.h"
 #include "port.h"
@@ -26,7 +27,6 @@
 #include "switch.h"
 #include "tap.h"
 #include "tapport.h"
-#include "util.h"
 
 /* How a client port was declared. */
 struct cfg_rec {
@@ -39,6 +39,7 @@ struct cfg_rec {
 
 static struct cfg_rec	*recs;
 static size_t		 nrecs;
+static const char	*config_path;	/* --config, or NULL */
 
 /* One declaration of the file on its way in. */
 struct plan {
@@ -450,20 +451,26 @@ cfgrun_apply(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+void
+cfgrun_set_path(const char *path)
+{
+	config_path = path;
+}
+
 int
 cfgrun_reload(char *err, size_t errlen)
 {
 	char why[512];
 
-	if (sw_conf.config == NULL) {
+	if (config_path == NULL) {
 		ew_snprintf(err, errlen, "the switch was started without "
 		    "--config: no file to reload");
 		return -1;
 	}
-	if (cfgrun_apply(sw_conf.config, why, sizeof(why)) == 0)
+	if (cfgrun_apply(config_path, why, sizeof(why)) == 0)
 		return 0;
 	ew_snprintf(err, errlen, "--config %s: %s (nothing changed)",
-	    sw_conf.config, why);
+	    config_path, why);
 	return -1;
 }
 

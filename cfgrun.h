@@ -23,10 +23,12 @@ struct port;
  * set ("line 4: ...").
  */
 int cfgrun_apply(const char *path, char *err, size_t errlen);
-/* SIGHUP and the reload method: sw_conf.config applied again.  0, or
+/* SIGHUP and the reload method: --config's file (cfgrun_set_path) applied again.  0, or
  * -1 with err set ("--config F: line 4: ... (nothing changed)", or that
  * there is no file) for the caller to log or answer. */
 int cfgrun_reload(char *err, size_t errlen);
+/* The --config file (absolute; NULL: none), before any reload. */
+void cfgrun_set_path(const char *path);
 /* addPort's options of a client port (NULL: not given; pwfile: where
  * ctl read pass, if it did), kept until the port exists: then
  * cfgrun_client_added(r, port) remembers them for the dump and the next

@@ -16,11 +16,14 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "auth.h"
 #include "base64.h"
 #include "client.h"
 #include "conn.h"
+#include "container.h"
 #include "dns.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "http.h"
 #include "json.h"
@@ -28,6 +31,7 @@
 #include "sock.h"
 #include "probe.h"
 #include "switch.h"
+#include "sys.h"
 #include "tls.h"
 #include "tunnel.h"
 #include "util.h"
@@ -134,7 +138,7 @@ attempt_start(struct client *cl)
 	cl->fail_lasting = 0;
 	cl->conn = c;
 	c->state = CS_RESOLVE;
-	timer_arm(&c->tmo, CONNECT_TIMEOUT_MS);
+	conn_deadline(c, CONNECT_TIMEOUT_MS);
 	/* The lookup ends before the attempt's deadline, so that a silent
 	 * nameserver reads as "Temporary failure in name resolution". */
 	n = dns_start(&cl->dns, cl->proxy[0] ? cl->proxy_host : cl->u.host,
@@ -155,7 +159,7 @@ request_send(struct conn *c, char *buf, size_t cap, int n,
 		return;
 	}
 	c->state = st;
-	c->inmax = IN_MAX_WS;
+	conn_set_inmax(c, IN_MAX_WS);
 	out_append(c, buf, (size_t)n);
 	explicit_bzero(buf, cap);
 	conn_flush(c);
@@ -196,8 +200,8 @@ upgrade_send(struct conn *c)
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
 	    "X-Etherws-Id: %016llx\r\n%s%s\r\n", cl->u.path, hostport, cl->key,
-	    (unsigned long long)sw_id,
-	    sw_conf.nooffload ? "" : OFFLOAD_LINE,
+	    (unsigned long long)probe_id(),
+	    conn_offer_offload() ? OFFLOAD_LINE : "",
 	    authz);
 	explicit_bzero(authz, sizeof(authz));
 	request_send(c, buf, sizeof(buf), n, CS_HRESP);
@@ -218,10 +222,10 @@ connect_next(struct client *cl, struct conn *c)
 		    SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			goto next;
-		sock_tune(fd, sw_conf.keepalive);
+		sock_tune(fd, conn_keepalive_s());
 		if (connect(fd, (struct sockaddr *)ss, sl) == 0 ||
 		    errno == EINPROGRESS) {
-			if (loop_add(&c->w, fd, EPOLLOUT) < 0) {
+			if (conn_watch(c, fd) < 0) {
 				close(fd);
 				goto next;
 			}
@@ -455,7 +459,7 @@ static void
 client_connect_done(struct conn *c)
 {
 	struct client *cl = c->owner;
-	int e = 0, fd = c->w.fd;
+	int e = 0, fd = conn_fd(c);
 	socklen_t l = sizeof(e);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
@@ -468,7 +472,7 @@ client_connect_done(struct conn *c)
 			tunnel_open(c);
 		return;
 	}
-	loop_del(&c->w);
+	conn_unwatch(c);
 	close(fd);
 	errno = e;
 	ew_snprintf(c->err, sizeof(c->err), "cannot connect to %s%s: %s",
@@ -555,7 +559,7 @@ client_hresp(struct conn *c)
 	    &cl->peer_id) < 0)
 		cl->peer_id = 0;
 	in_consume(c, (size_t)r);
-	timer_stop(&c->tmo);
+	conn_deadline_stop(c);
 	c->attempt = 0;
 	client_connected(cl, c);
 	if (!c->dead && c->inlen > 0)
@@ -879,8 +883,8 @@ cl_conn_failed(struct conn *c, const char *err)
 
 	/* A certificate that does not verify (or match the pin) will not
 	 * by itself; a reset or a timeout may. */
-	cl->fail_lasting = c->tls != NULL &&
-	    tls_verify_error(tls_error(c->tls));
+	cl->fail_lasting = conn_tls(c) != NULL &&
+	    tls_verify_error(tls_error(conn_tls(c)));
 	client_failed(cl, err);
 }
 
@@ -908,10 +912,8 @@ cl_dropped(struct conn *c)
 	struct client *cl = c->owner;
 	struct port *p = cl->port;
 
-	if (!p->shut) {
-		p->rx++;
-		p->rx_dropped++;
-	}
+	if (!p->shut)
+		switch_input_dropped(p);
 }
 
 /* The port stays, down, and reconnects. */

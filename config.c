@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+#include "cli.h"
 #include "config.h"
 #include "fmt.h"
 #include "http.h"

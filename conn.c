@@ -26,17 +26,19 @@
 
 #include "conn.h"
 #include "conn_int.h"
+#include "container.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "http.h"
 #include "log.h"
-#include "switch.h"
+#include "sock.h"
+#include "sys.h"
 #include "tls.h"
-#include "util.h"
 
 static struct conn	*conns;
 static size_t		 nconns, nctl, ntun;	/* all, control, accepted tunnel */
 static struct conn	*dirty_head;
-size_t			 conn_tun_cap = SIZE_MAX;
+static size_t		 conn_tun_cap = SIZE_MAX;
 
 static void conn_io(struct ev_watcher *, uint32_t);
 
@@ -49,8 +51,11 @@ conn_count(void)
 /* ------------------------------------------------------------------ */
 /* Memory: one bound for the buffers of all connections together */
 
-size_t			 conn_mem;
-uint64_t		 conn_mem_cuts;
+/* Buffer bytes of every tunnel and client connection together (at most
+ * --maxmem), and the connections cut so far to keep it there. */
+static size_t		 conn_mem;
+static uint64_t		 conn_mem_cuts;
+struct conn_conf	 conn_conf;
 static size_t		 ctl_mem;	/* control connections': CTL_MEM_MAX */
 static uint64_t		 conn_evicted;	/* unfinished requests closed at
 					 * the limit for new ones */
@@ -60,16 +65,46 @@ static struct ev_timer	 cut_timer;	/* the count, a second after a cut */
 static uint64_t		 cuts_told;
 
 void
+conn_configure(const struct conn_conf *cf)
+{
+	conn_conf = *cf;
+}
+
+long long
+conn_keepalive_s(void)
+{
+	return conn_conf.keepalive;
+}
+
+long long
+conn_queue_max(void)
+{
+	return conn_conf.queue;
+}
+
+int
+conn_offer_offload(void)
+{
+	return !conn_conf.nooffload;
+}
+
+void
+conn_set_tun_cap(size_t cap)
+{
+	conn_tun_cap = cap;
+}
+
+void
 conn_stats(struct conn_stats *st)
 {
 	st->ctl = nctl;
 	st->tunnel = ntun;
 	st->client = nconns - nctl - ntun;
-	st->ctl_max = sw_conf.ctlmaxconn;
-	st->tunnel_max = sw_conf.maxconn;
-	st->queue_max = (size_t)sw_conf.queue;
+	st->ctl_max = conn_conf.ctlmaxconn;
+	st->tunnel_max = conn_conf.maxconn;
+	st->queue_max = (size_t)conn_conf.queue;
 	st->mem = conn_mem;
-	st->mem_max = (size_t)sw_conf.maxmem;
+	st->mem_max = (size_t)conn_conf.maxmem;
 	st->mem_cuts = conn_mem_cuts;
 	st->evicted = conn_evicted;
 }
@@ -133,7 +168,7 @@ cut_tell(struct ev_timer *t)
 		return;
 	cuts_told = conn_mem_cuts;
 	log_msg(EW_LOG_WARNING, "memory bound (--maxmem %lld): %llu "
-	    "connections cut so far, %zu bytes held now", sw_conf.maxmem,
+	    "connections cut so far, %zu bytes held now", conn_conf.maxmem,
 	    (unsigned long long)conn_mem_cuts, conn_mem);
 }
 
@@ -148,7 +183,7 @@ mem_cut(struct conn *v, size_t most)
 	log_msg_rl(EW_LOG_WARNING, "maxmem", "memory bound reached (%zu of "
 	    "%lld bytes): %s cut, holding %zu bytes (%llu cut so far; "
 	    "raise --maxmem if the peers are honest)",
-	    conn_mem, sw_conf.maxmem, who, most,
+	    conn_mem, conn_conf.maxmem, who, most,
 	    (unsigned long long)conn_mem_cuts);
 	if (cut_timer.cb == NULL)
 		timer_init(&cut_timer, cut_tell);
@@ -199,7 +234,7 @@ int
 mem_room(struct conn *c, size_t grow)
 {
 	struct conn *v, *big;
-	size_t max = (size_t)sw_conf.maxmem, h, bigh;
+	size_t max = (size_t)conn_conf.maxmem, h, bigh;
 
 	/* Control connections have their own bound and cut nobody: a
 	 * local user's TLS handshakes cannot push tunnels out. */
@@ -344,7 +379,7 @@ conn_put(struct conn *c, const void *p, size_t len, size_t cap)
 int
 out_append(struct conn *c, const void *p, size_t len)
 {
-	return conn_put(c, p, len, (size_t)sw_conf.queue + OUT_CTRL_SLACK);
+	return conn_put(c, p, len, (size_t)conn_conf.queue + OUT_CTRL_SLACK);
 }
 
 static int
@@ -471,7 +506,7 @@ evict_for_slot(void)
 	conn_evicted++;
 	log_msg_rl(EW_LOG_WARNING, "evict", "tunnel connections at the "
 	    "limit (%lld): %s closed, its request unfinished, for a new "
-	    "one (%llu so far)", sw_conf.maxconn, old->peer,
+	    "one (%llu so far)", conn_conf.maxconn, old->peer,
 	    (unsigned long long)conn_evicted);
 	conn_free(old);		/* no owner yet: nobody to tell */
 	return 1;
@@ -507,7 +542,7 @@ evict_ctl(int rank)
 	conn_evicted++;
 	log_msg_rl(EW_LOG_WARNING, "evictctl", "control connections at the "
 	    "limit (%lld): %s closed, its request unfinished, for a new "
-	    "one (%llu so far)", sw_conf.ctlmaxconn, low->peer,
+	    "one (%llu so far)", conn_conf.ctlmaxconn, low->peer,
 	    (unsigned long long)conn_evicted);
 	conn_free(low);
 	return 1;
@@ -523,14 +558,14 @@ conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
 	 * connections cannot lock the operator out (and vice versa). */
 	/* Client attempts are the operator's own ports: never capped, so a
 	 * flood on the tunnel listener cannot stop them reconnecting. */
-	if (ctl ? nctl >= (size_t)sw_conf.ctlmaxconn && !evict_ctl(ctl) :
+	if (ctl ? nctl >= (size_t)conn_conf.ctlmaxconn && !evict_ctl(ctl) :
 	    !client &&
-	    (ntun >= (size_t)sw_conf.maxconn || ntun >= conn_tun_cap) &&
+	    (ntun >= (size_t)conn_conf.maxconn || ntun >= conn_tun_cap) &&
 	    !evict_for_slot()) {
 		log_msg_rl(EW_LOG_WARNING, ctl ? "ctlmaxconn" : "maxconn",
 		    "connection refused: %s connections at the limit (%lld)",
 		    ctl ? "control" : "tunnel",
-		    ctl ? sw_conf.ctlmaxconn : sw_conf.maxconn);
+		    ctl ? conn_conf.ctlmaxconn : conn_conf.maxconn);
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -990,4 +1025,87 @@ conn_io(struct ev_watcher *w, uint32_t revents)
 		conn_flush(c);
 	if (!c->dead)
 		conn_update(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* What the owners (serve.c, ctlsrv.c, client.c, tunnel.c) may ask of
+ * and do to a connection, so that its buffers, queue, timers and TLS
+ * engine stay conn.c's. */
+
+int
+conn_fd(const struct conn *c)
+{
+	return c->w.fd;
+}
+
+int
+conn_watch(struct conn *c, int fd)
+{
+	return loop_add(&c->w, fd, EPOLLOUT);
+}
+
+void
+conn_unwatch(struct conn *c)
+{
+	loop_del(&c->w);
+}
+
+void
+conn_deadline(struct conn *c, uint64_t ms)
+{
+	timer_arm(&c->tmo, ms);
+}
+
+void
+conn_deadline_stop(struct conn *c)
+{
+	timer_stop(&c->tmo);
+}
+
+void
+conn_set_inmax(struct conn *c, size_t max)
+{
+	c->inmax = max;
+}
+
+struct tls *
+conn_tls(const struct conn *c)
+{
+	return c->tls;
+}
+
+int
+conn_offloads(const struct conn *c)
+{
+	return c != NULL && c->offload;
+}
+
+size_t
+conn_out_mark(const struct conn *c)
+{
+	return c->outlen;
+}
+
+void
+conn_out_rewind(struct conn *c, size_t mark)
+{
+	c->queued -= c->outlen - mark;
+	c->outlen = mark;
+}
+
+unsigned
+conn_rtt_ms(const struct conn *c)
+{
+	return c == NULL ? 0 : sock_rtt_ms(c->w.fd);
+}
+
+void
+conn_queue_info(const struct conn *c, uint64_t *bytes, uint64_t *delay_ms,
+    uint64_t *drops)
+{
+	/* the head frame's wait; the position as conn.c counts it */
+	*bytes = c->outlen - c->outoff;
+	*delay_ms = txq_delay_ms(&c->txq,
+	    (uint32_t)(c->queued - (c->outlen - c->outoff)), txq_now_us());
+	*drops = c->txq.drops;
 }

@@ -9,10 +9,13 @@
  * conn.c knows nothing of ports, clients or HTTP routing: the owner of a
  * connection (serve.c for accepted ones, client.c for ours) gives it a
  * table of callbacks (struct conn_ops) and drives the states before the
- * WebSocket opens; conn.c reports back through the table only.
- * tunnel.c sends a port's frames into a connection; listen.c sets
- * conn_tun_cap, metrics.c reads conn_stats, sw.c's shutdown waits on
- * conn_count.  conn_int.h is what conn.c and conn_ws.c alone share.
+ * WebSocket opens; conn.c reports back through the table only.  The
+ * owners touch the fields that are theirs (names, state, owner, the
+ * request's lengths, the input the callbacks are given); the buffers,
+ * queue, timers and TLS engine they reach through conn.c's functions.
+ * tunnel.c sends a port's frames into a connection; metrics.c reads
+ * conn_stats, sw.c's shutdown waits on conn_count.  conn_int.h is what
+ * conn.c and conn_ws.c alone share.
  */
 #ifndef CONN_H
 #define CONN_H
@@ -131,11 +134,13 @@ struct conn {
 					 * once it has left */
 	size_t		 late_len;
 	int		 late;
-	struct srcent	*src;		/* serve.c: the per-source count this
-					 * connection is in, or NULL */
+	struct srcent	*src;		/* serve.c, ctlsrv.c: the per-source
+					 * count (srclimit.c) it is in, or
+					 * NULL */
 	int		 src_open;	/* in it as an open tunnel */
-	int		 owner_r;	/* serve.c, a listener with the control
-					 * endpoint: peeruid_get at accept */
+	int		 owner_r;	/* a listener with the control
+					 * endpoint: peeruid_get at accept
+					 * (ctlsrv_rank) */
 	int		 owner_errno;	/* its errno when -1 */
 	uint32_t	 owner_uid;	/* its uid when 1 */
 	struct ev_grave	 grave;
@@ -144,17 +149,55 @@ struct conn {
 /* The kernel's round-trip estimate of the connection's TCP, ms (0:
  * none yet, or c NULL). */
 unsigned conn_rtt_ms(const struct conn *c);
+/* Its socket (-1: none yet). */
+int conn_fd(const struct conn *c);
+/* A client's connect on fd in progress: watch it for EPOLLOUT (the
+ * connected callback); 0, or -1.  conn_unwatch: no longer (fd failed;
+ * the owner closes it). */
+int conn_watch(struct conn *c, int fd);
+void conn_unwatch(struct conn *c);
+/* The handshake's deadline: the attempt fails (or an accepted
+ * connection goes) ms from now; conn_deadline_stop: none. */
+void conn_deadline(struct conn *c, uint64_t ms);
+void conn_deadline_stop(struct conn *c);
+/* Received bytes it may hold (IN_MAX_WS, IN_MAX_CTL, IN_MAX). */
+void conn_set_inmax(struct conn *c, size_t max);
+/* Its TLS engine, or NULL (plain TCP). */
+struct tls *conn_tls(const struct conn *c);
+/* 1 if its messages carry offload metadata (agreed at the upgrade). */
+int conn_offloads(const struct conn *c);
+/* The end of what is queued, and back to it: a reply that did not fit
+ * whole is taken back (ctlsrv.c). */
+size_t conn_out_mark(const struct conn *c);
+void conn_out_rewind(struct conn *c, size_t mark);
+/* The transmit queue: bytes in it, how long its head frame waited, the
+ * frames CoDel dropped ever. */
+void conn_queue_info(const struct conn *c, uint64_t *bytes,
+    uint64_t *delay_ms, uint64_t *drops);
+/* What connections are told by the daemon (sw.c's options). */
+struct conn_conf {
+	long long	 keepalive;		/* s, 0 = off */
+	long long	 maxconn;		/* tunnel connections */
+	long long	 ctlmaxconn;		/* control connections */
+	long long	 queue;			/* tunnel tx queue, bytes */
+	long long	 maxmem;		/* connection buffers, bytes */
+	int		 nooffload;		/* offer no OFFLOAD_HEADER */
+};
+/* Before the first connection (copied). */
+void conn_configure(const struct conn_conf *);
+/* --keepalive, s (0: off): for sockets others make (sock_tune). */
+long long conn_keepalive_s(void);
+/* --queue, bytes. */
+long long conn_queue_max(void);
+/* 1 unless --nooffload: a client port offers OFFLOAD_HEADER. */
+int conn_offer_offload(void);
 /* Accepted tunnel connections at most, besides --maxconn: listen.c
  * lowers it to fit RLIMIT_NOFILE. */
-extern size_t conn_tun_cap;
-/* Buffer bytes of every tunnel and client connection together (at most
- * --maxmem), and the connections cut so far to keep it there. */
-extern size_t conn_mem;
+void conn_set_tun_cap(size_t cap);
 /* Control connections' buffers and TLS engines have a bound of their
  * own, CTL_MEM_MAX, and never cut a tunnel: the bytes a reply may
  * still take there (0: none). */
 size_t conn_ctl_room(void);
-extern uint64_t conn_mem_cuts;
 /* A connection on fd (-1: none yet), watched for input.  ctl: counted
  * against --ctlmaxconn (its rank, below), else --maxconn unless client;
  * at --maxconn the oldest accepted connection still in its request is

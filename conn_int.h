@@ -10,9 +10,12 @@
 #include <stdint.h>
 
 struct conn;
+struct conn_conf;
 struct ev_timer;
 
 /* conn.c */
+/* What the daemon said (conn_configure). */
+extern struct conn_conf conn_conf;
 /* c's buffers changed size: conn_mem follows. */
 void mem_update(struct conn *c);
 /* Room for c to hold grow more bytes within --maxmem (others cut for

@@ -10,17 +10,18 @@
 
 #include "conn.h"
 #include "conn_int.h"
+#include "container.h"
 #include "http.h"
 #include "log.h"
-#include "switch.h"
-#include "util.h"
+#include "sys.h"
+#include "ws.h"
 
 void
 conn_ws_open(struct conn *c, const struct http_msg *m, int server)
 {
 	const struct http_header *h = http_header(m, OFFLOAD_HEADER);
 
-	c->offload = !sw_conf.nooffload && h != NULL &&
+	c->offload = !conn_conf.nooffload && h != NULL &&
 	    http_has_token(h->value, h->value_len, OFFLOAD_TOKEN);
 	c->state = CS_WS;
 	ws_rx_init(&c->rx, server, MAX_FRAME +
@@ -106,12 +107,12 @@ send_frame(struct conn *c, const uint8_t *frame, size_t len,
 	}
 	if (ctrl)
 		return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
-		    (size_t)sw_conf.queue + OUT_CTRL_SLACK, 1);
+		    (size_t)conn_conf.queue + OUT_CTRL_SLACK, 1);
 	/* Tail drop when the queue would pass --queue bytes. */
-	if (c->outlen - c->outoff + hl + len > (size_t)sw_conf.queue)
+	if (c->outlen - c->outoff + hl + len > (size_t)conn_conf.queue)
 		return -1;
 	return ws_send2(c, WS_OP_BINARY, h, hl, frame, len,
-	    (size_t)sw_conf.queue + WS_HDR_MAX + 16, 0);
+	    (size_t)conn_conf.queue + WS_HDR_MAX + 16, 0);
 }
 
 int
@@ -131,7 +132,7 @@ static void
 pong(struct conn *c, const uint8_t *p, size_t len)
 {
 	if (ws_send(c, WS_OP_PONG, p, len,
-	    (size_t)sw_conf.queue + OUT_CTRL_SLACK) == 0)
+	    (size_t)conn_conf.queue + OUT_CTRL_SLACK) == 0)
 		c->pong_end = c->queued;
 }
 
@@ -156,7 +157,7 @@ ws_send_close(struct conn *c, int code)
 	b[1] = (uint8_t)code;
 	c->txq.credit = SIZE_MAX;	/* the lane's frames go first */
 	ws_send(c, WS_OP_CLOSE, b, code ? 2 : 0,
-	    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
+	    (size_t)conn_conf.queue + OUT_CTRL_SLACK);
 }
 
 void
@@ -287,15 +288,15 @@ void
 conn_keepalive(struct conn *c)
 {
 	c->last_rx = ew_now_ms();
-	if (sw_conf.keepalive > 0)
-		timer_arm(&c->ka, (uint64_t)sw_conf.keepalive * 1000);
+	if (conn_conf.keepalive > 0)
+		timer_arm(&c->ka, (uint64_t)conn_conf.keepalive * 1000);
 }
 
 void
 conn_ka_cb(struct ev_timer *t)
 {
 	struct conn *c = container_of(t, struct conn, ka);
-	uint64_t now = ew_now_ms(), ka = (uint64_t)sw_conf.keepalive * 1000;
+	uint64_t now = ew_now_ms(), ka = (uint64_t)conn_conf.keepalive * 1000;
 	uint8_t payload[8];
 	int i;
 
@@ -316,7 +317,7 @@ conn_ka_cb(struct ev_timer *t)
 	for (i = 0; i < 8; i++)
 		payload[i] = (uint8_t)(now >> (56 - 8 * i));
 	ws_send(c, WS_OP_PING, payload, sizeof(payload),
-	    (size_t)sw_conf.queue + OUT_CTRL_SLACK);
+	    (size_t)conn_conf.queue + OUT_CTRL_SLACK);
 	c->ping_out = 1;
 	c->last_rx = now;	/* the next check is one period away */
 	timer_arm(t, ka);

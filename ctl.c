@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "addr.h"
 #include "auth.h"
 #include "base64.h"
+#include "cli.h"
 #include "ctl.h"
 #include "defs.h"
 #include "fmt.h"

@@ -26,12 +26,17 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include "addr.h"
 #include "bytes.h"
+#include "cli.h"
 #include "ctl.h"
 #include "defs.h"
 #include "dns.h"
+#include "errtext.h"
+#include "file.h"
 #include "fmt.h"
 #include "http.h"
+#include "sys.h"
 #include "tls.h"
 #include "util.h"
 

@@ -2,7 +2,7 @@
  * ctlallow.c - the users a control request from this host may come
  * from: root, the user the switch runs as, and the users and groups of
  * --ctlallow, resolved at start-up into one list of uids.  The files
- * are read with util.h's bounded reader; no NSS, no blocking at run
+ * are read with file.h's bounded reader; no NSS, no blocking at run
  * time (the check is a search of a short array).
  */
 #include <errno.h>
@@ -12,8 +12,8 @@
 
 #include "ctlallow.h"
 #include "defs.h"
+#include "file.h"
 #include "fmt.h"
-#include "util.h"
 
 static uint32_t	 allowed[CTLALLOW_MAX];
 static size_t	 nallowed;

@@ -66,11 +66,14 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "bytes.h"
+#include "container.h"
 #include "defs.h"
 #include "dns.h"
 #include "fmt.h"
 #include "loop.h"
+#include "sys.h"
 #include "util.h"
 
 /* Our codes are getaddrinfo's, so ew_gai_strerror words them. */
@@ -85,9 +88,28 @@ _Static_assert(DNS_ENODATA == EAI_NODATA, "getaddrinfo codes");
 #define T_AAAA		28
 #define C_IN		1
 
-const char	*dns_hosts_path = "/etc/hosts";
-const char	*dns_resolv_path = "/etc/resolv.conf";
-uint16_t	 dns_port = 53;
+static const char *dns_hosts_path = "/etc/hosts";
+static const char *dns_resolv_path = "/etc/resolv.conf";
+static uint16_t	 dns_port = 53;
+
+void
+dns_set_files(const char *hosts, const char *resolv)
+{
+	dns_hosts_path = hosts;
+	dns_resolv_path = resolv;
+}
+
+void
+dns_set_port(uint16_t port)
+{
+	dns_port = port;
+}
+
+uint16_t
+dns_get_port(void)
+{
+	return dns_port;
+}
 
 /* ------------------------------------------------------------------ */
 /* Text helpers */
@@ -1149,4 +1171,26 @@ dns_resolve(const char *name, uint64_t deadline, struct dns_addr *out,
 	if (r.fd >= 0)
 		close(r.fd);
 	return req_result(&r, out, max);
+}
+
+/* The codes dns.c gives (getaddrinfo's), in glibc's words. */
+static const struct {
+	int		 e;
+	const char	*s;
+} ew_gaitab[] = {
+	{ DNS_ENONAME, "Name or service not known" },
+	{ DNS_EAGAIN, "Temporary failure in name resolution" },
+	{ DNS_ENODATA, "No address associated with hostname" },
+	{ DNS_EMEMORY, "Memory allocation failure" },
+};
+
+const char *
+ew_gai_strerror(int e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ew_gaitab) / sizeof(ew_gaitab[0]); i++)
+		if (ew_gaitab[i].e == e)
+			return ew_gaitab[i].s;
+	return "Unknown error";		/* glibc's words; no libc resolver */
 }

@@ -37,8 +37,9 @@ struct dns_conf {
 struct dns_req;		/* one lookup on the event loop */
 
 /* The files read and the nameservers' port: tests point them elsewhere. */
-extern const char *dns_hosts_path, *dns_resolv_path;
-extern uint16_t dns_port;
+void dns_set_files(const char *hosts, const char *resolv);
+void dns_set_port(uint16_t port);
+uint16_t dns_get_port(void);
 
 /* An IPv6 literal or an IPv4 one in inet_aton's forms: 1 and *a, or 0. */
 int dns_numeric(const char *host, struct dns_addr *a);
@@ -92,5 +93,8 @@ void dns_cancel(struct dns_req *);
  * (ew_now_ms(); 0: resolv.conf's tries alone) with DNS_EAGAIN. */
 int dns_resolve(const char *name, uint64_t deadline, struct dns_addr *out,
     int max);
+
+/* The text of a DNS_E* code, in glibc's gai_strerror words. */
+const char *ew_gai_strerror(int e);
 
 #endif /* DNS_H */

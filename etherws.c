@@ -4,11 +4,11 @@
  */
 #include <string.h>
 
+#include "cli.h"
 #include "ctl.h"
 #include "defs.h"
 #include "fmt.h"
 #include "sw.h"
-#include "util.h"
 
 static const char usage[] =
 "usage: etherws [-h] {sw,ctl} ...\n";

@@ -20,7 +20,9 @@
 #include <sys/socket.h>
 
 #include "conn.h"
+#include "container.h"
 #include "dns.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "listen.h"
 #include "log.h"
@@ -28,8 +30,6 @@
 #include "loop.h"
 #include "peeruid.h"
 #include "serve.h"
-#include "switch.h"
-#include "util.h"
 
 struct listener {
 	struct ev_watcher w;
@@ -44,6 +44,7 @@ struct listener {
 #define FD_RESERVE	64
 
 static struct listener	*listeners;
+static int		 ctl_open;	/* no --ctlhtpasswd: warn off loopback */
 
 /* ------------------------------------------------------------------ */
 /* Listeners */
@@ -82,7 +83,7 @@ listener_io(struct ev_watcher *w, uint32_t revents)
 			}
 			return;
 		}
-		sock_tune(fd, sw_conf.keepalive);
+		sock_tune(fd, conn_keepalive_s());
 		sock_addr_text((struct sockaddr *)&ss, ip, sizeof(ip), full,
 		    sizeof(full));
 		serve_accept(fd, ls->ws, ls->ctl, ls->creds, full, ip);
@@ -130,7 +131,7 @@ listen_one(const struct sockaddr *sa, socklen_t sl, int ws, int ctl,
 	}
 	ls->next = listeners;
 	listeners = ls;
-	if (ctl && serve_ctlauth == NULL && !peeruid_loopback(sa)) {
+	if (ctl && ctl_open && !peeruid_loopback(sa)) {
 		sock_addr_text(sa, ip, sizeof(ip), full, sizeof(full));
 		log_msg(EW_LOG_WARNING, "control endpoint on %s without "
 		    "--ctlhtpasswd: whoever reaches it there drives the switch",
@@ -198,10 +199,10 @@ listen_host(const char *host, int port, int ws, int ctl,
 }
 
 int
-listeners_open(char *err, size_t errlen)
+listeners_open(const struct listen_conf *lc, char *err, size_t errlen)
 {
 	struct rlimit rl;
-	rlim_t keep = (rlim_t)sw_conf.ctlmaxconn + FD_RESERVE;
+	rlim_t keep = (rlim_t)lc->ctlmaxconn + FD_RESERVE;
 
 	/* Take the hard limit; accept no more tunnels than it leaves room
 	 * for, so the control endpoint and client ports always get fds.
@@ -214,15 +215,16 @@ listeners_open(char *err, size_t errlen)
 				prlimit(0, RLIMIT_NOFILE, NULL, &rl);
 		}
 		if (rl.rlim_cur != RLIM_INFINITY)
-			conn_tun_cap = rl.rlim_cur > keep + 16 ?
-			    (size_t)(rl.rlim_cur - keep) : 16;
+			conn_set_tun_cap(rl.rlim_cur > keep + 16 ?
+			    (size_t)(rl.rlim_cur - keep) : 16);
 	}
-	if (sw_conf.port == sw_conf.ctlport && strcmp(sw_conf.host, sw_conf.ctlhost) == 0)
-		return listen_host(sw_conf.host, sw_conf.port, 1, 1, serve_creds, err,
+	ctl_open = !lc->ctlauth;
+	if (lc->port == lc->ctlport && strcmp(lc->host, lc->ctlhost) == 0)
+		return listen_host(lc->host, lc->port, 1, 1, lc->creds, err,
 		    errlen);
-	if (listen_host(sw_conf.host, sw_conf.port, 1, 0, serve_creds, err, errlen) < 0)
+	if (listen_host(lc->host, lc->port, 1, 0, lc->creds, err, errlen) < 0)
 		return -1;
-	return listen_host(sw_conf.ctlhost, sw_conf.ctlport, 0, 1, serve_ctlcreds, err,
+	return listen_host(lc->ctlhost, lc->ctlport, 0, 1, lc->ctlcreds, err,
 	    errlen);
 }
 

@@ -18,16 +18,18 @@
 
 #include "bytes.h"
 #include "defs.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "log.h"
 #include "logpriv.h"
+#include "sys.h"
 #include "util.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #define DEFAULT_FMT	"%(levelname)s:%(name)s:%(message)s"
 
 int		 log_level = EW_LOG_INFO;
-uint64_t	(*log_now_ms)(void) = ew_now_ms;
+static uint64_t	(*log_now_ms)(void) = ew_now_ms;
 
 static int		 lg_level = EW_LOG_INFO;	/* the etherws logger */
 static int		 lg_syslog;			/* --syslog */
@@ -60,6 +62,12 @@ log_update(void)
 	int lv = lg_level > lh.level ? lg_level : lh.level;
 
 	log_level = log_active() ? lv : LOG_OFF;
+}
+
+void
+log_set_clock(uint64_t (*now_ms)(void))
+{
+	log_now_ms = now_ms;
 }
 
 void

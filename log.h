@@ -26,8 +26,9 @@
  * above CRITICAL when no output is possible).  Read-only outside log.c:
  * callers test it before building expensive DEBUG lines. */
 extern int log_level;
-/* Clock of the rate limiter (ms, monotonic); tests may replace it. */
-extern uint64_t (*log_now_ms)(void);
+/* The rate limiter's clock (ms, monotonic; ew_now_ms unless a test
+ * sets another). */
+void log_set_clock(uint64_t (*now_ms)(void));
 
 /*
  * Reads the fileConfig subset (etherws.8) from path and makes it the

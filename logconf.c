@@ -14,6 +14,8 @@
 
 #include "bytes.h"
 #include "defs.h"
+#include "errtext.h"
+#include "file.h"
 #include "fmt.h"
 #include "log.h"
 #include "logpriv.h"

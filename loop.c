@@ -15,7 +15,7 @@
 #include <sys/epoll.h>
 
 #include "loop.h"
-#include "util.h"
+#include "sys.h"
 
 #define LOOP_EVENTS	64
 #define LOOP_IDLE_MAX	8

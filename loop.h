@@ -46,7 +46,4 @@ void loop_bury(struct ev_grave *, void (*fn)(struct ev_grave *));
 int loop_run(void);
 void loop_stop(void);
 
-#define container_of(p, type, member) \
-	((type *)(void *)((char *)(p) - offsetof(type, member)))
-
 #endif /* LOOP_H */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "defs.h"
+#include "file.h"
 #include "fmt.h"
 #include "tls.h"
 #include "tls_br.h"

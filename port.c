@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "fmt.h"
 #include "loop.h"
 #include "port.h"

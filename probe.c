@@ -74,6 +74,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "container.h"
 #include "defs.h"
 #include "fdb.h"
 #include "log.h"
@@ -83,6 +84,7 @@
 #include "probepriv.h"
 #include "probetab.h"
 #include "sha1.h"
+#include "sys.h"
 #include "util.h"
 
 #define PROBE_ETHERTYPE		0x88b5	/* IEEE 802 local experimental 1 */
@@ -99,7 +101,7 @@
 #define PROBE_ECHO_OFF		52	/* a hello's echo: the neighbour's
 					 * last round (48 bits), ms held (16) */
 
-uint64_t		 sw_id;
+static uint64_t	 sw_id;
 static struct fdb	*fdb;		/* the switch's */
 static struct sha1_ctx	 mac_in, mac_out; /* HMAC key, padded, hashed */
 static uint64_t		 round_no;	/* of the last probes sent */
@@ -1157,4 +1159,10 @@ probe_init(struct fdb *f)
 	timer_arm(&hello_timer, PROBE_INTERVAL_MS);
 	timer_arm(&round_timer, PROBE_INTERVAL_MS);
 	timer_arm(&tick_timer, PROBE_TICK_MS);
+}
+
+uint64_t
+probe_id(void)
+{
+	return sw_id;
 }

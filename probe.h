@@ -17,7 +17,7 @@ struct fdb;
 /* This switch's random id: in probes, and in X-Etherws-Id so that a
  * server can refuse a client port of its own switch and both ends of a
  * tunnel know the other is one of ours. */
-extern uint64_t sw_id;
+uint64_t probe_id(void);
 
 /* The id, the key, the timers; fdb: the switch's, flushed on changes. */
 void probe_init(struct fdb *fdb);

@@ -17,6 +17,7 @@
 #include "bytes.h"
 #include "cfgrun.h"
 #include "client.h"
+#include "container.h"
 #include "fdb.h"
 #include "fmt.h"
 #include "defs.h"
@@ -27,6 +28,7 @@
 #include "probe.h"
 #include "rpc.h"
 #include "switch.h"
+#include "sys.h"
 #include "tap.h"
 #include "tapport.h"
 #include "util.h"
@@ -333,7 +335,7 @@ emit_fdb(struct jw *w, void *arg)
 	size_t i, n;
 
 	(void)arg;
-	n = fdb_list(&sw_fdb, now, &e);
+	n = switch_fdb_list(now, &e);
 	/* Too many for the room: over at once, not after writing it full. */
 	if (n > (w->cap - w->len) / FDB_ENTRY_MIN)
 		w->ovf = 1;

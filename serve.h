@@ -2,7 +2,7 @@
  * serve.h - the server side of accepted connections (serve.c): one
  * HTTP request read and routed by path to the tunnel endpoint (the
  * WebSocket upgrade, with auth, and the server port it makes) or to the
- * control endpoint (JSON-RPC, answered by rpc.c).
+ * control endpoint (ctlsrv.c).
  */
 #ifndef SERVE_H
 #define SERVE_H
@@ -10,10 +10,18 @@
 struct htpasswd;
 struct tls_creds;
 
-/* Set by the sw command line before the listeners open; NULL: no
- * Basic auth / plain TCP. */
-extern struct htpasswd *serve_auth, *serve_ctlauth;
-extern struct tls_creds *serve_creds, *serve_ctlcreds;
+/* What the server side is told by the daemon (sw.c's options). */
+struct serve_conf {
+	const char	*path, *ctlpath;	/* the two endpoints */
+	const char	*host, *ctlhost;	/* where they listen (Host:) */
+	const char	*tunnelorigin;		/* Origins a tunnel may send,
+						 * a comma list, or NULL */
+	long long	 maxconn;		/* tunnel connections */
+	long long	 maxmem;		/* connection buffers (texts) */
+	struct htpasswd	*auth, *ctlauth;	/* NULL: no Basic auth */
+};
+/* Before the listeners open (copied). */
+void serve_configure(const struct serve_conf *);
 /* --trustproxy: a reverse proxy (an address or block) whose header
  * (serve_trust_header) names the peer instead of the connection's
  * address.  0, -1 if addr is no address or block, -2 if TRUSTPROXY_MAX

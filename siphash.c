@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "siphash.h"
-#include "util.h"
+#include "sys.h"
 
 #define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 

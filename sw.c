@@ -17,8 +17,11 @@
 
 #include "auth.h"
 #include "cfgrun.h"
+#include "cli.h"
 #include "conn.h"
 #include "ctlallow.h"
+#include "errtext.h"
+#include "file.h"
 #include "fmt.h"
 #include "listen.h"
 #include "log.h"
@@ -27,9 +30,14 @@
 #include "serve.h"
 #include "sw.h"
 #include "switch.h"
+#include "sys.h"
+#include "tapport.h"
 #include "tls.h"
 #include "util.h"
 
+static struct sw_conf	 sw_conf;	/* the options */
+static struct tls_creds	*creds, *ctlcreds;	/* --sslkey, --ctlsslkey */
+static struct htpasswd	*auth, *ctlauth;	/* --htpasswd, --ctlhtpasswd */
 static struct ev_timer	 exit_timer, exit_poll_timer;
 static struct ev_watcher sig_w;
 static int		 shutting_down;
@@ -773,12 +781,55 @@ log_ready(void)
 {
 	char t[URL_MAX + 64], c[URL_MAX + 64];
 
-	endpoint_text(t, sizeof(t), serve_creds != NULL ? "wss" : "ws",
+	endpoint_text(t, sizeof(t), creds != NULL ? "wss" : "ws",
 	    sw_conf.host, sw_conf.port, sw_conf.path);
-	endpoint_text(c, sizeof(c), serve_ctlcreds != NULL ? "https" : "http",
+	endpoint_text(c, sizeof(c), ctlcreds != NULL ? "https" : "http",
 	    sw_conf.ctlhost, sw_conf.ctlport, sw_conf.ctlpath);
 	log_msg(EW_LOG_INFO, "etherws %s ready: tunnels on %s, control on %s",
 	    ETHERWS_VERSION, t, c);
+}
+
+/* Each module is told what it needs of the options; then the loop and
+ * the switch core start. */
+static int
+modules_init(void)
+{
+	struct switch_conf sc = {
+		.ageout = sw_conf.ageout, .stormlimit = sw_conf.stormlimit,
+		.fdbmax = sw_conf.fdbmax, .fdbportmax = sw_conf.fdbportmax,
+	};
+	struct conn_conf cc = {
+		.keepalive = sw_conf.keepalive, .maxconn = sw_conf.maxconn,
+		.ctlmaxconn = sw_conf.ctlmaxconn, .queue = sw_conf.queue,
+		.maxmem = sw_conf.maxmem, .nooffload = sw_conf.nooffload,
+	};
+	struct serve_conf vc = {
+		.path = sw_conf.path, .ctlpath = sw_conf.ctlpath,
+		.host = sw_conf.host, .ctlhost = sw_conf.ctlhost,
+		.tunnelorigin = sw_conf.tunnelorigin,
+		.maxconn = sw_conf.maxconn, .maxmem = sw_conf.maxmem,
+		.auth = auth, .ctlauth = ctlauth,
+	};
+
+	conn_configure(&cc);
+	serve_configure(&vc);
+	tapport_configure(sw_conf.nooffload);
+	cfgrun_set_path(sw_conf.config);
+	return loop_init() < 0 || switch_init(&sc) < 0 ? -1 : 0;
+}
+
+static int
+listen_open(char *err, size_t errlen)
+{
+	struct listen_conf lc = {
+		.host = sw_conf.host, .ctlhost = sw_conf.ctlhost,
+		.port = sw_conf.port, .ctlport = sw_conf.ctlport,
+		.ctlmaxconn = sw_conf.ctlmaxconn,
+		.creds = creds, .ctlcreds = ctlcreds,
+		.ctlauth = ctlauth != NULL,
+	};
+
+	return listeners_open(&lc, err, errlen);
 }
 
 int
@@ -793,8 +844,8 @@ sw_main(int argc, char **argv)
 		return rc;
 	if ((rc = ctlallow_init(sw_conf.ctlallow, err, sizeof(err))) != 0)
 		return ew_cmd_error(rc, "sw", "%s", err);
-	if (load_creds(sw_conf.sslkey, sw_conf.sslcert, &serve_creds) < 0 ||
-	    load_creds(sw_conf.ctlsslkey, sw_conf.ctlsslcert, &serve_ctlcreds) < 0)
+	if (load_creds(sw_conf.sslkey, sw_conf.sslcert, &creds) < 0 ||
+	    load_creds(sw_conf.ctlsslkey, sw_conf.ctlsslcert, &ctlcreds) < 0)
 		return 1;
 	if (sw_conf.logconf != NULL &&
 	    (rc = log_config_file(sw_conf.logconf, err, sizeof(err))) != 0)
@@ -804,18 +855,18 @@ sw_main(int argc, char **argv)
 	if (sw_conf.syslog)
 		log_open_syslog();
 	/* After the logging set-up: the files' warnings go where it says. */
-	htpasswd_warn = htpasswd_log;
+	htpasswd_set_warn(htpasswd_log);
 	if (sw_conf.htpasswd != NULL &&
-	    (serve_auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL)
+	    (auth = htpasswd_open(sw_conf.htpasswd, err, sizeof(err))) == NULL)
 		return ew_cmd_error(1, "sw", "--htpasswd: %s", err);
-	if (sw_conf.ctlhtpasswd != NULL && (serve_ctlauth =
+	if (sw_conf.ctlhtpasswd != NULL && (ctlauth =
 	    htpasswd_open(sw_conf.ctlhtpasswd, err, sizeof(err))) == NULL)
 		return ew_cmd_error(1, "sw", "--ctlhtpasswd: %s", err);
 	maxmem_tell();
-	if (loop_init() < 0 || switch_init() < 0)
+	if (modules_init() < 0)
 		return ew_cmd_error(1, "sw", "cannot start: %s", ew_strerror(errno));
 	rpc_init();
-	if (listeners_open(err, sizeof(err)) < 0)
+	if (listen_open(err, sizeof(err)) < 0)
 		return ew_cmd_error(1, "sw", "%s", err);
 	/* Before detaching: a bad file is the command's error, exit 2. */
 	if (sw_conf.config != NULL &&

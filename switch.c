@@ -17,10 +17,10 @@
 #include "loop.h"
 #include "probe.h"
 #include "switch.h"
-#include "util.h"
+#include "sys.h"
 
-struct sw_conf	 sw_conf;
-struct fdb	 sw_fdb;
+static struct switch_conf core_conf;	/* as the daemon said */
+static struct fdb	 sw_fdb;
 
 static struct ev_timer	 sweep_timer;
 
@@ -182,13 +182,13 @@ flood(struct port *from, const uint8_t *frame, size_t len,
 static int
 storm_exceeded(struct port *p, uint64_t now)
 {
-	uint64_t cap = (uint64_t)sw_conf.stormlimit * 1000;
+	uint64_t cap = (uint64_t)core_conf.stormlimit * 1000;
 
-	if (sw_conf.stormlimit <= 0)
+	if (core_conf.stormlimit <= 0)
 		return 0;
 	if (now > p->storm_last) {
 		p->storm_tokens += (now - p->storm_last) *
-		    (uint64_t)sw_conf.stormlimit;
+		    (uint64_t)core_conf.stormlimit;
 		if (p->storm_tokens > cap)
 			p->storm_tokens = cap;
 		p->storm_last = now;
@@ -286,6 +286,13 @@ switch_input(struct port *p, const uint8_t *frame, size_t len,
 	}
 }
 
+void
+switch_input_dropped(struct port *p)
+{
+	p->rx++;
+	p->rx_dropped++;
+}
+
 /* ------------------------------------------------------------------ */
 /* tap and netdev ports */
 
@@ -307,7 +314,7 @@ port_new(enum port_kind kind, const char *target, const struct port_ops *ops,
 	}
 	p->up = 1;
 	p->up_since = p->storm_last = p->since = ew_now_ms();
-	p->storm_tokens = (uint64_t)sw_conf.stormlimit * 1000;
+	p->storm_tokens = (uint64_t)core_conf.stormlimit * 1000;
 	probe_port_up(p);
 	return p;
 }
@@ -350,16 +357,23 @@ sweep_cb(struct ev_timer *t)
 }
 
 int
-switch_init(void)
+switch_init(const struct switch_conf *conf)
 {
-	if (fdb_init(&sw_fdb, (size_t)sw_conf.fdbmax,
-	    (uint64_t)sw_conf.ageout * 1000) < 0)
+	core_conf = *conf;
+	if (fdb_init(&sw_fdb, (size_t)core_conf.fdbmax,
+	    (uint64_t)core_conf.ageout * 1000) < 0)
 		return -1;
-	fdb_set_ports(&sw_fdb, (size_t)sw_conf.fdbportmax, fdb_port_of);
+	fdb_set_ports(&sw_fdb, (size_t)core_conf.fdbportmax, fdb_port_of);
 	probe_init(&sw_fdb);
 	timer_init(&sweep_timer, sweep_cb);
 	timer_arm(&sweep_timer, FDB_SWEEP_MS);
 	return 0;
+}
+
+size_t
+switch_fdb_list(uint64_t now, struct fdb_entry **out)
+{
+	return fdb_list(&sw_fdb, now, out);
 }
 
 void

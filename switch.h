@@ -1,5 +1,5 @@
 /*
- * switch.h - the switch core (switch.c): its configuration, the FDB,
+ * switch.h - the switch core (switch.c): what it is told, the FDB,
  * ports coming and going, and switch_input(), where every received
  * frame enters.  The core calls ports only through their ops (port.h).
  */
@@ -12,44 +12,24 @@
 #include "port.h"
 
 struct vnet;
-struct fdb;
+struct fdb_entry;
 struct fdb_stats;
 
-/* The daemon's configuration, filled in by the sw command line (sw.c)
- * before anything starts; read-only afterwards. */
-struct sw_conf {
-	int		 debug, foreground;
+/* What the switch core is told by the daemon (sw.c's options). */
+struct switch_conf {
 	long long	 ageout;		/* s */
-	long long	 keepalive;		/* s, 0 = off */
-	const char	*path, *ctlpath;
-	const char	*host, *ctlhost;
-	int		 port, ctlport;
-	const char	*htpasswd, *ctlhtpasswd;
-	const char	*ctlallow;		/* more local users (ctlallow.h) */
-	const char	*tunnelorigin;		/* Origins a tunnel may send, a
-						 * comma list (serve.c) */
-	const char	*sslkey, *sslcert, *ctlsslkey, *ctlsslcert;
-	const char	*logconf, *pidfile;
-	const char	*config;		/* --config FILE, absolute */
-	int		 syslog;
 	long long	 stormlimit;		/* flooded frames/s per port */
-	long long	 maxconn;		/* tunnel connections */
-	long long	 ctlmaxconn;		/* control connections */
-	long long	 queue;			/* tunnel tx queue, bytes */
-	long long	 maxmem;		/* connection buffers, bytes */
 	long long	 fdbmax;		/* FDB entries */
 	long long	 fdbportmax;		/* ... of one port */
-	int		 nooffload;		/* no IFF_VNET_HDR, no
-						 * OFFLOAD_HEADER */
 };
-extern struct sw_conf sw_conf;
-/* The switch's FDB (listFdb reads it). */
-extern struct fdb sw_fdb;
 
 /* The FDB's numbers (metrics). */
 void switch_fdb_stats(struct fdb_stats *);
-/* The FDB, the sweep and loop detection: 0, or -1 (out of memory). */
-int switch_init(void);
+/* The FDB, the sweep and loop detection, as conf says (copied): 0, or
+ * -1 (out of memory). */
+int switch_init(const struct switch_conf *conf);
+/* The FDB's entries (fdb_list). */
+size_t switch_fdb_list(uint64_t now, struct fdb_entry **out);
 /* The FDB's memory, once the loop is over (ports already deleted). */
 void switch_free(void);
 /* A new port of kind, up, in the table, with ops and priv: NULL when
@@ -68,5 +48,9 @@ void port_delete_all(int close_code);
 /* A frame received on p (vh: its offload metadata, or NULL). */
 void switch_input(struct port *, const uint8_t *frame, size_t len,
     const struct vnet *vh);
+/* A frame received on p that never reached it whole (too big for the
+ * device's buffer, a tunnel message over MAX_FRAME): counted in rx and
+ * rx_dropped, as switch_input counts a frame it refuses. */
+void switch_input_dropped(struct port *);
 
 #endif /* SWITCH_H */

@@ -22,12 +22,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "bytes.h"
 #include "defs.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "gso.h"
 #include "tap.h"
-#include "util.h"
 
 _Static_assert(IFNAME_MAX == IFNAMSIZ, "IFNAME_MAX must equal IFNAMSIZ");
 _Static_assert(VNET_HDR_LEN == sizeof(struct virtio_net_hdr),

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
+#include "container.h"
+#include "errtext.h"
 #include "fmt.h"
 #include "gso.h"
 #include "json.h"
@@ -16,7 +18,6 @@
 #include "switch.h"
 #include "tap.h"
 #include "tapport.h"
-#include "util.h"
 
 struct tapport {
 	struct ev_watcher w;
@@ -24,6 +25,16 @@ struct tapport {
 	struct port	*port;
 	struct ev_grave	 grave;
 };
+
+static int	 nooffload;	/* --nooffload; not an "offload = 1": an
+				 * initialised int is 16 bytes of the static
+				 * build's .data */
+
+void
+tapport_configure(int no)
+{
+	nooffload = no;
+}
 
 static void
 dev_io(struct ev_watcher *w, uint32_t revents)
@@ -46,8 +57,7 @@ dev_io(struct ev_watcher *w, uint32_t revents)
 		if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR)
 			return;
 		if (n == -EMSGSIZE) {
-			p->rx++;
-			p->rx_dropped++;
+			switch_input_dropped(p);
 			continue;
 		}
 		if (n == -ENETDOWN) {
@@ -127,7 +137,7 @@ tapport_add(enum port_kind kind, const char *target, char *err,
 	char ifname[IFNAME_MAX];
 	struct tapport *t;
 	struct port *p;
-	int fd, vnet = !sw_conf.nooffload;
+	int fd, vnet = !nooffload;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {

@@ -16,4 +16,7 @@
 struct port *tapport_add(enum port_kind kind, const char *target,
     char *err, size_t errlen);
 
+/* --nooffload: taps and netdevs without IFF_VNET_HDR (before the first). */
+void tapport_configure(int nooffload);
+
 #endif /* TAPPORT_H */

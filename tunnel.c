@@ -6,16 +6,8 @@
 #include "conn.h"
 #include "json.h"
 #include "port.h"
-#include "sock.h"
-#include "switch.h"
 #include "tls.h"
 #include "tunnel.h"
-
-unsigned
-conn_rtt_ms(const struct conn *c)
-{
-	return c == NULL ? 0 : sock_rtt_ms(c->w.fd);
-}
 
 int
 tunnel_output(struct port *p, const uint8_t *frame, size_t len,
@@ -35,9 +27,7 @@ tunnel_output_ctrl(struct port *p, const uint8_t *frame, size_t len)
 int
 tunnel_offload(const struct port *p)
 {
-	const struct conn *c = p->tunnel;
-
-	return c != NULL && c->offload;
+	return conn_offloads(p->tunnel);
 }
 
 unsigned
@@ -54,32 +44,29 @@ tunnel_stats(const struct port *p, struct port_stats *st)
 	if (c == NULL)
 		return;
 	st->has_queue = 1;
-	st->queue_bytes = c->outlen - c->outoff;
-	st->queue_delay_ms = (uint64_t)txq_delay_ms(&c->txq,
-	    (uint32_t)(c->queued - (c->outlen - c->outoff)), txq_now_us());
-	st->codel_dropped = c->txq.drops;
+	conn_queue_info(c, &st->queue_bytes, &st->queue_delay_ms,
+	    &st->codel_dropped);
 }
 
 void
 tunnel_status(const struct conn *c, struct jw *w)
 {
 	const char *ver, *cipher;
+	uint64_t bytes, delay, drops;
 
 	jw_member_str(w, ", \"peer\": ", c->peer);
 	if (c->via[0] != '\0')
 		jw_member_str(w, ", \"via\": ", c->via);
-	if (c->tls != NULL) {
-		tls_info(c->tls, &ver, &cipher);
+	if (conn_tls(c) != NULL) {
+		tls_info(conn_tls(c), &ver, &cipher);
 		jw_raw(w, ", \"tls\": ");
 		jw_cstr(w, ver);
 		jw_raw(w, ", \"cipher\": ");
 		jw_cstr(w, cipher);
 	}
-	jw_member_int(w, ", \"queue_bytes\": ",
-	    (long long)(c->outlen - c->outoff));
-	jw_member_int(w, ", \"queue_max\": ", sw_conf.queue);
-	/* the head frame's wait; the position as conn.c counts it */
-	jw_member_int(w, ", \"queue_delay_ms\": ", txq_delay_ms(&c->txq,
-	    (uint32_t)(c->queued - (c->outlen - c->outoff)), txq_now_us()));
-	jw_member_int(w, ", \"codel_dropped\": ", (long long)c->txq.drops);
+	conn_queue_info(c, &bytes, &delay, &drops);
+	jw_member_int(w, ", \"queue_bytes\": ", (long long)bytes);
+	jw_member_int(w, ", \"queue_max\": ", conn_queue_max());
+	jw_member_int(w, ", \"queue_delay_ms\": ", (long long)delay);
+	jw_member_int(w, ", \"codel_dropped\": ", (long long)drops);
 }

@@ -15,6 +15,7 @@
 #include "bytes.h"
 #include "base64.h"
 #include "sha1.h"
+#include "sys.h"
 #include "util.h"
 #include "ws.h"
 
@@ -400,4 +401,21 @@ ws_rx_feed(struct ws_rx *rx, uint8_t *buf, size_t len, struct ws_event *ev)
 	if (h.op == WS_OP_BINARY && h.fin)
 		return rx_single(rx, buf, len, &h, ev);
 	return rx_fragment(rx, buf, len, &h, ev);
+}
+
+/* WebSocket mask keys come from a pool refilled from the kernel, so a
+ * busy client port does not make a system call per frame. */
+void
+ew_mask_key(uint8_t key[4])
+{
+	static uint8_t pool[4096];
+	static size_t used = sizeof(pool);
+
+	if (used + 4 > sizeof(pool)) {
+		ew_random(pool, sizeof(pool));
+		used = 0;
+	}
+	memcpy(key, pool + used, 4);
+	memset(pool + used, 0, 4);	/* never hand out a key twice */
+	used += 4;
 }

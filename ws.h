@@ -85,4 +85,7 @@ void ws_rx_free(struct ws_rx *);
 size_t ws_rx_feed(struct ws_rx *, uint8_t *buf, size_t len,
     struct ws_event *ev);
 
+/* A fresh masking key (from a kernel-seeded pool). */
+void ew_mask_key(uint8_t key[4]);
+
 #endif /* WS_H */

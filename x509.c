@@ -1,8 +1,9 @@
 /*
  * x509.c - TLS certificate checks on BearSSL (etherws.8, TLS): the
  * X.509 engine of a client connection, the DER walker and name/IP/pin
- * checks it uses on the leaf, and the TLS error strings.  Loading PEM
- * files into credentials and trust anchors is in pem.c.
+ * checks it uses on the leaf, and the pin's text.  Loading PEM files
+ * into credentials and trust anchors is in pem.c; the TLS error
+ * strings are tls.c's.
  *
  * The client engine wraps br_x509_minimal, which validates the chain
  * (signatures, anchors, dates, usages) with no server name.  The name
@@ -454,121 +455,7 @@ tls_x509_init(struct tls_x509 *x, const struct tls_anchors *ta,
 }
 
 /* ------------------------------------------------------------------ */
-/* Messages and pins */
-
-/* TLS alert descriptions (RFC 8446 section 6), as a code byte and the
- * texts back to back like ew_strerror's table. */
-#define ALERTTAB \
-	X(0, "close notify") \
-	X(10, "unexpected message") \
-	X(20, "bad record MAC") \
-	X(22, "record overflow") \
-	X(40, "handshake failure") \
-	X(42, "bad certificate") \
-	X(43, "unsupported certificate") \
-	X(44, "certificate revoked") \
-	X(45, "certificate expired") \
-	X(46, "certificate unknown") \
-	X(47, "illegal parameter") \
-	X(48, "unknown CA") \
-	X(49, "access denied") \
-	X(50, "decode error") \
-	X(51, "decrypt error") \
-	X(70, "protocol version") \
-	X(71, "insufficient security") \
-	X(80, "internal error") \
-	X(86, "inappropriate fallback") \
-	X(90, "user canceled") \
-	X(100, "no renegotiation") \
-	X(109, "missing extension") \
-	X(110, "unsupported extension") \
-	X(112, "unrecognized name") \
-	X(116, "certificate required") \
-	X(120, "no application protocol")
-
-#define X(a, s)	a,
-static const uint8_t alert_codes[] = { ALERTTAB };
-#undef X
-#define X(a, s)	s "\0"
-static const char alert_texts[] = ALERTTAB;
-#undef X
-
-static const char *
-alert_name(int a)
-{
-	const char *s = ew_code_text(alert_codes, sizeof(alert_codes),
-	    alert_texts, a);
-
-	return s != NULL ? s : "unknown alert";
-}
-
-/* What failed, after "certificate verify failed: " and "handshake
- * failed: ", for the BearSSL codes (and ours) a person can act on. */
-#define VERIFYTAB \
-	X(BR_ERR_X509_NOT_TRUSTED, "unknown CA") \
-	X(BR_ERR_X509_EXPIRED, "certificate expired or not yet valid") \
-	X(BR_ERR_X509_BAD_SERVER_NAME, "hostname mismatch") \
-	X(TLS_ERR_IP_MISMATCH, "hostname mismatch") \
-	X(TLS_ERR_PIN_MISMATCH, "public key pin mismatch") \
-	X(BR_ERR_X509_EMPTY_CHAIN, "no certificate") \
-	X(BR_ERR_X509_NOT_CA, "issuer is not a CA") \
-	X(BR_ERR_X509_BAD_SIGNATURE, "bad signature") \
-	X(BR_ERR_X509_WEAK_PUBLIC_KEY, "key too weak") \
-	X(BR_ERR_X509_FORBIDDEN_KEY_USAGE, "key usage forbids TLS") \
-	X(BR_ERR_X509_CRITICAL_EXTENSION, "unsupported critical extension") \
-	X(BR_ERR_X509_UNSUPPORTED, "unsupported algorithm") \
-	X(BR_ERR_X509_WRONG_KEY_TYPE, "unsupported algorithm") \
-	X(BR_ERR_X509_TIME_UNKNOWN, "current time unknown") \
-	X(BR_ERR_X509_DN_MISMATCH, "broken chain") \
-	X(BR_ERR_X509_LIMIT_EXCEEDED, "certificate too large")
-#define HANDSHAKETAB \
-	X(BR_ERR_UNSUPPORTED_VERSION, "unsupported protocol version") \
-	X(BR_ERR_BAD_VERSION, "unsupported protocol version") \
-	X(BR_ERR_BAD_CIPHER_SUITE, "no shared cipher") \
-	X(BR_ERR_BAD_MAC, "bad record MAC") \
-	X(BR_ERR_BAD_SIGNATURE, "bad server key exchange signature") \
-	X(BR_ERR_WRONG_KEY_USAGE, "key usage does not allow the cipher") \
-	X(BR_ERR_BAD_FINISHED, "bad Finished message")
-
-#define X(e, s)	e,
-static const uint8_t verify_codes[] = { VERIFYTAB };
-static const uint8_t handshake_codes[] = { HANDSHAKETAB };
-#undef X
-#define X(e, s)	s "\0"
-static const char verify_texts[] = VERIFYTAB;
-static const char handshake_texts[] = HANDSHAKETAB;
-#undef X
-
-const char *
-tls_strerror(int err)
-{
-	static char buf[96];
-	const char *s;
-
-	if (err == BR_ERR_OK)
-		return "no error";
-	if (err == BR_ERR_IO)
-		return "I/O error";
-	if ((s = ew_code_text(verify_codes, sizeof(verify_codes),
-	    verify_texts, err)) != NULL)
-		ew_snprintf(buf, sizeof(buf), "certificate verify failed: %s",
-		    s);
-	else if ((s = ew_code_text(handshake_codes, sizeof(handshake_codes),
-	    handshake_texts, err)) != NULL)
-		ew_snprintf(buf, sizeof(buf), "handshake failed: %s", s);
-	else if (err >= BR_ERR_RECV_FATAL_ALERT &&
-	    err < BR_ERR_SEND_FATAL_ALERT + 256)
-		ew_snprintf(buf, sizeof(buf), "%s %d (%s)",
-		    err >= BR_ERR_SEND_FATAL_ALERT ? "sent alert" :
-		    "peer sent alert", err & 0xff, alert_name(err & 0xff));
-	else if (err > BR_ERR_X509_OK && err < 64)
-		ew_snprintf(buf, sizeof(buf), "certificate verify failed: "
-		    "bad certificate (BearSSL error %d)", err);
-	else
-		ew_snprintf(buf, sizeof(buf), "handshake failed: BearSSL error %d",
-		    err);
-	return buf;
-}
+/* Pins */
 
 int
 tls_pin_parse(const char *s, uint8_t out[32])

@@ -641,7 +641,7 @@ main(void)
 		return 2;
 	}
 	snprintf(hpath, sizeof(hpath), "%s/htpasswd", tmpdir);
-	htpasswd_warn = warn_capture;
+	htpasswd_set_warn(warn_capture);
 	test_header();
 	test_basic();
 	test_scheme();

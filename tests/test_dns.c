@@ -28,7 +28,7 @@
 #include "defs.h"
 #include "dns.h"
 #include "loop.h"
-#include "util.h"
+#include "sys.h"
 #include "t.h"
 
 
@@ -858,8 +858,7 @@ setup_server(void)
 	write_file(conf_path, "nameserver 127.0.0.1\n"
 	    "search s.test fails.test zzz.test\n"
 	    "options timeout:1 attempts:2\n");
-	dns_hosts_path = hosts_path;
-	dns_resolv_path = conf_path;
+	dns_set_files(hosts_path, conf_path);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -870,7 +869,7 @@ setup_server(void)
 		perror("server socket");
 		exit(2);
 	}
-	dns_port = ntohs(sin.sin_port);
+	dns_set_port(ntohs(sin.sin_port));
 }
 
 static void
@@ -1065,7 +1064,7 @@ test_async(void)
 	CHECK(srv_queries >= q0 + 2);	/* they had been sent */
 
 	/* No nameserver answers at all: a port with nothing on it. */
-	dns_port = 9;			/* discard, not running */
+	dns_set_port(9);			/* discard, not running */
 	t0 = ew_now_ms();
 	start(&rq[0], "a.test.", &r[0], 0);
 	run();
@@ -1090,7 +1089,7 @@ test_blocking(uint16_t port)
 				serve_one(srv_fd);
 		}
 	}
-	dns_port = port;
+	dns_set_port(port);
 	n = dns_resolve("a.test", 0, a, DNS_MAX_ADDRS);
 	CHECK(n == 3 && addr_is(&a[0], "10.0.0.1") &&
 	    addr_is(&a[2], "fd00::1"));
@@ -1113,18 +1112,32 @@ test_blocking(uint16_t port)
 	waitpid(pid, NULL, 0);
 }
 
+/* The resolver's codes in glibc's (so Python's gaierror) words. */
+static void
+test_strerror(void)
+{
+	CHECK(strcmp(ew_gai_strerror(DNS_ENONAME), "Name or service not known") == 0);
+	CHECK(strcmp(ew_gai_strerror(DNS_EAGAIN),
+	    "Temporary failure in name resolution") == 0);
+	CHECK(strcmp(ew_gai_strerror(DNS_ENODATA),
+	    "No address associated with hostname") == 0);
+	CHECK(strcmp(ew_gai_strerror(DNS_EMEMORY), "Memory allocation failure") == 0);
+	CHECK(strcmp(ew_gai_strerror(-99), "Unknown error") == 0);
+}
+
 int
 main(void)
 {
 	uint16_t port;
 
+	test_strerror();
 	test_numeric();
 	test_hosts();
 	test_conf();
 	test_query();
 	test_answer();
 	setup_server();
-	port = dns_port;
+	port = dns_get_port();
 	test_async();
 	test_blocking(port);
 	cleanup_files();

@@ -16,7 +16,7 @@
 #include "bytes.h"
 #include "defs.h"
 #include "log.h"
-#include "util.h"
+#include "sys.h"
 #include "t.h"
 
 static char	 dir[64];
@@ -691,7 +691,7 @@ test_rate_limit(void)
 	char key[32];
 	int i;
 
-	log_now_ms = fake_clock;
+	log_set_clock(fake_clock);
 	CHECK(lconf_file("rl.log", "%(levelname)s %(message)s") == 0);
 	fake_now = 100000;
 	for (i = 0; i < 5; i++)
@@ -760,7 +760,7 @@ test_rate_limit(void)
 	    "ERROR read: new\n"
 	    "WARNING 1 rate-limited message suppressed\n"
 	    "ERROR read: e0\n") == 0);
-	log_now_ms = ew_now_ms;
+	log_set_clock(ew_now_ms);
 }
 
 static void

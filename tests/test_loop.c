@@ -22,8 +22,9 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
+#include "container.h"
 #include "loop.h"
-#include "util.h"
+#include "sys.h"
 #include "t.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;

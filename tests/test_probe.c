@@ -48,6 +48,7 @@
 #include "probe.h"
 #include "probepriv.h"
 #include "sha1.h"
+#include "sys.h"
 #include "util.h"
 #include "t.h"
 #include "probe_stubs.h"
@@ -334,7 +335,7 @@ test_init(void)
 	rq_push(ROUND0 << 16);
 	rq_push(KEYB);
 	probe_init(&fdb);
-	CHECK(sw_id == ID);
+	CHECK(probe_id() == ID);
 	CHECK(rq_pos == 3);
 	CHECK(nsent == 0);
 }

@@ -1,6 +1,7 @@
 /*
- * test_switch - the switch core (switch.c) on its own: linked with the
- * real port table (port.c), FDB (fdb.c), segmentation (gso.c) and loop
+ * test_switch - the switch core (switch.c) on its own, compiled in
+ * (#include: its options and FDB are static there), with the real port
+ * table (port.c), FDB (fdb.c), segmentation (gso.c) and loop
  * detection (probe.c, probetab.c), and with fake ports whose ops
  * record what the switch hands them.  Two fake ports may be joined by
  * a wire: what goes out of one comes in on the other when the test
@@ -49,8 +50,11 @@
 #include "loop.h"
 #include "port.h"
 #include "probe.h"
-#include "switch.h"
+#include "sys.h"
 #include "util.h"
+/* the core itself, to set its options (core_conf) between tests and
+ * to look in its FDB (sw_fdb), both static in switch.c */
+#include "switch.c"
 #include "t.h"
 #include "probe_stubs.h"
 
@@ -214,7 +218,7 @@ f_output_ctrl(struct port *p, const uint8_t *f, size_t len)
 	struct fake *x = p->priv;
 
 	x->nctrl++;
-	if (probe_is(f, len) && get64(f + 19) == sw_id)
+	if (probe_is(f, len) && get64(f + 19) == probe_id())
 		x->ntc += (f[39] & 0x01) != 0;
 	else
 		x->nforeign++;
@@ -717,7 +721,7 @@ test_storm(void)
 	struct fake *a, *b;
 	int i;
 
-	sw_conf.stormlimit = 5;
+	core_conf.stormlimit = 5;
 	a = fake_new(0);
 	b = fake_new(0);
 	run(SETTLE_MS);
@@ -746,7 +750,7 @@ test_storm(void)
 	for (i = 0; i < 8; i++)
 		send(a, BC, 1);
 	CHECK(got(b) == 5 && a->p->storm_dropped == 8);
-	sw_conf.stormlimit = 0;
+	core_conf.stormlimit = 0;
 	clear();
 	for (i = 0; i < 8; i++)
 		send(a, BC, 1);
@@ -1129,10 +1133,10 @@ int
 main(void)
 {
 	clk = 1000000;
-	sw_conf.ageout = 60;
-	sw_conf.fdbmax = 1024;
-	sw_conf.fdbportmax = 64;
-	if (switch_init() < 0)
+	core_conf.ageout = 60;
+	core_conf.fdbmax = 1024;
+	core_conf.fdbportmax = 64;
+	if (switch_init(&core_conf) < 0)
 		return 2;
 	test_probing();
 	test_learning();

@@ -26,7 +26,7 @@
 #include "fmt.h"
 #include "gso.h"
 #include "tap.h"
-#include "util.h"
+#include "sys.h"
 #include "t.h"
 
 #define WAIT_MS		1500	/* every wait is bounded by this */
