@@ -18,7 +18,7 @@ struct htpasswd;	/* opaque */
 void htpasswd_set_warn(void (*warn)(const char *msg));
 /*
  * Load path (made absolute by the caller; copied): a regular file of at
- * most HTPASSWD_MAX_SIZE bytes.  Returns NULL with err filled (util.h's
+ * most HTPASSWD_MAX_SIZE bytes.  Returns NULL with err filled (file.h's
  * ew_file_error words) if it cannot be read.  Free with htpasswd_free.
  */
 struct htpasswd *htpasswd_open(const char *path, char *err, size_t errlen);

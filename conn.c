@@ -4,8 +4,8 @@
  * socket may hold: pace.c), input; the open WebSocket itself (frames,
  * ping/pong, keepalive, the close handshake) is conn_ws.c's, through
  * conn_int.h.  What a connection is for -- an accepted request
- * (serve.c), a client attempt and port (client.c) -- is its owner's
- * business, reached through the owner's struct conn_ops.
+ * (serve.c, ctlsrv.c), a client attempt and port (client.c) -- is its
+ * owner's business, reached through the owner's struct conn_ops.
  *
  * One entry point per connection (conn_io) runs the layers in order;
  * epoll interest is derived from state after every step; a failing

@@ -35,8 +35,10 @@ ctlsrv_configure(const char *path, const char *host, struct htpasswd *auth)
 	ctl_auth = auth;
 }
 
-/* A control reply of type ctype, however large: queued within --maxmem
- * (conn_put makes room, else the connection goes). */
+/* A control reply of type ctype, however large: queued within the
+ * connection's memory bound (conn_put makes room); one that does not
+ * fit is taken back for a short error reply, and the connection goes
+ * only when not even that fits. */
 static void
 ctl_send(struct conn *c, const char *ctype, const char *body, size_t len)
 {
@@ -148,7 +150,7 @@ ctlsrv_rank(int fd, int *r, int *eno, uint32_t *uid)
 /*
  * A local user other than root, the switch's own and --ctlallow's is
  * refused, as is a local peer that cannot be named, whatever address it
- * came from or to (owner_at_accept).
+ * came from or to (asked at accept: ctlsrv_rank).
  */
 static int
 user_ok(struct conn *c)

@@ -7,7 +7,7 @@
  * format, which stay with their codec (ws.h's opcodes, gso.h's
  * virtio_net_hdr, probe.c's frame layout, bcrypt.h), and a few sizes
  * of one module's own that no input moves (loop.c's LOOP_EVENTS,
- * serve.c's SRC_BUCKETS, listen.c's FD_RESERVE, rpc.c's REPLY_FIRST,
+ * srclimit.c's SRC_BUCKETS, listen.c's FD_RESERVE, rpc.c's REPLY_FIRST,
  * tap_linux.c's NETDEV_RCVBUF ...).  No code, no types: any module may
  * include it without pulling in another.
  *

@@ -7,8 +7,9 @@
  * It reads only what the modules expose through functions: the port
  * table and each port's stats op (port.h), the FDB's numbers
  * (switch.h), the connections' numbers (conn.h).  The text is built in
- * one buffer that doubles up to METRICS_MAX; serve.c queues it like a
- * control reply, where it counts against --maxmem.
+ * one buffer that doubles up to METRICS_MAX; ctlsrv.c queues it like a
+ * control reply, within the connection's memory bound (--maxmem, or
+ * CTL_MEM_MAX for a control connection).
  */
 #include <stdarg.h>
 #include <stddef.h>

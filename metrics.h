@@ -1,8 +1,8 @@
 /*
  * metrics.h - the switch's numbers in the Prometheus text exposition
  * format, version 0.0.4 (metrics.c): what GET /metrics on the control
- * endpoint answers (serve.c routes it and applies the control
- * endpoint's checks).
+ * endpoint answers (serve.c routes it to ctlsrv.c, which applies the
+ * control endpoint's checks).
  */
 #ifndef METRICS_H
 #define METRICS_H

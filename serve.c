@@ -99,7 +99,8 @@ srv_lost(struct conn *c)
 	port_delete(p, 0);
 }
 
-/* A control connection that goes while its addPort still runs. */
+/* The connection goes: out of its per-source count; a control
+ * connection whose method still runs (an addPort waiting) abandons it. */
 static void
 srv_release(struct conn *c)
 {

@@ -2,7 +2,8 @@
  * serve.h - the server side of accepted connections (serve.c): one
  * HTTP request read and routed by path to the tunnel endpoint (the
  * WebSocket upgrade, with auth, and the server port it makes) or to the
- * control endpoint (ctlsrv.c).
+ * control endpoint (ctlsrv.c); the reverse proxies it trusts
+ * (--trustproxy).
  */
 #ifndef SERVE_H
 #define SERVE_H

@@ -1,7 +1,9 @@
 /*
  * sw.c - the sw sub-command: its command line and checks, the daemon's
- * life (start-up, detaching, pidfile, signals, shutdown) and main.  It
- * sets the switch up and hands over to the event loop.
+ * life (start-up, detaching, pidfile, signals, shutdown) and sw_main.
+ * The options are its own (sw_conf): it tells each module what it needs
+ * of them (modules_init, listen_open), sets the switch up and hands
+ * over to the event loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -269,7 +271,7 @@ abs_path(const char **path, char *store, size_t cap)
 }
 
 /* Make a file option absolute and check it is a regular file that can
- * be opened (without blocking: util.h's ew_file_open). */
+ * be opened (without blocking: file.h's ew_file_open). */
 static int
 file_opt(const char *opt, const char **path, char *store, size_t cap)
 {

@@ -1,5 +1,6 @@
 /*
- * sw.h - the sw sub-command (sw.c): the switch daemon.
+ * sw.h - the sw sub-command (sw.c): the switch daemon and its options
+ * (struct sw_conf, whose one instance is sw.c's own).
  */
 #ifndef SW_H
 #define SW_H

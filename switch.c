@@ -1,6 +1,8 @@
 /*
  * switch.c - the switch core: ports coming and going, learning,
- * forwarding, flooding, storm control, the FDB sweep.
+ * forwarding, flooding, storm control, the ports' rx/tx counts, the FDB
+ * (its own: others see it through switch_fdb_list and switch_fdb_stats)
+ * and its sweep.
  *
  * The core knows nothing of sockets, TLS or WebSocket: frames come in
  * through switch_input() and leave through the port's ops (port.h), so
@@ -292,9 +294,6 @@ switch_input_dropped(struct port *p)
 	p->rx++;
 	p->rx_dropped++;
 }
-
-/* ------------------------------------------------------------------ */
-/* tap and netdev ports */
 
 /* ------------------------------------------------------------------ */
 /* Ports coming and going, the sweep */

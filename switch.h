@@ -1,7 +1,8 @@
 /*
  * switch.h - the switch core (switch.c): what it is told, the FDB,
  * ports coming and going, and switch_input(), where every received
- * frame enters.  The core calls ports only through their ops (port.h).
+ * frame enters (switch_input_dropped() counts one that never arrived
+ * whole).  The core calls ports only through their ops (port.h).
  */
 #ifndef SWITCH_H
 #define SWITCH_H

@@ -49,7 +49,7 @@ struct tls_creds {
  * missing final newline are fine.  The key must match the leaf.
  * 0, or -1 with err: "<file>: <what>" (no private key, encrypted
  * private key not supported, no certificate, bad PEM, private key does
- * not match certificate...) or util.h's ew_file_error ("cannot read
+ * not match certificate...) or file.h's ew_file_error ("cannot read
  * <file>: not a regular file", "...: missing, unreadable or over N
  * bytes").
  */

@@ -1,9 +1,10 @@
 #!/bin/sh
 # tests/check_layout.sh - the code's shape, checked on the sources and
 # the objects of the last build:
-#  - the switch core (switch.o, port.o, probe.o, fdb.o, gso.o) references
-#    no symbol of the tap, connection, client, listener, server, RPC or
-#    command-line code: it reaches ports only through their ops;
+#  - the switch core (switch.o, port.o, probe.o, probetab.o, fdb.o, gso.o)
+#    references no symbol of the tap, connection, client, listener,
+#    server, RPC or command-line code: it reaches ports only through
+#    their ops;
 #  - every header compiles on its own;
 #  - <bearssl.h> is included by tls_br.h alone, and tls_br.h only by the
 #    TLS module (tls.c, pem.c, x509.c) and its tests;

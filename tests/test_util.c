@@ -1,9 +1,10 @@
 /*
- * test_util - util.c's parsers and lookups: ew_parse_int against
- * strtoll (the C library's reading of the same text) for the texts both
- * accept, and its refusals; ew_memmem against a naive search; error
- * texts in glibc's words; the default --maxmem for a router's memory
- * and a server's.
+ * test_util - the small helpers' parsers and lookups: util.c's
+ * ew_parse_int against strtoll (the C library's reading of the same
+ * text) for the texts both accept, and its refusals, ew_memmem against
+ * a naive search; addr.c's inet_aton forms and CIDR blocks; cli.c's
+ * typo suggestions; errtext.c's error texts in glibc's words; sys.c's
+ * default --maxmem for a router's memory and a server's.
  */
 #include <errno.h>
 #include <limits.h>

@@ -139,7 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    pin);
 		tls_creds_free(&cr);
 	} else		/* pem.c's "<file>: <what>" (out of memory too) or
-			 * util.h's "cannot read <file>: ..." */
+			 * file.h's "cannot read <file>: ..." */
 		assert((strncmp(err, path, strlen(path)) == 0 &&
 		    err[strlen(path)] == ':') ||
 		    strncmp(err, "cannot read ", 12) == 0);
