@@ -31,12 +31,14 @@ LIBSRCS	 = util.c fmt.c log.c logconf.c sha1.c md5.c bcrypt.c base64.c json.c \
 	   client.c dns.c rpc.c ctl.c ctl_io.c tls.c probe.c probetab.c gso.c \
 	   port.c authfail.c \
 	   switch.c tapport.c serve.c peeruid.c ctlallow.c siphash.c sock.c \
-	   tunnel.c metrics.c config.c cfgrun.c txq.c pace.c conn_ws.c
+	   tunnel.c metrics.c config.c cfgrun.c txq.c pace.c conn_ws.c \
+	   privdrop.c
 LIBOBJS	 = $(LIBSRCS:.c=.o)
 OBJS	 = etherws.o $(LIBOBJS)
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 # Programs the end-to-end tests run, none of them part of etherws
-TOOLS	 = tests/linkemu
+# (tests/etherws-testing: etherws with privdrop.c's test knob)
+TOOLS	 = tests/linkemu tests/etherws-testing
 
 ifeq ($(V),1)
 Q =
@@ -94,6 +96,16 @@ tests/test_%: tests/test_%.c tests/t.h
 tests/linkemu: tests/linkemu.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $<
+
+# tests/etherws-testing: etherws whose privdrop.c is compiled with
+# -DEW_TESTING: with EW_TEST_SECCOMP set, a SIGHUP makes it call execve,
+# outside the --user filter (tests/e2e_privdrop.sh).  Never installed.
+tests/privdrop_testing.o: privdrop.c privdrop.h sysallow.h
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) -DEW_TESTING $(CFLAGS) $(WARN) -I. -c -o $@ privdrop.c
+tests/etherws-testing: $(filter-out privdrop.o,$(OBJS)) tests/privdrop_testing.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 units: $(UNITS) $(TOOLS)
 

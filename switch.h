@@ -31,6 +31,7 @@ struct sw_conf {
 	const char	*sslkey, *sslcert, *ctlsslkey, *ctlsslcert;
 	const char	*logconf, *pidfile;
 	const char	*config;		/* --config FILE, absolute */
+	const char	*user;			/* --user NAME (privdrop.h) */
 	int		 syslog;
 	long long	 stormlimit;		/* flooded frames/s per port */
 	long long	 maxconn;		/* tunnel connections */
