@@ -217,8 +217,9 @@ clean-fuzz:
 # static binary instead of the dynamic one.  It installs the binary
 # stripped (STRIP names the strip program of a cross build;
 # INSTALL_STRIP= keeps the symbols), the man page, the systemd unit
-# (systemd/etherws.service.in with SBINDIR filled in) and, unless one is
-# there already, /etc/default/etherws.
+# (systemd/etherws.service.in with SBINDIR filled in), the sysusers.d file
+# of its user (systemd/etherws.sysusers) and, unless one is there
+# already, /etc/default/etherws.
 STATIC		?= etherws-static
 STATIC_DIR	?= build-static
 INSTALL_BIN	?= etherws
@@ -228,6 +229,7 @@ INSTALL_STRIP	?= -s --strip-program=$(STRIP)
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 SYSCONFDIR	?= /etc
 
 static: $(STATIC)
@@ -246,16 +248,18 @@ etherws.service: systemd/etherws.service.in
 
 install: $(INSTALL_BIN) etherws.8 etherws.service
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/default
 	$(INSTALL) -m 0755 $(INSTALL_STRIP) $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/etherws
 	$(INSTALL) -m 0644 etherws.8 $(DESTDIR)$(MANDIR)/man8/etherws.8
 	$(INSTALL) -m 0644 etherws.service $(DESTDIR)$(UNITDIR)/etherws.service
+	$(INSTALL) -m 0644 systemd/etherws.sysusers $(DESTDIR)$(SYSUSERSDIR)/etherws.conf
 	[ -e $(DESTDIR)$(SYSCONFDIR)/default/etherws ] || \
 	    $(INSTALL) -m 0644 systemd/etherws.default $(DESTDIR)$(SYSCONFDIR)/default/etherws
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/etherws $(DESTDIR)$(MANDIR)/man8/etherws.8 \
-	    $(DESTDIR)$(UNITDIR)/etherws.service
+	    $(DESTDIR)$(UNITDIR)/etherws.service $(DESTDIR)$(SYSUSERSDIR)/etherws.conf
 
 .PHONY: etherws.service
 # clean keeps the downloaded BearSSL source and its musl libbearssl.a;
