@@ -10,9 +10,11 @@
 #ifndef SYSALLOW_H
 #define SYSALLOW_H
 
+#include <stdint.h>
 #include <sys/syscall.h>
 
-static const int sysallow[] = {
+/* (numbers below 65536 on every Linux arch: mips adds 4000) */
+static const uint16_t sysallow[] = {
 	/* the data path and the event loop, the most frequent first (the filter
 	 * tries them in order: getsockopt is TCP_INFO, pace.c and txq.c) */
 #ifdef __NR_getsockopt
@@ -264,7 +266,7 @@ static const int sysallow[] = {
 };
 
 /* Allowed unless their prot argument (the third) asks for PROT_EXEC. */
-static const int sysallow_prot[] = {
+static const uint16_t sysallow_prot[] = {
 #ifdef __NR_mmap
 	__NR_mmap,
 #endif
