@@ -221,7 +221,9 @@ clean-fuzz:
 # of its user (systemd/etherws.sysusers) and, unless one is there
 # already, /etc/default/etherws.
 STATIC		?= etherws-static
-STATIC_DIR	?= build-static
+STATIC_DIR	?= build-static$(if $(STATIC_PIE),-pie)
+# STATIC_PIE=1: a static PIE (scripts/build-static.sh, PIE=1): 17 KB more
+STATIC_PIE	?=
 INSTALL_BIN	?= etherws
 INSTALL		?= install
 STRIP		?= strip
@@ -238,7 +240,7 @@ static: $(STATIC)
 # relro.c, its RELRO (musl's static start-up does not apply it).
 STATIC_SRCS	 = $(OBJS:.o=.c) malloc.c relro.c
 $(STATIC): $(STATIC_SRCS) $(wildcard *.h) scripts/build-static.sh
-	$(Q)BUILD=$(STATIC_DIR) OUT=$@ sh scripts/build-static.sh $(STATIC_SRCS)
+	$(Q)BUILD=$(STATIC_DIR) OUT=$@ PIE=$(STATIC_PIE) sh scripts/build-static.sh $(STATIC_SRCS)
 
 size: $(STATIC)
 	@echo "$(STATIC): $$(wc -c < $(STATIC)) bytes, stripped, static (musl + BearSSL)"
