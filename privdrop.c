@@ -107,12 +107,6 @@ privdrop_init(const char *user, char *err, size_t errlen)
 	return 0;
 }
 
-int
-privdrop_active(void)
-{
-	return pd_active;
-}
-
 /*
  * The ASan build (make check-asan, clang): LeakSanitizer's check at exit
  * stops the process from a clone with ptrace, and neither is in the

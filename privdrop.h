@@ -26,8 +26,6 @@ int privdrop_init(const char *user, char *err, size_t errlen);
  * with err set (the switch must then not run).
  */
 int privdrop_apply(char *err, size_t errlen);
-/* 1 once privdrop_apply has run: files are now opened as the user. */
-int privdrop_active(void);
 /*
  * The test build (compiled with -DEW_TESTING, tests/etherws-testing):
  * with EW_TEST_SECCOMP set in its environment it makes a forbidden call

@@ -26,6 +26,12 @@ static const uint16_t sysallow[] = {
 #ifdef __NR_sendto
 	__NR_sendto,
 #endif
+#ifdef __NR_recv
+	__NR_recv,	/* arm and mips: glibc's recv(), send() */
+#endif
+#ifdef __NR_send
+	__NR_send,
+#endif
 #ifdef __NR_epoll_wait
 	__NR_epoll_wait,
 #endif
@@ -91,6 +97,9 @@ static const uint16_t sysallow[] = {
 #endif
 #ifdef __NR_gettimeofday
 	__NR_gettimeofday,
+#endif
+#ifdef __NR_time
+	__NR_time,
 #endif
 	/* sockets (socket itself is checked apart: its address family) */
 #ifdef __NR_getsockname
