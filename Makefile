@@ -38,7 +38,8 @@ LIBA	 = libew.a
 AR	?= ar
 UNITS	 = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 # Programs the end-to-end tests run, none of them part of etherws
-TOOLS	 = tests/linkemu
+# (tests/etherws-testing: etherws with privdrop.c's test knob)
+TOOLS	 = tests/linkemu tests/etherws-testing
 
 ifeq ($(V),1)
 Q =
@@ -102,6 +103,16 @@ tests/test_%: tests/test_%.c $(LIBA)
 tests/linkemu: tests/linkemu.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $<
+
+# tests/etherws-testing: etherws whose privdrop.c is compiled with
+# -DEW_TESTING: with EW_TEST_SECCOMP set, a SIGHUP makes it call execve,
+# outside the --user filter (tests/e2e_privdrop.sh).  Never installed.
+tests/privdrop_testing.o: privdrop.c privdrop.h sysallow.h
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) -DEW_TESTING $(CFLAGS) $(WARN) -I. -c -o $@ privdrop.c
+tests/etherws-testing: $(filter-out privdrop.o,$(OBJS)) tests/privdrop_testing.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 units: $(UNITS) $(TOOLS)
 
@@ -211,10 +222,13 @@ check-valgrind: etherws
 # static binary instead of the dynamic one.  It installs the binary
 # stripped (STRIP names the strip program of a cross build;
 # INSTALL_STRIP= keeps the symbols), the man page, the systemd unit
-# (systemd/etherws.service.in with SBINDIR filled in) and, unless one is
-# there already, /etc/default/etherws.
+# (systemd/etherws.service.in with SBINDIR filled in), the sysusers.d file
+# of its user (systemd/etherws.sysusers) and, unless one is there
+# already, /etc/default/etherws.
 STATIC		?= etherws-static
-STATIC_DIR	?= build-static
+STATIC_DIR	?= build-static$(if $(STATIC_PIE),-pie)
+# STATIC_PIE=1: a static PIE (scripts/build-static.sh, PIE=1): 17 KB more
+STATIC_PIE	?=
 INSTALL_BIN	?= etherws
 INSTALL		?= install
 STRIP		?= strip
@@ -222,6 +236,7 @@ INSTALL_STRIP	?= -s --strip-program=$(STRIP)
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 SYSCONFDIR	?= /etc
 
 static: $(STATIC)
@@ -230,7 +245,7 @@ static: $(STATIC)
 # relro.c, its RELRO (musl's static start-up does not apply it).
 STATIC_SRCS	 = $(OBJS:.o=.c) malloc.c relro.c
 $(STATIC): $(STATIC_SRCS) $(wildcard *.h) scripts/build-static.sh
-	$(Q)BUILD=$(STATIC_DIR) OUT=$@ sh scripts/build-static.sh $(STATIC_SRCS)
+	$(Q)BUILD=$(STATIC_DIR) OUT=$@ PIE=$(STATIC_PIE) sh scripts/build-static.sh $(STATIC_SRCS)
 
 size: $(STATIC)
 	@echo "$(STATIC): $$(wc -c < $(STATIC)) bytes, stripped, static (musl + BearSSL)"
@@ -240,16 +255,18 @@ etherws.service: systemd/etherws.service.in
 
 install: $(INSTALL_BIN) etherws.8 etherws.service
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/default
 	$(INSTALL) -m 0755 $(INSTALL_STRIP) $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/etherws
 	$(INSTALL) -m 0644 etherws.8 $(DESTDIR)$(MANDIR)/man8/etherws.8
 	$(INSTALL) -m 0644 etherws.service $(DESTDIR)$(UNITDIR)/etherws.service
+	$(INSTALL) -m 0644 systemd/etherws.sysusers $(DESTDIR)$(SYSUSERSDIR)/etherws.conf
 	[ -e $(DESTDIR)$(SYSCONFDIR)/default/etherws ] || \
 	    $(INSTALL) -m 0644 systemd/etherws.default $(DESTDIR)$(SYSCONFDIR)/default/etherws
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/etherws $(DESTDIR)$(MANDIR)/man8/etherws.8 \
-	    $(DESTDIR)$(UNITDIR)/etherws.service
+	    $(DESTDIR)$(UNITDIR)/etherws.service $(DESTDIR)$(SYSUSERSDIR)/etherws.conf
 
 .PHONY: etherws.service static size install uninstall
 

@@ -28,8 +28,9 @@ struct db {
 static struct db passwd_db = { "/etc/passwd", NULL, 0 };
 static struct db group_db = { "/etc/group", NULL, 0 };
 
+/* opt: the option that needs it, for the error */
 static int
-db_load(struct db *d, char *err, size_t errlen)
+db_load(struct db *d, const char *opt, char *err, size_t errlen)
 {
 	int rc, n, e;
 
@@ -38,7 +39,7 @@ db_load(struct db *d, char *err, size_t errlen)
 	rc = ew_file_load(d->path, ACCOUNTS_FILE_MAX, &d->buf, &d->len);
 	if (rc < 0) {
 		e = errno;
-		n = ew_snprintf(err, errlen, "--ctlallow: ");
+		n = ew_snprintf(err, errlen, "--%s: ", opt);
 		errno = e;
 		if (n > 0 && (size_t)n < errlen)
 			ew_file_why(rc, d->path, ACCOUNTS_FILE_MAX, err + n,
@@ -146,7 +147,7 @@ add_user(const char *name, size_t n, char *err, size_t errlen)
 
 	if (parse_id(name, n, &uid) == 0)
 		return add_uid(uid, err, errlen);
-	if ((rc = db_load(&passwd_db, err, errlen)) != 0)
+	if ((rc = db_load(&passwd_db, "ctlallow", err, errlen)) != 0)
 		return rc;
 	if (!db_find(&passwd_db, name, n, 0, &l, &ln) ||
 	    !field(l, ln, 2, &f, &fn) || parse_id(f, fn, &uid) < 0) {
@@ -167,8 +168,8 @@ add_group(const char *name, size_t n, char *err, size_t errlen)
 	uint32_t gid = 0, uid;
 	int rc, found, numeric = parse_id(name, n, &gid) == 0;
 
-	if ((rc = db_load(&group_db, err, errlen)) != 0 ||
-	    (rc = db_load(&passwd_db, err, errlen)) != 0)
+	if ((rc = db_load(&group_db, "ctlallow", err, errlen)) != 0 ||
+	    (rc = db_load(&passwd_db, "ctlallow", err, errlen)) != 0)
 		return rc;
 	found = db_find(&group_db, numeric ? NULL : name, n, gid, &l, &ln);
 	if (!numeric && (!found || !field(l, ln, 2, &f, &fn) ||
@@ -234,4 +235,28 @@ ctlallow_uid(uint32_t uid)
 		if (allowed[i] == uid)
 			return 1;
 	return 0;
+}
+
+int
+accounts_user(const char *name, uint32_t *uid, uint32_t *gid, char *err,
+    size_t errlen)
+{
+	const char *l, *f;
+	size_t ln, fn, n = strlen(name);
+	int rc, found;
+
+	if ((rc = db_load(&passwd_db, "user", err, errlen)) != 0)
+		return rc;
+	found = parse_id(name, n, uid) == 0 ?
+	    db_find(&passwd_db, NULL, 0, *uid, &l, &ln) :
+	    db_find(&passwd_db, name, n, 0, &l, &ln);
+	if (!found || !field(l, ln, 2, &f, &fn) || parse_id(f, fn, uid) < 0 ||
+	    !field(l, ln, 3, &f, &fn) || parse_id(f, fn, gid) < 0) {
+		ew_snprintf(err, errlen, "invalid --user %s: no such user in "
+		    "/etc/passwd (a user name there or a uid)", name);
+		rc = 2;
+	}
+	free(passwd_db.buf);
+	passwd_db.buf = NULL;
+	return rc;
 }

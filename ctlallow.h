@@ -18,6 +18,13 @@
  * found, an empty item, more than CTLALLOW_MAX users).
  */
 int ctlallow_init(const char *spec, char *err, size_t errlen);
+/*
+ * sw --user NAME (privdrop.c): the uid and primary gid /etc/passwd gives
+ * the user name or number NAME (no NSS, as above).  0, or an exit status
+ * with err set: 1 the file cannot be read, 2 no such user.
+ */
+int accounts_user(const char *name, uint32_t *uid, uint32_t *gid, char *err,
+    size_t errlen);
 /* 1 if uid may use the control endpoint, else 0. */
 int ctlallow_uid(uint32_t uid);
 

@@ -399,6 +399,33 @@ log_emit(int level, const char *msg)
 }
 
 /*
+ * For a signal handler (privdrop.c's SIGSYS): only what is safe there,
+ * no clock, no locale, no handler format: "CRITICAL:etherws:<msg>" to
+ * the handler's file or stderr, or the bare message to syslog on the
+ * socket already open.
+ */
+void
+log_emergency(const char *msg)
+{
+	char buf[LOG_MSG_MAX + 64];
+	int n;
+
+	if (lg_syslog || lh.kind == LH_SYSLOG) {
+		n = ew_snprintf(buf, sizeof(buf), "<%d>etherws[%d]: %s",
+		    sl_facility | LOG_CRIT, (int)getpid(), msg);
+		if (sl_fd >= 0 && n > 0 && (size_t)n < sizeof(buf))
+			(void)send(sl_fd, buf, (size_t)n, MSG_NOSIGNAL);
+		return;
+	}
+	if (!log_active())
+		return;
+	n = ew_snprintf(buf, sizeof(buf), "CRITICAL:etherws:%s\n", msg);
+	if (n > 0 && (size_t)n < sizeof(buf))
+		log_write(lh.kind == LH_FILE ? lh.fd : lh.kind == LH_STDOUT ?
+		    1 : 2, buf, (size_t)n);
+}
+
+/*
  * A peer's text must not forge lines nor put bytes in them that are not
  * UTF-8 (a proxy's reason phrase, a name): control bytes and every byte
  * of an invalid sequence become "\xNN"; tabs and well-formed UTF-8 stay.

@@ -61,6 +61,9 @@ void log_msg(int level, const char *fmt, ...)
  */
 void log_msg_rl(int level, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Async-signal-safe: msg as a CRITICAL line, without date or the
+ * handler's format, wherever lines go (a signal handler's last word). */
+void log_emergency(const char *msg);
 /* Formats one line (no newline) with the current handler's format, at
  * wall-clock time sec + msec; returns its length (< cap, NUL-ended). */
 size_t log_render(char *out, size_t cap, int level, const char *msg,

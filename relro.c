@@ -14,6 +14,9 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 
+/* A static PIE has no PT_PHDR; its dynamic section tells where it is. */
+extern const char _DYNAMIC[] __attribute__((weak, visibility("hidden")));
+
 static void __attribute__((constructor))
 relro(void)
 {
@@ -26,6 +29,8 @@ relro(void)
 	for (i = 0; i < n; i++)		/* a PIE's load address */
 		if (ph[i].p_type == PT_PHDR)
 			bias = (uintptr_t)ph - ph[i].p_vaddr;
+		else if (ph[i].p_type == PT_DYNAMIC && _DYNAMIC != NULL)
+			bias = (uintptr_t)_DYNAMIC - ph[i].p_vaddr;
 	for (i = 0; i < n; i++) {
 		if (ph[i].p_type != PT_GNU_RELRO)
 			continue;

@@ -28,6 +28,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "privdrop.h"
 #include "rpc.h"
 #include "serve.h"
 #include "sw.h"
@@ -90,6 +91,7 @@ sig_io(struct ev_watcher *w, uint32_t revents)
 	(void)revents;
 	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
+			privdrop_selftest();	/* the test build's */
 			log_reopen();	/* a FileHandler's file, rotated */
 			if (sw_conf.config != NULL &&
 			    cfgrun_reload(err, sizeof(err)) < 0)
@@ -132,7 +134,7 @@ enum {
 	OPT_CTLPATH, OPT_CTLHOST, OPT_CTLPORT, OPT_CTLHTPASSWD, OPT_CTLSSLKEY,
 	OPT_CTLSSLCERT, OPT_STORMLIMIT, OPT_MAXCONN, OPT_CTLMAXCONN, OPT_QUEUE,
 	OPT_FDBMAX, OPT_FDBPORTMAX, OPT_NOOFFLOAD, OPT_TRUSTPROXY, OPT_TRUSTPROXYHEADER, OPT_CTLALLOW, OPT_MAXMEM,
-	OPT_CONFIG, OPT_TUNNELORIGIN, OPT_HELP
+	OPT_CONFIG, OPT_TUNNELORIGIN, OPT_USER, OPT_HELP
 };
 static const struct ew_opt sw_opts[] = {
 	{ "debug", 0 }, { "logconf", 1 }, { "syslog", 0 }, { "pidfile", 1 },
@@ -146,7 +148,7 @@ static const struct ew_opt sw_opts[] = {
 	{ "nooffload", 0 }, { "trustproxy", 1 },
 	{ "trustproxyheader", 1 }, { "ctlallow", 1 },
 	{ "maxmem", 1 }, { "config", 1 }, { "tunnelorigin", 1 },
-	{ "help", 0 },
+	{ "user", 1 }, { "help", 0 },
 };
 
 static const char sw_usage[] =
@@ -163,7 +165,8 @@ static const char sw_usage[] =
 "                  [--trustproxy ADDR]\n"
 "                  [--trustproxyheader X-Forwarded-For|Forwarded]\n"
 "                  [--ctlallow USER|@GROUP,...] [--maxmem BYTES]\n"
-"                  [--config FILE] [--tunnelorigin ORIGIN,...]\n";
+"                  [--config FILE] [--tunnelorigin ORIGIN,...]\n"
+"                  [--user USER]\n";
 
 static const char sw_help[] =
 "\n"
@@ -220,6 +223,8 @@ static const char sw_help[] =
 "                        Origins a tunnel client may send besides one\n"
 "                        naming the address it came to (etherws 1.3\n"
 "                        connecting by name: http://NAME:PORT)\n"
+"  --user USER           once started, run as USER with only the network\n"
+"                        capabilities and a seccomp filter (etherws(8))\n"
 "  --config FILE         ports to make at start, one a line as ctl addport\n"
 "                        takes them; SIGHUP or ctl reload applies the\n"
 "                        file's changes (etherws(8), Configuration file)\n"
@@ -363,6 +368,7 @@ static const struct {
 	[OPT_MAXMEM] = { SET_NUM, &sw_conf.maxmem },
 	[OPT_CONFIG] = { SET_STR, &sw_conf.config },
 	[OPT_TUNNELORIGIN] = { SET_STR, &sw_conf.tunnelorigin },
+	[OPT_USER] = { SET_STR, &sw_conf.user },
 };
 
 /* --maxmem when not given: a share of this machine's memory. */
@@ -586,6 +592,8 @@ sw_check(long long port, long long ctlport)
  * file is truncated only once it is known to be ours.  0, or -1 with err
  * set.
  */
+static int	 pid_fd = -1;	/* the pid file, kept open with --user */
+
 static int
 write_pidfile(char *err, size_t errlen)
 {
@@ -618,6 +626,10 @@ write_pidfile(char *err, size_t errlen)
 	n = ew_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n)
 		goto fail;
+	if (sw_conf.user != NULL) {
+		pid_fd = fd;	/* pidfile_remove may need it */
+		return 0;
+	}
 	if (close(fd) < 0) {
 		fd = -1;
 		goto fail;
@@ -630,6 +642,33 @@ fail:
 	ew_snprintf(err, errlen, "cannot write --pidfile %s: %s",
 	    sw_conf.pidfile, ew_nofollow_strerror(e));
 	return -1;
+}
+
+/*
+ * At exit.  After --user the directory (root's /run/etherws) may no
+ * longer let us remove it: then it is left empty, which "kill $(cat
+ * PIDFILE)" and systemd read as no process (systemd removes its
+ * RuntimeDirectory anyway).
+ */
+static void
+pidfile_remove(void)
+{
+	if (sw_conf.pidfile == NULL)
+		return;
+	if (unlink(sw_conf.pidfile) < 0 && pid_fd >= 0 &&
+	    ftruncate(pid_fd, 0) < 0)
+		log_msg(EW_LOG_WARNING, "cannot remove --pidfile %s: %s",
+		    sw_conf.pidfile, ew_strerror(errno));
+}
+
+/* What the daemon does before it says it is ready: the pid file (as
+ * root), then --user. */
+static int
+daemon_settle(char *err, size_t errlen)
+{
+	if (write_pidfile(err, errlen) < 0)
+		return -1;
+	return privdrop_apply(err, errlen);
 }
 
 /*
@@ -720,7 +759,7 @@ daemonize(void)
 			close(fd);
 	}
 	log_detach();	/* stderr handlers: nowhere, as in 1.3 */
-	if (write_pidfile(err, sizeof(err)) < 0)
+	if (daemon_settle(err, sizeof(err)) < 0)
 		daemon_fail(pfd[1], err);
 	if (write(pfd[1], &c, 1) < 0)
 		_exit(1);
@@ -844,7 +883,8 @@ sw_main(int argc, char **argv)
 		return rc;
 	if ((rc = sw_check(opt_port, opt_ctlport)) != 0)
 		return rc;
-	if ((rc = ctlallow_init(sw_conf.ctlallow, err, sizeof(err))) != 0)
+	if ((rc = ctlallow_init(sw_conf.ctlallow, err, sizeof(err))) != 0 ||
+	    (rc = privdrop_init(sw_conf.user, err, sizeof(err))) != 0)
 		return ew_cmd_error(rc, "sw", "%s", err);
 	if (load_creds(sw_conf.sslkey, sw_conf.sslcert, &creds) < 0 ||
 	    load_creds(sw_conf.ctlsslkey, sw_conf.ctlsslcert, &ctlcreds) < 0)
@@ -880,7 +920,7 @@ sw_main(int argc, char **argv)
 			ew_dprintf(2, "etherws sw: detach: %s\n", ew_strerror(errno));
 			return 1;
 		}
-	} else if (write_pidfile(err, sizeof(err)) < 0)
+	} else if (daemon_settle(err, sizeof(err)) < 0)
 		return ew_cmd_error(1, "sw", "%s", err);
 	/* After the detach: the daemon must own the signalfd. */
 	if (signals_init() < 0) {
@@ -890,7 +930,6 @@ sw_main(int argc, char **argv)
 	log_ready();
 	rc = loop_run();
 	switch_free();
-	if (sw_conf.pidfile != NULL)
-		unlink(sw_conf.pidfile);
+	pidfile_remove();
 	return rc < 0 ? 1 : 0;
 }

@@ -17,6 +17,7 @@ struct sw_conf {
 	int		 port, ctlport;
 	const char	*htpasswd, *ctlhtpasswd;
 	const char	*ctlallow;		/* more local users (ctlallow.h) */
+	const char	*user;			/* --user NAME (privdrop.h) */
 	const char	*tunnelorigin;		/* Origins a tunnel may send, a
 						 * comma list (serve.c) */
 	const char	*sslkey, *sslcert, *ctlsslkey, *ctlsslcert;

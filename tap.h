@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include "defs.h"
 
+#define TUN_PATH	"/dev/net/tun"	/* each tap port opens it */
+
 struct vnet;
 /* Open tap device from template name (may hold %d; "" -> "tap%d"),
  * non-blocking, IFF_TAP|IFF_NO_PI, brought up.  Actual name into

@@ -34,7 +34,6 @@ _Static_assert(IFNAME_MAX == IFNAMSIZ, "IFNAME_MAX must equal IFNAMSIZ");
 _Static_assert(VNET_HDR_LEN == sizeof(struct virtio_net_hdr),
     "VNET_HDR_LEN must equal sizeof(struct virtio_net_hdr)");
 
-#define TUN_PATH	"/dev/net/tun"
 #define VLAN_HLEN	4		/* TPID + TCI */
 #define MAC_PAIR_LEN	12		/* dst + src: the tag goes after */
 #define NETDEV_RCVBUF	(1024 * 1024)	/* asked for, best effort */

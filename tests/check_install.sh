@@ -26,7 +26,7 @@ check "the man page is installed" [ -f "$P/share/man/man8/etherws.8" ]
 U=$P/lib/systemd/system/etherws.service
 check "the unit is installed" [ -f "$U" ]
 check_eq "the unit starts the installed binary" \
-    "ExecStart=$P/sbin/etherws sw --pidfile /run/etherws/etherws.pid --syslog \$ETHERWS_OPTS" \
+    "ExecStart=$P/sbin/etherws sw --pidfile /run/etherws/etherws.pid --syslog --user etherws \$ETHERWS_OPTS" \
     "$(grep '^ExecStart=' "$U")"
 check_eq "the unit's capabilities are the switch's three" \
     "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE" \
@@ -35,6 +35,13 @@ for k in NoNewPrivileges=yes ProtectSystem=strict Restart=on-failure \
     Type=forking PIDFile=/run/etherws/etherws.pid; do
 	check "the unit has $k" grep -qx "$k" "$U"
 done
+S=$P/lib/sysusers.d/etherws.conf
+check "the sysusers.d file of the unit's --user is installed" \
+    grep -qE '^u etherws - ' "$S"
+if need_for "systemd-sysusers --dry-run" systemd-sysusers; then
+	v=$(systemd-sysusers --dry-run "$S" 2>&1)
+	check "systemd-sysusers accepts it" [ $? -eq 0 ] || echo "$v"
+fi
 check "the default options file is installed" [ -f "$TMP/etc/default/etherws" ]
 echo 'ETHERWS_OPTS="--port 9"' > "$TMP/etc/default/etherws"
 make -s install PREFIX="$P" SYSCONFDIR="$TMP/etc" >/dev/null 2>&1
@@ -47,6 +54,6 @@ if need_for "systemd-analyze verify" systemd-analyze; then
 	check_eq "systemd-analyze verify: clean" "" "$v"
 fi
 make -s uninstall PREFIX="$P" >/dev/null 2>&1
-check "make uninstall removes the unit and the binary" \
-    [ ! -e "$U" -a ! -e "$P/sbin/etherws" ]
+check "make uninstall removes the unit, the sysusers file and the binary" \
+    [ ! -e "$U" -a ! -e "$S" -a ! -e "$P/sbin/etherws" ]
 done_testing
