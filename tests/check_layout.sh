@@ -23,8 +23,10 @@ tmp=$(mktemp -d /tmp/etherws-layout.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 core="switch.o port.o probe.o probetab.o fdb.o gso.o"
-upper="tapport.o tap_linux.o conn.o client.o listen.o serve.o rpc.o sw.o
-    ctl.o ctl_io.o etherws.o dns.o tls.o pem.o x509.o"
+upper="tapport.o tap_linux.o conn.o conn_ws.o txq.o pace.o sock.o tunnel.o
+    client.o listen.o serve.o srclimit.o reqcheck.o ctlsrv.o rpc.o metrics.o
+    config.o cfgrun.o sw.o privdrop.o cli.o ctl.o ctl_io.o etherws.o dns.o
+    tls.o pem.o x509.o"
 for o in $core $upper; do
 	[ -f "$o" ] || { echo "Bail out! $o missing: run make first"; exit 1; }
 done
@@ -37,6 +39,13 @@ for o in $core; do
 	if [ -z "$bad" ]; then ok "$o calls nothing above the switch core"
 	else not_ok "$o references $bad"; fi
 done
+
+# Configuration is passed, not shared: the one variable a header may
+# export is the log level (conn_int.h is conn.c's and conn_ws.c's own).
+bad=$(grep -n '^extern' ./*.h | grep -v '^./log.h:[0-9]*:extern int log_level;$' |
+    grep -v '^./conn_int.h:' | tr '\n' ' ')
+if [ -z "$bad" ]; then ok "no variable exported but the log level"
+else not_ok "variables exported: $bad"; fi
 
 for h in *.h; do
 	printf '#include "%s"\n#include "%s"\n' "$h" "$h" >"$tmp/h.c"
