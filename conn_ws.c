@@ -64,12 +64,15 @@ ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
 	d = lane ? txq_lane_put(&c->txq, flow, all,
 	    (uint32_t)c->queued) : c->out + c->outlen;
 	memcpy(d, hdr, h);
-	if (prelen > 0)
-		memcpy(d + h, pre, prelen);
-	if (len > 0)
-		memcpy(d + h + prelen, p, len);
-	if (c->client)
-		ws_mask(d + h, prelen + len, key, 0);
+	if (c->client) {	/* masked as it is copied: one pass */
+		ws_mask_copy(d + h, pre, prelen, key, 0);
+		ws_mask_copy(d + h + prelen, p, len, key, prelen);
+	} else {
+		if (prelen > 0)
+			memcpy(d + h, pre, prelen);
+		if (len > 0)
+			memcpy(d + h + prelen, p, len);
+	}
 	if (!lane) {
 		c->outlen += all;
 		c->queued += all;
