@@ -80,10 +80,9 @@ ws_frame_size(const uint8_t *p)
 /*
  * The block masking works in: 16 bytes where the compiler has vector
  * types (GCC and clang: SSE2 or NEON registers, plain words elsewhere),
- * a 64-bit word otherwise.  One pass whose loads and stores are as wide
- * as the machine's widest: a 64 KiB super-frame costs about what
- * copying it does, where the byte-order-free word loop before took four
- * to eight times that (bench/README: masking).
+ * a 64-bit word otherwise.  One pass of such loads and stores: a 64 KiB
+ * super-frame costs about what copying it does, where a copy and then
+ * an 8-byte loop took three to eight times that (docs/performance.md).
  */
 #if defined(__GNUC__) || defined(__clang__)
 typedef uint8_t mask_block __attribute__((vector_size(16)));
