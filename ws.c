@@ -78,16 +78,18 @@ ws_frame_size(const uint8_t *p)
 }
 
 /*
- * The block masking works in: 16 bytes where the compiler has vector
- * types (GCC and clang: SSE2 or NEON registers, plain words elsewhere),
- * a 64-bit word otherwise.  One pass of such loads and stores: a 64 KiB
+ * The block masking works in: 16 bytes where the CPU has vector
+ * registers (SSE2, NEON) and the compiler vector types (GCC, clang),
+ * else a machine word (MIPS, ARMv7 without NEON: smaller code there,
+ * and as fast).  One pass of such loads and stores: a 64 KiB
  * super-frame costs about what copying it does, where a copy and then
  * an 8-byte loop took three to eight times that (docs/performance.md).
  */
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__SSE2__) || defined(__ARM_NEON) || defined(__aarch64__))
 typedef uint8_t mask_block __attribute__((vector_size(16)));
 #else
-typedef uint64_t mask_block;
+typedef unsigned long mask_block;
 #endif
 
 /*
