@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include "conn_int.h"
+#include "fmt.h"
 #include "http.h"
 #include "log.h"
 #include "switch.h"
@@ -231,6 +232,8 @@ ws_event(struct conn *c, struct ws_event *ev)
 		break;
 	case WS_EV_CLOSE:
 		if (c->state == CS_WS) {
+			ew_snprintf(c->err, sizeof(c->err), "closed by the "
+			    "peer (code %d)", ev->code);
 			/* Echo their code, then the server closes at once. */
 			conn_lost(c);
 			ws_send_close(c, ev->code);
@@ -252,6 +255,25 @@ ws_event(struct conn *c, struct ws_event *ev)
 	}
 }
 
+/* The peer broke the protocol: why, in c->err (what its lost port
+ * shows) and in the log, with the first bytes where the receiver
+ * stopped (a frame's header, or what stands in its place). */
+static void
+ws_why(struct conn *c, const uint8_t *p, size_t n, int code)
+{
+	char hex[16 * 3 + 1];
+	size_t i, k = n < 16 ? n : 16;
+
+	hex[0] = '\0';
+	for (i = 0; i < k; i++)
+		ew_snprintf(hex + 3 * i, 4, "%s%02x", i ? " " : "", p[i]);
+	ew_snprintf(c->err, sizeof(c->err), "WebSocket protocol error, "
+	    "closed with %d (%zu bytes received not consumed, from: %s)",
+	    code, n, hex);
+	log_msg_rl(EW_LOG_WARNING, "wsproto", "%s: %s",
+	    c->name != NULL ? c->name : c->peer, c->err);
+}
+
 void
 conn_ws_input(struct conn *c)
 {
@@ -271,6 +293,8 @@ conn_ws_input(struct conn *c)
 		}
 		if (n == 0 && ev.type != WS_EV_ERROR)
 			break;
+		if (ev.type == WS_EV_ERROR && c->state == CS_WS)
+			ws_why(c, c->in + off, c->inlen - off, ev.code);
 		off += n;
 		if (ev.type != WS_EV_NONE)
 			ws_event(c, &ev);
@@ -312,6 +336,7 @@ conn_ka_cb(struct ev_timer *t)
 		const char *who = c->name != NULL ? c->name : c->peer;
 
 		log_msg_rl(EW_LOG_WARNING, who, "keepalive timeout: %s", who);
+		ew_snprintf(c->err, sizeof(c->err), "keepalive timeout");
 		conn_lost(c);
 		conn_free(c);
 		return;
