@@ -909,9 +909,6 @@ conn_read_some(struct conn *c)
 			return;
 		}
 		if (n == 0) {
-			if (!c->attempt)	/* what its lost port shows */
-				ew_snprintf(c->err, sizeof(c->err), "closed "
-				    "by the peer without a Close");
 			conn_eof(c);
 			return;
 		}

@@ -232,8 +232,6 @@ ws_event(struct conn *c, struct ws_event *ev)
 		break;
 	case WS_EV_CLOSE:
 		if (c->state == CS_WS) {
-			ew_snprintf(c->err, sizeof(c->err), "closed by the "
-			    "peer (code %d)", ev->code);
 			/* Echo their code, then the server closes at once. */
 			conn_lost(c);
 			ws_send_close(c, ev->code);
@@ -267,9 +265,8 @@ ws_why(struct conn *c, const uint8_t *p, size_t n, int code)
 	hex[0] = '\0';
 	for (i = 0; i < k; i++)
 		ew_snprintf(hex + 3 * i, 4, "%s%02x", i ? " " : "", p[i]);
-	ew_snprintf(c->err, sizeof(c->err), "WebSocket protocol error, "
-	    "closed with %d (%zu bytes received not consumed, from: %s)",
-	    code, n, hex);
+	ew_snprintf(c->err, sizeof(c->err), "WebSocket protocol error %d "
+	    "at: %s", code, hex);
 	log_msg_rl(EW_LOG_WARNING, "wsproto", "%s: %s",
 	    c->name != NULL ? c->name : c->peer, c->err);
 }
@@ -336,7 +333,6 @@ conn_ka_cb(struct ev_timer *t)
 		const char *who = c->name != NULL ? c->name : c->peer;
 
 		log_msg_rl(EW_LOG_WARNING, who, "keepalive timeout: %s", who);
-		ew_snprintf(c->err, sizeof(c->err), "keepalive timeout");
 		conn_lost(c);
 		conn_free(c);
 		return;
