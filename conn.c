@@ -788,6 +788,7 @@ out_step(struct conn *c)
 void
 conn_flush(struct conn *c)
 {
+	uint64_t wr = c->pace.wr;
 	int r;
 
 	do {
@@ -796,6 +797,8 @@ conn_flush(struct conn *c)
 		if (r < 0)
 			return;
 	} while (pong_late(c));	/* its Pong gone, the kept Ping's */
+	if (c->pace.wr != wr)
+		pace_after(&c->pace, c->w.fd, txq_now_us());
 	if (c->tls != NULL && tls_flush(c->tls, c->w.fd) < 0 &&
 	    errno != EAGAIN && errno != EWOULDBLOCK) {
 		tls_err_text(c, errno);

@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "conn_int.h"
 #include "container.h"
+#include "fmt.h"
 #include "http.h"
 #include "log.h"
 #include "sys.h"
@@ -65,12 +66,15 @@ ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
 	d = lane ? txq_lane_put(&c->txq, flow, all,
 	    (uint32_t)c->queued) : c->out + c->outlen;
 	memcpy(d, hdr, h);
-	if (prelen > 0)
-		memcpy(d + h, pre, prelen);
-	if (len > 0)
-		memcpy(d + h + prelen, p, len);
-	if (c->client)
-		ws_mask(d + h, prelen + len, key, 0);
+	if (c->client) {	/* masked as it is copied: one pass */
+		ws_mask_copy(d + h, pre, prelen, key, 0);
+		ws_mask_copy(d + h + prelen, p, len, key, prelen);
+	} else {
+		if (prelen > 0)
+			memcpy(d + h, pre, prelen);
+		if (len > 0)
+			memcpy(d + h + prelen, p, len);
+	}
 	if (!lane) {
 		c->outlen += all;
 		c->queued += all;
@@ -250,6 +254,24 @@ ws_event(struct conn *c, struct ws_event *ev)
 	}
 }
 
+/* The peer broke the protocol: why, in c->err (what its lost port
+ * shows) and in the log, with the first bytes where the receiver
+ * stopped (a frame's header, or what stands in its place). */
+static void
+ws_why(struct conn *c, const uint8_t *p, size_t n, int code)
+{
+	char hex[16 * 3 + 1];
+	size_t i, k = n < 16 ? n : 16;
+
+	hex[0] = '\0';
+	for (i = 0; i < k; i++)
+		ew_snprintf(hex + 3 * i, 4, "%s%02x", i ? " " : "", p[i]);
+	ew_snprintf(c->err, sizeof(c->err), "WebSocket protocol error %d "
+	    "at: %s", code, hex);
+	log_msg_rl(EW_LOG_WARNING, "wsproto", "%s: %s",
+	    c->name != NULL ? c->name : c->peer, c->err);
+}
+
 void
 conn_ws_input(struct conn *c)
 {
@@ -269,6 +291,8 @@ conn_ws_input(struct conn *c)
 		}
 		if (n == 0 && ev.type != WS_EV_ERROR)
 			break;
+		if (ev.type == WS_EV_ERROR && c->state == CS_WS)
+			ws_why(c, c->in + off, c->inlen - off, ev.code);
 		off += n;
 		if (ev.type != WS_EV_NONE)
 			ws_event(c, &ev);

@@ -41,5 +41,9 @@ struct pace {
 size_t pace_room(struct pace *, int fd, size_t want, uint64_t now);
 /* n bytes were written to the socket. */
 void pace_sent(struct pace *, size_t n);
+/* The round's sends are done: the rate and round trip are sampled now
+ * if due (once a round trip, PACE_SAMPLE_MS at least), after the bytes
+ * left rather than before. */
+void pace_after(struct pace *, int fd, uint64_t now);
 
 #endif /* PACE_H */

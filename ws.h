@@ -28,6 +28,10 @@ size_t ws_frame_header(uint8_t *out, int opcode, uint64_t len,
 size_t ws_frame_size(const uint8_t *p);
 /* XOR p[0..len) with mask, starting at mask phase (off & 3). */
 void ws_mask(uint8_t *p, size_t len, const uint8_t mask[4], size_t off);
+/* The same while copying src[0..len) to dst (one pass, not a copy and
+ * then a mask): dst == src, or the two do not overlap. */
+void ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len,
+    const uint8_t mask[4], size_t off);
 
 enum ws_ev_type {
 	WS_EV_NONE,	/* bytes consumed, nothing to report */

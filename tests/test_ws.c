@@ -321,11 +321,11 @@ static void
 test_mask(void)
 {
 	static const uint8_t key[4] = { 0x37, 0xfa, 0x21, 0x3d };
-	uint8_t ref[80], *p;
+	uint8_t ref[96], *p;
 	size_t len, off, al;
 	int bad = 0;
 
-	for (len = 0; len <= 70; len++)
+	for (len = 0; len <= 80; len++)
 		for (off = 0; off < 8; off++) {
 			/* Ending at the guard page: over-reads fault. */
 			p = guard - len;
@@ -334,8 +334,8 @@ test_mask(void)
 			ws_mask(p, len, key, off);
 			ref_mask(ref, len, key, off);
 			bad += memcmp(p, ref, len) != 0;
-			/* Every start alignment. */
-			for (al = 0; al < 8; al++) {
+			/* Every start alignment of a 16-byte block. */
+			for (al = 0; al < 16; al++) {
 				p = guard - 200 + al;
 				memcpy(p, pattern + 5, len);
 				memcpy(ref, pattern + 5, len);
@@ -364,6 +364,95 @@ test_mask(void)
 	ws_mask(p + 13, 51, key, 13);
 	ref_mask(ref, 64, key, 0);
 	CHECK(memcmp(p, ref, 64) == 0);
+}
+
+/* ws_mask_copy(dst, src) against a copy and the bytewise mask: every
+ * alignment of each (0..15), every phase, every length to 80; the bytes
+ * around dst untouched; src and then dst ending at the guard page, so
+ * that a read or write past either faults. */
+static int
+mask_copy_one(size_t len, size_t off, size_t ad, size_t as)
+{
+	static const uint8_t key[4] = { 0x9e, 0x01, 0xc4, 0x5b };
+	uint8_t ref[96], *d, *s;
+	int bad;
+
+	s = guard - 2 * 128 + as;	/* two regions before the guard */
+	d = guard - 128 + ad;
+	memcpy(s, pattern + 11, len);
+	memset(d - 1, 0x5a, len + 2);
+	memcpy(ref, pattern + 11, len);
+	ref_mask(ref, len, key, off);
+	ws_mask_copy(d, s, len, key, off);
+	bad = memcmp(d, ref, len) != 0 || d[-1] != 0x5a || d[len] != 0x5a ||
+	    memcmp(s, pattern + 11, len) != 0;
+	s = guard - len;		/* the source ends at the guard */
+	memcpy(s, pattern + 11, len);
+	d = guard - 3 * 128 + ad;
+	ws_mask_copy(d, s, len, key, off);
+	bad |= memcmp(d, ref, len) != 0;
+	d = guard - len;		/* the destination does */
+	s = guard - 3 * 128 + as;
+	memcpy(s, pattern + 11, len);
+	ws_mask_copy(d, s, len, key, off);
+	return bad | (memcmp(d, ref, len) != 0);
+}
+
+static void
+test_mask_copy(void)
+{
+	static const uint8_t key[4] = { 0x12, 0x34, 0x56, 0x78 };
+	static const size_t big[] = { 127, 128, 129, 1514, 4099, 65535 };
+	size_t len, off, ad, as, i;
+	uint8_t *d, *s, *ref;
+	int bad = 0;
+
+	for (len = 0; len <= 80; len++)
+		for (off = 0; off < 8; off++)
+			for (ad = 0; ad < 16; ad++)
+				for (as = 0; as < 16; as++)
+					bad += mask_copy_one(len, off, ad, as);
+	CHECK(bad == 0);
+	/* Large lengths, from an odd source to an odd destination, and
+	 * the length of a super-frame with its offload header after a
+	 * header of 10 (offset 10, phase 2). */
+	ref = malloc(65536 + 64);
+	s = malloc(65536 + 64);
+	d = malloc(65536 + 64);
+	CHECK(ref != NULL && s != NULL && d != NULL);
+	if (ref == NULL || s == NULL || d == NULL)
+		goto out;
+	for (i = 0; i < sizeof(big) / sizeof(big[0]); i++)
+		for (off = 0; off < 4; off++) {
+			memcpy(s + 3, pattern, big[i]);
+			memcpy(ref, pattern, big[i]);
+			ref_mask(ref, big[i], key, off);
+			ws_mask_copy(d + 10 + off, s + 3, big[i], key, off);
+			bad += memcmp(d + 10 + off, ref, big[i]) != 0;
+		}
+	CHECK(bad == 0);
+	/* In place (dst == src) is ws_mask. */
+	memcpy(d + 5, pattern, 4099);
+	memcpy(ref, pattern, 4099);
+	ws_mask_copy(d + 5, d + 5, 4099, key, 1);
+	ref_mask(ref, 4099, key, 1);
+	CHECK(memcmp(d + 5, ref, 4099) == 0);
+	/* Two pieces in a row, as a frame's offload header and then its
+	 * Ethernet frame are masked: the second starts at the phase where
+	 * the first stopped. */
+	ws_mask_copy(d, pattern, 10, key, 0);
+	ws_mask_copy(d + 10, pattern + 10, 1500, key, 10);
+	memcpy(ref, pattern, 1510);
+	ref_mask(ref, 1510, key, 0);
+	CHECK(memcmp(d, ref, 1510) == 0);
+	/* A NULL source of length 0 (no offload header) touches nothing. */
+	d[0] = 0x77;
+	ws_mask_copy(d, NULL, 0, key, 0);
+	CHECK(d[0] == 0x77);
+out:
+	free(ref);
+	free(s);
+	free(d);
 }
 
 /* RFC 6455 5.7 examples. */
@@ -712,6 +801,7 @@ main(void)
 	test_accept();
 	test_header();
 	test_mask();
+	test_mask_copy();
 	test_in_place();
 	test_rfc_examples();
 	test_rfc_lengths();
