@@ -579,7 +579,7 @@ conn_new(int fd, int client, int ctl, const struct conn_ops *ops,
 	c->client = client;
 	c->inmax = IN_MAX_WS;
 	timer_init(&c->tmo, tmo_cb);
-	timer_init(&c->ka, conn_ka_cb);
+	timer_init(&c->ka, NULL);	/* conn_ws_open sets its callback */
 	timer_init(&c->pace.timer, pace_cb);
 	if (fd >= 0 && loop_add(&c->w, fd, EPOLLIN) < 0) {
 		free(c);
@@ -796,7 +796,7 @@ conn_flush(struct conn *c)
 			;
 		if (r < 0)
 			return;
-	} while (pong_late(c));	/* its Pong gone, the kept Ping's */
+	} while (c->wsops != NULL && c->wsops->sent(c));
 	if (c->pace.wr != wr)
 		pace_after(&c->pace, c->w.fd, txq_now_us());
 	if (c->tls != NULL && tls_flush(c->tls, c->w.fd) < 0 &&
@@ -876,7 +876,8 @@ conn_input(struct conn *c)
 	switch (c->state) {
 	case CS_WS:
 	case CS_CLOSING:
-		conn_ws_input(c);
+		if (c->wsops != NULL)
+			c->wsops->input(c);
 		break;
 	case CS_LINGER:
 		c->inlen = 0;	/* discard */

@@ -34,6 +34,7 @@
 #define IN_MAX_CTL	(HTTP_MAX_HEADER + CTL_MAX_BODY)
 #define IN_MAX		(IN_MAX_WS > IN_MAX_CTL ? IN_MAX_WS : IN_MAX_CTL)
 
+struct conn_ws_ops;
 struct http_msg;
 struct sockaddr;
 struct srcent;
@@ -85,6 +86,9 @@ struct conn_ops {
 struct conn {
 	struct ev_watcher w;
 	const struct conn_ops *ops;
+	/* the open WebSocket's layer (conn_ws.c), set by conn_ws_open:
+	 * conn.c reaches it only through this table */
+	const struct conn_ws_ops *wsops;
 	void		*owner;		/* the ops' object; NULL: detached */
 	const char	*name;		/* for logs: the owner's, or peer */
 	int		 ctl;		/* counted as a control connection */

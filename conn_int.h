@@ -11,7 +11,6 @@
 
 struct conn;
 struct conn_conf;
-struct ev_timer;
 
 /* conn.c */
 /* What the daemon said (conn_configure). */
@@ -30,11 +29,15 @@ void conn_lost(struct conn *c);
 /* The position (txq.h) of out[i]. */
 uint32_t out_pos(const struct conn *c, size_t i);
 
-/* conn_ws.c */
-/* Our last Pong has left: answer the Ping kept meanwhile.  1 if that
- * queued something. */
-int pong_late(struct conn *c);
-/* The keepalive timer (c->ka). */
-void conn_ka_cb(struct ev_timer *t);
+/* What conn.c asks of the open WebSocket (conn_ws.c), through the table
+ * conn_ws_open puts in c->wsops: conn.c names no function of conn_ws.c, so
+ * calls run one way, from conn_ws.c down to conn.c. */
+struct conn_ws_ops {
+	/* bytes in (state CS_WS or CS_CLOSING) */
+	void	(*input)(struct conn *c);
+	/* output went out: 1 if that queued more (the Pong of a Ping kept
+	 * while our last Pong was on its way) */
+	int	(*sent)(struct conn *c);
+};
 
 #endif /* CONN_INT_H */

@@ -17,6 +17,14 @@
 #include "sys.h"
 #include "ws.h"
 
+static int pong_late(struct conn *c);
+static void conn_ka_cb(struct ev_timer *t);
+
+static const struct conn_ws_ops ws_ops = {
+	.input = conn_ws_input,
+	.sent = pong_late,
+};
+
 void
 conn_ws_open(struct conn *c, const struct http_msg *m, int server)
 {
@@ -25,6 +33,8 @@ conn_ws_open(struct conn *c, const struct http_msg *m, int server)
 	c->offload = !conn_conf.nooffload && h != NULL &&
 	    http_has_token(h->value, h->value_len, OFFLOAD_TOKEN);
 	c->state = CS_WS;
+	c->wsops = &ws_ops;
+	timer_init(&c->ka, conn_ka_cb);	/* never armed before this */
 	ws_rx_init(&c->rx, server, MAX_FRAME +
 	    (c->offload ? VNET_HDR_LEN : 0));
 }
@@ -142,7 +152,7 @@ pong(struct conn *c, const uint8_t *p, size_t len)
 
 /* Our last Pong has left: answer the Ping kept meanwhile.  1 if that
  * queued something. */
-int
+static int
 pong_late(struct conn *c)
 {
 	if (!c->late || c->sent < c->pong_end || c->state != CS_WS)
@@ -316,7 +326,7 @@ conn_keepalive(struct conn *c)
 		timer_arm(&c->ka, (uint64_t)conn_conf.keepalive * 1000);
 }
 
-void
+static void
 conn_ka_cb(struct ev_timer *t)
 {
 	struct conn *c = container_of(t, struct conn, ka);
