@@ -413,8 +413,7 @@ privdrop_apply(char *err, size_t errlen)
 		goto fail;
 	pd_active = 1;
 	log_msg(EW_LOG_INFO, "running as --user %s (uid %lu, gid %lu) with "
-	    "CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE; seccomp: "
-	    "%u system calls allowed", pd_name, (unsigned long)pd_uid,
+	    "CAP_NET_{ADMIN,RAW,BIND_SERVICE}, %u system calls", pd_name, (unsigned long)pd_uid,
 	    (unsigned long)pd_gid, (unsigned)(nitems(sysallow) +
 	    nitems(sysallow_prot) + 1));
 	return 0;
