@@ -21,7 +21,7 @@ bearssl_src() {
 bearssl_src || need dpkg-source apt-get
 
 STATIC=$ROOT/etherws-static
-# The size budget of the stripped static binary, in bytes (279,552
+# The size budget of the stripped static binary, in bytes (283,648
 # today): a change that grows it past the budget fails here.  Raised
 # from 200,000 (198,216 then) deliberately, each set measured on its
 # own over 198,216:
@@ -95,6 +95,10 @@ STATIC=$ROOT/etherws-static
 #    errors in words with typo suggestions, --trustproxyheader, the login
 #    backoff (authfail.c), --tunnelorigin, the per-port FDB share: text
 #    230,835 -> 277,683 bytes, 279,552 in the file; budget 284,000.
+#  - sw --user (privdrop.c: capabilities, no_new_privs, the seccomp
+#    filter and its SIGSYS line) and the one-pass masking of issue 25:
+#    one 4 KiB step, 283,648 bytes (40 bytes below the next step);
+#    within the budget.
 # With RELRO the size moves in steps of 4 KiB.  Hardening may raise the budget further: deliberately, here.
 STATIC_BUDGET=284000
 
