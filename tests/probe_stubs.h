@@ -6,7 +6,8 @@
  * spin.  Needs loop.h's struct ev_timer.  A test that frees what it
  * buries only after its dispatch round (test_switch: port_delete
  * still reads the port it buried) defines PROBE_STUBS_OWN_BURY and its
- * own loop_bury.
+ * own loop_bury.  PROBE_STUBS_LOG: a log_msg that keeps the last line
+ * (test_probe, test_switch; fuzz_probe has its own).
  */
 #ifndef PROBE_STUBS_H
 #define PROBE_STUBS_H
@@ -79,5 +80,28 @@ advance(uint64_t ms)
 	}
 	clk = end;
 }
+
+#ifdef PROBE_STUBS_LOG
+/* The log keeps its last line (lastlog) and counts (nlogs): what a test
+ * of loop detection checks its messages with. */
+#include <stdarg.h>
+#include <stdio.h>
+
+int log_level = EW_LOG_INFO;
+static char lastlog[LOG_MSG_MAX];
+static int nlogs;
+
+void
+log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)level;
+	va_start(ap, fmt);
+	vsnprintf(lastlog, sizeof(lastlog), fmt, ap);
+	va_end(ap);
+	nlogs++;
+}
+#endif
 
 #endif /* PROBE_STUBS_H */

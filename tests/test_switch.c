@@ -56,26 +56,11 @@
  * to look in its FDB (sw_fdb), both static in switch.c */
 #include "switch.c"
 #include "t.h"
+#define PROBE_STUBS_LOG
 #include "probe_stubs.h"
 
 /* ------------------------------------------------------------------ */
-/* Stubs: the log, random numbers, the deferred free. */
-
-int log_level = EW_LOG_INFO;
-static char lastlog[LOG_MSG_MAX];
-static int nlogs;
-
-void
-log_msg(int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)level;
-	va_start(ap, fmt);
-	vsnprintf(lastlog, sizeof(lastlog), fmt, ap);
-	va_end(ap);
-	nlogs++;
-}
+/* Stubs: random numbers, the deferred free (the log: probe_stubs.h). */
 
 /* A fixed sequence (xorshift64): the same run every time. */
 void
