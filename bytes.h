@@ -40,6 +40,11 @@ ew_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
 }
+static inline uint64_t
+ew_be64(const uint8_t *p)
+{
+	return (uint64_t)ew_be32(p) << 32 | ew_be32(p + 4);
+}
 static inline void
 ew_put_be16(uint8_t *p, unsigned v)
 {

@@ -142,17 +142,6 @@ put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* HMAC-SHA-1 (RFC 2104) of the authenticated fields, with the key's
  * two padded blocks hashed once at start-up. */
 static void
@@ -493,11 +482,11 @@ hello_in(struct port *p, const uint8_t *f, size_t len, uint64_t now)
 	uint64_t e = 0, age;
 	int i;
 
-	if (p->peer_id == 0 || get64(f + 19) != p->peer_id ||
+	if (p->peer_id == 0 || ew_be64(f + 19) != p->peer_id ||
 	    len < PROBE_LEN)
 		return;		/* from further away (flooded by an older
 				 * switch): nothing of this link */
-	s->echo_rnd = get64(f + 31) & 0xffffffffffff;
+	s->echo_rnd = ew_be64(f + 31) & 0xffffffffffff;
 	s->echo_at = now;
 	for (i = 0; i < 6; i++)
 		e = e << 8 | f[PROBE_ECHO_OFF + i];
@@ -1001,13 +990,13 @@ probe_input(struct port *p, const uint8_t *f, size_t len, uint64_t now)
 	uint64_t age, r;
 
 	p->probe->probes_rx++;
-	if (get64(f + 19) != sw_id)
+	if (ew_be64(f + 19) != sw_id)
 		return 0;
 	/* Ours, or a forgery or an old replay: consumed either way. */
 	if (len < PROBE_MAC_OFF + PROBE_MAC_LEN || f[18] != PROBE_VERSION)
 		return 1;
 	probe_mac(f, mac);
-	r = get64(f + 31);
+	r = ew_be64(f + 31);
 	if (!ew_ct_eq(mac, f + PROBE_MAC_OFF, PROBE_MAC_LEN) ||
 	    round_age(r, now, &age) < 0)
 		return 1;
@@ -1025,9 +1014,9 @@ copy_seen(struct port *p, const uint8_t *f, uint64_t now)
 	struct port *x;
 	int first;
 
-	ptab_id_seen(get64(f + 19), now);
-	first = ptab_probe_seen(get64(f + 19), ew_be32(f + 27),
-	    get64(f + 31), p->no, now, return_ms());
+	ptab_id_seen(ew_be64(f + 19), now);
+	first = ptab_probe_seen(ew_be64(f + 19), ew_be32(f + 27),
+	    ew_be64(f + 31), p->no, now, return_ms());
 	if (first == 0)
 		return 0;
 	x = port_find(first);
@@ -1054,7 +1043,7 @@ probe_foreign(struct port *p, const uint8_t *f, size_t len, uint64_t now)
 	}
 	if (copy_seen(p, f, now))
 		return 0;
-	if (v2 && (fl & PROBE_F_PROBING) && get64(f + 19) < sw_id)
+	if (v2 && (fl & PROBE_F_PROBING) && ew_be64(f + 19) < sw_id)
 		lower_seen = now;
 	if (fl & PROBE_F_TC)
 		recheck(now);

@@ -147,17 +147,6 @@ static struct {
 } pend[NPEND];
 static size_t phead, npend, wire_lost;
 
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static void
 wire_put(struct fake *x, const uint8_t *f, size_t len)
 {
@@ -203,7 +192,7 @@ f_output_ctrl(struct port *p, const uint8_t *f, size_t len)
 	struct fake *x = p->priv;
 
 	x->nctrl++;
-	if (probe_is(f, len) && get64(f + 19) == probe_id())
+	if (probe_is(f, len) && ew_be64(f + 19) == probe_id())
 		x->ntc += (f[39] & 0x01) != 0;
 	else
 		x->nforeign++;

@@ -110,7 +110,7 @@ int
 port_send(struct port *q, const uint8_t *f, size_t len)
 {
 	CHK(len == PROBE_LEN && probe_is(f, len));
-	CHK(get64(f + 19) == sw_id && f[18] == PROBE_VERSION);
+	CHK(ew_be64(f + 19) == sw_id && f[18] == PROBE_VERSION);
 	CHK(q->no >= 1 && (size_t)q->no <= nports && q->up && !q->shut);
 	memcpy(last[q->no - 1], f, PROBE_LEN);
 	has_last[q->no - 1] = 1;
@@ -226,7 +226,7 @@ frame_in(struct port *p, const uint8_t *f, size_t len, int forged)
 		return;
 	}
 	CHK(len >= 40);
-	ours = get64(f + 19) == sw_id;
+	ours = ew_be64(f + 19) == sw_id;
 	for (i = 0; i < nports; i++)
 		before[i] = ports[i].fwd;
 	r = probe_input(p, f, len, clk);
