@@ -739,9 +739,11 @@ out_pos(const struct conn *c, size_t i)
 }
 
 /* One send, from the lane or the queue (txq.c): 1 if more may go, 0 if
- * not now (the socket's or the pace's bound), -1 if c failed. */
+ * not now (the socket's or the pace's bound), -1 if c failed.  mid: in
+ * the middle of a round (conn_push), where a failure is not acted on:
+ * 0, and the round's flush meets it again. */
 static int
-out_step(struct conn *c)
+out_step(struct conn *c, int mid)
 {
 	struct txq *q = &c->txq;
 	size_t len, room;
@@ -768,6 +770,8 @@ out_step(struct conn *c)
 			return 0;
 		if (errno == EINTR)
 			return 1;
+		if (mid)
+			return 0;
 		tls_err_text(c, errno);
 		c->outoff = c->outlen = 0;
 		conn_fail(c);
@@ -791,8 +795,9 @@ conn_flush(struct conn *c)
 	uint64_t wr = c->pace.wr;
 	int r;
 
+	c->pushed_full = 0;
 	do {
-		while ((r = out_step(c)) > 0)
+		while ((r = out_step(c, 0)) > 0)
 			;
 		if (r < 0)
 			return;
@@ -820,6 +825,32 @@ conn_flush(struct conn *c)
 			c->eof_after = 2;
 		}
 	}
+	conn_update(c);
+}
+
+/*
+ * What c holds leaves now, in the middle of a round, rather than with
+ * the round's flush: a batch that grew large (TX_PUSH_BYTES), or a lone
+ * frame that need not wait for the read that says the tap is empty.
+ * Sends only: c stays on the dirty list, and a failure is left to the
+ * round's flush, where no caller (a switch flooding a frame over its
+ * ports) still holds c.
+ */
+void
+conn_push(struct conn *c)
+{
+	uint64_t wr = c->pace.wr;
+
+	if (c->dead || c->doomed || c->w.fd < 0 || c->state != CS_WS ||
+	    c->pushed_full)
+		return;
+	while (out_step(c, 1) > 0)
+		;
+	c->pushed_full = out_waits(c);	/* a send more would say EAGAIN */
+	if (c->pace.wr != wr)
+		pace_after(&c->pace, c->w.fd, txq_now_us());
+	if (c->tls != NULL)
+		(void)tls_flush(c->tls, c->w.fd);
 	conn_update(c);
 }
 

@@ -126,6 +126,9 @@ struct conn {
 	size_t		 held;
 	int		 doomed;
 	int		 busy;		/* read or sent since the last trim */
+	int		 pushed_full;	/* conn_push met the socket's (or the
+					 * pace's) bound this round: no more
+					 * pushes until the round's flush */
 	struct conn	*cut_next;
 	uint64_t	 queued, sent;	/* bytes ever queued, ever taken
 					 * (sent, or dropped by CoDel) */

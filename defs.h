@@ -163,6 +163,13 @@
 					 * one connection yields to the others
 					 * every RX_BUDGET reads; an open
 					 * WebSocket's own buffer this at least */
+#define TX_PUSH_BYTES		65536	/* a tunnel's unsent bytes that leave
+					 * at once, mid-round (a quarter of
+					 * --queue if less): a round's reads
+					 * (RX_BUDGET super-frames, 4 MiB) would
+					 * otherwise pass --queue before the
+					 * round's send, tail drops of a LAN
+					 * path that is not full */
 #define OUT_KEEP		65536	/* a drained tx queue kept up to this
 					 * while the connection is busy */
 #define CONN_TRIM_MS		1000	/* buffers of connections idle this

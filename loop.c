@@ -220,19 +220,26 @@ loop_bury(struct ev_grave *g, void (*fn)(struct ev_grave *))
 	graves = g;
 }
 
-/* Idle hooks first (they may still look at what was buried this round,
- * and bury more), then the graves, until none is left. */
-static void
-idle_run(void)
+void
+loop_idle_now(void)
 {
 	void (*fns[LOOP_IDLE_MAX])(void);
-	struct ev_grave *g;
 	int i, n = nidle;
 
 	memcpy(fns, idle_fns, sizeof(fns));
 	nidle = 0;
 	for (i = 0; i < n; i++)
 		fns[i]();
+}
+
+/* Idle hooks first (they may still look at what was buried this round,
+ * and bury more), then the graves, until none is left. */
+static void
+idle_run(void)
+{
+	struct ev_grave *g;
+
+	loop_idle_now();
 	while ((g = graves) != NULL) {
 		graves = g->next;
 		g->fn(g);

@@ -31,6 +31,10 @@ void timer_arm(struct ev_timer *, uint64_t delay_ms);
 void timer_stop(struct ev_timer *);
 /* Run fn once at the end of this dispatch round (before sleeping). */
 void loop_idle(void (*fn)(void));
+/* Run the idle hooks queued so far now, from a callback that holds
+ * nothing another callback may tear down (not the graves): a lone frame
+ * leaves before the read that finds its tap empty. */
+void loop_idle_now(void);
 /*
  * The one deferred free.  An object that may be torn down from inside
  * its own callback embeds a struct ev_grave and, instead of freeing

@@ -99,8 +99,12 @@ STATIC=$ROOT/etherws-static
 #    filter and its SIGSYS line) and the one-pass masking of issue 25:
 #    one 4 KiB step, 283,648 bytes (40 bytes below the next step);
 #    within the budget.
+#  - the mid-round push of issue 25 (conn_push, loop_idle_now: a round's
+#    tap reads no longer pass --queue before its one send; tests/
+#    e2e_burst.sh): text +360 bytes, over that step: 287,744 bytes;
+#    budget 288,000, deliberately.
 # With RELRO the size moves in steps of 4 KiB.  Hardening may raise the budget further: deliberately, here.
-STATIC_BUDGET=284000
+STATIC_BUDGET=288000
 
 if ! make -C "$ROOT" static >"$TMP/build.log" 2>&1; then
 	# scripts/build-static.sh's words when it could not fetch BearSSL:
