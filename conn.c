@@ -724,6 +724,13 @@ conn_fail(struct conn *c)
 	conn_free(c);
 }
 
+/* Bytes not sent yet, in the queue and its lane. */
+static size_t
+unsent(const struct conn *c)
+{
+	return c->outlen - c->outoff + c->txq.lanelen - c->txq.laneoff;
+}
+
 /* Bytes wait to be sent, in the queue or its lane. */
 static int
 out_waits(const struct conn *c)
@@ -770,8 +777,11 @@ out_step(struct conn *c, int mid)
 			return 0;
 		if (errno == EINTR)
 			return 1;
-		if (mid)
+		if (mid) {
+			if (c->tx_errno == 0)
+				c->tx_errno = errno;
 			return 0;
+		}
 		tls_err_text(c, errno);
 		c->outoff = c->outlen = 0;
 		conn_fail(c);
@@ -795,7 +805,12 @@ conn_flush(struct conn *c)
 	uint64_t wr = c->pace.wr;
 	int r;
 
-	c->pushed_full = 0;
+	if (c->tx_errno != 0) {		/* met mid-round (conn_push) */
+		tls_err_text(c, c->tx_errno);
+		c->outoff = c->outlen = 0;
+		conn_fail(c);
+		return;
+	}
 	do {
 		while ((r = out_step(c, 0)) > 0)
 			;
@@ -825,32 +840,35 @@ conn_flush(struct conn *c)
 			c->eof_after = 2;
 		}
 	}
+	c->push_base = unsent(c);
 	conn_update(c);
 }
 
 /*
  * What c holds leaves now, in the middle of a round, rather than with
- * the round's flush: a batch that grew large (TX_PUSH_BYTES), or a lone
- * frame that need not wait for the read that says the tap is empty.
- * Sends only: c stays on the dirty list, and a failure is left to the
- * round's flush, where no caller (a switch flooding a frame over its
- * ports) still holds c.
+ * the round's flush: a batch that grew large (TX_PUSH_BYTES).  Sends
+ * only: c stays on the dirty list, and a failure (its errno kept, as
+ * the socket tells it once) is left to the round's flush, where no
+ * caller (a switch flooding a frame over its ports) still holds c.
  */
 void
 conn_push(struct conn *c)
 {
 	uint64_t wr = c->pace.wr;
+	size_t q = (size_t)conn_conf.queue / 4;
 
-	if (c->dead || c->doomed || c->w.fd < 0 || c->state != CS_WS ||
-	    c->pushed_full)
+	if (unsent(c) < c->push_base + (q < TX_PUSH_BYTES ? q :
+	    TX_PUSH_BYTES) || c->dead || c->doomed || c->w.fd < 0 ||
+	    c->state != CS_WS)
 		return;
 	while (out_step(c, 1) > 0)
 		;
-	c->pushed_full = out_waits(c);	/* a send more would say EAGAIN */
+	c->push_base = unsent(c);	/* a send now would say EAGAIN */
 	if (c->pace.wr != wr)
 		pace_after(&c->pace, c->w.fd, txq_now_us());
-	if (c->tls != NULL)
-		(void)tls_flush(c->tls, c->w.fd);
+	if (c->tls != NULL && tls_flush(c->tls, c->w.fd) < 0 &&
+	    errno != EAGAIN && errno != EWOULDBLOCK && c->tx_errno == 0)
+		c->tx_errno = errno;
 	conn_update(c);
 }
 
@@ -924,6 +942,8 @@ conn_input(struct conn *c)
 static void
 conn_eof(struct conn *c)
 {
+	if (c->tx_errno != 0 && c->err[0] == '\0')	/* why, if a push */
+		tls_err_text(c, c->tx_errno);		/* learnt it */
 	if (c->attempt) {
 		if (c->err[0] == '\0' || (c->tls != NULL &&
 		    tls_established(c->tls) && tls_error(c->tls) == 0))

@@ -126,9 +126,13 @@ struct conn {
 	size_t		 held;
 	int		 doomed;
 	int		 busy;		/* read or sent since the last trim */
-	int		 pushed_full;	/* conn_push met the socket's (or the
-					 * pace's) bound this round: no more
-					 * pushes until the round's flush */
+	size_t		 push_base;	/* unsent bytes the last send left (at
+					 * the socket's or the pace's bound):
+					 * conn_push waits for TX_PUSH_BYTES
+					 * more before it tries again */
+	int		 tx_errno;	/* a send's error met by conn_push,
+					 * which the socket reports only once:
+					 * the round's flush acts on it */
 	struct conn	*cut_next;
 	uint64_t	 queued, sent;	/* bytes ever queued, ever taken
 					 * (sent, or dropped by CoDel) */

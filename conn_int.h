@@ -24,8 +24,9 @@ int mem_room(struct conn *c, size_t grow);
 int out_reserve(struct conn *c, size_t need, size_t cap);
 /* Flushed at the end of this loop round. */
 void mark_dirty(struct conn *c);
-/* What c holds leaves now, mid-round; a failure waits for the round's
- * flush. */
+/* A data frame was queued: what c holds leaves now, mid-round, once
+ * TX_PUSH_BYTES (or a quarter of --queue) more wait than the last send
+ * left; a failure waits for the round's flush. */
 void conn_push(struct conn *c);
 /* The open WebSocket is gone: the owner hears of it once. */
 void conn_lost(struct conn *c);

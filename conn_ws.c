@@ -55,16 +55,6 @@ lane_take(struct conn *c, const uint8_t *f, size_t len, size_t all,
 	return 1;
 }
 
-/* Unsent bytes that leave mid-round (conn_push): TX_PUSH_BYTES, or a
- * quarter of --queue if less. */
-static size_t
-push_bytes(void)
-{
-	size_t q = (size_t)conn_queue_max() / 4;
-
-	return q < TX_PUSH_BYTES ? q : TX_PUSH_BYTES;
-}
-
 /* Queue a message: pre (prelen bytes, e.g. an offload header) then p;
  * keep: a control message (never dropped, never by the lane). */
 static int
@@ -104,8 +94,7 @@ ws_send2(struct conn *c, int op, const uint8_t *pre, size_t prelen,
 			txq_queued(&c->txq, flow, (uint32_t)c->queued);
 	}
 	mark_dirty(c);
-	if (!keep && c->outlen - c->outoff + c->txq.lanelen - c->txq.laneoff
-	    >= push_bytes())
+	if (!keep)
 		conn_push(c);
 	return 0;
 }

@@ -44,7 +44,7 @@ dev_io(struct ev_watcher *w, uint32_t revents)
 	uint8_t buf[MAX_FRAME + 4];
 	struct vnet vh;
 	long n;
-	int i;
+	int i, first = 0;
 
 	if (!(revents & EPOLLIN))
 		return;
@@ -77,7 +77,7 @@ dev_io(struct ev_watcher *w, uint32_t revents)
 		/* The first frame leaves now (a lone one need not wait
 		 * for the read that says EAGAIN); the rest of a burst
 		 * with the round's flush, in as few sends as it can. */
-		if (i == 0)
+		if (!first++)
 			loop_idle_now();
 	}
 }

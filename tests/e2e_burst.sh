@@ -9,9 +9,12 @@
 # KB into a 128 KiB queue, three quarters of each round dropped (the
 # same happened to a TCP stream's 64 KB super-frames at the default
 # --queue: tail drops, retransmissions, a tunnel at a fraction of what
-# it carries).  The burst fits in the tunnel TCP's window (set wide
+# it carries).  Then the error a push meets must be the one the port
+# reports (a peer's reset, which the socket tells once).  The burst fits in the tunnel TCP's window (set wide
 # below), so the switch's queue alone decides.  Functional, no timing:
 # counters and frame counts.
+# run: alone (tests/run -j: the switches must read while the burst is
+# in flight; under four other tests one run in five or so lost frames)
 . "$(dirname "$0")/lib.sh"
 need python3
 
@@ -76,7 +79,41 @@ all_in() { [ "$(rx_b)" -ge $((rx0 + BURST)) ]; }
 wait_until 10 all_in
 got=$(( $(rx_b) - rx0 ))
 drops=$(ctl a showport 2 | awk '$1 == "tx_dropped" { print $2 }')
-check_eq "no frame of the burst tail-dropped on the tunnel (tx_dropped)" \
-    0 "$(( ${drops:-0} - ${drops0:-0} ))"
+d=$(( ${drops:-0} - ${drops0:-0} ))
+check_eq "no frame of the burst tail-dropped on the tunnel (tx_dropped)" 0 "$d"
+[ "$d" = 0 ] ||	# what the tunnel and its TCP looked like, for the log
+    { ctl a showport 2; nsx a ss -tni state established; } | sed 's/^/# /'
+
 check_eq "every frame of the burst reached B's tap" $BURST "$got"
+
+# The error a push meets is the one reported.  A client port of A's to a
+# bare WebSocket server in b (tests/rstpeer.py) that resets its end while
+# A is stopped, after a frame larger than the push's threshold came to
+# A's tap: A's round takes the tap first, the push's send meets the reset
+# (the kernel says ECONNRESET once; a later send only EPIPE), and the
+# port's last error must name the reset, not a broken pipe.
+bg b $PY tests/rstpeer.py 10.9.7.2 9090 "$TMP/rst.go" >"$TMP/rst.out" 2>&1
+wait_until 5 grep -q listening "$TMP/rst.out" || die "rstpeer.py did not start"
+port=$(ctl a addport client ws://10.9.7.2:9090/ | awk 'NR == 2 { print $1 }')
+[ -n "$port" ] || die "addport client to rstpeer.py"
+state() { ctl a showport "$port" | awk '$1 == "state" { print $2 }'; }
+up() { [ "$(state)" = up ]; }
+wait_until 10 up || die "client port to rstpeer.py not up ($(state))"
+nsx a ip link set ewb0 mtu 40000 || die "ip link set ewb0 mtu 40000"
+kill -STOP "$SWPID_a"
+inject a 1 40000 ff:ff:ff:ff:ff:ff $maca ||
+    { kill -CONT "$SWPID_a"; die "inject in a"; }
+sleep 0.2
+touch "$TMP/rst.go"
+wait_until 5 grep -q reset "$TMP/rst.out" ||
+    { kill -CONT "$SWPID_a"; die "rstpeer.py did not reset"; }
+sleep 0.2
+kill -CONT "$SWPID_a"
+failed() { ctl a showport "$port" | grep -q '^ *last_error '; }
+wait_until 5 failed
+err=$(ctl a showport "$port" | sed -n 's/^ *last_error  *//p')
+case $err in
+*[Rr]eset*) ok "the push's error is the port's: $err" ;;
+*) not_ok "the push's error is the port's: a reset, not \"${err:-nothing}\"" ;;
+esac
 done_testing
