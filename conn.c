@@ -735,7 +735,7 @@ unsent(const struct conn *c)
 static int
 out_waits(const struct conn *c)
 {
-	return c->outoff < c->outlen || c->txq.laneoff < c->txq.lanelen;
+	return unsent(c) != 0;
 }
 
 /* The position (txq.h) of out[i]. */

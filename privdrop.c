@@ -413,9 +413,9 @@ privdrop_apply(char *err, size_t errlen)
 		goto fail;
 	pd_active = 1;
 	log_msg(EW_LOG_INFO, "running as --user %s (uid %lu, gid %lu) with "
-	    "CAP_NET_{ADMIN,RAW,BIND_SERVICE}, %u system calls", pd_name, (unsigned long)pd_uid,
-	    (unsigned long)pd_gid, (unsigned)(nitems(sysallow) +
-	    nitems(sysallow_prot) + 1));
+	    "CAP_NET_{ADMIN,RAW,BIND_SERVICE}, %u system calls", pd_name,
+	    (unsigned long)pd_uid, (unsigned long)pd_gid,
+	    (unsigned)(nitems(sysallow) + nitems(sysallow_prot) + 1));
 	return 0;
 fail:
 	ew_snprintf(err, errlen, "--user %s: %s: %s", pd_name, what,

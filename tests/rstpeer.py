@@ -8,15 +8,15 @@ tests/e2e_burst.sh.
       comes (probes, hellos) until the file FLAG exists; then close with
       SO_LINGER 0 -- a TCP reset -- and print "reset".  Exits 5 s later.
 """
-import base64
-import hashlib
 import os
 import socket
 import struct
 import sys
 import time
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+sys.dont_write_bytecode = True		# no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wsraw import accept_value, read_head  # noqa: E402
 
 
 def main():
@@ -28,19 +28,12 @@ def main():
     print("listening", flush=True)
     ls.settimeout(20)
     s, _ = ls.accept()
-    s.settimeout(5)
-    head = b""
-    while b"\r\n\r\n" not in head:
-        b = s.recv(4096)
-        if not b:
-            return 1
-        head += b
-    key = [ln.split(b":", 1)[1].strip() for ln in head.split(b"\r\n")
-           if ln.lower().startswith(b"sec-websocket-key:")][0]
-    acc = base64.b64encode(hashlib.sha1(key + GUID).digest())
+    head = read_head(s, 5)
+    if b"\r\n\r\n" not in head:
+        return 1
     s.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-              b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc +
-              b"\r\n\r\n")
+              b"Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+              accept_value(head) + b"\r\n\r\n")
     s.setblocking(False)
     deadline = time.monotonic() + 30
     while not os.path.exists(flag) and time.monotonic() < deadline:

@@ -1,6 +1,6 @@
 """wsraw.py - raw WebSocket client pieces shared by the test helpers
 (tests/hostile.py, tests/peer_ws.py, tests/datapath.py, tests/rawio.py,
-tests/soak.py); stdlib only, nothing here decides pass/fail.
+tests/soak.py, tests/rstpeer.py); stdlib only, nothing here decides pass/fail.
 
 Importers are run as "/usr/bin/python3 tests/X.py" (sometimes under
 "ip netns exec") and find this module with
